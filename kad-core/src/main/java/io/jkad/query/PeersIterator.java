@@ -1,0 +1,36 @@
+package io.jkad.query;
+
+import io.jkad.identity.PeerId;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+
+/** A sans-IO iteration over peers: the caller sends the requests and reports the outcomes. */
+public interface PeersIterator {
+
+    /** The next step at time {@code now}. */
+    PeersIterState next(Instant now);
+
+    /**
+     * Reports that {@code peer} answered, naming {@code closerPeers}.
+     *
+     * @return whether the report changed the iterator's state (false for an unknown peer or one
+     *     not waited for, or once finished)
+     */
+    boolean onSuccess(PeerId peer, Collection<PeerId> closerPeers);
+
+    /**
+     * Reports that a request to {@code peer} failed.
+     *
+     * @return whether the report changed the iterator's state
+     */
+    boolean onFailure(PeerId peer);
+
+    /** Finishes the iteration now. */
+    void finish();
+
+    boolean isFinished();
+
+    /** The peers that succeeded, as the iterator ranks them (closest first for closest-peer iterators). */
+    List<PeerId> result();
+}

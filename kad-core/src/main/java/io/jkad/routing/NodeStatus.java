@@ -1,0 +1,7 @@
+package io.jkad.routing;
+
+/** Whether the local node is connected to a routing table entry. */
+public enum NodeStatus {
+    CONNECTED,
+    DISCONNECTED
+}
