@@ -1,5 +1,8 @@
 package io.jkad.identity;
 
+import io.jkad.util.Base58;
+import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.Random;
 
@@ -10,7 +13,18 @@ import java.util.Random;
  */
 public final class PeerId implements Comparable<PeerId> {
 
-    private PeerId() {}
+    /** The multihash prefix of an Ed25519 peer id: identity, 36 bytes, PublicKey{Type=Ed25519, Data=32 bytes}. */
+    static final byte[] ED25519_PREFIX = {0x00, 0x24, 0x08, 0x01, 0x12, 0x20};
+
+    private static final SecureRandom SHARED_RANDOM = new SecureRandom();
+
+    private final byte[] bytes;
+    private final int hash;
+
+    PeerId(byte[] multihash) {
+        this.bytes = multihash;
+        this.hash = Arrays.hashCode(multihash);
+    }
 
     /** The peer id of an Ed25519 public key (identity multihash, 38 bytes). */
     public static PeerId fromPublicKey(Ed25519PublicKey key) {
@@ -39,22 +53,26 @@ public final class PeerId implements Comparable<PeerId> {
 
     /** A random peer id with the shape of an Ed25519 one, from the given source (deterministic for a seeded source). */
     public static PeerId random(Random random) {
-        throw new UnsupportedOperationException("not implemented");
+        byte[] b = Arrays.copyOf(ED25519_PREFIX, ED25519_PREFIX.length + 32);
+        byte[] key = new byte[32];
+        random.nextBytes(key);
+        System.arraycopy(key, 0, b, ED25519_PREFIX.length, 32);
+        return new PeerId(b);
     }
 
     /** A random peer id from a shared secure source. */
     public static PeerId random() {
-        throw new UnsupportedOperationException("not implemented");
+        return random(SHARED_RANDOM);
     }
 
     /** The multihash bytes (a copy). */
     public byte[] toBytes() {
-        throw new UnsupportedOperationException("not implemented");
+        return bytes.clone();
     }
 
     /** The base58btc text form. */
     public String toBase58() {
-        throw new UnsupportedOperationException("not implemented");
+        return Base58.encode(bytes);
     }
 
     /** The CIDv1 text form: base32 lower case, multibase prefix {@code b}. */
@@ -69,7 +87,17 @@ public final class PeerId implements Comparable<PeerId> {
 
     @Override
     public int compareTo(PeerId o) {
-        throw new UnsupportedOperationException("not implemented");
+        return Arrays.compareUnsigned(bytes, o.bytes);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PeerId p && p.hash == hash && Arrays.equals(p.bytes, bytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
     }
 
     @Override

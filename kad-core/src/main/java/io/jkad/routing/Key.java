@@ -1,6 +1,7 @@
 package io.jkad.routing;
 
 import io.jkad.identity.PeerId;
+import java.util.Objects;
 
 /**
  * A key in the Kademlia key space: a preimage (a peer id, a record key) and the SHA-256 digest
@@ -10,31 +11,57 @@ import io.jkad.identity.PeerId;
  */
 public final class Key<T> {
 
-    private Key() {}
+    private final T preimage;
+    private final KeyBytes bytes;
+
+    private Key(T preimage, KeyBytes bytes) {
+        this.preimage = Objects.requireNonNull(preimage, "preimage");
+        this.bytes = bytes;
+    }
 
     /** The key of a peer: the digest of its multihash bytes. */
     public static Key<PeerId> of(PeerId peer) {
-        throw new UnsupportedOperationException("not implemented");
+        return new Key<>(peer, KeyBytes.digestOf(peer.toBytes()));
     }
 
     /** The key of any preimage whose wire bytes are {@code preimageBytes}. */
     public static <T> Key<T> of(T preimage, byte[] preimageBytes) {
-        throw new UnsupportedOperationException("not implemented");
+        return new Key<>(preimage, KeyBytes.digestOf(preimageBytes));
+    }
+
+    /** A key whose digest is already known (for tests and generated bucket targets). */
+    public static <T> Key<T> withDigest(T preimage, KeyBytes digest) {
+        return new Key<>(preimage, Objects.requireNonNull(digest, "digest"));
     }
 
     public T preimage() {
-        throw new UnsupportedOperationException("not implemented");
+        return preimage;
     }
 
     public KeyBytes bytes() {
-        throw new UnsupportedOperationException("not implemented");
+        return bytes;
     }
 
     public Distance distance(Key<?> other) {
-        throw new UnsupportedOperationException("not implemented");
+        return bytes.distance(other.bytes);
     }
 
     public Distance distance(KeyBytes other) {
-        throw new UnsupportedOperationException("not implemented");
+        return bytes.distance(other);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Key<?> k && k.bytes.equals(bytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return bytes.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return preimage.toString();
     }
 }

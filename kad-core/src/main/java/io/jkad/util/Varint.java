@@ -7,21 +7,40 @@ import java.nio.ByteBuffer;
  * minimal encoding, at most 9 bytes (63 bits).
  */
 public final class Varint {
+    /** The most bytes a varint may take. */
+    public static final int MAX_BYTES = 9;
+
     private Varint() {}
 
     /** Encodes {@code value} (must be &gt;= 0). */
     public static byte[] encode(long value) {
-        throw new UnsupportedOperationException("not implemented");
+        ByteBuffer out = ByteBuffer.allocate(size(value));
+        write(out, value);
+        return out.array();
     }
 
     /** Number of bytes {@link #encode} writes for {@code value}. */
     public static int size(long value) {
-        throw new UnsupportedOperationException("not implemented");
+        if (value < 0) {
+            throw new IllegalArgumentException("varint value must be >= 0: " + value);
+        }
+        int n = 1;
+        while ((value >>>= 7) != 0) {
+            n++;
+        }
+        return n;
     }
 
     /** Writes {@code value} at the buffer's position. */
     public static void write(ByteBuffer out, long value) {
-        throw new UnsupportedOperationException("not implemented");
+        if (value < 0) {
+            throw new IllegalArgumentException("varint value must be >= 0: " + value);
+        }
+        while ((value & ~0x7FL) != 0) {
+            out.put((byte) ((value & 0x7F) | 0x80));
+            value >>>= 7;
+        }
+        out.put((byte) value);
     }
 
     /**
@@ -30,6 +49,20 @@ public final class Varint {
      * @throws IllegalArgumentException if the varint is truncated, longer than 9 bytes or not minimal
      */
     public static long read(ByteBuffer in) {
-        throw new UnsupportedOperationException("not implemented");
+        long value = 0;
+        for (int i = 0; i < MAX_BYTES; i++) {
+            if (!in.hasRemaining()) {
+                throw new IllegalArgumentException("truncated varint after " + i + " bytes");
+            }
+            int b = in.get() & 0xFF;
+            value |= (long) (b & 0x7F) << (7 * i);
+            if ((b & 0x80) == 0) {
+                if (b == 0 && i > 0) {
+                    throw new IllegalArgumentException("varint is not minimally encoded");
+                }
+                return value;
+            }
+        }
+        throw new IllegalArgumentException("varint longer than " + MAX_BYTES + " bytes");
     }
 }

@@ -1,0 +1,26 @@
+package io.jkad.protocol;
+
+import io.jkad.record.DhtRecord;
+import io.jkad.record.RecordKey;
+
+/** A Kademlia request, as the state machine sees it (the codec maps it to and from protobuf). */
+public sealed interface KadRequest {
+
+    /** FIND_NODE: the closest peers to {@code key} (usually a peer id's bytes; opaque). */
+    record FindNode(RecordKey key) implements KadRequest {}
+
+    /** GET_PROVIDERS: the providers of {@code key}, and the closest peers to it. */
+    record GetProviders(RecordKey key) implements KadRequest {}
+
+    /** ADD_PROVIDER: {@code provider} provides {@code key}. Has no response. */
+    record AddProvider(RecordKey key, KadPeer provider) implements KadRequest {}
+
+    /** GET_VALUE: the record under {@code key}, and the closest peers to it. */
+    record GetValue(RecordKey key) implements KadRequest {}
+
+    /** PUT_VALUE: store {@code record}. */
+    record PutValue(DhtRecord record) implements KadRequest {}
+
+    /** The deprecated PING message: answered for old peers, never sent. */
+    record Ping() implements KadRequest {}
+}
