@@ -1,0 +1,85 @@
+package io.jkad.net;
+
+import java.nio.ByteBuffer;
+import java.security.GeneralSecurityException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.IvParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * A Noise CipherState for ChaChaPoly: a 32-byte key and a 64-bit nonce counter. The 96-bit
+ * ChaCha20-Poly1305 nonce is four zero bytes followed by the counter in little-endian order.
+ * One JDK {@link Cipher} is kept and re-initialised per message. Not thread-safe.
+ */
+final class CipherState {
+
+    static final int TAG_LENGTH = 16;
+
+    private final SecretKeySpec key;
+    private final Cipher cipher;
+    private final byte[] nonceBytes = new byte[12];
+    private long nonce;
+
+    CipherState(byte[] key) {
+        if (key.length != 32) {
+            throw new IllegalArgumentException("ChaChaPoly key must be 32 bytes: " + key.length);
+        }
+        this.key = new SecretKeySpec(key, "ChaCha20");
+        try {
+            this.cipher = Cipher.getInstance("ChaCha20-Poly1305");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("ChaCha20-Poly1305 is not available in this JDK", e);
+        }
+    }
+
+    long nonce() {
+        return nonce;
+    }
+
+    /** Encrypts {@code plaintext} with associated data {@code ad}; returns ciphertext || tag. */
+    byte[] encrypt(byte[] ad, byte[] plaintext) throws GeneralSecurityException {
+        init(Cipher.ENCRYPT_MODE, ad);
+        return cipher.doFinal(plaintext);
+    }
+
+    /**
+     * Decrypts ciphertext || tag.
+     *
+     * @throws GeneralSecurityException ({@code AEADBadTagException}) if authentication fails
+     */
+    byte[] decrypt(byte[] ad, byte[] ciphertext) throws GeneralSecurityException {
+        init(Cipher.DECRYPT_MODE, ad);
+        return cipher.doFinal(ciphertext);
+    }
+
+    /**
+     * Encrypts {@code in}'s remaining bytes into {@code out} (which needs room for them plus the
+     * tag), with empty associated data, as transport messages do.
+     */
+    int encrypt(ByteBuffer in, ByteBuffer out) throws GeneralSecurityException {
+        init(Cipher.ENCRYPT_MODE, null);
+        return cipher.doFinal(in, out);
+    }
+
+    /** Decrypts {@code in}'s remaining bytes (ciphertext || tag) into {@code out}, empty associated data. */
+    int decrypt(ByteBuffer in, ByteBuffer out) throws GeneralSecurityException {
+        init(Cipher.DECRYPT_MODE, null);
+        return cipher.doFinal(in, out);
+    }
+
+    private void init(int mode, byte[] ad) throws GeneralSecurityException {
+        if (nonce == -1L) {
+            // 2^64 - 1 is reserved; the connection must be closed before reaching it.
+            throw new GeneralSecurityException("Noise nonce exhausted");
+        }
+        long n = nonce;
+        for (int i = 0; i < 8; i++) {
+            nonceBytes[4 + i] = (byte) (n >>> (8 * i));
+        }
+        cipher.init(mode, key, new IvParameterSpec(nonceBytes));
+        if (ad != null && ad.length > 0) {
+            cipher.updateAAD(ad);
+        }
+        nonce++;
+    }
+}
