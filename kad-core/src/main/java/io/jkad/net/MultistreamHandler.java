@@ -165,6 +165,9 @@ final class MultistreamHandler extends ByteToMessageDecoder {
         while (state != State.DONE && in.isReadable()) {
             String message;
             try {
+                if (state == State.AWAIT_HEADER) {
+                    checkHeaderLength(in);
+                }
                 message = readMessage(in);
             } catch (ProtocolNegotiationException e) {
                 fail(ctx, e);
@@ -186,6 +189,16 @@ final class MultistreamHandler extends ByteToMessageDecoder {
         if (state == State.DONE && in.isReadable() && !ctx.isRemoved()) {
             // Failed: nothing more is meant for us.
             in.skipBytes(in.readableBytes());
+        }
+    }
+
+    /** Fails fast when the first message cannot be the header (garbage from a non-libp2p client). */
+    private static void checkHeaderLength(ByteBuf in) throws ProtocolNegotiationException {
+        int expected = HEADER.length() + 1;
+        int first = in.getUnsignedByte(in.readerIndex());
+        if (first != expected) {
+            throw new ProtocolNegotiationException("expected the multistream header (length " + expected
+                    + "), got a message of length byte 0x" + Integer.toHexString(first));
         }
     }
 

@@ -1,0 +1,447 @@
+package io.jkad.net;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.identity.PeerId;
+import io.jkad.net.pb.NoiseProto.NoiseHandshakePayload;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOutboundHandler;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.ReferenceCountUtil;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * libp2p Noise ({@code /noise}) on one connection: runs the XX handshake with the libp2p payload,
+ * then encrypts what is written through it and decrypts what arrives.
+ *
+ * <p>Every message is framed with a 2-byte big-endian length (at most 65535 bytes). Handshake:
+ * message 1 carries only the initiator's ephemeral key; the responder's identity payload rides in
+ * message 2 and the initiator's in message 3. A payload is {@code NoiseHandshakePayload} with the
+ * identity {@code PublicKey} protobuf and a signature over {@code "noise-libp2p-static-key:"}
+ * followed by the sender's static X25519 key; the remote's signature is verified against the
+ * static key learned in the handshake, and when an expected peer id is given a different identity
+ * is refused. The static key is fresh for every connection.
+ *
+ * <p>Transport: outbound buffers are collected until {@code flush()} and then encrypted in frames
+ * of at most 65519 plaintext bytes. Any authentication failure closes the connection (through
+ * {@link Listener#failed}). Not sharable.
+ */
+final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutboundHandler {
+
+    static final String PROTOCOL_ID = "/noise";
+    static final byte[] STATIC_KEY_DOMAIN = "noise-libp2p-static-key:".getBytes(StandardCharsets.UTF_8);
+    static final int MAX_FRAME_LENGTH = 65535;
+    static final int MAX_PLAINTEXT = MAX_FRAME_LENGTH - CipherState.TAG_LENGTH;
+
+    private static final Logger LOG = LoggerFactory.getLogger(NoiseHandler.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** Told how the handshake ended; called on the channel's event loop. */
+    interface Listener {
+        /**
+         * The handshake is done and transport encryption is on. Add the next handlers after
+         * {@code ctx.name()}; transport data already received is decrypted and passed to them
+         * right after this returns.
+         */
+        void secured(ChannelHandlerContext ctx, PeerId remote) throws Exception;
+
+        /** The handshake or the transport failed; the connection must be closed. Called at most once. */
+        void failed(ChannelHandlerContext ctx, HandshakeException cause);
+    }
+
+    private enum State { HANDSHAKE, TRANSPORT, FAILED }
+
+    private final NoiseHandshake handshake;
+    private final Ed25519KeyPair identity;
+    private final PeerId expectedRemote;
+    private final Listener listener;
+    private final ArrayDeque<Object> pending = new ArrayDeque<>(); // ByteBuf, ChannelPromise pairs
+
+    private State state = State.HANDSHAKE;
+    private boolean started;
+    private PeerId remotePeer;
+    private CipherState sender;
+    private CipherState receiver;
+
+    /**
+     * @param initiator whether we dialed the connection
+     * @param identity our identity key
+     * @param expectedRemote the peer we dialed, or null to accept any authenticated peer
+     */
+    NoiseHandler(boolean initiator, Ed25519KeyPair identity, PeerId expectedRemote, Listener listener) {
+        this(new NoiseHandshake(initiator, X25519.generate(RANDOM), new byte[0], () -> X25519.generate(RANDOM)),
+                identity, expectedRemote, listener);
+    }
+
+    /** With a given handshake state (tests inject keys this way). */
+    NoiseHandler(NoiseHandshake handshake, Ed25519KeyPair identity, PeerId expectedRemote, Listener listener) {
+        this.handshake = Objects.requireNonNull(handshake, "handshake");
+        this.identity = Objects.requireNonNull(identity, "identity");
+        this.expectedRemote = expectedRemote;
+        this.listener = Objects.requireNonNull(listener, "listener");
+    }
+
+    /** The authenticated remote, once the handshake is done. */
+    PeerId remotePeer() {
+        return remotePeer;
+    }
+
+    /** Our signed payload for the current static key. */
+    static byte[] payload(Ed25519KeyPair identity, byte[] staticPublicKey) {
+        return NoiseHandshakePayload.newBuilder()
+                .setIdentityKey(ByteString.copyFrom(identity.publicKey().encodeProtobuf()))
+                .setIdentitySig(ByteString.copyFrom(identity.sign(signedData(staticPublicKey))))
+                .build()
+                .toByteArray();
+    }
+
+    static byte[] signedData(byte[] staticPublicKey) {
+        byte[] data = new byte[STATIC_KEY_DOMAIN.length + staticPublicKey.length];
+        System.arraycopy(STATIC_KEY_DOMAIN, 0, data, 0, STATIC_KEY_DOMAIN.length);
+        System.arraycopy(staticPublicKey, 0, data, STATIC_KEY_DOMAIN.length, staticPublicKey.length);
+        return data;
+    }
+
+    /**
+     * Checks a remote payload against the remote static key.
+     *
+     * @return the remote's peer id
+     * @throws HandshakeException if the payload is malformed, the key unsupported, the signature
+     *     bad, the peer is us, or it is not the expected peer
+     */
+    static PeerId verifyPayload(byte[] payload, byte[] remoteStatic, PeerId expected, PeerId self)
+            throws HandshakeException {
+        NoiseHandshakePayload p;
+        try {
+            p = NoiseHandshakePayload.parseFrom(payload);
+        } catch (InvalidProtocolBufferException e) {
+            throw new HandshakeException("malformed Noise handshake payload: " + e.getMessage(), e);
+        }
+        if (!p.hasIdentityKey() || !p.hasIdentitySig()) {
+            throw new HandshakeException("Noise handshake payload lacks "
+                    + (p.hasIdentityKey() ? "identity_sig" : "identity_key"));
+        }
+        PeerKeys.RemoteKey key;
+        try {
+            key = PeerKeys.decode(p.getIdentityKey().toByteArray());
+        } catch (IllegalArgumentException e) {
+            throw new HandshakeException("bad remote identity key: " + e.getMessage(), e);
+        }
+        PeerId remote = key.peerId();
+        if (expected != null && !expected.equals(remote)) {
+            throw new HandshakeException("dialed " + expected + " but the remote is " + remote);
+        }
+        if (remote.equals(self)) {
+            throw new HandshakeException("the remote has our own peer id " + self);
+        }
+        if (!key.verify(signedData(remoteStatic), p.getIdentitySig().toByteArray())) {
+            throw new HandshakeException("bad identity signature over the Noise static key from " + remote);
+        }
+        return remote;
+    }
+
+    // --- lifecycle ---
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isActive()) {
+            start(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        start(ctx);
+        super.channelActive(ctx);
+    }
+
+    private void start(ChannelHandlerContext ctx) {
+        if (started) {
+            return;
+        }
+        started = true;
+        if (handshake.isInitiator()) {
+            try {
+                writeHandshake(ctx, handshake.writeMessage(new byte[0]));
+            } catch (GeneralSecurityException e) {
+                fail(ctx, new HandshakeException("could not write Noise message 1: " + e.getMessage(), e));
+            }
+        }
+    }
+
+    // --- inbound ---
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        while (state != State.FAILED && in.readableBytes() >= 2) {
+            int length = in.getUnsignedShort(in.readerIndex());
+            if (in.readableBytes() < 2 + length) {
+                return;
+            }
+            in.skipBytes(2);
+            if (state == State.HANDSHAKE) {
+                byte[] message = new byte[length];
+                in.readBytes(message);
+                try {
+                    onHandshakeMessage(ctx, message);
+                } catch (HandshakeException e) {
+                    fail(ctx, e);
+                } catch (Exception e) {
+                    fail(ctx, new HandshakeException("setting up after the Noise handshake failed: " + e, e));
+                }
+            } else {
+                ByteBuf plain = decrypt(ctx, in, length);
+                if (plain != null) {
+                    out.add(plain);
+                }
+            }
+        }
+        if (state == State.FAILED) {
+            in.skipBytes(in.readableBytes());
+        }
+    }
+
+    private void onHandshakeMessage(ChannelHandlerContext ctx, byte[] message) throws Exception {
+        byte[] payload;
+        try {
+            payload = handshake.readMessage(message);
+        } catch (GeneralSecurityException | IllegalStateException e) {
+            throw new HandshakeException("bad Noise handshake message: " + e.getMessage(), e);
+        }
+        if (handshake.isInitiator()) {
+            // Read message 2: the responder's identity.
+            remotePeer = verifyPayload(payload, handshake.remoteStatic(), expectedRemote, identity.peerId());
+            byte[] msg3;
+            try {
+                msg3 = handshake.writeMessage(payload(identity, handshake.localStaticPublic()));
+            } catch (GeneralSecurityException e) {
+                throw new HandshakeException("could not write Noise message 3: " + e.getMessage(), e);
+            }
+            writeHandshake(ctx, msg3);
+            secured(ctx);
+        } else if (!handshake.isComplete()) {
+            // Read message 1; answer with message 2 and our identity.
+            if (payload.length != 0) {
+                LOG.debug("ignoring a {}-byte payload in Noise message 1 from {}", payload.length, ctx.channel());
+            }
+            byte[] msg2;
+            try {
+                msg2 = handshake.writeMessage(payload(identity, handshake.localStaticPublic()));
+            } catch (GeneralSecurityException e) {
+                throw new HandshakeException("could not write Noise message 2: " + e.getMessage(), e);
+            }
+            writeHandshake(ctx, msg2);
+        } else {
+            // Read message 3: the initiator's identity.
+            remotePeer = verifyPayload(payload, handshake.remoteStatic(), expectedRemote, identity.peerId());
+            secured(ctx);
+        }
+    }
+
+    private void secured(ChannelHandlerContext ctx) throws Exception {
+        CipherState[] ciphers = handshake.transportCiphers();
+        sender = ciphers[0];
+        receiver = ciphers[1];
+        state = State.TRANSPORT;
+        listener.secured(ctx, remotePeer);
+    }
+
+    private void writeHandshake(ChannelHandlerContext ctx, byte[] message) {
+        ByteBuf frame = ctx.alloc().buffer(2 + message.length);
+        frame.writeShort(message.length);
+        frame.writeBytes(message);
+        ctx.writeAndFlush(frame).addListener(f -> {
+            if (!f.isSuccess()) {
+                fail(ctx, new HandshakeException("could not write a Noise handshake message", f.cause()));
+            }
+        });
+    }
+
+    private ByteBuf decrypt(ChannelHandlerContext ctx, ByteBuf in, int length) {
+        if (length < CipherState.TAG_LENGTH) {
+            in.skipBytes(length);
+            fail(ctx, new HandshakeException("Noise transport frame shorter than its tag: " + length + " bytes"));
+            return null;
+        }
+        ByteBuf plain = ctx.alloc().heapBuffer(length - CipherState.TAG_LENGTH);
+        try {
+            ByteBuffer src = in.nioBuffer(in.readerIndex(), length);
+            ByteBuffer dst = plain.nioBuffer(0, length - CipherState.TAG_LENGTH);
+            int n = receiver.decrypt(src, dst);
+            plain.writerIndex(n);
+            in.skipBytes(length);
+            return plain;
+        } catch (GeneralSecurityException | RuntimeException e) {
+            plain.release();
+            in.skipBytes(length);
+            fail(ctx, new HandshakeException("Noise transport decryption failed: " + e, e));
+            return null;
+        }
+    }
+
+    private void fail(ChannelHandlerContext ctx, HandshakeException cause) {
+        if (state == State.FAILED) {
+            return;
+        }
+        state = State.FAILED;
+        failPending(cause);
+        LOG.debug("Noise failed on {}: {}", ctx.channel(), cause.getMessage());
+        listener.failed(ctx, cause);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (state == State.HANDSHAKE) {
+            fail(ctx, new HandshakeException("connection closed during the Noise handshake",
+                    new ClosedChannelException()));
+        }
+        failPending(new ClosedChannelException());
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        failPending(new ClosedChannelException());
+    }
+
+    // --- outbound ---
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (!(msg instanceof ByteBuf)) {
+            ReferenceCountUtil.release(msg);
+            promise.setFailure(new IllegalArgumentException("Noise carries ByteBufs only: " + msg.getClass().getName()));
+            return;
+        }
+        if (state != State.TRANSPORT) {
+            ReferenceCountUtil.release(msg);
+            promise.setFailure(new IllegalStateException("Noise transport is not ready (" + state + ")"));
+            return;
+        }
+        pending.add(msg);
+        pending.add(promise);
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        if (state == State.TRANSPORT && !pending.isEmpty()) {
+            encryptPending(ctx);
+        }
+        ctx.flush();
+    }
+
+    private void encryptPending(ChannelHandlerContext ctx) {
+        CompositeByteBuf plain = ctx.alloc().compositeBuffer(Math.max(2, pending.size() / 2));
+        List<ChannelPromise> promises = new ArrayList<>(pending.size() / 2);
+        while (!pending.isEmpty()) {
+            plain.addComponent(true, (ByteBuf) pending.poll());
+            ChannelPromise p = (ChannelPromise) pending.poll();
+            if (!p.isVoid()) {
+                promises.add(p);
+            }
+        }
+        int total = plain.readableBytes();
+        int frames = Math.max(1, (total + MAX_PLAINTEXT - 1) / MAX_PLAINTEXT);
+        ByteBuf wire = ctx.alloc().heapBuffer(total + frames * (2 + CipherState.TAG_LENGTH));
+        try {
+            while (plain.isReadable()) {
+                int n = Math.min(MAX_PLAINTEXT, plain.readableBytes());
+                wire.writeShort(n + CipherState.TAG_LENGTH);
+                ByteBuffer src = plain.nioBuffer(plain.readerIndex(), n);
+                ByteBuffer dst = wire.nioBuffer(wire.writerIndex(), n + CipherState.TAG_LENGTH);
+                int written = sender.encrypt(src, dst);
+                wire.writerIndex(wire.writerIndex() + written);
+                plain.skipBytes(n);
+            }
+        } catch (GeneralSecurityException | RuntimeException e) {
+            wire.release();
+            plain.release();
+            HandshakeException cause = new HandshakeException("Noise encryption failed: " + e, e);
+            for (ChannelPromise p : promises) {
+                p.tryFailure(cause);
+            }
+            fail(ctx, cause);
+            return;
+        }
+        plain.release();
+        if (total == 0) {
+            wire.release();
+            for (ChannelPromise p : promises) {
+                p.trySuccess();
+            }
+            return;
+        }
+        if (promises.isEmpty()) {
+            ctx.write(wire, ctx.voidPromise());
+        } else {
+            ChannelFuture f = ctx.write(wire);
+            f.addListener(done -> {
+                for (ChannelPromise p : promises) {
+                    if (done.isSuccess()) {
+                        p.trySuccess();
+                    } else {
+                        p.tryFailure(done.cause());
+                    }
+                }
+            });
+        }
+    }
+
+    private void failPending(Throwable cause) {
+        while (!pending.isEmpty()) {
+            ReferenceCountUtil.release(pending.poll());
+            ((ChannelPromise) pending.poll()).tryFailure(cause);
+        }
+    }
+
+    @Override
+    public void bind(ChannelHandlerContext ctx, SocketAddress localAddress, ChannelPromise promise) {
+        ctx.bind(localAddress, promise);
+    }
+
+    @Override
+    public void connect(ChannelHandlerContext ctx, SocketAddress remoteAddress, SocketAddress localAddress,
+                        ChannelPromise promise) {
+        ctx.connect(remoteAddress, localAddress, promise);
+    }
+
+    @Override
+    public void disconnect(ChannelHandlerContext ctx, ChannelPromise promise) {
+        ctx.disconnect(promise);
+    }
+
+    @Override
+    public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
+        if (state == State.TRANSPORT && !pending.isEmpty()) {
+            encryptPending(ctx);
+            ctx.flush();
+        }
+        ctx.close(promise);
+    }
+
+    @Override
+    public void deregister(ChannelHandlerContext ctx, ChannelPromise promise) {
+        ctx.deregister(promise);
+    }
+
+    @Override
+    public void read(ChannelHandlerContext ctx) {
+        ctx.read();
+    }
+}

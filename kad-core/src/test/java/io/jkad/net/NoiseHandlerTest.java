@@ -1,0 +1,265 @@
+package io.jkad.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.identity.PeerId;
+import io.jkad.net.pb.NoiseProto.NoiseHandshakePayload;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class NoiseHandlerTest {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    static final class Recorder implements NoiseHandler.Listener {
+        PeerId remote;
+        HandshakeException failure;
+        final ByteBuf received = Unpooled.buffer();
+
+        @Override
+        public void secured(ChannelHandlerContext ctx, PeerId remote) {
+            this.remote = remote;
+            ctx.pipeline().addAfter(ctx.name(), "collector", new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext c, Object msg) {
+                    ByteBuf b = (ByteBuf) msg;
+                    received.writeBytes(b);
+                    b.release();
+                }
+            });
+        }
+
+        @Override
+        public void failed(ChannelHandlerContext ctx, HandshakeException cause) {
+            failure = cause;
+            ctx.close();
+        }
+    }
+
+    /** Moves bytes between two channels until both are quiet, cut into pieces of {@code piece} bytes. */
+    static void pump(EmbeddedChannel a, EmbeddedChannel b, int piece) {
+        boolean moved = true;
+        while (moved) {
+            moved = move(a, b, piece) | move(b, a, piece);
+        }
+    }
+
+    private static boolean move(EmbeddedChannel from, EmbeddedChannel to, int piece) {
+        boolean any = false;
+        ByteBuf buf;
+        while ((buf = from.readOutbound()) != null) {
+            any = true;
+            while (buf.isReadable()) {
+                ByteBuf part = buf.readRetainedSlice(Math.min(piece, buf.readableBytes()));
+                if (to.isOpen()) {
+                    to.writeInbound(part);
+                } else {
+                    part.release();
+                }
+            }
+            buf.release();
+        }
+        return any;
+    }
+
+    @Test
+    void handshakeAuthenticatesBothSidesAndCarriesDataBothWays() {
+        for (int piece : new int[] {1, 3, 100, 70000}) {
+            Ed25519KeyPair alice = Ed25519KeyPair.generate();
+            Ed25519KeyPair bob = Ed25519KeyPair.generate();
+            Recorder ar = new Recorder();
+            Recorder br = new Recorder();
+            EmbeddedChannel a = new EmbeddedChannel(new NoiseHandler(true, alice, bob.peerId(), ar));
+            EmbeddedChannel b = new EmbeddedChannel(new NoiseHandler(false, bob, null, br));
+            pump(a, b, piece);
+            assertThat(ar.failure).isNull();
+            assertThat(br.failure).isNull();
+            assertThat(ar.remote).isEqualTo(bob.peerId());
+            assertThat(br.remote).isEqualTo(alice.peerId());
+
+            byte[] big = new byte[200_000];
+            new Random(piece).nextBytes(big);
+            a.writeAndFlush(Unpooled.wrappedBuffer(big));
+            b.writeAndFlush(Unpooled.copiedBuffer("pong", StandardCharsets.UTF_8));
+            // Frames never exceed 65535 bytes on the wire.
+            ByteBuf wire = a.readOutbound();
+            int frames = 0;
+            while (wire.isReadable()) {
+                int len = wire.getUnsignedShort(wire.readerIndex());
+                assertThat(len).isLessThanOrEqualTo(65535);
+                frames++;
+                wire.skipBytes(2 + len);
+            }
+            assertThat(frames).isEqualTo(4);
+            wire.readerIndex(0);
+            b.writeInbound(wire);
+            pump(a, b, piece);
+            byte[] got = new byte[br.received.readableBytes()];
+            br.received.readBytes(got);
+            assertThat(got).isEqualTo(big);
+            assertThat(ar.received.toString(StandardCharsets.UTF_8)).isEqualTo("pong");
+            assertThat(a.finishAndReleaseAll()).isFalse();
+            assertThat(b.finishAndReleaseAll()).isFalse();
+            ar.received.release();
+            br.received.release();
+        }
+    }
+
+    @Test
+    void initiatorFramesMessageOneWithTheVectorEphemeralKey() {
+        byte[] initStatic = new byte[32];
+        byte[] initEphemeral = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            initStatic[i] = (byte) i;
+            initEphemeral[i] = (byte) (0x20 + i);
+        }
+        NoiseHandshake hs = new NoiseHandshake(true, X25519.fromPrivate(initStatic), new byte[0],
+                () -> X25519.fromPrivate(initEphemeral));
+        EmbeddedChannel a = new EmbeddedChannel(new NoiseHandler(hs, Ed25519KeyPair.generate(), null, new Recorder()));
+        ByteBuf msg = a.readOutbound();
+        byte[] bytes = new byte[msg.readableBytes()];
+        msg.readBytes(bytes);
+        msg.release();
+        assertThat(HexFormat.of().formatHex(bytes))
+                .isEqualTo("0020358072d6365880d1aeea329adf9121383851ed21a28e3b75e965d0d2cd166254");
+        a.finishAndReleaseAll();
+    }
+
+    @Test
+    void remoteWithAnotherPeerIdThanDialedIsRefused() {
+        Ed25519KeyPair alice = Ed25519KeyPair.generate();
+        Ed25519KeyPair bob = Ed25519KeyPair.generate();
+        PeerId someoneElse = Ed25519KeyPair.generate().peerId();
+        Recorder ar = new Recorder();
+        Recorder br = new Recorder();
+        EmbeddedChannel a = new EmbeddedChannel(new NoiseHandler(true, alice, someoneElse, ar));
+        EmbeddedChannel b = new EmbeddedChannel(new NoiseHandler(false, bob, null, br));
+        pump(a, b, 1000);
+        assertThat(ar.remote).isNull();
+        assertThat(ar.failure).hasMessageContaining("dialed " + someoneElse).hasMessageContaining(bob.peerId().toString());
+        assertThat(a.isOpen()).isFalse();
+        assertThat(br.remote).isNull();
+        a.finishAndReleaseAll();
+        b.finishAndReleaseAll();
+        ar.received.release();
+        br.received.release();
+    }
+
+    /** A responder that signs some other static key than the one it uses. */
+    @Test
+    void badIdentitySignatureIsRefused() throws Exception {
+        Ed25519KeyPair alice = Ed25519KeyPair.generate();
+        Ed25519KeyPair mallory = Ed25519KeyPair.generate();
+        Recorder ar = new Recorder();
+        EmbeddedChannel a = new EmbeddedChannel(new NoiseHandler(true, alice, null, ar));
+        NoiseHandshake evil = new NoiseHandshake(false, X25519.generate(RANDOM), new byte[0], () -> X25519.generate(RANDOM));
+        ByteBuf m1 = a.readOutbound();
+        m1.skipBytes(2);
+        byte[] b1 = new byte[m1.readableBytes()];
+        m1.readBytes(b1);
+        m1.release();
+        evil.readMessage(b1);
+        byte[] otherStatic = X25519.generate(RANDOM).publicKey();
+        byte[] payload = NoiseHandler.payload(mallory, otherStatic);
+        byte[] m2 = evil.writeMessage(payload);
+        ByteBuf frame = Unpooled.buffer();
+        frame.writeShort(m2.length).writeBytes(m2);
+        a.writeInbound(frame);
+        assertThat(ar.failure).hasMessageContaining("bad identity signature");
+        assertThat(a.isOpen()).isFalse();
+        a.finishAndReleaseAll();
+        ar.received.release();
+    }
+
+    @Test
+    void payloadWithoutSignatureIsRefused() throws Exception {
+        Ed25519KeyPair alice = Ed25519KeyPair.generate();
+        Recorder ar = new Recorder();
+        EmbeddedChannel a = new EmbeddedChannel(new NoiseHandler(true, alice, null, ar));
+        NoiseHandshake evil = new NoiseHandshake(false, X25519.generate(RANDOM), new byte[0], () -> X25519.generate(RANDOM));
+        ByteBuf m1 = a.readOutbound();
+        m1.skipBytes(2);
+        byte[] b1 = new byte[m1.readableBytes()];
+        m1.readBytes(b1);
+        m1.release();
+        evil.readMessage(b1);
+        byte[] payload = NoiseHandshakePayload.newBuilder()
+                .setIdentityKey(ByteString.copyFrom(Ed25519KeyPair.generate().publicKey().encodeProtobuf()))
+                .build().toByteArray();
+        byte[] m2 = evil.writeMessage(payload);
+        ByteBuf frame = Unpooled.buffer();
+        frame.writeShort(m2.length).writeBytes(m2);
+        a.writeInbound(frame);
+        assertThat(ar.failure).hasMessageContaining("lacks identity_sig");
+        a.finishAndReleaseAll();
+        ar.received.release();
+    }
+
+    @Test
+    void truncatedMessageOneIsRefused() {
+        Recorder br = new Recorder();
+        EmbeddedChannel b = new EmbeddedChannel(new NoiseHandler(false, Ed25519KeyPair.generate(), null, br));
+        ByteBuf frame = Unpooled.buffer();
+        frame.writeShort(10).writeBytes(new byte[10]);
+        b.writeInbound(frame);
+        assertThat(br.failure).hasMessageContaining("too short");
+        assertThat(b.isOpen()).isFalse();
+        b.finishAndReleaseAll();
+        br.received.release();
+    }
+
+    @Test
+    void partialFrameWaitsAndClosingMidHandshakeFails() {
+        Recorder br = new Recorder();
+        EmbeddedChannel b = new EmbeddedChannel(new NoiseHandler(false, Ed25519KeyPair.generate(), null, br));
+        ByteBuf frame = Unpooled.buffer();
+        frame.writeShort(32).writeBytes(new byte[5]);
+        b.writeInbound(frame);
+        assertThat(br.failure).isNull();
+        assertThat((Object) b.readOutbound()).isNull();
+        b.close();
+        assertThat(br.failure).hasMessageContaining("closed during the Noise handshake");
+        b.finishAndReleaseAll();
+        br.received.release();
+    }
+
+    @Test
+    void tamperedOrShortTransportFramesCloseTheConnection() {
+        for (boolean shortFrame : new boolean[] {false, true}) {
+            Ed25519KeyPair alice = Ed25519KeyPair.generate();
+            Ed25519KeyPair bob = Ed25519KeyPair.generate();
+            Recorder ar = new Recorder();
+            Recorder br = new Recorder();
+            EmbeddedChannel a = new EmbeddedChannel(new NoiseHandler(true, alice, null, ar));
+            EmbeddedChannel b = new EmbeddedChannel(new NoiseHandler(false, bob, null, br));
+            pump(a, b, 1000);
+            assertThat(br.remote).isEqualTo(alice.peerId());
+            ByteBuf bad;
+            if (shortFrame) {
+                bad = Unpooled.buffer().writeShort(3).writeBytes(new byte[3]);
+            } else {
+                a.writeAndFlush(Unpooled.copiedBuffer("secret", StandardCharsets.UTF_8));
+                bad = a.readOutbound();
+                bad.setByte(bad.writerIndex() - 1, bad.getByte(bad.writerIndex() - 1) ^ 0x01);
+            }
+            b.writeInbound(bad);
+            assertThat(br.failure).hasMessageContaining(shortFrame ? "shorter than its tag" : "decryption failed");
+            assertThat(br.received.readableBytes()).isZero();
+            assertThat(b.isOpen()).isFalse();
+            a.finishAndReleaseAll();
+            b.finishAndReleaseAll();
+            ar.received.release();
+            br.received.release();
+        }
+    }
+}
