@@ -1,0 +1,531 @@
+package io.jkad.net;
+
+import io.jkad.identity.PeerId;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Yamux session ({@code /yamux/1.0.0}, the hashicorp spec) on a secured connection: decodes
+ * frames, keeps the stream table and hands each stream out as a {@link YamuxStreamChannel}.
+ *
+ * <p>Frames: a 12-byte big-endian header (version 0, type, flags, stream id, length); types Data,
+ * Window Update, Ping, Go Away; flags SYN, ACK, FIN, RST. The connection's dialer (client) opens
+ * odd stream ids, the listener even ones. Every stream starts with a 256 KiB window each way; we
+ * never send more data than the remote's window and grant window back as the stream's pipeline
+ * consumes data. Inbound streams beyond {@link YamuxConfig#maxInboundStreams()} are reset. We
+ * answer pings at once and send our own every keep-alive interval, closing the connection when one
+ * goes unanswered. A protocol violation (bad version, unknown type, a stream id of our parity
+ * opened by the remote, a duplicate SYN, data beyond the window, a frame for a stream that never
+ * existed) sends Go Away (protocol error) and closes the connection, logging the reason. Frames
+ * for streams that existed and have ended are dropped.
+ *
+ * <p>All state is confined to the connection's event loop. Not sharable.
+ */
+final class YamuxHandler extends ByteToMessageDecoder {
+
+    static final String PROTOCOL_ID = "/yamux/1.0.0";
+    static final int HEADER_LENGTH = 12;
+
+    static final int TYPE_DATA = 0;
+    static final int TYPE_WINDOW_UPDATE = 1;
+    static final int TYPE_PING = 2;
+    static final int TYPE_GO_AWAY = 3;
+
+    static final int FLAG_SYN = 0x1;
+    static final int FLAG_ACK = 0x2;
+    static final int FLAG_FIN = 0x4;
+    static final int FLAG_RST = 0x8;
+
+    static final int GO_AWAY_NORMAL = 0;
+    static final int GO_AWAY_PROTOCOL_ERROR = 1;
+    static final int GO_AWAY_INTERNAL_ERROR = 2;
+
+    private static final long MAX_STREAM_ID = 0xFFFF_FFFFL;
+    private static final Logger LOG = LoggerFactory.getLogger(YamuxHandler.class);
+
+    /** Session events for the owner of the connection; called on the event loop. */
+    interface Listener {
+        /**
+         * The remote opened a stream. Add its first handler (the multistream listener) to
+         * {@code stream.pipeline()}; the channel is registered and receives data right after.
+         */
+        void inboundStream(YamuxStreamChannel stream);
+
+        /** A stream channel (either direction) closed. */
+        default void streamClosed(YamuxStreamChannel stream) {}
+
+        /** The remote sent Go Away with this code; for a non-zero code the connection is being closed. */
+        default void goAwayReceived(int code) {}
+    }
+
+    private final boolean client;
+    private final YamuxConfig config;
+    private final Listener listener;
+    private final Map<Long, YamuxStreamChannel> streams = new HashMap<>();
+
+    private ChannelHandlerContext ctx;
+    private long nextStreamId;
+    private long highestRemoteId;
+    private int inboundCount;
+    private int unackedOutbound;
+    private int openChannels;
+    private boolean localGoAway;
+    private boolean remoteGoAway;
+    private boolean closed;
+    private boolean inRead;
+    private boolean flushPending;
+    private int nextPingId = 1;
+    private long outstandingPing = -1;
+    private ScheduledFuture<?> keepAliveTask;
+    private ScheduledFuture<?> pingTimeoutTask;
+    private Connection connection;
+    private PeerId remotePeer;
+
+    /**
+     * @param client true on the connection's dialer (odd stream ids)
+     */
+    YamuxHandler(boolean client, YamuxConfig config, Listener listener) {
+        this.client = client;
+        this.config = config;
+        this.listener = listener;
+        this.nextStreamId = client ? 1 : 2;
+    }
+
+    /** Ties the session to its host connection (streams report it). */
+    void attach(Connection connection, PeerId remotePeer) {
+        this.connection = connection;
+        this.remotePeer = remotePeer;
+    }
+
+    Connection connection() {
+        return connection;
+    }
+
+    PeerId remotePeer() {
+        return remotePeer;
+    }
+
+    /** Stream channels currently open (not yet closed), both directions. */
+    int openStreamCount() {
+        return openChannels;
+    }
+
+    boolean isGoingAway() {
+        return localGoAway || remoteGoAway;
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+
+    // --- lifecycle ---
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+        this.ctx = ctx;
+        if (ctx.channel().isActive()) {
+            startKeepAlive();
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        startKeepAlive();
+        super.channelActive(ctx);
+    }
+
+    private void startKeepAlive() {
+        if (keepAliveTask != null || config.keepAliveInterval().isZero()) {
+            return;
+        }
+        long interval = config.keepAliveInterval().toNanos();
+        keepAliveTask = ctx.executor().scheduleAtFixedRate(this::sendKeepAlive, interval, interval,
+                TimeUnit.NANOSECONDS);
+    }
+
+    private void sendKeepAlive() {
+        if (closed || outstandingPing >= 0) {
+            return;
+        }
+        outstandingPing = nextPingId & 0xFFFF_FFFFL;
+        nextPingId++;
+        writeHeader(TYPE_PING, FLAG_SYN, 0, outstandingPing);
+        flush();
+        pingTimeoutTask = ctx.executor().schedule(() -> {
+            if (!closed && outstandingPing >= 0) {
+                LOG.warn("closing connection {}: yamux keep-alive ping unanswered for {} ms",
+                        ctx.channel(), config.keepAliveTimeout().toMillis());
+                shutdown();
+                ctx.close();
+            }
+        }, config.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        shutdown();
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        shutdown();
+    }
+
+    /** Ends every stream and stops the timers; the connection is gone or going. */
+    private void shutdown() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (keepAliveTask != null) {
+            keepAliveTask.cancel(false);
+        }
+        if (pingTimeoutTask != null) {
+            pingTimeoutTask.cancel(false);
+        }
+        for (YamuxStreamChannel s : new ArrayList<>(streams.values())) {
+            s.onSessionClosed();
+        }
+        streams.clear();
+    }
+
+    // --- opening streams ---
+
+    /**
+     * Opens an outbound stream: sends SYN, adds {@code firstHandler} (may be null) and registers
+     * the channel. Must be called on the event loop.
+     *
+     * @throws IllegalStateException if the session is closed or going away, too many of our
+     *     streams are unacknowledged, or stream ids are exhausted
+     */
+    YamuxStreamChannel openStream(ChannelHandler firstHandler) {
+        if (ctx == null || !ctx.executor().inEventLoop()) {
+            throw new IllegalStateException("openStream must be called on the connection's event loop");
+        }
+        if (closed) {
+            throw new IllegalStateException("yamux session closed");
+        }
+        if (localGoAway || remoteGoAway) {
+            throw new IllegalStateException("yamux session is going away");
+        }
+        if (unackedOutbound >= config.maxUnackedOutbound()) {
+            throw new IllegalStateException("more than " + config.maxUnackedOutbound()
+                    + " streams await the remote's acknowledgement");
+        }
+        if (nextStreamId > MAX_STREAM_ID) {
+            throw new IllegalStateException("yamux stream ids exhausted");
+        }
+        long id = nextStreamId;
+        nextStreamId += 2;
+        YamuxStreamChannel s = new YamuxStreamChannel(ctx.channel(), this, (int) id, true);
+        streams.put(id, s);
+        unackedOutbound++;
+        s.unacked = true;
+        writeHeader(TYPE_WINDOW_UPDATE, FLAG_SYN, id, 0);
+        flush();
+        if (firstHandler != null) {
+            s.pipeline().addLast(firstHandler);
+        }
+        register(s);
+        return s;
+    }
+
+    private void register(YamuxStreamChannel s) {
+        openChannels++;
+        ctx.channel().eventLoop().register(s).addListener(f -> {
+            if (!f.isSuccess()) {
+                LOG.warn("could not register yamux stream {} on {}", s.streamId(), ctx.channel(), f.cause());
+                s.reset();
+            }
+        });
+    }
+
+    // --- inbound frames ---
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+        inRead = true;
+        super.channelRead(ctx, msg);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+        inRead = false;
+        if (flushPending) {
+            flushPending = false;
+            ctx.flush();
+        }
+        super.channelReadComplete(ctx);
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        while (!closed && in.readableBytes() >= HEADER_LENGTH) {
+            int idx = in.readerIndex();
+            int version = in.getUnsignedByte(idx);
+            int type = in.getUnsignedByte(idx + 1);
+            int flags = in.getUnsignedShort(idx + 2);
+            long id = in.getUnsignedInt(idx + 4);
+            long length = in.getUnsignedInt(idx + 8);
+            if (version != 0) {
+                protocolError("unsupported yamux version " + version);
+                break;
+            }
+            switch (type) {
+                case TYPE_DATA: {
+                    String bad = checkData(id, flags, length);
+                    if (bad != null) {
+                        protocolError(bad);
+                        break;
+                    }
+                    if (in.readableBytes() < HEADER_LENGTH + length) {
+                        return;
+                    }
+                    in.skipBytes(HEADER_LENGTH);
+                    ByteBuf body = length == 0 ? null : in.readRetainedSlice((int) length);
+                    onStreamFrame(type, flags, id, length, body);
+                    break;
+                }
+                case TYPE_WINDOW_UPDATE:
+                    in.skipBytes(HEADER_LENGTH);
+                    if (id == 0) {
+                        protocolError("window update on stream 0");
+                        break;
+                    }
+                    onStreamFrame(type, flags, id, length, null);
+                    break;
+                case TYPE_PING:
+                    in.skipBytes(HEADER_LENGTH);
+                    onPing(id, flags, length);
+                    break;
+                case TYPE_GO_AWAY:
+                    in.skipBytes(HEADER_LENGTH);
+                    onGoAway(length);
+                    break;
+                default:
+                    protocolError("unknown yamux frame type " + type);
+                    break;
+            }
+        }
+        if (closed) {
+            in.skipBytes(in.readableBytes());
+        }
+    }
+
+    /** Checks a data frame from its header alone; returns the violation or null. */
+    private String checkData(long id, int flags, long length) {
+        if (id == 0) {
+            return "data frame on stream 0";
+        }
+        if (length > YamuxConfig.INITIAL_WINDOW) {
+            return "data frame of " + length + " bytes on stream " + id + " exceeds the " + YamuxConfig.INITIAL_WINDOW
+                    + "-byte window";
+        }
+        YamuxStreamChannel s = streams.get(id);
+        if (s == null) {
+            if ((flags & FLAG_SYN) == 0 && neverOpened(id)) {
+                return "data frame for unknown stream " + id;
+            }
+        } else if (length > s.recvWindow) {
+            return "data frame of " + length + " bytes on stream " + id + " beyond its receive window of "
+                    + s.recvWindow;
+        }
+        return null;
+    }
+
+    private boolean isLocalParity(long id) {
+        return (id % 2 == 1) == client;
+    }
+
+    private boolean neverOpened(long id) {
+        return isLocalParity(id) ? id >= nextStreamId : id > highestRemoteId;
+    }
+
+    private void onStreamFrame(int type, int flags, long id, long length, ByteBuf body) {
+        YamuxStreamChannel s = streams.get(id);
+        if ((flags & FLAG_SYN) != 0) {
+            if (s != null) {
+                release(body);
+                protocolError("duplicate SYN for stream " + id);
+                return;
+            }
+            if (isLocalParity(id)) {
+                release(body);
+                protocolError("remote opened stream " + id + " with our parity (both sides are "
+                        + (client ? "clients" : "servers") + ")");
+                return;
+            }
+            highestRemoteId = Math.max(highestRemoteId, id);
+            if (localGoAway || inboundCount >= config.maxInboundStreams()) {
+                release(body);
+                LOG.debug("resetting inbound stream {} on {}: {}", id, ctx.channel(),
+                        localGoAway ? "going away" : "more than " + config.maxInboundStreams() + " inbound streams");
+                writeHeader(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
+                flush();
+                return;
+            }
+            s = acceptStream(id);
+        } else if (s == null) {
+            release(body);
+            if (neverOpened(id)) {
+                protocolError("frame for unknown stream " + id);
+            }
+            // Otherwise a late frame for a stream that has ended: dropped.
+            return;
+        }
+        if ((flags & FLAG_ACK) != 0 && s.unacked) {
+            s.unacked = false;
+            unackedOutbound--;
+        }
+        if (type == TYPE_DATA) {
+            if (body != null) {
+                s.onData(body);
+            }
+        } else if ((flags & FLAG_RST) == 0 && length > 0) {
+            // An RST frame's length is not a window delta (go-yamux puts an error code there).
+            s.onWindowUpdate(length);
+        }
+        if ((flags & FLAG_RST) != 0) {
+            s.onRemoteReset();
+        } else if ((flags & FLAG_FIN) != 0) {
+            s.onRemoteFin();
+        }
+    }
+
+    private YamuxStreamChannel acceptStream(long id) {
+        YamuxStreamChannel s = new YamuxStreamChannel(ctx.channel(), this, (int) id, false);
+        streams.put(id, s);
+        inboundCount++;
+        writeHeader(TYPE_WINDOW_UPDATE, FLAG_ACK, id, 0);
+        flush();
+        listener.inboundStream(s);
+        register(s);
+        return s;
+    }
+
+    private void onPing(long id, int flags, long opaque) {
+        if (id != 0) {
+            protocolError("ping on stream " + id);
+            return;
+        }
+        if (flags == FLAG_SYN) {
+            writeHeader(TYPE_PING, FLAG_ACK, 0, opaque);
+            flush();
+        } else if (flags == FLAG_ACK) {
+            if (opaque == outstandingPing) {
+                outstandingPing = -1;
+                if (pingTimeoutTask != null) {
+                    pingTimeoutTask.cancel(false);
+                    pingTimeoutTask = null;
+                }
+            } else {
+                LOG.debug("ignoring an unrequested yamux ping ack {} on {}", opaque, ctx.channel());
+            }
+        } else {
+            protocolError("ping with flags 0x" + Integer.toHexString(flags));
+        }
+    }
+
+    private void onGoAway(long code) {
+        remoteGoAway = true;
+        listener.goAwayReceived((int) code);
+        if (code != GO_AWAY_NORMAL) {
+            LOG.warn("closing connection {}: remote sent yamux go away with {}", ctx.channel(),
+                    code == GO_AWAY_PROTOCOL_ERROR ? "protocol error"
+                            : code == GO_AWAY_INTERNAL_ERROR ? "internal error" : "code " + code);
+            shutdown();
+            ctx.close();
+        }
+    }
+
+    private void protocolError(String reason) {
+        if (closed) {
+            return;
+        }
+        LOG.warn("closing connection {}: yamux protocol violation: {}", ctx.channel(), reason);
+        localGoAway = true;
+        writeHeader(TYPE_GO_AWAY, 0, 0, GO_AWAY_PROTOCOL_ERROR);
+        shutdown();
+        ctx.flush();
+        ctx.close();
+    }
+
+    /** Sends Go Away (normal): the remote should open no more streams; ours continue. */
+    void goAway() {
+        if (closed || localGoAway) {
+            return;
+        }
+        localGoAway = true;
+        writeHeader(TYPE_GO_AWAY, 0, 0, GO_AWAY_NORMAL);
+        flush();
+    }
+
+    private static void release(ByteBuf b) {
+        if (b != null) {
+            b.release();
+        }
+    }
+
+    // --- used by streams ---
+
+    void writeHeader(int type, int flags, long id, long length) {
+        ByteBuf h = ctx.alloc().buffer(HEADER_LENGTH);
+        h.writeByte(0).writeByte(type).writeShort(flags).writeInt((int) id).writeInt((int) length);
+        ctx.write(h, ctx.voidPromise());
+    }
+
+    void writeData(long id, int flags, ByteBuf payload) {
+        writeHeader(TYPE_DATA, flags, id, payload.readableBytes());
+        ctx.write(payload, ctx.voidPromise());
+    }
+
+    /** Flushes now, or once the current read completes. */
+    void flush() {
+        if (inRead) {
+            flushPending = true;
+        } else {
+            ctx.flush();
+        }
+    }
+
+    int maxDataFrame() {
+        return config.maxDataFrame();
+    }
+
+    /** Called by a stream when its channel closed. */
+    void channelClosed(YamuxStreamChannel s) {
+        openChannels--;
+        listener.streamClosed(s);
+    }
+
+    /** Called by a stream when both directions have ended or it was reset: forget it. */
+    void forget(YamuxStreamChannel s) {
+        long id = s.streamId() & 0xFFFF_FFFFL;
+        if (streams.get(id) == s) {
+            streams.remove(id);
+            if (s.unacked) {
+                s.unacked = false;
+                unackedOutbound--;
+            }
+            if (!s.isOutbound()) {
+                inboundCount--;
+            }
+        }
+    }
+
+    /** Streams in the table (open or draining), for tests. */
+    int streamTableSize() {
+        return streams.size();
+    }
+}
