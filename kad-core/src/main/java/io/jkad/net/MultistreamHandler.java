@@ -181,9 +181,6 @@ final class MultistreamHandler extends ByteToMessageDecoder {
             } catch (ProtocolNegotiationException e) {
                 fail(ctx, e);
                 return;
-            } catch (Exception e) {
-                fail(ctx, new ProtocolNegotiationException("setting up the agreed protocol failed: " + e, e));
-                return;
             }
         }
         if (state == State.DONE && in.isReadable() && !ctx.isRemoved()) {
@@ -234,7 +231,7 @@ final class MultistreamHandler extends ByteToMessageDecoder {
         return text;
     }
 
-    private void handle(ChannelHandlerContext ctx, String message) throws Exception {
+    private void handle(ChannelHandlerContext ctx, String message) throws ProtocolNegotiationException {
         switch (state) {
             case AWAIT_HEADER:
                 if (!HEADER.equals(message)) {
@@ -280,10 +277,16 @@ final class MultistreamHandler extends ByteToMessageDecoder {
         }
     }
 
-    private void succeed(ChannelHandlerContext ctx, String protocol) throws Exception {
+    private void succeed(ChannelHandlerContext ctx, String protocol) {
         state = State.DONE;
         cancelTimeout();
-        outcome.selected(ctx, protocol);
+        try {
+            outcome.selected(ctx, protocol);
+        } catch (Exception e) {
+            LOG.debug("setting up {} failed on {}", protocol, ctx.channel(), e);
+            outcome.failed(ctx, new ProtocolNegotiationException("setting up " + protocol + " failed: " + e, e));
+            return;
+        }
         if (!ctx.isRemoved()) {
             ctx.pipeline().remove(this);
         }

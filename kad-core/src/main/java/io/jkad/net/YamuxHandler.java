@@ -61,6 +61,9 @@ final class YamuxHandler extends ByteToMessageDecoder {
          */
         void inboundStream(YamuxStreamChannel stream);
 
+        /** A stream channel (either direction) was registered. */
+        default void streamOpened(YamuxStreamChannel stream) {}
+
         /** A stream channel (either direction) closed. */
         default void streamClosed(YamuxStreamChannel stream) {}
 
@@ -243,6 +246,7 @@ final class YamuxHandler extends ByteToMessageDecoder {
 
     private void register(YamuxStreamChannel s) {
         openChannels++;
+        listener.streamOpened(s);
         ctx.channel().eventLoop().register(s).addListener(f -> {
             if (!f.isSuccess()) {
                 LOG.warn("could not register yamux stream {} on {}", s.streamId(), ctx.channel(), f.cause());

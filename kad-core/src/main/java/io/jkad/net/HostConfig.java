@@ -1,0 +1,243 @@
+package io.jkad.net;
+
+import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.multiaddr.Multiaddr;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Settings of a {@link Host}. Immutable; built with {@link #builder(Ed25519KeyPair)}.
+ *
+ * <p>Defaults: no listen addresses (dial only); advertised addresses = the bound listen addresses
+ * (wildcards expanded to the machine's interface addresses); agent version {@code jkad/<version>};
+ * dial timeout 10 s per address (TCP connect + Noise + Yamux); stream negotiation timeout 10 s;
+ * idle timeout 10 s (a connection without streams for that long is closed; zero keeps idle
+ * connections); Identify timeout 5 s; ping timeout 10 s; 256 inbound streams per connection;
+ * 1024 inbound connections; Yamux keep-alive ping every 30 s; IO threads = min(available
+ * processors, 4).
+ */
+public final class HostConfig {
+
+    private final Ed25519KeyPair identity;
+    private final List<Multiaddr> listenAddresses;
+    private final List<Multiaddr> announceAddresses;
+    private final String agentVersion;
+    private final Duration dialTimeout;
+    private final Duration negotiationTimeout;
+    private final Duration idleTimeout;
+    private final Duration identifyTimeout;
+    private final Duration pingTimeout;
+    private final Duration keepAliveInterval;
+    private final int maxInboundStreamsPerConnection;
+    private final int maxInboundConnections;
+    private final int ioThreads;
+
+    private HostConfig(Builder b) {
+        this.identity = b.identity;
+        this.listenAddresses = List.copyOf(b.listenAddresses);
+        this.announceAddresses = List.copyOf(b.announceAddresses);
+        this.agentVersion = b.agentVersion;
+        this.dialTimeout = b.dialTimeout;
+        this.negotiationTimeout = b.negotiationTimeout;
+        this.idleTimeout = b.idleTimeout;
+        this.identifyTimeout = b.identifyTimeout;
+        this.pingTimeout = b.pingTimeout;
+        this.keepAliveInterval = b.keepAliveInterval;
+        this.maxInboundStreamsPerConnection = b.maxInboundStreamsPerConnection;
+        this.maxInboundConnections = b.maxInboundConnections;
+        this.ioThreads = b.ioThreads;
+    }
+
+    /** A builder with the defaults, for the host with this identity. */
+    public static Builder builder(Ed25519KeyPair identity) {
+        return new Builder(identity);
+    }
+
+    public Ed25519KeyPair identity() {
+        return identity;
+    }
+
+    public List<Multiaddr> listenAddresses() {
+        return listenAddresses;
+    }
+
+    public List<Multiaddr> announceAddresses() {
+        return announceAddresses;
+    }
+
+    public String agentVersion() {
+        return agentVersion;
+    }
+
+    public Duration dialTimeout() {
+        return dialTimeout;
+    }
+
+    public Duration negotiationTimeout() {
+        return negotiationTimeout;
+    }
+
+    public Duration idleTimeout() {
+        return idleTimeout;
+    }
+
+    public Duration identifyTimeout() {
+        return identifyTimeout;
+    }
+
+    public Duration pingTimeout() {
+        return pingTimeout;
+    }
+
+    public Duration keepAliveInterval() {
+        return keepAliveInterval;
+    }
+
+    public int maxInboundStreamsPerConnection() {
+        return maxInboundStreamsPerConnection;
+    }
+
+    public int maxInboundConnections() {
+        return maxInboundConnections;
+    }
+
+    public int ioThreads() {
+        return ioThreads;
+    }
+
+    /** Builds a {@link HostConfig}; every setter checks its argument. */
+    public static final class Builder {
+        private final Ed25519KeyPair identity;
+        private final List<Multiaddr> listenAddresses = new ArrayList<>();
+        private final List<Multiaddr> announceAddresses = new ArrayList<>();
+        private String agentVersion = "jkad/" + Version.get();
+        private Duration dialTimeout = Duration.ofSeconds(10);
+        private Duration negotiationTimeout = Duration.ofSeconds(10);
+        private Duration idleTimeout = Duration.ofSeconds(10);
+        private Duration identifyTimeout = Duration.ofSeconds(5);
+        private Duration pingTimeout = Duration.ofSeconds(10);
+        private Duration keepAliveInterval = Duration.ofSeconds(30);
+        private int maxInboundStreamsPerConnection = 256;
+        private int maxInboundConnections = 1024;
+        private int ioThreads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 4));
+
+        private Builder(Ed25519KeyPair identity) {
+            this.identity = Objects.requireNonNull(identity, "identity");
+        }
+
+        /**
+         * Adds a TCP address to listen on, e.g. {@code /ip4/0.0.0.0/tcp/4001}; port 0 picks a free port.
+         *
+         * @throws IllegalArgumentException if it is not {@code /ip4|ip6/<ip>/tcp/<port>}
+         */
+        public Builder listen(Multiaddr address) {
+            Objects.requireNonNull(address, "address");
+            if (address.toTcpSocketAddress().map(a -> a.isUnresolved()).orElse(true)
+                    || address.peerId().isPresent()) {
+                throw new IllegalArgumentException("listen address must be /ip4|ip6/<ip>/tcp/<port>: " + address);
+            }
+            listenAddresses.add(address);
+            return this;
+        }
+
+        /** Adds an address to advertise through Identify instead of the listen addresses (e.g. a public one). */
+        public Builder announce(Multiaddr address) {
+            announceAddresses.add(Objects.requireNonNull(address, "address"));
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if blank */
+        public Builder agentVersion(String agentVersion) {
+            if (agentVersion == null || agentVersion.isBlank()) {
+                throw new IllegalArgumentException("agentVersion must not be blank: '" + agentVersion + "'");
+            }
+            this.agentVersion = agentVersion;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if not positive */
+        public Builder dialTimeout(Duration d) {
+            this.dialTimeout = positive("dialTimeout", d);
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if not positive */
+        public Builder negotiationTimeout(Duration d) {
+            this.negotiationTimeout = positive("negotiationTimeout", d);
+            return this;
+        }
+
+        /** Zero keeps idle connections open. @throws IllegalArgumentException if negative */
+        public Builder idleTimeout(Duration d) {
+            Objects.requireNonNull(d, "idleTimeout");
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("idleTimeout must be >= 0: " + d);
+            }
+            this.idleTimeout = d;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if not positive */
+        public Builder identifyTimeout(Duration d) {
+            this.identifyTimeout = positive("identifyTimeout", d);
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if not positive */
+        public Builder pingTimeout(Duration d) {
+            this.pingTimeout = positive("pingTimeout", d);
+            return this;
+        }
+
+        /** Zero disables our Yamux keep-alive pings (we still answer the remote's). @throws IllegalArgumentException if negative */
+        public Builder keepAliveInterval(Duration d) {
+            Objects.requireNonNull(d, "keepAliveInterval");
+            if (d.isNegative()) {
+                throw new IllegalArgumentException("keepAliveInterval must be >= 0: " + d);
+            }
+            this.keepAliveInterval = d;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if below 1 */
+        public Builder maxInboundStreamsPerConnection(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("maxInboundStreamsPerConnection must be >= 1: " + n);
+            }
+            this.maxInboundStreamsPerConnection = n;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if negative */
+        public Builder maxInboundConnections(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("maxInboundConnections must be >= 0: " + n);
+            }
+            this.maxInboundConnections = n;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if below 1 */
+        public Builder ioThreads(int n) {
+            if (n < 1) {
+                throw new IllegalArgumentException("ioThreads must be >= 1: " + n);
+            }
+            this.ioThreads = n;
+            return this;
+        }
+
+        public HostConfig build() {
+            return new HostConfig(this);
+        }
+
+        private static Duration positive(String name, Duration d) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be > 0: " + d);
+            }
+            return d;
+        }
+    }
+}

@@ -1,0 +1,341 @@
+package io.jkad.net;
+
+import io.jkad.identity.PeerId;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.net.pb.IdentifyProto.Identify;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Connection} of a {@link Host}: the TCP channel with its Yamux session, stream
+ * negotiation in both directions, Identify results and the idle timer. State that is not final
+ * is confined to the channel's event loop or volatile.
+ */
+final class HostConnection implements Connection, YamuxHandler.Listener {
+
+    private static final Logger LOG = LoggerFactory.getLogger(HostConnection.class);
+
+    private final Host host;
+    private final Channel channel;
+    private final PeerId remotePeer;
+    private final boolean outbound;
+    private final Multiaddr remoteAddress;
+    private final Multiaddr localAddress;
+    private final long establishedNanos = System.nanoTime();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+    private YamuxHandler yamux;
+    private volatile IdentifyInfo identifyInfo;
+    private volatile int streamCount;
+    private volatile boolean pushWanted;
+    private ScheduledFuture<?> idleTask;
+    private int inboundPings;
+    private CompletableFuture<Duration> pingInFlight;
+
+    HostConnection(Host host, Channel channel, PeerId remotePeer, boolean outbound) {
+        this.host = host;
+        this.channel = channel;
+        this.remotePeer = remotePeer;
+        this.outbound = outbound;
+        this.remoteAddress = Multiaddr.tcp((java.net.InetSocketAddress) channel.remoteAddress());
+        this.localAddress = Multiaddr.tcp((java.net.InetSocketAddress) channel.localAddress());
+        channel.closeFuture().addListener(f -> closed.complete(null));
+    }
+
+    void yamux(YamuxHandler yamux) {
+        this.yamux = yamux;
+    }
+
+    Channel channel() {
+        return channel;
+    }
+
+    long establishedNanos() {
+        return establishedNanos;
+    }
+
+    @Override
+    public PeerId remotePeer() {
+        return remotePeer;
+    }
+
+    @Override
+    public Multiaddr remoteAddress() {
+        return remoteAddress;
+    }
+
+    @Override
+    public Multiaddr localAddress() {
+        return localAddress;
+    }
+
+    @Override
+    public boolean isOutbound() {
+        return outbound;
+    }
+
+    @Override
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    /** Open and not going away: new streams may be opened. */
+    boolean isUsable() {
+        YamuxHandler y = yamux;
+        return channel.isActive() && y != null && !y.isGoingAway();
+    }
+
+    @Override
+    public Optional<IdentifyInfo> identifyInfo() {
+        return Optional.ofNullable(identifyInfo);
+    }
+
+    @Override
+    public int streamCount() {
+        return streamCount;
+    }
+
+    @Override
+    public CompletableFuture<StreamChannel> openStream(String protocol, StreamInitializer initializer) {
+        MultistreamHandler.checkProtocolId(protocol);
+        java.util.Objects.requireNonNull(initializer, "initializer");
+        CompletableFuture<StreamChannel> result = new CompletableFuture<>();
+        if (channel.eventLoop().inEventLoop()) {
+            openStream0(protocol, initializer, result);
+        } else {
+            try {
+                channel.eventLoop().execute(() -> openStream0(protocol, initializer, result));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(new IllegalStateException("connection to " + remotePeer + " is closed", e));
+            }
+        }
+        return result;
+    }
+
+    private void openStream0(String protocol, StreamInitializer initializer, CompletableFuture<StreamChannel> result) {
+        if (!channel.isActive() || yamux == null) {
+            result.completeExceptionally(new IllegalStateException("connection to " + remotePeer + " is closed"));
+            return;
+        }
+        MultistreamHandler negotiation = MultistreamHandler.dialer(List.of(protocol), host.config().negotiationTimeout(),
+                new MultistreamHandler.Outcome() {
+                    @Override
+                    public void selected(ChannelHandlerContext ctx, String p) throws Exception {
+                        YamuxStreamChannel s = (YamuxStreamChannel) ctx.channel();
+                        s.protocol(p);
+                        initializer.initialize(s);
+                        result.complete(s);
+                    }
+
+                    @Override
+                    public void failed(ChannelHandlerContext ctx, ProtocolNegotiationException cause) {
+                        ((YamuxStreamChannel) ctx.channel()).reset();
+                        result.completeExceptionally(cause.getCause() != null
+                                && !(cause.getCause() instanceof java.nio.channels.ClosedChannelException)
+                                ? cause.getCause() : cause);
+                    }
+                });
+        try {
+            yamux.openStream(negotiation);
+        } catch (IllegalStateException e) {
+            result.completeExceptionally(e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Void> close() {
+        if (channel.eventLoop().inEventLoop()) {
+            close0();
+        } else {
+            try {
+                channel.eventLoop().execute(this::close0);
+            } catch (RuntimeException e) {
+                channel.close();
+            }
+        }
+        return closed.copy();
+    }
+
+    private void close0() {
+        if (yamux != null) {
+            yamux.goAway();
+        }
+        channel.close();
+    }
+
+    CompletableFuture<Void> closedFuture() {
+        return closed;
+    }
+
+    // --- Yamux session events (event loop) ---
+
+    @Override
+    public void inboundStream(YamuxStreamChannel stream) {
+        stream.pipeline().addLast(MultistreamHandler.listener(host::supportsInbound, host.config().negotiationTimeout(),
+                new MultistreamHandler.Outcome() {
+                    @Override
+                    public void selected(ChannelHandlerContext ctx, String protocol) throws Exception {
+                        StreamInitializer handler = host.inboundHandler(protocol);
+                        if (handler == null) {
+                            throw new IllegalStateException("no handler for " + protocol);
+                        }
+                        stream.protocol(protocol);
+                        handler.initialize(stream);
+                    }
+
+                    @Override
+                    public void failed(ChannelHandlerContext ctx, ProtocolNegotiationException cause) {
+                        LOG.debug("inbound stream {} from {}: {}", stream.streamId(), remotePeer, cause.getMessage());
+                        stream.reset();
+                    }
+                }));
+    }
+
+    @Override
+    public void streamOpened(YamuxStreamChannel stream) {
+        streamCount = yamux.openStreamCount();
+        if (idleTask != null) {
+            idleTask.cancel(false);
+            idleTask = null;
+        }
+    }
+
+    @Override
+    public void streamClosed(YamuxStreamChannel stream) {
+        streamCount = yamux.openStreamCount();
+        scheduleIdleCheck();
+    }
+
+    @Override
+    public void goAwayReceived(int code) {
+        LOG.debug("{} sent go away ({})", remotePeer, code);
+        scheduleIdleCheck();
+    }
+
+    /** Arms the idle timer when no streams are open (runs on the event loop). */
+    void scheduleIdleCheck() {
+        if (yamux == null || yamux.openStreamCount() > 0 || !channel.isActive() || idleTask != null) {
+            return;
+        }
+        Duration idle = yamux.isGoingAway() ? Duration.ZERO : host.config().idleTimeout();
+        if (idle.isZero() && !yamux.isGoingAway()) {
+            return;
+        }
+        idleTask = channel.eventLoop().schedule(() -> {
+            idleTask = null;
+            if (yamux.openStreamCount() == 0 && channel.isActive()) {
+                LOG.debug("closing idle connection to {} ({})", remotePeer, remoteAddress);
+                close0();
+            }
+        }, idle.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    // --- Identify ---
+
+    /** Asks the remote for its Identify message (runs on the event loop, right after establishment). */
+    void startIdentify() {
+        openStream(IdentifyProtocol.ID, stream -> stream.pipeline().addLast(
+                new UvarintFrameDecoder(IdentifyProtocol.MAX_PART),
+                new IdentifyProtocol.ReaderHandler(host.config().identifyTimeout(),
+                        m -> onIdentify(m, false),
+                        cause -> LOG.debug("identify of {} failed: {}", remotePeer, cause.toString()))))
+                .whenComplete((s, e) -> {
+                    if (e != null) {
+                        LOG.debug("could not open identify stream to {}: {}", remotePeer, e.toString());
+                    }
+                });
+    }
+
+    void onIdentify(Identify message, boolean push) {
+        IdentifyInfo info;
+        try {
+            info = IdentifyProtocol.toInfo(message, remotePeer, push ? identifyInfo : null);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("ignoring identify from {}: {}", remotePeer, e.getMessage());
+            return;
+        }
+        identifyInfo = info;
+        host.identified(this, info);
+        if (!push && pushWanted) {
+            pushIdentify();
+        }
+    }
+
+    /**
+     * Sends an Identify Push with our current message, if the remote accepts pushes; before the
+     * remote's Identify arrives, the push waits for it.
+     */
+    void pushIdentify() {
+        IdentifyInfo info = identifyInfo;
+        if (info == null) {
+            pushWanted = true;
+            return;
+        }
+        pushWanted = false;
+        if (!info.supports(IdentifyProtocol.PUSH) || !isUsable()) {
+            return;
+        }
+        Identify message = host.identifyMessage(this);
+        openStream(IdentifyProtocol.PUSH, stream -> stream.pipeline().addLast(new IdentifyProtocol.ResponderHandler(message)))
+                .whenComplete((s, e) -> {
+                    if (e != null) {
+                        LOG.debug("identify push to {} failed: {}", remotePeer, e.toString());
+                    }
+                });
+    }
+
+    // --- Ping ---
+
+    /** Registers an inbound ping stream; false if the per-connection limit is reached (event loop). */
+    boolean acceptInboundPing(StreamChannel stream) {
+        if (inboundPings >= PingProtocol.MAX_INBOUND) {
+            return false;
+        }
+        inboundPings++;
+        stream.closeFuture().addListener(f -> inboundPings--);
+        return true;
+    }
+
+    /** One ping round; concurrent calls share the round in flight. */
+    CompletableFuture<Duration> ping() {
+        CompletableFuture<CompletableFuture<Duration>> holder = new CompletableFuture<>();
+        Runnable start = () -> {
+            if (pingInFlight != null && !pingInFlight.isDone()) {
+                holder.complete(pingInFlight);
+                return;
+            }
+            CompletableFuture<Duration> result = new CompletableFuture<>();
+            pingInFlight = result;
+            holder.complete(result);
+            openStream(PingProtocol.ID, stream -> stream.pipeline().addLast(
+                    new PingProtocol.RequestHandler(result, host.config().pingTimeout())))
+                    .whenComplete((s, e) -> {
+                        if (e != null) {
+                            result.completeExceptionally(e);
+                        }
+                    });
+        };
+        try {
+            if (channel.eventLoop().inEventLoop()) {
+                start.run();
+            } else {
+                channel.eventLoop().execute(start);
+            }
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("connection to " + remotePeer + " is closed", e));
+        }
+        return holder.thenCompose(f -> f.copy());
+    }
+
+    @Override
+    public String toString() {
+        return "Connection(" + remotePeer + (outbound ? " to " : " from ") + remoteAddress + ")";
+    }
+}

@@ -1,0 +1,409 @@
+package io.jkad.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.identity.PeerId;
+import io.jkad.multiaddr.Multiaddr;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Two (or three) real hosts over loopback TCP. */
+class HostTest {
+
+    static final String ECHO = "/jkad/test/echo/1.0.0";
+    static final Multiaddr LOOPBACK = Multiaddr.parse("/ip4/127.0.0.1/tcp/0");
+
+    private final List<Host> hosts = new ArrayList<>();
+
+    @AfterEach
+    void closeHosts() {
+        hosts.forEach(Host::close);
+    }
+
+    /** Records every listener event. */
+    static final class Events implements HostListener {
+        final BlockingQueue<Connection> established = new LinkedBlockingQueue<>();
+        final BlockingQueue<Connection> closed = new LinkedBlockingQueue<>();
+        final BlockingQueue<IdentifyInfo> identified = new LinkedBlockingQueue<>();
+        final BlockingQueue<String> dialFailures = new LinkedBlockingQueue<>();
+
+        @Override
+        public void connectionEstablished(Connection connection) {
+            established.add(connection);
+        }
+
+        @Override
+        public void connectionClosed(Connection connection) {
+            closed.add(connection);
+        }
+
+        @Override
+        public void identifyReceived(Connection connection, IdentifyInfo info) {
+            identified.add(info);
+        }
+
+        @Override
+        public void dialFailed(PeerId peer, Multiaddr address, Throwable cause) {
+            dialFailures.add(address + " " + cause);
+        }
+    }
+
+    Host host(Events events, java.util.function.UnaryOperator<HostConfig.Builder> tweak) throws IOException {
+        Host h = Host.start(tweak.apply(HostConfig.builder(Ed25519KeyPair.generate()).listen(LOOPBACK)
+                .ioThreads(1)).build());
+        hosts.add(h);
+        if (events != null) {
+            h.addListener(events);
+        }
+        h.setStreamHandler(ECHO, stream -> stream.pipeline().addLast(new EchoHandler()));
+        return h;
+    }
+
+    Host host(Events events) throws IOException {
+        return host(events, b -> b);
+    }
+
+    static <T> T await(CompletableFuture<T> f) throws Exception {
+        return f.get(10, TimeUnit.SECONDS);
+    }
+
+    static void eventually(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    /** Echoes everything; half-closes when the remote does. */
+    static final class EchoHandler extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.write(msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                ((StreamChannel) ctx.channel()).shutdownOutput();
+            }
+        }
+    }
+
+    /** Collects a stream's bytes until the remote half-closes. */
+    static final class Sink extends ChannelInboundHandlerAdapter {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final CompletableFuture<byte[]> done = new CompletableFuture<>();
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf b = (ByteBuf) msg;
+            byte[] a = new byte[b.readableBytes()];
+            b.readBytes(a);
+            b.release();
+            bytes.write(a, 0, a.length);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                done.complete(bytes.toByteArray());
+            } else if (evt instanceof StreamResetEvent) {
+                done.completeExceptionally(new StreamResetException("reset"));
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            done.completeExceptionally(new IOException("closed"));
+        }
+    }
+
+    @Test
+    void dialIdentifyAndPing() throws Exception {
+        Events ea = new Events();
+        Events eb = new Events();
+        Host a = host(ea, b -> b.agentVersion("test-a/1"));
+        Host b = host(eb);
+        assertThat(b.listenAddresses()).hasSize(1);
+        assertThat(b.listenAddresses().get(0).toTcpSocketAddress().orElseThrow().getPort()).isPositive();
+
+        Connection c = await(a.dial(b.peerId(), b.listenAddresses()));
+        assertThat(c.remotePeer()).isEqualTo(b.peerId());
+        assertThat(c.isOutbound()).isTrue();
+        assertThat(c.remoteAddress()).isEqualTo(b.listenAddresses().get(0));
+        Connection atB = eb.established.poll(10, TimeUnit.SECONDS);
+        assertThat(atB.remotePeer()).isEqualTo(a.peerId());
+        assertThat(atB.isOutbound()).isFalse();
+        assertThat(atB.remoteAddress()).isEqualTo(c.localAddress());
+        assertThat(ea.established.poll(10, TimeUnit.SECONDS)).isSameAs(c);
+
+        IdentifyInfo aboutB = ea.identified.poll(10, TimeUnit.SECONDS);
+        assertThat(aboutB.peer()).isEqualTo(b.peerId());
+        assertThat(aboutB.protocolVersion()).isEqualTo("ipfs/0.1.0");
+        assertThat(aboutB.agentVersion()).startsWith("jkad/");
+        assertThat(aboutB.protocols()).contains(Host.IDENTIFY, Host.IDENTIFY_PUSH, Host.PING, ECHO);
+        assertThat(aboutB.listenAddresses()).containsExactlyElementsOf(b.listenAddresses());
+        assertThat(aboutB.observedAddress()).contains(c.localAddress());
+        IdentifyInfo aboutA = eb.identified.poll(10, TimeUnit.SECONDS);
+        assertThat(aboutA.agentVersion()).isEqualTo("test-a/1");
+        assertThat(aboutA.observedAddress()).contains(b.listenAddresses().get(0));
+        assertThat(c.identifyInfo()).contains(aboutB);
+
+        Duration rtt = await(a.ping(b.peerId()));
+        assertThat(rtt).isPositive().isLessThan(Duration.ofSeconds(5));
+        assertThat(await(b.ping(a.peerId()))).isPositive();
+
+        // Reuse: a second dial returns the same connection.
+        assertThat(await(a.dial(b.peerId(), b.listenAddresses()))).isSameAs(c);
+        assertThat(a.connections()).hasSize(1);
+    }
+
+    @Test
+    void streamsCarryAMebibyteBothWays() throws Exception {
+        Host a = host(null);
+        Host b = host(null);
+        await(a.dial(b.peerId(), b.listenAddresses()));
+        byte[] data = new byte[1 << 20];
+        new Random(42).nextBytes(data);
+        for (Host[] pair : new Host[][] {{a, b}, {b, a}}) {
+            Sink sink = new Sink();
+            long start = System.nanoTime();
+            StreamChannel s = await(pair[0].openStream(pair[1].peerId(), ECHO, st -> st.pipeline().addLast(sink)));
+            assertThat(s.protocol()).isEqualTo(ECHO);
+            assertThat(s.isOutbound()).isTrue();
+            assertThat(s.remotePeer()).isEqualTo(pair[1].peerId());
+            for (int off = 0; off < data.length; off += 100_000) {
+                s.write(Unpooled.wrappedBuffer(data, off, Math.min(100_000, data.length - off)));
+            }
+            s.flush();
+            s.shutdownOutput();
+            byte[] echoed = sink.done.get(20, TimeUnit.SECONDS);
+            long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            System.out.printf("1 MiB echoed %s -> %s in %d ms%n", pair[0].peerId(), pair[1].peerId(), ms);
+            assertThat(echoed).isEqualTo(data);
+            s.closeFuture().await(5, TimeUnit.SECONDS);
+            assertThat(s.isOpen()).isFalse();
+        }
+    }
+
+    @Test
+    void idleConnectionIsClosed() throws Exception {
+        Events ea = new Events();
+        Events eb = new Events();
+        Host a = host(ea, b -> b.idleTimeout(Duration.ofMillis(300)));
+        Host b = host(eb, bb -> bb.idleTimeout(Duration.ofSeconds(60)));
+        Connection c = await(a.dial(b.peerId(), b.listenAddresses()));
+        assertThat(ea.closed.poll(10, TimeUnit.SECONDS)).isSameAs(c);
+        assertThat(eb.closed.poll(10, TimeUnit.SECONDS)).isNotNull();
+        assertThat(c.isOpen()).isFalse();
+        assertThat(a.connections()).isEmpty();
+    }
+
+    @Test
+    void openStreamKeepsTheConnectionFromIdling() throws Exception {
+        Events ea = new Events();
+        Host a = host(ea, b -> b.idleTimeout(Duration.ofMillis(300)));
+        Host b = host(null);
+        Sink sink = new Sink();
+        StreamChannel s = await(a.dial(b.peerId(), b.listenAddresses())
+                .thenCompose(c -> c.openStream(ECHO, st -> st.pipeline().addLast(sink))));
+        Thread.sleep(800);
+        assertThat(s.isOpen()).isTrue();
+        assertThat(ea.closed).isEmpty();
+        s.writeAndFlush(Unpooled.copiedBuffer("still here", StandardCharsets.UTF_8));
+        s.shutdownOutput();
+        assertThat(new String(sink.done.get(10, TimeUnit.SECONDS), StandardCharsets.UTF_8)).isEqualTo("still here");
+        assertThat(ea.closed.poll(10, TimeUnit.SECONDS)).isNotNull();
+    }
+
+    @Test
+    void remoteWithAnotherPeerIdIsRefused() throws Exception {
+        Events ea = new Events();
+        Host a = host(ea);
+        Host b = host(null);
+        PeerId someoneElse = Ed25519KeyPair.generate().peerId();
+        assertThatThrownBy(() -> await(a.dial(someoneElse, b.listenAddresses())))
+                .hasCauseInstanceOf(DialException.class)
+                .cause().satisfies(e -> {
+                    DialException d = (DialException) e;
+                    assertThat(d.peer()).isEqualTo(someoneElse);
+                    assertThat(d.failures()).containsOnlyKeys(b.listenAddresses().get(0));
+                    assertThat(d.failures().get(b.listenAddresses().get(0)))
+                            .isInstanceOf(HandshakeException.class)
+                            .hasMessageContaining(b.peerId().toString());
+                });
+        assertThat(ea.dialFailures.poll(5, TimeUnit.SECONDS)).contains("HandshakeException");
+        assertThat(a.connections()).isEmpty();
+        // The right peer id works.
+        assertThat(await(a.dial(b.peerId(), b.listenAddresses())).remotePeer()).isEqualTo(b.peerId());
+    }
+
+    @Test
+    void garbageInsteadOfMultistreamClosesThatConnectionOnly() throws Exception {
+        Host a = host(null);
+        Host b = host(null);
+        InetSocketAddress target = b.listenAddresses().get(0).toTcpSocketAddress().orElseThrow();
+        try (Socket raw = new Socket(target.getAddress(), target.getPort())) {
+            raw.setSoTimeout(10_000);
+            raw.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            raw.getOutputStream().flush();
+            InputStream in = raw.getInputStream();
+            byte[] header = in.readNBytes(20); // the host's multistream header
+            assertThat(header[0]).isEqualTo((byte) 0x13);
+            assertThat(in.read()).isEqualTo(-1); // then it closes
+        }
+        assertThat(await(a.dial(b.peerId(), b.listenAddresses())).isOpen()).isTrue();
+        assertThat(await(a.ping(b.peerId()))).isPositive();
+    }
+
+    @Test
+    void silentClientIsDroppedAfterTheUpgradeTimeout() throws Exception {
+        Host b = host(null, x -> x.dialTimeout(Duration.ofMillis(500)));
+        InetSocketAddress target = b.listenAddresses().get(0).toTcpSocketAddress().orElseThrow();
+        try (Socket raw = new Socket(target.getAddress(), target.getPort())) {
+            raw.setSoTimeout(10_000);
+            InputStream in = raw.getInputStream();
+            in.readNBytes(20);
+            assertThat(in.read()).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void dialTriesAddressesInOrderAndReportsEachFailure() throws Exception {
+        Events ea = new Events();
+        Host a = host(ea);
+        Host b = host(null);
+        int closedPort;
+        try (ServerSocket ss = new ServerSocket(0)) {
+            closedPort = ss.getLocalPort();
+        }
+        Multiaddr refused = Multiaddr.parse("/ip4/127.0.0.1/tcp/" + closedPort);
+        Multiaddr notTcp = Multiaddr.parse("/ip4/127.0.0.1/udp/4001");
+        Connection c = await(a.dial(b.peerId(), List.of(refused, notTcp, b.listenAddresses().get(0))));
+        assertThat(c.remotePeer()).isEqualTo(b.peerId());
+        assertThat(ea.dialFailures).hasSize(2);
+        assertThat(ea.dialFailures.poll()).startsWith(refused.toString());
+        assertThat(ea.dialFailures.poll()).startsWith(notTcp.toString()).contains("not a TCP address");
+
+        PeerId nobody = Ed25519KeyPair.generate().peerId();
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> await(a.dial(nobody, List.of(refused, notTcp))));
+        DialException d = (DialException) e.getCause();
+        assertThat(d.failures()).containsOnlyKeys(refused, notTcp);
+        assertThat(d.getMessage()).contains(refused.toString()).contains(notTcp.toString());
+        e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> await(a.dial(nobody, List.of())));
+        assertThat(e.getCause()).isInstanceOf(DialException.class).hasMessageContaining("no addresses");
+        assertThatThrownBy(() -> a.dial(a.peerId(), b.listenAddresses())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void unsupportedProtocolFailsTheStreamNotTheConnection() throws Exception {
+        Host a = host(null);
+        Host b = host(null);
+        Connection c = await(a.dial(b.peerId(), b.listenAddresses()));
+        assertThatThrownBy(() -> await(c.openStream("/nobody/speaks/this", s -> { })))
+                .hasCauseInstanceOf(ProtocolNegotiationException.class);
+        assertThat(c.isOpen()).isTrue();
+        assertThatThrownBy(() -> c.openStream("no-slash", s -> { })).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> await(a.openStream(Ed25519KeyPair.generate().peerId(), ECHO, s -> { })))
+                .hasCauseInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void simultaneousDialsEndOnOneSharedConnection() throws Exception {
+        Host a = host(null, x -> x.idleTimeout(Duration.ofMillis(500)));
+        Host b = host(null, x -> x.idleTimeout(Duration.ofMillis(500)));
+        for (int round = 0; round < 3; round++) {
+            CompletableFuture<Connection> ab = a.dial(b.peerId(), b.listenAddresses());
+            CompletableFuture<Connection> ba = b.dial(a.peerId(), a.listenAddresses());
+            Connection c1 = await(ab);
+            Connection c2 = await(ba);
+            assertThat(c1.remotePeer()).isEqualTo(b.peerId());
+            assertThat(c2.remotePeer()).isEqualTo(a.peerId());
+            // Once both sides have registered what they have, they pick the same TCP connection.
+            eventually(() -> a.connections().size() == b.connections().size(), "both sides registered");
+            Connection fromA = a.connection(b.peerId()).orElseThrow();
+            Connection fromB = b.connection(a.peerId()).orElseThrow();
+            assertThat(fromA.localAddress()).isEqualTo(fromB.remoteAddress());
+            assertThat(fromA.remoteAddress()).isEqualTo(fromB.localAddress());
+            boolean aSmaller = a.peerId().compareTo(b.peerId()) < 0;
+            assertThat(fromA.isOutbound()).isEqualTo(aSmaller);
+            // Everything idles out afterwards.
+            eventually(() -> a.connections().isEmpty() && b.connections().isEmpty(), "idle close");
+        }
+    }
+
+    @Test
+    void newProtocolsArePushedToConnectedPeers() throws Exception {
+        Events ea = new Events();
+        Host a = host(ea);
+        Host b = host(null);
+        await(a.dial(b.peerId(), b.listenAddresses()));
+        assertThat(ea.identified.poll(10, TimeUnit.SECONDS).protocols()).doesNotContain("/jkad/test/new/1.0.0");
+        b.setStreamHandler("/jkad/test/new/1.0.0", s -> { });
+        IdentifyInfo pushed = ea.identified.poll(10, TimeUnit.SECONDS);
+        assertThat(pushed.protocols()).contains("/jkad/test/new/1.0.0", ECHO);
+        assertThat(pushed.listenAddresses()).containsExactlyElementsOf(b.listenAddresses());
+        assertThat(b.protocols()).contains("/jkad/test/new/1.0.0");
+        assertThatThrownBy(() -> b.setStreamHandler(Host.PING, s -> { })).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void closingAHostClosesItsConnections() throws Exception {
+        Events eb = new Events();
+        Host a = host(null);
+        Host b = host(eb);
+        await(a.dial(b.peerId(), b.listenAddresses()));
+        a.close();
+        a.close();
+        assertThat(eb.closed.poll(10, TimeUnit.SECONDS)).isNotNull();
+        assertThat(a.isClosed()).isTrue();
+        assertThat(a.dial(b.peerId(), b.listenAddresses())).isCompletedExceptionally();
+    }
+
+    @Test
+    void configRejectsBadValues() {
+        HostConfig.Builder b = HostConfig.builder(Ed25519KeyPair.generate());
+        assertThatThrownBy(() -> b.dialTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("dialTimeout");
+        assertThatThrownBy(() -> b.idleTimeout(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.maxInboundStreamsPerConnection(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("0");
+        assertThatThrownBy(() -> b.listen(Multiaddr.parse("/dns4/example.com/tcp/1")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("example.com");
+        assertThatThrownBy(() -> b.agentVersion(" ")).isInstanceOf(IllegalArgumentException.class);
+    }
+}
