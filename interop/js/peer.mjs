@@ -118,7 +118,8 @@ async function startNode (opts, index) {
     },
     services: {
       identify: identify(),
-      ping: ping(),
+      // kad-dht pings new contacts itself; let a test's ping run beside those (default 1 stream).
+      ping: ping({ maxOutboundStreams: 16, maxInboundStreams: 16 }),
       dht: kadDHT({
         clientMode: false,
         // The default mapper drops private and loopback addresses, so no test peer would ever
