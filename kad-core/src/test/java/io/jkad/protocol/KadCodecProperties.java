@@ -150,7 +150,7 @@ class KadCodecProperties {
                         port)
                 .as((address, p) -> Multiaddr.tcp(new InetSocketAddress(inet(address), p)));
         Arbitrary<Multiaddr> dns = Combinators.combine(
-                        Arbitraries.strings().withCharRange('a', 'z').ofMinSize(1).ofMaxSize(20), port)
+                        Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1).ofMaxLength(20), port)
                 .as((name, p) -> Multiaddr.parse("/dns4/" + name + ".example/tcp/" + p));
         return Arbitraries.oneOf(ip, dns);
     }
