@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * What a remote peer said about itself through Identify ({@code /ipfs/id/1.0.0}, or an update
  * through {@code /ipfs/id/push/1.0.0}). Addresses that could not be decoded (protocols jkad does
- * not model) are left out.
+ * not model) are left out; a trailing {@code /p2p/…} component is removed from every address.
  *
  * @param peer the remote peer (checked against the public key it sent)
  * @param protocolVersion e.g. {@code ipfs/0.1.0}; empty string if not sent

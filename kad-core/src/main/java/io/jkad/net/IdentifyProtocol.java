@@ -103,9 +103,10 @@ final class IdentifyProtocol {
         return new IdentifyInfo(remote, protocolVersion, agent, listen, observed, protocols);
     }
 
+    /** A received address without a trailing {@code /p2p/…} (js appends it to the observed address). */
     private static Optional<Multiaddr> decodeAddress(ByteString bs) {
         try {
-            return Multiaddr.tryFromBytes(bs.toByteArray());
+            return Multiaddr.tryFromBytes(bs.toByteArray()).map(Multiaddr::withoutPeerId);
         } catch (IllegalArgumentException e) {
             LOG.debug("skipping a malformed address in identify: {}", e.getMessage());
             return Optional.empty();
