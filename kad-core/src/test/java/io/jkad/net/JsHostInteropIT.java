@@ -76,6 +76,13 @@ class JsHostInteropIT {
         }
     }
 
+    /** js options; {@code -Djkad.interop.debug=libp2p:*} turns on js-libp2p's debug log (target/js-peer-logs). */
+    private static JsPeer.Options jsOptions(long seed) {
+        JsPeer.Options o = JsPeer.options().seed(seed);
+        String debug = System.getProperty("jkad.interop.debug");
+        return debug == null ? o : o.env("DEBUG", debug);
+    }
+
     private String ourDialAddress() {
         return host.listenAddresses().get(0).withPeerId(host.peerId()).toString();
     }
@@ -103,7 +110,7 @@ class JsHostInteropIT {
 
     @Test
     void jkadDialsJs() throws Exception {
-        try (JsPeer js = JsPeer.start(JsPeer.options().seed(101))) {
+        try (JsPeer js = JsPeer.start(jsOptions(101))) {
             PeerId jsId = PeerId.parse(js.peerId());
             Connection c = host.dial(jsId, List.of(Multiaddr.parse(js.dialAddr()))).get(20, TimeUnit.SECONDS);
             assertThat(c.remotePeer()).isEqualTo(jsId);
@@ -132,7 +139,7 @@ class JsHostInteropIT {
 
     @Test
     void jsDialsJkad() throws Exception {
-        try (JsPeer js = JsPeer.start(JsPeer.options().seed(102))) {
+        try (JsPeer js = JsPeer.start(jsOptions(102))) {
             PeerId jsId = PeerId.parse(js.peerId());
             assertThat(js.dial(ourDialAddress())).isEqualTo(host.peerId().toBase58());
 
