@@ -114,7 +114,8 @@ public final class Host implements AutoCloseable {
                 .withKeepAlive(config.keepAliveInterval(), Duration.ofSeconds(30));
         this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
         handlers.put(IDENTIFY, stream -> stream.pipeline().addLast(
-                new IdentifyProtocol.ResponderHandler(identifyMessage((HostConnection) stream.connection()))));
+                new IdentifyProtocol.ResponderHandler(identifyMessage((HostConnection) stream.connection()),
+                        config.identifyTimeout())));
         handlers.put(IDENTIFY_PUSH, stream -> {
             HostConnection conn = (HostConnection) stream.connection();
             stream.pipeline().addLast(new UvarintFrameDecoder(IdentifyProtocol.MAX_PART),

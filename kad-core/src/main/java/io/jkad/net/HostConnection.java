@@ -36,6 +36,8 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
     private volatile int streamCount;
     private volatile boolean pushWanted;
     private ScheduledFuture<?> idleTask;
+    /** Open streams that do not keep the connection from idling (ping). Event loop only. */
+    private final java.util.Set<StreamChannel> idleExempt = new java.util.HashSet<>();
     private int inboundPings;
     private CompletableFuture<Duration> pingInFlight;
 
@@ -210,7 +212,22 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
     @Override
     public void streamClosed(YamuxStreamChannel stream) {
         streamCount = yamux.openStreamCount();
+        idleExempt.remove(stream);
         scheduleIdleCheck();
+    }
+
+    /**
+     * Lets an open stream not count for the idle timeout (a peer's long-lived ping stream must not
+     * keep the connection open forever). Event loop only.
+     */
+    void exemptFromIdle(StreamChannel stream) {
+        if (stream.isOpen() && idleExempt.add(stream)) {
+            scheduleIdleCheck();
+        }
+    }
+
+    private int busyStreams() {
+        return yamux.openStreamCount() - idleExempt.size();
     }
 
     @Override
@@ -221,7 +238,7 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
 
     /** Arms the idle timer when no streams are open (runs on the event loop). */
     void scheduleIdleCheck() {
-        if (yamux == null || yamux.openStreamCount() > 0 || !channel.isActive() || idleTask != null) {
+        if (yamux == null || busyStreams() > 0 || !channel.isActive() || idleTask != null) {
             return;
         }
         Duration idle = yamux.isGoingAway() ? Duration.ZERO : host.config().idleTimeout();
@@ -230,7 +247,7 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
         }
         idleTask = channel.eventLoop().schedule(() -> {
             idleTask = null;
-            if (yamux.openStreamCount() == 0 && channel.isActive()) {
+            if (busyStreams() <= 0 && channel.isActive()) {
                 LOG.debug("closing idle connection to {} ({})", remotePeer, remoteAddress);
                 close0();
             }
@@ -283,7 +300,8 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
             return;
         }
         Identify message = host.identifyMessage(this);
-        openStream(IdentifyProtocol.PUSH, stream -> stream.pipeline().addLast(new IdentifyProtocol.ResponderHandler(message)))
+        openStream(IdentifyProtocol.PUSH, stream -> stream.pipeline().addLast(
+                new IdentifyProtocol.ResponderHandler(message, host.config().identifyTimeout())))
                 .whenComplete((s, e) -> {
                     if (e != null) {
                         LOG.debug("identify push to {} failed: {}", remotePeer, e.toString());
@@ -300,6 +318,7 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
         }
         inboundPings++;
         stream.closeFuture().addListener(f -> inboundPings--);
+        exemptFromIdle(stream);
         return true;
     }
 

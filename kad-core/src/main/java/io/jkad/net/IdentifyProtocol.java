@@ -113,12 +113,17 @@ final class IdentifyProtocol {
         }
     }
 
-    /** Writes {@code message} length-prefixed, half-closes, and closes once the remote is done. */
+    /**
+     * Writes {@code message} length-prefixed, half-closes, and closes once the remote is done (or
+     * after {@code linger}, so a remote that never closes its side does not hold the stream).
+     */
     static final class ResponderHandler extends ChannelInboundHandlerAdapter {
         private final Identify message;
+        private final Duration linger;
 
-        ResponderHandler(Identify message) {
+        ResponderHandler(Identify message, Duration linger) {
             this.message = message;
+            this.linger = linger;
         }
 
         @Override
@@ -129,6 +134,10 @@ final class IdentifyProtocol {
             out.writeBytes(body);
             ctx.writeAndFlush(out);
             ((StreamChannel) ctx.channel()).shutdownOutput();
+            ScheduledFuture<?> lingerTask = ctx.executor().schedule(() -> {
+                ctx.close();
+            }, linger.toNanos(), TimeUnit.NANOSECONDS);
+            ctx.channel().closeFuture().addListener(f -> lingerTask.cancel(false));
         }
 
         @Override
@@ -231,7 +240,11 @@ final class IdentifyProtocol {
             }
             done = true;
             cancelTimeout();
-            ((StreamChannel) ctx.channel()).reset();
+            if (ctx.channel() instanceof StreamChannel) {
+                ((StreamChannel) ctx.channel()).reset();
+            } else {
+                ctx.close();
+            }
             onFailure.accept(cause);
         }
 
