@@ -445,12 +445,13 @@ public final class Host implements AutoCloseable {
         channels.add(ch);
         ch.closeFuture().addListener(f -> channels.remove(ch));
         Duration timeout = config.dialTimeout();
-        ch.eventLoop().schedule(() -> {
+        io.netty.util.concurrent.ScheduledFuture<?> timeoutTask = ch.eventLoop().schedule(() -> {
             if (result.completeExceptionally(new TimeoutException((dialer ? "dial" : "inbound upgrade")
                     + " did not finish within " + timeout.toMillis() + " ms"))) {
                 ch.close();
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        result.whenComplete((c, e) -> timeoutTask.cancel(false));
 
         MultistreamHandler.Outcome muxerOutcome = new MultistreamHandler.Outcome() {
             @Override
@@ -555,6 +556,13 @@ public final class Host implements AutoCloseable {
                 .filter(HostConnection::isUsable)
                 .max(Comparator.<HostConnection>comparingInt(c -> c.isOutbound() == weAreSmaller ? 1 : 0)
                         .thenComparingLong(HostConnection::establishedNanos));
+    }
+
+    /** Whether {@code conn} is the connection new streams to its peer use. */
+    boolean isPreferred(HostConnection conn) {
+        synchronized (lock) {
+            return best(conn.remotePeer()).orElse(null) == conn;
+        }
     }
 
     /** The connection new streams to {@code peer} would use, if connected. */

@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
 final class HostConnection implements Connection, YamuxHandler.Listener {
 
     private static final Logger LOG = LoggerFactory.getLogger(HostConnection.class);
+    /** How long a duplicate connection to a peer may stay idle when idle connections are otherwise kept. */
+    static final Duration REDUNDANT_IDLE = Duration.ofSeconds(10);
 
     private final Host host;
     private final Channel channel;
@@ -243,7 +245,11 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
         }
         Duration idle = yamux.isGoingAway() ? Duration.ZERO : host.config().idleTimeout();
         if (idle.isZero() && !yamux.isGoingAway()) {
-            return;
+            if (host.isPreferred(this)) {
+                return; // idle connections are kept
+            }
+            // A duplicate left by simultaneous dials: nobody opens streams on it any more.
+            idle = REDUNDANT_IDLE;
         }
         idleTask = channel.eventLoop().schedule(() -> {
             idleTask = null;

@@ -406,4 +406,17 @@ class HostTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("example.com");
         assertThatThrownBy(() -> b.agentVersion(" ")).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void inboundConnectionsBeyondTheLimitAreRefused() throws Exception {
+        Host b = host(null, x -> x.maxInboundConnections(1));
+        Host a = host(null);
+        Host c = host(null);
+        await(a.dial(b.peerId(), b.listenAddresses()));
+        assertThatThrownBy(() -> await(c.dial(b.peerId(), b.listenAddresses())))
+                .hasCauseInstanceOf(DialException.class);
+        a.close();
+        eventually(() -> b.connections().isEmpty(), "a's connection gone");
+        assertThat(await(c.dial(b.peerId(), b.listenAddresses())).isOpen()).isTrue();
+    }
 }

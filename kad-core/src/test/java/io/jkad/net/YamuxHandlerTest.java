@@ -433,4 +433,24 @@ class YamuxHandlerTest {
         assertThat(out.isOpen()).isFalse();
         assertThat(out.writeAndFlush(Unpooled.buffer(1).writeByte(1)).cause()).isNotNull();
     }
+
+    @Test
+    void unacknowledgedOutboundStreamsAreCapped() {
+        YamuxConfig cfg = new YamuxConfig(256, 2, 64 * 1024, Duration.ZERO, Duration.ofSeconds(30));
+        EmbeddedChannel c = session(true, cfg, new Sessions());
+        handler(c).openStream(collector());
+        handler(c).openStream(collector());
+        assertThatThrownBy(() -> handler(c).openStream(null))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("acknowledgement");
+        c.writeInbound(frame(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_ACK, 1, 0));
+        assertThat(handler(c).openStream(collector()).streamId()).isEqualTo(5);
+    }
+
+    @Test
+    void configRejectsBadValues() {
+        assertThatThrownBy(() -> new YamuxConfig(-1, 1, 1, Duration.ZERO, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+        assertThatThrownBy(() -> new YamuxConfig(1, 1, 300 * 1024, Duration.ZERO, Duration.ofSeconds(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxDataFrame");
+    }
 }
