@@ -20,6 +20,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -33,6 +35,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -201,7 +204,7 @@ public final class Host implements AutoCloseable {
                 out.add(m);
             }
         }
-        return List.copyOf(new java.util.LinkedHashSet<>(out));
+        return List.copyOf(new LinkedHashSet<>(out));
     }
 
     // --- accessors ---
@@ -445,7 +448,7 @@ public final class Host implements AutoCloseable {
         channels.add(ch);
         ch.closeFuture().addListener(f -> channels.remove(ch));
         Duration timeout = config.dialTimeout();
-        io.netty.util.concurrent.ScheduledFuture<?> timeoutTask = ch.eventLoop().schedule(() -> {
+        ScheduledFuture<?> timeoutTask = ch.eventLoop().schedule(() -> {
             if (result.completeExceptionally(new TimeoutException((dialer ? "dial" : "inbound upgrade")
                     + " did not finish within " + timeout.toMillis() + " ms"))) {
                 ch.close();
@@ -669,7 +672,7 @@ public final class Host implements AutoCloseable {
                 LOG.debug("connections did not all close in time: {}", e.toString());
             }
         }
-        io.netty.util.concurrent.Future<?> shutdown = group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        Future<?> shutdown = group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         if (!onIoThread) {
             shutdown.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }

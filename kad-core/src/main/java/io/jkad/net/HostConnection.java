@@ -6,9 +6,14 @@ import io.jkad.net.pb.IdentifyProto.Identify;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -39,7 +44,7 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
     private volatile boolean pushWanted;
     private ScheduledFuture<?> idleTask;
     /** Open streams that do not keep the connection from idling (ping). Event loop only. */
-    private final java.util.Set<StreamChannel> idleExempt = new java.util.HashSet<>();
+    private final Set<StreamChannel> idleExempt = new HashSet<>();
     private int inboundPings;
     private CompletableFuture<Duration> pingInFlight;
 
@@ -48,8 +53,8 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
         this.channel = channel;
         this.remotePeer = remotePeer;
         this.outbound = outbound;
-        this.remoteAddress = Multiaddr.tcp((java.net.InetSocketAddress) channel.remoteAddress());
-        this.localAddress = Multiaddr.tcp((java.net.InetSocketAddress) channel.localAddress());
+        this.remoteAddress = Multiaddr.tcp((InetSocketAddress) channel.remoteAddress());
+        this.localAddress = Multiaddr.tcp((InetSocketAddress) channel.localAddress());
         channel.closeFuture().addListener(f -> closed.complete(null));
     }
 
@@ -109,7 +114,7 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
     @Override
     public CompletableFuture<StreamChannel> openStream(String protocol, StreamInitializer initializer) {
         MultistreamHandler.checkProtocolId(protocol);
-        java.util.Objects.requireNonNull(initializer, "initializer");
+        Objects.requireNonNull(initializer, "initializer");
         CompletableFuture<StreamChannel> result = new CompletableFuture<>();
         if (channel.eventLoop().inEventLoop()) {
             openStream0(protocol, initializer, result);
@@ -142,7 +147,7 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
                     public void failed(ChannelHandlerContext ctx, ProtocolNegotiationException cause) {
                         ((YamuxStreamChannel) ctx.channel()).reset();
                         result.completeExceptionally(cause.getCause() != null
-                                && !(cause.getCause() instanceof java.nio.channels.ClosedChannelException)
+                                && !(cause.getCause() instanceof ClosedChannelException)
                                 ? cause.getCause() : cause);
                     }
                 });

@@ -6,6 +6,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.Arrays;
@@ -96,7 +97,7 @@ final class PingProtocol {
                     result.complete(rtt);
                     ((StreamChannel) ctx.channel()).shutdownOutput();
                 } else {
-                    result.completeExceptionally(new java.io.IOException("ping reply differs from the request"));
+                    result.completeExceptionally(new IOException("ping reply differs from the request"));
                     ((StreamChannel) ctx.channel()).reset();
                 }
             }

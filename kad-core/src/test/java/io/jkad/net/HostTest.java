@@ -378,7 +378,14 @@ class HostTest {
         assertThat(pushed.protocols()).contains("/jkad/test/new/1.0.0", ECHO);
         assertThat(pushed.listenAddresses()).containsExactlyElementsOf(b.listenAddresses());
         assertThat(b.protocols()).contains("/jkad/test/new/1.0.0");
-        assertThatThrownBy(() -> b.setStreamHandler(Host.PING, s -> { })).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.setStreamHandler(Host.PING, s -> { })).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(Host.PING);
+        assertThatThrownBy(() -> b.removeStreamHandler(Host.IDENTIFY)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> b.setStreamHandler("kad", s -> { })).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("kad");
+        assertThat(b.removeStreamHandler("/jkad/test/new/1.0.0")).isTrue();
+        assertThat(b.removeStreamHandler("/jkad/test/new/1.0.0")).isFalse();
+        assertThat(ea.identified.poll(10, TimeUnit.SECONDS).protocols()).doesNotContain("/jkad/test/new/1.0.0");
     }
 
     @Test

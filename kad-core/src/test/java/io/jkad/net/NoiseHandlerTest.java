@@ -226,7 +226,7 @@ class NoiseHandlerTest {
         frame.writeShort(32).writeBytes(new byte[5]);
         b.writeInbound(frame);
         assertThat(br.failure).isNull();
-        assertThat((Object) b.readOutbound()).isNull();
+        assertThat(b.<Object>readOutbound()).isNull();
         b.close();
         assertThat(br.failure).hasMessageContaining("closed during the Noise handshake");
         b.finishAndReleaseAll();

@@ -106,4 +106,10 @@ class NoiseHandshakeTest {
         assertThatThrownBy(() -> X25519.fromPrivate(new byte[31])).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> X25519.dh(a.privateKey(), new byte[32])).isInstanceOf(GeneralSecurityException.class);
     }
+
+    @Test
+    void cipherStateNeedsA32ByteKey() {
+        assertThatThrownBy(() -> new CipherState(new byte[16])).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("16");
+    }
 }

@@ -63,7 +63,7 @@ class UvarintFrameCodecTest {
         ByteBufVarints.write(prefix, 1001);
         ch.writeInbound(prefix);
         assertThat(ch.isOpen()).isFalse();
-        assertThat((Object) ch.readInbound()).isNull();
+        assertThat(ch.<Object>readInbound()).isNull();
         ch.finishAndReleaseAll();
     }
 
