@@ -82,9 +82,9 @@ final class YamuxHandler extends ByteToMessageDecoder {
     private int inboundCount;
     private int unackedOutbound;
     private int openChannels;
-    private boolean localGoAway;
-    private boolean remoteGoAway;
-    private boolean closed;
+    private volatile boolean localGoAway;
+    private volatile boolean remoteGoAway;
+    private volatile boolean closed;
     private boolean inRead;
     private boolean flushPending;
     private int nextPingId = 1;
