@@ -58,12 +58,22 @@ public final class SimNetwork implements AutoCloseable {
     private long requestNumbers;
     private long messagesSent;
     private long messagesLost;
+    private double loss;
 
     private record Scheduled(Instant at, long seq, Runnable action) {}
 
     public SimNetwork(SimConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.random = new Random(config.seed());
+        this.loss = config.loss();
+    }
+
+    /** Changes the message loss probability from now on. */
+    public void setLoss(double loss) {
+        if (!(loss >= 0.0 && loss < 1.0)) {
+            throw new IllegalArgumentException("loss must be in [0, 1): " + loss);
+        }
+        this.loss = loss;
     }
 
     public SimConfig config() {
@@ -583,7 +593,7 @@ public final class SimNetwork implements AutoCloseable {
     }
 
     private boolean lost() {
-        return config.loss() > 0 && random.nextDouble() < config.loss();
+        return loss > 0 && random.nextDouble() < loss;
     }
 
     private Duration latency() {
