@@ -23,7 +23,8 @@ import java.util.Objects;
  * the answer is still due, left waiting until it arrives.
  *
  * <p>This deliberately differs from the reference at 0.29, which gives every path all the
- * start peers. Not thread-safe; time is passed in.
+ * start peers, and which remembers a peer's outcome for later paths only when the initiating
+ * path took the report (see {@link #onSuccess}). Not thread-safe; time is passed in.
  */
 public final class ClosestDisjointPeersIter implements PeersIterator {
 
@@ -139,8 +140,9 @@ public final class ClosestDisjointPeersIter implements PeersIterator {
      * {@inheritDoc}
      *
      * <p>Only the path that contacted {@code peer} learns {@code closerPeers}; the others that
-     * wait for the same peer are told of the success without them. Returns what the initiating
-     * path returned.
+     * wait for the same peer are told of the success without them, and so is any path that
+     * wants the peer later. The first report of a request is the one remembered. Returns what
+     * the initiating path returned.
      */
     @Override
     public boolean onSuccess(PeerId peer, Collection<PeerId> closerPeers) {
@@ -151,7 +153,12 @@ public final class ClosestDisjointPeersIter implements PeersIterator {
             return false;
         }
         boolean updated = paths[known.path].onSuccess(peer, closerPeers);
-        if (updated) {
+        // Record the outcome for paths that want this peer later, even when the initiating path
+        // did not take the report (it finished meanwhile). The reference records it only when
+        // taken; a path that then wanted the peer would wait for a report that never comes,
+        // until its peer timeout, or for good if a closer peer not yet asked keeps it at
+        // capacity (its walk then never reaches the waiting peer to declare it unresponsive).
+        if (known.response == Response.WAITING) {
             known.response = Response.SUCCEEDED;
         }
         for (int i = 0; i < paths.length; i++) {
@@ -162,7 +169,10 @@ public final class ClosestDisjointPeersIter implements PeersIterator {
         return updated;
     }
 
-    /** {@inheritDoc} Every path waiting for {@code peer} is told. Returns what the initiating path returned. */
+    /**
+     * {@inheritDoc} Every path waiting for {@code peer} is told, and so is any path that wants
+     * the peer later. Returns what the initiating path returned.
+     */
     @Override
     public boolean onFailure(PeerId peer) {
         Objects.requireNonNull(peer, "peer");
@@ -171,7 +181,7 @@ public final class ClosestDisjointPeersIter implements PeersIterator {
             return false;
         }
         boolean updated = paths[known.path].onFailure(peer);
-        if (updated) {
+        if (known.response == Response.WAITING) {
             known.response = Response.FAILED;
         }
         for (int i = 0; i < paths.length; i++) {
