@@ -115,6 +115,21 @@ class ClosestDisjointPeersIterTest {
     }
 
     @Test
+    void theOutcomeIsRememberedEvenWhenTheInitiatingPathHadFinished() {
+        ClosestDisjointPeersIter iter = iter(2, 5, peers.keys(10, 14));
+        assertThat(iter.next(T0)).isEqualTo(contact(10));
+        assertThat(iter.next(T0)).isEqualTo(contact(11));
+        assertThat(iter.finishPaths(List.of(p(10)))).isFalse();
+        // Path 0 finished: it does not take the answer, but the answer is remembered.
+        assertThat(iter.onSuccess(p(10), List.of(p(0)))).isFalse();
+        // Path 1 hears of rank 10 and wants it: told at once, no request and no waiting.
+        iter.onSuccess(p(11), List.of(p(10)));
+        assertThat(iter.next(T0)).isEqualTo(contact(13));
+        assertThat(iter.path(1).peerState(p(10))).isEqualTo(PeerState.SUCCEEDED);
+        assertThat(iter.path(1).peerState(p(0))).isNull();
+    }
+
+    @Test
     void reportsForPeersNobodyContactedAreIgnored() {
         ClosestDisjointPeersIter iter = iter(2, 5, peers.keys(10, 16));
         assertThat(iter.onSuccess(p(10), List.of(p(0)))).isFalse();
