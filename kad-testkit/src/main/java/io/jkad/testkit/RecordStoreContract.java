@@ -178,21 +178,13 @@ public abstract class RecordStoreContract {
         return provider(key, peer, null);
     }
 
-    /**
-     * Four addresses of different shapes (ip4, ip6, dns4 with a peer id, ip4 with a high port).
-     * Skips the test (an assumption) while {@link Multiaddr#parse} is not implemented.
-     */
+    /** Four addresses of different shapes (ip4, ip6, dns4 with a peer id, ip4 with the highest port). */
     private static List<Multiaddr> addresses() {
-        try {
-            return List.of(
-                    Multiaddr.parse("/ip4/127.0.0.1/tcp/4001"),
-                    Multiaddr.parse("/ip6/::1/tcp/4002"),
-                    Multiaddr.parse("/dns4/example.com/tcp/443/p2p/" + peer(1).toBase58()),
-                    Multiaddr.parse("/ip4/10.0.0.1/tcp/65535"));
-        } catch (UnsupportedOperationException e) {
-            assumeTrue(false, "Multiaddr.parse is not implemented yet");
-            throw e;
-        }
+        return List.of(
+                Multiaddr.parse("/ip4/127.0.0.1/tcp/4001"),
+                Multiaddr.parse("/ip6/::1/tcp/4002"),
+                Multiaddr.parse("/dns4/example.com/tcp/443/p2p/" + peer(1).toBase58()),
+                Multiaddr.parse("/ip4/10.0.0.1/tcp/65535"));
     }
 
     private static <T> List<T> drain(CloseableIterator<T> it) {
