@@ -7,35 +7,87 @@ import java.util.Optional;
 
 /**
  * Where a node keeps value records and provider records. The {@code kad-testkit} conformance kit
- * is the definition of these semantics; every backend passes all of it.
+ * ({@code io.jkad.testkit.RecordStoreContract}) is the definition of these semantics; every
+ * backend passes all of it.
  *
  * <p>Called from one logic thread at a time by a node; implementations must still be safe to call
- * from several threads (benchmarks and tools do). Errors are {@link StoreException}s: a typed
- * refusal (limits, closed) or a wrapped backend failure; a failed operation changes nothing.
+ * from several threads (benchmarks and tools do): concurrent writes are never lost, limits hold
+ * under concurrency, and a reader sees a record either whole before or whole after a concurrent
+ * write. Errors are {@link StoreException}s: a typed refusal (limits, closed) or a wrapped backend
+ * failure; a failed operation changes nothing. Null arguments throw {@link NullPointerException}.
+ *
+ * <p>Value records and provider records live side by side: a key may have a value record, provider
+ * records, both or neither, and the limits of one kind never count the other.
+ *
+ * <p>Limits (from {@link StoreConfig}):
+ * <ul>
+ *   <li>a value longer than {@code maxValueBytes} is refused with {@code VALUE_TOO_LARGE} (a value
+ *       of exactly {@code maxValueBytes} bytes is accepted);
+ *   <li>a value record under a new key is refused with {@code MAX_RECORDS} while the store holds
+ *       {@code maxRecords} value records; replacing the record of a key already stored always works;
+ *   <li>a provider record for a key that has no provider records is refused with
+ *       {@code MAX_PROVIDED_KEYS} while {@code maxProvidedKeys} keys have provider records (of any
+ *       provider, local or remote); the last provider record of a key removed frees its slot;
+ *   <li>a key holds at most {@code maxProvidersPerKey} providers: once full, new providers are
+ *       ignored ({@link #addProvider} returns false), never evicting one.
+ * </ul>
+ *
+ * <p>Keys are any bytes (zero bytes, prefixes of other keys, invalid UTF-8), at least up to 1 KiB
+ * long; values any bytes, possibly none, up to {@code maxValueBytes}.
+ *
+ * <p>Expiry: a record whose expiry is at or before {@code now} has expired at {@code now}; a record
+ * without expiry never expires. Reads return expired records until {@link #removeExpired} removes
+ * them. Stores keep expiry instants exactly, to the nanosecond, for instants from 1970 to 2200 (a
+ * persistent store may refuse others with {@code IllegalArgumentException}).
+ *
+ * <p>Persistent stores: what a call acknowledged (returned from normally) is there when the same
+ * store is opened again, records, provider records, their order, {@link #provided()} and expiries
+ * exactly as they were.
  */
 public interface RecordStore extends AutoCloseable {
 
-    /** The record stored under {@code key}, expired or not. */
+    /**
+     * The record stored under {@code key}, expired or not; empty if there is none.
+     *
+     * @throws StoreException {@code CLOSED}, {@code BACKEND}
+     */
     Optional<DhtRecord> get(RecordKey key);
 
     /**
-     * Stores {@code record}, replacing any record under its key.
+     * Stores {@code record}, replacing any record under its key (value, publisher and expiry: the
+     * old expiry no longer applies).
      *
-     * @throws StoreException {@code VALUE_TOO_LARGE}, {@code MAX_RECORDS} (only for a new key),
-     *     {@code CLOSED}, {@code BACKEND}
+     * @throws StoreException {@code VALUE_TOO_LARGE} (checked first, also for a key already stored),
+     *     {@code MAX_RECORDS} (only for a new key), {@code CLOSED}, {@code BACKEND}
      */
     void put(DhtRecord record);
 
-    /** Removes the record under {@code key}, if any. */
+    /**
+     * Removes the record under {@code key}, if any (a no-op otherwise). Provider records of the
+     * key are not touched.
+     *
+     * @throws StoreException {@code CLOSED}, {@code BACKEND}
+     */
     void remove(RecordKey key);
 
-    /** All value records, in no particular order. The iterator must be closed. */
+    /**
+     * All value records, expired or not, in no particular order. The iterator must be closed.
+     *
+     * <p>The store may be written while the iterator is open (from this thread or another): the
+     * iterator does not throw for that, returns no key twice, and returns every record that was in
+     * the store for the whole iteration; records added, replaced or removed meanwhile may or may
+     * not be seen. {@link CloseableIterator#remove()} is not supported. Once the store is closed,
+     * an open iterator ends: {@code hasNext()} returns false or throws {@code CLOSED}.
+     *
+     * @throws StoreException {@code CLOSED}, {@code BACKEND} (also from the iterator's methods)
+     */
     CloseableIterator<DhtRecord> records();
 
     /**
      * Adds or updates a provider record. A record of a provider already listed for the key
-     * replaces it in place. A new provider is added while the key has fewer than the maximum
-     * providers; once the list is full, new providers are ignored (never evicting one).
+     * replaces it in place (same position; new expiry and addresses). A new provider is appended
+     * while the key has fewer than the maximum providers; once the list is full, new providers are
+     * ignored (never evicting one).
      *
      * @return true if stored or updated, false if ignored because the key's provider list is full
      * @throws StoreException {@code MAX_PROVIDED_KEYS} (only for a key without providers),
@@ -43,24 +95,45 @@ public interface RecordStore extends AutoCloseable {
      */
     boolean addProvider(ProviderRecord record);
 
-    /** The provider records of {@code key}, expired or not, in the order they were first added. */
+    /**
+     * The provider records of {@code key}, expired or not, in the order they were first added
+     * (an update keeps the position; a provider removed and added again goes last). Empty if the
+     * key has none. The list is immutable and does not follow later changes.
+     *
+     * @throws StoreException {@code CLOSED}, {@code BACKEND}
+     */
     List<ProviderRecord> providers(RecordKey key);
 
-    /** The provider records whose provider is the local peer (the keys this node provides). Must be closed. */
+    /**
+     * The provider records whose provider is the local peer ({@link StoreConfig#localPeer()}): the
+     * keys this node provides, one record per key, in no particular order. Must be closed; same
+     * iteration guarantees as {@link #records()}.
+     *
+     * @throws StoreException {@code CLOSED}, {@code BACKEND}
+     */
     CloseableIterator<ProviderRecord> provided();
 
-    /** Removes the provider record of {@code provider} for {@code key}, if any. */
+    /**
+     * Removes the provider record of {@code provider} for {@code key}, if any (a no-op otherwise).
+     *
+     * @throws StoreException {@code CLOSED}, {@code BACKEND}
+     */
     void removeProvider(RecordKey key, PeerId provider);
 
     /**
-     * Removes every value record and provider record that has expired at {@code now}, at a cost
-     * proportional to what it removes.
+     * Removes every value record and provider record that has expired at {@code now} (expiry at or
+     * before {@code now}), at a cost proportional to what it removes, not to the store's size. A
+     * record replaced or updated with a later expiry (or none) is not removed for its old one.
      *
      * @return how many records (value and provider) were removed
+     * @throws StoreException {@code CLOSED}, {@code BACKEND}
      */
     long removeExpired(Instant now);
 
-    /** Releases the store's resources; idempotent. Later operations throw {@code CLOSED}. */
+    /**
+     * Releases the store's resources; idempotent. Later operations throw {@code CLOSED}; iterators
+     * still open end as {@link #records()} says, and their {@code close()} still works.
+     */
     @Override
     void close();
 }

@@ -2,7 +2,8 @@ package io.jkad.record;
 
 /**
  * A store refused or failed an operation. {@link #kind()} says why; nothing was changed by the
- * operation that threw it.
+ * operation that threw it. The message names the store, the operation and the kind, then says
+ * what was refused (the key, the size, the limit) or wraps the backend's exception as the cause.
  */
 public class StoreException extends RuntimeException {
 
@@ -44,7 +45,10 @@ public class StoreException extends RuntimeException {
         return store;
     }
 
-    /** The operation that failed ({@code put}, {@code get}, {@code addProvider}, …). */
+    /**
+     * The operation that failed: the name of the {@link RecordStore} method ({@code put},
+     * {@code get}, {@code addProvider}, {@code records} also for its iterator, …), or {@code open}.
+     */
     public String operation() {
         return operation;
     }

@@ -1,0 +1,332 @@
+package io.jkad.store.memory;
+
+import io.jkad.identity.PeerId;
+import io.jkad.record.CloseableIterator;
+import io.jkad.record.DhtRecord;
+import io.jkad.record.ProviderRecord;
+import io.jkad.record.RecordKey;
+import io.jkad.record.RecordStore;
+import io.jkad.record.StoreConfig;
+import io.jkad.record.StoreException;
+import io.jkad.record.StoreException.Kind;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The in-memory {@link RecordStore}, after rust-libp2p's {@code MemoryStore} (libp2p-kad 0.29) with
+ * jkad's change that a full provider list ignores new providers instead of evicting the farthest.
+ *
+ * <p>Concurrency: reads ({@link #get}, {@link #providers}, iteration) go lock-free to
+ * {@link ConcurrentHashMap}s holding immutable values (a {@link DhtRecord}, an immutable provider
+ * list), so a read costs one volatile read plus one map lookup. Writes take one lock, which keeps
+ * the limits, the maps and the expiry indexes consistent with one another; a node writes from one
+ * thread, so the lock is uncontended there. Iterators are the maps' weakly consistent ones.
+ *
+ * <p>Expiry: two {@link ExpiryIndex}es (values, providers) ordered by instant, kept in step with
+ * every write, so {@link #removeExpired} touches only what it removes.
+ */
+final class MemoryRecordStore implements RecordStore {
+
+    /** A provider record's identity in the expiry index. */
+    private record ProviderSlot(RecordKey key, PeerId provider) implements Comparable<ProviderSlot> {
+        @Override
+        public int compareTo(ProviderSlot o) {
+            int c = key.compareTo(o.key);
+            return c != 0 ? c : provider.compareTo(o.provider);
+        }
+    }
+
+    private final PeerId localPeer;
+    private final int maxRecords;
+    private final int maxValueBytes;
+    private final int maxProvidersPerKey;
+    private final int maxProvidedKeys;
+
+    private final ConcurrentHashMap<RecordKey, DhtRecord> records;
+    /** Each key's providers, in the order first added; the lists are immutable and never empty. */
+    private final ConcurrentHashMap<RecordKey, List<ProviderRecord>> providers;
+    /** The local peer's provider record of each key it provides. */
+    private final ConcurrentHashMap<RecordKey, ProviderRecord> provided;
+
+    /** Guards every write and the two indexes. */
+    private final Object writeLock = new Object();
+    private final ExpiryIndex<RecordKey> recordExpiry = new ExpiryIndex<>();
+    private final ExpiryIndex<ProviderSlot> providerExpiry = new ExpiryIndex<>();
+
+    private volatile boolean closed;
+
+    MemoryRecordStore(StoreConfig config) {
+        this.localPeer = config.localPeer();
+        this.maxRecords = config.maxRecords();
+        this.maxValueBytes = config.maxValueBytes();
+        this.maxProvidersPerKey = config.maxProvidersPerKey();
+        this.maxProvidedKeys = config.maxProvidedKeys();
+        this.records = new ConcurrentHashMap<>(initialCapacity(maxRecords));
+        this.providers = new ConcurrentHashMap<>(initialCapacity(maxProvidedKeys));
+        this.provided = new ConcurrentHashMap<>();
+    }
+
+    /** Room for the limit without resizing, up to a modest size (large limits grow on demand). */
+    private static int initialCapacity(int limit) {
+        return Math.min(limit, 4096);
+    }
+
+    // ------------------------------------------------------------------ value records
+
+    @Override
+    public Optional<DhtRecord> get(RecordKey key) {
+        Objects.requireNonNull(key, "key");
+        checkOpen("get");
+        return Optional.ofNullable(records.get(key));
+    }
+
+    @Override
+    public void put(DhtRecord record) {
+        Objects.requireNonNull(record, "record");
+        RecordKey key = record.key();
+        checkOpen("put");
+        if (record.valueLength() > maxValueBytes) {
+            throw new StoreException(Kind.VALUE_TOO_LARGE, MemoryStoreProvider.NAME, "put",
+                    "value of " + record.valueLength() + " bytes under key " + key + " exceeds maxValueBytes "
+                            + maxValueBytes);
+        }
+        synchronized (writeLock) {
+            checkOpen("put");
+            DhtRecord old = records.get(key);
+            if (old == null && records.size() >= maxRecords) {
+                throw new StoreException(Kind.MAX_RECORDS, MemoryStoreProvider.NAME, "put",
+                        "the store holds its maximum of " + maxRecords + " records and key " + key + " is new");
+            }
+            records.put(key, record);
+            if (old != null) {
+                old.expires().ifPresent(t -> recordExpiry.remove(t, key));
+            }
+            record.expires().ifPresent(t -> recordExpiry.add(t, key));
+        }
+    }
+
+    @Override
+    public void remove(RecordKey key) {
+        Objects.requireNonNull(key, "key");
+        synchronized (writeLock) {
+            checkOpen("remove");
+            DhtRecord old = records.remove(key);
+            if (old != null) {
+                old.expires().ifPresent(t -> recordExpiry.remove(t, key));
+            }
+        }
+    }
+
+    @Override
+    public CloseableIterator<DhtRecord> records() {
+        checkOpen("records");
+        return new StoreIterator<>(records.values().iterator(), "records");
+    }
+
+    // ------------------------------------------------------------------ provider records
+
+    @Override
+    public boolean addProvider(ProviderRecord record) {
+        Objects.requireNonNull(record, "record");
+        RecordKey key = record.key();
+        synchronized (writeLock) {
+            checkOpen("addProvider");
+            List<ProviderRecord> list = providers.get(key);
+            ProviderRecord old = null;
+            List<ProviderRecord> updated;
+            if (list == null) {
+                if (providers.size() >= maxProvidedKeys) {
+                    throw new StoreException(Kind.MAX_PROVIDED_KEYS, MemoryStoreProvider.NAME, "addProvider",
+                            "provider records exist for the maximum of " + maxProvidedKeys + " keys and key " + key
+                                    + " is new");
+                }
+                updated = List.of(record);
+            } else {
+                int i = indexOf(list, record.provider());
+                if (i >= 0) {
+                    old = list.get(i);
+                    ProviderRecord[] copy = list.toArray(new ProviderRecord[0]);
+                    copy[i] = record;
+                    updated = List.of(copy);
+                } else if (list.size() >= maxProvidersPerKey) {
+                    return false;
+                } else {
+                    ProviderRecord[] copy = list.toArray(new ProviderRecord[list.size() + 1]);
+                    copy[list.size()] = record;
+                    updated = List.of(copy);
+                }
+            }
+            providers.put(key, updated);
+            ProviderSlot slot = new ProviderSlot(key, record.provider());
+            if (old != null) {
+                old.expires().ifPresent(t -> providerExpiry.remove(t, slot));
+            }
+            record.expires().ifPresent(t -> providerExpiry.add(t, slot));
+            if (record.provider().equals(localPeer)) {
+                provided.put(key, record);
+            }
+            return true;
+        }
+    }
+
+    @Override
+    public List<ProviderRecord> providers(RecordKey key) {
+        Objects.requireNonNull(key, "key");
+        checkOpen("providers");
+        List<ProviderRecord> list = providers.get(key);
+        return list == null ? List.of() : list;
+    }
+
+    @Override
+    public CloseableIterator<ProviderRecord> provided() {
+        checkOpen("provided");
+        return new StoreIterator<>(provided.values().iterator(), "provided");
+    }
+
+    @Override
+    public void removeProvider(RecordKey key, PeerId provider) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(provider, "provider");
+        synchronized (writeLock) {
+            checkOpen("removeProvider");
+            ProviderRecord old = unlinkProvider(key, provider);
+            if (old != null) {
+                old.expires().ifPresent(t -> providerExpiry.remove(t, new ProviderSlot(key, provider)));
+            }
+        }
+    }
+
+    /**
+     * Removes {@code provider}'s record of {@code key} from the provider lists and from
+     * {@link #provided}, not from the expiry index. Holds {@link #writeLock}.
+     *
+     * @return the record removed, or null if there was none
+     */
+    private ProviderRecord unlinkProvider(RecordKey key, PeerId provider) {
+        List<ProviderRecord> list = providers.get(key);
+        if (list == null) {
+            return null;
+        }
+        int i = indexOf(list, provider);
+        if (i < 0) {
+            return null;
+        }
+        if (list.size() == 1) {
+            providers.remove(key);
+        } else {
+            List<ProviderRecord> rest = new ArrayList<>(list);
+            rest.remove(i);
+            providers.put(key, List.copyOf(rest));
+        }
+        if (provider.equals(localPeer)) {
+            provided.remove(key);
+        }
+        return list.get(i);
+    }
+
+    private static int indexOf(List<ProviderRecord> list, PeerId provider) {
+        for (int i = 0; i < list.size(); i++) {
+            if (list.get(i).provider().equals(provider)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    // ------------------------------------------------------------------ expiry and lifecycle
+
+    @Override
+    public long removeExpired(Instant now) {
+        Objects.requireNonNull(now, "now");
+        synchronized (writeLock) {
+            checkOpen("removeExpired");
+            long removed = recordExpiry.pollExpired(now, records::remove);
+            removed += providerExpiry.pollExpired(now, slot -> unlinkProvider(slot.key(), slot.provider()));
+            return removed;
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (writeLock) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            records.clear();
+            providers.clear();
+            provided.clear();
+            recordExpiry.clear();
+            providerExpiry.clear();
+        }
+    }
+
+    private void checkOpen(String operation) {
+        if (closed) {
+            throw closedException(operation);
+        }
+    }
+
+    private static StoreException closedException(String operation) {
+        return new StoreException(Kind.CLOSED, MemoryStoreProvider.NAME, operation, "the store is closed");
+    }
+
+    /** Sizes of the maps and indexes, for tests: records, provider keys, provided, record and provider expiries. */
+    int[] sizes() {
+        synchronized (writeLock) {
+            return new int[] {records.size(), providers.size(), provided.size(), recordExpiry.size(),
+                    providerExpiry.size()};
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MemoryRecordStore[" + (closed ? "closed" : records.size() + " records, " + providers.size()
+                + " keys with providers") + "]";
+    }
+
+    /**
+     * A map iterator that ends when closed and fails with {@code CLOSED} once its store is closed
+     * (the maps are cleared then, so going on would silently return a truncated view).
+     */
+    private final class StoreIterator<T> implements CloseableIterator<T> {
+        private final Iterator<T> delegate;
+        private final String operation;
+        private boolean iteratorClosed;
+
+        StoreIterator(Iterator<T> delegate, String operation) {
+            this.delegate = delegate;
+            this.operation = operation;
+        }
+
+        @Override
+        public boolean hasNext() {
+            if (iteratorClosed) {
+                return false;
+            }
+            if (closed) {
+                throw closedException(operation);
+            }
+            return delegate.hasNext();
+        }
+
+        @Override
+        public T next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            return delegate.next();
+        }
+
+        @Override
+        public void close() {
+            iteratorClosed = true;
+        }
+    }
+}
