@@ -430,10 +430,8 @@ public final class KBucketsTable<K, V> {
      */
     private final class ClosestIterator<T> implements Iterator<T> {
 
-        private final long t0;
-        private final long t1;
-        private final long t2;
-        private final long t3;
+        /** The target's words, most significant first. */
+        private final long[] target;
         private final long[] d;
         private final Instant now;
         private final boolean views;
@@ -446,16 +444,14 @@ public final class KBucketsTable<K, V> {
         @SuppressWarnings("unchecked")
         private Node<K, V>[] buf = (Node<K, V>[]) new Node<?, ?>[0];
         private boolean[] bufConnected = new boolean[0];
-        private long[] bufDist = new long[0];
+        private long[] bufWindow = new long[0];
+        private int[] bufSlot = new int[0];
         private int bufPos;
         private int bufLen;
         private int expectedModCount;
 
         ClosestIterator(KeyBytes target, Instant now, boolean views) {
-            this.t0 = target.w0;
-            this.t1 = target.w1;
-            this.t2 = target.w2;
-            this.t3 = target.w3;
+            this.target = new long[] {target.w0, target.w1, target.w2, target.w3};
             this.d = distanceBits(local, target);
             this.now = now;
             this.views = views;
@@ -540,7 +536,14 @@ public final class KBucketsTable<K, V> {
             return -1;
         }
 
-        /** Copies the entries of {@code bucket} into the buffer, sorted by distance to the target. */
+        /**
+         * Copies the entries of {@code bucket} into the buffer, sorted by distance to the target.
+         *
+         * <p>The distances of the entries of bucket {@code i} to the target all agree above bit
+         * {@code i}, so they are ordered by their bits {@code i} down to {@code i - 63}: one
+         * unsigned long per entry (the "window"). Equal windows, possible only below the
+         * window's reach, fall back to comparing the whole distances.
+         */
         private void load(KBucket<K, V> bucket) {
             if (now != null && bucket.hasPending()) {
                 applyPending(bucket, now);
@@ -550,61 +553,56 @@ public final class KBucketsTable<K, V> {
             if (buf.length < n) {
                 buf = Arrays.copyOf(buf, n);
                 bufConnected = new boolean[n];
-                bufDist = new long[4 * n];
+                bufWindow = new long[n];
+                bufSlot = new int[n];
             }
             long[] w = bucket.words;
-            int firstConnected = bucket.firstConnected();
-            // All entries of bucket i agree with the target above bit i: compare from its word on.
-            int from = 3 - (bucket.index >>> 6);
+            int f = 3 - (bucket.index >>> 6); // the word holding bit i
+            int b = bucket.index & 63;        // bit i's position in it
+            long tf = target[f];
+            boolean spill = f < 3 && b < 63;  // the window reaches into the next word
+            long tn = spill ? target[f + 1] : 0;
+            long[] win = bufWindow;
+            int[] slot = bufSlot;
             for (int s = 0; s < n; s++) {
                 int j = 4 * s;
-                long x0 = w[j] ^ t0;
-                long x1 = w[j + 1] ^ t1;
-                long x2 = w[j + 2] ^ t2;
-                long x3 = w[j + 3] ^ t3;
-                Node<K, V> node = bucket.node(s);
-                boolean connected = s >= firstConnected;
-                // Insertion sort: the buffer holds at most k entries.
+                long x = (w[j + f] ^ tf) << (63 - b);
+                if (spill) {
+                    x |= (w[j + f + 1] ^ tn) >>> (b + 1);
+                }
+                // Insertion sort: a bucket holds at most k entries.
                 int p = s;
-                while (p > 0 && greater(bufDist, 4 * (p - 1), x0, x1, x2, x3, from)) {
-                    buf[p] = buf[p - 1];
-                    bufConnected[p] = bufConnected[p - 1];
-                    System.arraycopy(bufDist, 4 * (p - 1), bufDist, 4 * p, 4);
+                while (p > 0) {
+                    int c = Long.compareUnsigned(win[p - 1], x);
+                    if (c < 0 || c == 0 && compareSlots(w, slot[p - 1], s) < 0) {
+                        break;
+                    }
+                    win[p] = win[p - 1];
+                    slot[p] = slot[p - 1];
                     p--;
                 }
-                buf[p] = node;
-                bufConnected[p] = connected;
-                int q = 4 * p;
-                bufDist[q] = x0;
-                bufDist[q + 1] = x1;
-                bufDist[q + 2] = x2;
-                bufDist[q + 3] = x3;
+                win[p] = x;
+                slot[p] = s;
+            }
+            int firstConnected = bucket.firstConnected();
+            for (int p = 0; p < n; p++) {
+                buf[p] = bucket.node(slot[p]);
+                bufConnected[p] = slot[p] >= firstConnected;
             }
             bufPos = 0;
             bufLen = n;
         }
-    }
 
-    /** Whether the distance at {@code dist[o..o+3]} is greater than {@code (x0..x3)}, comparing words from {@code from}. */
-    private static boolean greater(long[] dist, int o, long x0, long x1, long x2, long x3, int from) {
-        switch (from) {
-            case 0:
-                if (dist[o] != x0) {
-                    return Long.compareUnsigned(dist[o], x0) > 0;
+        /** Compares the distances to the target of the entries in slots {@code a} and {@code b}. */
+        private int compareSlots(long[] w, int a, int b) {
+            for (int q = 0; q < 4; q++) {
+                long da = w[4 * a + q] ^ target[q];
+                long db = w[4 * b + q] ^ target[q];
+                if (da != db) {
+                    return Long.compareUnsigned(da, db);
                 }
-                // fall through
-            case 1:
-                if (dist[o + 1] != x1) {
-                    return Long.compareUnsigned(dist[o + 1], x1) > 0;
-                }
-                // fall through
-            case 2:
-                if (dist[o + 2] != x2) {
-                    return Long.compareUnsigned(dist[o + 2], x2) > 0;
-                }
-                // fall through
-            default:
-                return Long.compareUnsigned(dist[o + 3], x3) > 0;
+            }
+            return 0;
         }
     }
 }

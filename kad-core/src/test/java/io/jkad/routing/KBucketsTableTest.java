@@ -572,6 +572,34 @@ class KBucketsTableTest {
     }
 
     @Test
+    void closestOrdersKeysThatAgreeOnTheirTop64Bits() {
+        // Within a bucket, entries are sorted on 64 bits of distance first: these keys tie there.
+        KBucketsTable<String, Integer> table = table(20);
+        List<Key<String>> keys = new ArrayList<>();
+        for (int bucket : new int[] {255, 200, 64}) {
+            Distance top = TestKeys.distanceInBucket(bucket, random);
+            for (int i = 0; i < 12; i++) {
+                Distance d = switch (bucket) {
+                    case 255 -> new Distance(top.w0, random.nextLong(), random.nextLong(), random.nextLong());
+                    case 200 -> new Distance(top.w0, top.w1, random.nextLong(), random.nextLong());
+                    default -> new Distance(0, 0, top.w2, random.nextLong() & 0xffL);
+                };
+                Key<String> key = Key.withDigest("k" + bucket + "_" + i, TestKeys.at(localBytes, d));
+                if (table.entry(key, T0).kind() == Entry.Kind.ABSENT) {
+                    insert(table, key, i, i % 3 == 0 ? DISCONNECTED : CONNECTED, T0);
+                    keys.add(key);
+                }
+            }
+        }
+        for (KeyBytes target : List.of(localBytes, TestKeys.random(random), keys.get(3).bytes(),
+                TestKeys.at(localBytes, new Distance(0, 0, 1, 0)))) {
+            List<Key<String>> expected = new ArrayList<>(keys);
+            expected.sort((x, y) -> x.distance(target).compareTo(y.distance(target)));
+            assertThat(drain(table.closestKeys(target))).containsExactlyElementsOf(expected);
+        }
+    }
+
+    @Test
     void closestOfAnEmptyTableIsEmpty() {
         KBucketsTable<String, Integer> table = table(20);
         Iterator<Key<String>> it = table.closestKeys(TestKeys.random(random));
