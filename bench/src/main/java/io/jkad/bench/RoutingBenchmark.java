@@ -76,8 +76,8 @@ public class RoutingBenchmark {
             throw new IllegalStateException("table size " + table.size());
         }
         targets = new KeyBytes[TARGETS];
-        present = new Key[TARGETS];
-        absent = new Key[TARGETS];
+        present = (Key<PeerId>[]) new Key<?>[TARGETS];
+        absent = (Key<PeerId>[]) new Key<?>[TARGETS];
         distances = new Distance[TARGETS];
         for (int i = 0; i < TARGETS; i++) {
             targets[i] = KeyBytes.fromDigest(randomBytes(random));

@@ -74,10 +74,8 @@ public final class KBucketsTable<K, V> {
         this.local = localKey.bytes();
         this.k = k;
         this.pendingTimeout = pendingTimeout;
+        // Buckets are made on first use: most of them stay empty, and a simulation holds many tables.
         this.buckets = (KBucket<K, V>[]) new KBucket<?, ?>[NUM_BUCKETS];
-        for (int i = 0; i < NUM_BUCKETS; i++) {
-            buckets[i] = new KBucket<>(i, k, pendingTimeout);
-        }
     }
 
     public Key<K> localKey() {
@@ -109,7 +107,12 @@ public final class KBucketsTable<K, V> {
             return new Handle(key, null, now);
         }
         KBucket<K, V> bucket = buckets[i];
-        applyPending(bucket, now);
+        if (bucket == null) {
+            bucket = new KBucket<>(i, k, pendingTimeout);
+            buckets[i] = bucket;
+        } else {
+            applyPending(bucket, now);
+        }
         return new Handle(key, bucket, now);
     }
 
@@ -130,17 +133,28 @@ public final class KBucketsTable<K, V> {
         if (i < 0) {
             return Optional.empty();
         }
-        applyPending(buckets[i], now);
-        return Optional.of(buckets[i].view());
+        return Optional.of(view(i, now));
     }
 
     /** Snapshots of all buckets as they are, without applying due pending entries (for tests). */
     List<KBucketView<K, V>> peekBuckets() {
         List<KBucketView<K, V>> out = new ArrayList<>(NUM_BUCKETS);
-        for (KBucket<K, V> bucket : buckets) {
-            out.add(bucket.view());
+        for (int i = 0; i < NUM_BUCKETS; i++) {
+            out.add(view(i, null));
         }
         return out;
+    }
+
+    /** A snapshot of bucket {@code i}, after applying its due pending entry if {@code now} is given. */
+    private KBucketView<K, V> view(int i, Instant now) {
+        KBucket<K, V> bucket = buckets[i];
+        if (bucket == null) {
+            return new BucketSnapshot<>(i, List.of(), Optional.empty());
+        }
+        if (now != null) {
+            applyPending(bucket, now);
+        }
+        return bucket.view();
     }
 
     /** Removes and returns the oldest not yet reported pending-entry replacement. */
