@@ -458,8 +458,7 @@ public final class KBucketsTable<K, V> {
         @SuppressWarnings("unchecked")
         private Node<K, V>[] buf = (Node<K, V>[]) new Node<?, ?>[0];
         private boolean[] bufConnected = new boolean[0];
-        private long[] bufWindow = new long[0];
-        private int[] bufSlot = new int[0];
+        private long[] bufPacked = new long[0];
         private int bufPos;
         private int bufLen;
         private int expectedModCount;
@@ -554,9 +553,11 @@ public final class KBucketsTable<K, V> {
          * Copies the entries of {@code bucket} into the buffer, sorted by distance to the target.
          *
          * <p>The distances of the entries of bucket {@code i} to the target all agree above bit
-         * {@code i}, so they are ordered by their bits {@code i} down to {@code i - 63}: one
-         * unsigned long per entry (the "window"). Equal windows, possible only below the
-         * window's reach, fall back to comparing the whole distances.
+         * {@code i}, and at bit {@code i} too, so they are ordered by their bits {@code i - 1}
+         * down to {@code i - 63}. Each entry becomes one long: those bits, with the entry's slot
+         * in the lowest {@code s} bits (enough for the bucket's size), sorted as primitives. Two
+         * entries whose distances agree on all the bits kept (a chance of about 2^-57 for random
+         * keys) are then put in order by comparing their whole distances.
          */
         private void load(KBucket<K, V> bucket) {
             if (now != null && bucket.hasPending()) {
@@ -567,44 +568,53 @@ public final class KBucketsTable<K, V> {
             if (buf.length < n) {
                 buf = Arrays.copyOf(buf, n);
                 bufConnected = new boolean[n];
-                bufWindow = new long[n];
-                bufSlot = new int[n];
+                bufPacked = new long[n];
             }
             long[] w = bucket.words;
             int f = 3 - (bucket.index >>> 6); // the word holding bit i
             int b = bucket.index & 63;        // bit i's position in it
             long tf = target[f];
-            boolean spill = f < 3 && b < 63;  // the window reaches into the next word
+            boolean spill = f < 3 && b < 63;  // bits below i continue in the next word
             long tn = spill ? target[f + 1] : 0;
-            long[] win = bufWindow;
-            int[] slot = bufSlot;
+            int slotBits = 32 - Integer.numberOfLeadingZeros(Math.max(n - 1, 1));
+            long slotMask = (1L << slotBits) - 1;
+            long[] packed = bufPacked;
             for (int s = 0; s < n; s++) {
                 int j = 4 * s;
-                long x = (w[j + f] ^ tf) << (63 - b);
+                // Bits i-1 .. i-64 of the distance, left-aligned (bit i itself is shifted out).
+                long x = b == 0 ? 0 : (w[j + f] ^ tf) << (64 - b);
                 if (spill) {
-                    x |= (w[j + f + 1] ^ tn) >>> (b + 1);
+                    x |= (w[j + f + 1] ^ tn) >>> b;
                 }
-                // Insertion sort: a bucket holds at most k entries.
-                int p = s;
-                while (p > 0) {
-                    int c = Long.compareUnsigned(win[p - 1], x);
-                    if (c < 0 || c == 0 && compareSlots(w, slot[p - 1], s) < 0) {
-                        break;
-                    }
-                    win[p] = win[p - 1];
-                    slot[p] = slot[p - 1];
-                    p--;
+                // Flip the sign bit so that the signed sort orders the bits as unsigned.
+                packed[s] = ((x & ~slotMask) | s) ^ Long.MIN_VALUE;
+            }
+            Arrays.sort(packed, 0, n);
+            for (int p = 1; p < n; p++) {
+                if ((packed[p] & ~slotMask) == (packed[p - 1] & ~slotMask)) {
+                    fixTies(w, packed, p, slotMask);
                 }
-                win[p] = x;
-                slot[p] = s;
             }
             int firstConnected = bucket.firstConnected();
             for (int p = 0; p < n; p++) {
-                buf[p] = bucket.node(slot[p]);
-                bufConnected[p] = slot[p] >= firstConnected;
+                int slot = (int) (packed[p] & slotMask);
+                buf[p] = bucket.node(slot);
+                bufConnected[p] = slot >= firstConnected;
             }
             bufPos = 0;
             bufLen = n;
+        }
+
+        /** Moves {@code packed[p]} back among the earlier entries with the same kept bits, by whole distance. */
+        private void fixTies(long[] w, long[] packed, int p, long slotMask) {
+            long v = packed[p];
+            int q = p;
+            while (q > 0 && (packed[q - 1] & ~slotMask) == (v & ~slotMask)
+                    && compareSlots(w, (int) (packed[q - 1] & slotMask), (int) (v & slotMask)) > 0) {
+                packed[q] = packed[q - 1];
+                q--;
+            }
+            packed[q] = v;
         }
 
         /** Compares the distances to the target of the entries in slots {@code a} and {@code b}. */
