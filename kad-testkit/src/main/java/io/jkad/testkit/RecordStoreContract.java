@@ -336,6 +336,22 @@ public abstract class RecordStoreContract {
     }
 
     @Test
+    void refusedAndIgnoredRecordsLeaveNoExpiryBehind() {
+        RecordStore s = open(config(1, 8, 1, 1));
+        Instant t = clock.instant().plusSeconds(1);
+        s.put(record(key("kept"), "v"));
+        s.addProvider(provider(key("kept"), peer(1)));
+        assertRefused(Kind.MAX_RECORDS, "put", () -> s.put(record(key("new"), bytes("v"), null, t)));
+        assertRefused(Kind.VALUE_TOO_LARGE, "put", () -> s.put(record(key("kept"), new byte[9], null, t)));
+        assertRefused(Kind.MAX_PROVIDED_KEYS, "addProvider", () -> s.addProvider(provider(key("new"), localPeer, t)));
+        assertThat(s.addProvider(provider(key("kept"), localPeer, t))).isFalse();
+        assertThat(s.removeExpired(t)).isZero();
+        assertThat(s.get(key("kept"))).contains(record(key("kept"), "v"));
+        assertThat(s.providers(key("kept"))).containsExactly(provider(key("kept"), peer(1)));
+        assertThat(provided(s)).isEmpty();
+    }
+
+    @Test
     void providerRecordsDoNotCountAgainstMaxRecordsNorValuesAgainstProvidedKeys() {
         RecordStore s = open(config(2, 1024, 20, 2));
         s.addProvider(provider(key("p1"), peer(1)));
