@@ -31,6 +31,7 @@ import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.FlushOptions;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
@@ -607,8 +608,8 @@ final class RocksDbRecordStore implements RecordStore {
                 return false; // a stale index entry: the record was replaced and its expiry moved
             }
         } catch (CorruptValueException e) {
-            LOG.warn("rocksdb store {}: removing an undecodable value record under key 0x{}, expired at {}: {}",
-                    directory, hex(key), t, e.getMessage());
+            LOG.warn("rocksdb store {}: removing an undecodable value record under key {}, expired at {}: {}",
+                    directory, keyText(key), t, e.getMessage());
         }
         batch.delete(res.records, key);
         return true;
@@ -702,6 +703,7 @@ final class RocksDbRecordStore implements RecordStore {
             closed = true;
             // 1. iterators first: they pin the database's memtables and files
             for (StoreIterator<?> it : List.copyOf(openIterators)) {
+                it.endedByClose = true;
                 it.release();
             }
             // 2. column family handles, database, options, filter, cache
@@ -725,6 +727,23 @@ final class RocksDbRecordStore implements RecordStore {
     private StoreException backend(String operation, String what, Exception cause) {
         return new StoreException(Kind.BACKEND, NAME, operation, what + " (database " + directory + ")"
                 + (cause instanceof RocksDBException ? ": " + cause.getMessage() : ""), cause);
+    }
+
+    /**
+     * Flushes the memtables of every column family to table files and waits for it (for tests and
+     * tools: writes are durable without it, through the write-ahead log).
+     *
+     * @throws StoreException {@code CLOSED}, {@code BACKEND}
+     */
+    void flush() {
+        Lock guard = enter("flush");
+        try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
+            res.db.flush(options, List.of(res.defaultCf, res.records, res.providers, res.provided, res.expiry));
+        } catch (RocksDBException e) {
+            throw backend("flush", "flushing the memtables", e);
+        } finally {
+            guard.unlock();
+        }
     }
 
     /** The counts the limits use: records, keys with providers; for tests. */
@@ -768,6 +787,8 @@ final class RocksDbRecordStore implements RecordStore {
         private T buffered;
         /** Released: closed, exhausted, or its store closed. */
         private boolean ended;
+        /** Released because its store closed. */
+        private boolean endedByClose;
 
         /** Made holding the read side of {@link #closeGuard}. */
         StoreIterator(String operation, String what, ColumnFamilyHandle family, EntryDecoder<T> decoder) {
@@ -817,6 +838,10 @@ final class RocksDbRecordStore implements RecordStore {
         @Override
         public T next() {
             if (!hasNext()) {
+                if (endedByClose) {
+                    // hasNext() may have said true just before the store closed: say why there is no next
+                    throw new StoreException(Kind.CLOSED, NAME, operation, "the store is closed");
+                }
                 throw new NoSuchElementException();
             }
             T next = buffered;

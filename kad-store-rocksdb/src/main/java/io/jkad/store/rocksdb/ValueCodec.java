@@ -195,6 +195,7 @@ final class ValueCodec {
     }
 
     private static CorruptValueException corrupt(String what, byte[] bytes, Exception e) {
-        return new CorruptValueException("undecodable " + what + " (" + bytes.length + " bytes): " + e.getMessage(), e);
+        String why = e instanceof BufferUnderflowException ? "truncated" : e.getMessage();
+        return new CorruptValueException("undecodable " + what + " (" + bytes.length + " bytes): " + why, e);
     }
 }
