@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The RocksDB {@link RecordStore}: value records, provider records, the local peer's provided keys
- * and an expiry index in four column families of one database (layout: {@link KeyLayout}; values:
+ * and an expiry index in column families of one database (layout: {@link KeyLayout}; values:
  * {@link ValueCodec}).
  *
  * <p>Writes: every change of more than one key (a put that moves a record's expiry, an update of a
@@ -342,13 +342,16 @@ final class RocksDbRecordStore implements RecordStore {
                 if (existing != null) {
                     seq = existing.stored.seq();
                     providerKey = existing.providerKey;
+                    // updated in place: same seq, so same position; the index entry moves with the expiry
                     Optional<Instant> oldExpires = existing.stored.record().expires();
-                    if (!oldExpires.equals(record.expires()) && oldExpires.isPresent()) {
-                        batch.delete(res.expiry, KeyLayout.expiryKey(oldExpires.get(), KIND_PROVIDER, providerKey));
-                    }
-                    if (!oldExpires.equals(record.expires()) && record.expires().isPresent()) {
-                        batch.put(res.expiry, KeyLayout.expiryKey(record.expires().get(), KIND_PROVIDER, providerKey),
-                                new byte[0]);
+                    if (!oldExpires.equals(record.expires())) {
+                        if (oldExpires.isPresent()) {
+                            batch.delete(res.expiry, KeyLayout.expiryKey(oldExpires.get(), KIND_PROVIDER, providerKey));
+                        }
+                        if (record.expires().isPresent()) {
+                            batch.put(res.expiry, KeyLayout.expiryKey(record.expires().get(), KIND_PROVIDER,
+                                    providerKey), new byte[0]);
+                        }
                     }
                 } else {
                     if (entries.isEmpty() && providedKeyCount >= maxProvidedKeys) {
