@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  * <p>Writes: every change of more than one key (a put that moves a record's expiry, an update of a
  * provider in place, any removal, a sweep) is one {@link WriteBatch}, so a crash leaves either all
  * of it or none. A write returns once RocksDB has appended it to its write-ahead log (and synced
- * the log, with {@code rocksdb.sync=true}).
+ * the log, with {@code rocksdb.sync=true}). {@link #removeExpired} writes one batch per
+ * {@value #SWEEP_CHUNK} expired index entries and lets other writers in between: each batch is
+ * whole, but a sweep larger than one batch that fails part way keeps the batches written before.
  *
  * <p>Concurrency: reads ({@link #get}, {@link #providers}, iteration) go straight to RocksDB,
  * which is thread-safe; a read sees a write batch whole or not at all. Read-modify-write sequences
