@@ -83,6 +83,9 @@ public final class Kademlia {
     private final ArrayDeque<KademliaAction> queued = new ArrayDeque<>();
     private final Set<Multiaddr> listenAddresses = new LinkedHashSet<>();
     private final Set<Multiaddr> externalAddresses = new LinkedHashSet<>();
+    /** When the periodic bootstrap runs next (null when disabled). */
+    private Instant nextBootstrap;
+    private QueryId periodicBootstrap;
 
     /**
      * A node with identity {@code localId} keeping its records in {@code store}.
@@ -106,6 +109,7 @@ public final class Kademlia {
         this.addProviderJob = config.providerPublicationInterval()
                 .map(i -> new AddProviderJob(i, now))
                 .orElse(null);
+        this.nextBootstrap = config.bootstrapInterval().map(now::plus).orElse(null);
     }
 
     public PeerId localPeerId() {
@@ -486,11 +490,25 @@ public final class Kademlia {
         }
     }
 
-    /** Dialing {@code peer} failed: the queries waiting for it count it as failed. */
+    /**
+     * Dialing {@code peer} failed at all its addresses: the queries waiting for it count it as
+     * failed, and a disconnected routing table entry of it is dropped while this node is connected
+     * to other peers (so an outage of our own network does not empty the table). The reference
+     * keeps such entries until a pending entry replaces them, which never happens in buckets that
+     * are not full; go-libp2p-kad-dht drops peers whose requests fail, as we do for dials.
+     */
     public void onDialFailure(PeerId peer, Instant now) {
         for (Query<QueryInner> q : queries.queries()) {
             q.inner().pendingRequests.removeIf(p -> p.peer().equals(peer));
             q.onFailure(peer);
+        }
+        if (connectedPeers.isEmpty() || connectedPeers.contains(peer)) {
+            return;
+        }
+        Entry<PeerId, Addresses> entry = kbuckets.entry(Key.of(peer), now);
+        if (entry.kind() == Entry.Kind.PRESENT && entry.status().orElseThrow() == NodeStatus.DISCONNECTED) {
+            entry.remove();
+            log.debug("Unreachable peer {} removed from the routing table", peer);
         }
     }
 
@@ -700,9 +718,10 @@ public final class Kademlia {
      * least every second while queries run.)
      */
     public Optional<Instant> nextDeadline() {
-        Instant next = null;
+        Instant next = nextBootstrap;
         if (putRecordJob != null && !putRecordJob.isRunning()) {
-            next = putRecordJob.nextRun();
+            Instant p = putRecordJob.nextRun();
+            next = next == null || p.isBefore(next) ? p : next;
         }
         if (addProviderJob != null && !addProviderJob.isRunning()) {
             Instant a = addProviderJob.nextRun();
@@ -720,6 +739,13 @@ public final class Kademlia {
     // Internals
 
     private void runJobs(Instant now) {
+        if (nextBootstrap != null && !now.isBefore(nextBootstrap)) {
+            nextBootstrap = now.plus(config.bootstrapInterval().orElseThrow());
+            boolean running = periodicBootstrap != null && queries.get(periodicBootstrap).isPresent();
+            if (!running && kbuckets.size() > 0) {
+                periodicBootstrap = bootstrap(now);
+            }
+        }
         int capacity = Math.max(0, JOBS_MAX_QUERIES - queries.size());
         if (addProviderJob != null) {
             int started = 0;

@@ -45,6 +45,7 @@ public final class KademliaConfig {
     private final int maxPacketSize;
     private final BucketInserts bucketInserts;
     private final Caching caching;
+    private final Optional<Duration> bootstrapInterval;
 
     private KademliaConfig(Builder b) {
         this.protocolName = b.protocolName;
@@ -63,6 +64,7 @@ public final class KademliaConfig {
         this.maxPacketSize = b.maxPacketSize;
         this.bucketInserts = b.bucketInserts;
         this.caching = b.caching;
+        this.bootstrapInterval = b.bootstrapInterval;
     }
 
     /** The reference defaults. */
@@ -106,6 +108,7 @@ public final class KademliaConfig {
         b.maxPacketSize = maxPacketSize;
         b.bucketInserts = bucketInserts;
         b.caching = caching;
+        b.bootstrapInterval = bootstrapInterval;
         return b;
     }
 
@@ -189,6 +192,16 @@ public final class KademliaConfig {
         return caching;
     }
 
+    /**
+     * How often the node bootstraps again by itself (a self-lookup and a refresh of the farther
+     * buckets), which also finds and drops unreachable routing table entries; empty: only when
+     * {@link Kademlia#bootstrap} is called. Default empty, as in the reference; a long-running
+     * node should set it (rust-libp2p later chose 5 minutes, go-libp2p-kad-dht 10).
+     */
+    public Optional<Duration> bootstrapInterval() {
+        return bootstrapInterval;
+    }
+
     /** The query pool's configuration derived from this one. */
     public QueryConfig queryConfig() {
         return new QueryConfig(queryTimeout, replicationFactor, parallelism, disjointQueryPaths, peerTimeout);
@@ -219,6 +232,7 @@ public final class KademliaConfig {
         private int maxPacketSize = DEFAULT_MAX_PACKET_SIZE;
         private BucketInserts bucketInserts = BucketInserts.ON_CONNECTED;
         private Caching caching = Caching.enabled(1);
+        private Optional<Duration> bootstrapInterval = Optional.empty();
 
         private Builder() {}
 
@@ -315,6 +329,11 @@ public final class KademliaConfig {
 
         public Builder caching(Caching caching) {
             this.caching = Objects.requireNonNull(caching, "caching");
+            return this;
+        }
+
+        public Builder bootstrapInterval(Optional<Duration> interval) {
+            this.bootstrapInterval = optionalPositive("bootstrap interval", interval);
             return this;
         }
 

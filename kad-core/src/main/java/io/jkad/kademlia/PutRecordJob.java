@@ -62,7 +62,7 @@ public final class PutRecordJob {
     }
 
     /** When the next run starts (while waiting). */
-    Instant nextRun() {
+    public Instant nextRun() {
         return nextRun;
     }
 

@@ -59,6 +59,7 @@ public final class SimNetwork implements AutoCloseable {
     private long messagesSent;
     private long messagesLost;
     private double loss;
+    private double adversarialFraction;
 
     private record Scheduled(Instant at, long seq, Runnable action) {}
 
@@ -66,6 +67,17 @@ public final class SimNetwork implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.random = new Random(config.seed());
         this.loss = config.loss();
+    }
+
+    /**
+     * Makes each node added from now on adversarial with probability {@code fraction} (the first
+     * node of the network is always honest), so that adversaries take part in bootstrap as well.
+     */
+    public void setAdversarialFraction(double fraction) {
+        if (!(fraction >= 0.0 && fraction < 1.0)) {
+            throw new IllegalArgumentException("adversarial fraction must be in [0, 1): " + fraction);
+        }
+        this.adversarialFraction = fraction;
     }
 
     /** Changes the message loss probability from now on. */
@@ -129,6 +141,7 @@ public final class SimNetwork implements AutoCloseable {
         Kademlia kademlia = new Kademlia(id, store, config.kademlia(), now, new Random(random.nextLong()));
         kademlia.onNewListenAddress(address);
         SimNode node = new SimNode(index, id, address, kademlia, store);
+        node.adversarial = index > 0 && adversarialFraction > 0 && random.nextDouble() < adversarialFraction;
         nodes.add(node);
         byId.put(id, node);
         scheduleJobTick(node);
@@ -151,10 +164,13 @@ public final class SimNetwork implements AutoCloseable {
             for (int i = 0; i < n; i++) {
                 SimNode node = addNode();
                 batch.add(node);
-                if (!known.isEmpty()) {
-                    SimNode seed = known.get(random.nextInt(known.size()));
-                    node.kademlia.addAddress(seed.id, seed.address, now);
+                if (known.isEmpty()) {
+                    // The very first node of the network: the others of its batch join through it.
+                    known = List.of(node);
+                    continue;
                 }
+                SimNode seed = known.get(random.nextInt(known.size()));
+                node.kademlia.addAddress(seed.id, seed.address, now);
             }
             for (SimNode node : batch) {
                 if (node.kademlia.routingTableSize() > 0) {

@@ -235,8 +235,10 @@ class KademliaSimulationTest {
 
     @Test
     void replicationRestoresKCopiesAfterTheHoldersChurn() {
+        // Replication every 5 minutes; bucket refreshes every 5 minutes find and drop the departed nodes.
         KademliaConfig config = KademliaConfig.builder()
                 .replicationInterval(Optional.of(Duration.ofMinutes(5)))
+                .bootstrapInterval(Optional.of(Duration.ofMinutes(5)))
                 .build();
         SimNetwork net = extraNetwork(41, config, 80);
         SimNode writer = net.node(2);
