@@ -1,0 +1,59 @@
+package io.jkad.kademlia;
+
+import io.jkad.record.CloseableIterator;
+import io.jkad.record.ProviderRecord;
+import io.jkad.record.RecordStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+
+/**
+ * The periodic republication of the provider records of the keys this node provides. Every
+ * interval it takes a snapshot of the store's local provider records and hands them out, one per
+ * {@link #poll}; expired ones are removed instead.
+ */
+public final class AddProviderJob {
+    private final Duration interval;
+    private Instant nextRun;
+    private ArrayDeque<ProviderRecord> running;
+
+    AddProviderJob(Duration interval, Instant now) {
+        this.interval = interval;
+        this.nextRun = now.plus(interval);
+    }
+
+    boolean isRunning() {
+        return running != null;
+    }
+
+    Instant nextRun() {
+        return nextRun;
+    }
+
+    void asap(Instant now) {
+        nextRun = now;
+    }
+
+    /** The next provider record to announce again, or null when there is none now. */
+    ProviderRecord poll(RecordStore store, Instant now) {
+        if (running == null && !now.isBefore(nextRun)) {
+            running = new ArrayDeque<>();
+            try (CloseableIterator<ProviderRecord> it = store.provided()) {
+                it.forEachRemaining(running::add);
+            }
+        }
+        if (running != null) {
+            ProviderRecord r;
+            while ((r = running.poll()) != null) {
+                if (r.isExpired(now)) {
+                    store.removeProvider(r.key(), r.provider());
+                } else {
+                    return r;
+                }
+            }
+            running = null;
+            nextRun = now.plus(interval);
+        }
+        return null;
+    }
+}

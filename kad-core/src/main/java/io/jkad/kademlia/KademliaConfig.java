@@ -1,0 +1,339 @@
+package io.jkad.kademlia;
+
+import io.jkad.query.QueryConfig;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The configuration of a {@link Kademlia} node. Immutable; built with {@link #builder()}. The
+ * defaults are those of the reference (rust-libp2p libp2p-kad 0.29), except the maximum packet
+ * size (4 MiB, as go and js use). {@link #spec2022()} gives the current libp2p spec's timings.
+ */
+public final class KademliaConfig {
+
+    /** The libp2p Kademlia protocol id. */
+    public static final String DEFAULT_PROTOCOL = "/ipfs/kad/1.0.0";
+    /** k: how many closest peers store a record. */
+    public static final int DEFAULT_REPLICATION_FACTOR = 20;
+    /** α: how many requests a lookup has in flight. */
+    public static final int DEFAULT_PARALLELISM = 3;
+    public static final Duration DEFAULT_QUERY_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration DEFAULT_PEER_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_RECORD_TTL = Duration.ofHours(36);
+    public static final Duration DEFAULT_REPLICATION_INTERVAL = Duration.ofHours(1);
+    public static final Duration DEFAULT_PUBLICATION_INTERVAL = Duration.ofHours(24);
+    public static final Duration DEFAULT_PROVIDER_RECORD_TTL = Duration.ofHours(24);
+    public static final Duration DEFAULT_PROVIDER_PUBLICATION_INTERVAL = Duration.ofHours(12);
+    public static final Duration DEFAULT_CONNECTION_IDLE_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_KBUCKET_PENDING_TIMEOUT = Duration.ofSeconds(60);
+    public static final int DEFAULT_MAX_PACKET_SIZE = 4 * 1024 * 1024;
+
+    private final String protocolName;
+    private final Duration queryTimeout;
+    private final Duration peerTimeout;
+    private final int replicationFactor;
+    private final int parallelism;
+    private final boolean disjointQueryPaths;
+    private final Optional<Duration> recordTtl;
+    private final Optional<Duration> replicationInterval;
+    private final Optional<Duration> publicationInterval;
+    private final Optional<Duration> providerRecordTtl;
+    private final Optional<Duration> providerPublicationInterval;
+    private final Duration connectionIdleTimeout;
+    private final Duration kbucketPendingTimeout;
+    private final int maxPacketSize;
+    private final BucketInserts bucketInserts;
+    private final Caching caching;
+
+    private KademliaConfig(Builder b) {
+        this.protocolName = b.protocolName;
+        this.queryTimeout = b.queryTimeout;
+        this.peerTimeout = b.peerTimeout;
+        this.replicationFactor = b.replicationFactor;
+        this.parallelism = b.parallelism;
+        this.disjointQueryPaths = b.disjointQueryPaths;
+        this.recordTtl = b.recordTtl;
+        this.replicationInterval = b.replicationInterval;
+        this.publicationInterval = b.publicationInterval;
+        this.providerRecordTtl = b.providerRecordTtl;
+        this.providerPublicationInterval = b.providerPublicationInterval;
+        this.connectionIdleTimeout = b.connectionIdleTimeout;
+        this.kbucketPendingTimeout = b.kbucketPendingTimeout;
+        this.maxPacketSize = b.maxPacketSize;
+        this.bucketInserts = b.bucketInserts;
+        this.caching = b.caching;
+    }
+
+    /** The reference defaults. */
+    public static KademliaConfig defaults() {
+        return builder().build();
+    }
+
+    /**
+     * The timings of the current libp2p Kademlia spec (and go-libp2p-kad-dht): record and provider
+     * record TTL 48 h, republication of records and provider records every 22 h.
+     */
+    public static KademliaConfig spec2022() {
+        return builder()
+                .recordTtl(Optional.of(Duration.ofHours(48)))
+                .providerRecordTtl(Optional.of(Duration.ofHours(48)))
+                .publicationInterval(Optional.of(Duration.ofHours(22)))
+                .providerPublicationInterval(Optional.of(Duration.ofHours(22)))
+                .build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder that starts from this configuration. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.protocolName = protocolName;
+        b.queryTimeout = queryTimeout;
+        b.peerTimeout = peerTimeout;
+        b.replicationFactor = replicationFactor;
+        b.parallelism = parallelism;
+        b.disjointQueryPaths = disjointQueryPaths;
+        b.recordTtl = recordTtl;
+        b.replicationInterval = replicationInterval;
+        b.publicationInterval = publicationInterval;
+        b.providerRecordTtl = providerRecordTtl;
+        b.providerPublicationInterval = providerPublicationInterval;
+        b.connectionIdleTimeout = connectionIdleTimeout;
+        b.kbucketPendingTimeout = kbucketPendingTimeout;
+        b.maxPacketSize = maxPacketSize;
+        b.bucketInserts = bucketInserts;
+        b.caching = caching;
+        return b;
+    }
+
+    /** The protocol id nodes speak; only nodes with the same id talk to each other. Default {@value #DEFAULT_PROTOCOL}. */
+    public String protocolName() {
+        return protocolName;
+    }
+
+    /** How long one query may run (not one request). Default 60 s. */
+    public Duration queryTimeout() {
+        return queryTimeout;
+    }
+
+    /** How long a lookup waits for one peer before it stops counting it as in flight. Default 10 s. */
+    public Duration peerTimeout() {
+        return peerTimeout;
+    }
+
+    /** k: records are stored at the k closest peers; lookups find the k closest. Default 20. */
+    public int replicationFactor() {
+        return replicationFactor;
+    }
+
+    /** α: requests in flight per lookup, or the number of disjoint paths. Default 3. */
+    public int parallelism() {
+        return parallelism;
+    }
+
+    /** Whether lookups use S/Kademlia disjoint paths. Default false. */
+    public boolean disjointQueryPaths() {
+        return disjointQueryPaths;
+    }
+
+    /** The TTL of value records (empty: they never expire). Default 36 h. */
+    public Optional<Duration> recordTtl() {
+        return recordTtl;
+    }
+
+    /** How often stored records are replicated to the current k closest (empty: never). Default 1 h. */
+    public Optional<Duration> replicationInterval() {
+        return replicationInterval;
+    }
+
+    /** How often the records this node published are published again (empty: never). Default 24 h. */
+    public Optional<Duration> publicationInterval() {
+        return publicationInterval;
+    }
+
+    /** The TTL of provider records received from others (empty: never expire). Default 24 h. */
+    public Optional<Duration> providerRecordTtl() {
+        return providerRecordTtl;
+    }
+
+    /** How often this node announces the keys it provides again (empty: never). Default 12 h. */
+    public Optional<Duration> providerPublicationInterval() {
+        return providerPublicationInterval;
+    }
+
+    /** How long a connection without streams stays open. Default 10 s. */
+    public Duration connectionIdleTimeout() {
+        return connectionIdleTimeout;
+    }
+
+    /** How long a pending routing table entry waits before replacing an unresponsive one. Default 60 s. */
+    public Duration kbucketPendingTimeout() {
+        return kbucketPendingTimeout;
+    }
+
+    /** The largest Kademlia message accepted, in bytes. Default 4 MiB. */
+    public int maxPacketSize() {
+        return maxPacketSize;
+    }
+
+    /** When peers enter the routing table. Default {@link BucketInserts#ON_CONNECTED}. */
+    public BucketInserts bucketInserts() {
+        return bucketInserts;
+    }
+
+    /** Write-back caching. Default {@code Enabled(1)}. */
+    public Caching caching() {
+        return caching;
+    }
+
+    /** The query pool's configuration derived from this one. */
+    public QueryConfig queryConfig() {
+        return new QueryConfig(queryTimeout, replicationFactor, parallelism, disjointQueryPaths, peerTimeout);
+    }
+
+    @Override
+    public String toString() {
+        return "KademliaConfig{protocol=" + protocolName + ", k=" + replicationFactor + ", alpha=" + parallelism
+                + ", disjoint=" + disjointQueryPaths + ", queryTimeout=" + queryTimeout + ", recordTtl="
+                + recordTtl.map(Duration::toString).orElse("none") + ", caching=" + caching + "}";
+    }
+
+    /** Builds a {@link KademliaConfig}; every setter validates its argument. */
+    public static final class Builder {
+        private String protocolName = DEFAULT_PROTOCOL;
+        private Duration queryTimeout = DEFAULT_QUERY_TIMEOUT;
+        private Duration peerTimeout = DEFAULT_PEER_TIMEOUT;
+        private int replicationFactor = DEFAULT_REPLICATION_FACTOR;
+        private int parallelism = DEFAULT_PARALLELISM;
+        private boolean disjointQueryPaths;
+        private Optional<Duration> recordTtl = Optional.of(DEFAULT_RECORD_TTL);
+        private Optional<Duration> replicationInterval = Optional.of(DEFAULT_REPLICATION_INTERVAL);
+        private Optional<Duration> publicationInterval = Optional.of(DEFAULT_PUBLICATION_INTERVAL);
+        private Optional<Duration> providerRecordTtl = Optional.of(DEFAULT_PROVIDER_RECORD_TTL);
+        private Optional<Duration> providerPublicationInterval = Optional.of(DEFAULT_PROVIDER_PUBLICATION_INTERVAL);
+        private Duration connectionIdleTimeout = DEFAULT_CONNECTION_IDLE_TIMEOUT;
+        private Duration kbucketPendingTimeout = DEFAULT_KBUCKET_PENDING_TIMEOUT;
+        private int maxPacketSize = DEFAULT_MAX_PACKET_SIZE;
+        private BucketInserts bucketInserts = BucketInserts.ON_CONNECTED;
+        private Caching caching = Caching.enabled(1);
+
+        private Builder() {}
+
+        /** @throws IllegalArgumentException unless the name starts with '/' and is 2..1000 printable ASCII characters */
+        public Builder protocolName(String name) {
+            Objects.requireNonNull(name, "protocolName");
+            if (name.length() < 2 || name.length() > 1000 || name.charAt(0) != '/'
+                    || !name.chars().allMatch(c -> c > 0x20 && c < 0x7F)) {
+                throw new IllegalArgumentException("protocol name must be '/' and printable ASCII: '" + name + "'");
+            }
+            this.protocolName = name;
+            return this;
+        }
+
+        public Builder queryTimeout(Duration timeout) {
+            this.queryTimeout = positive("query timeout", timeout);
+            return this;
+        }
+
+        public Builder peerTimeout(Duration timeout) {
+            this.peerTimeout = positive("peer timeout", timeout);
+            return this;
+        }
+
+        public Builder replicationFactor(int k) {
+            if (k <= 0) {
+                throw new IllegalArgumentException("replication factor must be > 0: " + k);
+            }
+            this.replicationFactor = k;
+            return this;
+        }
+
+        public Builder parallelism(int alpha) {
+            if (alpha <= 0) {
+                throw new IllegalArgumentException("parallelism must be > 0: " + alpha);
+            }
+            this.parallelism = alpha;
+            return this;
+        }
+
+        public Builder disjointQueryPaths(boolean enabled) {
+            this.disjointQueryPaths = enabled;
+            return this;
+        }
+
+        public Builder recordTtl(Optional<Duration> ttl) {
+            this.recordTtl = optionalPositive("record TTL", ttl);
+            return this;
+        }
+
+        public Builder replicationInterval(Optional<Duration> interval) {
+            this.replicationInterval = optionalPositive("replication interval", interval);
+            return this;
+        }
+
+        public Builder publicationInterval(Optional<Duration> interval) {
+            this.publicationInterval = optionalPositive("publication interval", interval);
+            return this;
+        }
+
+        public Builder providerRecordTtl(Optional<Duration> ttl) {
+            this.providerRecordTtl = optionalPositive("provider record TTL", ttl);
+            return this;
+        }
+
+        public Builder providerPublicationInterval(Optional<Duration> interval) {
+            this.providerPublicationInterval = optionalPositive("provider publication interval", interval);
+            return this;
+        }
+
+        public Builder connectionIdleTimeout(Duration timeout) {
+            this.connectionIdleTimeout = positive("connection idle timeout", timeout);
+            return this;
+        }
+
+        public Builder kbucketPendingTimeout(Duration timeout) {
+            this.kbucketPendingTimeout = positive("k-bucket pending timeout", timeout);
+            return this;
+        }
+
+        /** @throws IllegalArgumentException unless 1 KiB &lt;= size &lt;= 64 MiB */
+        public Builder maxPacketSize(int size) {
+            if (size < 1024 || size > 64 * 1024 * 1024) {
+                throw new IllegalArgumentException("max packet size must be in 1 KiB..64 MiB: " + size);
+            }
+            this.maxPacketSize = size;
+            return this;
+        }
+
+        public Builder bucketInserts(BucketInserts inserts) {
+            this.bucketInserts = Objects.requireNonNull(inserts, "bucketInserts");
+            return this;
+        }
+
+        public Builder caching(Caching caching) {
+            this.caching = Objects.requireNonNull(caching, "caching");
+            return this;
+        }
+
+        public KademliaConfig build() {
+            return new KademliaConfig(this);
+        }
+
+        private static Duration positive(String what, Duration d) {
+            Objects.requireNonNull(d, what);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(what + " must be > 0: " + d);
+            }
+            return d;
+        }
+
+        private static Optional<Duration> optionalPositive(String what, Optional<Duration> d) {
+            Objects.requireNonNull(d, what);
+            d.ifPresent(v -> positive(what, v));
+            return d;
+        }
+    }
+}

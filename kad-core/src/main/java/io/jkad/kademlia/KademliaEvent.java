@@ -1,0 +1,43 @@
+package io.jkad.kademlia;
+
+import io.jkad.identity.PeerId;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.protocol.KadRequest;
+import io.jkad.query.QueryId;
+import io.jkad.query.QueryStats;
+import io.jkad.routing.Addresses;
+import java.util.Optional;
+
+/** What a {@link Kademlia} node reports to its user. */
+public sealed interface KademliaEvent {
+
+    /**
+     * A query produced a result. Bootstrap produces one per lookup step ({@code last} is false
+     * until the final one); every other query produces exactly one.
+     */
+    record QueryCompleted(QueryId id, QueryResult result, QueryStats stats, boolean last) implements KademliaEvent {}
+
+    /**
+     * The routing table holds {@code peer} with {@code addresses}, possibly having evicted
+     * {@code evicted} to make room.
+     */
+    record RoutingUpdated(PeerId peer, Addresses addresses, Optional<PeerId> evicted) implements KademliaEvent {}
+
+    /** A peer connected whose listen address is unknown; add one with {@link Kademlia#addAddress} to route to it. */
+    record UnroutablePeer(PeerId peer) implements KademliaEvent {}
+
+    /**
+     * A peer with a known address connected but did not enter the routing table (manual inserts,
+     * or its bucket is full).
+     */
+    record RoutablePeer(PeerId peer, Multiaddr address) implements KademliaEvent {}
+
+    /**
+     * A peer with a known address connected and waits as its bucket's pending entry; it enters
+     * the table if the least recently connected entry turns out unresponsive.
+     */
+    record PendingRoutablePeer(PeerId peer, Multiaddr address) implements KademliaEvent {}
+
+    /** A request from {@code source} was received (for metrics and logs). */
+    record InboundRequest(PeerId source, KadRequest request) implements KademliaEvent {}
+}

@@ -1,0 +1,25 @@
+package io.jkad.kademlia;
+
+import io.jkad.identity.PeerId;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.protocol.KadRequest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The state {@link Kademlia} keeps for each query in its pool. */
+final class QueryInner {
+    /** What the query does, and what it found so far. */
+    final QueryInfo info;
+    /** Addresses of peers learned during the query, to dial them. */
+    final Map<PeerId, List<Multiaddr>> addresses = new HashMap<>();
+    /** Requests waiting for a connection to their peer. */
+    final List<PendingRequest> pendingRequests = new ArrayList<>(2);
+
+    record PendingRequest(PeerId peer, KadRequest request) {}
+
+    QueryInner(QueryInfo info) {
+        this.info = info;
+    }
+}

@@ -1,0 +1,11 @@
+package io.jkad.kademlia;
+
+/** What a running query does. */
+public enum QueryKind {
+    BOOTSTRAP,
+    GET_CLOSEST_PEERS,
+    GET_PROVIDERS,
+    ADD_PROVIDER,
+    GET_RECORD,
+    PUT_RECORD
+}

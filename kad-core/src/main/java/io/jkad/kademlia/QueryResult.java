@@ -1,0 +1,221 @@
+package io.jkad.kademlia;
+
+import io.jkad.identity.PeerId;
+import io.jkad.record.RecordKey;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * The outcome of a query, one sealed family per operation. {@link #isOk()} tells success from
+ * failure; each failure carries what was found before it failed.
+ */
+public sealed interface QueryResult {
+
+    /** Whether the operation succeeded. */
+    boolean isOk();
+
+    /** One step of {@link Kademlia#bootstrap}: a lookup of {@code peer}, with how many lookups follow. */
+    sealed interface Bootstrap extends QueryResult {
+        PeerId peer();
+
+        record Ok(PeerId peer, int numRemaining) implements Bootstrap {
+            @Override
+            public boolean isOk() {
+                return true;
+            }
+        }
+
+        record Timeout(PeerId peer, OptionalInt numRemaining) implements Bootstrap {
+            @Override
+            public boolean isOk() {
+                return false;
+            }
+        }
+    }
+
+    /** The result of {@link Kademlia#getClosestPeers}: closest first. */
+    sealed interface GetClosestPeers extends QueryResult {
+        RecordKey key();
+
+        List<PeerId> peers();
+
+        record Ok(RecordKey key, List<PeerId> peers) implements GetClosestPeers {
+            public Ok {
+                peers = List.copyOf(peers);
+            }
+
+            @Override
+            public boolean isOk() {
+                return true;
+            }
+        }
+
+        record Timeout(RecordKey key, List<PeerId> peers) implements GetClosestPeers {
+            public Timeout {
+                peers = List.copyOf(peers);
+            }
+
+            @Override
+            public boolean isOk() {
+                return false;
+            }
+        }
+    }
+
+    /** The result of {@link Kademlia#getProviders}. */
+    sealed interface GetProviders extends QueryResult {
+        RecordKey key();
+
+        Set<PeerId> providers();
+
+        List<PeerId> closestPeers();
+
+        record Ok(RecordKey key, Set<PeerId> providers, List<PeerId> closestPeers) implements GetProviders {
+            public Ok {
+                providers = Set.copyOf(providers);
+                closestPeers = List.copyOf(closestPeers);
+            }
+
+            @Override
+            public boolean isOk() {
+                return true;
+            }
+        }
+
+        record Timeout(RecordKey key, Set<PeerId> providers, List<PeerId> closestPeers) implements GetProviders {
+            public Timeout {
+                providers = Set.copyOf(providers);
+                closestPeers = List.copyOf(closestPeers);
+            }
+
+            @Override
+            public boolean isOk() {
+                return false;
+            }
+        }
+    }
+
+    /** The result of {@link Kademlia#startProviding} ({@code republish} false) or of its periodic repetition (true). */
+    sealed interface AddProvider extends QueryResult {
+        RecordKey key();
+
+        boolean republish();
+
+        record Ok(RecordKey key, boolean republish) implements AddProvider {
+            @Override
+            public boolean isOk() {
+                return true;
+            }
+        }
+
+        record Timeout(RecordKey key, boolean republish) implements AddProvider {
+            @Override
+            public boolean isOk() {
+                return false;
+            }
+        }
+    }
+
+    /** The result of {@link Kademlia#getRecord}. */
+    sealed interface GetRecord extends QueryResult {
+        RecordKey key();
+
+        /**
+         * The records found (at least the quorum), and the peers closest to the key that were asked
+         * and did not return it, closest first (empty when caching is disabled).
+         */
+        record Ok(RecordKey key, List<PeerRecord> records, List<PeerId> cacheCandidates) implements GetRecord {
+            public Ok {
+                records = List.copyOf(records);
+                cacheCandidates = List.copyOf(cacheCandidates);
+            }
+
+            @Override
+            public boolean isOk() {
+                return true;
+            }
+        }
+
+        /** No peer returned the record; the closest peers that were found. */
+        record NotFound(RecordKey key, List<PeerId> closestPeers) implements GetRecord {
+            public NotFound {
+                closestPeers = List.copyOf(closestPeers);
+            }
+
+            @Override
+            public boolean isOk() {
+                return false;
+            }
+        }
+
+        /** Fewer than {@code quorum} peers returned the record. */
+        record QuorumFailed(RecordKey key, List<PeerRecord> records, int quorum) implements GetRecord {
+            public QuorumFailed {
+                records = List.copyOf(records);
+            }
+
+            @Override
+            public boolean isOk() {
+                return false;
+            }
+        }
+
+        record Timeout(RecordKey key, List<PeerRecord> records, int quorum) implements GetRecord {
+            public Timeout {
+                records = List.copyOf(records);
+            }
+
+            @Override
+            public boolean isOk() {
+                return false;
+            }
+        }
+    }
+
+    /**
+     * The result of {@link Kademlia#putRecord} or {@link Kademlia#putRecordTo} ({@code republish}
+     * false) or of a periodic republication of a record this node published (true).
+     */
+    sealed interface PutRecord extends QueryResult {
+        RecordKey key();
+
+        boolean republish();
+
+        /** The peers that stored the record. */
+        List<PeerId> success();
+
+        record Ok(RecordKey key, boolean republish, List<PeerId> success) implements PutRecord {
+            public Ok {
+                success = List.copyOf(success);
+            }
+
+            @Override
+            public boolean isOk() {
+                return true;
+            }
+        }
+
+        record QuorumFailed(RecordKey key, boolean republish, List<PeerId> success, int quorum) implements PutRecord {
+            public QuorumFailed {
+                success = List.copyOf(success);
+            }
+
+            @Override
+            public boolean isOk() {
+                return false;
+            }
+        }
+
+        record Timeout(RecordKey key, boolean republish, List<PeerId> success, int quorum) implements PutRecord {
+            public Timeout {
+                success = List.copyOf(success);
+            }
+
+            @Override
+            public boolean isOk() {
+                return false;
+            }
+        }
+    }
+}

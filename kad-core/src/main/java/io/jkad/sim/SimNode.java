@@ -1,0 +1,90 @@
+package io.jkad.sim;
+
+import io.jkad.identity.PeerId;
+import io.jkad.kademlia.Kademlia;
+import io.jkad.kademlia.KademliaEvent;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.query.QueryId;
+import io.jkad.record.RecordStore;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/** One node of a {@link SimNetwork}: a real {@link Kademlia} state machine and its simulated links. */
+public final class SimNode {
+    final int index;
+    final PeerId id;
+    final Multiaddr address;
+    final Kademlia kademlia;
+    final RecordStore store;
+    boolean online = true;
+    boolean adversarial;
+    /** Open connections: peer to the time of last use. */
+    final Map<PeerId, Instant> connections = new HashMap<>();
+    final Set<PeerId> dialing = new HashSet<>();
+    /** Outbound requests waiting for an answer, by simulator request number. */
+    final Map<Long, OutboundRequest> outbound = new HashMap<>();
+    /** Inbound requests waiting for this node's answer. */
+    final Map<Long, InboundRequest> inbound = new HashMap<>();
+    /** Completed queries: the last result event of each. */
+    final Map<QueryId, KademliaEvent.QueryCompleted> completed = new LinkedHashMap<>();
+    /** Per running query: the lookup depth of each peer it heard of (1 = from the routing table). */
+    final Map<QueryId, QueryTrace> traces = new HashMap<>();
+    Instant tickAt;
+    Instant jobTickAt;
+
+    record OutboundRequest(PeerId peer, QueryId query, boolean expectsAnswer) {}
+
+    record InboundRequest(PeerId source, long requestNumber) {}
+
+    /** Lookup depth bookkeeping of one query. */
+    static final class QueryTrace {
+        final Map<PeerId, Integer> depth = new HashMap<>();
+        int maxContactedDepth;
+    }
+
+    SimNode(int index, PeerId id, Multiaddr address, Kademlia kademlia, RecordStore store) {
+        this.index = index;
+        this.id = id;
+        this.address = address;
+        this.kademlia = kademlia;
+        this.store = store;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public PeerId id() {
+        return id;
+    }
+
+    public Multiaddr address() {
+        return address;
+    }
+
+    /** The node's state machine; call it only between simulator steps. */
+    public Kademlia kademlia() {
+        return kademlia;
+    }
+
+    public RecordStore store() {
+        return store;
+    }
+
+    public boolean isOnline() {
+        return online;
+    }
+
+    public boolean isAdversarial() {
+        return adversarial;
+    }
+
+    @Override
+    public String toString() {
+        return "node" + index + "(" + id + (online ? "" : ", offline") + (adversarial ? ", adversarial" : "") + ")";
+    }
+}

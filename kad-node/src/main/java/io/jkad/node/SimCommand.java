@@ -1,0 +1,201 @@
+package io.jkad.node;
+
+import io.jkad.identity.PeerId;
+import io.jkad.kademlia.KademliaConfig;
+import io.jkad.kademlia.Quorum;
+import io.jkad.kademlia.QueryResult;
+import io.jkad.record.DhtRecord;
+import io.jkad.record.RecordKey;
+import io.jkad.record.RecordStores;
+import io.jkad.record.StoreConfig;
+import io.jkad.routing.KeyBytes;
+import io.jkad.sim.SimConfig;
+import io.jkad.sim.SimNetwork;
+import io.jkad.sim.SimNode;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code kad sim}: a simulated network of real Kademlia state machines on a virtual clock. */
+@Command(name = "sim", mixinStandardHelpOptions = true,
+        description = {"Builds a simulated network (virtual time, no sockets), bootstraps every node, runs lookups "
+                + "and a put/get round, and prints a summary and a final JSON line."})
+public final class SimCommand implements Callable<Integer> {
+
+    @Option(names = "--nodes", defaultValue = "1000", description = "Number of nodes (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--lookups", defaultValue = "200", description = "Number of closest-peer lookups (default: ${DEFAULT-VALUE}).")
+    int lookups;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Random seed; the same seed gives the same run (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--churn", defaultValue = "0", description = "Fraction of nodes that leave without notice after bootstrap (default: ${DEFAULT-VALUE}).")
+    double churn;
+
+    @Option(names = "--loss", defaultValue = "0", description = "Probability that a message is lost (default: ${DEFAULT-VALUE}).")
+    double loss;
+
+    @Option(names = "--adversarial", defaultValue = "0", description = "Fraction of nodes that answer lookups only with each other (default: ${DEFAULT-VALUE}).")
+    double adversarial;
+
+    @Option(names = "--disjoint", description = "Use S/Kademlia disjoint lookup paths.")
+    boolean disjoint;
+
+    @Option(names = "--puts", defaultValue = "-1", description = "Records to put and get back (default: lookups/10, at least 10).")
+    int puts;
+
+    @Option(names = "--batch", defaultValue = "100", description = "Nodes that join concurrently per bootstrap wave (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    PrintStream out = System.out;
+
+    @Override
+    public Integer call() {
+        validate();
+        long wallStart = System.nanoTime();
+        KademliaConfig kad = KademliaConfig.builder().disjointQueryPaths(disjoint).build();
+        SimConfig config = SimConfig.defaults(seed, id -> RecordStores.open("memory", StoreConfig.defaults(id)))
+                .withLoss(loss).withKademlia(kad);
+        int k = kad.replicationFactor();
+        try (SimNetwork net = new SimNetwork(config)) {
+            Progress progress = new Progress(out, "bootstrap", nodes);
+            int joined = 0;
+            while (joined < nodes) {
+                int n = Math.min(batch, nodes - joined);
+                net.addAndBootstrap(n, n);
+                joined += n;
+                progress.update(joined);
+            }
+            progress.done();
+            long bootstrapMs = (System.nanoTime() - wallStart) / 1_000_000;
+
+            Random rnd = net.random();
+            List<SimNode> all = net.onlineHonestNodes();
+            int leaving = (int) Math.round(churn * nodes);
+            List<SimNode> shuffled = new ArrayList<>(all);
+            Collections.shuffle(shuffled, rnd);
+            for (int i = 0; i < leaving; i++) {
+                net.leave(shuffled.get(i));
+            }
+            net.makeAdversarial((int) Math.round(adversarial * nodes), List.of());
+            List<SimNode> sources = net.onlineHonestNodes();
+
+            double precisionSum = 0;
+            int successes = 0;
+            long messages = 0;
+            List<Integer> rounds = new ArrayList<>();
+            List<Long> latencies = new ArrayList<>();
+            progress = new Progress(out, "lookups", lookups);
+            for (int i = 0; i < lookups; i++) {
+                SimNode source = sources.get(rnd.nextInt(sources.size()));
+                byte[] target = new byte[32];
+                rnd.nextBytes(target);
+                RecordKey key = RecordKey.of(target);
+                SimNetwork.QueryOutcome outcome = net.run(source, kd -> kd.getClosestPeers(key), Duration.ofMinutes(5));
+                List<PeerId> found = ((QueryResult.GetClosestPeers) outcome.result()).peers();
+                Set<PeerId> truth = new HashSet<>();
+                for (SimNode n : net.trueClosest(KeyBytes.digestOf(target), k, false)) {
+                    truth.add(n.id());
+                }
+                truth.remove(source.id());
+                int hits = 0;
+                for (PeerId p : found) {
+                    if (truth.contains(p)) {
+                        hits++;
+                    }
+                }
+                precisionSum += truth.isEmpty() ? 1.0 : (double) hits / truth.size();
+                if (hits > 0) {
+                    successes++;
+                }
+                messages += outcome.stats().requests();
+                rounds.add(outcome.rounds());
+                latencies.add(outcome.elapsed().toMillis());
+                progress.update(i + 1);
+            }
+            progress.done();
+
+            int numPuts = puts >= 0 ? puts : Math.max(10, lookups / 10);
+            int gets = 0;
+            progress = new Progress(out, "put/get", numPuts);
+            for (int i = 0; i < numPuts; i++) {
+                SimNode writer = sources.get(rnd.nextInt(sources.size()));
+                SimNode reader = sources.get(rnd.nextInt(sources.size()));
+                RecordKey key = RecordKey.ofUtf8("/sim/record-" + i);
+                byte[] value = ("value-" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                net.run(writer, kd -> kd.putRecord(DhtRecord.of(key, value), Quorum.ONE, net.now()), Duration.ofMinutes(5));
+                SimNetwork.QueryOutcome got = net.run(reader, kd -> kd.getRecord(key, Quorum.ONE, net.now()),
+                        Duration.ofMinutes(5));
+                if (got.result() instanceof QueryResult.GetRecord.Ok ok
+                        && java.util.Arrays.equals(ok.records().get(0).record().value(), value)) {
+                    gets++;
+                }
+                progress.update(i + 1);
+            }
+            progress.done();
+
+            long wallMs = (System.nanoTime() - wallStart) / 1_000_000;
+            Runtime rt = Runtime.getRuntime();
+            long heapMb = (rt.totalMemory() - rt.freeMemory()) / (1024 * 1024);
+            Collections.sort(rounds);
+            Collections.sort(latencies);
+            double meanRounds = rounds.stream().mapToInt(Integer::intValue).average().orElse(0);
+            int p95Rounds = rounds.isEmpty() ? 0 : rounds.get(Math.min(rounds.size() - 1, (int) Math.ceil(0.95 * rounds.size()) - 1));
+            double precision = lookups == 0 ? 0 : precisionSum / lookups;
+            double success = lookups == 0 ? 0 : (double) successes / lookups;
+            double msgsPerLookup = lookups == 0 ? 0 : (double) messages / lookups;
+            double getSuccess = numPuts == 0 ? 0 : (double) gets / numPuts;
+            long medianLookupMs = latencies.isEmpty() ? 0 : latencies.get(latencies.size() / 2);
+
+            out.printf(Locale.ROOT, "%n%d nodes (%d left, %d adversarial), %d lookups, seed %d%s%n", nodes, leaving,
+                    (int) Math.round(adversarial * nodes), lookups, seed, disjoint ? ", disjoint paths" : "");
+            out.printf(Locale.ROOT, "  precision %.3f   success %.3f   rounds mean %.2f p95 %d   messages/lookup %.1f%n",
+                    precision, success, meanRounds, p95Rounds, msgsPerLookup);
+            out.printf(Locale.ROOT, "  lookup median %d ms (virtual)   get success %.3f (%d/%d)%n", medianLookupMs,
+                    getSuccess, gets, numPuts);
+            out.printf(Locale.ROOT, "  wall %d ms (bootstrap %d ms)   heap %d MB   messages %d (lost %d)%n", wallMs,
+                    bootstrapMs, heapMb, net.messagesSent(), net.messagesLost());
+            out.printf(Locale.ROOT,
+                    "{\"nodes\":%d,\"lookups\":%d,\"seed\":%d,\"churn\":%s,\"loss\":%s,\"adversarial\":%s,\"disjoint\":%s,"
+                            + "\"precision\":%.4f,\"success\":%.4f,\"mean_rounds\":%.3f,\"p95_rounds\":%d,"
+                            + "\"messages_per_lookup\":%.2f,\"median_lookup_virtual_ms\":%d,\"get_success\":%.4f,"
+                            + "\"wall_ms\":%d,\"bootstrap_wall_ms\":%d,\"heap_mb\":%d}%n",
+                    nodes, lookups, seed, churn, loss, adversarial, disjoint, precision, success, meanRounds, p95Rounds,
+                    msgsPerLookup, medianLookupMs, getSuccess, wallMs, bootstrapMs, heapMb);
+            out.flush();
+        }
+        return 0;
+    }
+
+    private void validate() {
+        if (nodes < 2) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--nodes must be >= 2: " + nodes);
+        }
+        if (lookups < 0) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--lookups must be >= 0: " + lookups);
+        }
+        for (double f : new double[] {churn, adversarial}) {
+            if (f < 0 || f >= 1) {
+                throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this),
+                        "--churn and --adversarial must be in [0, 1): " + f);
+            }
+        }
+        if (loss < 0 || loss >= 1) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--loss must be in [0, 1): " + loss);
+        }
+        if (batch < 1) {
+            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--batch must be >= 1: " + batch);
+        }
+    }
+}

@@ -1,0 +1,457 @@
+package io.jkad.kademlia;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jkad.identity.PeerId;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.protocol.ConnectionType;
+import io.jkad.protocol.KadPeer;
+import io.jkad.protocol.KadRequest;
+import io.jkad.protocol.KadResponse;
+import io.jkad.query.QueryId;
+import io.jkad.record.DhtRecord;
+import io.jkad.record.ProviderRecord;
+import io.jkad.record.RecordKey;
+import io.jkad.record.RecordStore;
+import io.jkad.record.RecordStores;
+import io.jkad.record.StoreConfig;
+import io.jkad.routing.Key;
+import io.jkad.routing.KeyBytes;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The state machine driven by hand: one node, its actions and events, with the memory store. */
+class KademliaTest {
+    private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+    private final Random random = new Random(1);
+    private final PeerId local = PeerId.random(random);
+    private final List<RecordStore> stores = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        stores.forEach(RecordStore::close);
+    }
+
+    private Kademlia node(KademliaConfig config) {
+        return node(config, StoreConfig.defaults(local));
+    }
+
+    private Kademlia node(KademliaConfig config, StoreConfig storeConfig) {
+        RecordStore store = RecordStores.open("memory", storeConfig);
+        stores.add(store);
+        Kademlia k = new Kademlia(local, store, config, T0, new Random(2));
+        k.onNewListenAddress(Multiaddr.parse("/ip4/127.0.0.1/tcp/4001"));
+        return k;
+    }
+
+    private static Multiaddr addr(int i) {
+        return Multiaddr.parse("/ip4/10.0." + (i / 250) + "." + (i % 250 + 1) + "/tcp/4001");
+    }
+
+    private static List<KademliaAction> drain(Kademlia k, Instant now) {
+        List<KademliaAction> out = new ArrayList<>();
+        Optional<KademliaAction> a;
+        while ((a = k.poll(now)).isPresent()) {
+            out.add(a.get());
+        }
+        return out;
+    }
+
+    private static <T> List<T> ofType(List<KademliaAction> actions, Class<T> type) {
+        return actions.stream().filter(type::isInstance).map(type::cast).toList();
+    }
+
+    private static List<KademliaEvent> events(List<KademliaAction> actions) {
+        return ofType(actions, KademliaAction.Emit.class).stream().map(KademliaAction.Emit::event).toList();
+    }
+
+    private List<PeerId> addPeers(Kademlia k, int n) {
+        List<PeerId> peers = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            PeerId p = PeerId.random(random);
+            if (k.addAddress(p, addr(i), T0) == RoutingUpdate.SUCCESS) {
+                peers.add(p);
+            }
+        }
+        drain(k, T0);
+        return peers;
+    }
+
+    @Test
+    void addAddressInsertsReportsAndRefusesTheLocalPeer() {
+        Kademlia k = node(KademliaConfig.defaults());
+        PeerId p = PeerId.random(random);
+        assertThat(k.addAddress(p, addr(1), T0)).isEqualTo(RoutingUpdate.SUCCESS);
+        List<KademliaEvent> events = events(drain(k, T0));
+        assertThat(events).singleElement().isInstanceOfSatisfying(KademliaEvent.RoutingUpdated.class, e -> {
+            assertThat(e.peer()).isEqualTo(p);
+            assertThat(e.addresses().asList()).containsExactly(addr(1));
+            assertThat(e.evicted()).isEmpty();
+        });
+        // The same address again changes nothing; a second one is appended and reported.
+        assertThat(k.addAddress(p, addr(1), T0)).isEqualTo(RoutingUpdate.SUCCESS);
+        assertThat(drain(k, T0)).isEmpty();
+        assertThat(k.addAddress(p, addr(2).withPeerId(p), T0)).isEqualTo(RoutingUpdate.SUCCESS);
+        assertThat(k.routingEntry(p, T0).orElseThrow().node().value().asList()).containsExactly(addr(1), addr(2));
+        assertThat(k.addAddress(local, addr(3), T0)).isEqualTo(RoutingUpdate.FAILED);
+        assertThat(k.routingTableSize()).isEqualTo(1);
+    }
+
+    @Test
+    void addAddressRejectsAnAddressOfAnotherPeer() {
+        Kademlia k = node(KademliaConfig.defaults());
+        PeerId p = PeerId.random(random);
+        PeerId other = PeerId.random(random);
+        assertThatThrownBy(() -> k.addAddress(p, addr(1).withPeerId(other), T0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(other.toString());
+    }
+
+    @Test
+    void removeAddressRemovesThePeerWithItsLastAddress() {
+        Kademlia k = node(KademliaConfig.defaults());
+        PeerId p = PeerId.random(random);
+        k.addAddress(p, addr(1), T0);
+        k.addAddress(p, addr(2), T0);
+        assertThat(k.removeAddress(p, addr(1), T0)).isEmpty();
+        assertThat(k.routingEntry(p, T0)).isPresent();
+        assertThat(k.removeAddress(p, addr(2), T0)).isPresent();
+        assertThat(k.routingEntry(p, T0)).isEmpty();
+        assertThat(k.removePeer(p, T0)).isEmpty();
+    }
+
+    @Test
+    void bootstrapWithAnEmptyTableFails() {
+        Kademlia k = node(KademliaConfig.defaults());
+        assertThatThrownBy(() -> k.bootstrap(T0)).isInstanceOf(NoKnownPeersException.class);
+    }
+
+    @Test
+    void aQueryDialsPeersAndSendsOnceConnected() {
+        Kademlia k = node(KademliaConfig.defaults());
+        List<PeerId> peers = addPeers(k, 5);
+        QueryId id = k.getClosestPeers(RecordKey.ofUtf8("target"));
+        List<KademliaAction> actions = drain(k, T0);
+        List<KademliaAction.Dial> dials = ofType(actions, KademliaAction.Dial.class);
+        assertThat(dials).hasSize(3); // α = 3 requests in flight
+        assertThat(ofType(actions, KademliaAction.SendRequest.class)).isEmpty();
+        PeerId first = dials.get(0).peer();
+        assertThat(dials.get(0).addresses()).containsExactly(addr(peers.indexOf(first)));
+        k.onConnected(first, T0);
+        List<KademliaAction.SendRequest> sends = ofType(drain(k, T0), KademliaAction.SendRequest.class);
+        assertThat(sends).singleElement().satisfies(s -> {
+            assertThat(s.peer()).isEqualTo(first);
+            assertThat(s.query()).isEqualTo(id);
+            assertThat(s.request()).isEqualTo(new KadRequest.FindNode(RecordKey.ofUtf8("target")));
+        });
+        assertThat(k.query(id)).hasValueSatisfying(q -> {
+            assertThat(q.kind()).isEqualTo(QueryKind.GET_CLOSEST_PEERS);
+            assertThat(q.phase()).isEqualTo(QueryPhase.LOOKUP);
+            assertThat(q.stats().requests()).isEqualTo(3);
+        });
+    }
+
+    @Test
+    void finishingAQueryEarlyReportsWhatItHas() {
+        Kademlia k = node(KademliaConfig.defaults());
+        addPeers(k, 5);
+        QueryId id = k.getClosestPeers(RecordKey.ofUtf8("x"));
+        drain(k, T0);
+        assertThat(k.queries()).extracting(RunningQuery::id).containsExactly(id);
+        k.query(id).orElseThrow().finish();
+        List<KademliaEvent> events = events(drain(k, T0));
+        assertThat(events).singleElement().isInstanceOfSatisfying(KademliaEvent.QueryCompleted.class, e -> {
+            assertThat(e.id()).isEqualTo(id);
+            assertThat(e.result()).isInstanceOf(QueryResult.GetClosestPeers.Ok.class);
+        });
+        assertThat(k.queries()).isEmpty();
+        assertThat(k.query(id)).isEmpty();
+    }
+
+    @Test
+    void findNodeNeverReturnsTheRequesterAndAnswersInDistanceOrder() {
+        Kademlia k = node(KademliaConfig.defaults());
+        List<PeerId> peers = addPeers(k, 40);
+        PeerId requester = peers.get(0);
+        RecordKey target = RecordKey.of(requester.toBytes());
+        k.onRequest(requester, new InboundRequestId(1), new KadRequest.FindNode(target), T0);
+        KadResponse.FindNode resp = (KadResponse.FindNode) ofType(drain(k, T0), KademliaAction.Respond.class).get(0).response();
+        List<PeerId> ids = resp.closerPeers().stream().map(KadPeer::id).toList();
+        assertThat(ids).hasSize(20).doesNotContain(requester, local);
+        KeyBytes t = KeyBytes.digestOf(target.toBytes());
+        assertThat(ids).isSortedAccordingTo((a, b) -> Key.of(a).distance(t).compareTo(Key.of(b).distance(t)));
+        assertThat(resp.closerPeers()).allSatisfy(p -> assertThat(p.addresses()).isNotEmpty());
+    }
+
+    @Test
+    void findNodeForTheLocalIdPutsTheLocalNodeFirst() {
+        Kademlia k = node(KademliaConfig.defaults());
+        List<PeerId> peers = addPeers(k, 5);
+        k.onRequest(peers.get(0), new InboundRequestId(1), new KadRequest.FindNode(RecordKey.of(local.toBytes())), T0);
+        KadResponse.FindNode resp = (KadResponse.FindNode) ofType(drain(k, T0), KademliaAction.Respond.class).get(0).response();
+        assertThat(resp.closerPeers().get(0).id()).isEqualTo(local);
+        assertThat(resp.closerPeers().get(0).addresses()).containsExactly(Multiaddr.parse("/ip4/127.0.0.1/tcp/4001"));
+        assertThat(resp.closerPeers()).extracting(KadPeer::id).doesNotContain(peers.get(0));
+    }
+
+    @Test
+    void aReceivedRecordIsStoredWithItsExpiryShortenedBeyondTheKClosest() {
+        Duration ttl = Duration.ofHours(36);
+        Kademlia k = node(KademliaConfig.builder().recordTtl(Optional.of(ttl)).build());
+        List<PeerId> peers = addPeers(k, 200);
+        RecordKey key = RecordKey.ofUtf8("far-away-key");
+        KeyBytes target = KeyBytes.digestOf(key.toBytes());
+        long closerThanUs = peers.stream()
+                .filter(p -> Key.of(p).distance(target).compareTo(Key.of(local).distance(target)) < 0).count();
+        PeerId sender = peers.get(1);
+        k.onRequest(sender, new InboundRequestId(7), new KadRequest.PutValue(DhtRecord.of(key, new byte[] {1})), T0);
+        List<KademliaAction> actions = drain(k, T0);
+        KademliaAction.Respond ack = ofType(actions, KademliaAction.Respond.class).get(0);
+        assertThat(ack.requestId()).isEqualTo(new InboundRequestId(7));
+        assertThat(ack.response()).isInstanceOf(KadResponse.PutValue.class);
+        int beyondK = (int) Math.max(0, closerThanUs - 20);
+        long expectedSeconds = beyondK >= 63 ? 0 : ttl.getSeconds() >> beyondK;
+        Optional<DhtRecord> stored = k.store().get(key);
+        if (expectedSeconds == 0) {
+            assertThat(stored).isEmpty();
+        } else {
+            assertThat(stored.orElseThrow().expires()).contains(T0.plusSeconds(expectedSeconds));
+        }
+        assertThat(Kademlia.expDecrease(ttl, 0)).isEqualTo(ttl);
+        assertThat(Kademlia.expDecrease(ttl, 3)).isEqualTo(Duration.ofSeconds(ttl.getSeconds() / 8));
+        assertThat(Kademlia.expDecrease(ttl, 70)).isEqualTo(Duration.ZERO);
+    }
+
+    @Test
+    void aReceivedRecordKeepsAnEarlierExpiryOfItsOwn() {
+        Kademlia k = node(KademliaConfig.defaults());
+        PeerId sender = addPeers(k, 3).get(0);
+        RecordKey key = RecordKey.ofUtf8("short-lived");
+        Instant soon = T0.plusSeconds(60);
+        k.onRequest(sender, new InboundRequestId(1),
+                new KadRequest.PutValue(DhtRecord.of(key, new byte[] {2}, Optional.empty(), Optional.of(soon))), T0);
+        drain(k, T0);
+        assertThat(k.store().get(key).orElseThrow().expires()).contains(soon);
+    }
+
+    @Test
+    void aRecordClaimingTheLocalNodeAsPublisherIsAcknowledgedButNotStored() {
+        Kademlia k = node(KademliaConfig.defaults());
+        PeerId sender = addPeers(k, 3).get(0);
+        RecordKey key = RecordKey.ofUtf8("mine");
+        DhtRecord forged = DhtRecord.of(key, new byte[] {9}, Optional.of(local), Optional.empty());
+        k.onRequest(sender, new InboundRequestId(1), new KadRequest.PutValue(forged), T0);
+        assertThat(ofType(drain(k, T0), KademliaAction.Respond.class)).hasSize(1);
+        assertThat(k.store().get(key)).isEmpty();
+    }
+
+    @Test
+    void aStoreErrorIsAnsweredWithAResetNotACrash() {
+        Kademlia k = node(KademliaConfig.defaults(), StoreConfig.defaults(local).withLimits(1, 1024, 20, 1024));
+        PeerId sender = addPeers(k, 3).get(0);
+        k.onRequest(sender, new InboundRequestId(1), new KadRequest.PutValue(DhtRecord.of(RecordKey.ofUtf8("a"), new byte[] {1})), T0);
+        k.onRequest(sender, new InboundRequestId(2), new KadRequest.PutValue(DhtRecord.of(RecordKey.ofUtf8("b"), new byte[] {1})), T0);
+        k.onRequest(sender, new InboundRequestId(3), new KadRequest.PutValue(DhtRecord.of(RecordKey.ofUtf8("c"), new byte[2048])), T0);
+        List<KademliaAction> actions = drain(k, T0);
+        assertThat(ofType(actions, KademliaAction.Respond.class)).extracting(KademliaAction.Respond::requestId)
+                .containsExactly(new InboundRequestId(1));
+        assertThat(ofType(actions, KademliaAction.ResetStream.class)).extracting(KademliaAction.ResetStream::requestId)
+                .containsExactly(new InboundRequestId(2), new InboundRequestId(3));
+        assertThat(k.store().get(RecordKey.ofUtf8("a"))).isPresent();
+    }
+
+    @Test
+    void addProviderIsAcceptedOnlyForTheSender() {
+        Duration ttl = Duration.ofHours(24);
+        Kademlia k = node(KademliaConfig.defaults());
+        List<PeerId> peers = addPeers(k, 3);
+        RecordKey key = RecordKey.ofUtf8("content");
+        KadPeer someoneElse = new KadPeer(peers.get(1), List.of(addr(1)), ConnectionType.CONNECTED);
+        k.onRequest(peers.get(0), new InboundRequestId(1), new KadRequest.AddProvider(key, someoneElse), T0);
+        assertThat(k.store().providers(key)).isEmpty();
+        KadPeer self = new KadPeer(peers.get(0), List.of(addr(0)), ConnectionType.CONNECTED);
+        k.onRequest(peers.get(0), new InboundRequestId(2), new KadRequest.AddProvider(key, self), T0);
+        List<KademliaAction> actions = drain(k, T0);
+        assertThat(ofType(actions, KademliaAction.Respond.class)).isEmpty();
+        assertThat(k.store().providers(key)).singleElement().satisfies(p -> {
+            assertThat(p.provider()).isEqualTo(peers.get(0));
+            assertThat(p.expires()).contains(T0.plus(ttl));
+            assertThat(p.addresses()).containsExactly(addr(0));
+        });
+    }
+
+    @Test
+    void getProvidersFillsMissingAddressesFromTheRoutingTableAndForTheLocalNode() {
+        Kademlia k = node(KademliaConfig.defaults());
+        List<PeerId> peers = addPeers(k, 4);
+        RecordKey key = RecordKey.ofUtf8("provided");
+        k.store().addProvider(new ProviderRecord(key, peers.get(2), Optional.empty(), List.of()));
+        k.store().addProvider(new ProviderRecord(key, local, Optional.empty(), List.of()));
+        k.store().addProvider(new ProviderRecord(key, PeerId.random(random), Optional.empty(), List.of()));
+        k.onRequest(peers.get(0), new InboundRequestId(1), new KadRequest.GetProviders(key), T0);
+        KadResponse.GetProviders resp =
+                (KadResponse.GetProviders) ofType(drain(k, T0), KademliaAction.Respond.class).get(0).response();
+        assertThat(resp.providers()).extracting(KadPeer::id).containsExactlyInAnyOrder(peers.get(2), local);
+        for (KadPeer p : resp.providers()) {
+            Multiaddr expected = p.id().equals(local) ? Multiaddr.parse("/ip4/127.0.0.1/tcp/4001") : addr(2);
+            assertThat(p.addresses()).containsExactly(expected);
+        }
+    }
+
+    @Test
+    void getValueRemovesAnExpiredRecordInsteadOfServingIt() {
+        Kademlia k = node(KademliaConfig.defaults());
+        PeerId requester = addPeers(k, 3).get(0);
+        RecordKey key = RecordKey.ofUtf8("stale");
+        k.store().put(DhtRecord.of(key, new byte[] {1}, Optional.empty(), Optional.of(T0.plusSeconds(10))));
+        k.onRequest(requester, new InboundRequestId(1), new KadRequest.GetValue(key), T0.plusSeconds(10));
+        KadResponse.GetValue resp =
+                (KadResponse.GetValue) ofType(drain(k, T0.plusSeconds(10)), KademliaAction.Respond.class).get(0).response();
+        assertThat(resp.record()).isEmpty();
+        assertThat(k.store().get(key)).isEmpty();
+    }
+
+    @Test
+    void aPutWhosePeersFailReportsAQuorumFailureWithTheSuccessfulPeers() {
+        Kademlia k = node(KademliaConfig.builder().replicationFactor(3).build());
+        List<PeerId> peers = addPeers(k, 3);
+        for (PeerId p : peers) {
+            k.onConnected(p, T0);
+        }
+        RecordKey key = RecordKey.ofUtf8("k");
+        QueryId id = k.putRecordTo(DhtRecord.of(key, new byte[] {1}), peers, Quorum.ALL, T0);
+        List<KademliaAction.SendRequest> sends = ofType(drain(k, T0), KademliaAction.SendRequest.class);
+        assertThat(sends).hasSize(3);
+        k.onResponse(peers.get(0), id, new KadResponse.PutValue(key, DhtRecord.of(key, new byte[] {1})), T0);
+        k.onRequestFailure(peers.get(1), id, T0);
+        k.onRequestFailure(peers.get(2), id, T0);
+        KademliaEvent.QueryCompleted done = (KademliaEvent.QueryCompleted) events(drain(k, T0)).get(0);
+        assertThat(done.result()).isInstanceOfSatisfying(QueryResult.PutRecord.QuorumFailed.class, r -> {
+            assertThat(r.success()).containsExactly(peers.get(0));
+            assertThat(r.quorum()).isEqualTo(3);
+        });
+        assertThat(done.stats().success()).isEqualTo(1);
+        assertThat(done.stats().failure()).isEqualTo(2);
+        // The record was not stored locally by putRecordTo.
+        assertThat(k.store().get(key)).isEmpty();
+    }
+
+    @Test
+    void putRecordStoresLocallyWithThePublisherAndNoLocalExpiry() {
+        Kademlia k = node(KademliaConfig.defaults());
+        addPeers(k, 3);
+        RecordKey key = RecordKey.ofUtf8("published");
+        k.putRecord(DhtRecord.of(key, "v".getBytes(StandardCharsets.UTF_8)), Quorum.ONE, T0);
+        DhtRecord stored = k.store().get(key).orElseThrow();
+        assertThat(stored.publisher()).contains(local);
+        assertThat(stored.expires()).isEmpty();
+        k.removeRecord(key);
+        assertThat(k.store().get(key)).isEmpty();
+        // A record published by someone else is not removed.
+        DhtRecord foreign = DhtRecord.of(key, new byte[] {1}, Optional.of(PeerId.random(random)), Optional.empty());
+        k.store().put(foreign);
+        k.removeRecord(key);
+        assertThat(k.store().get(key)).contains(foreign);
+    }
+
+    @Test
+    void aFullBucketTakesAConnectedPeerAsPendingAndReplacesAnUnresponsiveEntry() {
+        Kademlia k = node(KademliaConfig.defaults());
+        Key<PeerId> localKey = Key.of(local);
+        List<PeerId> far = new ArrayList<>();
+        int i = 0;
+        while (far.size() < 21) {
+            PeerId p = PeerId.random(random);
+            if (localKey.distance(Key.of(p)).bucketIndex() == 255) {
+                far.add(p);
+            }
+        }
+        for (PeerId p : far.subList(0, 20)) {
+            assertThat(k.addAddress(p, addr(i++), T0)).isEqualTo(RoutingUpdate.SUCCESS);
+        }
+        drain(k, T0);
+        // A disconnected peer cannot join a full bucket...
+        assertThat(k.addAddress(far.get(20), addr(99), T0)).isEqualTo(RoutingUpdate.FAILED);
+        // ...but a connected one waits as the pending entry, and the oldest disconnected entry is dialed.
+        k.onConnected(far.get(20), T0);
+        k.onProtocolConfirmed(far.get(20), Endpoint.dialer(addr(99)), T0);
+        List<KademliaAction> actions = drain(k, T0);
+        assertThat(events(actions)).singleElement().isInstanceOfSatisfying(KademliaEvent.PendingRoutablePeer.class,
+                e -> assertThat(e.peer()).isEqualTo(far.get(20)));
+        assertThat(ofType(actions, KademliaAction.Dial.class)).singleElement()
+                .satisfies(d -> assertThat(d.peer()).isEqualTo(far.get(0)));
+        // The oldest entry does not answer within the pending timeout: it is replaced.
+        Instant later = T0.plus(KademliaConfig.DEFAULT_KBUCKET_PENDING_TIMEOUT).plusSeconds(1);
+        k.onDialFailure(far.get(0), later);
+        k.kbuckets(later);
+        List<KademliaEvent> replaced = events(drain(k, later));
+        assertThat(replaced).singleElement().isInstanceOfSatisfying(KademliaEvent.RoutingUpdated.class, e -> {
+            assertThat(e.peer()).isEqualTo(far.get(20));
+            assertThat(e.evicted()).contains(far.get(0));
+        });
+        assertThat(k.routingEntry(far.get(0), later)).isEmpty();
+        assertThat(k.routingEntry(far.get(20), later)).isPresent();
+    }
+
+    @Test
+    void aPeerDialingUsWithoutAKnownAddressIsUnroutable() {
+        Kademlia k = node(KademliaConfig.defaults());
+        PeerId p = PeerId.random(random);
+        k.onConnected(p, T0);
+        k.onProtocolConfirmed(p, Endpoint.listener(addr(5)), T0);
+        assertThat(events(drain(k, T0))).containsExactly(new KademliaEvent.UnroutablePeer(p));
+        assertThat(k.routingEntry(p, T0)).isEmpty();
+    }
+
+    @Test
+    void manualInsertsReportRoutablePeersInsteadOfInserting() {
+        Kademlia k = node(KademliaConfig.builder().bucketInserts(BucketInserts.MANUAL).build());
+        PeerId p = PeerId.random(random);
+        k.onConnected(p, T0);
+        k.onProtocolConfirmed(p, Endpoint.dialer(addr(5)), T0);
+        assertThat(events(drain(k, T0))).containsExactly(new KademliaEvent.RoutablePeer(p, addr(5)));
+        assertThat(k.routingEntry(p, T0)).isEmpty();
+    }
+
+    @Test
+    void getRecordFinishesAtOnceWhenTheLocalCopyMeetsTheQuorum() {
+        Kademlia k = node(KademliaConfig.defaults());
+        addPeers(k, 3);
+        RecordKey key = RecordKey.ofUtf8("local");
+        k.store().put(DhtRecord.of(key, new byte[] {4}));
+        QueryId id = k.getRecord(key, Quorum.ONE, T0);
+        KademliaEvent.QueryCompleted done = (KademliaEvent.QueryCompleted) events(drain(k, T0)).get(0);
+        assertThat(done.id()).isEqualTo(id);
+        assertThat(done.result()).isInstanceOfSatisfying(QueryResult.GetRecord.Ok.class,
+                r -> assertThat(r.records()).singleElement().satisfies(pr -> assertThat(pr.peer()).isEmpty()));
+    }
+
+    @Test
+    void configurationRejectsBadValuesWithClearErrors() {
+        assertThatThrownBy(() -> KademliaConfig.builder().replicationFactor(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("replication factor must be > 0: 0");
+        assertThatThrownBy(() -> KademliaConfig.builder().parallelism(-1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1");
+        assertThatThrownBy(() -> KademliaConfig.builder().queryTimeout(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("query timeout");
+        assertThatThrownBy(() -> KademliaConfig.builder().recordTtl(Optional.of(Duration.ofSeconds(-5))))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("record TTL");
+        assertThatThrownBy(() -> KademliaConfig.builder().protocolName("kad"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'kad'");
+        assertThatThrownBy(() -> KademliaConfig.builder().maxPacketSize(10))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("10");
+        assertThatThrownBy(() -> Caching.enabled(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Quorum.of(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(KademliaConfig.spec2022().recordTtl()).contains(Duration.ofHours(48));
+        assertThat(KademliaConfig.defaults().recordTtl()).contains(Duration.ofHours(36));
+        assertThat(Quorum.MAJORITY.eval(20)).isEqualTo(11);
+        assertThat(Quorum.of(30).eval(20)).isEqualTo(20);
+    }
+}
