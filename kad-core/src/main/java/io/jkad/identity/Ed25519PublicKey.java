@@ -1,40 +1,194 @@
 package io.jkad.identity;
 
+import java.math.BigInteger;
+import java.security.GeneralSecurityException;
+import java.security.InvalidKeyException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.SignatureException;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Arrays;
+import java.util.HexFormat;
+
 /** An Ed25519 public key (raw 32 bytes, RFC 8032). Immutable; equality on the raw bytes. */
 public final class Ed25519PublicKey {
 
-    private Ed25519PublicKey() {}
+    /** Length of the raw key and of the key's Data in the protobuf. */
+    static final int LENGTH = 32;
+    /** Length of an Ed25519 signature. */
+    static final int SIGNATURE_LENGTH = 64;
 
-    /** @throws IllegalArgumentException if {@code raw} is not 32 bytes or not a valid point encoding */
+    /** SubjectPublicKeyInfo of id-Ed25519 (1.3.101.112) up to the 32 key bytes. */
+    private static final byte[] X509_PREFIX = {0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00};
+    /** The protobuf up to the 32 key bytes: Type = Ed25519, Data of 32 bytes. */
+    private static final byte[] PROTOBUF_PREFIX = {0x08, 0x01, 0x12, 0x20};
+
+    // Curve25519 in Edwards form: -x^2 + y^2 = 1 + d x^2 y^2 over GF(p), p = 2^255 - 19.
+    private static final BigInteger P = BigInteger.TWO.pow(255).subtract(BigInteger.valueOf(19));
+    private static final BigInteger D = BigInteger.valueOf(-121665)
+            .multiply(BigInteger.valueOf(121666).modInverse(P)).mod(P);
+    private static final BigInteger SQRT_EXPONENT = P.subtract(BigInteger.valueOf(5)).shiftRight(3); // (p-5)/8
+
+    private final byte[] raw;
+    private final int hash;
+    /** The JDK key, made on first verify; a race only builds an equal key twice. */
+    private volatile PublicKey jdkKey;
+
+    private Ed25519PublicKey(byte[] raw) {
+        this.raw = raw;
+        this.hash = Arrays.hashCode(raw);
+    }
+
+    /**
+     * A key from its raw RFC 8032 encoding (the array is copied).
+     *
+     * @throws IllegalArgumentException if {@code raw} is not 32 bytes or not a valid point
+     *     encoding (y not below p, or no x for that y, or x = 0 with the sign bit set)
+     */
     public static Ed25519PublicKey fromRaw(byte[] raw) {
-        throw new UnsupportedOperationException("not implemented");
+        if (raw.length != LENGTH) {
+            throw new IllegalArgumentException("Ed25519 public key must be 32 bytes, got " + raw.length);
+        }
+        return fromRaw(raw, 0);
+    }
+
+    /** Validates and copies the 32 bytes at {@code offset}. */
+    static Ed25519PublicKey fromRaw(byte[] buf, int offset) {
+        byte[] raw = Arrays.copyOfRange(buf, offset, offset + LENGTH);
+        String problem = pointProblem(raw);
+        if (problem != null) {
+            throw new IllegalArgumentException("invalid Ed25519 public key " + HexFormat.of().formatHex(raw) + ": " + problem);
+        }
+        return new Ed25519PublicKey(raw);
+    }
+
+    /** For keys that the JDK itself made: no point check. Takes ownership of {@code raw}. */
+    static Ed25519PublicKey trusted(byte[] raw) {
+        return new Ed25519PublicKey(raw);
+    }
+
+    /** The key of the 32 bytes at {@code offset} (copied), or null if they are not a valid point. */
+    static Ed25519PublicKey fromRawOrNull(byte[] buf, int offset) {
+        byte[] raw = Arrays.copyOfRange(buf, offset, offset + LENGTH);
+        return pointProblem(raw) == null ? new Ed25519PublicKey(raw) : null;
+    }
+
+    /**
+     * RFC 8032 §5.1.3 point decoding, reduced to the question whether it succeeds. Null when
+     * valid, else what is wrong.
+     */
+    private static String pointProblem(byte[] raw) {
+        boolean xOdd = (raw[31] & 0x80) != 0;
+        byte[] bigEndian = new byte[LENGTH];
+        for (int i = 0; i < LENGTH; i++) {
+            bigEndian[i] = raw[LENGTH - 1 - i];
+        }
+        bigEndian[0] &= 0x7F;
+        BigInteger y = new BigInteger(1, bigEndian);
+        if (y.compareTo(P) >= 0) {
+            return "y is not below 2^255-19 (non-canonical encoding)";
+        }
+        BigInteger y2 = y.multiply(y).mod(P);
+        BigInteger u = y2.subtract(BigInteger.ONE).mod(P);
+        BigInteger v = D.multiply(y2).add(BigInteger.ONE).mod(P);
+        // Candidate root x = u v^3 (u v^7)^((p-5)/8); the point exists iff v x^2 = +-u.
+        BigInteger v3 = v.multiply(v).mod(P).multiply(v).mod(P);
+        BigInteger v7 = v3.multiply(v3).mod(P).multiply(v).mod(P);
+        BigInteger x = u.multiply(v3).mod(P)
+                .multiply(u.multiply(v7).mod(P).modPow(SQRT_EXPONENT, P)).mod(P);
+        BigInteger vx2 = v.multiply(x).mod(P).multiply(x).mod(P);
+        if (!vx2.equals(u) && !vx2.equals(P.subtract(u).mod(P))) {
+            return "not a point on the curve (no x for this y)";
+        }
+        if (u.signum() == 0 && xOdd) {
+            return "x is 0 but the sign bit is set";
+        }
+        return null;
     }
 
     /**
      * Decodes the libp2p {@code PublicKey} protobuf ({@code 08 01 12 20 <32 bytes>}).
      *
-     * @throws IllegalArgumentException if the protobuf is malformed or the key type is not Ed25519
+     * @throws IllegalArgumentException if the protobuf is malformed, the key type is not Ed25519,
+     *     the key is not 32 bytes or not a valid point
      */
     public static Ed25519PublicKey decodeProtobuf(byte[] encoded) {
-        throw new UnsupportedOperationException("not implemented");
+        long parsed = KeyProtobuf.parse(encoded, 0, encoded.length, "PublicKey");
+        int type = KeyProtobuf.type(parsed);
+        if (type != KeyProtobuf.ED25519) {
+            throw new IllegalArgumentException("PublicKey is of type " + KeyProtobuf.typeName(type) + ", not Ed25519");
+        }
+        int length = KeyProtobuf.dataLength(parsed);
+        if (length != LENGTH) {
+            throw new IllegalArgumentException("Ed25519 PublicKey Data must be 32 bytes, got " + length);
+        }
+        return fromRaw(encoded, KeyProtobuf.dataOffset(parsed));
     }
 
     /** The raw 32 bytes (a copy). */
     public byte[] raw() {
-        throw new UnsupportedOperationException("not implemented");
+        return raw.clone();
     }
 
     /** The deterministic libp2p {@code PublicKey} protobuf (36 bytes). */
     public byte[] encodeProtobuf() {
-        throw new UnsupportedOperationException("not implemented");
+        byte[] out = Arrays.copyOf(PROTOBUF_PREFIX, PROTOBUF_PREFIX.length + LENGTH);
+        System.arraycopy(raw, 0, out, PROTOBUF_PREFIX.length, LENGTH);
+        return out;
+    }
+
+    /** Copies the 32 raw bytes into {@code out} at {@code offset}. */
+    void copyRawTo(byte[] out, int offset) {
+        System.arraycopy(raw, 0, out, offset, LENGTH);
     }
 
     /** Verifies an Ed25519 signature; false for a bad or malformed signature. */
     public boolean verify(byte[] data, byte[] signature) {
-        throw new UnsupportedOperationException("not implemented");
+        if (signature == null || signature.length != SIGNATURE_LENGTH) {
+            return false;
+        }
+        try {
+            Signature verifier = Signature.getInstance("Ed25519");
+            verifier.initVerify(jdkKey());
+            verifier.update(data);
+            return verifier.verify(signature);
+        } catch (SignatureException | InvalidKeyException e) {
+            return false;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK provides no Ed25519", e);
+        }
+    }
+
+    /** The key as a JDK {@link PublicKey} (algorithm "EdDSA", curve Ed25519). */
+    PublicKey jdkKey() throws GeneralSecurityException {
+        PublicKey key = jdkKey;
+        if (key == null) {
+            byte[] spki = Arrays.copyOf(X509_PREFIX, X509_PREFIX.length + LENGTH);
+            System.arraycopy(raw, 0, spki, X509_PREFIX.length, LENGTH);
+            key = KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki));
+            jdkKey = key;
+        }
+        return key;
     }
 
     public PeerId toPeerId() {
         return PeerId.fromPublicKey(this);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Ed25519PublicKey k && k.hash == hash && Arrays.equals(k.raw, raw);
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
+    }
+
+    /** {@code Ed25519PublicKey(<hex>)}. */
+    @Override
+    public String toString() {
+        return "Ed25519PublicKey(" + HexFormat.of().formatHex(raw) + ")";
     }
 }

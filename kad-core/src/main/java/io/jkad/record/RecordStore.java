@@ -32,6 +32,9 @@ import java.util.Optional;
  *       ignored ({@link #addProvider} returns false), never evicting one.
  * </ul>
  *
+ * <p>Keys are any bytes (zero bytes, prefixes of other keys, invalid UTF-8), at least up to 1 KiB
+ * long; values any bytes, possibly none, up to {@code maxValueBytes}.
+ *
  * <p>Expiry: a record whose expiry is at or before {@code now} has expired at {@code now}; a record
  * without expiry never expires. Reads return expired records until {@link #removeExpired} removes
  * them. Stores keep expiry instants exactly, to the nanosecond, for instants from 1970 to 2200 (a

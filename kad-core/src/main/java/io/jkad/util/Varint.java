@@ -44,6 +44,51 @@ public final class Varint {
     }
 
     /**
+     * Writes {@code value} into {@code out} at {@code offset}.
+     *
+     * @return the offset just past the written bytes
+     * @throws IllegalArgumentException if {@code value} is negative
+     * @throws ArrayIndexOutOfBoundsException if {@code out} is too short
+     */
+    public static int write(byte[] out, int offset, long value) {
+        if (value < 0) {
+            throw new IllegalArgumentException("varint value must be >= 0: " + value);
+        }
+        while ((value & ~0x7FL) != 0) {
+            out[offset++] = (byte) ((value & 0x7F) | 0x80);
+            value >>>= 7;
+        }
+        out[offset++] = (byte) value;
+        return offset;
+    }
+
+    /**
+     * Reads a varint from {@code in} starting at {@code offset}, reading no byte at or past
+     * {@code end}. Because only minimal encodings are accepted, the number of bytes read is
+     * {@link #size(long) size(value)}: advance by that.
+     *
+     * @throws IllegalArgumentException if the varint is truncated (reaches {@code end}), longer
+     *     than 9 bytes or not minimal
+     */
+    public static long read(byte[] in, int offset, int end) {
+        long value = 0;
+        for (int i = 0; i < MAX_BYTES; i++) {
+            if (offset + i >= end) {
+                throw new IllegalArgumentException("truncated varint after " + i + " bytes");
+            }
+            int b = in[offset + i] & 0xFF;
+            value |= (long) (b & 0x7F) << (7 * i);
+            if ((b & 0x80) == 0) {
+                if (b == 0 && i > 0) {
+                    throw new IllegalArgumentException("varint is not minimally encoded");
+                }
+                return value;
+            }
+        }
+        throw new IllegalArgumentException("varint longer than " + MAX_BYTES + " bytes");
+    }
+
+    /**
      * Reads a varint at the buffer's position and advances it.
      *
      * @throws IllegalArgumentException if the varint is truncated, longer than 9 bytes or not minimal

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jkad.identity.PeerId;
+import io.jkad.multiaddr.Multiaddr;
 import io.jkad.record.CloseableIterator;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.ProviderRecord;
@@ -177,6 +178,15 @@ public abstract class RecordStoreContract {
         return provider(key, peer, null);
     }
 
+    /** Four addresses of different shapes (ip4, ip6, dns4 with a peer id, ip4 with the highest port). */
+    private static List<Multiaddr> addresses() {
+        return List.of(
+                Multiaddr.parse("/ip4/127.0.0.1/tcp/4001"),
+                Multiaddr.parse("/ip6/::1/tcp/4002"),
+                Multiaddr.parse("/dns4/example.com/tcp/443/p2p/" + peer(1).toBase58()),
+                Multiaddr.parse("/ip4/10.0.0.1/tcp/65535"));
+    }
+
     private static <T> List<T> drain(CloseableIterator<T> it) {
         try (it) {
             List<T> out = new ArrayList<>();
@@ -336,6 +346,22 @@ public abstract class RecordStoreContract {
     }
 
     @Test
+    void refusedAndIgnoredRecordsLeaveNoExpiryBehind() {
+        RecordStore s = open(config(1, 8, 1, 1));
+        Instant t = clock.instant().plusSeconds(1);
+        s.put(record(key("kept"), "v"));
+        s.addProvider(provider(key("kept"), peer(1)));
+        assertRefused(Kind.MAX_RECORDS, "put", () -> s.put(record(key("new"), bytes("v"), null, t)));
+        assertRefused(Kind.VALUE_TOO_LARGE, "put", () -> s.put(record(key("kept"), new byte[9], null, t)));
+        assertRefused(Kind.MAX_PROVIDED_KEYS, "addProvider", () -> s.addProvider(provider(key("new"), localPeer, t)));
+        assertThat(s.addProvider(provider(key("kept"), localPeer, t))).isFalse();
+        assertThat(s.removeExpired(t)).isZero();
+        assertThat(s.get(key("kept"))).contains(record(key("kept"), "v"));
+        assertThat(s.providers(key("kept"))).containsExactly(provider(key("kept"), peer(1)));
+        assertThat(provided(s)).isEmpty();
+    }
+
+    @Test
     void providerRecordsDoNotCountAgainstMaxRecordsNorValuesAgainstProvidedKeys() {
         RecordStore s = open(config(2, 1024, 20, 2));
         s.addProvider(provider(key("p1"), peer(1)));
@@ -470,6 +496,23 @@ public abstract class RecordStoreContract {
         s.removeProvider(k, peer(1));
         assertThat(s.addProvider(provider(k, peer(4)))).isTrue();
         assertThat(s.providers(k)).containsExactly(first.get(1), update, provider(k, peer(4)));
+    }
+
+    @Test
+    void providerAddressesAreKeptAndReplacedByAnUpdate() {
+        List<Multiaddr> addresses = addresses();
+        RecordStore s = open();
+        RecordKey k = key("k");
+        ProviderRecord first = new ProviderRecord(k, peer(1), Optional.empty(), addresses.subList(0, 2));
+        s.addProvider(first);
+        assertThat(s.providers(k)).containsExactly(first);
+        assertThat(s.providers(k).get(0).addresses()).containsExactlyElementsOf(addresses.subList(0, 2));
+        ProviderRecord moved = new ProviderRecord(k, peer(1), Optional.empty(), addresses.subList(2, 3));
+        s.addProvider(moved);
+        assertThat(s.providers(k).get(0).addresses()).containsExactlyElementsOf(addresses.subList(2, 3));
+        ProviderRecord none = new ProviderRecord(k, peer(1), Optional.empty(), List.of());
+        s.addProvider(none);
+        assertThat(s.providers(k)).containsExactly(none);
     }
 
     @Test
@@ -1242,6 +1285,22 @@ public abstract class RecordStoreContract {
         // the order goes on after reopening
         s.addProvider(provider(k, peer(3)));
         assertThat(s.providers(k)).last().isEqualTo(provider(k, peer(3)));
+    }
+
+    @Test
+    void reopenKeepsProviderAddresses() {
+        assumeTrue(persistent(), "the store is not persistent");
+        List<Multiaddr> addresses = addresses();
+        StoreConfig config = config();
+        RecordStore s = open(config);
+        ProviderRecord remote = new ProviderRecord(key("k"), peer(1), Optional.of(clock.instant()), addresses);
+        ProviderRecord local = new ProviderRecord(key("k"), localPeer, Optional.empty(), addresses.subList(1, 2));
+        s.addProvider(remote);
+        s.addProvider(local);
+        s = reopen(s, config);
+        assertThat(s.providers(key("k"))).containsExactly(remote, local);
+        assertThat(s.providers(key("k")).get(0).addresses()).containsExactlyElementsOf(addresses);
+        assertThat(provided(s)).containsExactly(local);
     }
 
     @Test

@@ -105,6 +105,97 @@ class RecordStoreContractSelfTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aCorrectPersistentStorePassesThePersistenceTests() {
+        SummaryGeneratingListener listener = new SummaryGeneratingListener();
+        LauncherFactory.create().execute(LauncherDiscoveryRequestBuilder.request()
+                .selectors(org.junit.platform.engine.discovery.DiscoverySelectors.selectClass(ReopenableContract.class))
+                .filters(EngineFilter.includeEngines("junit-jupiter"))
+                .build(), listener);
+        TestExecutionSummary summary = listener.getSummary();
+        List<String> failures = new ArrayList<>();
+        summary.getFailures().forEach(f -> failures.add(f.getTestIdentifier().getDisplayName() + ": " + f.getException()));
+        assertThat(failures).isEmpty();
+        assertThat(summary.getTestsSkippedCount() + summary.getTestsAbortedCount()).isZero();
+        assertThat(summary.getTestsSucceededCount()).isGreaterThan(40);
+    }
+
+    /**
+     * The kit over {@link ReopenableStore}: memory stores that outlive their handles, so "reopen"
+     * finds the same contents, as a correct persistent store would.
+     */
+    static class ReopenableContract extends RecordStoreContract {
+        private static final java.util.Map<java.nio.file.Path, RecordStore> STORES =
+                new java.util.concurrent.ConcurrentHashMap<>();
+
+        @Override
+        protected RecordStore openStore(StoreConfig config) {
+            RecordStore shared = STORES.computeIfAbsent(config.dataDirectory().orElseThrow(),
+                    d -> new MemoryStoreProvider().open(config));
+            return new ReopenableStore(shared);
+        }
+
+        @Override
+        protected boolean persistent() {
+            return true;
+        }
+    }
+
+    /** A closable handle on a memory store that stays open underneath. */
+    static final class ReopenableStore implements RecordStore {
+        private final RecordStore shared;
+        private volatile boolean closed;
+
+        ReopenableStore(RecordStore shared) {
+            this.shared = shared;
+        }
+
+        private void check(String operation) {
+            if (closed) {
+                throw new StoreException(StoreException.Kind.CLOSED, "reopenable", operation, "closed");
+            }
+        }
+
+        @Override public Optional<DhtRecord> get(RecordKey key) { java.util.Objects.requireNonNull(key); check("get"); return shared.get(key); }
+        @Override public void put(DhtRecord record) { java.util.Objects.requireNonNull(record); check("put"); shared.put(record); }
+        @Override public void remove(RecordKey key) { java.util.Objects.requireNonNull(key); check("remove"); shared.remove(key); }
+        @Override public boolean addProvider(ProviderRecord record) { java.util.Objects.requireNonNull(record); check("addProvider"); return shared.addProvider(record); }
+        @Override public List<ProviderRecord> providers(RecordKey key) { java.util.Objects.requireNonNull(key); check("providers"); return shared.providers(key); }
+        @Override public void removeProvider(RecordKey key, PeerId provider) {
+            java.util.Objects.requireNonNull(key);
+            java.util.Objects.requireNonNull(provider);
+            check("removeProvider");
+            shared.removeProvider(key, provider);
+        }
+        @Override public long removeExpired(Instant now) { java.util.Objects.requireNonNull(now); check("removeExpired"); return shared.removeExpired(now); }
+        @Override public void close() { closed = true; }
+        @Override public CloseableIterator<DhtRecord> records() { check("records"); return guard(shared.records(), "records"); }
+        @Override public CloseableIterator<ProviderRecord> provided() { check("provided"); return guard(shared.provided(), "provided"); }
+
+        private <T> CloseableIterator<T> guard(CloseableIterator<T> it, String operation) {
+            return new CloseableIterator<>() {
+                private boolean iteratorClosed;
+                @Override public boolean hasNext() {
+                    if (iteratorClosed) {
+                        return false;
+                    }
+                    check(operation);
+                    return it.hasNext();
+                }
+                @Override public T next() {
+                    if (!hasNext()) {
+                        throw new java.util.NoSuchElementException();
+                    }
+                    return it.next();
+                }
+                @Override public void close() {
+                    iteratorClosed = true;
+                    it.close();
+                }
+            };
+        }
+    }
+
     /** The kit over a mutated memory store; run only through the launcher above (a nested class). */
     static class MutantContract extends RecordStoreContract {
         static volatile Mutation mutation;
