@@ -131,8 +131,17 @@ public final class JdbcRecordStore implements RecordStore {
      * or at once if opening fails.
      */
     static JdbcRecordStore open(DataSource dataSource, StoreConfig config, AutoCloseable owned) {
+        return open(dataSource, config, owned, null);
+    }
+
+    /**
+     * Opens a store on {@code dataSource} speaking {@code dialect} (null: {@code jdbc.dialect}, else
+     * detected); closes {@code owned} (if not null) when the store closes, or at once if opening fails.
+     */
+    static JdbcRecordStore open(DataSource dataSource, StoreConfig config, AutoCloseable owned, SqlDialect given) {
         try {
-            SqlDialect dialect = config.option(JdbcStoreProvider.DIALECT).map(SqlDialects::byName).orElse(null);
+            SqlDialect dialect = given != null ? given
+                    : config.option(JdbcStoreProvider.DIALECT).map(SqlDialects::byName).orElse(null);
             try (Connection c = dataSource.getConnection()) {
                 if (dialect == null) {
                     dialect = SqlDialects.detect(c.getMetaData());
