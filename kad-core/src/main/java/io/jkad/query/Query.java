@@ -1,45 +1,73 @@
 package io.jkad.query;
 
 import io.jkad.identity.PeerId;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A query in a {@link QueryPool}: a peers iterator, its statistics, and the caller's state
  * ({@code inner}), which the pool never looks at.
  *
+ * <p>Not thread-safe: a query belongs to the thread that drives its pool.
+ *
  * @param <T> the caller's per-query state
  */
 public final class Query<T> {
 
-    private Query() {}
+    private final QueryId id;
+    private final PeersIterator peers;
+    private T inner;
 
-    public QueryId id() {
-        throw new UnsupportedOperationException("not implemented");
+    private int requests;
+    private int success;
+    private int failure;
+    /** When the pool first polled the query; null before. */
+    private Instant start;
+    /** When the pool removed the query (finished or timed out); null before. */
+    private Instant end;
+    /** {@code start} plus the pool's query timeout; null before the start. */
+    private Instant deadline;
+
+    Query(QueryId id, PeersIterator peers, T inner) {
+        this.id = Objects.requireNonNull(id, "id");
+        this.peers = Objects.requireNonNull(peers, "peers");
+        this.inner = inner;
     }
 
+    public QueryId id() {
+        return id;
+    }
+
+    /** The caller's state, as given when the query was added (or last set). */
     public T inner() {
-        throw new UnsupportedOperationException("not implemented");
+        return inner;
     }
 
     public void setInner(T inner) {
-        throw new UnsupportedOperationException("not implemented");
+        this.inner = inner;
     }
 
     /** The statistics of the current phase. */
     public QueryStats stats() {
-        throw new UnsupportedOperationException("not implemented");
+        return new QueryStats(requests, success, failure, Optional.ofNullable(start), Optional.ofNullable(end));
     }
 
     /** Reports a successful request; counts a success if the iterator took it. */
     public void onSuccess(PeerId peer, Collection<PeerId> closerPeers) {
-        throw new UnsupportedOperationException("not implemented");
+        if (peers.onSuccess(peer, closerPeers)) {
+            success++;
+        }
     }
 
     /** Reports a failed request; counts a failure if the iterator took it. */
     public void onFailure(PeerId peer) {
-        throw new UnsupportedOperationException("not implemented");
+        if (peers.onFailure(peer)) {
+            failure++;
+        }
     }
 
     /**
@@ -49,25 +77,61 @@ public final class Query<T> {
      * @return whether the query is now finished
      */
     public boolean tryFinish(Collection<PeerId> peers) {
-        throw new UnsupportedOperationException("not implemented");
+        Objects.requireNonNull(peers, "peers");
+        if (this.peers instanceof ClosestDisjointPeersIter disjoint) {
+            return disjoint.finishPaths(peers);
+        }
+        this.peers.finish();
+        return true;
     }
 
     /** Finishes the query at its next poll, without waiting for its termination condition. */
     public void finish() {
-        throw new UnsupportedOperationException("not implemented");
+        peers.finish();
     }
 
     public boolean isFinished() {
-        throw new UnsupportedOperationException("not implemented");
+        return peers.isFinished();
     }
 
     /** The iterator's result peers (see {@link PeersIterator#result()}). */
     public List<PeerId> resultPeers() {
-        throw new UnsupportedOperationException("not implemented");
+        return peers.result();
+    }
+
+    @Override
+    public String toString() {
+        return "Query[" + id + ", " + peers.getClass().getSimpleName() + ", " + stats() + "]";
     }
 
     /** Steps the iterator; counts a request when it names a peer to contact. */
     PeersIterState next(Instant now) {
-        throw new UnsupportedOperationException("not implemented");
+        PeersIterState state = peers.next(now);
+        if (state instanceof PeersIterState.Contact) {
+            requests++;
+        }
+        return state;
+    }
+
+    /** The iterator (for the pool's tests). */
+    PeersIterator peersIterator() {
+        return peers;
+    }
+
+    /** Sets the start, and the deadline it implies, on the first poll. */
+    void startIfUnset(Instant now, Duration timeout) {
+        if (start == null) {
+            start = now;
+            deadline = Deadlines.plus(now, timeout);
+        }
+    }
+
+    /** Whether the query has run for its whole timeout at {@code now}. */
+    boolean timedOut(Instant now) {
+        return deadline != null && !now.isBefore(deadline);
+    }
+
+    void setEnd(Instant now) {
+        end = now;
     }
 }

@@ -5,6 +5,10 @@ import io.jkad.routing.Key;
 import io.jkad.routing.KeyBytes;
 import java.time.Instant;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -12,52 +16,85 @@ import java.util.Optional;
  * first that wants a request sent, has finished or has timed out. Deterministic: no clock, no
  * hash-order iteration.
  *
+ * <p>Not thread-safe: a pool belongs to the thread that drives the Kademlia state machine.
+ *
  * @param <T> the caller's per-query state
  */
 public final class QueryPool<T> {
 
+    @SuppressWarnings("rawtypes")
+    private static final QueryPoolState.Idle IDLE = new QueryPoolState.Idle<>();
+    @SuppressWarnings("rawtypes")
+    private static final QueryPoolState.Waiting WAITING = new QueryPoolState.Waiting<>();
+
+    private final QueryConfig config;
+    private final ClosestPeersIterConfig closestConfig;
+    /** The running queries in insertion order (continued queries go to the end). */
+    private final LinkedHashMap<QueryId, Query<T>> queries = new LinkedHashMap<>();
+    private final Collection<Query<T>> queriesView = Collections.unmodifiableCollection(queries.values());
+    private long nextId;
+
+    /** @throws NullPointerException if {@code config} is null */
     public QueryPool(QueryConfig config) {
-        throw new UnsupportedOperationException("not implemented");
+        this.config = Objects.requireNonNull(config, "config");
+        this.closestConfig = new ClosestPeersIterConfig(config.parallelism(), config.replicationFactor(), config.peerTimeout());
     }
 
     public QueryConfig config() {
-        throw new UnsupportedOperationException("not implemented");
+        return config;
     }
 
-    /** The running queries, oldest first. */
+    /** The running queries, oldest first (a live, unmodifiable view). */
     public Collection<Query<T>> queries() {
-        throw new UnsupportedOperationException("not implemented");
+        return queriesView;
     }
 
     public int size() {
-        throw new UnsupportedOperationException("not implemented");
+        return queries.size();
     }
 
+    /** The running query with that id; empty once it finished or timed out. */
     public Optional<Query<T>> get(QueryId id) {
-        throw new UnsupportedOperationException("not implemented");
+        return Optional.ofNullable(queries.get(id));
     }
 
     /** Adds a query to the given peers, {@code replicationFactor} at a time. */
     public QueryId addFixed(Collection<PeerId> peers, T inner) {
-        throw new UnsupportedOperationException("not implemented");
+        FixedPeersIter iter = fixed(peers);
+        QueryId id = new QueryId(nextId++);
+        queries.put(id, new Query<>(id, iter, inner));
+        return id;
     }
 
     /** Adds a lookup of the closest peers to {@code target} (disjoint paths if configured). */
     public QueryId addIterClosest(KeyBytes target, Iterable<Key<PeerId>> peers, T inner) {
-        throw new UnsupportedOperationException("not implemented");
+        PeersIterator iter = closest(target, peers);
+        QueryId id = new QueryId(nextId++);
+        queries.put(id, new Query<>(id, iter, inner));
+        return id;
     }
 
     /**
      * Continues a finished query under the same id as a query to fixed peers (the next phase of
      * a multi-phase query); its statistics start afresh.
+     *
+     * @throws IllegalArgumentException if this pool never issued {@code id}
+     * @throws IllegalStateException if a query with {@code id} is still running
      */
     public void continueFixed(QueryId id, Collection<PeerId> peers, T inner) {
-        throw new UnsupportedOperationException("not implemented");
+        checkContinuable(id);
+        queries.put(id, new Query<>(id, fixed(peers), inner));
     }
 
-    /** Continues a finished query under the same id as a new lookup. */
+    /**
+     * Continues a finished query under the same id as a new lookup.
+     *
+     * @throws IllegalArgumentException if this pool never issued {@code id}
+     * @throws IllegalStateException if a query with {@code id} is still running
+     */
     public void continueIterClosest(QueryId id, KeyBytes target, Iterable<Key<PeerId>> peers, T inner) {
-        throw new UnsupportedOperationException("not implemented");
+        checkContinuable(id);
+        queries.put(id, new Query<>(id, closest(target, peers), inner));
     }
 
     /**
@@ -65,7 +102,51 @@ public final class QueryPool<T> {
      * finished, or has run past the timeout is reported (finished and timed-out queries are
      * removed, with their end time set); otherwise {@code Waiting}, or {@code Idle} when empty.
      */
+    @SuppressWarnings("unchecked")
     public QueryPoolState<T> poll(Instant now) {
-        throw new UnsupportedOperationException("not implemented");
+        Objects.requireNonNull(now, "now");
+        if (queries.isEmpty()) {
+            return IDLE;
+        }
+        for (Iterator<Query<T>> it = queries.values().iterator(); it.hasNext(); ) {
+            Query<T> query = it.next();
+            query.startIfUnset(now, config.timeout());
+            PeersIterState state = query.next(now);
+            if (state instanceof PeersIterState.Contact contact) {
+                return new QueryPoolState.Contact<>(query, contact.peer());
+            }
+            if (state instanceof PeersIterState.Finished) {
+                it.remove();
+                query.setEnd(now);
+                return new QueryPoolState.Finished<>(query);
+            }
+            // Waiting, at capacity or not.
+            if (query.timedOut(now)) {
+                it.remove();
+                query.setEnd(now);
+                return new QueryPoolState.Timeout<>(query);
+            }
+        }
+        return WAITING;
+    }
+
+    private FixedPeersIter fixed(Collection<PeerId> peers) {
+        return new FixedPeersIter(peers, config.replicationFactor());
+    }
+
+    private PeersIterator closest(KeyBytes target, Iterable<Key<PeerId>> peers) {
+        return config.disjointQueryPaths()
+                ? new ClosestDisjointPeersIter(closestConfig, target, peers)
+                : new ClosestPeersIter(closestConfig, target, peers);
+    }
+
+    private void checkContinuable(QueryId id) {
+        Objects.requireNonNull(id, "id");
+        if (id.value() < 0 || id.value() >= nextId) {
+            throw new IllegalArgumentException("not a query id of this pool: " + id);
+        }
+        if (queries.containsKey(id)) {
+            throw new IllegalStateException("query " + id + " is still running");
+        }
     }
 }

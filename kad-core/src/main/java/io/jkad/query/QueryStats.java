@@ -2,6 +2,7 @@ package io.jkad.query;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -9,6 +10,12 @@ import java.util.Optional;
  * started (first polled) and ended.
  */
 public record QueryStats(int requests, int success, int failure, Optional<Instant> start, Optional<Instant> end) {
+
+    /** @throws NullPointerException if {@code start} or {@code end} is null (use {@code Optional.empty()}) */
+    public QueryStats {
+        Objects.requireNonNull(start, "start");
+        Objects.requireNonNull(end, "end");
+    }
 
     public static QueryStats empty() {
         return new QueryStats(0, 0, 0, Optional.empty(), Optional.empty());
@@ -29,6 +36,24 @@ public record QueryStats(int requests, int success, int failure, Optional<Instan
      * later end.
      */
     public QueryStats merge(QueryStats other) {
-        throw new UnsupportedOperationException("not implemented");
+        Objects.requireNonNull(other, "other");
+        return new QueryStats(
+                requests + other.requests,
+                success + other.success,
+                failure + other.failure,
+                pick(start, other.start, true),
+                pick(end, other.end, false));
+    }
+
+    /** The earlier (or later) of two optional instants; whichever is present if only one is. */
+    private static Optional<Instant> pick(Optional<Instant> a, Optional<Instant> b, boolean earlier) {
+        if (a.isEmpty()) {
+            return b;
+        }
+        if (b.isEmpty()) {
+            return a;
+        }
+        boolean aFirst = !a.get().isAfter(b.get());
+        return aFirst == earlier ? a : b;
     }
 }

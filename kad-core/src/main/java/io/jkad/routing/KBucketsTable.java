@@ -2,8 +2,15 @@ package io.jkad.routing;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.ConcurrentModificationException;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -14,78 +21,612 @@ import java.util.Optional;
  * entries first, then connected ones. A bucket holds at most {@code k} entries and at most one
  * pending entry. A pending entry replaces the least recently connected entry once the pending
  * timeout has elapsed, if that entry is still disconnected by then; replacements are applied when
- * the bucket is next accessed through {@link #entry} or {@link #buckets} and are reported by
+ * the bucket is next accessed through {@link #entry}, {@link #bucket}, {@link #buckets} or the
+ * {@code closest} iterators that take an instant, and are reported by
  * {@link #takeAppliedPending()}.
  *
  * <p>Time is always a parameter; the table never reads a clock. Not thread-safe.
+ *
+ * @param <K> the preimage type of the keys (for peers, {@code PeerId})
+ * @param <V> the value type of the entries (for peers, {@link Addresses}); never null
  */
 public final class KBucketsTable<K, V> {
 
+    /** The number of buckets: one per bit of a 256-bit distance. */
+    public static final int NUM_BUCKETS = 256;
+
+    private final Key<K> localKey;
+    private final KeyBytes local;
+    private final int k;
+    private final Duration pendingTimeout;
+    private final KBucket<K, V>[] buckets;
+
+    /** Bit {@code i} (word {@code i >>> 6}, bit {@code i & 63}) is set iff bucket {@code i} has entries. */
+    private final long[] occupied = new long[4];
+    /** Bit {@code i} is set iff bucket {@code i} has a pending entry. */
+    private final long[] withPending = new long[4];
+
+    private final ArrayDeque<AppliedPending<K, V>> applied = new ArrayDeque<>();
+    private int size;
+    /** Changes whenever the entries (not the pending ones) of any bucket change: fail-fast iterators. */
+    private int modCount;
+
     /**
+     * An empty table.
+     *
+     * @param localKey the key of the local node, which is never inserted
+     * @param k the maximum number of entries per bucket (the reference uses 20)
+     * @param pendingTimeout how long a pending entry waits before it may replace the least
+     *     recently connected entry of its full bucket (the reference uses 60 s)
      * @throws IllegalArgumentException if {@code k} &lt;= 0 or the timeout is negative
+     * @throws NullPointerException if an argument is null
      */
+    @SuppressWarnings("unchecked")
     public KBucketsTable(Key<K> localKey, int k, Duration pendingTimeout) {
-        throw new UnsupportedOperationException("not implemented");
+        this.localKey = Objects.requireNonNull(localKey, "localKey");
+        Objects.requireNonNull(pendingTimeout, "pendingTimeout");
+        if (k <= 0) {
+            throw new IllegalArgumentException("k must be > 0: " + k);
+        }
+        if (pendingTimeout.isNegative()) {
+            throw new IllegalArgumentException("pending timeout must not be negative: " + pendingTimeout);
+        }
+        this.local = localKey.bytes();
+        this.k = k;
+        this.pendingTimeout = pendingTimeout;
+        // Buckets are made on first use: most of them stay empty, and a simulation holds many tables.
+        this.buckets = (KBucket<K, V>[]) new KBucket<?, ?>[NUM_BUCKETS];
     }
 
     public Key<K> localKey() {
-        throw new UnsupportedOperationException("not implemented");
+        return localKey;
     }
 
+    /** The maximum number of entries per bucket. */
     public int k() {
-        throw new UnsupportedOperationException("not implemented");
+        return k;
     }
 
     public Duration pendingTimeout() {
-        throw new UnsupportedOperationException("not implemented");
+        return pendingTimeout;
     }
 
     /**
-     * The entry for {@code key}, after applying the due pending entry of its bucket. The returned
-     * handle is valid until the table is next modified.
+     * The entry for {@code key}, after applying the due pending entry of its bucket. The handle
+     * reads the table on every call, so it stays usable after the table changes ({@link
+     * Entry#kind()} always tells the current state); {@code now} is also the instant it uses
+     * to schedule a pending insertion.
+     *
+     * @throws NullPointerException if an argument is null
      */
     public Entry<K, V> entry(Key<K> key, Instant now) {
-        throw new UnsupportedOperationException("not implemented");
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(now, "now");
+        int i = bucketIndex(local, key.bytes());
+        if (i < 0) {
+            return new Handle(key, null, now);
+        }
+        KBucket<K, V> bucket = buckets[i];
+        if (bucket == null) {
+            bucket = new KBucket<>(i, k, pendingTimeout);
+            buckets[i] = bucket;
+        } else {
+            applyPending(bucket, now);
+        }
+        return new Handle(key, bucket, now);
     }
 
-    /** Views of all 256 buckets, index 0 first, after applying their due pending entries. */
+    /**
+     * Snapshots of all 256 buckets, index 0 (the closest to the local key) first, after applying
+     * their due pending entries.
+     */
     public List<KBucketView<K, V>> buckets(Instant now) {
-        throw new UnsupportedOperationException("not implemented");
+        Objects.requireNonNull(now, "now");
+        applyAllPending(now);
+        return Collections.unmodifiableList(peekBuckets());
     }
 
-    /** The view of the bucket {@code key} falls in; empty for the local key. */
+    /** A snapshot of the bucket {@code key} falls in, after applying its due pending entry; empty for the local key. */
     public Optional<KBucketView<K, V>> bucket(Key<K> key, Instant now) {
-        throw new UnsupportedOperationException("not implemented");
+        Objects.requireNonNull(now, "now");
+        int i = bucketIndex(local, key.bytes());
+        if (i < 0) {
+            return Optional.empty();
+        }
+        return Optional.of(view(i, now));
+    }
+
+    /** Snapshots of all buckets as they are, without applying due pending entries (for tests). */
+    List<KBucketView<K, V>> peekBuckets() {
+        List<KBucketView<K, V>> out = new ArrayList<>(NUM_BUCKETS);
+        for (int i = 0; i < NUM_BUCKETS; i++) {
+            out.add(view(i, null));
+        }
+        return out;
+    }
+
+    /** A snapshot of bucket {@code i}, after applying its due pending entry if {@code now} is given. */
+    private KBucketView<K, V> view(int i, Instant now) {
+        KBucket<K, V> bucket = buckets[i];
+        if (bucket == null) {
+            return new BucketSnapshot<>(i, List.of(), Optional.empty());
+        }
+        if (now != null) {
+            applyPending(bucket, now);
+        }
+        return bucket.view();
     }
 
     /** Removes and returns the oldest not yet reported pending-entry replacement. */
     public Optional<AppliedPending<K, V>> takeAppliedPending() {
-        throw new UnsupportedOperationException("not implemented");
+        return Optional.ofNullable(applied.pollFirst());
     }
 
     /**
      * The keys of all entries (not pending ones) in ascending distance to {@code target}, lazily:
-     * taking the first n costs about the buckets visited, not a sort of the table.
+     * buckets are visited in the order of their distance to the target and only the entries of
+     * the visited buckets are sorted, so taking the first n costs about the buckets visited, not
+     * a sort of the table. Due pending entries are not applied (see {@link #closestKeys(KeyBytes,
+     * Instant)}).
+     *
+     * <p>The iterator is fail-fast: it throws {@link ConcurrentModificationException} if the
+     * table's entries change while it is in use. It does not support {@code remove()}.
      */
     public Iterator<Key<K>> closestKeys(KeyBytes target) {
-        throw new UnsupportedOperationException("not implemented");
+        return new ClosestIterator<>(target, null, false);
     }
 
-    /** Like {@link #closestKeys}, with the entries' values and status. */
+    /**
+     * Like {@link #closestKeys(KeyBytes)}, and applies the due pending entry of each bucket as
+     * the iterator reaches it (as the reference does), reporting it through {@link
+     * #takeAppliedPending()}.
+     */
+    public Iterator<Key<K>> closestKeys(KeyBytes target, Instant now) {
+        return new ClosestIterator<>(target, Objects.requireNonNull(now, "now"), false);
+    }
+
+    /** Like {@link #closestKeys(KeyBytes)}, with the entries' values and status. */
     public Iterator<EntryView<K, V>> closest(KeyBytes target) {
-        throw new UnsupportedOperationException("not implemented");
+        return new ClosestIterator<>(target, null, true);
+    }
+
+    /** Like {@link #closestKeys(KeyBytes, Instant)}, with the entries' values and status. */
+    public Iterator<EntryView<K, V>> closest(KeyBytes target, Instant now) {
+        return new ClosestIterator<>(target, Objects.requireNonNull(now, "now"), true);
     }
 
     /**
      * The number of entries closer to {@code target} than the local key is, i.e. entries
-     * {@code n} with {@code d(n, target) < d(local, target)}.
+     * {@code n} with {@code d(n, target) < d(local, target)}; pending entries do not count.
+     *
+     * <p>An entry {@code n} of bucket {@code i} and the local key differ first at bit {@code i},
+     * so {@code d(n, target)} and {@code d(local, target)} do too: {@code n} is the closer one
+     * exactly when bit {@code i} of {@code d(local, target)} is set. The count is therefore the
+     * total size of the buckets whose index is a set bit of {@code d(local, target)}, found
+     * without looking at a single entry. Zero when the target is the local key.
      */
     public int countNodesBetween(KeyBytes target) {
-        throw new UnsupportedOperationException("not implemented");
+        long[] d = distanceBits(local, target);
+        int count = 0;
+        for (int w = 0; w < 4; w++) {
+            long bits = d[w] & occupied[w];
+            while (bits != 0) {
+                int i = (w << 6) | Long.numberOfTrailingZeros(bits);
+                count += buckets[i].size();
+                bits &= bits - 1;
+            }
+        }
+        return count;
     }
 
     /** The number of entries in all buckets, pending entries excluded. */
     public int size() {
-        throw new UnsupportedOperationException("not implemented");
+        return size;
+    }
+
+    @Override
+    public String toString() {
+        return "KBucketsTable{local=" + localKey + ", k=" + k + ", size=" + size + "}";
+    }
+
+    // ---------------------------------------------------------------- internals
+
+    /** The index of the bucket of {@code key} around {@code local}: the highest set bit of their XOR; -1 if equal. */
+    static int bucketIndex(KeyBytes local, KeyBytes key) {
+        long x = local.w0 ^ key.w0;
+        if (x != 0) {
+            return 255 - Long.numberOfLeadingZeros(x);
+        }
+        x = local.w1 ^ key.w1;
+        if (x != 0) {
+            return 191 - Long.numberOfLeadingZeros(x);
+        }
+        x = local.w2 ^ key.w2;
+        if (x != 0) {
+            return 127 - Long.numberOfLeadingZeros(x);
+        }
+        x = local.w3 ^ key.w3;
+        if (x != 0) {
+            return 63 - Long.numberOfLeadingZeros(x);
+        }
+        return -1;
+    }
+
+    /** {@code a XOR b} as four words in bucket order: bit {@code i} at word {@code i >>> 6}, bit {@code i & 63}. */
+    private static long[] distanceBits(KeyBytes a, KeyBytes b) {
+        return new long[] {a.w3 ^ b.w3, a.w2 ^ b.w2, a.w1 ^ b.w1, a.w0 ^ b.w0};
+    }
+
+    private void applyPending(KBucket<K, V> bucket, Instant now) {
+        if (!bucket.hasPending()) {
+            return;
+        }
+        int before = bucket.size();
+        AppliedPending<K, V> result = bucket.applyPending(now);
+        if (result != null) {
+            applied.addLast(result);
+            modCount++;
+        }
+        refresh(bucket, before);
+    }
+
+    private void applyAllPending(Instant now) {
+        for (int w = 0; w < 4; w++) {
+            long bits = withPending[w];
+            while (bits != 0) {
+                applyPending(buckets[(w << 6) | Long.numberOfTrailingZeros(bits)], now);
+                bits &= bits - 1;
+            }
+        }
+    }
+
+    /** Brings the size and the bucket masks up to date after {@code bucket} changed. */
+    private void refresh(KBucket<K, V> bucket, int sizeBefore) {
+        size += bucket.size() - sizeBefore;
+        int w = bucket.index >>> 6;
+        long bit = 1L << (bucket.index & 63);
+        if (bucket.size() > 0) {
+            occupied[w] |= bit;
+        } else {
+            occupied[w] &= ~bit;
+        }
+        if (bucket.hasPending()) {
+            withPending[w] |= bit;
+        } else {
+            withPending[w] &= ~bit;
+        }
+    }
+
+    /** The handle of {@link #entry}: resolves the key's state, caching it until its bucket changes. */
+    private final class Handle implements Entry<K, V> {
+
+        private final Key<K> key;
+        private final KBucket<K, V> bucket;
+        private final Instant now;
+
+        private int seenStamp;
+        private Kind kind;
+        private int pos;
+
+        Handle(Key<K> key, KBucket<K, V> bucket, Instant now) {
+            this.key = key;
+            this.bucket = bucket;
+            this.now = now;
+            if (bucket == null) {
+                kind = Kind.SELF;
+            } else {
+                resolve();
+            }
+        }
+
+        private Kind resolve() {
+            if (bucket != null && (kind == null || seenStamp != bucket.stamp)) {
+                KeyBytes kb = key.bytes();
+                pos = bucket.position(kb);
+                kind = pos >= 0 ? Kind.PRESENT : bucket.isPending(kb) ? Kind.PENDING : Kind.ABSENT;
+                seenStamp = bucket.stamp;
+            }
+            return kind;
+        }
+
+        @Override
+        public Kind kind() {
+            return resolve();
+        }
+
+        @Override
+        public Key<K> key() {
+            return key;
+        }
+
+        @Override
+        public Optional<NodeStatus> status() {
+            return switch (resolve()) {
+                case PRESENT -> Optional.of(bucket.status(pos));
+                case PENDING -> Optional.of(bucket.pendingStatus());
+                default -> Optional.empty();
+            };
+        }
+
+        @Override
+        public Optional<V> value() {
+            return switch (resolve()) {
+                case PRESENT -> Optional.of(bucket.node(pos).value());
+                case PENDING -> Optional.of(bucket.pendingNode().value());
+                default -> Optional.empty();
+            };
+        }
+
+        @Override
+        public void setValue(V value) {
+            Objects.requireNonNull(value, "value");
+            switch (resolve()) {
+                case PRESENT -> bucket.setValue(pos, value);
+                case PENDING -> bucket.setPendingValue(value);
+                default -> throw wrongState("set the value of");
+            }
+        }
+
+        @Override
+        public void update(NodeStatus status) {
+            Objects.requireNonNull(status, "status");
+            switch (resolve()) {
+                case PRESENT -> {
+                    int before = bucket.size();
+                    bucket.update(pos, status);
+                    modCount++;
+                    refresh(bucket, before);
+                }
+                case PENDING -> bucket.updatePending(status);
+                default -> throw wrongState("update");
+            }
+        }
+
+        @Override
+        public InsertResult<K> insert(V value, NodeStatus status) {
+            Objects.requireNonNull(value, "value");
+            Objects.requireNonNull(status, "status");
+            if (resolve() != Kind.ABSENT) {
+                throw wrongState("insert");
+            }
+            int before = bucket.size();
+            InsertResult<K> result = bucket.insert(new Node<>(key, value), status, now);
+            if (result instanceof InsertResult.Inserted<K>) {
+                modCount++;
+            }
+            refresh(bucket, before);
+            return result;
+        }
+
+        @Override
+        public EntryView<K, V> remove() {
+            int before = bucket == null ? 0 : bucket.size();
+            EntryView<K, V> removed = switch (resolve()) {
+                case PRESENT -> {
+                    modCount++;
+                    yield bucket.remove(pos);
+                }
+                case PENDING -> bucket.removePending();
+                default -> throw wrongState("remove");
+            };
+            refresh(bucket, before);
+            return removed;
+        }
+
+        @Override
+        public Optional<EntryView<K, V>> view() {
+            return switch (resolve()) {
+                case PRESENT -> Optional.of(new EntryView<>(bucket.node(pos), bucket.status(pos)));
+                case PENDING -> Optional.of(new EntryView<>(bucket.pendingNode(), bucket.pendingStatus()));
+                default -> Optional.empty();
+            };
+        }
+
+        private IllegalStateException wrongState(String operation) {
+            return new IllegalStateException("cannot " + operation + " the " + kind + " entry " + key);
+        }
+
+        @Override
+        public String toString() {
+            return "Entry{" + key + ", " + resolve() + "}";
+        }
+    }
+
+    /**
+     * Iterates the entries in ascending distance to a target. For an entry {@code n} of bucket
+     * {@code i}, {@code d(n, target) = d(n, local) XOR d(local, target)} agrees with
+     * {@code D = d(local, target)} above bit {@code i} and differs from it at bit {@code i}. So
+     * of two buckets {@code i > j}, bucket {@code i} holds the closer entries iff bit {@code i}
+     * of {@code D} is set. The order of the buckets is therefore: the indices of the set bits of
+     * {@code D} descending ("zooming in"), then the indices of its clear bits ascending ("zooming
+     * out"). Empty buckets are skipped through the occupancy mask; only the entries of the bucket
+     * being visited are sorted.
+     */
+    private final class ClosestIterator<T> implements Iterator<T> {
+
+        /** The target's words, most significant first. */
+        private final long[] target;
+        private final long[] d;
+        private final Instant now;
+        private final boolean views;
+
+        /** 0: zooming in (set bits of d, descending); 1: zooming out (clear bits, ascending); 2: done. */
+        private int phase;
+        /** Zooming in: the next index is below it. Zooming out: the next index is at or above it. */
+        private int cursor = NUM_BUCKETS;
+
+        @SuppressWarnings("unchecked")
+        private Node<K, V>[] buf = (Node<K, V>[]) new Node<?, ?>[0];
+        private boolean[] bufConnected = new boolean[0];
+        private long[] bufPacked = new long[0];
+        private int bufPos;
+        private int bufLen;
+        private int expectedModCount;
+
+        ClosestIterator(KeyBytes target, Instant now, boolean views) {
+            this.target = new long[] {target.w0, target.w1, target.w2, target.w3};
+            this.d = distanceBits(local, target);
+            this.now = now;
+            this.views = views;
+            this.expectedModCount = modCount;
+        }
+
+        @Override
+        public boolean hasNext() {
+            checkForComodification();
+            while (bufPos == bufLen) {
+                int i = nextBucket();
+                if (i < 0) {
+                    return false;
+                }
+                load(buckets[i]);
+            }
+            return true;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public T next() {
+            if (!hasNext()) {
+                throw new NoSuchElementException();
+            }
+            int p = bufPos++;
+            Node<K, V> node = buf[p];
+            buf[p] = null;
+            if (views) {
+                return (T) new EntryView<>(node, bufConnected[p] ? NodeStatus.CONNECTED : NodeStatus.DISCONNECTED);
+            }
+            return (T) node.key();
+        }
+
+        private void checkForComodification() {
+            if (modCount != expectedModCount) {
+                throw new ConcurrentModificationException("the routing table changed during iteration");
+            }
+        }
+
+        private long candidates(int w) {
+            long m = occupied[w];
+            if (now != null) {
+                m |= withPending[w];
+            }
+            return m;
+        }
+
+        /** The index of the next bucket worth visiting, or -1 when all have been. */
+        private int nextBucket() {
+            if (phase == 0) {
+                // Highest index below cursor whose bit in d is set and whose bucket may hold entries.
+                for (int w = (cursor - 1) >> 6; w >= 0; w--) {
+                    long bits = d[w] & candidates(w);
+                    int top = cursor - (w << 6); // bits at positions >= top are already visited
+                    if (top < 64) {
+                        bits &= (1L << top) - 1;
+                    }
+                    if (bits != 0) {
+                        cursor = (w << 6) | (63 - Long.numberOfLeadingZeros(bits));
+                        return cursor;
+                    }
+                }
+                phase = 1;
+                cursor = 0;
+            }
+            if (phase == 1) {
+                for (int w = cursor >> 6; w < 4; w++) {
+                    long bits = ~d[w] & candidates(w);
+                    int low = cursor - (w << 6); // bits below low are already visited
+                    if (low > 0) {
+                        bits &= -1L << low;
+                    }
+                    if (bits != 0) {
+                        int i = (w << 6) | Long.numberOfTrailingZeros(bits);
+                        cursor = i + 1;
+                        return i;
+                    }
+                }
+                phase = 2;
+            }
+            return -1;
+        }
+
+        /**
+         * Copies the entries of {@code bucket} into the buffer, sorted by distance to the target.
+         *
+         * <p>The distances of the entries of bucket {@code i} to the target all agree above bit
+         * {@code i}, and at bit {@code i} too, so they are ordered by their bits {@code i - 1}
+         * down to {@code i - 63}. Each entry becomes one long: those bits, with the entry's slot
+         * in the lowest {@code s} bits (enough for the bucket's size), sorted as primitives. Two
+         * entries whose distances agree on all the bits kept (a chance of about 2^-57 for random
+         * keys) are then put in order by comparing their whole distances.
+         */
+        private void load(KBucket<K, V> bucket) {
+            if (now != null && bucket.hasPending()) {
+                applyPending(bucket, now);
+                expectedModCount = modCount;
+            }
+            int n = bucket.size();
+            if (buf.length < n) {
+                buf = Arrays.copyOf(buf, n);
+                bufConnected = new boolean[n];
+                bufPacked = new long[n];
+            }
+            long[] w = bucket.words;
+            int f = 3 - (bucket.index >>> 6); // the word holding bit i
+            int b = bucket.index & 63;        // bit i's position in it
+            long tf = target[f];
+            boolean spill = f < 3 && b < 63;  // bits below i continue in the next word
+            long tn = spill ? target[f + 1] : 0;
+            int slotBits = 32 - Integer.numberOfLeadingZeros(Math.max(n - 1, 1));
+            long slotMask = (1L << slotBits) - 1;
+            long[] packed = bufPacked;
+            for (int s = 0; s < n; s++) {
+                int j = 4 * s;
+                // Bits i-1 .. i-64 of the distance, left-aligned (bit i itself is shifted out).
+                long x = b == 0 ? 0 : (w[j + f] ^ tf) << (64 - b);
+                if (spill) {
+                    x |= (w[j + f + 1] ^ tn) >>> b;
+                }
+                // Flip the sign bit so that the signed sort orders the bits as unsigned.
+                packed[s] = ((x & ~slotMask) | s) ^ Long.MIN_VALUE;
+            }
+            Arrays.sort(packed, 0, n);
+            for (int p = 1; p < n; p++) {
+                if ((packed[p] & ~slotMask) == (packed[p - 1] & ~slotMask)) {
+                    fixTies(w, packed, p, slotMask);
+                }
+            }
+            int firstConnected = bucket.firstConnected();
+            for (int p = 0; p < n; p++) {
+                int slot = (int) (packed[p] & slotMask);
+                buf[p] = bucket.node(slot);
+                bufConnected[p] = slot >= firstConnected;
+            }
+            bufPos = 0;
+            bufLen = n;
+        }
+
+        /** Moves {@code packed[p]} back among the earlier entries with the same kept bits, by whole distance. */
+        private void fixTies(long[] w, long[] packed, int p, long slotMask) {
+            long v = packed[p];
+            int q = p;
+            while (q > 0 && (packed[q - 1] & ~slotMask) == (v & ~slotMask)
+                    && compareSlots(w, (int) (packed[q - 1] & slotMask), (int) (v & slotMask)) > 0) {
+                packed[q] = packed[q - 1];
+                q--;
+            }
+            packed[q] = v;
+        }
+
+        /** Compares the distances to the target of the entries in slots {@code a} and {@code b}. */
+        private int compareSlots(long[] w, int a, int b) {
+            for (int q = 0; q < 4; q++) {
+                long da = w[4 * a + q] ^ target[q];
+                long db = w[4 * b + q] ^ target[q];
+                if (da != db) {
+                    return Long.compareUnsigned(da, db);
+                }
+            }
+            return 0;
+        }
     }
 }

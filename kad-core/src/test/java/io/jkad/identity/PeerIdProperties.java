@@ -55,7 +55,7 @@ class PeerIdProperties {
         assertThat(PeerId.parse(id.toCidString()).toBase58()).isEqualTo(id.toBase58());
     }
 
-    @Property(tries = 200)
+    @Property(tries = 100)
     void keysFromAnySeedSignVerifyAndRoundTrip(@ForAll @Size(32) byte[] seed, @ForAll @Size(max = 100) byte[] message) {
         Ed25519KeyPair pair = Ed25519KeyPair.fromSeed(seed);
         byte[] signature = pair.sign(message);

@@ -1,0 +1,622 @@
+package io.jkad.interop;
+
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.opentest4j.TestAbortedException;
+
+/**
+ * A js-libp2p process ({@code interop/js/peer.mjs}) hosting one or more Kademlia nodes, driven
+ * through its JSON-line protocol. Test code.
+ *
+ * <pre>{@code
+ * try (JsPeer a = JsPeer.start(); JsPeer b = JsPeer.start(JsPeer.options().bootstrap(a.dialAddr()))) {
+ *     a.put(key, value);
+ *     byte[] v = b.get(key).value();
+ * }
+ * }</pre>
+ *
+ * <p>Starting finds {@code node} ({@code -Djkad.node=…}, {@code $JKAD_NODE}, or {@code PATH}) and
+ * the {@code interop/js} directory ({@code -Djkad.interop.js.dir=…}, or upwards from the working
+ * directory), and runs {@code npm ci} there once when {@code node_modules} is missing. Without
+ * node the calling test is skipped, except under CI ({@code $CI} set), where it fails. The
+ * process's stderr goes to {@code target/js-peer-logs/js-peer-<pid>.log} (and its last lines into
+ * error messages). {@link #close()} stops the process (and kills it if it does not stop); the
+ * process also exits by itself when this JVM goes away (its stdin closes).
+ *
+ * <p>The command methods of {@link JsCommands} on a {@code JsPeer} address node 0; {@link #node(int)}
+ * addresses the others. Thread-safe: commands may be sent concurrently.
+ */
+public final class JsPeer implements JsCommands, AutoCloseable {
+
+    /** Default time for one command. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration GRACE = Duration.ofSeconds(10);
+    private static final int STDERR_TAIL_LINES = 60;
+
+    private final Process process;
+    private final BufferedWriter stdin;
+    private final Path logFile;
+    private final Map<Long, CompletableFuture<Map<String, Object>>> pending = new ConcurrentHashMap<>();
+    private final CompletableFuture<Map<String, Object>> ready = new CompletableFuture<>();
+    private final AtomicLong ids = new AtomicLong();
+    private final Deque<String> stderrTail = new ArrayDeque<>();
+    private final Thread stdoutReader;
+    private final Thread stderrReader;
+    private final Duration timeout;
+    private volatile List<NodeInfo> nodes = List.of();
+    private volatile boolean closed;
+
+    private JsPeer(Process process, Path logFile, Duration timeout) throws IOException {
+        this.process = process;
+        this.logFile = logFile;
+        this.timeout = timeout;
+        this.stdin = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
+        Writer log = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8);
+        this.stderrReader = daemon("js-peer-stderr-" + process.pid(), () -> drainStderr(process.getErrorStream(), log));
+        this.stdoutReader = daemon("js-peer-stdout-" + process.pid(), () -> readStdout(process.getInputStream()));
+    }
+
+    /** Options with the defaults: one node, any port on 127.0.0.1, a random key, no bootstrap. */
+    public static Options options() {
+        return new Options();
+    }
+
+    /** Starts one js node with the default options. */
+    public static JsPeer start() {
+        return start(options());
+    }
+
+    /**
+     * Starts a js peer process and waits for its nodes to listen.
+     *
+     * @throws TestAbortedException if node is not installed and {@code $CI} is not set
+     * @throws IllegalStateException if node is missing under CI, or {@code npm ci} fails
+     * @throws JsPeerException if the process does not start within the start timeout
+     */
+    public static JsPeer start(Options options) {
+        Path node = findNode();
+        Path dir = findJsDir();
+        Path logDir = Path.of(System.getProperty("jkad.interop.logDir", "target/js-peer-logs")).toAbsolutePath();
+        ensureInstalled(dir, node, logDir);
+
+        List<String> command = new ArrayList<>(List.of(node.toString(), "peer.mjs",
+                "--host", options.host, "--port", Integer.toString(options.port),
+                "--nodes", Integer.toString(options.nodes)));
+        options.keyHex.ifPresent(k -> command.addAll(List.of("--key", k)));
+        if (options.seed >= 0) {
+            command.addAll(List.of("--seed", Long.toString(options.seed)));
+        }
+        if (!options.bootstrap.isEmpty()) {
+            command.addAll(List.of("--bootstrap", String.join(",", options.bootstrap)));
+        }
+        if (options.interconnect) {
+            command.add("--interconnect");
+        }
+        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+        pb.environment().putAll(options.env);
+
+        JsPeer peer;
+        try {
+            Files.createDirectories(logDir);
+            Process process = pb.start();
+            peer = new JsPeer(process, logDir.resolve("js-peer-" + process.pid() + ".log"), options.timeout);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start " + command, e);
+        }
+        try {
+            Map<String, Object> ready = peer.ready.get(options.startTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            peer.nodes = Results.objects(ready, "nodes").stream()
+                    .map(n -> new NodeInfo((int) Results.number(n, "node"), Results.string(n, "peerId"),
+                            Results.strings(n, "addrs")))
+                    .toList();
+            return peer;
+        } catch (TimeoutException | InterruptedException | ExecutionException | RuntimeException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            peer.close();
+            throw new JsPeerException("ProcessError", "js peer did not start within " + options.startTimeout
+                    + " (" + command + "); log " + peer.logFile + ":\n" + peer.stderrTail(), e);
+        }
+    }
+
+    /** The nodes of this process, in index order. */
+    public List<JsCommands> nodes() {
+        List<JsCommands> all = new ArrayList<>();
+        for (int i = 0; i < nodes.size(); i++) {
+            all.add(node(i));
+        }
+        return all;
+    }
+
+    /** Node {@code index} of this process. */
+    public JsCommands node(int index) {
+        if (index < 0 || index >= nodes.size()) {
+            throw new IllegalArgumentException("no node " + index + " in a js peer of " + nodes.size());
+        }
+        return new Node(index, timeout);
+    }
+
+    /** The js process id. */
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Where the process's stderr goes. */
+    public Path logFile() {
+        return logFile;
+    }
+
+    @Override
+    public NodeInfo info() {
+        return nodes.get(0);
+    }
+
+    @Override
+    public Duration timeout() {
+        return timeout;
+    }
+
+    @Override
+    public JsCommands withTimeout(Duration timeout) {
+        return new Node(0, timeout);
+    }
+
+    @Override
+    public Map<String, Object> call(String cmd, Map<String, Object> args) {
+        return send(0, cmd, args, timeout);
+    }
+
+    /**
+     * Stops the nodes ({@code stop}), then kills the process if it has not exited within 5 s.
+     * Idempotent.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (process.isAlive()) {
+            try {
+                writeLine(Json.write(Map.of("id", -1, "cmd", "stop")));
+            } catch (IOException ignored) {
+                // already gone: fall through to the kill
+            }
+            try {
+                stdin.close();
+                if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                    process.destroy();
+                    if (!process.waitFor(5, TimeUnit.SECONDS)) {
+                        process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                    }
+                }
+            } catch (IOException ignored) {
+                process.destroyForcibly();
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+        try {
+            stdoutReader.join(2_000);
+            stderrReader.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failPending("js peer closed");
+    }
+
+    @Override
+    public String toString() {
+        return "JsPeer[pid=" + process.pid() + ", nodes=" + nodes + "]";
+    }
+
+    // ---- protocol ------------------------------------------------------------------------
+
+    private Map<String, Object> send(int node, String cmd, Map<String, Object> args, Duration timeout) {
+        if (closed || !process.isAlive()) {
+            throw new JsPeerException("ProcessError", "js peer " + process.pid() + " is not running; log "
+                    + logFile + ":\n" + stderrTail());
+        }
+        long id = ids.incrementAndGet();
+        Map<String, Object> line = new LinkedHashMap<>();
+        line.put("id", id);
+        line.put("cmd", cmd);
+        line.put("node", node);
+        line.put("timeoutMs", Math.max(1, timeout.toMillis()));
+        line.putAll(args);
+        CompletableFuture<Map<String, Object>> answer = new CompletableFuture<>();
+        pending.put(id, answer);
+        Map<String, Object> reply;
+        try {
+            writeLine(Json.write(line));
+            reply = answer.get(timeout.plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new JsPeerException("TimeoutError", "js node " + node + " did not answer " + cmd
+                    + " within " + timeout.plus(GRACE), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new JsPeerException("ProcessError", "interrupted waiting for " + cmd, e);
+        } catch (ExecutionException e) {
+            throw new JsPeerException("ProcessError", e.getCause().getMessage(), e.getCause());
+        } catch (IOException e) {
+            throw new JsPeerException("ProcessError", "cannot write to js peer " + process.pid() + ": " + e
+                    + "; log " + logFile + ":\n" + stderrTail(), e);
+        } finally {
+            pending.remove(id);
+        }
+        if (Boolean.TRUE.equals(reply.get("ok"))) {
+            Object result = reply.get("result");
+            if (result instanceof Map<?, ?>) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> r = (Map<String, Object>) result;
+                return r;
+            }
+            throw new JsPeerException("ProtocolError", "js answer without a result object: " + reply);
+        }
+        String name = reply.get("errorName") instanceof String s ? s : "Error";
+        throw new JsPeerException(name, "js node " + node + ": " + cmd + " failed: " + name + ": " + reply.get("error"));
+    }
+
+    private void writeLine(String line) throws IOException {
+        synchronized (stdin) {
+            stdin.write(line);
+            stdin.write('\n');
+            stdin.flush();
+        }
+    }
+
+    private void readStdout(InputStream in) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                Map<String, Object> msg;
+                try {
+                    msg = Json.parseObject(line);
+                } catch (IllegalArgumentException e) {
+                    rememberStderr("(stdout, not JSON) " + line);
+                    continue;
+                }
+                if ("ready".equals(msg.get("event"))) {
+                    ready.complete(msg);
+                } else if (msg.get("id") instanceof Long id) {
+                    CompletableFuture<Map<String, Object>> f = pending.get(id);
+                    if (f != null) {
+                        f.complete(msg);
+                    }
+                } else {
+                    rememberStderr("(stdout, unmatched) " + line);
+                }
+            }
+        } catch (IOException e) {
+            rememberStderr("(stdout read failed) " + e);
+        }
+        // EOF: the process is gone or going.
+        String why = "js peer " + process.pid() + " exited" + exitCode() + "; log " + logFile + ":\n" + stderrTail();
+        ready.completeExceptionally(new JsPeerException("ProcessError", why));
+        failPending(why);
+    }
+
+    private String exitCode() {
+        try {
+            return process.waitFor(2, TimeUnit.SECONDS) ? " with code " + process.exitValue() : "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    private void failPending(String why) {
+        for (CompletableFuture<Map<String, Object>> f : pending.values()) {
+            f.completeExceptionally(new JsPeerException("ProcessError", why));
+        }
+    }
+
+    private void drainStderr(InputStream in, Writer log) {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+                Writer out = log) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                out.write(line);
+                out.write('\n');
+                out.flush();
+                rememberStderr(line);
+            }
+        } catch (IOException e) {
+            rememberStderr("(stderr read failed) " + e);
+        }
+    }
+
+    private void rememberStderr(String line) {
+        synchronized (stderrTail) {
+            stderrTail.addLast(line);
+            while (stderrTail.size() > STDERR_TAIL_LINES) {
+                stderrTail.removeFirst();
+            }
+        }
+    }
+
+    private String stderrTail() {
+        synchronized (stderrTail) {
+            return String.join("\n", stderrTail);
+        }
+    }
+
+    private static Thread daemon(String name, Runnable body) {
+        Thread t = new Thread(body, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** A handle on one node of the process. */
+    private final class Node implements JsCommands {
+        private final int index;
+        private final Duration timeout;
+
+        Node(int index, Duration timeout) {
+            this.index = index;
+            this.timeout = Objects.requireNonNull(timeout, "timeout");
+        }
+
+        @Override
+        public Duration timeout() {
+            return timeout;
+        }
+
+        @Override
+        public JsCommands withTimeout(Duration timeout) {
+            return new Node(index, timeout);
+        }
+
+        @Override
+        public Map<String, Object> call(String cmd, Map<String, Object> args) {
+            return send(index, cmd, args, timeout);
+        }
+
+        @Override
+        public NodeInfo info() {
+            return nodes.get(index);
+        }
+
+        @Override
+        public String toString() {
+            return "JsNode[" + index + ", " + info().peerId() + "]";
+        }
+    }
+
+    // ---- environment ---------------------------------------------------------------------
+
+    /** The node binary: {@code -Djkad.node}, {@code $JKAD_NODE}, or the first {@code node} on the PATH. */
+    static Path findNode() {
+        String explicit = Optional.ofNullable(System.getProperty("jkad.node")).orElse(System.getenv("JKAD_NODE"));
+        if (explicit != null) {
+            Path p = Path.of(explicit);
+            if (!Files.isExecutable(p)) {
+                throw new IllegalStateException("jkad.node / JKAD_NODE is not an executable: " + explicit);
+            }
+            return p;
+        }
+        Optional<Path> found = onPath("node");
+        if (found.isPresent()) {
+            return found.get();
+        }
+        String message = "node (Node.js 20 or newer) is not on the PATH; set JKAD_NODE or -Djkad.node to run the js interop tests";
+        if (System.getenv("CI") != null) {
+            throw new IllegalStateException(message);
+        }
+        throw new TestAbortedException(message);
+    }
+
+    private static Optional<Path> onPath(String name) {
+        String path = Optional.ofNullable(System.getenv("PATH")).orElse("");
+        boolean windows = System.getProperty("os.name", "").toLowerCase().contains("win");
+        List<String> names = windows ? List.of(name + ".exe", name + ".cmd", name) : List.of(name);
+        for (String entry : path.split(File.pathSeparator)) {
+            for (String n : names) {
+                if (entry.isEmpty()) {
+                    continue;
+                }
+                Path p = Path.of(entry, n);
+                if (Files.isRegularFile(p) && Files.isExecutable(p)) {
+                    return Optional.of(p);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** {@code interop/js}: {@code -Djkad.interop.js.dir}, or found upwards from the working directory. */
+    static Path findJsDir() {
+        String explicit = System.getProperty("jkad.interop.js.dir");
+        if (explicit != null) {
+            Path p = Path.of(explicit).toAbsolutePath();
+            if (!Files.isRegularFile(p.resolve("peer.mjs"))) {
+                throw new IllegalStateException("jkad.interop.js.dir has no peer.mjs: " + p);
+            }
+            return p;
+        }
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            Path candidate = d.resolve("interop").resolve("js");
+            if (Files.isRegularFile(candidate.resolve("peer.mjs"))) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("interop/js/peer.mjs not found above " + Path.of("").toAbsolutePath()
+                + "; set -Djkad.interop.js.dir");
+    }
+
+    /**
+     * Runs {@code npm ci} in {@code dir} unless {@code node_modules} is installed (npm's
+     * {@code node_modules/.package-lock.json} exists). A file lock keeps parallel JVMs from
+     * installing at the same time.
+     */
+    static synchronized void ensureInstalled(Path dir, Path node, Path logDir) {
+        Path marker = dir.resolve("node_modules").resolve(".package-lock.json");
+        if (Files.exists(marker)) {
+            return;
+        }
+        try {
+            Files.createDirectories(logDir);
+            try (FileChannel channel = FileChannel.open(dir.resolve(".npm-ci.lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = channel.lock()) {
+                if (Files.exists(marker)) {
+                    return; // another JVM installed it meanwhile
+                }
+                Path npm = Optional.of(node.resolveSibling("npm")).filter(Files::isExecutable)
+                        .or(() -> onPath("npm"))
+                        .orElseThrow(() -> new IllegalStateException("npm not found beside " + node + " nor on the PATH"));
+                Path log = logDir.resolve("npm-ci.log");
+                Process p = new ProcessBuilder(npm.toString(), "ci", "--no-audit", "--no-fund")
+                        .directory(dir.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .start();
+                p.getOutputStream().close();
+                if (!p.waitFor(10, TimeUnit.MINUTES)) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException("npm ci in " + dir + " took over 10 minutes; see " + log);
+                }
+                if (p.exitValue() != 0) {
+                    throw new IllegalStateException("npm ci in " + dir + " failed with code " + p.exitValue()
+                            + "; see " + log + ":\n" + Files.readString(log));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot install the js peer's packages in " + dir, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted during npm ci", e);
+        }
+    }
+
+    /** How to start a js peer process. Mutable builder; defaults in {@link JsPeer#options()}. */
+    public static final class Options {
+        private String host = "127.0.0.1";
+        private int port;
+        private int nodes = 1;
+        private long seed = -1;
+        private Optional<String> keyHex = Optional.empty();
+        private final List<String> bootstrap = new ArrayList<>();
+        private boolean interconnect;
+        private Duration timeout = DEFAULT_TIMEOUT;
+        private Duration startTimeout = Duration.ofSeconds(60);
+        private final Map<String, String> env = new LinkedHashMap<>();
+
+        private Options() {}
+
+        /** Listen address (IPv4), default 127.0.0.1. */
+        public Options host(String host) {
+            this.host = Objects.requireNonNull(host, "host");
+            return this;
+        }
+
+        /** Listen port of node 0 (node i: port + i); 0 (default) for any free port. */
+        public Options port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("port must be in [0, 65535]: " + port);
+            }
+            this.port = port;
+            return this;
+        }
+
+        /** Nodes in this process, default 1. */
+        public Options nodes(int nodes) {
+            if (nodes < 1 || nodes > 1000) {
+                throw new IllegalArgumentException("nodes must be in [1, 1000]: " + nodes);
+            }
+            this.nodes = nodes;
+            return this;
+        }
+
+        /** Deterministic Ed25519 keys: node i's from {@code seed + i}. */
+        public Options seed(long seed) {
+            if (seed < 0) {
+                throw new IllegalArgumentException("seed must be >= 0: " + seed);
+            }
+            this.seed = seed;
+            return this;
+        }
+
+        /** Node 0's private key, the libp2p PrivateKey protobuf in hex (one node only). */
+        public Options keyHex(String keyHex) {
+            this.keyHex = Optional.of(keyHex);
+            return this;
+        }
+
+        /** Multiaddrs (with {@code /p2p/}) every node dials once started. */
+        public Options bootstrap(String... multiaddrs) {
+            bootstrap.addAll(List.of(multiaddrs));
+            return this;
+        }
+
+        public Options bootstrap(List<String> multiaddrs) {
+            bootstrap.addAll(multiaddrs);
+            return this;
+        }
+
+        /** Nodes 1..N-1 dial node 0 at startup. */
+        public Options interconnect(boolean interconnect) {
+            this.interconnect = interconnect;
+            return this;
+        }
+
+        /** Default time for each command, default 30 s. */
+        public Options timeout(Duration timeout) {
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("timeout must be positive: " + timeout);
+            }
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** Time for the process to print its ready line, default 60 s (npm ci not counted). */
+        public Options startTimeout(Duration startTimeout) {
+            if (startTimeout.isNegative() || startTimeout.isZero()) {
+                throw new IllegalArgumentException("startTimeout must be positive: " + startTimeout);
+            }
+            this.startTimeout = startTimeout;
+            return this;
+        }
+
+        /** An environment variable for the process, e.g. {@code DEBUG=libp2p:kad-dht*}. */
+        public Options env(String name, String value) {
+            env.put(name, value);
+            return this;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.jkad.interop;
+
+import java.util.List;
+import java.util.Map;
+
+/** Typed reads of the js peer's JSON results; a missing or mistyped field is a {@link JsPeerException}. */
+final class Results {
+
+    private Results() {}
+
+    static String string(Map<String, Object> m, String field) {
+        return cast(m, field, String.class);
+    }
+
+    static boolean bool(Map<String, Object> m, String field) {
+        return cast(m, field, Boolean.class);
+    }
+
+    static long number(Map<String, Object> m, String field) {
+        Object v = m.get(field);
+        if (v instanceof Number n) {
+            return n.longValue();
+        }
+        throw bad(m, field, "a number");
+    }
+
+    static List<String> strings(Map<String, Object> m, String field) {
+        List<?> list = cast(m, field, List.class);
+        for (Object o : list) {
+            if (!(o instanceof String)) {
+                throw bad(m, field, "a list of strings");
+            }
+        }
+        return list.stream().map(String.class::cast).toList();
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> objects(Map<String, Object> m, String field) {
+        List<?> list = cast(m, field, List.class);
+        for (Object o : list) {
+            if (!(o instanceof Map)) {
+                throw bad(m, field, "a list of objects");
+            }
+        }
+        return list.stream().map(o -> (Map<String, Object>) o).toList();
+    }
+
+    static List<JsCommands.PeerInfo> peers(Map<String, Object> m, String field) {
+        return objects(m, field).stream()
+                .map(p -> new JsCommands.PeerInfo(string(p, "peerId"), strings(p, "addrs")))
+                .toList();
+    }
+
+    private static <T> T cast(Map<String, Object> m, String field, Class<T> type) {
+        Object v = m.get(field);
+        if (!type.isInstance(v)) {
+            throw bad(m, field, "a " + type.getSimpleName());
+        }
+        return type.cast(v);
+    }
+
+    private static JsPeerException bad(Map<String, Object> m, String field, String expected) {
+        return new JsPeerException("ProtocolError", "js peer result field '" + field + "' is not " + expected + ": " + m);
+    }
+}

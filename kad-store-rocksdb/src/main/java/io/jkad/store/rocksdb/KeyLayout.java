@@ -1,0 +1,178 @@
+package io.jkad.store.rocksdb;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The on-disk layout of the RocksDB store: its column families and how their keys are built. Every
+ * key of the store is made here; {@link ValueCodec} makes the values. All integers are big-endian,
+ * so that RocksDB's bytewise key order is the numeric order.
+ *
+ * <table>
+ *   <caption>Column families</caption>
+ *   <tr><th>column family</th><th>key</th><th>value</th></tr>
+ *   <tr><td>{@code default}</td><td>{@code "jkad.format"} (ASCII)</td>
+ *       <td>one byte: the layout version, {@value #FORMAT_VERSION}</td></tr>
+ *   <tr><td>{@code records}</td><td>the record key's bytes, as they are</td>
+ *       <td>a value record ({@link ValueCodec#encodeRecord})</td></tr>
+ *   <tr><td>{@code providers}</td>
+ *       <td>{@code keyLength (4 bytes) ‖ key ‖ seq (8 bytes)}: a {@linkplain #providerKey provider key}</td>
+ *       <td>a provider record ({@link ValueCodec#encodeProvider})</td></tr>
+ *   <tr><td>{@code provided}</td><td>the record key's bytes</td>
+ *       <td>the local peer's provider record of that key, the same bytes as in {@code providers}</td></tr>
+ *   <tr><td>{@code expiry}</td>
+ *       <td>{@code instant (12 bytes) ‖ kind (1 byte) ‖ identity}: an {@linkplain #expiryKey expiry key}</td>
+ *       <td>empty</td></tr>
+ * </table>
+ *
+ * <p><b>providers.</b> The 4-byte length in front of the record key makes the entries of one key
+ * a contiguous range that no other key's entries enter (a key that is a prefix of another has a
+ * different length), so {@link #providerPrefix} is a prefix scan that returns exactly that key's
+ * providers. {@code seq} is a store-wide counter, taken anew for every provider added (kept for
+ * an update in place), so within a key the entries are in the order first added: the contract of
+ * {@code providers(key)}. The counter's next value is found at open (one more than the largest
+ * {@code seq} on disk).
+ *
+ * <p><b>expiry.</b> The index of everything that expires. The instant is the epoch second with its
+ * sign bit flipped (8 bytes), then the nanosecond of the second (4 bytes), so that bytewise order
+ * is time order for every {@link Instant}, including those before 1970. {@code kind} is
+ * {@link #KIND_RECORD} (the identity is the record key's bytes) or {@link #KIND_PROVIDER} (the
+ * identity is the entry's {@code providers} key). {@code removeExpired(now)} scans this column family
+ * from its start, or from where the last sweep ended, up to {@code now}, so it reads only the
+ * entries it removes (plus the one after them). Every write that changes a record's or provider's
+ * expiry changes its index entry in the same write batch.
+ */
+final class KeyLayout {
+
+    /** The version of this layout, stored in the {@code default} column family. */
+    static final byte FORMAT_VERSION = 1;
+
+    /** The key of the layout version in the {@code default} column family. */
+    static final byte[] FORMAT_KEY = "jkad.format".getBytes(StandardCharsets.US_ASCII);
+
+    static final String CF_DEFAULT = "default";
+    static final String CF_RECORDS = "records";
+    static final String CF_PROVIDERS = "providers";
+    static final String CF_PROVIDED = "provided";
+    static final String CF_EXPIRY = "expiry";
+
+    /** Every column family, in the order the store opens them (and so the order of its handles). */
+    static final List<String> COLUMN_FAMILIES = List.of(CF_DEFAULT, CF_RECORDS, CF_PROVIDERS, CF_PROVIDED, CF_EXPIRY);
+
+    /** Bytes of an encoded instant. */
+    static final int INSTANT_BYTES = 12;
+    /** Bytes of a {@code seq}. */
+    static final int SEQ_BYTES = 8;
+    /** Bytes of the key length in front of a provider key. */
+    static final int LENGTH_BYTES = 4;
+
+    /** Expiry index entry of a value record. */
+    static final byte KIND_RECORD = 0;
+    /** Expiry index entry of a provider record. */
+    static final byte KIND_PROVIDER = 1;
+
+    private KeyLayout() {}
+
+    // ------------------------------------------------------------------ providers
+
+    /** {@code keyLength ‖ key}: the prefix shared by all provider entries of {@code key}. */
+    static byte[] providerPrefix(byte[] key) {
+        return ByteBuffer.allocate(LENGTH_BYTES + key.length).putInt(key.length).put(key).array();
+    }
+
+    /** {@code keyLength ‖ key ‖ seq}: the {@code providers} key of one provider entry. */
+    static byte[] providerKey(byte[] key, long seq) {
+        return ByteBuffer.allocate(LENGTH_BYTES + key.length + SEQ_BYTES).putInt(key.length).put(key).putLong(seq).array();
+    }
+
+    /**
+     * The record key of a provider key.
+     *
+     * @throws IllegalArgumentException if {@code providerKey} is not one
+     */
+    static byte[] recordKeyOfProviderKey(byte[] providerKey) {
+        return Arrays.copyOfRange(providerKey, LENGTH_BYTES, LENGTH_BYTES + checkedKeyLength(providerKey));
+    }
+
+    /**
+     * The {@code seq} of a provider key.
+     *
+     * @throws IllegalArgumentException if {@code providerKey} is not one
+     */
+    static long seqOfProviderKey(byte[] providerKey) {
+        checkedKeyLength(providerKey);
+        return ByteBuffer.wrap(providerKey, providerKey.length - SEQ_BYTES, SEQ_BYTES).getLong();
+    }
+
+    /** Length of the prefix {@code keyLength ‖ key} of a provider key (what two entries of one key share). */
+    static int providerPrefixLength(byte[] providerKey) {
+        return LENGTH_BYTES + checkedKeyLength(providerKey);
+    }
+
+    private static int checkedKeyLength(byte[] providerKey) {
+        if (providerKey.length < LENGTH_BYTES + 1 + SEQ_BYTES) {
+            throw new IllegalArgumentException("not a provider key: " + providerKey.length + " bytes");
+        }
+        int length = ByteBuffer.wrap(providerKey).getInt();
+        if (length < 1 || length != providerKey.length - LENGTH_BYTES - SEQ_BYTES) {
+            throw new IllegalArgumentException("not a provider key: key length field " + length + " in "
+                    + providerKey.length + " bytes");
+        }
+        return length;
+    }
+
+    // ------------------------------------------------------------------ expiry
+
+    /** The 12 bytes of {@code instant}, ordered as time. */
+    static byte[] instantKey(Instant instant) {
+        return ByteBuffer.allocate(INSTANT_BYTES).putLong(instant.getEpochSecond() ^ Long.MIN_VALUE)
+                .putInt(instant.getNano()).array();
+    }
+
+    /** {@code instant ‖ kind ‖ identity}. */
+    static byte[] expiryKey(Instant instant, byte kind, byte[] identity) {
+        return ByteBuffer.allocate(INSTANT_BYTES + 1 + identity.length)
+                .putLong(instant.getEpochSecond() ^ Long.MIN_VALUE).putInt(instant.getNano())
+                .put(kind).put(identity).array();
+    }
+
+    /**
+     * The instant of an expiry key.
+     *
+     * @throws IllegalArgumentException if {@code expiryKey} is too short or its nanoseconds are out of range
+     */
+    static Instant instantOfExpiryKey(byte[] expiryKey) {
+        if (expiryKey.length < INSTANT_BYTES + 2) {
+            throw new IllegalArgumentException("not an expiry key: " + expiryKey.length + " bytes");
+        }
+        ByteBuffer b = ByteBuffer.wrap(expiryKey);
+        long seconds = b.getLong() ^ Long.MIN_VALUE;
+        int nanos = b.getInt();
+        if (nanos < 0 || nanos > 999_999_999) {
+            throw new IllegalArgumentException("not an expiry key: nanoseconds " + nanos);
+        }
+        try {
+            return Instant.ofEpochSecond(seconds, nanos);
+        } catch (java.time.DateTimeException e) {
+            throw new IllegalArgumentException("not an expiry key: epoch second " + seconds, e);
+        }
+    }
+
+    /** The kind of an expiry key ({@link #KIND_RECORD} or {@link #KIND_PROVIDER}, or something else if corrupt). */
+    static byte kindOfExpiryKey(byte[] expiryKey) {
+        return expiryKey[INSTANT_BYTES];
+    }
+
+    /** The identity of an expiry key: a record key or a provider key. */
+    static byte[] identityOfExpiryKey(byte[] expiryKey) {
+        return Arrays.copyOfRange(expiryKey, INSTANT_BYTES + 1, expiryKey.length);
+    }
+
+    /** Whether {@code key} starts with {@code prefix}. */
+    static boolean startsWith(byte[] key, byte[] prefix) {
+        return key.length >= prefix.length && Arrays.equals(key, 0, prefix.length, prefix, 0, prefix.length);
+    }
+}

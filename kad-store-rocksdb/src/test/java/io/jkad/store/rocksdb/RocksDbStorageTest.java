@@ -1,0 +1,480 @@
+package io.jkad.store.rocksdb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import io.jkad.identity.PeerId;
+import io.jkad.record.CloseableIterator;
+import io.jkad.record.DhtRecord;
+import io.jkad.record.ProviderRecord;
+import io.jkad.record.RecordKey;
+import io.jkad.record.RecordStore;
+import io.jkad.record.StoreConfig;
+import io.jkad.record.StoreException;
+import io.jkad.record.StoreException.Kind;
+import io.jkad.store.rocksdb.ValueCodec.StoredProvider;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What the conformance kit cannot see: the column families on disk, damaged data, counts, close races. */
+class RocksDbStorageTest {
+
+    private static final PeerId LOCAL = PeerId.random(new Random(7));
+    private static final Instant T0 = Instant.parse("2030-06-01T12:00:00Z");
+
+    @TempDir
+    Path dir;
+
+    private StoreConfig config(int maxRecords, int maxProvidedKeys) {
+        return StoreConfig.defaults(LOCAL).withDataDirectory(dir.resolve("db"))
+                .withLimits(maxRecords, 1024, 20, maxProvidedKeys);
+    }
+
+    private StoreConfig config() {
+        return config(StoreConfig.DEFAULT_MAX_RECORDS, StoreConfig.DEFAULT_MAX_PROVIDED_KEYS);
+    }
+
+    private static RocksDbRecordStore open(StoreConfig config) {
+        return (RocksDbRecordStore) new RocksDbStoreProvider().open(config);
+    }
+
+    private static RecordKey key(String text) {
+        return RecordKey.ofUtf8(text);
+    }
+
+    private static PeerId peer(int i) {
+        return PeerId.random(new Random(100 + i));
+    }
+
+    private static DhtRecord record(String key, String value, Instant expires) {
+        return DhtRecord.of(key(key), value.getBytes(StandardCharsets.UTF_8), Optional.empty(),
+                Optional.ofNullable(expires));
+    }
+
+    private static ProviderRecord provider(String key, PeerId peer, Instant expires) {
+        return new ProviderRecord(key(key), peer, Optional.ofNullable(expires), List.of());
+    }
+
+    private static StoreException backendError(Runnable call, String operation) {
+        Throwable t = catchThrowable(call::run);
+        assertThat(t).isInstanceOf(StoreException.class);
+        StoreException e = (StoreException) t;
+        assertThat(e.kind()).isEqualTo(Kind.BACKEND);
+        assertThat(e.operation()).isEqualTo(operation);
+        assertThat(e.store()).isEqualTo("rocksdb");
+        return e;
+    }
+
+    // ------------------------------------------------------------------ damaged data
+
+    @Test
+    void aDamagedValueRecordIsABackendErrorNamingItsKeyAndTheRestStillWorks() throws Exception {
+        try (RecordStore s = open(config())) {
+            s.put(record("good", "fine", null));
+            s.put(record("bad", "soon garbage", T0));
+        }
+        try (RawDb raw = new RawDb(dir.resolve("db"))) {
+            raw.put(KeyLayout.CF_RECORDS, "bad".getBytes(StandardCharsets.UTF_8), new byte[] {(byte) 0xde, (byte) 0xad, 1});
+            raw.put(KeyLayout.CF_RECORDS, "truncated".getBytes(StandardCharsets.UTF_8), new byte[] {1, 1, 0, 0});
+            raw.put(KeyLayout.CF_RECORDS, "empty".getBytes(StandardCharsets.UTF_8), new byte[0]);
+        }
+        try (RocksDbRecordStore s = open(config())) {
+            for (String bad : List.of("bad", "truncated", "empty")) {
+                StoreException e = backendError(() -> s.get(key(bad)), "get");
+                assertThat(e).hasMessageContaining("key " + bad);
+                assertThat(e.getCause()).isInstanceOf(ValueCodec.CorruptValueException.class);
+            }
+            assertThat(s.get(key("good"))).contains(record("good", "fine", null));
+            // iteration reports each damaged record once and goes on past it
+            Set<RecordKey> seen = new HashSet<>();
+            List<String> errors = new ArrayList<>();
+            try (CloseableIterator<DhtRecord> it = s.records()) {
+                while (true) {
+                    try {
+                        if (!it.hasNext()) {
+                            break;
+                        }
+                        seen.add(it.next().key());
+                    } catch (StoreException e) {
+                        assertThat(e.kind()).isEqualTo(Kind.BACKEND);
+                        assertThat(e.operation()).isEqualTo("records");
+                        errors.add(e.getMessage());
+                    }
+                }
+            }
+            assertThat(seen).containsExactly(key("good"));
+            assertThat(errors).hasSize(3).anySatisfy(m -> assertThat(m).contains("under key bad"));
+            // a damaged record can be replaced and removed; the counts stay right
+            assertThat(s.counts()[0]).isEqualTo(4);
+            s.put(record("bad", "repaired", null));
+            assertThat(s.get(key("bad"))).contains(record("bad", "repaired", null));
+            s.remove(key("truncated"));
+            s.remove(key("empty"));
+            assertThat(s.counts()[0]).isEqualTo(2);
+            // the replaced record's old index entry (at T0) is stale: the sweep drops it, not the record
+            assertThat(s.removeExpired(T0)).isZero();
+            assertThat(s.get(key("bad"))).isPresent();
+        }
+    }
+
+    @Test
+    void aDamagedRecordThatTheIndexSaysHasExpiredIsSwept() throws Exception {
+        try (RecordStore s = open(config())) {
+            s.put(record("bad", "v", T0));
+            s.put(record("kept", "v", T0.plusSeconds(1)));
+        }
+        try (RawDb raw = new RawDb(dir.resolve("db"))) {
+            raw.put(KeyLayout.CF_RECORDS, "bad".getBytes(StandardCharsets.UTF_8), new byte[] {9, 9, 9});
+        }
+        try (RocksDbRecordStore s = open(config())) {
+            assertThat(s.removeExpired(T0)).isEqualTo(1);
+            assertThat(s.get(key("bad"))).isEmpty();
+            assertThat(s.get(key("kept"))).isPresent();
+            assertThat(s.counts()[0]).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aDamagedProviderRecordIsABackendErrorNamingItsKey() throws Exception {
+        try (RecordStore s = open(config())) {
+            s.addProvider(provider("p", peer(1), T0));
+            s.addProvider(provider("mine", LOCAL, null));
+        }
+        try (RawDb raw = new RawDb(dir.resolve("db"))) {
+            raw.put(KeyLayout.CF_PROVIDERS, KeyLayout.providerKey("p".getBytes(StandardCharsets.UTF_8), 0),
+                    new byte[] {1, 0, 1});
+            raw.put(KeyLayout.CF_PROVIDED, "mine".getBytes(StandardCharsets.UTF_8), new byte[] {2});
+        }
+        try (RocksDbRecordStore s = open(config())) {
+            assertThat(backendError(() -> s.providers(key("p")), "providers")).hasMessageContaining("key p");
+            assertThat(backendError(() -> s.addProvider(provider("p", peer(2), null)), "addProvider"))
+                    .hasMessageContaining("key p");
+            try (CloseableIterator<ProviderRecord> it = s.provided()) {
+                assertThat(backendError(it::hasNext, "provided")).hasMessageContaining("key mine");
+                assertThat(it.hasNext()).isFalse();
+            }
+            // the sweep removes the damaged entry its index entry names
+            assertThat(s.removeExpired(T0)).isEqualTo(1);
+            assertThat(s.providers(key("p"))).isEmpty();
+            assertThat(s.counts()[1]).isEqualTo(1);
+        }
+    }
+
+    // ------------------------------------------------------------------ the expiry index
+
+    @Test
+    void overwritingWithAnotherExpiryMovesTheIndexEntry() throws Exception {
+        StoreConfig config = config();
+        try (RecordStore s = open(config)) {
+            s.put(record("k", "a", T0));
+            s.put(record("k", "b", T0.plusSeconds(10)));
+            s.put(record("k", "c", T0.plusSeconds(10))); // same expiry: the entry stays
+            s.addProvider(provider("k", peer(1), T0));
+            s.addProvider(provider("k", peer(1), T0.plusSeconds(20)));
+            s.addProvider(provider("k", LOCAL, T0.plusSeconds(5)));
+            s.addProvider(provider("k", LOCAL, null));
+        }
+        try (RawDb raw = new RawDb(dir.resolve("db"))) {
+            List<byte[]> index = raw.keys(KeyLayout.CF_EXPIRY);
+            assertThat(index).hasSize(2);
+            assertThat(KeyLayout.instantOfExpiryKey(index.get(0))).isEqualTo(T0.plusSeconds(10));
+            assertThat(KeyLayout.kindOfExpiryKey(index.get(0))).isEqualTo(KeyLayout.KIND_RECORD);
+            assertThat(KeyLayout.identityOfExpiryKey(index.get(0))).isEqualTo("k".getBytes(StandardCharsets.UTF_8));
+            assertThat(KeyLayout.instantOfExpiryKey(index.get(1))).isEqualTo(T0.plusSeconds(20));
+            assertThat(KeyLayout.kindOfExpiryKey(index.get(1))).isEqualTo(KeyLayout.KIND_PROVIDER);
+        }
+        try (RecordStore s = open(config)) {
+            // no stale entry at T0 or T0+5 removes the new records
+            assertThat(s.removeExpired(T0.plusSeconds(9))).isZero();
+            assertThat(s.get(key("k"))).contains(record("k", "c", T0.plusSeconds(10)));
+            assertThat(s.providers(key("k"))).hasSize(2);
+            assertThat(s.removeExpired(T0.plusSeconds(10))).isEqualTo(1);
+            assertThat(s.removeExpired(T0.plusSeconds(20))).isEqualTo(1);
+            assertThat(s.providers(key("k"))).containsExactly(provider("k", LOCAL, null));
+        }
+    }
+
+    /**
+     * Random writes, sweeps and reopens against a model: after each round the expiry column family
+     * holds exactly one entry per record and provider with an expiry, at that expiry; the provided
+     * column family mirrors the local peer's providers; the counts are exact.
+     */
+    @Test
+    void theIndexAndTheCountsFollowAModelThroughRandomWritesAndReopens() throws Exception {
+        Random random = new Random(42);
+        StoreConfig config = config();
+        Map<String, Optional<Instant>> records = new HashMap<>();
+        Map<String, Map<PeerId, Optional<Instant>>> providers = new HashMap<>();
+        List<PeerId> peers = List.of(peer(1), peer(2), peer(3), LOCAL);
+        for (int round = 0; round < 8; round++) {
+            try (RocksDbRecordStore s = open(config)) {
+                for (int op = 0; op < 300; op++) {
+                    String k = "k" + random.nextInt(12);
+                    Optional<Instant> expires = random.nextInt(4) == 0 ? Optional.empty()
+                            : Optional.of(T0.plusSeconds(random.nextInt(50)).plusNanos(random.nextInt(3)));
+                    PeerId p = peers.get(random.nextInt(peers.size()));
+                    switch (random.nextInt(10)) {
+                        case 0, 1, 2 -> {
+                            s.put(DhtRecord.of(key(k), new byte[] {(byte) op}, Optional.empty(), expires));
+                            records.put(k, expires);
+                        }
+                        case 3 -> {
+                            s.remove(key(k));
+                            records.remove(k);
+                        }
+                        case 4, 5, 6 -> {
+                            assertThat(s.addProvider(new ProviderRecord(key(k), p, expires, List.of()))).isTrue();
+                            providers.computeIfAbsent(k, x -> new HashMap<>()).put(p, expires);
+                        }
+                        case 7, 8 -> {
+                            s.removeProvider(key(k), p);
+                            Map<PeerId, Optional<Instant>> m = providers.get(k);
+                            if (m != null && m.remove(p) != null && m.isEmpty()) {
+                                providers.remove(k);
+                            }
+                        }
+                        default -> {
+                            Instant now = T0.plusSeconds(random.nextInt(50));
+                            long expected = expire(records, providers, now);
+                            assertThat(s.removeExpired(now)).as("removeExpired(%s)", now).isEqualTo(expected);
+                        }
+                    }
+                }
+                assertThat(s.counts()).containsExactly(records.size(), providers.size());
+            }
+            checkDisk(records, providers);
+        }
+    }
+
+    private static long expire(Map<String, Optional<Instant>> records, Map<String, Map<PeerId, Optional<Instant>>> providers,
+                               Instant now) {
+        long n = 0;
+        for (var it = records.entrySet().iterator(); it.hasNext(); ) {
+            Optional<Instant> e = it.next().getValue();
+            if (e.isPresent() && !e.get().isAfter(now)) {
+                it.remove();
+                n++;
+            }
+        }
+        for (var keys = providers.entrySet().iterator(); keys.hasNext(); ) {
+            Map<PeerId, Optional<Instant>> m = keys.next().getValue();
+            for (var it = m.entrySet().iterator(); it.hasNext(); ) {
+                Optional<Instant> e = it.next().getValue();
+                if (e.isPresent() && !e.get().isAfter(now)) {
+                    it.remove();
+                    n++;
+                }
+            }
+            if (m.isEmpty()) {
+                keys.remove();
+            }
+        }
+        return n;
+    }
+
+    private void checkDisk(Map<String, Optional<Instant>> records, Map<String, Map<PeerId, Optional<Instant>>> providers)
+            throws Exception {
+        Set<String> expectedIndex = new HashSet<>();
+        records.forEach((k, e) -> e.ifPresent(t -> expectedIndex.add("record " + k + " " + t)));
+        providers.forEach((k, m) -> m.forEach((p, e) -> e.ifPresent(t -> expectedIndex.add("provider " + k + " " + p + " " + t))));
+        Set<String> expectedProvided = new HashSet<>();
+        providers.forEach((k, m) -> {
+            if (m.containsKey(LOCAL)) {
+                expectedProvided.add(k + " " + m.get(LOCAL));
+            }
+        });
+        try (RawDb raw = new RawDb(dir.resolve("db"))) {
+            Set<String> index = new HashSet<>();
+            List<byte[]> keys = raw.keys(KeyLayout.CF_EXPIRY);
+            for (byte[] indexKey : keys) {
+                Instant t = KeyLayout.instantOfExpiryKey(indexKey);
+                byte[] identity = KeyLayout.identityOfExpiryKey(indexKey);
+                if (KeyLayout.kindOfExpiryKey(indexKey) == KeyLayout.KIND_RECORD) {
+                    index.add("record " + new String(identity, StandardCharsets.UTF_8) + " " + t);
+                } else {
+                    RecordKey k = RecordKey.of(KeyLayout.recordKeyOfProviderKey(identity));
+                    byte[] value = raw.entries(KeyLayout.CF_PROVIDERS).get(java.util.HexFormat.of().formatHex(identity));
+                    assertThat(value).as("providers entry of index entry %s", t).isNotNull();
+                    StoredProvider p = ValueCodec.decodeProvider(k, value);
+                    assertThat(p.seq()).isEqualTo(KeyLayout.seqOfProviderKey(identity));
+                    index.add("provider " + k + " " + p.record().provider() + " " + t);
+                }
+            }
+            assertThat(keys).as("one index entry each").hasSize(index.size());
+            assertThat(index).isEqualTo(expectedIndex);
+            Set<String> provided = new HashSet<>();
+            raw.entries(KeyLayout.CF_PROVIDED).forEach((hex, value) -> {
+                RecordKey k = RecordKey.of(java.util.HexFormat.of().parseHex(hex));
+                try {
+                    ProviderRecord p = ValueCodec.decodeProvider(k, value).record();
+                    assertThat(p.provider()).isEqualTo(LOCAL);
+                    provided.add(k + " " + p.expires());
+                } catch (ValueCodec.CorruptValueException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertThat(provided).isEqualTo(expectedProvided);
+        }
+    }
+
+    @Test
+    void aSweepLargerThanOneBatchRemovesEverythingAndKeepsCounts() {
+        int n = 2 * RocksDbRecordStore.SWEEP_CHUNK + 300;
+        try (RocksDbRecordStore s = open(config(n + 10, n + 10))) {
+            for (int i = 0; i < n; i++) {
+                s.put(record("r" + i, "v", T0.plusNanos(i % 7)));
+                if (i % 3 == 0) {
+                    s.addProvider(provider("r" + i, i % 2 == 0 ? LOCAL : peer(i % 5), T0));
+                }
+            }
+            s.put(record("later", "v", T0.plusSeconds(1)));
+            s.addProvider(provider("later", LOCAL, T0.plusSeconds(1)));
+            int providers = (n + 2) / 3;
+            assertThat(s.removeExpired(T0.plusNanos(10))).isEqualTo(n + providers);
+            assertThat(s.counts()).containsExactly(1, 1);
+            assertThat(s.get(key("later"))).isPresent();
+            try (CloseableIterator<ProviderRecord> it = s.provided()) {
+                assertThat(it.next().key()).isEqualTo(key("later"));
+                assertThat(it.hasNext()).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void anExpiryEarlierThanTheLastSweepIsStillFound() {
+        try (RecordStore s = open(config())) {
+            s.put(record("a", "v", T0.plusSeconds(100)));
+            assertThat(s.removeExpired(T0.plusSeconds(50))).isZero();
+            // indexed below where the last sweep ended
+            s.put(record("b", "v", T0));
+            s.addProvider(provider("p", peer(1), T0.plusSeconds(1)));
+            assertThat(s.removeExpired(T0.plusSeconds(50))).isEqualTo(2);
+            // a sweep with an earlier now than the last one
+            s.put(record("c", "v", T0.minus(Duration.ofDays(365 * 60)))); // before 1970
+            assertThat(s.removeExpired(T0.minusSeconds(1))).isEqualTo(1);
+            assertThat(s.get(key("a"))).isPresent();
+            assertThat(s.removeExpired(T0.plusSeconds(100))).isEqualTo(1);
+        }
+    }
+
+    // ------------------------------------------------------------------ counts across reopen
+
+    @Test
+    void reopeningKeepsTheCountsAndTheProviderOrderRight() {
+        StoreConfig config = config(5, 3);
+        try (RocksDbRecordStore s = open(config)) {
+            for (int i = 0; i < 5; i++) {
+                s.put(record("r" + i, "v", i < 2 ? T0 : null));
+            }
+            s.addProvider(provider("p0", peer(0), T0));
+            s.addProvider(provider("p0", peer(1), null));
+            s.addProvider(provider("p1", LOCAL, T0));
+            s.addProvider(provider("p2", peer(2), null));
+            assertThat(s.counts()).containsExactly(5, 3);
+        }
+        try (RocksDbRecordStore s = open(config)) {
+            assertThat(s.counts()).containsExactly(5, 3);
+            assertThat(s.removeExpired(T0)).isEqualTo(4); // r0, r1, p0/peer0, p1/local
+            assertThat(s.counts()).containsExactly(3, 2);
+        }
+        try (RocksDbRecordStore s = open(config)) {
+            assertThat(s.counts()).containsExactly(3, 2);
+            s.put(record("r5", "v", null));
+            s.put(record("r6", "v", null));
+            assertThat(catchThrowable(() -> s.put(record("r7", "v", null))))
+                    .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.kind()).isEqualTo(Kind.MAX_RECORDS));
+            assertThat(s.addProvider(provider("p3", peer(3), null))).isTrue();
+            s.addProvider(provider("p0", peer(9), null));
+            assertThat(s.providers(key("p0"))).extracting(ProviderRecord::provider).containsExactly(peer(1), peer(9));
+            assertThat(s.counts()).containsExactly(5, 3);
+        }
+        // a smaller limit than the contents: kept, new keys refused until under the limit
+        try (RocksDbRecordStore s = open(config(2, 1))) {
+            assertThat(s.counts()).containsExactly(5, 3);
+            assertThat(s.get(key("r6"))).isPresent();
+            assertThat(catchThrowable(() -> s.put(record("new", "v", null))))
+                    .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.kind()).isEqualTo(Kind.MAX_RECORDS));
+            s.put(record("r6", "replaced", null));
+        }
+    }
+
+    // ------------------------------------------------------------------ close
+
+    @Test
+    @Timeout(60)
+    void closingWhileOtherThreadsReadAndWriteEndsThemWithClosed() throws Exception {
+        for (int round = 0; round < 5; round++) {
+            Path db = dir.resolve("race-" + round);
+            RocksDbRecordStore s = open(StoreConfig.defaults(LOCAL).withDataDirectory(db).withLimits(100_000, 1024, 20, 100_000));
+            for (int i = 0; i < 100; i++) {
+                s.put(record("k" + i, "v", T0));
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            AtomicBoolean go = new AtomicBoolean(true);
+            AtomicLong operations = new AtomicLong();
+            List<Future<Throwable>> workers = new ArrayList<>();
+            for (int t = 0; t < 3; t++) {
+                int thread = t;
+                workers.add(pool.submit(() -> {
+                    int i = 0;
+                    try {
+                        while (go.get()) {
+                            switch (thread) {
+                                case 0 -> s.get(key("k" + (i % 100)));
+                                case 1 -> s.put(record("w" + i, "v", T0));
+                                default -> {
+                                    try (CloseableIterator<DhtRecord> it = s.records()) {
+                                        while (it.hasNext()) {
+                                            it.next();
+                                        }
+                                    }
+                                }
+                            }
+                            i++;
+                            operations.incrementAndGet();
+                        }
+                        return null;
+                    } catch (StoreException e) {
+                        return e;
+                    }
+                }));
+            }
+            while (operations.get() < 200) {
+                Thread.sleep(1);
+            }
+            s.close();
+            for (Future<Throwable> f : workers) {
+                Throwable t = f.get(20, TimeUnit.SECONDS);
+                assertThat(t).as("each thread ends with CLOSED").isInstanceOf(StoreException.class);
+                assertThat(((StoreException) t).kind()).isEqualTo(Kind.CLOSED);
+            }
+            go.set(false);
+            pool.shutdown();
+            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+            // and the store opens again with everything acknowledged
+            try (RocksDbRecordStore again = open(StoreConfig.defaults(LOCAL).withDataDirectory(db)
+                    .withLimits(100_000, 1024, 20, 100_000))) {
+                assertThat(again.counts()[0]).isGreaterThanOrEqualTo(100);
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.jkad.store.rocksdb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jkad.identity.PeerId;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.record.DhtRecord;
+import io.jkad.record.ProviderRecord;
+import io.jkad.record.RecordKey;
+import io.jkad.store.rocksdb.ValueCodec.CorruptValueException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/** The value encoding and the key layout, without RocksDB. */
+class ValueCodecTest {
+
+    private static final RecordKey KEY = RecordKey.ofUtf8("k");
+
+    private static Optional<Instant> randomExpiry(Random random) {
+        return switch (random.nextInt(3)) {
+            case 0 -> Optional.empty();
+            case 1 -> Optional.of(Instant.ofEpochSecond(random.nextLong() % 7_258_118_400L, random.nextInt(1_000_000_000)));
+            default -> Optional.of(Instant.ofEpochSecond(random.nextInt(), 999_999_999));
+        };
+    }
+
+    @Test
+    void valueRecordsRoundTrip() throws Exception {
+        Random random = new Random(1);
+        for (int i = 0; i < 500; i++) {
+            byte[] value = new byte[random.nextInt(3) == 0 ? 0 : random.nextInt(300)];
+            random.nextBytes(value);
+            DhtRecord r = DhtRecord.of(KEY, value,
+                    random.nextBoolean() ? Optional.of(PeerId.random(random)) : Optional.empty(), randomExpiry(random));
+            byte[] encoded = ValueCodec.encodeRecord(r);
+            assertThat(encoded[0]).as("version byte first").isEqualTo(ValueCodec.VERSION_1);
+            assertThat(ValueCodec.decodeRecord(KEY, encoded)).isEqualTo(r);
+            assertThat(ValueCodec.recordExpiry(encoded)).isEqualTo(r.expires());
+        }
+    }
+
+    @Test
+    void providerRecordsRoundTrip() throws Exception {
+        Random random = new Random(2);
+        List<Multiaddr> all = List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/4001"), Multiaddr.parse("/ip6/::1/tcp/1"),
+                Multiaddr.parse("/dns4/example.com/tcp/443"));
+        for (int i = 0; i < 300; i++) {
+            List<Multiaddr> addresses = new ArrayList<>(all.subList(0, random.nextInt(all.size() + 1)));
+            ProviderRecord p = new ProviderRecord(KEY, PeerId.random(random), randomExpiry(random), addresses);
+            long seq = random.nextLong() & Long.MAX_VALUE;
+            byte[] encoded = ValueCodec.encodeProvider(seq, p);
+            assertThat(encoded[0]).isEqualTo(ValueCodec.VERSION_1);
+            assertThat(ValueCodec.decodeProvider(KEY, encoded)).isEqualTo(new ValueCodec.StoredProvider(seq, p));
+        }
+    }
+
+    @Test
+    void damagedValuesAreCorruptValueExceptionsNotCrashes() {
+        DhtRecord r = DhtRecord.of(KEY, new byte[] {1, 2}, Optional.of(PeerId.random(new Random(3))),
+                Optional.of(Instant.EPOCH));
+        byte[] good = ValueCodec.encodeRecord(r);
+        byte[] provider = ValueCodec.encodeProvider(7, new ProviderRecord(KEY, PeerId.random(new Random(4)),
+                Optional.empty(), List.of(Multiaddr.parse("/ip4/1.2.3.4/tcp/5"))));
+        List<byte[]> bad = new ArrayList<>();
+        bad.add(new byte[0]);
+        bad.add(new byte[] {2, 0});                          // unknown version
+        bad.add(new byte[] {1, 4});                          // unknown flag
+        bad.add(Arrays.copyOf(good, 10));                    // truncated expiry
+        byte[] badNanos = good.clone();
+        badNanos[10] = (byte) 0x7f;                          // nanoseconds out of range
+        bad.add(badNanos);
+        byte[] longPublisher = good.clone();
+        longPublisher[14] = 120;                             // publisher longer than what follows
+        bad.add(longPublisher);
+        for (byte[] b : bad) {
+            assertThatThrownBy(() -> ValueCodec.decodeRecord(KEY, b)).isInstanceOf(CorruptValueException.class);
+        }
+        List<byte[]> badProviders = List.of(
+                new byte[] {1},
+                Arrays.copyOf(provider, provider.length - 1),    // truncated address
+                Arrays.copyOf(provider, provider.length + 1),    // a byte too many
+                new byte[] {1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 0}); // a peer id that is not one
+        for (byte[] b : badProviders) {
+            assertThatThrownBy(() -> ValueCodec.decodeProvider(KEY, b)).isInstanceOf(CorruptValueException.class);
+        }
+        // random garbage never escapes as anything but CorruptValueException
+        Random random = new Random(5);
+        for (int i = 0; i < 2000; i++) {
+            byte[] b = new byte[random.nextInt(60)];
+            random.nextBytes(b);
+            if (b.length > 0 && random.nextBoolean()) {
+                b[0] = 1;
+            }
+            try {
+                ValueCodec.decodeRecord(KEY, b);
+            } catch (CorruptValueException expected) {
+                // fine
+            }
+            try {
+                ValueCodec.decodeProvider(KEY, b);
+            } catch (CorruptValueException expected) {
+                // fine
+            }
+        }
+    }
+
+    @Test
+    void instantKeysSortAsTime() {
+        Random random = new Random(6);
+        List<Instant> instants = new ArrayList<>(List.of(Instant.MIN, Instant.MAX, Instant.EPOCH,
+                Instant.EPOCH.minusNanos(1), Instant.EPOCH.plusNanos(1), Instant.parse("2200-01-01T00:00:00Z")));
+        for (int i = 0; i < 200; i++) {
+            instants.add(Instant.ofEpochSecond(random.nextLong() % 10_000_000_000L, random.nextInt(1_000_000_000)));
+        }
+        for (Instant a : instants) {
+            for (Instant b : instants) {
+                int byTime = Integer.signum(a.compareTo(b));
+                int byBytes = Integer.signum(Arrays.compareUnsigned(KeyLayout.instantKey(a), KeyLayout.instantKey(b)));
+                assertThat(byBytes).as("%s vs %s", a, b).isEqualTo(byTime);
+            }
+            assertThat(KeyLayout.instantOfExpiryKey(KeyLayout.expiryKey(a, KeyLayout.KIND_RECORD, new byte[] {9})))
+                    .isEqualTo(a);
+        }
+    }
+
+    @Test
+    void providerKeysOfAKeyAreOneRangeThatNoOtherKeyEnters() {
+        byte[] a = {'a'};
+        byte[] a0 = {'a', 0};
+        byte[] pa = KeyLayout.providerPrefix(a);
+        assertThat(KeyLayout.startsWith(KeyLayout.providerKey(a0, 0), pa)).isFalse();
+        assertThat(KeyLayout.startsWith(KeyLayout.providerKey(a, Long.MAX_VALUE), pa)).isTrue();
+        byte[] k = KeyLayout.providerKey(a0, 42);
+        assertThat(KeyLayout.recordKeyOfProviderKey(k)).isEqualTo(a0);
+        assertThat(KeyLayout.seqOfProviderKey(k)).isEqualTo(42);
+        assertThat(KeyLayout.providerPrefixLength(k)).isEqualTo(6);
+        // seq order is key order within one key
+        assertThat(Arrays.compareUnsigned(KeyLayout.providerKey(a, 255), KeyLayout.providerKey(a, 256))).isNegative();
+        assertThatThrownBy(() -> KeyLayout.seqOfProviderKey(new byte[] {0, 0, 0, 5, 1, 2, 3, 4, 5, 6, 7, 8, 9}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key length field 5");
+        assertThatThrownBy(() -> KeyLayout.recordKeyOfProviderKey(new byte[3]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 bytes");
+    }
+}
