@@ -39,6 +39,9 @@ public final class PostgresCluster implements AutoCloseable {
     /** Where Debian puts each installed major version's binaries. */
     private static final Path DEBIAN_ROOT = Path.of("/usr/lib/postgresql");
     private static final String OS_USER = "postgres";
+
+    /** A system property naming the folder of the binaries to use instead of searching for them. */
+    public static final String BIN_PROPERTY = "jkad.postgres.bin";
     private static final long COMMAND_TIMEOUT_SECONDS = 120;
 
     private final Path bin;
@@ -62,11 +65,16 @@ public final class PostgresCluster implements AutoCloseable {
     }
 
     /**
-     * The folder holding {@code initdb} and {@code pg_ctl}: the newest version under
+     * The folder holding {@code initdb} and {@code pg_ctl}: the one the system property
+     * {@value #BIN_PROPERTY} names (only that one, if set), else the newest version under
      * {@code /usr/lib/postgresql/*}{@code /bin}, else the folder of {@code pg_ctl} on the
      * {@code PATH}; empty if there is none.
      */
     public static Optional<Path> findBinaries() {
+        String chosen = System.getProperty(BIN_PROPERTY);
+        if (chosen != null) {
+            return hasBinaries(Path.of(chosen)) ? Optional.of(Path.of(chosen)) : Optional.empty();
+        }
         if (Files.isDirectory(DEBIAN_ROOT)) {
             try (Stream<Path> versions = Files.list(DEBIAN_ROOT)) {
                 Optional<Path> newest = versions
