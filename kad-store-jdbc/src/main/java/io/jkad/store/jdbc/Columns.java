@@ -39,6 +39,18 @@ final class Columns {
         }
     }
 
+    /**
+     * {@code now} as nanoseconds since the epoch for comparing with stored expiries: instants past
+     * the storable range are clamped to its ends (every stored expiry is before, or after, them).
+     */
+    static long sweepNanos(Instant now) {
+        try {
+            return Math.addExact(Math.multiplyExact(now.getEpochSecond(), NANOS_PER_SECOND), now.getNano());
+        } catch (ArithmeticException e) {
+            return now.getEpochSecond() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
+    }
+
     /** The expiry in column {@code column} of {@code rs}, empty for SQL NULL. */
     static Optional<Instant> expiry(ResultSet rs, int column) throws SQLException {
         long nanos = rs.getLong(column);

@@ -454,7 +454,7 @@ public final class JdbcRecordStore implements RecordStore {
     public long removeExpired(Instant now) {
         Objects.requireNonNull(now, "now");
         checkOpen("removeExpired");
-        long t = Columns.expiryNanos(Optional.of(now));
+        long t = Columns.sweepNanos(now);
         return run("removeExpired", c -> {
             c.setAutoCommit(false);
             long records;

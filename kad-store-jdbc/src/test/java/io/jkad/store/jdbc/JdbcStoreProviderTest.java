@@ -82,6 +82,21 @@ class JdbcStoreProviderTest {
     }
 
     @Test
+    void anH2FileDatabaseThatWritesLateIsWarnedAbout() throws SQLException {
+        H2Dialect h2 = new H2Dialect();
+        String base = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("warned");
+        try (Connection c = DriverManager.getConnection(base, "sa", "")) {
+            assertThat(h2.durabilityWarning(c)).contains("WRITE_DELAY 500 ms").contains("WRITE_DELAY=0");
+        }
+        try (Connection c = DriverManager.getConnection(base + ";WRITE_DELAY=0", "sa", "")) {
+            assertThat(h2.durabilityWarning(c)).isNull();
+        }
+        try (Connection c = DriverManager.getConnection(memoryUrl(), "sa", "")) {
+            assertThat(h2.durabilityWarning(c)).isNull();
+        }
+    }
+
+    @Test
     void withoutUrlOrDataDirectoryTheErrorNamesBoth() {
         assertThatThrownBy(() -> new JdbcStoreProvider().open(inMemory))
                 .isInstanceOf(IllegalArgumentException.class)
@@ -243,7 +258,6 @@ class JdbcStoreProviderTest {
             assertThatThrownBy(() -> s.addProvider(new ProviderRecord(k, local, Optional.of(far), List.of())))
                     .isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("2300-01-01T00:00:00Z");
-            assertThatThrownBy(() -> s.removeExpired(far)).isInstanceOf(IllegalArgumentException.class);
             assertThat(s.get(k)).isEmpty();
             assertThat(s.providers(k)).isEmpty();
             // the edges of the range are kept exactly
@@ -251,8 +265,15 @@ class JdbcStoreProviderTest {
             Instant late = Instant.parse("2262-04-11T23:47:16.854775807Z");
             s.put(DhtRecord.of(k, new byte[1], Optional.empty(), Optional.of(late)));
             assertThat(s.get(k).orElseThrow().expires()).contains(late);
-            s.put(DhtRecord.of(k, new byte[1], Optional.empty(), Optional.of(early)));
-            assertThat(s.get(k).orElseThrow().expires()).contains(early);
+            RecordKey k2 = RecordKey.ofUtf8("k2");
+            s.put(DhtRecord.of(k2, new byte[1], Optional.empty(), Optional.of(early)));
+            assertThat(s.get(k2).orElseThrow().expires()).contains(early);
+            // a sweep may be asked for any instant: before the range nothing has expired, after it all
+            assertThat(s.removeExpired(Instant.MIN)).isZero();
+            assertThat(s.removeExpired(late.minusNanos(1))).isEqualTo(1);
+            assertThat(s.get(k)).isPresent();
+            assertThat(s.removeExpired(far)).isEqualTo(1);
+            assertThat(s.get(k)).isEmpty();
         }
     }
 
