@@ -104,8 +104,9 @@ public final class JdbcRecordStore implements RecordStore {
 
     /**
      * Opens a store on the embedder's {@code dataSource} (a pool, preferably: the store takes a
-     * connection per operation and gives it back at once). The store never closes
-     * {@code dataSource}. Of the {@code jdbc.*} options only {@code jdbc.dialect} applies.
+     * connection per operation and gives it back at once; opening takes two at once, one holding
+     * the schema lock). The store never closes {@code dataSource}. Of the {@code jdbc.*} options
+     * only {@code jdbc.dialect} applies.
      *
      * @throws IllegalArgumentException if {@code config} has {@code jdbc.url}, {@code jdbc.user},
      *     {@code jdbc.password} or {@code jdbc.pool_size} (they describe the provider's own pool), an
