@@ -90,6 +90,13 @@ abstract class SchemaMigrationChecks {
     }
 
     @Test
+    void theDialectIsDetectedFromTheConnection() {
+        try (JdbcRecordStore s = JdbcRecordStore.open(freshDatabase(), config)) {
+            assertThat(s.dialect().getClass()).isEqualTo(dialect().getClass());
+        }
+    }
+
+    @Test
     void storesOpeningAtOnceMigrateOnce() throws Exception {
         DataSource ds = freshDatabase();
         int stores = 4;
