@@ -63,7 +63,9 @@ import org.slf4j.LoggerFactory;
  * Close iterators (try-with-resources).
  *
  * <p>Thread-safe. Expiry instants are kept exactly as nanoseconds since the epoch, so expiries
- * before 1677-09-21 or after 2262-04-11 are refused with {@link IllegalArgumentException}.
+ * before 1677-09-21 or after 2262-04-11 are refused with {@link IllegalArgumentException}. Keys
+ * are primary keys: PostgreSQL's B-tree indexes take keys up to about 2,700 bytes, H2's columns
+ * up to 1,000,000; a longer key fails with {@code BACKEND}.
  */
 public final class JdbcRecordStore implements RecordStore {
 
