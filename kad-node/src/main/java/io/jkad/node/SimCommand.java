@@ -58,6 +58,9 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "100", description = "Nodes that join concurrently per bootstrap wave (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     PrintStream out = System.out;
 
     @Override
@@ -147,7 +150,15 @@ public final class SimCommand implements Callable<Integer> {
 
             long wallMs = (System.nanoTime() - wallStart) / 1_000_000;
             Runtime rt = Runtime.getRuntime();
+            System.gc();
             long heapMb = (rt.totalMemory() - rt.freeMemory()) / (1024 * 1024);
+            long peakMb = 0;
+            for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+                if (pool.getType() == java.lang.management.MemoryType.HEAP) {
+                    peakMb += pool.getPeakUsage().getUsed() / (1024 * 1024);
+                }
+            }
+            long maxMb = rt.maxMemory() / (1024 * 1024);
             Collections.sort(rounds);
             Collections.sort(latencies);
             double meanRounds = rounds.stream().mapToInt(Integer::intValue).average().orElse(0);
@@ -164,15 +175,17 @@ public final class SimCommand implements Callable<Integer> {
                     precision, success, meanRounds, p95Rounds, msgsPerLookup);
             out.printf(Locale.ROOT, "  lookup median %d ms (virtual)   get success %.3f (%d/%d)%n", medianLookupMs,
                     getSuccess, gets, numPuts);
-            out.printf(Locale.ROOT, "  wall %d ms (bootstrap %d ms)   heap %d MB   messages %d (lost %d)%n", wallMs,
-                    bootstrapMs, heapMb, net.messagesSent(), net.messagesLost());
+            out.printf(Locale.ROOT, "  wall %d ms (bootstrap %d ms)   heap %d MB live, %d MB peak, %d MB max   messages %d (lost %d)%n",
+                    wallMs, bootstrapMs, heapMb, peakMb, maxMb, net.messagesSent(), net.messagesLost());
             out.printf(Locale.ROOT,
                     "{\"nodes\":%d,\"lookups\":%d,\"seed\":%d,\"churn\":%s,\"loss\":%s,\"adversarial\":%s,\"disjoint\":%s,"
                             + "\"precision\":%.4f,\"success\":%.4f,\"mean_rounds\":%.3f,\"p95_rounds\":%d,"
                             + "\"messages_per_lookup\":%.2f,\"median_lookup_virtual_ms\":%d,\"get_success\":%.4f,"
-                            + "\"wall_ms\":%d,\"bootstrap_wall_ms\":%d,\"heap_mb\":%d}%n",
+                            + "\"wall_ms\":%d,\"bootstrap_wall_ms\":%d,\"heap_mb\":%d,\"heap_peak_mb\":%d,\"heap_max_mb\":%d,"
+                            + "\"messages\":%d}%n",
                     nodes, lookups, seed, churn, loss, adversarial, disjoint, precision, success, meanRounds, p95Rounds,
-                    msgsPerLookup, medianLookupMs, getSuccess, wallMs, bootstrapMs, heapMb);
+                    msgsPerLookup, medianLookupMs, getSuccess, wallMs, bootstrapMs, heapMb, peakMb, maxMb,
+                    net.messagesSent());
             out.flush();
         }
         return 0;
@@ -180,10 +193,10 @@ public final class SimCommand implements Callable<Integer> {
 
     private void validate() {
         if (nodes < 2) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--nodes must be >= 2: " + nodes);
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--nodes must be >= 2: " + nodes);
         }
         if (lookups < 0) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--lookups must be >= 0: " + lookups);
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--lookups must be >= 0: " + lookups);
         }
         for (double f : new double[] {churn, adversarial}) {
             if (f < 0 || f >= 1) {
@@ -192,10 +205,10 @@ public final class SimCommand implements Callable<Integer> {
             }
         }
         if (loss < 0 || loss >= 1) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--loss must be in [0, 1): " + loss);
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--loss must be in [0, 1): " + loss);
         }
         if (batch < 1) {
-            throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "--batch must be >= 1: " + batch);
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--batch must be >= 1: " + batch);
         }
     }
 }

@@ -1,0 +1,76 @@
+package io.jkad.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code kad sim}: a small network end to end, its summary and its final JSON line. */
+class SimCommandTest {
+
+    private static String run(String... args) {
+        SimCommand command = new SimCommand();
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        command.out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
+        int exit = new CommandLine(command).execute(args);
+        assertThat(exit).isZero();
+        return buffer.toString(StandardCharsets.UTF_8);
+    }
+
+    private static double field(String json, String name) {
+        Matcher m = Pattern.compile("\"" + name + "\":([-0-9.eE]+|true|false)").matcher(json);
+        assertThat(m.find()).as("field %s in %s", name, json).isTrue();
+        String v = m.group(1);
+        return v.equals("true") ? 1 : v.equals("false") ? 0 : Double.parseDouble(v);
+    }
+
+    @Test
+    void aSmallNetworkRunsAndEndsWithAJsonLine() {
+        String out = run("--nodes", "40", "--lookups", "20", "--seed", "3", "--puts", "5", "--batch", "20");
+        List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
+        String json = lines.get(lines.size() - 1);
+        assertThat(json).startsWith("{").endsWith("}");
+        for (String name : List.of("nodes", "lookups", "precision", "success", "mean_rounds", "p95_rounds",
+                "messages_per_lookup", "get_success", "wall_ms", "heap_mb")) {
+            field(json, name);
+        }
+        assertThat(field(json, "nodes")).isEqualTo(40);
+        assertThat(field(json, "lookups")).isEqualTo(20);
+        assertThat(field(json, "precision")).isGreaterThan(0.9);
+        assertThat(field(json, "get_success")).isEqualTo(1.0);
+        assertThat(field(json, "mean_rounds")).isGreaterThanOrEqualTo(1.0);
+        assertThat(out).contains("precision");
+    }
+
+    @Test
+    void theSameSeedGivesTheSameFigures() {
+        String a = run("--nodes", "30", "--lookups", "10", "--seed", "9", "--puts", "2");
+        String b = run("--nodes", "30", "--lookups", "10", "--seed", "9", "--puts", "2");
+        for (String name : List.of("precision", "mean_rounds", "messages_per_lookup", "messages")) {
+            assertThat(field(last(a), name)).isEqualTo(field(last(b), name));
+        }
+    }
+
+    @Test
+    void badOptionsAreRefusedWithAClearMessage() {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        CommandLine cl = new CommandLine(new SimCommand());
+        cl.setErr(new java.io.PrintWriter(err, true, StandardCharsets.UTF_8));
+        assertThat(cl.execute("--nodes", "1")).isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--nodes must be >= 2: 1");
+        err.reset();
+        assertThat(cl.execute("--loss", "1.5")).isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--loss");
+    }
+
+    private static String last(String out) {
+        List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
+        return lines.get(lines.size() - 1);
+    }
+}
