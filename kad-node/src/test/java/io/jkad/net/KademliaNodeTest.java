@@ -31,6 +31,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -213,9 +214,7 @@ class KademliaNodeTest {
                     .toList();
             QueryResult.GetClosestPeers result = await(source.getClosestPeers(key));
             assertThat(result.isOk()).isTrue();
-            List<PeerId> found = result.peers().stream().filter(p -> nodes.stream()
-                    .anyMatch(n -> n.peerId().equals(p))).toList();
-            assertThat(found).as("closest peers to %s from %s", key, source).containsExactlyElementsOf(truth);
+            assertThat(result.peers()).as("closest peers to %s from %s", key, source).containsExactlyElementsOf(truth);
         }
     }
 
@@ -283,7 +282,10 @@ class KademliaNodeTest {
 
     @Test
     void requestToAVanishedPeerFailsAndTheQueryCompletes() throws Exception {
-        KademliaNode asker = node(1);
+        // A small network of its own, so that no full bucket keeps the peer out of the table.
+        KademliaNode asker = startExtra(nodeConfig().build());
+        KademliaNode partner = startExtra(nodeConfig().build());
+        join(asker, partner);
         KademliaNode gone = startExtra(nodeConfig().build());
         join(gone, asker);
         awaitInRoutingTable(asker, gone.peerId());
@@ -299,7 +301,7 @@ class KademliaNodeTest {
         QueryResult.GetClosestPeers result = await(asker.getClosestPeers(gone.peerId()));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertThat(result.isOk()).isTrue();
-        assertThat(result.peers()).doesNotContain(gone.peerId()).isNotEmpty();
+        assertThat(result.peers()).doesNotContain(gone.peerId()).contains(partner.peerId());
         assertThat(ms).as("query duration").isLessThan(20_000);
         KademliaEvent.QueryCompleted event = completed.stream()
                 .filter(c -> c.result() instanceof QueryResult.GetClosestPeers g
@@ -310,7 +312,9 @@ class KademliaNodeTest {
 
     @Test
     void aPeerThatNeverAnswersTimesOutAndTheQueryCompletes() throws Exception {
-        KademliaNode asker = node(4);
+        KademliaNode asker = startExtra(nodeConfig().build());
+        KademliaNode partner = startExtra(nodeConfig().build());
+        join(asker, partner);
         // A peer that advertises the protocol and swallows every request.
         Host silent = Host.start(HostConfig.builder(Ed25519KeyPair.generate()).listen(LOOPBACK).build());
         extra.add(silent);
@@ -327,7 +331,7 @@ class KademliaNodeTest {
         QueryResult.GetClosestPeers result = await(asker.getClosestPeers(silent.peerId()));
         long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         assertThat(result.isOk()).isTrue();
-        assertThat(result.peers()).doesNotContain(silent.peerId());
+        assertThat(result.peers()).doesNotContain(silent.peerId()).contains(partner.peerId());
         // The request timeout (2 s) ended it, well before the 10 s peer timeout of the lookup.
         assertThat(ms).isBetween(REQUEST_TIMEOUT.toMillis() - 100, 9_000L);
         silent.close();
@@ -443,6 +447,57 @@ class KademliaNodeTest {
         }
     }
 
+    @Test
+    void maximumMessageSizeIsAppliedBothWays() throws Exception {
+        KademliaConfig small = KademliaConfig.builder().replicationFactor(K).maxPacketSize(1024).build();
+        KademliaNode tiny = startExtra(nodeConfig().kademlia(small).build());
+        KademliaNode partner = startExtra(nodeConfig().build());
+        join(tiny, partner);
+        DhtRecord big = DhtRecord.of(RecordKey.ofUtf8("/test/big-" + random.nextLong()), new byte[1500]);
+
+        // Inbound: a 1.5 KiB PUT_VALUE frame is refused by the 1 KiB limit; small requests still pass.
+        Host raw = rawClient(tiny);
+        try (RawKadStream s = RawKadStream.open(raw, tiny.peerId())) {
+            s.send(new KadRequest.PutValue(big));
+            assertThat(s.next(10)).isEqualTo(RawKadStream.RESET);
+        }
+        assertServes(raw, tiny);
+
+        // Outbound: tiny does not send it, and partner's copy is refused by tiny.
+        QueryResult.PutRecord fromTiny = await(tiny.putRecordTo(big, List.of(partner.peerId()), Quorum.ONE));
+        assertThat(fromTiny).isInstanceOf(QueryResult.PutRecord.QuorumFailed.class);
+        QueryResult.PutRecord toTiny = await(partner.putRecordTo(big, List.of(tiny.peerId()), Quorum.ONE));
+        assertThat(toTiny).isInstanceOf(QueryResult.PutRecord.QuorumFailed.class);
+        Optional<DhtRecord> atTiny = await(tiny.execute(k -> k.store().get(big.key())));
+        Optional<DhtRecord> atPartner = await(partner.execute(k -> k.store().get(big.key())));
+        assertThat(atTiny).isEmpty();
+        assertThat(atPartner).isEmpty();
+        // A record within the limit goes through.
+        DhtRecord fits = DhtRecord.of(RecordKey.ofUtf8("/test/fits-" + random.nextLong()), new byte[200]);
+        assertThat(await(tiny.putRecordTo(fits, List.of(partner.peerId()), Quorum.ONE)).isOk()).isTrue();
+    }
+
+    @Test
+    void idleConnectionsCloseAfterTheConfiguredTimeout() throws Exception {
+        KademliaConfig quick = KademliaConfig.builder().replicationFactor(K)
+                .connectionIdleTimeout(Duration.ofMillis(500)).build();
+        KademliaNode a = startExtra(nodeConfig().kademlia(quick).build());
+        KademliaNode b = startExtra(nodeConfig().kademlia(quick).build());
+        join(a, b);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!a.connectedPeers().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(a.connectedPeers()).isEmpty();
+        assertThat(b.connectedPeers()).isEmpty();
+        // The routing table keeps b, now marked disconnected; a query connects again.
+        RoutingTableEntry entry = await(a.routingTable()).stream().filter(e -> e.peer().equals(b.peerId()))
+                .findFirst().orElseThrow();
+        assertThat(entry.connected()).isFalse();
+        assertThat(await(a.getClosestPeers(RecordKey.ofUtf8("again"))).peers()).contains(b.peerId());
+        assertThat(a.connectedPeers()).contains(b.peerId());
+    }
+
     // ------------------------------------------------------------------------------------------
     // Lifecycle
 
@@ -492,10 +547,14 @@ class KademliaNodeTest {
 
     @Test
     void listenersSeeEveryStepOfABootstrap() throws Exception {
+        // Beside the main network, whose lookups must not meet it.
+        KademliaNode partner = startExtra(nodeConfig().build());
+        KademliaNode third = startExtra(nodeConfig().build());
+        join(third, partner);
         KademliaNode joiner = startExtra(nodeConfig().build());
         List<KademliaEvent> events = new CopyOnWriteArrayList<>();
         joiner.addListener(events::add);
-        join(joiner, node(8));
+        join(joiner, partner);
         List<KademliaEvent.QueryCompleted> steps = events.stream()
                 .filter(e -> e instanceof KademliaEvent.QueryCompleted c && c.result() instanceof QueryResult.Bootstrap)
                 .map(e -> (KademliaEvent.QueryCompleted) e).toList();
@@ -508,7 +567,7 @@ class KademliaNodeTest {
                 routed.add(r.peer());
             }
         });
-        assertThat(routed).contains(node(8).peerId());
+        assertThat(routed).contains(partner.peerId(), third.peerId());
         joiner.close();
     }
 }
