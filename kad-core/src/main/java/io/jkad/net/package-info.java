@@ -14,10 +14,16 @@
  *       dial failed.</li>
  *   <li>{@link io.jkad.net.UvarintFrameDecoder} / {@link io.jkad.net.UvarintFrameEncoder}: the
  *       unsigned-varint length-prefixed framing of {@code /ipfs/kad/1.0.0}.</li>
+ *   <li>{@link io.jkad.net.KademliaNode} (started from a {@link io.jkad.net.KademliaNodeConfig}):
+ *       a Kademlia DHT node, one {@link io.jkad.kademlia.Kademlia} state machine bound to one
+ *       {@code Host} on a logic thread of its own, with a {@code CompletableFuture} API;
+ *       {@link io.jkad.net.RoutingTableEntry} for its routing table snapshots.</li>
  * </ul>
- * Everything else (the multistream, Noise and Yamux handlers) is package-private.
+ * Everything else (the multistream, Noise and Yamux handlers, the Kademlia stream handlers) is
+ * package-private.
  *
- * <h2>Using it for a protocol (e.g. Kademlia)</h2>
+ * <h2>Using it for a protocol</h2>
+ * (This is how {@code KademliaNode} speaks Kademlia; the names below are illustrative.)
  * <pre>{@code
  * host.setStreamHandler("/ipfs/kad/1.0.0", stream -> stream.pipeline().addLast(
  *         new UvarintFrameDecoder(),          // ByteBuf frames, 4 MiB maximum

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code kad} command line: the entry point of the shaded jar. */
 @Command(name = "kad", mixinStandardHelpOptions = true, versionProvider = KadCommand.Version.class,
         description = "jkad: a Kademlia DHT for the JVM, wire-compatible with libp2p.",
-        subcommands = {SimCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {SimCommand.class, DevnetCommand.class, CommandLine.HelpCommand.class})
 public final class KadCommand implements Runnable {
 
     @CommandLine.Spec

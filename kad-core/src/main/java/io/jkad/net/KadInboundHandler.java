@@ -1,0 +1,185 @@
+package io.jkad.net;
+
+import io.jkad.identity.PeerId;
+import io.jkad.protocol.KadCodec;
+import io.jkad.protocol.KadProtocolException;
+import io.jkad.protocol.KadRequest;
+import io.jkad.protocol.KadResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The last handler of an inbound Kademlia stream (after an {@link UvarintFrameDecoder} and an
+ * {@link UvarintFrameEncoder}). A stream may carry several requests in turn (go-libp2p reuses
+ * streams): each decoded request goes to the {@link Sink}, one at a time; the next is handed on
+ * once the previous one is answered ({@link #respond}) or refused ({@link #reset}). ADD_PROVIDER
+ * has no answer and is handed on at once. When the remote half-closes and every request is
+ * answered, our side is closed too.
+ *
+ * <p>A message that is no valid request resets the stream with a logged reason (an oversized
+ * frame is refused by the frame decoder in the same way); the connection and other streams are
+ * unaffected. Runs on the stream's IO thread; {@link #respond} and {@link #reset} may be called
+ * from any thread.
+ */
+final class KadInboundHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KadInboundHandler.class);
+    /** Requests a remote may send ahead of our answers before the stream is reset. */
+    static final int MAX_QUEUED_REQUESTS = 16;
+
+    /** Receives the requests of a stream (on the IO thread: hand them to the logic thread). */
+    interface Sink {
+        void request(KadInboundHandler stream, PeerId source, KadRequest request);
+    }
+
+    private final KadCodec codec;
+    private final Clock clock;
+    private final Sink sink;
+    private final ArrayDeque<KadRequest> queued = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private StreamChannel stream;
+    private boolean awaitingAnswer;
+    private boolean remoteClosed;
+    private boolean closing;
+
+    KadInboundHandler(KadCodec codec, Clock clock, Sink sink) {
+        this.codec = codec;
+        this.clock = clock;
+        this.sink = sink;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.stream = (StreamChannel) ctx.channel();
+    }
+
+    /** The peer at the other end. */
+    PeerId remotePeer() {
+        return stream.remotePeer();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        KadRequest request;
+        try {
+            if (closing) {
+                return;
+            }
+            byte[] bytes = ByteBufUtil.getBytes((ByteBuf) msg);
+            try {
+                request = codec.decodeRequest(bytes, clock.instant());
+            } catch (KadProtocolException e) {
+                LOG.warn("resetting kad stream {} from {}: malformed request ({} bytes): {}", stream.streamId(),
+                        stream.remotePeer(), bytes.length, e.getMessage());
+                abort();
+                return;
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+        if (queued.size() >= MAX_QUEUED_REQUESTS) {
+            LOG.warn("resetting kad stream {} from {}: more than {} requests sent ahead of the answers",
+                    stream.streamId(), stream.remotePeer(), MAX_QUEUED_REQUESTS);
+            abort();
+            return;
+        }
+        queued.add(request);
+        pump();
+    }
+
+    /** Hands on queued requests while none awaits its answer; closes once all is done. */
+    private void pump() {
+        while (!awaitingAnswer && !closing && !queued.isEmpty()) {
+            KadRequest next = queued.poll();
+            awaitingAnswer = !(next instanceof KadRequest.AddProvider);
+            sink.request(this, stream.remotePeer(), next);
+        }
+        if (remoteClosed && !awaitingAnswer && queued.isEmpty() && !closing) {
+            closing = true;
+            // FIN after the last answer is written, then the channel goes.
+            stream.shutdownOutput().addListener(f -> stream.close());
+        }
+    }
+
+    /** Writes the answer to the request handed on last (any thread). */
+    void respond(KadResponse response) {
+        if (stream.eventLoop().inEventLoop()) {
+            respond0(response);
+        } else {
+            stream.eventLoop().execute(() -> respond0(response));
+        }
+    }
+
+    private void respond0(KadResponse response) {
+        if (!stream.isActive() || closing) {
+            return;
+        }
+        byte[] bytes;
+        try {
+            bytes = codec.encodeResponse(response, clock.instant());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("resetting kad stream {} from {}: cannot encode the answer: {}", stream.streamId(),
+                    stream.remotePeer(), e.getMessage());
+            abort();
+            return;
+        }
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(bytes)).addListener(f -> {
+            if (!f.isSuccess()) {
+                LOG.debug("answer on kad stream {} to {} failed: {}", stream.streamId(), stream.remotePeer(),
+                        f.cause().toString());
+            }
+        });
+        awaitingAnswer = false;
+        pump();
+    }
+
+    /** Refuses the request handed on last by resetting the stream (any thread). */
+    void reset() {
+        if (stream.eventLoop().inEventLoop()) {
+            abort();
+        } else {
+            stream.eventLoop().execute(this::abort);
+        }
+    }
+
+    private void abort() {
+        closing = true;
+        queued.clear();
+        stream.reset();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            remoteClosed = true;
+            pump();
+        } else if (evt instanceof StreamResetEvent) {
+            closing = true;
+            queued.clear();
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        queued.clear();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("resetting kad stream {} from {}: {}", stream.streamId(), stream.remotePeer(), cause.toString());
+        abort();
+    }
+}

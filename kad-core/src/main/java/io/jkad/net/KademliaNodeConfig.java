@@ -1,0 +1,271 @@
+package io.jkad.net;
+
+import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.identity.PeerId;
+import io.jkad.kademlia.KademliaConfig;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.record.RecordStore;
+import io.jkad.record.StoreConfig;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * Settings of a {@link KademliaNode}. Immutable; built with {@link #builder(Ed25519KeyPair)}.
+ *
+ * <p>Defaults: no listen addresses (the node only dials; add {@code /ip4/127.0.0.1/tcp/0} or a
+ * public address to be reachable); no announce addresses (Identify advertises the bound listen
+ * addresses); {@link KademliaConfig#defaults()}; the system UTC clock; server mode; a per-request
+ * timeout of 10 s; a dial timeout of 10 s per address; the host's default number of IO threads;
+ * a randomly seeded random source for bucket refresh targets; and the record store
+ * {@code memory} opened with {@link StoreConfig#defaults(PeerId)} and owned by the node.
+ *
+ * <p><b>Store ownership.</b> A store passed with {@link Builder#store(RecordStore)} belongs to the
+ * caller: the node uses it (from its logic thread only, while it runs) and never closes it. A
+ * store named with {@link Builder#openStore(String, StoreConfig)} (or the default) is opened by
+ * {@link KademliaNode#start} and closed by {@link KademliaNode#close()}.
+ */
+public final class KademliaNodeConfig {
+
+    /** The default time one request may take, from opening its stream to reading the answer. */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    /** The default time a dial may take per address (TCP connect + Noise + Yamux). */
+    public static final Duration DEFAULT_DIAL_TIMEOUT = Duration.ofSeconds(10);
+    /** The store backend opened when none is configured. */
+    public static final String DEFAULT_STORE_BACKEND = "memory";
+
+    private final Ed25519KeyPair identity;
+    private final List<Multiaddr> listenAddresses;
+    private final List<Multiaddr> announceAddresses;
+    private final KademliaConfig kademlia;
+    private final Clock clock;
+    private final boolean clientMode;
+    private final Duration requestTimeout;
+    private final Duration dialTimeout;
+    private final int ioThreads;
+    private final OptionalLong randomSeed;
+    private final Optional<RecordStore> store;
+    private final String storeBackend;
+    private final StoreConfig storeConfig;
+
+    private KademliaNodeConfig(Builder b) {
+        this.identity = b.identity;
+        this.listenAddresses = List.copyOf(b.listenAddresses);
+        this.announceAddresses = List.copyOf(b.announceAddresses);
+        this.kademlia = b.kademlia;
+        this.clock = b.clock;
+        this.clientMode = b.clientMode;
+        this.requestTimeout = b.requestTimeout;
+        this.dialTimeout = b.dialTimeout;
+        this.ioThreads = b.ioThreads;
+        this.randomSeed = b.randomSeed;
+        this.store = b.store;
+        this.storeBackend = b.storeBackend;
+        this.storeConfig = b.storeConfig != null ? b.storeConfig : StoreConfig.defaults(b.identity.peerId());
+    }
+
+    /** A builder with the defaults for the node with this identity. */
+    public static Builder builder(Ed25519KeyPair identity) {
+        return new Builder(identity);
+    }
+
+    /** The node's key pair (its peer id is derived from it). */
+    public Ed25519KeyPair identity() {
+        return identity;
+    }
+
+    public PeerId peerId() {
+        return identity.peerId();
+    }
+
+    /** The TCP addresses to listen on (port 0 picks a free port). */
+    public List<Multiaddr> listenAddresses() {
+        return listenAddresses;
+    }
+
+    /** Addresses advertised instead of the listen addresses (empty: the bound listen addresses). */
+    public List<Multiaddr> announceAddresses() {
+        return announceAddresses;
+    }
+
+    public KademliaConfig kademlia() {
+        return kademlia;
+    }
+
+    /** The clock the node reads at each input (it must be thread-safe: IO threads read it too). */
+    public Clock clock() {
+        return clock;
+    }
+
+    /**
+     * Client mode: the Kademlia protocol is neither advertised nor answered, so that no peer puts
+     * this node into its routing table; the node still queries others. Default false (server).
+     */
+    public boolean clientMode() {
+        return clientMode;
+    }
+
+    /** How long one outbound request may take before it counts as failed. Default 10 s. */
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    /** How long dialing one address may take. Default 10 s. */
+    public Duration dialTimeout() {
+        return dialTimeout;
+    }
+
+    /** The host's IO threads; 0 means the host's default. */
+    public int ioThreads() {
+        return ioThreads;
+    }
+
+    /** The seed of the random source for bucket refresh targets; empty: seeded randomly. */
+    public OptionalLong randomSeed() {
+        return randomSeed;
+    }
+
+    /** The caller's store, if one was given (the node does not close it). */
+    public Optional<RecordStore> store() {
+        return store;
+    }
+
+    /** The backend the node opens (and closes) when no store was given. */
+    public String storeBackend() {
+        return storeBackend;
+    }
+
+    /** The configuration the node opens its own store with. */
+    public StoreConfig storeConfig() {
+        return storeConfig;
+    }
+
+    /** Builds a {@link KademliaNodeConfig}; every setter checks its argument. */
+    public static final class Builder {
+        private final Ed25519KeyPair identity;
+        private final List<Multiaddr> listenAddresses = new ArrayList<>();
+        private final List<Multiaddr> announceAddresses = new ArrayList<>();
+        private KademliaConfig kademlia = KademliaConfig.defaults();
+        private Clock clock = Clock.systemUTC();
+        private boolean clientMode;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Duration dialTimeout = DEFAULT_DIAL_TIMEOUT;
+        private int ioThreads;
+        private OptionalLong randomSeed = OptionalLong.empty();
+        private Optional<RecordStore> store = Optional.empty();
+        private String storeBackend = DEFAULT_STORE_BACKEND;
+        private StoreConfig storeConfig;
+
+        private Builder(Ed25519KeyPair identity) {
+            this.identity = Objects.requireNonNull(identity, "identity");
+        }
+
+        /**
+         * Adds a TCP address to listen on, e.g. {@code /ip4/127.0.0.1/tcp/0}.
+         *
+         * @throws IllegalArgumentException if it is not {@code /ip4|ip6/<ip>/tcp/<port>}
+         */
+        public Builder listen(Multiaddr address) {
+            Objects.requireNonNull(address, "address");
+            if (address.toTcpSocketAddress().map(a -> a.isUnresolved()).orElse(true) || address.peerId().isPresent()) {
+                throw new IllegalArgumentException("listen address must be /ip4|ip6/<ip>/tcp/<port>: " + address);
+            }
+            listenAddresses.add(address);
+            return this;
+        }
+
+        /** Adds an address to advertise instead of the listen addresses (e.g. a public one). */
+        public Builder announce(Multiaddr address) {
+            announceAddresses.add(Objects.requireNonNull(address, "address"));
+            return this;
+        }
+
+        public Builder kademlia(KademliaConfig config) {
+            this.kademlia = Objects.requireNonNull(config, "kademlia");
+            return this;
+        }
+
+        /** The clock (thread-safe; the system UTC clock by default). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public Builder clientMode(boolean clientMode) {
+            this.clientMode = clientMode;
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if not positive */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = positive("requestTimeout", timeout);
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if not positive */
+        public Builder dialTimeout(Duration timeout) {
+            this.dialTimeout = positive("dialTimeout", timeout);
+            return this;
+        }
+
+        /** The host's IO threads (0: the host's default). @throws IllegalArgumentException if negative */
+        public Builder ioThreads(int threads) {
+            if (threads < 0) {
+                throw new IllegalArgumentException("ioThreads must be >= 0: " + threads);
+            }
+            this.ioThreads = threads;
+            return this;
+        }
+
+        /** Seeds the random source of bucket refresh targets (for reproducible runs). */
+        public Builder randomSeed(long seed) {
+            this.randomSeed = OptionalLong.of(seed);
+            return this;
+        }
+
+        /**
+         * Uses {@code store}, which stays the caller's: the node never closes it. The caller must
+         * not use it while the node runs (the node calls it from its logic thread).
+         */
+        public Builder store(RecordStore store) {
+            this.store = Optional.of(Objects.requireNonNull(store, "store"));
+            this.storeConfig = null;
+            return this;
+        }
+
+        /**
+         * Has the node open the store of backend {@code backend} (see
+         * {@link io.jkad.record.RecordStores#open}) at start and close it at close.
+         *
+         * @throws IllegalArgumentException if {@code config} is for another peer than this identity
+         */
+        public Builder openStore(String backend, StoreConfig config) {
+            Objects.requireNonNull(backend, "backend");
+            Objects.requireNonNull(config, "config");
+            if (!config.localPeer().equals(identity.peerId())) {
+                throw new IllegalArgumentException("store config is for peer " + config.localPeer() + ", not "
+                        + identity.peerId());
+            }
+            this.store = Optional.empty();
+            this.storeBackend = backend;
+            this.storeConfig = config;
+            return this;
+        }
+
+        public KademliaNodeConfig build() {
+            return new KademliaNodeConfig(this);
+        }
+
+        private static Duration positive(String name, Duration d) {
+            Objects.requireNonNull(d, name);
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be > 0: " + d);
+            }
+            return d;
+        }
+    }
+}

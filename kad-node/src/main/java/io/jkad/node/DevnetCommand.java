@@ -1,0 +1,501 @@
+package io.jkad.node;
+
+import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.identity.PeerId;
+import io.jkad.kademlia.KademliaConfig;
+import io.jkad.kademlia.QueryResult;
+import io.jkad.kademlia.Quorum;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.net.KademliaNode;
+import io.jkad.net.KademliaNodeConfig;
+import io.jkad.record.DhtRecord;
+import io.jkad.record.RecordKey;
+import io.jkad.record.StoreConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kad devnet}: N real nodes on loopback (TCP + Noise + Yamux) in this process, bootstrapped
+ * into one network, then a workload of puts, gets of what was put, provides and provider
+ * look-ups from random nodes; prints a table and a final JSON line.
+ */
+@Command(name = "devnet", mixinStandardHelpOptions = true,
+        description = {"Starts N Kademlia nodes on loopback (TCP + Noise + Yamux) in one process, bootstraps them "
+                + "into one network (or into an existing one with --bootstrap), runs a put/get/provide/find-providers "
+                + "workload from random nodes, and prints latencies, success counts and a final JSON line.",
+                "Exits with 1 when a get or a provider look-up failed."})
+public final class DevnetCommand implements Callable<Integer> {
+
+    /** How long one operation may take before it counts as failed. */
+    private static final long OP_TIMEOUT_SECONDS = 120;
+    private static final int BOOTSTRAP_BATCH = 8;
+
+    @Option(names = "--nodes", defaultValue = "20", description = "Number of nodes (default: ${DEFAULT-VALUE}).")
+    int nodes;
+
+    @Option(names = "--ops", defaultValue = "100",
+            description = "Operations: put, get, provide, find-providers in turn (default: ${DEFAULT-VALUE}).")
+    int ops;
+
+    @Option(names = "--store", defaultValue = "memory",
+            description = "Record store backend of every node: memory, rocksdb, jdbc (default: ${DEFAULT-VALUE}).")
+    String store;
+
+    @Option(names = "--data-dir",
+            description = "Directory for persistent stores (one subdirectory per node); default: a temporary "
+                    + "directory, deleted afterwards.")
+    Path dataDir;
+
+    @Option(names = "--bootstrap", description = "Join an existing network through this node "
+            + "(/ip4/<ip>/tcp/<port>/p2p/<peer id>) instead of starting a new one.")
+    String bootstrap;
+
+    @Option(names = "--seed", defaultValue = "1",
+            description = "Seed of the node identities and the workload (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--put-quorum", defaultValue = "1",
+            description = "Peers that must store each put: a number, or 'majority' (default: ${DEFAULT-VALUE}).")
+    String putQuorum;
+
+    @Option(names = "--get-quorum", defaultValue = "2",
+            description = "Copies each get must find, a number or 'majority'. A node's own copy counts as one, and in a "
+                    + "network of at most k + 1 (21) nodes every node holds every record, so the default 2 makes each get ask "
+                    + "the network (default: ${DEFAULT-VALUE}).")
+    String getQuorum;
+
+    @Option(names = "--log-level", defaultValue = "warn",
+            description = "Log level of the nodes (slf4j-simple: trace, debug, info, warn, error; default: ${DEFAULT-VALUE}).")
+    String logLevel;
+
+    PrintStream out = System.out;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    /** One measured operation kind. */
+    private static final class Stats {
+        final String name;
+        final List<Double> millis = new ArrayList<>();
+        int ok;
+
+        Stats(String name) {
+            this.name = name;
+        }
+
+        void add(double ms, boolean success) {
+            millis.add(ms);
+            if (success) {
+                ok++;
+            }
+        }
+
+        int count() {
+            return millis.size();
+        }
+
+        double percentile(double p) {
+            if (millis.isEmpty()) {
+                return 0;
+            }
+            List<Double> sorted = new ArrayList<>(millis);
+            Collections.sort(sorted);
+            int index = (int) Math.ceil(p * sorted.size()) - 1;
+            return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+        }
+
+        double median() {
+            if (millis.isEmpty()) {
+                return 0;
+            }
+            List<Double> sorted = new ArrayList<>(millis);
+            Collections.sort(sorted);
+            int n = sorted.size();
+            return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+        }
+
+        double successRate() {
+            return millis.isEmpty() ? 1.0 : (double) ok / millis.size();
+        }
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        validate();
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel);
+        }
+        Optional<Bootstrap> external = bootstrap == null ? Optional.empty() : Optional.of(parseBootstrap(bootstrap));
+        Quorum quorum = parseQuorum("--put-quorum", putQuorum);
+        Quorum readQuorum = parseQuorum("--get-quorum", getQuorum);
+        boolean persistent = !"memory".equals(store);
+        Path dir = null;
+        boolean tempDir = false;
+        if (persistent) {
+            if (dataDir != null) {
+                dir = dataDir.toAbsolutePath();
+                Files.createDirectories(dir);
+            } else {
+                dir = Files.createTempDirectory("kad-devnet-");
+                tempDir = true;
+            }
+        }
+
+        long wallStart = System.nanoTime();
+        List<KademliaNode> started = new ArrayList<>();
+        int exit;
+        try {
+            Progress progress = new Progress(out, "start", nodes);
+            for (int i = 0; i < nodes; i++) {
+                started.add(startNode(i, dir));
+                progress.update(i + 1);
+            }
+            progress.done();
+            joinNetwork(started, external);
+            long startMs = (System.nanoTime() - wallStart) / 1_000_000;
+            exit = runWorkload(started, quorum, readQuorum, startMs, wallStart, external.isPresent());
+        } finally {
+            for (KademliaNode n : started) {
+                n.close();
+            }
+            if (tempDir) {
+                deleteRecursively(dir);
+            }
+        }
+        return exit;
+    }
+
+    private KademliaNode startNode(int index, Path dir) throws IOException {
+        Ed25519KeyPair identity = Ed25519KeyPair.fromSeed(sha256("jkad-devnet-" + seed + "-" + index));
+        KademliaNodeConfig.Builder b = KademliaNodeConfig.builder(identity)
+                .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
+                .kademlia(KademliaConfig.defaults())
+                .randomSeed(seed * 1_000_003L + index)
+                .ioThreads(1);
+        StoreConfig sc = StoreConfig.defaults(identity.peerId());
+        if (dir != null) {
+            Path nodeDir = dir.resolve("node-" + index);
+            Files.createDirectories(nodeDir);
+            sc = sc.withDataDirectory(nodeDir);
+        }
+        b.openStore(store, sc);
+        return KademliaNode.start(b.build());
+    }
+
+    /**
+     * Node 0 joins through the external bootstrap node (or is the first node of a new network);
+     * the others join in concurrent batches, each through a random node that joined before it.
+     */
+    private void joinNetwork(List<KademliaNode> all, Optional<Bootstrap> external) throws Exception {
+        Random rnd = new Random(seed);
+        Progress progress = new Progress(out, "bootstrap", all.size());
+        List<KademliaNode> joined = new ArrayList<>();
+        if (external.isPresent()) {
+            KademliaNode first = all.get(0);
+            await(first.addAddress(external.get().peer(), external.get().address()), "add the bootstrap address");
+            QueryResult.Bootstrap b = await(first.bootstrap(), "bootstrap through " + bootstrap);
+            if (!b.isOk()) {
+                throw new IllegalStateException("bootstrap through " + bootstrap + " failed: " + b);
+            }
+        }
+        joined.add(all.get(0));
+        progress.update(1);
+        int next = 1;
+        while (next < all.size()) {
+            int end = Math.min(all.size(), next + BOOTSTRAP_BATCH);
+            List<CompletableFuture<QueryResult.Bootstrap>> batch = new ArrayList<>();
+            for (int i = next; i < end; i++) {
+                KademliaNode node = all.get(i);
+                KademliaNode via = joined.get(rnd.nextInt(joined.size()));
+                await(node.addAddress(via.peerId(), via.listenAddresses().get(0)), "add a bootstrap address");
+                batch.add(node.bootstrap());
+            }
+            for (CompletableFuture<QueryResult.Bootstrap> f : batch) {
+                await(f, "bootstrap");
+            }
+            joined.addAll(all.subList(next, end));
+            next = end;
+            progress.update(next);
+        }
+        progress.done();
+    }
+
+    private int runWorkload(List<KademliaNode> all, Quorum quorum, Quorum readQuorum, long startMs, long wallStart, boolean joinedExternal)
+            throws Exception {
+        Random rnd = new Random(seed ^ 0x5DEECE66DL);
+        Stats puts = new Stats("put");
+        Stats gets = new Stats("get");
+        Stats provides = new Stats("provide");
+        Stats finds = new Stats("find_providers");
+        List<DhtRecord> putRecords = new ArrayList<>();
+        List<KademliaNode> putters = new ArrayList<>();
+        List<RecordKey> providedKeys = new ArrayList<>();
+        List<PeerId> providers = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
+        String run = Long.toHexString(rnd.nextLong());
+
+        Progress progress = new Progress(out, "ops", ops);
+        for (int i = 0; i < ops; i++) {
+            int kind = i % 4;
+            // A get needs a put before it, a provider look-up a provide.
+            if (kind == 1 && putRecords.isEmpty()) {
+                kind = 0;
+            } else if (kind == 3 && providedKeys.isEmpty()) {
+                kind = 2;
+            }
+            KademliaNode node = all.get(rnd.nextInt(all.size()));
+            long t0 = System.nanoTime();
+            switch (kind) {
+                case 0 -> {
+                    // /jkad/ keys: js-libp2p peers (with the interop validator) accept them too.
+                    RecordKey key = RecordKey.ofUtf8("/jkad/devnet/" + run + "/" + i);
+                    byte[] value = ("value " + i + " from " + node.peerId()).getBytes(StandardCharsets.UTF_8);
+                    DhtRecord record = DhtRecord.of(key, value);
+                    QueryResult.PutRecord r = await(node.putRecord(record, quorum), "put");
+                    puts.add(ms(t0), r.isOk());
+                    if (r.isOk()) {
+                        putRecords.add(record);
+                        putters.add(node);
+                    } else {
+                        failures.add("put of " + key + " from " + node.peerId() + ": " + r);
+                    }
+                }
+                case 1 -> {
+                    int j = rnd.nextInt(putRecords.size());
+                    DhtRecord record = putRecords.get(j);
+                    node = other(all, putters.get(j), rnd);
+                    t0 = System.nanoTime();
+                    QueryResult.GetRecord r = await(node.getRecord(record.key(), readQuorum), "get");
+                    boolean ok = r instanceof QueryResult.GetRecord.Ok found
+                            && found.records().stream().anyMatch(pr -> Arrays.equals(pr.record().value(), record.value()));
+                    gets.add(ms(t0), ok);
+                    if (!ok) {
+                        failures.add("get of " + record.key() + " from " + node.peerId() + ": " + r);
+                    }
+                }
+                case 2 -> {
+                    RecordKey key = RecordKey.of(multihash("jkad-devnet " + run + " " + i));
+                    QueryResult.AddProvider r = await(node.startProviding(key), "provide");
+                    provides.add(ms(t0), r.isOk());
+                    if (r.isOk()) {
+                        providedKeys.add(key);
+                        providers.add(node.peerId());
+                    } else {
+                        failures.add("provide of " + key + " from " + node.peerId() + ": " + r);
+                    }
+                }
+                default -> {
+                    int j = rnd.nextInt(providedKeys.size());
+                    RecordKey key = providedKeys.get(j);
+                    PeerId provider = providers.get(j);
+                    node = other(all, all.stream().filter(n -> n.peerId().equals(provider)).findFirst().orElseThrow(), rnd);
+                    t0 = System.nanoTime();
+                    QueryResult.GetProviders r = await(node.getProviders(key), "find providers");
+                    boolean ok = r.providers().contains(provider);
+                    finds.add(ms(t0), ok);
+                    if (!ok) {
+                        failures.add("providers of " + key + " from " + node.peerId() + ": " + r);
+                    }
+                }
+            }
+            progress.update(i + 1);
+        }
+        progress.done();
+        long wallMs = (System.nanoTime() - wallStart) / 1_000_000;
+
+        out.printf(Locale.ROOT, "%n%d nodes on loopback (store %s%s), %d operations (put quorum %s, get quorum %s), "
+                + "seed %d%n", all.size(), store, joinedExternal ? ", joined " + bootstrap : "", ops, putQuorum, getQuorum,
+                seed);
+        out.printf(Locale.ROOT, "  start + bootstrap %d ms, total %d ms%n", startMs, wallMs);
+        out.printf(Locale.ROOT, "  %-15s %6s %6s %12s %10s%n", "operation", "count", "ok", "median ms", "p95 ms");
+        for (Stats s : List.of(puts, gets, provides, finds)) {
+            out.printf(Locale.ROOT, "  %-15s %6d %6d %12.1f %10.1f%n", s.name, s.count(), s.ok, s.median(),
+                    s.percentile(0.95));
+        }
+        for (String f : failures) {
+            out.println("  FAILED " + f);
+        }
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("nodes", all.size());
+        json.put("ops", ops);
+        json.put("store", store);
+        json.put("seed", seed);
+        json.put("put_quorum", putQuorum);
+        json.put("get_quorum", getQuorum);
+        json.put("start_ms", startMs);
+        for (Stats s : List.of(puts, gets, provides, finds)) {
+            json.put(s.name + "_count", s.count());
+            json.put(s.name + "_ok", s.ok);
+            json.put(s.name + "_ms_median", round(s.median()));
+            json.put(s.name + "_ms_p95", round(s.percentile(0.95)));
+        }
+        json.put("put_success", round4(puts.successRate()));
+        json.put("get_success", round4(gets.successRate()));
+        json.put("provide_success", round4(provides.successRate()));
+        json.put("providers_success", round4(finds.successRate()));
+        json.put("wall_ms", wallMs);
+        out.println(toJson(json));
+        out.flush();
+        return gets.ok == gets.count() && finds.ok == finds.count() ? 0 : 1;
+    }
+
+    /** A random node other than {@code not} (the same one when it is alone). */
+    private static KademliaNode other(List<KademliaNode> all, KademliaNode not, Random rnd) {
+        if (all.size() == 1) {
+            return not;
+        }
+        KademliaNode n;
+        do {
+            n = all.get(rnd.nextInt(all.size()));
+        } while (n == not);
+        return n;
+    }
+
+    private static <T> T await(CompletableFuture<T> f, String what) throws Exception {
+        try {
+            return f.get(OP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new IllegalStateException(what + " failed: " + cause, cause);
+        } catch (TimeoutException e) {
+            throw new IllegalStateException(what + " did not complete within " + OP_TIMEOUT_SECONDS + " s", e);
+        }
+    }
+
+    private static double ms(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e6;
+    }
+
+    private static double round(double v) {
+        return Math.round(v * 10) / 10.0;
+    }
+
+    private static double round4(double v) {
+        return Math.round(v * 10_000) / 10_000.0;
+    }
+
+    private static String toJson(Map<String, Object> map) {
+        StringBuilder sb = new StringBuilder("{");
+        for (Map.Entry<String, Object> e : map.entrySet()) {
+            if (sb.length() > 1) {
+                sb.append(',');
+            }
+            sb.append('"').append(e.getKey()).append("\":");
+            Object v = e.getValue();
+            if (v instanceof String s) {
+                sb.append('"').append(s.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
+            } else {
+                sb.append(v);
+            }
+        }
+        return sb.append('}').toString();
+    }
+
+    private record Bootstrap(PeerId peer, Multiaddr address) {}
+
+    private Bootstrap parseBootstrap(String text) {
+        Multiaddr m;
+        try {
+            m = Multiaddr.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--bootstrap is no multiaddr: " + text
+                    + " (" + e.getMessage() + ")");
+        }
+        Optional<PeerId> peer = m.peerId();
+        if (peer.isEmpty() || m.toTcpSocketAddress().isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--bootstrap must be /ip4|ip6/<ip>/tcp/<port>/p2p/<peer id>: " + text);
+        }
+        return new Bootstrap(peer.get(), m.withoutPeerId());
+    }
+
+    private Quorum parseQuorum(String option, String text) {
+        if ("majority".equalsIgnoreCase(text)) {
+            return Quorum.MAJORITY;
+        }
+        if ("all".equalsIgnoreCase(text)) {
+            return Quorum.ALL;
+        }
+        try {
+            int n = Integer.parseInt(text);
+            if (n >= 1) {
+                return n == 1 ? Quorum.ONE : Quorum.of(n);
+            }
+        } catch (NumberFormatException ignored) {
+            // reported below
+        }
+        throw new CommandLine.ParameterException(spec.commandLine(),
+                option + " must be a number >= 1, 'majority' or 'all': " + text);
+    }
+
+    private void validate() {
+        int minNodes = bootstrap == null ? 2 : 1;
+        if (nodes < minNodes) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--nodes must be >= " + minNodes + ": " + nodes);
+        }
+        if (ops < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--ops must be >= 0: " + ops);
+        }
+        if (!List.of("trace", "debug", "info", "warn", "error", "off").contains(logLevel.toLowerCase(Locale.ROOT))) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--log-level must be trace, debug, info, warn, error or off: " + logLevel);
+        }
+    }
+
+    private static byte[] sha256(String text) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A sha2-256 multihash: the provider key form js- and go-libp2p decode as a CID. */
+    static byte[] multihash(String text) {
+        byte[] digest = sha256(text);
+        byte[] mh = new byte[2 + digest.length];
+        mh[0] = 0x12;
+        mh[1] = 0x20;
+        System.arraycopy(digest, 0, mh, 2, digest.length);
+        return mh;
+    }
+
+    private static void deleteRecursively(Path dir) {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("could not delete " + dir + ": " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,162 @@
+package io.jkad.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.identity.PeerId;
+import io.jkad.interop.JsCommands;
+import io.jkad.interop.JsPeer;
+import io.jkad.kademlia.PeerRecord;
+import io.jkad.kademlia.QueryResult;
+import io.jkad.kademlia.Quorum;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.record.DhtRecord;
+import io.jkad.record.RecordKey;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * A smoke test of {@link KademliaNode} against a js-libp2p node with {@code @libp2p/kad-dht}
+ * (interop/js): FIND_NODE, PUT_VALUE / GET_VALUE and ADD_PROVIDER / GET_PROVIDERS in both
+ * directions. The full interop suite lives elsewhere; this proves the binding's basics. Skipped
+ * where node is not installed (except under CI).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class KademliaNodeJsIT {
+
+    private KademliaNode jkad;
+    private JsPeer js;
+    private PeerId jsId;
+    private final Random random = new Random();
+
+    @BeforeAll
+    void start() throws Exception {
+        jkad = KademliaNode.start(KademliaNodeConfig.builder(Ed25519KeyPair.generate())
+                .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
+                .build());
+        String ourAddr = jkad.listenAddresses().get(0).withPeerId(jkad.peerId()).toString();
+        js = JsPeer.start(JsPeer.options().seed(4242).bootstrap(ourAddr));
+        jsId = PeerId.parse(js.peerId());
+        // js dialed us: each takes the other into its routing table after Identify.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            boolean ours = await(jkad.routingTable()).stream().anyMatch(e -> e.peer().equals(jsId));
+            boolean theirs = js.routingTable().contains(jkad.peerId().toString());
+            if (ours && theirs) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("routing tables never met: jkad has js " + ours + ", js has jkad " + theirs);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    @AfterAll
+    void stop() {
+        if (js != null) {
+            js.close();
+        }
+        if (jkad != null) {
+            jkad.close();
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> f) throws Exception {
+        return f.get(60, TimeUnit.SECONDS);
+    }
+
+    private RecordKey jsKey(String name) {
+        return RecordKey.ofUtf8("/jkad/" + name + "-" + Long.toHexString(random.nextLong()));
+    }
+
+    private RecordKey multihash(String name) throws Exception {
+        byte[] digest = MessageDigest.getInstance("SHA-256")
+                .digest((name + random.nextLong()).getBytes(StandardCharsets.UTF_8));
+        byte[] mh = new byte[34];
+        mh[0] = 0x12;
+        mh[1] = 0x20;
+        System.arraycopy(digest, 0, mh, 2, 32);
+        return RecordKey.of(mh);
+    }
+
+    @Test
+    void findNodeBothWays() throws Exception {
+        byte[] target = new byte[32];
+        random.nextBytes(target);
+        QueryResult.GetClosestPeers ours = await(jkad.getClosestPeers(RecordKey.of(target)));
+        assertThat(ours.isOk()).isTrue();
+        assertThat(ours.peers()).contains(jsId);
+
+        List<JsCommands.PeerInfo> theirs = js.getClosestPeers(target);
+        assertThat(theirs).extracting(JsCommands.PeerInfo::peerId).contains(jkad.peerId().toString());
+    }
+
+    @Test
+    void jkadPutsAndJsGets() throws Exception {
+        RecordKey key = jsKey("from-jkad");
+        byte[] value = "stored by jkad".getBytes(StandardCharsets.UTF_8);
+        QueryResult.PutRecord put = await(jkad.putRecord(DhtRecord.of(key, value), Quorum.ONE));
+        assertThat(put).isInstanceOf(QueryResult.PutRecord.Ok.class);
+        assertThat(put.success()).contains(jsId);
+        assertThat(js.getLocal(key.toBytes())).hasValueSatisfying(v -> assertThat(v).isEqualTo(value));
+
+        // A record only jkad holds: js must fetch it with GET_VALUE.
+        RecordKey only = jsKey("only-jkad");
+        byte[] onlyValue = "ask me".getBytes(StandardCharsets.UTF_8);
+        await(jkad.execute(k -> {
+            k.store().put(DhtRecord.of(only, onlyValue));
+            return null;
+        }));
+        JsCommands.GetResult got = js.get(only.toBytes());
+        assertThat(got.value()).isEqualTo(onlyValue);
+        assertThat(got.from()).contains(jkad.peerId().toString());
+    }
+
+    @Test
+    void jsPutsAndJkadGets() throws Exception {
+        RecordKey key = jsKey("from-js");
+        byte[] value = "stored by js".getBytes(StandardCharsets.UTF_8);
+        JsCommands.PutResult put = js.put(key.toBytes(), value);
+        assertThat(put.storedAt()).contains(jkad.peerId().toString());
+
+        // Quorum 2: our own copy (from js's PUT_VALUE) and js's answer to GET_VALUE.
+        QueryResult.GetRecord got = await(jkad.getRecord(key, Quorum.of(2)));
+        assertThat(got).isInstanceOf(QueryResult.GetRecord.Ok.class);
+        List<PeerRecord> records = ((QueryResult.GetRecord.Ok) got).records();
+        assertThat(records).allSatisfy(r -> assertThat(r.record().value()).isEqualTo(value));
+        assertThat(records).extracting(PeerRecord::peer).contains(Optional.of(jsId), Optional.empty());
+    }
+
+    @Test
+    void jkadProvidesAndJsFinds() throws Exception {
+        RecordKey key = multihash("jkad-provides");
+        QueryResult.AddProvider added = await(jkad.startProviding(key));
+        assertThat(added.isOk()).isTrue();
+        List<JsCommands.PeerInfo> providers = js.findProviders(key.toBytes(), 1);
+        assertThat(providers).extracting(JsCommands.PeerInfo::peerId).contains(jkad.peerId().toString());
+        JsCommands.PeerInfo us = providers.stream().filter(p -> p.peerId().equals(jkad.peerId().toString()))
+                .findFirst().orElseThrow();
+        assertThat(us.addrs()).isNotEmpty();
+    }
+
+    @Test
+    void jsProvidesAndJkadFinds() throws Exception {
+        RecordKey key = multihash("js-provides");
+        JsCommands.ProvideResult provided = js.provide(key.toBytes());
+        assertThat(provided.multihash()).isEqualTo(key.toBytes());
+        assertThat(provided.sentTo()).contains(jkad.peerId().toString());
+        QueryResult.GetProviders found = await(jkad.getProviders(key));
+        assertThat(found.isOk()).isTrue();
+        assertThat(found.providers()).contains(jsId);
+    }
+}

@@ -1,0 +1,152 @@
+package io.jkad.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.net.KademliaNode;
+import io.jkad.net.KademliaNodeConfig;
+import io.jkad.net.RoutingTableEntry;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** {@code kad devnet} run small, through the command line, with its final JSON line parsed. */
+class DevnetCommandTest {
+
+    private record Run(int exitCode, String out, String err) {
+        /** The last line, a flat JSON object, as key to raw value (strings unquoted). */
+        Map<String, String> json() {
+            String[] lines = out.strip().split("\\R");
+            String last = lines[lines.length - 1];
+            assertThat(last).startsWith("{").endsWith("}");
+            Map<String, String> m = new LinkedHashMap<>();
+            Matcher matcher = Pattern.compile("\"([a-z0-9_]+)\":(\"[^\"]*\"|[^,}]+)").matcher(last);
+            while (matcher.find()) {
+                m.put(matcher.group(1), matcher.group(2).replace("\"", ""));
+            }
+            return m;
+        }
+    }
+
+    private static Run kad(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            code = KadCommand.run(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        Run run = new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        oldOut.print(run.out);
+        return run;
+    }
+
+    @Test
+    void smallDevnetSucceedsAndReportsJson() {
+        Run run = kad("devnet", "--nodes", "5", "--ops", "12", "--seed", "3");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        Map<String, String> json = run.json();
+        assertThat(json.get("nodes")).isEqualTo("5");
+        assertThat(json.get("ops")).isEqualTo("12");
+        assertThat(json.get("store")).isEqualTo("memory");
+        int total = 0;
+        for (String op : List.of("put", "get", "provide", "find_providers")) {
+            int count = Integer.parseInt(json.get(op + "_count"));
+            assertThat(count).as(op).isEqualTo(3);
+            assertThat(Integer.parseInt(json.get(op + "_ok"))).as(op).isEqualTo(count);
+            assertThat(Double.parseDouble(json.get(op + "_ms_median"))).as(op).isPositive();
+            assertThat(Double.parseDouble(json.get(op + "_ms_p95")))
+                    .isGreaterThanOrEqualTo(Double.parseDouble(json.get(op + "_ms_median")));
+            total += count;
+        }
+        assertThat(total).isEqualTo(12);
+        assertThat(Double.parseDouble(json.get("get_success"))).isEqualTo(1.0);
+        assertThat(Double.parseDouble(json.get("providers_success"))).isEqualTo(1.0);
+        assertThat(Long.parseLong(json.get("start_ms"))).isPositive();
+        assertThat(run.out()).contains("find_providers").contains("median ms");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"rocksdb", "jdbc"})
+    void persistentStoresLiveInTheDataDirectory(String store, @TempDir Path dir) {
+        Run run = kad("devnet", "--nodes", "3", "--ops", "4", "--store", store, "--data-dir", dir.toString());
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.json().get("store")).isEqualTo(store);
+        assertThat(run.json().get("get_success")).isEqualTo("1.0");
+        for (int i = 0; i < 3; i++) {
+            Path nodeDir = dir.resolve("node-" + i);
+            assertThat(nodeDir).isDirectory();
+            assertThat(nodeDir.toFile().list()).as("files of %s", nodeDir).isNotEmpty();
+        }
+    }
+
+    @Test
+    void joinsAnExistingNetwork() throws Exception {
+        try (KademliaNode existing = KademliaNode.start(KademliaNodeConfig.builder(Ed25519KeyPair.generate())
+                .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).build())) {
+            String addr = existing.listenAddresses().get(0).withPeerId(existing.peerId()).toString();
+            Run run = kad("devnet", "--nodes", "2", "--ops", "4", "--bootstrap", addr);
+            assertThat(run.exitCode()).as(run.err()).isZero();
+            assertThat(run.out()).contains("joined " + addr);
+            List<RoutingTableEntry> table = existing.routingTable().get(10, TimeUnit.SECONDS);
+            assertThat(table).hasSize(2);
+        }
+    }
+
+    @Test
+    void badArgumentsAreRefused() {
+        Run tooFew = kad("devnet", "--nodes", "1");
+        assertThat(tooFew.exitCode()).isEqualTo(2);
+        assertThat(tooFew.err()).contains("--nodes must be >= 2: 1");
+
+        Run noPeer = kad("devnet", "--bootstrap", "/ip4/127.0.0.1/tcp/4001");
+        assertThat(noPeer.exitCode()).isEqualTo(2);
+        assertThat(noPeer.err()).contains("/p2p/<peer id>").contains("/ip4/127.0.0.1/tcp/4001");
+
+        Run badQuorum = kad("devnet", "--get-quorum", "0");
+        assertThat(badQuorum.exitCode()).isEqualTo(2);
+        assertThat(badQuorum.err()).contains("--get-quorum").contains(": 0");
+
+        Run negativeOps = kad("devnet", "--ops", "-1");
+        assertThat(negativeOps.exitCode()).isEqualTo(2);
+        assertThat(negativeOps.err()).contains("--ops must be >= 0: -1");
+
+        Run unknownStore = kad("devnet", "--nodes", "2", "--ops", "0", "--store", "nosuch");
+        assertThat(unknownStore.exitCode()).isNotZero();
+        assertThat(unknownStore.err()).contains("nosuch");
+    }
+
+    @Test
+    void tempDataDirectoryIsRemoved() throws Exception {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        List<Path> before;
+        try (var s = Files.list(tmp)) {
+            before = s.filter(p -> p.getFileName().toString().startsWith("kad-devnet-")).toList();
+        }
+        Run run = kad("devnet", "--nodes", "2", "--ops", "2", "--store", "rocksdb");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        try (var s = Files.list(tmp)) {
+            assertThat(s.filter(p -> p.getFileName().toString().startsWith("kad-devnet-")).toList())
+                    .containsExactlyInAnyOrderElementsOf(before);
+        }
+    }
+}
