@@ -454,4 +454,132 @@ class KademliaTest {
         assertThat(Quorum.MAJORITY.eval(20)).isEqualTo(11);
         assertThat(Quorum.of(30).eval(20)).isEqualTo(20);
     }
+
+    @Test
+    void anAddressChangeUpdatesTheRoutingTableAndTheQueryAddressCache() {
+        Kademlia k = node(KademliaConfig.defaults());
+        List<PeerId> peers = addPeers(k, 3);
+        PeerId p = peers.get(0);
+        k.onAddressChange(p, addr(0), addr(50), T0);
+        assertThat(k.routingEntry(p, T0).orElseThrow().node().value().asList()).containsExactly(addr(50));
+
+        // A peer learned during a query, not in the routing table: its cached address changes too.
+        k.onConnected(p, T0);
+        QueryId id = k.getClosestPeers(RecordKey.ofUtf8("t"));
+        drain(k, T0);
+        PeerId learned = PeerId.random(random);
+        k.onResponse(p, id, new KadResponse.FindNode(List.of(new KadPeer(learned, List.of(addr(60)), ConnectionType.NOT_CONNECTED))), T0);
+        k.onAddressChange(learned, addr(60), addr(61), T0);
+        assertThat(k.addressesOf(learned, T0)).containsExactly(addr(61));
+        // An unreachable address is forgotten by the query cache...
+        k.onAddressReachFailure(Optional.of(learned), addr(61), T0);
+        assertThat(k.addressesOf(learned, T0)).isEmpty();
+        // ...and by the routing table, except the last address of a peer.
+        PeerId q = peers.get(1);
+        k.addAddress(q, addr(70), T0);
+        k.onAddressReachFailure(Optional.of(q), addr(1), T0);
+        assertThat(k.routingEntry(q, T0).orElseThrow().node().value().asList()).containsExactly(addr(70));
+        k.onAddressReachFailure(Optional.of(q), addr(70), T0);
+        assertThat(k.routingEntry(q, T0).orElseThrow().node().value().asList()).containsExactly(addr(70));
+    }
+
+    @Test
+    void aDialFailureFailsTheWaitingRequestsAndDropsAnUnreachableEntry() {
+        Kademlia k = node(KademliaConfig.defaults());
+        List<PeerId> peers = addPeers(k, 4);
+        k.onConnected(peers.get(3), T0);
+        QueryId id = k.getClosestPeers(RecordKey.ofUtf8("t"));
+        List<KademliaAction.Dial> dials = ofType(drain(k, T0), KademliaAction.Dial.class);
+        PeerId unreachable = dials.get(0).peer();
+        k.onDialFailure(unreachable, T0);
+        assertThat(k.query(id).orElseThrow().stats().failure()).isEqualTo(1);
+        // Connected to another peer, so the failure is the peer's: it leaves the routing table.
+        assertThat(k.routingEntry(unreachable, T0)).isEmpty();
+        // A later connection does not release the dropped request.
+        k.onConnected(unreachable, T0);
+        assertThat(ofType(drain(k, T0), KademliaAction.SendRequest.class))
+                .noneMatch(s -> s.peer().equals(unreachable));
+    }
+
+    @Test
+    void aDialFailureWhileConnectedToNobodyKeepsTheEntry() {
+        Kademlia k = node(KademliaConfig.defaults());
+        PeerId p = addPeers(k, 1).get(0);
+        k.onDialFailure(p, T0);
+        assertThat(k.routingEntry(p, T0)).isPresent();
+    }
+
+    @Test
+    void aReceivedRecordSkipsTheNextReplicationRoundOnly() {
+        KademliaConfig config = KademliaConfig.builder().replicationInterval(Optional.of(Duration.ofMinutes(10))).build();
+        Kademlia k = node(config);
+        List<PeerId> peers = addPeers(k, 3);
+        RecordKey key = RecordKey.ofUtf8("replicated");
+        k.onRequest(peers.get(0), new InboundRequestId(1), new KadRequest.PutValue(DhtRecord.of(key, new byte[] {1})), T0);
+        drain(k, T0);
+        Instant first = T0.plus(Duration.ofMinutes(10));
+        assertThat(k.poll(first).stream().toList()).isEmpty();
+        assertThat(k.queries()).isEmpty();
+        Instant second = first.plus(Duration.ofMinutes(10));
+        k.poll(second);
+        assertThat(k.queries()).singleElement().satisfies(q -> {
+            assertThat(q.kind()).isEqualTo(QueryKind.PUT_RECORD);
+            assertThat(q.context()).contains(QueryContext.REPLICATE);
+            assertThat(q.key()).isEqualTo(key);
+        });
+    }
+
+    @Test
+    void theJobsStartAtMostTenQueriesPerPollAndAHundredInAll() {
+        KademliaConfig config = KademliaConfig.builder().replicationInterval(Optional.of(Duration.ofMinutes(10))).build();
+        Kademlia k = node(config, StoreConfig.defaults(local).withLimits(1000, 1024, 20, 1024));
+        addPeers(k, 3);
+        PeerId publisher = PeerId.random(random);
+        for (int i = 0; i < 150; i++) {
+            k.store().put(DhtRecord.of(RecordKey.ofUtf8("r" + i), new byte[] {1}, Optional.of(publisher), Optional.empty()));
+        }
+        Instant run = T0.plus(Duration.ofMinutes(10));
+        k.poll(run);
+        assertThat(k.numQueries()).isEqualTo(10);
+        for (int i = 0; i < 20; i++) {
+            k.poll(run);
+        }
+        assertThat(k.numQueries()).isEqualTo(100);
+        assertThat(k.queries()).allSatisfy(q -> assertThat(q.context()).contains(QueryContext.REPLICATE));
+    }
+
+    @Test
+    void republicationSendsTheOwnRecordWithAFreshExpiry() {
+        KademliaConfig config = KademliaConfig.builder()
+                .replicationInterval(Optional.of(Duration.ofMinutes(10)))
+                .publicationInterval(Optional.of(Duration.ofMinutes(30)))
+                .recordTtl(Optional.of(Duration.ofHours(1)))
+                .build();
+        Kademlia k = node(config);
+        List<PeerId> peers = addPeers(k, 3);
+        peers.forEach(p -> k.onConnected(p, T0));
+        RecordKey key = RecordKey.ofUtf8("mine");
+        QueryId put = k.putRecord(DhtRecord.of(key, new byte[] {1}), Quorum.ONE, T0);
+        k.query(put).orElseThrow().finish();
+        drain(k, T0);
+        // Replication runs (10, 20 min) leave the own record alone; the publication run (30 min) sends it.
+        for (int m = 10; m <= 20; m += 10) {
+            k.poll(T0.plus(Duration.ofMinutes(m)));
+            assertThat(k.queries()).as("minute %d", m).isEmpty();
+        }
+        Instant publish = T0.plus(Duration.ofMinutes(30));
+        List<KademliaAction> lookup = drain(k, publish);
+        assertThat(k.queries()).singleElement()
+                .satisfies(q -> assertThat(q.context()).contains(QueryContext.REPUBLISH));
+        // The lookup asks the three peers; once they answered, it sends PUT_VALUE with expiry publish + TTL.
+        for (KademliaAction.SendRequest s : ofType(lookup, KademliaAction.SendRequest.class)) {
+            k.onResponse(s.peer(), s.query(), new KadResponse.FindNode(List.of()), publish);
+        }
+        List<KademliaAction> actions = drain(k, publish);
+        KademliaAction.SendRequest send = ofType(actions, KademliaAction.SendRequest.class).stream()
+                .filter(s -> s.request() instanceof KadRequest.PutValue).findFirst().orElseThrow();
+        DhtRecord sent = ((KadRequest.PutValue) send.request()).record();
+        assertThat(sent.expires()).contains(publish.plus(Duration.ofHours(1)));
+        assertThat(k.store().get(key).orElseThrow().expires()).isEmpty();
+    }
 }
