@@ -167,7 +167,7 @@ final class ApiServer implements AutoCloseable {
 
     private void route(String path, String method, Handler handler) {
         server.createContext(path, ex -> {
-            try (ex) {
+            try {
                 if (!ex.getRequestURI().getPath().equals(path)) {
                     send(ex, 404, error("no_such_endpoint", "no endpoint " + ex.getRequestURI()));
                     return;
@@ -183,9 +183,11 @@ final class ApiServer implements AutoCloseable {
                 send(ex, e.status, e.body);
             } catch (IllegalArgumentException e) {
                 send(ex, 400, error("bad_request", e.getMessage()));
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 LOG.warn("API {} failed", path, e);
                 send(ex, 500, error("internal", e.toString()));
+            } finally {
+                ex.close();
             }
         });
     }
@@ -216,7 +218,7 @@ final class ApiServer implements AutoCloseable {
     }
 
     private void metrics(HttpExchange ex) {
-        try (ex) {
+        try {
             byte[] bytes = metrics.scrape().getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", NodeMetrics.contentType());
             ex.sendResponseHeaders(200, bytes.length);
@@ -225,6 +227,8 @@ final class ApiServer implements AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("metrics scrape failed", e);
+        } finally {
+            ex.close();
         }
     }
 
