@@ -40,6 +40,13 @@ record KadRun(int exitCode, String out, String err) {
         return Json.parseObject(last);
     }
 
+    /** A list of strings in the last JSON line. */
+    java.util.List<String> strings(String field) {
+        Object v = json().get(field);
+        assertThat(v).as("%s in %s", field, out).isInstanceOf(java.util.List.class);
+        return ((java.util.List<?>) v).stream().map(String::valueOf).toList();
+    }
+
     /** A TCP port that was free a moment ago. */
     static int freePort() {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
