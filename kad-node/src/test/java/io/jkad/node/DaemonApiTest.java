@@ -80,6 +80,8 @@ class DaemonApiTest {
         assertThat(json.get("listen_addrs")).isEqualTo(List.of(a.node().listenAddresses().get(0).toString()));
         assertThat(json.get("store")).isEqualTo("memory");
         assertThat(json.get("client_mode")).isEqualTo(false);
+        // kad run bootstraps periodically (the bucket refresh), not only at start.
+        assertThat(a.node().config().kademlia().bootstrapInterval()).contains(Duration.ofMinutes(5));
     }
 
     @Test
