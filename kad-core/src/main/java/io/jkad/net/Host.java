@@ -103,6 +103,7 @@ public final class Host implements AutoCloseable {
     private final List<HostListener> listeners = new CopyOnWriteArrayList<>();
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private final AtomicInteger inboundChannels = new AtomicInteger();
+    private final TrafficCountHandler traffic = new TrafficCountHandler();
     private final Object lock = new Object();
     private final Map<PeerId, List<HostConnection>> connections = new HashMap<>();
     private final Map<PeerId, CompletableFuture<Connection>> pendingDials = new HashMap<>();
@@ -208,6 +209,19 @@ public final class Host implements AutoCloseable {
     }
 
     // --- accessors ---
+
+    /**
+     * The bytes read from all TCP connections of this host since it started, as they came over the
+     * wire (encrypted Noise frames with their framing, and the handshakes before them).
+     */
+    public long bytesReceived() {
+        return traffic.received();
+    }
+
+    /** The bytes written to all TCP connections of this host since it started (as {@link #bytesReceived()}). */
+    public long bytesSent() {
+        return traffic.sent();
+    }
 
     /** Our peer id. */
     public PeerId peerId() {
@@ -446,6 +460,7 @@ public final class Host implements AutoCloseable {
      */
     private void upgrade(SocketChannel ch, boolean dialer, PeerId expected, CompletableFuture<HostConnection> result) {
         channels.add(ch);
+        ch.pipeline().addFirst("traffic", traffic);
         ch.closeFuture().addListener(f -> channels.remove(ch));
         Duration timeout = config.dialTimeout();
         ScheduledFuture<?> timeoutTask = ch.eventLoop().schedule(() -> {

@@ -144,6 +144,27 @@ public final class KademliaNodeConfig {
         return storeConfig;
     }
 
+    /**
+     * A builder holding this configuration's settings, to derive a changed copy (for instance a
+     * service that opens the store itself and hands it in with {@link Builder#store}).
+     */
+    public Builder toBuilder() {
+        Builder b = new Builder(identity);
+        b.listenAddresses.addAll(listenAddresses);
+        b.announceAddresses.addAll(announceAddresses);
+        b.kademlia = kademlia;
+        b.clock = clock;
+        b.clientMode = clientMode;
+        b.requestTimeout = requestTimeout;
+        b.dialTimeout = dialTimeout;
+        b.ioThreads = ioThreads;
+        b.randomSeed = randomSeed;
+        b.store = store;
+        b.storeBackend = storeBackend;
+        b.storeConfig = store.isPresent() ? null : storeConfig;
+        return b;
+    }
+
     /** Builds a {@link KademliaNodeConfig}; every setter checks its argument. */
     public static final class Builder {
         private final Ed25519KeyPair identity;

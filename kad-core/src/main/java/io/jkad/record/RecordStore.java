@@ -131,6 +131,22 @@ public interface RecordStore extends AutoCloseable {
     long removeExpired(Instant now);
 
     /**
+     * How many value records and how many keys with provider records the store holds now, expired
+     * or not: the counts that {@code maxRecords} and {@code maxProvidedKeys} are checked against.
+     * Every store keeps these for its limits, so this is cheap (no scan): metrics read it at each
+     * scrape. Under concurrent writes the two numbers may be from slightly different moments.
+     *
+     * <p>The default implementation throws {@link UnsupportedOperationException}; jkad's backends
+     * all implement it, and the conformance kit checks it.
+     *
+     * @throws StoreException {@code CLOSED}, {@code BACKEND}
+     * @throws UnsupportedOperationException if the backend does not count
+     */
+    default StoreCounts counts() {
+        throw new UnsupportedOperationException(getClass().getName() + " does not implement counts()");
+    }
+
+    /**
      * Releases the store's resources; idempotent. Later operations throw {@code CLOSED}; iterators
      * still open end as {@link #records()} says, and their {@code close()} still works.
      */

@@ -219,6 +219,31 @@ class HostTest {
     }
 
     @Test
+    void bytesSentAndReceivedCountWhatCrossesTheWire() throws Exception {
+        Host a = host(null);
+        Host b = host(null);
+        assertThat(a.bytesSent()).isZero();
+        assertThat(a.bytesReceived()).isZero();
+        await(a.dial(b.peerId(), b.listenAddresses()));
+        // Identify runs both ways after the handshake: wait until both sides have said their part.
+        eventually(() -> a.bytesReceived() > 0 && b.bytesReceived() > 0, "handshake bytes");
+        long sentBefore = a.bytesSent();
+        byte[] data = new byte[300_000];
+        new Random(7).nextBytes(data);
+        Sink sink = new Sink();
+        StreamChannel s = await(a.openStream(b.peerId(), ECHO, st -> st.pipeline().addLast(sink)));
+        s.writeAndFlush(Unpooled.wrappedBuffer(data));
+        s.shutdownOutput();
+        assertThat(sink.done.get(20, TimeUnit.SECONDS)).isEqualTo(data);
+        // The payload went out and came back, encrypted and framed: a little more than its size each way.
+        assertThat(a.bytesSent() - sentBefore).isBetween((long) data.length, data.length + 20_000L);
+        eventually(() -> b.bytesSent() >= data.length && b.bytesReceived() >= data.length, "b's counts");
+        assertThat(a.bytesReceived()).isGreaterThanOrEqualTo(data.length);
+        // Every byte one side wrote, the other read (once the last frames have arrived).
+        eventually(() -> a.bytesSent() == b.bytesReceived() && b.bytesSent() == a.bytesReceived(), "counts to agree");
+    }
+
+    @Test
     void idleConnectionIsClosed() throws Exception {
         Events ea = new Events();
         Events eb = new Events();

@@ -62,8 +62,9 @@ public final class DevnetCommand implements Callable<Integer> {
             description = "Operations: put, get, provide, find-providers in turn (default: ${DEFAULT-VALUE}).")
     int ops;
 
-    @Option(names = "--store", defaultValue = "memory",
-            description = "Record store backend of every node: memory, rocksdb, jdbc (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--store", defaultValue = "rocksdb",
+            description = "Record store backend of every node: rocksdb (the embedded default), jdbc (H2 files), "
+                    + "memory (default: ${DEFAULT-VALUE}).")
     String store;
 
     @Option(names = "--data-dir",

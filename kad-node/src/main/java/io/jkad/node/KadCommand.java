@@ -6,7 +6,9 @@ import picocli.CommandLine.Command;
 /** The {@code kad} command line: the entry point of the shaded jar. */
 @Command(name = "kad", mixinStandardHelpOptions = true, versionProvider = KadCommand.Version.class,
         description = "jkad: a Kademlia DHT for the JVM, wire-compatible with libp2p.",
-        subcommands = {SimCommand.class, DevnetCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ClientCommands.Put.class, ClientCommands.Get.class, ClientCommands.Provide.class,
+                ClientCommands.Providers.class, ClientCommands.Peer.class, ClientCommands.RoutingTable.class,
+                ClientCommands.Status.class, DevnetCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
 public final class KadCommand implements Runnable {
 
     @CommandLine.Spec
@@ -26,11 +28,16 @@ public final class KadCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
+    /** The jar's version ("dev" when run from classes). */
+    static String version() {
+        String v = KadCommand.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = KadCommand.class.getPackage().getImplementationVersion();
-            return new String[] {"jkad " + (v == null ? "dev" : v)};
+            return new String[] {"jkad " + version()};
         }
     }
 }

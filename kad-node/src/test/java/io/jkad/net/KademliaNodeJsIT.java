@@ -155,7 +155,13 @@ class KademliaNodeJsIT {
         JsCommands.ProvideResult provided = js.provide(key.toBytes());
         assertThat(provided.multihash()).isEqualTo(key.toBytes());
         assertThat(provided.sentTo()).contains(jkad.peerId().toString());
+        // ADD_PROVIDER has no answer: js reports it sent before jkad has handled it, so look up
+        // until it has (a few tries at most).
         QueryResult.GetProviders found = await(jkad.getProviders(key));
+        for (int i = 0; i < 50 && !found.providers().contains(jsId); i++) {
+            Thread.sleep(100);
+            found = await(jkad.getProviders(key));
+        }
         assertThat(found.isOk()).isTrue();
         assertThat(found.providers()).contains(jsId);
     }

@@ -67,7 +67,7 @@ class DevnetCommandTest {
         Map<String, String> json = run.json();
         assertThat(json.get("nodes")).isEqualTo("5");
         assertThat(json.get("ops")).isEqualTo("12");
-        assertThat(json.get("store")).isEqualTo("memory");
+        assertThat(json.get("store")).as("the embedded default store").isEqualTo("rocksdb");
         int total = 0;
         for (String op : List.of("put", "get", "provide", "find_providers")) {
             int count = Integer.parseInt(json.get(op + "_count"));
@@ -142,8 +142,9 @@ class DevnetCommandTest {
         try (var s = Files.list(tmp)) {
             before = s.filter(p -> p.getFileName().toString().startsWith("kad-devnet-")).toList();
         }
-        Run run = kad("devnet", "--nodes", "2", "--ops", "2", "--store", "rocksdb");
+        Run run = kad("devnet", "--nodes", "2", "--ops", "2");
         assertThat(run.exitCode()).as(run.err()).isZero();
+        assertThat(run.json().get("store")).isEqualTo("rocksdb");
         try (var s = Files.list(tmp)) {
             assertThat(s.filter(p -> p.getFileName().toString().startsWith("kad-devnet-")).toList())
                     .containsExactlyInAnyOrderElementsOf(before);

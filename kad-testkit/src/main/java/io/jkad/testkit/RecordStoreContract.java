@@ -14,6 +14,7 @@ import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
 import io.jkad.record.StoreConfig;
+import io.jkad.record.StoreCounts;
 import io.jkad.record.StoreException;
 import io.jkad.record.StoreException.Kind;
 import java.io.IOException;
@@ -404,6 +405,55 @@ public abstract class RecordStoreContract {
         s.removeProvider(key(0), peer(0));
         assertRefused(Kind.MAX_PROVIDED_KEYS, "addProvider", () -> s.addProvider(provider(key(1), peer(1))));
         assertThat(s.providers(key(0))).containsExactly(provider(key(0), peer(1)));
+    }
+
+    // ------------------------------------------------------------------ counts
+
+    @Test
+    void countsFollowWritesRemovalsRefusalsAndExpiry() {
+        RecordStore s = open(config(3, 8, 2, 2));
+        assertThat(s.counts()).isEqualTo(new StoreCounts(0, 0));
+        Instant soon = clock.instant().plusSeconds(10);
+        s.put(record(key("a"), "1"));
+        s.put(record(key("b"), bytes("2"), null, soon));
+        s.put(record(key("a"), "replaced"));
+        assertThat(s.counts()).isEqualTo(new StoreCounts(2, 0));
+        s.addProvider(provider(key("a"), peer(1)));
+        s.addProvider(provider(key("a"), localPeer));
+        s.addProvider(provider(key("p"), peer(2), soon));
+        // a full provider list ignores the third provider: the key still counts once
+        assertThat(s.addProvider(provider(key("a"), peer(3)))).isFalse();
+        assertThat(s.counts()).isEqualTo(new StoreCounts(2, 2));
+        s.put(record(key("c"), "3"));
+        assertRefused(Kind.MAX_RECORDS, "put", () -> s.put(record(key("d"), "4")));
+        assertRefused(Kind.VALUE_TOO_LARGE, "put", () -> s.put(DhtRecord.of(key("e"), new byte[9])));
+        assertRefused(Kind.MAX_PROVIDED_KEYS, "addProvider", () -> s.addProvider(provider(key("q"), peer(1))));
+        assertThat(s.counts()).isEqualTo(new StoreCounts(3, 2));
+        s.remove(key("c"));
+        s.remove(key("never stored"));
+        s.removeProvider(key("a"), peer(1));
+        assertThat(s.counts()).isEqualTo(new StoreCounts(2, 2));
+        s.removeProvider(key("a"), localPeer);
+        assertThat(s.counts()).isEqualTo(new StoreCounts(2, 1));
+        assertThat(s.removeExpired(soon)).isEqualTo(2);
+        assertThat(s.counts()).isEqualTo(new StoreCounts(1, 0));
+    }
+
+    @Test
+    void reopenKeepsTheCounts() {
+        assumeTrue(persistent(), "the store is not persistent");
+        StoreConfig config = config();
+        RecordStore s = open(config);
+        for (int i = 0; i < 5; i++) {
+            s.put(record(key(i), "v" + i));
+        }
+        s.remove(key(0));
+        s.addProvider(provider(key(1), peer(1)));
+        s.addProvider(provider(key(1), localPeer));
+        s.addProvider(provider(key(2), localPeer));
+        assertThat(s.counts()).isEqualTo(new StoreCounts(4, 2));
+        s = reopen(s, config);
+        assertThat(s.counts()).isEqualTo(new StoreCounts(4, 2));
     }
 
     @Test
@@ -892,6 +942,7 @@ public abstract class RecordStoreContract {
         assertRefused(Kind.CLOSED, "provided", s::provided);
         assertRefused(Kind.CLOSED, "removeProvider", () -> s.removeProvider(key("k"), localPeer));
         assertRefused(Kind.CLOSED, "removeExpired", () -> s.removeExpired(clock.instant()));
+        assertRefused(Kind.CLOSED, "counts", s::counts);
     }
 
     @Test

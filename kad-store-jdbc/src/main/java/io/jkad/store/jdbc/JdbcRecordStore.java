@@ -7,6 +7,7 @@ import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
 import io.jkad.record.StoreConfig;
+import io.jkad.record.StoreCounts;
 import io.jkad.record.StoreException;
 import io.jkad.record.StoreException.Kind;
 import java.sql.Connection;
@@ -506,6 +507,28 @@ public final class JdbcRecordStore implements RecordStore {
                 throw new SQLException("the counter " + name + " is missing from kad_counts");
             }
         }
+    }
+
+    /** The two rows of {@code kad_counts} (kept in the same transactions as the rows they count), read in one query. */
+    @Override
+    public StoreCounts counts() {
+        checkOpen("counts");
+        return run("counts", c -> {
+            long records = 0;
+            long providerKeys = 0;
+            try (PreparedStatement ps = c.prepareStatement(dialect.selectCounts);
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String name = rs.getString(1);
+                    if (SqlDialect.COUNT_RECORDS.equals(name)) {
+                        records = rs.getLong(2);
+                    } else if (SqlDialect.COUNT_PROVIDER_KEYS.equals(name)) {
+                        providerKeys = rs.getLong(2);
+                    }
+                }
+            }
+            return new StoreCounts(records, providerKeys);
+        });
     }
 
     /** The value of counter {@code name}, for tests. */

@@ -74,6 +74,8 @@ abstract class SqlDialect {
     final String reserveCount = "UPDATE kad_counts SET n = n + 1 WHERE name = ? AND n < ?";
     final String releaseCount = "UPDATE kad_counts SET n = n - ? WHERE name = ?";
     final String selectCount = "SELECT n FROM kad_counts WHERE name = ?";
+    /** Both counters, for {@code counts()}. */
+    final String selectCounts = "SELECT name, n FROM kad_counts";
 
     // ------------------------------------------------------------------ schema versions
 

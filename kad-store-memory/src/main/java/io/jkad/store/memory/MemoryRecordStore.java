@@ -7,6 +7,7 @@ import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
 import io.jkad.record.StoreConfig;
+import io.jkad.record.StoreCounts;
 import io.jkad.record.StoreException;
 import io.jkad.record.StoreException.Kind;
 import java.time.Instant;
@@ -275,6 +276,14 @@ final class MemoryRecordStore implements RecordStore {
 
     private static StoreException closedException(String operation) {
         return new StoreException(Kind.CLOSED, MemoryStoreProvider.NAME, operation, "the store is closed");
+    }
+
+    @Override
+    public StoreCounts counts() {
+        checkOpen("counts");
+        synchronized (writeLock) {
+            return new StoreCounts(records.size(), providers.size());
+        }
     }
 
     /** Sizes of the maps and indexes, for tests: records, provider keys, provided, record and provider expiries. */

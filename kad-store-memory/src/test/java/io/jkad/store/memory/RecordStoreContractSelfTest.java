@@ -168,6 +168,7 @@ class RecordStoreContractSelfTest {
             shared.removeProvider(key, provider);
         }
         @Override public long removeExpired(Instant now) { java.util.Objects.requireNonNull(now); check("removeExpired"); return shared.removeExpired(now); }
+        @Override public io.jkad.record.StoreCounts counts() { check("counts"); return shared.counts(); }
         @Override public void close() { closed = true; }
         @Override public CloseableIterator<DhtRecord> records() { check("records"); return guard(shared.records(), "records"); }
         @Override public CloseableIterator<ProviderRecord> provided() { check("provided"); return guard(shared.provided(), "provided"); }

@@ -10,6 +10,7 @@ import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
 import io.jkad.record.StoreConfig;
+import io.jkad.record.StoreCounts;
 import io.jkad.record.StoreException;
 import io.jkad.record.StoreException.Kind;
 import io.jkad.store.rocksdb.ValueCodec.CorruptValueException;
@@ -259,6 +260,22 @@ final class RocksDbRecordStore implements RecordStore {
             }
         } catch (RocksDBException e) {
             throw backend("put", "writing key " + key, e);
+        } finally {
+            guard.unlock();
+        }
+    }
+
+    /** The counts kept in memory for the limits (counted at open, then kept up to date). */
+    @Override
+    public StoreCounts counts() {
+        Lock guard = enter("counts");
+        try {
+            mutationLock.lock();
+            try {
+                return new StoreCounts(recordCount, providedKeyCount);
+            } finally {
+                mutationLock.unlock();
+            }
         } finally {
             guard.unlock();
         }
@@ -752,7 +769,7 @@ final class RocksDbRecordStore implements RecordStore {
     }
 
     /** The counts the limits use: records, keys with providers; for tests. */
-    long[] counts() {
+    long[] limitCounts() {
         mutationLock.lock();
         try {
             return new long[] {recordCount, providedKeyCount};

@@ -1,0 +1,366 @@
+package io.jkad.node;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The client commands: each sends one request to a running node's local API ({@code kad run}),
+ * prints a readable result, and prints the API's JSON answer last, on one line. Exit codes: 0 done;
+ * 1 the operation failed (not found, quorum failed, timeout, refused by the store); 2 bad usage;
+ * 3 no node running at the API address.
+ */
+final class ClientCommands {
+
+    static final int EXIT_FAILED = 1;
+    static final int EXIT_NOT_RUNNING = 3;
+
+    private ClientCommands() {}
+
+    /** What every client command shares: {@code --api}, the output streams, the error handling. */
+    abstract static class Base implements Callable<Integer> {
+        @Option(names = "--api", defaultValue = ApiClient.DEFAULT_API, paramLabel = "HOST:PORT",
+                description = "The node's local API (default: ${DEFAULT-VALUE}, the default of 'kad run --api').")
+        String api;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        abstract String name();
+
+        /** Sends the request; returns the answer. */
+        abstract ApiClient.Response request(ApiClient client) throws IOException;
+
+        /** Prints the readable part of a successful answer. */
+        abstract void printOk(PrintStream out, Map<String, Object> json);
+
+        @Override
+        public Integer call() {
+            PrintStream out = System.out;
+            PrintStream err = System.err;
+            ApiClient client;
+            try {
+                client = new ApiClient(ApiClient.parseAddress(api));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--api: " + e.getMessage());
+            }
+            ApiClient.Response r;
+            try {
+                r = request(client);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            } catch (ApiClient.NotRunningException e) {
+                err.println("kad " + name() + ": " + e.getMessage());
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("ok", false);
+                json.put("error", "not_running");
+                json.put("message", e.getMessage());
+                out.println(Json.write(json));
+                return EXIT_NOT_RUNNING;
+            } catch (IOException e) {
+                err.println("kad " + name() + ": " + e.getMessage());
+                Map<String, Object> json = new LinkedHashMap<>();
+                json.put("ok", false);
+                json.put("error", "io");
+                json.put("message", String.valueOf(e.getMessage()));
+                out.println(Json.write(json));
+                return EXIT_FAILED;
+            }
+            if (r.ok()) {
+                printOk(out, r.json());
+                out.println(Json.write(r.json()));
+                out.flush();
+                return 0;
+            }
+            Map<String, Object> json = r.json().isEmpty() ? Map.of("error", "http_" + r.status(), "message", r.text())
+                    : r.json();
+            err.println("kad " + name() + ": " + String.valueOf(json.getOrDefault("error", "failed")).replace('_', ' ')
+                    + ": " + json.getOrDefault("message", r.text()));
+            printFailure(out, json);
+            out.println(Json.write(json));
+            out.flush();
+            return EXIT_FAILED;
+        }
+
+        /** Prints what a failed answer still holds (partial results); nothing by default. */
+        void printFailure(PrintStream out, Map<String, Object> json) {}
+    }
+
+    static List<?> list(Map<String, Object> json, String name) {
+        Object v = json.get(name);
+        return v instanceof List<?> l ? l : List.of();
+    }
+
+    /** A key argument in the request body. */
+    static Map<String, Object> keyBody(byte[] key) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("key_hex", HexFormat.of().formatHex(key));
+        return body;
+    }
+
+    @Command(name = "put", mixinStandardHelpOptions = true,
+            description = {"Stores a record: KEY (its UTF-8 bytes, or hex with --hex) and VALUE (or the contents of --file), "
+                    + "on the node and at the k closest peers.",
+                    "Fails (exit 1) when fewer peers than the quorum stored it; the node keeps its own copy."})
+    static final class Put extends Base {
+        @Parameters(index = "0", paramLabel = "KEY", description = "The record's key.")
+        String key;
+
+        @Parameters(index = "1", arity = "0..1", paramLabel = "VALUE", description = "The value (UTF-8 text).")
+        String value;
+
+        @Option(names = "--file", paramLabel = "F", description = "Read the value from this file instead.")
+        Path file;
+
+        @Option(names = "--hex", description = "KEY is hex bytes.")
+        boolean hex;
+
+        @Option(names = "--quorum", defaultValue = "1",
+                description = "Peers that must store it: a number, 'majority' or 'all' (default: ${DEFAULT-VALUE}).")
+        String quorum;
+
+        @Override
+        String name() {
+            return "put";
+        }
+
+        @Override
+        ApiClient.Response request(ApiClient client) throws IOException {
+            if ((value == null) == (file == null)) {
+                throw new IllegalArgumentException("give either VALUE or --file F");
+            }
+            ApiServer.parseQuorum(quorum);
+            byte[] bytes = file != null ? Files.readAllBytes(file) : value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            Map<String, Object> body = keyBody(DisplayKeys.recordKey(key, hex));
+            body.put("value_base64", Base64.getEncoder().encodeToString(bytes));
+            body.put("quorum", quorum);
+            return client.post("/v1/put", body);
+        }
+
+        @Override
+        void printOk(PrintStream out, Map<String, Object> json) {
+            List<?> at = list(json, "stored_at");
+            out.println("stored " + json.get("key") + " (" + json.get("value_bytes") + " bytes) on the node and at "
+                    + at.size() + (at.size() == 1 ? " peer" : " peers"));
+            at.forEach(p -> out.println("  " + p));
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true,
+            description = {"Looks up the record of KEY (its UTF-8 bytes, or hex with --hex) and prints its value.",
+                    "Fails (exit 1) when no peer has it (not found) or fewer than the quorum returned it."})
+    static final class Get extends Base {
+        @Parameters(index = "0", paramLabel = "KEY", description = "The record's key.")
+        String key;
+
+        @Option(names = "--hex", description = "KEY is hex bytes.")
+        boolean hex;
+
+        @Option(names = "--quorum", defaultValue = "1",
+                description = "Copies to find (the node's own counts as one): a number, 'majority' or 'all' "
+                        + "(default: ${DEFAULT-VALUE}).")
+        String quorum;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "F", description = "Write the value's bytes to this file.")
+        Path output;
+
+        @Override
+        String name() {
+            return "get";
+        }
+
+        @Override
+        ApiClient.Response request(ApiClient client) throws IOException {
+            ApiServer.parseQuorum(quorum);
+            Map<String, Object> body = keyBody(DisplayKeys.recordKey(key, hex));
+            body.put("quorum", quorum);
+            ApiClient.Response r = client.post("/v1/get", body);
+            if (r.ok() && output != null) {
+                Files.write(output, Base64.getDecoder().decode((String) r.json().get("value_base64")));
+            }
+            return r;
+        }
+
+        @Override
+        void printOk(PrintStream out, Map<String, Object> json) {
+            byte[] value = Base64.getDecoder().decode((String) json.get("value_base64"));
+            String text = DisplayKeys.printable(value).orElse(null);
+            if (output != null) {
+                out.println("wrote " + value.length + " bytes to " + output);
+            } else if (text != null) {
+                out.println(text);
+            } else {
+                out.println("(" + value.length + " bytes, not text; base64 below, or use --output F)");
+            }
+            out.println("from " + String.join(", ", list(json, "from").stream().map(String::valueOf).toList()));
+        }
+    }
+
+    @Command(name = "provide", mixinStandardHelpOptions = true,
+            description = {"Announces the node as a provider of KEY: the sha2-256 multihash of KEY's UTF-8 bytes "
+                    + "(what go- and js-libp2p read as a content id), or the bytes given in hex with --hex.",
+                    "The node announces it again every provider publication interval (12 h)."})
+    static final class Provide extends Base {
+        @Parameters(index = "0", paramLabel = "KEY", description = "The key.")
+        String key;
+
+        @Option(names = "--hex", description = "KEY is hex bytes, used as they are.")
+        boolean hex;
+
+        @Override
+        String name() {
+            return "provide";
+        }
+
+        @Override
+        ApiClient.Response request(ApiClient client) throws IOException {
+            return client.post("/v1/provide", keyBody(DisplayKeys.providerKey(key, hex)));
+        }
+
+        @Override
+        void printOk(PrintStream out, Map<String, Object> json) {
+            out.println(json.get("provider") + " provides " + json.get("key"));
+        }
+    }
+
+    @Command(name = "providers", mixinStandardHelpOptions = true,
+            description = {"Looks up the providers of KEY (the sha2-256 multihash of its UTF-8 bytes, or hex bytes "
+                    + "with --hex, as for 'kad provide').", "Fails (exit 1) when none is found."})
+    static final class Providers extends Base {
+        @Parameters(index = "0", paramLabel = "KEY", description = "The key.")
+        String key;
+
+        @Option(names = "--hex", description = "KEY is hex bytes, used as they are.")
+        boolean hex;
+
+        @Override
+        String name() {
+            return "providers";
+        }
+
+        @Override
+        ApiClient.Response request(ApiClient client) throws IOException {
+            return client.post("/v1/providers", keyBody(DisplayKeys.providerKey(key, hex)));
+        }
+
+        @Override
+        void printOk(PrintStream out, Map<String, Object> json) {
+            List<?> p = list(json, "providers");
+            out.println(p.size() + (p.size() == 1 ? " provider" : " providers") + " of " + json.get("key") + ":");
+            p.forEach(x -> out.println("  " + x));
+        }
+    }
+
+    @Command(name = "peer", mixinStandardHelpOptions = true,
+            description = {"Looks up PEER_ID: its known addresses and the closest peers to its id.",
+                    "Fails (exit 1) when nothing about the peer was found."})
+    static final class Peer extends Base {
+        @Parameters(index = "0", paramLabel = "PEER_ID", description = "The peer id (12D3KooW…, Qm…, or CID text).")
+        String peer;
+
+        @Override
+        String name() {
+            return "peer";
+        }
+
+        @Override
+        ApiClient.Response request(ApiClient client) throws IOException {
+            return client.post("/v1/peer", Map.of("peer_id", peer));
+        }
+
+        @Override
+        void printOk(PrintStream out, Map<String, Object> json) {
+            out.println("peer " + json.get("peer_id"));
+            list(json, "addrs").forEach(a -> out.println("  " + a));
+            printClosest(out, json);
+        }
+
+        @Override
+        void printFailure(PrintStream out, Map<String, Object> json) {
+            printClosest(out, json);
+        }
+
+        private static void printClosest(PrintStream out, Map<String, Object> json) {
+            List<?> closest = list(json, "closest");
+            if (closest.isEmpty()) {
+                return;
+            }
+            out.println("closest peers to its id:");
+            for (Object o : closest) {
+                if (o instanceof Map<?, ?> m) {
+                    Object addrs = m.get("addrs");
+                    out.println("  " + m.get("peer_id") + (addrs instanceof List<?> l && !l.isEmpty() ? "  " + l.get(0) : ""));
+                }
+            }
+        }
+    }
+
+    @Command(name = "routing-table", mixinStandardHelpOptions = true,
+            description = "Lists the peers of the node's routing table: bucket, connected or not, addresses.")
+    static final class RoutingTable extends Base {
+        @Override
+        String name() {
+            return "routing-table";
+        }
+
+        @Override
+        ApiClient.Response request(ApiClient client) throws IOException {
+            return client.get("/v1/routing-table");
+        }
+
+        @Override
+        void printOk(PrintStream out, Map<String, Object> json) {
+            out.println(json.get("size") + " peers in the routing table of " + json.get("peer_id"));
+            for (Object o : list(json, "peers")) {
+                if (o instanceof Map<?, ?> m) {
+                    Object addrs = m.get("addrs");
+                    out.printf("  bucket %3s  %-9s  %s  %s%n", m.get("bucket"),
+                            Boolean.TRUE.equals(m.get("connected")) ? "connected" : "-", m.get("peer_id"),
+                            addrs instanceof List<?> l && !l.isEmpty() ? l.get(0) : "");
+                }
+            }
+        }
+    }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Shows the running node: peer id, listen addresses, store, routing table size, connections.")
+    static final class Status extends Base {
+        @Override
+        String name() {
+            return "status";
+        }
+
+        @Override
+        ApiClient.Response request(ApiClient client) throws IOException {
+            return client.get("/v1/status");
+        }
+
+        @Override
+        void printOk(PrintStream out, Map<String, Object> json) {
+            out.println("peer id      " + json.get("peer_id"));
+            out.println("mode         " + (Boolean.TRUE.equals(json.get("client_mode")) ? "client" : "server"));
+            for (Object a : list(json, "listen_addrs")) {
+                out.println("listening on " + a);
+            }
+            for (Object a : list(json, "advertised_addrs")) {
+                out.println("advertised   " + a);
+            }
+            out.println("store        " + json.get("store") + " (" + json.get("store_records") + " records, "
+                    + json.get("store_provider_keys") + " provider keys) in " + json.get("data_dir"));
+            out.println("routing      " + json.get("routing_table_size") + " peers, " + json.get("connections")
+                    + " connected");
+            out.println("uptime       " + json.get("uptime_s") + " s, jkad " + json.get("version"));
+        }
+    }
+}

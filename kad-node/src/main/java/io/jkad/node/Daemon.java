@@ -1,0 +1,272 @@
+package io.jkad.node;
+
+import com.google.inject.Guice;
+import com.google.inject.Injector;
+import com.google.inject.multibindings.OptionalBinder;
+import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.identity.PeerId;
+import io.jkad.inject.BootstrapPeers;
+import io.jkad.inject.KademliaModule;
+import io.jkad.inject.KademliaService;
+import io.jkad.kademlia.KademliaConfig;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.net.KademliaNode;
+import io.jkad.net.KademliaNodeConfig;
+import io.jkad.net.RoutingTableEntry;
+import io.jkad.record.StoreConfig;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A long-running node, as {@code kad run} starts it: the identity key kept in a file, the node and
+ * its store embedded through Guice ({@link KademliaModule}, {@link KademliaService}), the routing
+ * table saved in the data directory and loaded at start, a periodic bootstrap, the local API and
+ * the metrics. {@link #close()} stops it in order: API, routing table save, node, store.
+ */
+final class Daemon implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+
+    /** Everything {@code kad run} takes; the defaults are those of its options. */
+    record Options(List<Multiaddr> listen, List<Multiaddr> announce, List<Multiaddr> bootstrap, String store,
+                   Map<String, String> storeOptions, Path dataDir, Optional<Path> keyFile,
+                   Optional<InetSocketAddress> api, boolean clientMode, Duration bootstrapInterval,
+                   Duration saveInterval) {
+        Options {
+            listen = List.copyOf(listen);
+            announce = List.copyOf(announce);
+            bootstrap = List.copyOf(bootstrap);
+            Objects.requireNonNull(store, "store");
+            storeOptions = Map.copyOf(storeOptions);
+            Objects.requireNonNull(dataDir, "dataDir");
+            Objects.requireNonNull(keyFile, "keyFile");
+            Objects.requireNonNull(api, "api");
+            positive("bootstrapInterval", bootstrapInterval);
+            positive("saveInterval", saveInterval);
+            for (Multiaddr b : bootstrap) {
+                if (b.peerId().isEmpty() || b.toTcpSocketAddress().isEmpty()) {
+                    throw new IllegalArgumentException("a bootstrap address must be /ip4|ip6|dns*/<host>/tcp/<port>/p2p/<peer id>: " + b);
+                }
+            }
+        }
+
+        private static void positive(String name, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(name + " must be > 0: " + d);
+            }
+        }
+
+        Path identityFile() {
+            return keyFile.orElse(dataDir.resolve("identity.key"));
+        }
+    }
+
+    private final Options options;
+    private final KademliaService service;
+    private final KademliaNode node;
+    private final boolean keyCreated;
+    private final Path routingFile;
+    private final int savedPeersLoaded;
+    private final NodeMetrics metrics;
+    private final ApiServer api;
+    private final ScheduledExecutorService saver;
+    private boolean closed;
+
+    private Daemon(Options options, KademliaService service, boolean keyCreated, Path routingFile, int savedPeersLoaded)
+            throws IOException {
+        this.options = options;
+        this.service = service;
+        this.node = service.node();
+        this.keyCreated = keyCreated;
+        this.routingFile = routingFile;
+        this.savedPeersLoaded = savedPeersLoaded;
+        this.metrics = new NodeMetrics(node, service.store());
+        ApiServer started = null;
+        if (options.api().isPresent()) {
+            try {
+                started = ApiServer.start(options.api().get(), node, metrics, this::statusExtras);
+            } catch (IOException | RuntimeException e) {
+                metrics.close();
+                throw e;
+            }
+        }
+        this.api = started;
+        this.saver = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "kad-routing-save");
+            t.setDaemon(true);
+            return t;
+        });
+        long every = options.saveInterval().toMillis();
+        saver.scheduleWithFixedDelay(this::saveQuietly, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Starts a node: reads (or makes) the identity key, loads the saved routing table, opens the
+     * store and the listen ports, starts the bootstrap through the given peers and the saved ones,
+     * then the API.
+     *
+     * @throws IllegalArgumentException for a bad option (an unknown store lists the ones found; a
+     *     non-loopback API address; a damaged key file)
+     * @throws IOException if a port cannot be bound or a file cannot be read or written
+     * @throws io.jkad.record.StoreException if the store cannot be opened
+     */
+    static Daemon start(Options options) throws IOException {
+        Files.createDirectories(options.dataDir());
+        KeyFile.Loaded key = KeyFile.loadOrCreate(options.identityFile());
+        Ed25519KeyPair identity = key.key();
+        PeerId self = identity.peerId();
+        LOG.info("identity {} {} ({})", self, key.created() ? "created" : "loaded", options.identityFile());
+
+        Path routingFile = options.dataDir().resolve(RoutingTableFile.NAME);
+        List<RoutingTableFile.Peer> saved = RoutingTableFile.load(routingFile);
+        Set<Multiaddr> join = new LinkedHashSet<>(options.bootstrap());
+        int savedPeers = 0;
+        for (RoutingTableFile.Peer p : saved) {
+            if (!p.peer().equals(self)) {
+                join.addAll(p.dialAddresses());
+                savedPeers++;
+            }
+        }
+        if (savedPeers > 0) {
+            LOG.info("loaded {} peers from {}", savedPeers, routingFile);
+        }
+        join.removeIf(a -> a.peerId().map(self::equals).orElse(false));
+
+        StoreConfig storeConfig = StoreConfig.defaults(self).withDataDirectory(storeDirectory(options));
+        for (Map.Entry<String, String> o : options.storeOptions().entrySet()) {
+            storeConfig = storeConfig.withOption(o.getKey(), o.getValue());
+        }
+        KademliaConfig kademlia = KademliaConfig.defaults().toBuilder()
+                .bootstrapInterval(Optional.of(options.bootstrapInterval()))
+                .build();
+        KademliaNodeConfig.Builder nb = KademliaNodeConfig.builder(identity)
+                .kademlia(kademlia)
+                .clientMode(options.clientMode())
+                .openStore(options.store(), storeConfig);
+        options.listen().forEach(nb::listen);
+        options.announce().forEach(nb::announce);
+        KademliaNodeConfig nodeConfig = nb.build();
+        BootstrapPeers peers = new BootstrapPeers(new ArrayList<>(join));
+
+        Injector injector = Guice.createInjector(new KademliaModule(), binder -> {
+            OptionalBinder.newOptionalBinder(binder, KademliaNodeConfig.class).setBinding().toInstance(nodeConfig);
+            OptionalBinder.newOptionalBinder(binder, BootstrapPeers.class).setBinding().toInstance(peers);
+        });
+        KademliaService service = injector.getInstance(KademliaService.class);
+        service.start();
+        try {
+            return new Daemon(options, service, key.created(), routingFile, savedPeers);
+        } catch (IOException | RuntimeException e) {
+            service.stop();
+            throw e;
+        }
+    }
+
+    /** Where the store keeps its files: {@code <data-dir>/store-<name>}. */
+    static Path storeDirectory(Options options) {
+        return options.dataDir().resolve("store-" + options.store());
+    }
+
+    KademliaNode node() {
+        return node;
+    }
+
+    KademliaService service() {
+        return service;
+    }
+
+    boolean keyCreated() {
+        return keyCreated;
+    }
+
+    int savedPeersLoaded() {
+        return savedPeersLoaded;
+    }
+
+    /** The API's bound address, if the API runs. */
+    Optional<InetSocketAddress> apiAddress() {
+        return Optional.ofNullable(api).map(ApiServer::address);
+    }
+
+    private Map<String, Object> statusExtras() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("store", options.store());
+        m.put("data_dir", options.dataDir().toAbsolutePath().toString());
+        try {
+            var counts = service.store().counts();
+            m.put("store_records", counts.records());
+            m.put("store_provider_keys", counts.providerKeys());
+        } catch (RuntimeException e) {
+            LOG.debug("store counts not read: {}", e.toString());
+        }
+        return m;
+    }
+
+    /**
+     * Writes the routing table to the data directory, unless it is empty (an empty table, as after
+     * losing every peer, would throw away what the next start needs).
+     *
+     * @return the number of peers written (0: nothing written)
+     */
+    synchronized int saveRoutingTable() throws IOException {
+        if (closed && !service.isRunning()) {
+            return 0;
+        }
+        List<RoutingTableEntry> entries;
+        try {
+            entries = node.routingTable().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IOException("cannot read the routing table: " + e, e);
+        }
+        if (entries.isEmpty()) {
+            LOG.debug("routing table empty: {} left as it is", routingFile);
+            return 0;
+        }
+        RoutingTableFile.save(routingFile, entries);
+        LOG.debug("saved {} peers to {}", entries.size(), routingFile);
+        return entries.size();
+    }
+
+    private void saveQuietly() {
+        try {
+            saveRoutingTable();
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("saving the routing table failed: {}", e.toString());
+        }
+    }
+
+    /** Stops the API, saves the routing table, stops the node and closes the store. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            saver.shutdownNow();
+            if (api != null) {
+                api.close();
+            }
+            saveQuietly();
+            closed = true;
+        }
+        metrics.close();
+        service.stop();
+        LOG.info("stopped");
+    }
+}

@@ -1,0 +1,180 @@
+package io.jkad.node;
+
+import io.jkad.kademlia.KademliaEvent;
+import io.jkad.kademlia.QueryResult;
+import io.jkad.net.KademliaNode;
+import io.jkad.protocol.KadRequest;
+import io.jkad.record.RecordStore;
+import io.jkad.record.StoreCounts;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A node's metrics in a Micrometer {@link PrometheusMeterRegistry}, scraped as Prometheus text by
+ * the local API's {@code /metrics}.
+ *
+ * <table>
+ *   <caption>Metrics (Prometheus names)</caption>
+ *   <tr><td>{@code kad_query_seconds_{bucket,count,sum,max}{kind,outcome}}</td><td>every finished
+ *       query, the node's own and the background jobs' (republication), by kind ({@code bootstrap},
+ *       {@code get_closest_peers}, {@code get_record}, {@code put_record}, {@code add_provider},
+ *       {@code get_providers}) and outcome ({@code ok}, {@code not_found}, {@code quorum_failed},
+ *       {@code timeout}), with a latency histogram; a bootstrap counts once, at its last step</td></tr>
+ *   <tr><td>{@code kad_inbound_requests_total{type}}</td><td>requests received, by message type
+ *       ({@code FIND_NODE}, {@code GET_VALUE}, {@code PUT_VALUE}, {@code GET_PROVIDERS},
+ *       {@code ADD_PROVIDER}, {@code PING})</td></tr>
+ *   <tr><td>{@code kad_routing_table_peers}</td><td>peers in the routing table</td></tr>
+ *   <tr><td>{@code kad_connections}</td><td>peers with an open connection</td></tr>
+ *   <tr><td>{@code kad_store_records}, {@code kad_store_provider_keys}</td><td>value records, and keys
+ *       with provider records, in the store ({@link RecordStore#counts()}: counters every store
+ *       keeps for its limits, so a scrape costs no scan)</td></tr>
+ *   <tr><td>{@code kad_network_bytes_total{direction="in"|"out"}}</td><td>bytes over all connections</td></tr>
+ *   <tr><td>{@code jvm_*}, {@code process_*}, {@code system_*}</td><td>Micrometer's JVM, uptime and
+ *       processor metrics</td></tr>
+ * </table>
+ *
+ * <p>The routing table size and the store counts are read when scraped ({@link #scrape()}): the
+ * table from the node's logic thread (waiting at most 2 s; the last value otherwise), the counts
+ * from the store directly (stores are thread-safe).
+ */
+final class NodeMetrics {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeMetrics.class);
+    private static final Duration REFRESH_WAIT = Duration.ofSeconds(2);
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final KademliaNode node;
+    private final RecordStore store;
+    private final Consumer<KademliaEvent> listener = this::onEvent;
+    private volatile long routingTableSize;
+    private volatile long storeRecords;
+    private volatile long storeProviderKeys;
+
+    NodeMetrics(KademliaNode node, RecordStore store) {
+        this.node = node;
+        this.store = store;
+        Gauge.builder("kad.routing.table.peers", () -> routingTableSize)
+                .description("Peers in the routing table").register(registry);
+        Gauge.builder("kad.connections", () -> node.connectedPeers().size())
+                .description("Peers with an open connection").register(registry);
+        Gauge.builder("kad.store.records", () -> storeRecords)
+                .description("Value records in the store").register(registry);
+        Gauge.builder("kad.store.provider.keys", () -> storeProviderKeys)
+                .description("Keys with provider records in the store").register(registry);
+        FunctionCounter.builder("kad.network.bytes", node, n -> n.host().bytesReceived()).tag("direction", "in")
+                .baseUnit("bytes").description("Bytes read from connections").register(registry);
+        FunctionCounter.builder("kad.network.bytes", node, n -> n.host().bytesSent()).tag("direction", "out")
+                .baseUnit("bytes").description("Bytes written to connections").register(registry);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        node.addListener(listener);
+    }
+
+    /** Stops listening to the node. */
+    void close() {
+        node.removeListener(listener);
+        registry.close();
+    }
+
+    /** The Prometheus text exposition of every metric, the gauges read now. */
+    String scrape() {
+        refresh();
+        return registry.scrape();
+    }
+
+    /** The content type of {@link #scrape()}. */
+    static String contentType() {
+        return "text/plain; version=0.0.4; charset=utf-8";
+    }
+
+    private void refresh() {
+        try {
+            routingTableSize = node.execute(k -> k.routingTableSize())
+                    .get(REFRESH_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            LOG.debug("routing table size not read: {}", e.toString());
+        }
+        try {
+            StoreCounts c = store.counts();
+            storeRecords = c.records();
+            storeProviderKeys = c.providerKeys();
+        } catch (RuntimeException e) {
+            LOG.debug("store counts not read: {}", e.toString());
+        }
+    }
+
+    private void onEvent(KademliaEvent event) {
+        if (event instanceof KademliaEvent.InboundRequest r) {
+            Counter.builder("kad.inbound.requests").tag("type", requestType(r.request()))
+                    .description("Kademlia requests received").register(registry).increment();
+        } else if (event instanceof KademliaEvent.QueryCompleted c && c.last()) {
+            Instant end = c.stats().end().orElse(null);
+            Duration d = end == null ? Duration.ZERO : c.stats().duration(end).orElse(Duration.ZERO);
+            Timer.builder("kad.query").tag("kind", queryKind(c.result())).tag("outcome", outcome(c.result()))
+                    .publishPercentileHistogram()
+                    .minimumExpectedValue(Duration.ofMillis(1))
+                    .maximumExpectedValue(Duration.ofSeconds(120))
+                    .description("Finished queries, by kind and outcome")
+                    .register(registry).record(d);
+        }
+    }
+
+    static String queryKind(QueryResult r) {
+        if (r instanceof QueryResult.Bootstrap) {
+            return "bootstrap";
+        } else if (r instanceof QueryResult.GetClosestPeers) {
+            return "get_closest_peers";
+        } else if (r instanceof QueryResult.GetRecord) {
+            return "get_record";
+        } else if (r instanceof QueryResult.PutRecord) {
+            return "put_record";
+        } else if (r instanceof QueryResult.AddProvider) {
+            return "add_provider";
+        }
+        return "get_providers";
+    }
+
+    static String outcome(QueryResult r) {
+        if (r.isOk()) {
+            return "ok";
+        }
+        String name = r.getClass().getSimpleName();
+        return switch (name) {
+            case "NotFound" -> "not_found";
+            case "QuorumFailed" -> "quorum_failed";
+            default -> name.toLowerCase(Locale.ROOT);
+        };
+    }
+
+    static String requestType(KadRequest request) {
+        if (request instanceof KadRequest.FindNode) {
+            return "FIND_NODE";
+        } else if (request instanceof KadRequest.GetValue) {
+            return "GET_VALUE";
+        } else if (request instanceof KadRequest.PutValue) {
+            return "PUT_VALUE";
+        } else if (request instanceof KadRequest.GetProviders) {
+            return "GET_PROVIDERS";
+        } else if (request instanceof KadRequest.AddProvider) {
+            return "ADD_PROVIDER";
+        }
+        return "PING";
+    }
+}

@@ -1,0 +1,208 @@
+package io.jkad.node;
+
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.record.StoreException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code kad run}: a long-running node ({@link Daemon}) until SIGTERM or SIGINT, which stop it
+ * gracefully (API, routing table saved, node, store closed).
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Runs a long-lived Kademlia node: listens for peers, joins the network through the bootstrap "
+                + "peers (and the routing table saved in the data directory), serves the local API that the client "
+                + "commands (put, get, provide, providers, peer, routing-table, status) use, and Prometheus metrics "
+                + "at http://API/metrics. Stops on SIGTERM or Ctrl-C, saving the routing table and closing the store.",
+                "Prints the node's peer id and addresses, then a JSON line, when it is ready."})
+public final class RunCommand implements Callable<Integer> {
+
+    @Option(names = "--listen", paramLabel = "MULTIADDR", split = ",",
+            defaultValue = "/ip4/0.0.0.0/tcp/4001",
+            description = "TCP addresses to listen on (repeat or separate with commas; port 0 picks a free port) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    List<String> listen;
+
+    @Option(names = "--bootstrap", paramLabel = "MULTIADDR", split = ",",
+            description = "Peers to join the network through, /ip4/<ip>/tcp/<port>/p2p/<peer id> "
+                    + "(repeat or separate with commas; default: none, or the saved routing table).")
+    List<String> bootstrap = new ArrayList<>();
+
+    @Option(names = "--store", defaultValue = "rocksdb", paramLabel = "NAME",
+            description = "Record store backend: rocksdb, jdbc (H2 file in the data directory unless "
+                    + "--store-option jdbc.url=…), memory, or any backend on the class path (default: ${DEFAULT-VALUE}).")
+    String store;
+
+    @Option(names = {"-o", "--store-option"}, paramLabel = "KEY=VALUE",
+            description = "A backend setting, e.g. rocksdb.block_cache_mb=64, rocksdb.sync=true, "
+                    + "jdbc.url=jdbc:postgresql://localhost/kad, jdbc.user=kad (repeatable).")
+    Map<String, String> storeOptions = new LinkedHashMap<>();
+
+    @Option(names = "--data-dir", defaultValue = "data/node", paramLabel = "DIR",
+            description = "Where the key, the store (store-<name>/) and the saved routing table live "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--key-file", paramLabel = "F",
+            description = "The identity key (a libp2p Ed25519 private key protobuf), created if missing "
+                    + "(default: DIR/identity.key).")
+    Path keyFile;
+
+    @Option(names = "--api", defaultValue = ApiClient.DEFAULT_API, paramLabel = "HOST:PORT",
+            description = "The local API and metrics, on a loopback address only; 'off' for none "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String api;
+
+    @Option(names = "--client-mode",
+            description = "Do not serve the DHT to others (no peer adds this node to its routing table); "
+                    + "still query it.")
+    boolean clientMode;
+
+    @Option(names = "--announce", paramLabel = "MULTIADDR", split = ",",
+            description = "Addresses to advertise instead of the listen addresses (e.g. a public one behind NAT).")
+    List<String> announce = new ArrayList<>();
+
+    @Option(names = "--bootstrap-interval", defaultValue = "5m", paramLabel = "DURATION",
+            description = "How often the node bootstraps again (refreshing its buckets and dropping dead "
+                    + "peers): 30s, 5m, 1h (default: ${DEFAULT-VALUE}).")
+    String bootstrapInterval;
+
+    @Option(names = "--save-interval", defaultValue = "5m", paramLabel = "DURATION",
+            description = "How often the routing table is saved, besides at stop (default: ${DEFAULT-VALUE}).")
+    String saveInterval;
+
+    @Option(names = "--log-level", defaultValue = "info",
+            description = "trace, debug, info, warn, error or off (default: ${DEFAULT-VALUE}); logs go to stderr.")
+    String logLevel;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!List.of("trace", "debug", "info", "warn", "error", "off").contains(logLevel.toLowerCase(Locale.ROOT))) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--log-level must be trace, debug, info, warn, error or off: " + logLevel);
+        }
+        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel.toLowerCase(Locale.ROOT));
+            System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+            System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+        }
+        Daemon.Options options = options();
+        PrintStream out = System.out;
+        Daemon daemon;
+        try {
+            daemon = Daemon.start(options);
+        } catch (IllegalArgumentException | StoreException | IOException e) {
+            System.err.println("kad run: " + e.getMessage());
+            return 1;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            daemon.close();
+            stopped.countDown();
+        }, "kad-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        printReady(out, daemon);
+        stopped.await();
+        return 0;
+    }
+
+    private static void printReady(PrintStream out, Daemon daemon) {
+        var node = daemon.node();
+        out.println("jkad node " + node.peerId() + " (" + (node.config().clientMode() ? "client" : "server")
+                + " mode, identity " + (daemon.keyCreated() ? "created" : "loaded") + ")");
+        for (Multiaddr a : node.listenAddresses()) {
+            out.println("  listening on " + a.withPeerId(node.peerId()));
+        }
+        daemon.apiAddress().ifPresent(a -> out.println("  API http://" + a.getHostString() + ":" + a.getPort()
+                + "  (metrics at /metrics)"));
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("event", "ready");
+        json.put("peer_id", node.peerId().toBase58());
+        json.put("listen_addrs", node.listenAddresses().stream().map(a -> a.withPeerId(node.peerId()).toString()).toList());
+        json.put("api", daemon.apiAddress().map(a -> a.getHostString() + ":" + a.getPort()).orElse(null));
+        json.put("saved_peers", daemon.savedPeersLoaded());
+        out.println(Json.write(json));
+        out.flush();
+    }
+
+    private Daemon.Options options() {
+        try {
+            Optional<InetSocketAddress> apiAddress = "off".equalsIgnoreCase(api) ? Optional.empty()
+                    : Optional.of(ApiClient.parseAddress(api));
+            if (apiAddress.isPresent() && (apiAddress.get().isUnresolved()
+                    || !apiAddress.get().getAddress().isLoopbackAddress())) {
+                throw new IllegalArgumentException("--api must be a loopback address (127.0.0.1:PORT or [::1]:PORT): " + api);
+            }
+            return new Daemon.Options(multiaddrs("--listen", listen), multiaddrs("--announce", announce),
+                    multiaddrs("--bootstrap", bootstrap), store, storeOptions, dataDir,
+                    Optional.ofNullable(keyFile), apiAddress, clientMode,
+                    parseDuration("--bootstrap-interval", bootstrapInterval),
+                    parseDuration("--save-interval", saveInterval));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    private static List<Multiaddr> multiaddrs(String option, List<String> texts) {
+        List<Multiaddr> out = new ArrayList<>();
+        for (String t : texts) {
+            if (t.isBlank()) {
+                continue;
+            }
+            try {
+                out.add(Multiaddr.parse(t.strip()));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(option + ": not a multiaddr: " + t + " (" + e.getMessage() + ")");
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A duration as {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, or ISO-8601 ({@code PT5M}).
+     *
+     * @throws IllegalArgumentException otherwise, or if not positive
+     */
+    static Duration parseDuration(String option, String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        Duration d;
+        try {
+            if (t.startsWith("pt")) {
+                d = Duration.parse(t.toUpperCase(Locale.ROOT));
+            } else if (t.endsWith("ms")) {
+                d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+            } else if (t.endsWith("s")) {
+                d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+            } else if (t.endsWith("m")) {
+                d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+            } else if (t.endsWith("h")) {
+                d = Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
+            } else {
+                throw new IllegalArgumentException();
+            }
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(option + " must be a duration like 30s, 5m, 1h: " + text);
+        }
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException(option + " must be > 0: " + text);
+        }
+        return d;
+    }
+}

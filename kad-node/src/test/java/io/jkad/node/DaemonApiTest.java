@@ -1,0 +1,221 @@
+package io.jkad.node;
+
+import static io.jkad.node.KadRun.kad;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.jkad.multiaddr.Multiaddr;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two daemons in this JVM (memory store), driven through the client commands and the API:
+ * results, their JSON lines, failures and exit codes, and the metrics endpoint.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@SuppressWarnings("unchecked")
+class DaemonApiTest {
+
+    @TempDir
+    static Path dir;
+
+    private Daemon a;
+    private Daemon b;
+    private String apiA;
+    private String apiB;
+
+    private Daemon.Options options(String name, int apiPort, List<Multiaddr> bootstrap) {
+        return new Daemon.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), List.of(), bootstrap, "memory",
+                Map.of(), dir.resolve(name), Optional.empty(),
+                Optional.of(new InetSocketAddress("127.0.0.1", apiPort)), false, Duration.ofMinutes(5),
+                Duration.ofMinutes(5));
+    }
+
+    @BeforeAll
+    void start() throws Exception {
+        int portA = KadRun.freePort();
+        a = Daemon.start(options("a", portA, List.of()));
+        apiA = "127.0.0.1:" + portA;
+        Multiaddr addrA = a.node().listenAddresses().get(0).withPeerId(a.node().peerId());
+        int portB = KadRun.freePort();
+        b = Daemon.start(options("b", portB, List.of(addrA)));
+        apiB = "127.0.0.1:" + portB;
+        b.service().initialBootstrap().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
+    @AfterAll
+    void stop() {
+        if (b != null) {
+            b.close();
+        }
+        if (a != null) {
+            a.close();
+        }
+    }
+
+    @Test
+    void statusShowsPeerIdAndListenAddresses() {
+        KadRun r = kad("status", "--api", apiA);
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains(a.node().peerId().toString())
+                .contains(a.node().listenAddresses().get(0).toString());
+        Map<String, Object> json = r.json();
+        assertThat(json.get("peer_id")).isEqualTo(a.node().peerId().toBase58());
+        assertThat(json.get("listen_addrs")).isEqualTo(List.of(a.node().listenAddresses().get(0).toString()));
+        assertThat(json.get("store")).isEqualTo("memory");
+        assertThat(json.get("client_mode")).isEqualTo(false);
+        // kad run bootstraps periodically (the bucket refresh), not only at start.
+        assertThat(a.node().config().kademlia().bootstrapInterval()).contains(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void putOnOneNodeGetFromTheOther() throws Exception {
+        Path file = dir.resolve("value.bin");
+        Files.write(file, new byte[] {0, 1, 2, (byte) 0xff});
+        KadRun put = kad("put", "bin-key", "--file", file.toString(), "--api", apiA);
+        assertThat(put.exitCode()).as(put.err()).isZero();
+        assertThat(put.json().get("stored_at")).isEqualTo(List.of(b.node().peerId().toBase58()));
+
+        KadRun text = kad("put", "greeting", "hello from a", "--api", apiA);
+        assertThat(text.exitCode()).isZero();
+        // Quorum 2: b's own copy and a's answer.
+        KadRun get = kad("get", "greeting", "--quorum", "2", "--api", apiB);
+        assertThat(get.exitCode()).as(get.err()).isZero();
+        assertThat(get.out()).startsWith("hello from a");
+        assertThat((List<Object>) get.json().get("from")).contains("local", a.node().peerId().toBase58());
+
+        Path out = dir.resolve("got.bin");
+        KadRun bin = kad("get", "bin-key", "--output", out.toString(), "--api", apiB);
+        assertThat(bin.exitCode()).isZero();
+        assertThat(Files.readAllBytes(out)).containsExactly(0, 1, 2, 0xff);
+    }
+
+    @Test
+    void provideOnOneNodeFindFromTheOther() {
+        KadRun provide = kad("provide", "some content", "--api", apiB);
+        assertThat(provide.exitCode()).as(provide.err()).isZero();
+        KadRun providers = kad("providers", "some content", "--api", apiA);
+        assertThat(providers.exitCode()).as(providers.err()).isZero();
+        assertThat(providers.json().get("providers")).isEqualTo(List.of(b.node().peerId().toBase58()));
+        // The key is the sha2-256 multihash of the text.
+        assertThat(providers.json().get("key_hex")).asString().startsWith("1220").hasSize(68);
+    }
+
+    @Test
+    void peerAndRoutingTable() {
+        KadRun peer = kad("peer", b.node().peerId().toBase58(), "--api", apiA);
+        assertThat(peer.exitCode()).as(peer.err()).isZero();
+        assertThat(peer.json().get("found")).isEqualTo(true);
+        assertThat((List<Object>) peer.json().get("addrs")).contains(b.node().listenAddresses().get(0).toString());
+
+        KadRun table = kad("routing-table", "--api", apiB);
+        assertThat(table.exitCode()).isZero();
+        assertThat(table.out()).contains(a.node().peerId().toString());
+        assertThat(table.json().get("size")).isEqualTo(1L);
+    }
+
+    @Test
+    void failuresExitNonZeroWithAClearMessageAndAJsonLine() {
+        KadRun missing = kad("get", "never stored", "--api", apiA);
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err()).contains("kad get: not found");
+        assertThat(missing.json().get("error")).isEqualTo("not_found");
+
+        KadRun quorum = kad("get", "only-local", "--quorum", "5", "--api", apiA);
+        assertThat(quorum.exitCode()).isEqualTo(1);
+        assertThat(quorum.json().get("error")).isIn("not_found", "quorum_failed");
+
+        KadRun nobody = kad("providers", "nobody provides this", "--api", apiA);
+        assertThat(nobody.exitCode()).isEqualTo(1);
+        assertThat(nobody.json().get("error")).isEqualTo("not_found");
+
+        int closed = KadRun.freePort();
+        KadRun notRunning = kad("status", "--api", "127.0.0.1:" + closed);
+        assertThat(notRunning.exitCode()).isEqualTo(ClientCommands.EXIT_NOT_RUNNING);
+        assertThat(notRunning.err()).contains("no node is running at 127.0.0.1:" + closed);
+        assertThat(notRunning.json().get("error")).isEqualTo("not_running");
+
+        KadRun badQuorum = kad("get", "k", "--quorum", "zero", "--api", apiA);
+        assertThat(badQuorum.exitCode()).isEqualTo(2);
+        assertThat(badQuorum.err()).contains("quorum must be a number >= 1, 'majority' or 'all': zero");
+
+        KadRun badApi = kad("status", "--api", "localhost");
+        assertThat(badApi.exitCode()).isEqualTo(2);
+        assertThat(badApi.err()).contains("expected HOST:PORT");
+
+        KadRun badPeer = kad("peer", "not-a-peer", "--api", apiA);
+        assertThat(badPeer.exitCode()).isEqualTo(1);
+        assertThat(badPeer.json().get("error")).isEqualTo("bad_request");
+
+        KadRun both = kad("put", "k", "v", "--file", "x", "--api", apiA);
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(both.err()).contains("give either VALUE or --file F");
+    }
+
+    @Test
+    void metricsCountersMoveWhenOperationsRun() throws Exception {
+        String before = scrape(apiA);
+        assertThat(before).contains("# TYPE kad_connections gauge");
+        double putsBefore = value(before, "kad_query_seconds_count\\{kind=\"put_record\",outcome=\"ok\"\\}");
+        double inboundBefore = value(scrape(apiB), "kad_inbound_requests_total\\{type=\"PUT_VALUE\"\\}");
+        double bytesOutBefore = value(before, "kad_network_bytes_total\\{direction=\"out\"\\}");
+        double recordsBefore = value(scrape(apiB), "kad_store_records");
+
+        for (int i = 0; i < 3; i++) {
+            assertThat(kad("put", "metrics-" + i, "v" + i, "--api", apiA).exitCode()).isZero();
+        }
+        assertThat(kad("get", "metrics-absent", "--api", apiA).exitCode()).isEqualTo(1);
+
+        String after = scrape(apiA);
+        assertThat(value(after, "kad_query_seconds_count\\{kind=\"put_record\",outcome=\"ok\"\\}")).isEqualTo(putsBefore + 3);
+        assertThat(value(after, "kad_query_seconds_count\\{kind=\"get_record\",outcome=\"not_found\"\\}")).isGreaterThanOrEqualTo(1);
+        assertThat(after).containsPattern("kad_query_seconds_bucket\\{kind=\"put_record\",outcome=\"ok\",le=\"[0-9.]+\"\\} [0-9.]+");
+        assertThat(value(after, "kad_network_bytes_total\\{direction=\"out\"\\}")).isGreaterThan(bytesOutBefore);
+        assertThat(value(after, "kad_routing_table_peers")).isEqualTo(1);
+        assertThat(value(after, "kad_connections")).isGreaterThanOrEqualTo(0);
+        String atB = scrape(apiB);
+        assertThat(value(atB, "kad_inbound_requests_total\\{type=\"PUT_VALUE\"\\}")).isEqualTo(inboundBefore + 3);
+        assertThat(value(atB, "kad_store_records")).isEqualTo(recordsBefore + 3);
+    }
+
+    private static String scrape(String api) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://" + api + "/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("text/plain"));
+        return r.body();
+    }
+
+    /** The value of the sample whose name and labels match {@code sample} (a regex); 0 if absent. */
+    private static double value(String text, String sample) {
+        Matcher m = Pattern.compile("(?m)^" + sample + " ([0-9.eE+-]+)$").matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
+    @Test
+    void apiRefusesANonLoopbackAddress() {
+        assertThatThrownBy(() -> Daemon.start(new Daemon.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")),
+                List.of(), List.of(), "memory", Map.of(), dir.resolve("public-api"), Optional.empty(),
+                Optional.of(new InetSocketAddress("0.0.0.0", KadRun.freePort())), false, Duration.ofMinutes(5),
+                Duration.ofMinutes(5))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("loopback");
+    }
+}

@@ -1,0 +1,182 @@
+package io.jkad.node;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@code kad run} in a process of its own: the shaded jar ({@code target/kad.jar}, which Failsafe
+ * finds since it runs after {@code package}), or this JVM's class path when the jar is missing (a
+ * run from an IDE). Each process gets a free port for its node and its API; stdout and stderr go to
+ * {@code target/kad-process-logs/}. {@link #close()} kills it if it still runs. Test code.
+ */
+final class KadProcess implements AutoCloseable {
+
+    private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+
+    final String name;
+    final Path dataDir;
+    final int port;
+    final int apiPort;
+    final List<String> extraArgs;
+    private final Path log;
+    private Process process;
+
+    KadProcess(String name, Path dataDir, List<String> extraArgs) {
+        this.name = name;
+        this.dataDir = dataDir;
+        this.port = KadRun.freePort();
+        this.apiPort = KadRun.freePort();
+        this.extraArgs = List.copyOf(extraArgs);
+        Path logs = Path.of("target", "kad-process-logs");
+        try {
+            Files.createDirectories(logs);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        this.log = logs.resolve(name + "-" + System.nanoTime() + ".log").toAbsolutePath();
+    }
+
+    /** {@code 127.0.0.1:<api port>}. */
+    String api() {
+        return "127.0.0.1:" + apiPort;
+    }
+
+    /** The node's address without its peer id. */
+    String listenAddress() {
+        return "/ip4/127.0.0.1/tcp/" + port;
+    }
+
+    static List<String> javaCommand() {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path jar = Path.of("target", "kad.jar");
+        if (Files.isRegularFile(jar)) {
+            return List.of(java, "-Xmx256m", "-jar", jar.toAbsolutePath().toString());
+        }
+        return List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), KadCommand.class.getName());
+    }
+
+    /** Starts (or starts again) the process and waits until {@code kad status} answers. */
+    KadProcess start(String... moreArgs) throws Exception {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException(name + " is running");
+        }
+        List<String> cmd = new ArrayList<>(javaCommand());
+        cmd.addAll(List.of("run", "--listen", listenAddress(), "--data-dir", dataDir.toString(),
+                "--api", api(), "--log-level", "debug"));
+        cmd.addAll(extraArgs);
+        cmd.addAll(List.of(moreArgs));
+        Files.writeString(log, "$ " + String.join(" ", cmd) + "\n", StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        process = pb.start();
+        awaitReady();
+        return this;
+    }
+
+    private void awaitReady() throws Exception {
+        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + " before it was ready:\n"
+                        + tail());
+            }
+            ApiClient.Response r;
+            try {
+                r = new ApiClient(ApiClient.parseAddress(api())).get("/v1/status");
+            } catch (IOException e) {
+                Thread.sleep(200);
+                continue;
+            }
+            if (r.ok()) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException(name + " not ready within " + READY_TIMEOUT + ":\n" + tail());
+    }
+
+    /** The peer id from {@code kad status}. */
+    String peerId() {
+        KadRun r = KadRun.kad("status", "--api", api());
+        if (r.exitCode() != 0) {
+            throw new IllegalStateException(name + ": status failed: " + r.err() + "\n" + tail());
+        }
+        return (String) r.json().get("peer_id");
+    }
+
+    /** The node's address with its peer id. */
+    String dialAddress() {
+        return listenAddress() + "/p2p/" + peerId();
+    }
+
+    /** Runs a client command against this node. */
+    KadRun kad(String... args) {
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--api";
+        all[args.length + 1] = api();
+        return KadRun.kad(all);
+    }
+
+    /** SIGKILL: no shutdown hook, no routing table save, the store not closed. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(20, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM: the graceful stop; returns the exit code. */
+    int terminate() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new IllegalStateException(name + " did not stop within 30 s of SIGTERM:\n" + tail());
+        }
+        return process.exitValue();
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    String tail() {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    String logText() throws IOException {
+        return Files.readString(log, StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void close() {
+        if (process != null && process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(20, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Closes all, never throwing. */
+    static void closeAll(List<KadProcess> processes) {
+        for (KadProcess p : processes) {
+            p.close();
+        }
+    }
+}

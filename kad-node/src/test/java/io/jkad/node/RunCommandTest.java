@@ -1,0 +1,79 @@
+package io.jkad.node;
+
+import static io.jkad.node.KadRun.kad;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code kad run}'s argument checks and start failures (a running daemon is tested in DaemonApiTest and the ITs). */
+class RunCommandTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void misspeltStoreFailsAtStartWithTheNamesFound() {
+        KadRun r = kad("run", "--store", "rocksd", "--listen", "/ip4/127.0.0.1/tcp/0", "--data-dir", dir.toString(),
+                "--api", "off");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("No RecordStore named 'rocksd'; found [jdbc, memory, rocksdb]")
+                .contains("Did you mean 'rocksdb'?");
+    }
+
+    @Test
+    void apiMustBeLoopback() {
+        KadRun r = kad("run", "--api", "0.0.0.0:5380", "--data-dir", dir.toString());
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--api must be a loopback address");
+    }
+
+    @Test
+    void badOptionsAreUsageErrors() {
+        assertThat(kad("run", "--listen", "/ip4/1.2.3/tcp/1", "--data-dir", dir.toString()).err())
+                .contains("--listen: not a multiaddr: /ip4/1.2.3/tcp/1");
+        assertThat(kad("run", "--bootstrap", "/ip4/127.0.0.1/tcp/4001", "--data-dir", dir.toString()).err())
+                .contains("a bootstrap address must be")
+                .contains("/p2p/<peer id>: /ip4/127.0.0.1/tcp/4001");
+        KadRun interval = kad("run", "--bootstrap-interval", "often", "--data-dir", dir.toString());
+        assertThat(interval.exitCode()).isEqualTo(2);
+        assertThat(interval.err()).contains("--bootstrap-interval must be a duration like 30s, 5m, 1h: often");
+        assertThat(kad("run", "--log-level", "loud").err()).contains("--log-level must be");
+    }
+
+    @Test
+    void durations() {
+        assertThat(RunCommand.parseDuration("x", "250ms")).isEqualTo(Duration.ofMillis(250));
+        assertThat(RunCommand.parseDuration("x", "30s")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(RunCommand.parseDuration("x", "5m")).isEqualTo(Duration.ofMinutes(5));
+        assertThat(RunCommand.parseDuration("x", "2h")).isEqualTo(Duration.ofHours(2));
+        assertThat(RunCommand.parseDuration("x", "PT1M")).isEqualTo(Duration.ofMinutes(1));
+        assertThatThrownBy(() -> RunCommand.parseDuration("--x", "0s")).hasMessage("--x must be > 0: 0s");
+    }
+
+    @Test
+    void aDamagedKeyFileIsReportedNotReplaced() throws Exception {
+        Path key = dir.resolve("identity.key");
+        java.nio.file.Files.write(key, new byte[] {1, 2, 3});
+        KadRun r = kad("run", "--listen", "/ip4/127.0.0.1/tcp/0", "--data-dir", dir.toString(), "--api", "off");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("key file " + key + " does not hold a libp2p Ed25519 private key (3 bytes)");
+        assertThat(java.nio.file.Files.readAllBytes(key)).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void keyFileKeepsThePeerId() throws Exception {
+        Path key = dir.resolve("sub/key");
+        KeyFile.Loaded first = KeyFile.loadOrCreate(key);
+        assertThat(first.created()).isTrue();
+        KeyFile.Loaded second = KeyFile.loadOrCreate(key);
+        assertThat(second.created()).isFalse();
+        assertThat(second.key().peerId()).isEqualTo(first.key().peerId());
+        assertThat(java.nio.file.Files.getPosixFilePermissions(key))
+                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    }
+}
