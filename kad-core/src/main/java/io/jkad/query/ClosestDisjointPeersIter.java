@@ -13,8 +13,9 @@ import java.util.Objects;
 
 /**
  * A closest-peers lookup over disjoint paths (S/Kademlia): {@code parallelism} paths, each a
- * {@link ClosestPeersIter} with parallelism 1; the initial peers are dealt out among the paths;
- * no peer is contacted by more than one path.
+ * {@link ClosestPeersIter} with the same configuration (α requests in flight per path and
+ * {@code numResults}, as in the reference); the initial peers are dealt out among the paths; no
+ * peer is contacted by more than one path.
  *
  * <p>The first 20 start peers, closest first, are dealt out round-robin: path 0 gets the closest,
  * path 1 the next, and so on. Each path learns new peers only from the answers of the peers it
@@ -54,6 +55,17 @@ public final class ClosestDisjointPeersIter implements PeersIterator {
      * @throws NullPointerException if an argument or one of the peers is null
      */
     public ClosestDisjointPeersIter(ClosestPeersIterConfig config, KeyBytes target, Iterable<Key<PeerId>> knownClosestPeers) {
+        this(config, config.parallelism(), target, knownClosestPeers);
+    }
+
+    /**
+     * With {@code pathParallelism} requests in flight per path (tests of the path mechanics use 1).
+     * With a parallelism of 1 per path, a path that meets one adversary is captured at once; in
+     * the simulator, α per path (the reference's choice) found the true closest peer clearly more
+     * often under 20% colluding nodes.
+     */
+    ClosestDisjointPeersIter(ClosestPeersIterConfig config, int pathParallelism, KeyBytes target,
+                             Iterable<Key<PeerId>> knownClosestPeers) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(knownClosestPeers, "knownClosestPeers");
@@ -81,7 +93,8 @@ public final class ClosestDisjointPeersIter implements PeersIterator {
         for (int i = 0; i < initial.size(); i++) {
             dealt.get(i % n).add(initial.get(i));
         }
-        ClosestPeersIterConfig pathConfig = new ClosestPeersIterConfig(1, config.numResults(), config.peerTimeout());
+        ClosestPeersIterConfig pathConfig =
+                new ClosestPeersIterConfig(pathParallelism, config.numResults(), config.peerTimeout());
         this.paths = new ClosestPeersIter[n];
         for (int i = 0; i < n; i++) {
             paths[i] = new ClosestPeersIter(pathConfig, target, dealt.get(i));

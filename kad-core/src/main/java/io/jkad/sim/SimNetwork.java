@@ -48,8 +48,7 @@ public final class SimNetwork implements AutoCloseable {
 
     private final SimConfig config;
     private final Random random;
-    private final PriorityQueue<Scheduled> queue =
-            new PriorityQueue<>(Comparator.comparing(Scheduled::at).thenComparingLong(Scheduled::seq));
+    private final PriorityQueue<Scheduled> queue = new PriorityQueue<>();
     private final List<SimNode> nodes = new ArrayList<>();
     private final Map<PeerId, SimNode> byId = new HashMap<>();
     private final List<BiConsumer<SimNode, KademliaEvent>> listeners = new ArrayList<>();
@@ -61,7 +60,14 @@ public final class SimNetwork implements AutoCloseable {
     private double loss;
     private double adversarialFraction;
 
-    private record Scheduled(Instant at, long seq, Runnable action) {}
+    /** An event: when (nanoseconds since {@link #EPOCH}), a tie-breaking sequence number, what. */
+    private record Scheduled(long at, long seq, Runnable action) implements Comparable<Scheduled> {
+        @Override
+        public int compareTo(Scheduled o) {
+            int c = Long.compare(at, o.at);
+            return c != 0 ? c : Long.compare(seq, o.seq);
+        }
+    }
 
     public SimNetwork(SimConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -232,6 +238,10 @@ public final class SimNetwork implements AutoCloseable {
         }
         node.dialing.clear();
         node.outbound.clear();
+        for (SimNode.InboundRequest req : node.inbound.values()) {
+            SimNode requester = byId.get(req.source());
+            failLater(requester, req.requestNumber());
+        }
         node.inbound.clear();
     }
 
@@ -250,18 +260,25 @@ public final class SimNetwork implements AutoCloseable {
 
     /** Runs events until {@code done} holds or no event is due before {@code deadline}. */
     public boolean runUntil(BooleanSupplier done, Instant deadline) {
+        long limit = nanos(deadline);
+        long current = nanos(now);
         while (!done.getAsBoolean()) {
             Scheduled next = queue.peek();
-            if (next == null || next.at().isAfter(deadline)) {
+            if (next == null || next.at() > limit) {
                 return false;
             }
             queue.poll();
-            if (next.at().isAfter(now)) {
-                now = next.at();
+            if (next.at() > current) {
+                current = next.at();
+                now = EPOCH.plusNanos(current);
             }
             next.action().run();
         }
         return true;
+    }
+
+    private static long nanos(Instant t) {
+        return Duration.between(EPOCH, t).toNanos();
     }
 
     /** Runs every event due in the next {@code duration} of virtual time. */
@@ -391,23 +408,21 @@ public final class SimNetwork implements AutoCloseable {
             trace.maxContactedDepth = Math.max(trace.maxContactedDepth, depth);
         }
         if (expectsAnswer) {
-            from.outbound.put(number, new SimNode.OutboundRequest(s.peer(), s.query(), true));
-            schedule(now.plus(config.requestTimeout()), () -> {
-                SimNode.OutboundRequest pending = from.outbound.remove(number);
-                if (pending != null && from.online) {
-                    from.kademlia.onRequestFailure(s.peer(), s.query(), now);
-                    drive(from);
-                }
-            });
+            from.outbound.put(number, new SimNode.OutboundRequest(s.peer(), s.query(), now));
         }
         touch(from, s.peer());
         messagesSent++;
         if (to == null || lost()) {
             messagesLost++;
+            failLater(from, number);
             return;
         }
         schedule(now.plus(latency()), () -> {
-            if (!to.online || !from.online) {
+            if (!from.online) {
+                return;
+            }
+            if (!to.online) {
+                failLater(from, number);
                 return;
             }
             touch(to, from.id);
@@ -422,6 +437,30 @@ public final class SimNetwork implements AutoCloseable {
             }
             to.kademlia.onRequest(from.id, new InboundRequestId(number), s.request(), now);
             drive(to);
+            if (to.inbound.remove(number) != null) {
+                // Never answered: the requester's request times out.
+                failLater(from, number);
+            }
+        });
+    }
+
+    /**
+     * The request {@code number} of {@code from} gets no answer: it fails when its request timeout
+     * runs out. (Timeouts are scheduled only for requests that will get no answer, which keeps the
+     * event queue small.)
+     */
+    private void failLater(SimNode from, long number) {
+        SimNode.OutboundRequest pending = from.outbound.get(number);
+        if (pending == null) {
+            return;
+        }
+        Instant at = pending.sentAt().plus(config.requestTimeout());
+        schedule(at.isBefore(now) ? now : at, () -> {
+            SimNode.OutboundRequest p = from.outbound.remove(number);
+            if (p != null && from.online) {
+                from.kademlia.onRequestFailure(p.peer(), p.query(), now);
+                drive(from);
+            }
         });
     }
 
@@ -438,6 +477,7 @@ public final class SimNetwork implements AutoCloseable {
         messagesSent++;
         if (lost()) {
             messagesLost++;
+            failLater(to, number);
             return;
         }
         schedule(now.plus(latency()), () -> {
@@ -619,7 +659,7 @@ public final class SimNetwork implements AutoCloseable {
     }
 
     private void schedule(Instant at, Runnable action) {
-        queue.add(new Scheduled(at, ++seq, action));
+        queue.add(new Scheduled(nanos(at), ++seq, action));
     }
 
     /** Distance helper for callers computing precision. */

@@ -36,7 +36,7 @@ public final class SimNode {
     Instant tickAt;
     Instant jobTickAt;
 
-    record OutboundRequest(PeerId peer, QueryId query, boolean expectsAnswer) {}
+    record OutboundRequest(PeerId peer, QueryId query, Instant sentAt) {}
 
     record InboundRequest(PeerId source, long requestNumber) {}
 

@@ -19,7 +19,7 @@ class ClosestDisjointPeersIterTest {
     private final TestPeers peers = new TestPeers(99, 40);
 
     private ClosestDisjointPeersIter iter(int paths, int numResults, List<Key<PeerId>> start) {
-        return new ClosestDisjointPeersIter(new ClosestPeersIterConfig(paths, numResults, TIMEOUT), peers.target, start);
+        return new ClosestDisjointPeersIter(new ClosestPeersIterConfig(paths, numResults, TIMEOUT), 1, peers.target, start);
     }
 
     private PeersIterState contact(int rank) {
@@ -190,5 +190,16 @@ class ClosestDisjointPeersIterTest {
         iter.onSuccess(p(1), List.of());
         assertThat(iter.next(T0)).isEqualTo(PeersIterState.FINISHED);
         assertThat(iter.result()).containsExactly(p(0), p(1));
+    }
+
+    @Test
+    void eachPathOfThePublicIteratorHasTheFullParallelism() {
+        // 3 paths with α = 3 each, 3 start peers per path: 9 requests before the iterator is at capacity.
+        ClosestDisjointPeersIter iter = new ClosestDisjointPeersIter(
+                new ClosestPeersIterConfig(3, 5, TIMEOUT), peers.target, peers.keys(10, 19));
+        for (int i = 0; i < 9; i++) {
+            assertThat(iter.next(T0)).isInstanceOf(PeersIterState.Contact.class);
+        }
+        assertThat(iter.next(T0)).isEqualTo(PeersIterState.WAITING_AT_CAPACITY);
     }
 }

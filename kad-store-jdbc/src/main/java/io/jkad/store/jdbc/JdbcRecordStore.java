@@ -1,0 +1,704 @@
+package io.jkad.store.jdbc;
+
+import io.jkad.identity.PeerId;
+import io.jkad.record.CloseableIterator;
+import io.jkad.record.DhtRecord;
+import io.jkad.record.ProviderRecord;
+import io.jkad.record.RecordKey;
+import io.jkad.record.RecordStore;
+import io.jkad.record.StoreConfig;
+import io.jkad.record.StoreException;
+import io.jkad.record.StoreException.Kind;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link RecordStore} in a SQL database over JDBC: H2 (embedded, file or memory) or
+ * PostgreSQL. Open it on a {@link DataSource} of your own with {@link #open(DataSource, StoreConfig)},
+ * or let {@link JdbcStoreProvider} ({@code RecordStores.open("jdbc", config)}) build a pool from
+ * {@code jdbc.*} options.
+ *
+ * <p>At open the store finds its SQL dialect ({@code jdbc.dialect}, else from the connection's
+ * metadata) and creates or upgrades its schema (see {@link SqlDialect} for the tables, and the
+ * migration scripts {@code db/<dialect>/V<n>__*.sql}).
+ *
+ * <h2>How the limits are kept</h2>
+ * Counts are not computed with {@code COUNT(*)} (a scan in PostgreSQL, and racy between the count
+ * and the insert): the table {@code kad_counts} holds the number of value records and of keys with
+ * providers, changed in the same transaction as the rows they count. A write that adds a row under
+ * a new key first runs {@code UPDATE kad_counts SET n = n + 1 WHERE name = ? AND n < limit}: one
+ * row updated means a slot is taken, under that row's lock until commit, so concurrent writers
+ * (threads, processes, other stores on the same database) never pass a limit; none means the store
+ * is full. Writes that replace a record or update a provider in place never touch the counters. A
+ * key's number of providers lives in its {@code kad_provider_keys} row and is taken the same way.
+ *
+ * <h2>Transactions</h2>
+ * Every write is one transaction (or one autocommit statement), so a failed operation changes
+ * nothing. A write that meets a concurrent one (a duplicate key from a concurrent insert, a
+ * deadlock, a lock wait timeout) is rolled back and run again, up to {@value #MAX_ATTEMPTS} times.
+ * Every {@link SQLException} that ends an operation is thrown as a {@link StoreException} of kind
+ * {@code BACKEND} (store {@code jdbc}, the operation's name, the exception as cause), or
+ * {@code CLOSED} once the store is closed.
+ *
+ * <h2>Iteration</h2>
+ * {@link #records()} and {@link #provided()} read {@value #FETCH_SIZE} rows at a time, never the
+ * whole table. On PostgreSQL an open iterator holds one pooled connection with a cursor in a read
+ * transaction (its snapshot) until it is exhausted or closed, so a pool needs one connection per
+ * open iterator plus one for other operations. On H2, whose cursors do not read from a snapshot,
+ * an iterator reads pages in key order, one short query each, and holds nothing in between.
+ * Close iterators (try-with-resources).
+ *
+ * <p>Thread-safe. Expiry instants are kept exactly as nanoseconds since the epoch, so expiries
+ * before 1677-09-21 or after 2262-04-11 are refused with {@link IllegalArgumentException}. Keys
+ * are primary keys: PostgreSQL's B-tree indexes take keys up to about 2,700 bytes, H2's columns
+ * up to 1,000,000; a longer key fails with {@code BACKEND}.
+ */
+public final class JdbcRecordStore implements RecordStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JdbcRecordStore.class);
+
+    /** Rows an iterator reads from the database at a time. */
+    public static final int FETCH_SIZE = 256;
+
+    /** How many times a write that conflicts with a concurrent one is tried. */
+    static final int MAX_ATTEMPTS = 20;
+
+    private static final String NAME = JdbcStoreProvider.NAME;
+
+    private final DataSource dataSource;
+    private final SqlDialect dialect;
+    private final PeerId localPeer;
+    private final byte[] localPeerBytes;
+    private final int maxRecords;
+    private final int maxValueBytes;
+    private final int maxProvidersPerKey;
+    private final int maxProvidedKeys;
+    /** What the store opened and closes last (the provider's pool); null for an embedder's DataSource. */
+    private final AutoCloseable owned;
+    private final Set<StoreIterator<?>> iterators = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    private JdbcRecordStore(DataSource dataSource, SqlDialect dialect, StoreConfig config, AutoCloseable owned) {
+        this.dataSource = dataSource;
+        this.dialect = dialect;
+        this.localPeer = config.localPeer();
+        this.localPeerBytes = localPeer.toBytes();
+        this.maxRecords = config.maxRecords();
+        this.maxValueBytes = config.maxValueBytes();
+        this.maxProvidersPerKey = config.maxProvidersPerKey();
+        this.maxProvidedKeys = config.maxProvidedKeys();
+        this.owned = owned;
+    }
+
+    /**
+     * Opens a store on the embedder's {@code dataSource} (a pool, preferably: the store takes a
+     * connection per operation and gives it back at once; opening takes two at once, one holding
+     * the schema lock). The store never closes {@code dataSource}. Of the {@code jdbc.*} options
+     * only {@code jdbc.dialect} applies.
+     *
+     * @throws IllegalArgumentException if {@code config} has {@code jdbc.url}, {@code jdbc.user},
+     *     {@code jdbc.password} or {@code jdbc.pool_size} (they describe the provider's own pool), an
+     *     unknown {@code jdbc.dialect}, or the database is none of those the store knows
+     * @throws StoreException {@code BACKEND} if the database cannot be reached or its schema cannot
+     *     be created or upgraded
+     */
+    public static JdbcRecordStore open(DataSource dataSource, StoreConfig config) {
+        Objects.requireNonNull(dataSource, "dataSource");
+        Objects.requireNonNull(config, "config");
+        for (String option : List.of(JdbcStoreProvider.URL, JdbcStoreProvider.USER, JdbcStoreProvider.PASSWORD,
+                JdbcStoreProvider.POOL_SIZE)) {
+            if (config.option(option).isPresent()) {
+                throw new IllegalArgumentException(option + " configures the pool that JdbcStoreProvider builds; "
+                        + "with a DataSource given it does not apply: " + option + "=" + redacted(option, config));
+            }
+        }
+        return open(dataSource, config, null);
+    }
+
+    /**
+     * Opens a store on {@code dataSource}; closes {@code owned} (if not null) when the store closes,
+     * or at once if opening fails.
+     */
+    static JdbcRecordStore open(DataSource dataSource, StoreConfig config, AutoCloseable owned) {
+        return open(dataSource, config, owned, null);
+    }
+
+    /**
+     * Opens a store on {@code dataSource} speaking {@code dialect} (null: {@code jdbc.dialect}, else
+     * detected); closes {@code owned} (if not null) when the store closes, or at once if opening fails.
+     */
+    static JdbcRecordStore open(DataSource dataSource, StoreConfig config, AutoCloseable owned, SqlDialect given) {
+        try {
+            SqlDialect dialect = given != null ? given
+                    : config.option(JdbcStoreProvider.DIALECT).map(SqlDialects::byName).orElse(null);
+            try (Connection c = dataSource.getConnection()) {
+                if (dialect == null) {
+                    dialect = SqlDialects.detect(c.getMetaData());
+                }
+                String warning = dialect.durabilityWarning(c);
+                if (warning != null) {
+                    LOG.warn("jdbc store: {}", warning);
+                }
+            }
+            List<Integer> applied = new SchemaMigrator(dialect).migrate(dataSource);
+            if (!applied.isEmpty()) {
+                LOG.info("jdbc store: applied schema versions {} ({})", applied, dialect);
+            }
+            return new JdbcRecordStore(dataSource, dialect, config, owned);
+        } catch (SQLException e) {
+            closeQuietly(owned, e);
+            throw new StoreException(Kind.BACKEND, NAME, "open", "cannot open the store: " + describe(e), e);
+        } catch (IllegalStateException e) {
+            closeQuietly(owned, e);
+            throw new StoreException(Kind.BACKEND, NAME, "open", e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(owned, e);
+            throw e;
+        }
+    }
+
+    private static String redacted(String option, StoreConfig config) {
+        return option.equals(JdbcStoreProvider.PASSWORD) ? "***" : config.option(option).orElse("");
+    }
+
+    private static void closeQuietly(AutoCloseable resource, Exception failure) {
+        if (resource != null) {
+            try {
+                resource.close();
+            } catch (Exception e) {
+                failure.addSuppressed(e);
+            }
+        }
+    }
+
+    /** The dialect the store speaks. */
+    SqlDialect dialect() {
+        return dialect;
+    }
+
+    // ------------------------------------------------------------------ value records
+
+    @Override
+    public Optional<DhtRecord> get(RecordKey key) {
+        Objects.requireNonNull(key, "key");
+        byte[] k = key.toBytes();
+        return run("get", c -> {
+            try (PreparedStatement ps = c.prepareStatement(dialect.selectRecord)) {
+                ps.setBytes(1, k);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    return Optional.of(DhtRecord.of(key, rs.getBytes(1), Columns.peer(rs, 2), Columns.expiry(rs, 3)));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void put(DhtRecord record) {
+        Objects.requireNonNull(record, "record");
+        checkOpen("put");
+        if (record.valueLength() > maxValueBytes) {
+            throw new StoreException(Kind.VALUE_TOO_LARGE, NAME, "put", "value of " + record.valueLength()
+                    + " bytes under key " + record.key() + " exceeds maxValueBytes " + maxValueBytes);
+        }
+        Long expiry = Columns.expiryNanos(record.expires());
+        byte[] key = record.key().toBytes();
+        byte[] value = record.value();
+        byte[] publisher = record.publisher().map(PeerId::toBytes).orElse(null);
+        run("put", c -> {
+            // the usual case, a key already stored: one autocommit statement
+            if (updateRecord(c, key, value, publisher, expiry) == 1) {
+                return null;
+            }
+            c.setAutoCommit(false);
+            if (!reserve(c, SqlDialect.COUNT_RECORDS, maxRecords)) {
+                // full; unless a concurrent put stored this key meanwhile, which makes this a replacement
+                if (updateRecord(c, key, value, publisher, expiry) == 1) {
+                    c.commit();
+                    return null;
+                }
+                throw new StoreException(Kind.MAX_RECORDS, NAME, "put", "the store holds its maximum of "
+                        + maxRecords + " records and key " + record.key() + " is new");
+            }
+            try (PreparedStatement ps = c.prepareStatement(dialect.insertRecord)) {
+                ps.setBytes(1, key);
+                ps.setBytes(2, value);
+                Columns.setBytesOrNull(ps, 3, publisher);
+                Columns.setExpiry(ps, 4, expiry);
+                ps.executeUpdate(); // a duplicate key (a concurrent insert) rolls back and runs put again
+            }
+            c.commit();
+            return null;
+        });
+    }
+
+    private int updateRecord(Connection c, byte[] key, byte[] value, byte[] publisher, Long expiry)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(dialect.updateRecord)) {
+            ps.setBytes(1, value);
+            Columns.setBytesOrNull(ps, 2, publisher);
+            Columns.setExpiry(ps, 3, expiry);
+            ps.setBytes(4, key);
+            return ps.executeUpdate();
+        }
+    }
+
+    @Override
+    public void remove(RecordKey key) {
+        Objects.requireNonNull(key, "key");
+        byte[] k = key.toBytes();
+        run("remove", c -> {
+            c.setAutoCommit(false);
+            int removed;
+            try (PreparedStatement ps = c.prepareStatement(dialect.deleteRecord)) {
+                ps.setBytes(1, k);
+                removed = ps.executeUpdate();
+            }
+            if (removed > 0) {
+                release(c, SqlDialect.COUNT_RECORDS, removed);
+            }
+            c.commit();
+            return null;
+        });
+    }
+
+    @Override
+    public CloseableIterator<DhtRecord> records() {
+        StoreIterator.RowReader<DhtRecord> reader = rs -> DhtRecord.of(
+                RecordKey.of(rs.getBytes(1)), rs.getBytes(2), Columns.peer(rs, 3), Columns.expiry(rs, 4));
+        return iterate("records", dialect.selectAllRecords, dialect.firstRecordsPage, dialect.nextRecordsPage,
+                null, reader);
+    }
+
+    // ------------------------------------------------------------------ provider records
+
+    @Override
+    public boolean addProvider(ProviderRecord record) {
+        Objects.requireNonNull(record, "record");
+        checkOpen("addProvider");
+        Long expiry = Columns.expiryNanos(record.expires());
+        byte[] key = record.key().toBytes();
+        byte[] peer = record.provider().toBytes();
+        byte[] addresses = Columns.encodeAddresses(record.addresses());
+        return run("addProvider", c -> {
+            // a provider already listed: updated in place, one autocommit statement
+            if (updateProvider(c, key, peer, expiry, addresses) == 1) {
+                return true;
+            }
+            c.setAutoCommit(false);
+            boolean slotTaken;
+            try (PreparedStatement ps = c.prepareStatement(dialect.addToProviderKey)) {
+                ps.setBytes(1, key);
+                ps.setInt(2, maxProvidersPerKey);
+                slotTaken = ps.executeUpdate() == 1;
+            }
+            if (!slotTaken) {
+                // the key has no providers, or a full list: decide under the key's lock
+                Integer providers = lockProviderKey(c, key);
+                if (providers == null) {
+                    if (!reserve(c, SqlDialect.COUNT_PROVIDER_KEYS, maxProvidedKeys)) {
+                        throw new StoreException(Kind.MAX_PROVIDED_KEYS, NAME, "addProvider",
+                                "provider records exist for the maximum of " + maxProvidedKeys + " keys and key "
+                                        + record.key() + " is new");
+                    }
+                    try (PreparedStatement ps = c.prepareStatement(dialect.insertProviderKey)) {
+                        ps.setBytes(1, key);
+                        ps.executeUpdate(); // a duplicate (a concurrent first provider) runs addProvider again
+                    }
+                } else if (updateProvider(c, key, peer, expiry, addresses) == 1) {
+                    c.commit(); // listed meanwhile by a concurrent addProvider
+                    return true;
+                } else if (providers >= maxProvidersPerKey) {
+                    c.rollback();
+                    return false;
+                } else {
+                    // a concurrent removal made room between the two statements
+                    try (PreparedStatement ps = c.prepareStatement(dialect.removeFromProviderKey)) {
+                        ps.setInt(1, -1);
+                        ps.setBytes(2, key);
+                        ps.executeUpdate();
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(dialect.insertProvider)) {
+                ps.setBytes(1, key);
+                ps.setBytes(2, peer);
+                Columns.setExpiry(ps, 3, expiry);
+                Columns.setBytesOrNull(ps, 4, addresses);
+                ps.executeUpdate();
+            }
+            c.commit();
+            return true;
+        });
+    }
+
+    private int updateProvider(Connection c, byte[] key, byte[] peer, Long expiry, byte[] addresses)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(dialect.updateProvider)) {
+            Columns.setExpiry(ps, 1, expiry);
+            Columns.setBytesOrNull(ps, 2, addresses);
+            ps.setBytes(3, key);
+            ps.setBytes(4, peer);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Locks the key's {@code kad_provider_keys} row; its number of providers, or null if it has none. */
+    private Integer lockProviderKey(Connection c, byte[] key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(dialect.lockProviderKey)) {
+            ps.setBytes(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : null;
+            }
+        }
+    }
+
+    @Override
+    public List<ProviderRecord> providers(RecordKey key) {
+        Objects.requireNonNull(key, "key");
+        byte[] k = key.toBytes();
+        return run("providers", c -> {
+            try (PreparedStatement ps = c.prepareStatement(dialect.selectProviders)) {
+                ps.setBytes(1, k);
+                try (ResultSet rs = ps.executeQuery()) {
+                    List<ProviderRecord> list = new ArrayList<>();
+                    while (rs.next()) {
+                        list.add(new ProviderRecord(key, PeerId.fromBytes(rs.getBytes(1)), Columns.expiry(rs, 2),
+                                Columns.decodeAddresses(rs.getBytes(3))));
+                    }
+                    return List.copyOf(list);
+                }
+            }
+        });
+    }
+
+    @Override
+    public CloseableIterator<ProviderRecord> provided() {
+        StoreIterator.RowReader<ProviderRecord> reader = rs -> new ProviderRecord(RecordKey.of(rs.getBytes(1)),
+                localPeer, Columns.expiry(rs, 2), Columns.decodeAddresses(rs.getBytes(3)));
+        return iterate("provided", dialect.selectProvided, dialect.firstProvidedPage, dialect.nextProvidedPage,
+                localPeerBytes, reader);
+    }
+
+    @Override
+    public void removeProvider(RecordKey key, PeerId provider) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(provider, "provider");
+        byte[] k = key.toBytes();
+        byte[] peer = provider.toBytes();
+        run("removeProvider", c -> {
+            c.setAutoCommit(false);
+            int removed;
+            try (PreparedStatement ps = c.prepareStatement(dialect.deleteProvider)) {
+                ps.setBytes(1, k);
+                ps.setBytes(2, peer);
+                removed = ps.executeUpdate();
+            }
+            if (removed > 0) {
+                releaseProviderSlots(c, Map.of(key, removed));
+            }
+            c.commit();
+            return null;
+        });
+    }
+
+    /**
+     * Gives back {@code removed.get(key)} provider slots of each key, deletes the keys left without
+     * providers and gives back their provided-key slots. Keys in order, so that concurrent
+     * removals lock rows in the same order.
+     */
+    private void releaseProviderSlots(Connection c, Map<RecordKey, Integer> removed) throws SQLException {
+        TreeMap<RecordKey, Integer> sorted = new TreeMap<>(removed);
+        try (PreparedStatement ps = c.prepareStatement(dialect.removeFromProviderKey)) {
+            for (Map.Entry<RecordKey, Integer> e : sorted.entrySet()) {
+                ps.setInt(1, e.getValue());
+                ps.setBytes(2, e.getKey().toBytes());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        long emptied = 0;
+        try (PreparedStatement ps = c.prepareStatement(dialect.deleteEmptyProviderKey)) {
+            for (RecordKey key : sorted.keySet()) {
+                ps.setBytes(1, key.toBytes());
+                ps.addBatch();
+            }
+            for (int n : ps.executeBatch()) {
+                if (n < 0) {
+                    throw new SQLException("the driver did not say how many rows a batched delete removed: " + n);
+                }
+                emptied += n;
+            }
+        }
+        if (emptied > 0) {
+            release(c, SqlDialect.COUNT_PROVIDER_KEYS, emptied);
+        }
+    }
+
+    // ------------------------------------------------------------------ expiry
+
+    @Override
+    public long removeExpired(Instant now) {
+        Objects.requireNonNull(now, "now");
+        checkOpen("removeExpired");
+        long t = Columns.sweepNanos(now);
+        return run("removeExpired", c -> {
+            c.setAutoCommit(false);
+            long records;
+            try (PreparedStatement ps = c.prepareStatement(dialect.deleteExpiredRecords)) {
+                ps.setLong(1, t);
+                records = ps.executeUpdate();
+            }
+            if (records > 0) {
+                release(c, SqlDialect.COUNT_RECORDS, records);
+            }
+            long providers = 0;
+            Map<RecordKey, Integer> removed = new TreeMap<>();
+            try (PreparedStatement ps = c.prepareStatement(dialect.deleteExpiredProvidersReturningKeys())) {
+                ps.setLong(1, t);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        removed.merge(RecordKey.of(rs.getBytes(1)), 1, Integer::sum);
+                        providers++;
+                    }
+                }
+            }
+            if (providers > 0) {
+                releaseProviderSlots(c, removed);
+            }
+            c.commit();
+            return records + providers;
+        });
+    }
+
+    // ------------------------------------------------------------------ counters
+
+    /** Takes one unit of counter {@code name} if it is below {@code limit}; false if at the limit. */
+    private boolean reserve(Connection c, String name, int limit) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(dialect.reserveCount)) {
+            ps.setString(1, name);
+            ps.setLong(2, limit);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
+    private void release(Connection c, String name, long n) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(dialect.releaseCount)) {
+            ps.setLong(1, n);
+            ps.setString(2, name);
+            if (ps.executeUpdate() != 1) {
+                throw new SQLException("the counter " + name + " is missing from kad_counts");
+            }
+        }
+    }
+
+    /** The value of counter {@code name}, for tests. */
+    long count(String name) {
+        return run("count", c -> {
+            try (PreparedStatement ps = c.prepareStatement(dialect.selectCount)) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : -1;
+                }
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    /** Work on one connection. */
+    @FunctionalInterface
+    private interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} on a pooled connection. Work that leaves autocommit off is rolled back if
+     * it does not commit. Work that fails with a conflict ({@link SqlDialect#isRetryable}) is run
+     * again on a fresh transaction, up to {@link #MAX_ATTEMPTS} times.
+     */
+    private <T> T run(String operation, SqlWork<T> work) {
+        checkOpen(operation);
+        for (int attempt = 1; ; attempt++) {
+            try (Connection c = dataSource.getConnection()) {
+                T result;
+                try {
+                    result = work.run(c);
+                } catch (SQLException | RuntimeException e) {
+                    restoreQuietly(c, e);
+                    throw e;
+                }
+                if (!c.getAutoCommit()) {
+                    c.rollback(); // nothing left to roll back after a commit
+                    c.setAutoCommit(true);
+                }
+                return result;
+            } catch (SQLException e) {
+                if (attempt < MAX_ATTEMPTS && !closed && dialect.isRetryable(e)) {
+                    LOG.debug("jdbc store: {} conflicted with a concurrent write (attempt {}), running it again: {}",
+                            operation, attempt, e.toString());
+                    backOff(attempt);
+                    continue;
+                }
+                throw failure(operation, e);
+            } catch (IllegalArgumentException e) {
+                throw corrupt(operation, e);
+            }
+        }
+    }
+
+    /** Rolls back what {@code c} has not committed and turns autocommit on again; failures go to {@code failure}. */
+    private static void restoreQuietly(Connection c, Exception failure) {
+        try {
+            if (!c.getAutoCommit()) {
+                c.rollback();
+                c.setAutoCommit(true);
+            }
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** A short pause before trying a conflicting write again, longer with each attempt. */
+    private static void backOff(int attempt) {
+        if (attempt < 3) {
+            return; // a duplicate key from a concurrent insert: at once
+        }
+        try {
+            Thread.sleep(Math.min(50, attempt * 2L));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * An iterator over the rows of {@code cursorQuery} ({@link SqlDialect.Iteration#CURSOR}) or of
+     * the pages of {@code firstPage} and {@code nextPage} ({@link SqlDialect.Iteration#KEYSET}),
+     * whose first column is the key. {@code peer}, if not null, is the first parameter of each.
+     */
+    private <T> CloseableIterator<T> iterate(String operation, String cursorQuery, String firstPage,
+                                             String nextPage, byte[] peer, StoreIterator.RowReader<T> reader) {
+        checkOpen(operation);
+        StoreIterator<T> it;
+        if (dialect.iteration() == SqlDialect.Iteration.CURSOR) {
+            try {
+                Connection c = dataSource.getConnection();
+                it = CursorIterator.start(this, dialect, operation, c, cursorQuery, ps -> {
+                    if (peer != null) {
+                        ps.setBytes(1, peer);
+                    }
+                }, FETCH_SIZE, reader);
+            } catch (SQLException e) {
+                throw failure(operation, e);
+            }
+        } else {
+            it = new KeysetIterator<>(this, operation, dataSource, firstPage, nextPage, ps -> {
+                if (peer == null) {
+                    return 1;
+                }
+                ps.setBytes(1, peer);
+                return 2;
+            }, FETCH_SIZE, rs -> new KeysetIterator.Keyed<>(rs.getBytes(1), reader.read(rs)));
+        }
+        iterators.add(it);
+        if (closed) {
+            it.close();
+            throw closedException(operation);
+        }
+        return it;
+    }
+
+    /** Forgets an iterator that closed. */
+    void forget(StoreIterator<?> it) {
+        iterators.remove(it);
+    }
+
+    /** The exception for {@code e} ending {@code operation}: {@code CLOSED} once the store is closed, else {@code BACKEND}. */
+    StoreException failure(String operation, SQLException e) {
+        if (closed) {
+            return new StoreException(Kind.CLOSED, NAME, operation, "the store is closed", e);
+        }
+        return new StoreException(Kind.BACKEND, NAME, operation, describe(e), e);
+    }
+
+    /** The exception for a row that cannot be read (bad bytes in a column). */
+    StoreException corrupt(String operation, RuntimeException e) {
+        if (closed) {
+            return new StoreException(Kind.CLOSED, NAME, operation, "the store is closed", e);
+        }
+        return new StoreException(Kind.BACKEND, NAME, operation, "a stored row cannot be read: " + e.getMessage(), e);
+    }
+
+    /** SQLSTATE, vendor code and message of {@code e}, and those of the exceptions chained to it. */
+    static String describe(SQLException e) {
+        StringBuilder s = new StringBuilder();
+        int depth = 0;
+        for (SQLException x = e; x != null && depth < 3; x = x.getNextException(), depth++) {
+            if (depth > 0) {
+                s.append("; next: ");
+            }
+            s.append(x.getMessage()).append(" (SQLSTATE ").append(x.getSQLState()).append(", error ")
+                    .append(x.getErrorCode()).append(')');
+        }
+        Throwable cause = e.getCause();
+        if (cause != null && cause != e && !(cause instanceof SQLException)) {
+            s.append(", caused by ").append(cause);
+        }
+        return s.toString();
+    }
+
+    private void checkOpen(String operation) {
+        if (closed) {
+            throw closedException(operation);
+        }
+    }
+
+    private static StoreException closedException(String operation) {
+        return new StoreException(Kind.CLOSED, NAME, operation, "the store is closed");
+    }
+
+    /**
+     * Closes the iterators still open (giving their connections back), then what the store opened
+     * itself (the provider's pool); an embedder's {@link DataSource} stays open. Idempotent.
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        for (StoreIterator<?> it : List.copyOf(iterators)) {
+            it.close();
+        }
+        if (owned != null) {
+            try {
+                owned.close();
+            } catch (Exception e) {
+                LOG.warn("jdbc store: closing the connection pool failed", e);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "JdbcRecordStore[" + dialect + (closed ? ", closed" : "") + "]";
+    }
+}

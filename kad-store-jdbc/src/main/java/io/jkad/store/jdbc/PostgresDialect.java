@@ -1,0 +1,59 @@
+package io.jkad.store.jdbc;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * PostgreSQL (10 or later: identity columns). What differs from standard SQL: {@code INSERT ... ON CONFLICT} for
+ * the upsert, {@code DELETE ... RETURNING}, {@code BYTEA} columns (in the scripts), cursors that
+ * need a transaction (autocommit off) for the driver to fetch rows {@code fetchSize} at a time,
+ * transactional DDL, and {@code lock_timeout}.
+ */
+class PostgresDialect extends SqlDialect {
+
+    static final String NAME = "postgresql";
+
+    @Override
+    String name() {
+        return NAME;
+    }
+
+    @Override
+    String insertLockRowIfAbsent() {
+        return "INSERT INTO kad_schema_lock (id) VALUES (1) ON CONFLICT (id) DO NOTHING";
+    }
+
+    @Override
+    String deleteExpiredProvidersReturningKeys() {
+        return "DELETE FROM kad_providers WHERE expires_at <= ? RETURNING pkey";
+    }
+
+    @Override
+    boolean transactionalDdl() {
+        return true;
+    }
+
+    /**
+     * The PostgreSQL driver reads the whole result of a query unless the connection is in a
+     * transaction (autocommit off, {@link #beginStreaming}) and the statement has a fetch size:
+     * then it reads through a portal, {@code fetchSize} rows per round trip, from the snapshot the
+     * query started with.
+     */
+    @Override
+    Iteration iteration() {
+        return Iteration.CURSOR;
+    }
+
+    /** {@code SET LOCAL} lasts until the end of the transaction: nothing to put back. */
+    @Override
+    SqlAction setLockWait(Connection connection, int millis) throws SQLException {
+        execute(connection, "SET LOCAL lock_timeout = " + millis);
+        return () -> { };
+    }
+
+    /** Adds {@code 55P03} (lock_not_available: a lock wait that timed out). */
+    @Override
+    boolean isRetryable(SQLException e) {
+        return super.isRetryable(e) || "55P03".equals(e.getSQLState());
+    }
+}
