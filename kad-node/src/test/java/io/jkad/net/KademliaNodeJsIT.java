@@ -155,6 +155,14 @@ class KademliaNodeJsIT {
         JsCommands.ProvideResult provided = js.provide(key.toBytes());
         assertThat(provided.multihash()).isEqualTo(key.toBytes());
         assertThat(provided.sentTo()).contains(jkad.peerId().toString());
+        // ADD_PROVIDER has no answer: js reports it sent once written, so wait until jkad stored it
+        // (js does not list itself as a provider in its own GET_PROVIDERS answers: it has no
+        // addresses of its own in its peer store).
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (await(jkad.execute(k -> k.store().providers(key))).isEmpty()) {
+            assertThat(System.nanoTime()).as("jkad stores js's provider record").isLessThan(deadline);
+            Thread.sleep(20);
+        }
         QueryResult.GetProviders found = await(jkad.getProviders(key));
         assertThat(found.isOk()).isTrue();
         assertThat(found.providers()).contains(jsId);
