@@ -21,9 +21,11 @@ import org.slf4j.LoggerFactory;
  * The last handler of an inbound Kademlia stream (after an {@link UvarintFrameDecoder} and an
  * {@link UvarintFrameEncoder}). A stream may carry several requests in turn (go-libp2p reuses
  * streams): each decoded request goes to the {@link Sink}, one at a time; the next is handed on
- * once the previous one is answered ({@link #respond}) or refused ({@link #reset}). ADD_PROVIDER
- * has no answer and is handed on at once. When the remote half-closes and every request is
- * answered, our side is closed too.
+ * once the previous one is answered ({@link #respond}), refused ({@link #reset}) or, for
+ * ADD_PROVIDER, which has no answer, taken in ({@link #handled}). At most
+ * {@value #MAX_QUEUED_REQUESTS} requests may wait behind the one in hand (ADD_PROVIDER included,
+ * so a flood of them cannot outrun the logic thread); one more resets the stream. When the remote
+ * half-closes and every request is done, our side is closed too.
  *
  * <p>A message that is no valid request resets the stream with a logged reason (an oversized
  * frame is refused by the frame decoder in the same way); the connection and other streams are
@@ -101,7 +103,7 @@ final class KadInboundHandler extends ChannelInboundHandlerAdapter {
     private void pump() {
         while (!awaitingAnswer && !closing && !queued.isEmpty()) {
             KadRequest next = queued.poll();
-            awaitingAnswer = !(next instanceof KadRequest.AddProvider);
+            awaitingAnswer = true;
             sink.request(this, stream.remotePeer(), next);
         }
         if (remoteClosed && !awaitingAnswer && queued.isEmpty() && !closing) {
@@ -139,6 +141,26 @@ final class KadInboundHandler extends ChannelInboundHandlerAdapter {
                         f.cause().toString());
             }
         });
+        awaitingAnswer = false;
+        pump();
+    }
+
+    /**
+     * Says the request handed on last, which needs no answer (ADD_PROVIDER), has been taken in,
+     * so the next one may follow (any thread).
+     */
+    void handled() {
+        if (stream.eventLoop().inEventLoop()) {
+            handled0();
+        } else {
+            stream.eventLoop().execute(this::handled0);
+        }
+    }
+
+    private void handled0() {
+        if (closing) {
+            return;
+        }
         awaitingAnswer = false;
         pump();
     }

@@ -691,10 +691,17 @@ public final class KademliaNode implements AutoCloseable {
     private void inboundRequest(KadInboundHandler stream, PeerId source, KadRequest request) {
         runOnLogic(() -> {
             long id = ++nextInboundRequest;
-            if (!(request instanceof KadRequest.AddProvider)) {
+            boolean answered = !(request instanceof KadRequest.AddProvider);
+            if (answered) {
                 inboundRequests.put(id, stream);
             }
-            kademlia.onRequest(source, new io.jkad.kademlia.InboundRequestId(id), request, clock.instant());
+            try {
+                kademlia.onRequest(source, new io.jkad.kademlia.InboundRequestId(id), request, clock.instant());
+            } finally {
+                if (!answered) {
+                    stream.handled(); // taken in: the stream may hand on its next request
+                }
+            }
             drive();
         });
     }

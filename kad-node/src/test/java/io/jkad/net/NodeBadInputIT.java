@@ -14,6 +14,7 @@ import io.jkad.protocol.KadPeer;
 import io.jkad.protocol.KadRequest;
 import io.jkad.protocol.KadResponse;
 import io.jkad.record.DhtRecord;
+import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -386,6 +387,44 @@ class NodeBadInputIT {
         log.await(CLOSE_WAIT, "resetting kad stream", "more than " + KadInboundHandler.MAX_QUEUED_REQUESTS
                 + " requests sent ahead");
         assertAnswersOn(p);
+        assertServesEveryone();
+    }
+
+    /** ADD_PROVIDER has no answer, but it counts against the same limit: a flood cannot outrun the node. */
+    @Test
+    void addProvidersSentFarAheadResetTheStream() throws Exception {
+        Ed25519KeyPair me = Ed25519KeyPair.generate();
+        RawPeer p = RawPeer.connectMuxed(address, me);
+        toClose.add(p);
+        KadPeer provider = new KadPeer(me.peerId(), List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/4001")),
+                io.jkad.protocol.ConnectionType.CONNECTED);
+        ByteArrayOutputStream many = new ByteArrayOutputStream();
+        for (int i = 0; i < 4 * KadInboundHandler.MAX_QUEUED_REQUESTS; i++) {
+            RecordKey key = RecordKey.ofUtf8("/jkad/flood/" + i);
+            many.write(RawPeer.lengthPrefixed(codec.encodeRequest(new KadRequest.AddProvider(key, provider),
+                    Instant.now())));
+        }
+        int id = p.openLazy(KAD, many.toByteArray());
+        assertThat(p.awaitReset(id)).as("stream reset").isTrue();
+        log.await(CLOSE_WAIT, "resetting kad stream", "more than " + KadInboundHandler.MAX_QUEUED_REQUESTS
+                + " requests sent ahead");
+        // A few at a time are all taken in, on one stream.
+        ByteArrayOutputStream few = new ByteArrayOutputStream();
+        List<RecordKey> keys = new ArrayList<>();
+        for (int i = 0; i < KadInboundHandler.MAX_QUEUED_REQUESTS; i++) {
+            RecordKey key = InteropSupport.multihash("few " + i);
+            keys.add(key);
+            few.write(RawPeer.lengthPrefixed(codec.encodeRequest(new KadRequest.AddProvider(key, provider),
+                    Instant.now())));
+        }
+        int id2 = p.openLazy(KAD, few.toByteArray());
+        p.frame(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_FIN, id2, 0, null);
+        RawPeer.StreamState s = p.awaitStream(id2, Integer.MAX_VALUE);
+        assertThat(s.rst).as("the stream ends without a reset").isFalse();
+        for (RecordKey key : keys) {
+            List<ProviderRecord> stored = await(target.execute(k -> k.store().providers(key)));
+            assertThat(stored).as("provider of %s", key).hasSize(1);
+        }
         assertServesEveryone();
     }
 
