@@ -85,7 +85,7 @@ public final class DevnetCommand implements Callable<Integer> {
 
     @Option(names = "--get-quorum", defaultValue = "2",
             description = "Copies each get must find, a number or 'majority'. A node's own copy counts as one, and in a "
-                    + "network of at most k (20) nodes every node holds every record, so the default 2 makes each get ask "
+                    + "network of at most k + 1 (21) nodes every node holds every record, so the default 2 makes each get ask "
                     + "the network (default: ${DEFAULT-VALUE}).")
     String getQuorum;
 

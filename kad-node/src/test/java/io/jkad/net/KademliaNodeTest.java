@@ -526,6 +526,29 @@ class KademliaNodeTest {
     }
 
     @Test
+    void closeFailsTheQueriesInFlight() throws Exception {
+        KademliaNode asker = startExtra(nodeConfig().build());
+        Host silent = Host.start(HostConfig.builder(Ed25519KeyPair.generate()).listen(LOOPBACK).build());
+        extra.add(silent);
+        silent.setStreamHandler(RawKadStream.KAD, s -> s.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ReferenceCountUtil.release(msg);
+            }
+        }));
+        silent.dial(asker.peerId(), asker.listenAddresses()).get(10, TimeUnit.SECONDS);
+        awaitInRoutingTable(asker, silent.peerId());
+        CompletableFuture<QueryResult.GetClosestPeers> pending = asker.getClosestPeers(RecordKey.ofUtf8("slow"));
+        Thread.sleep(200);
+        assertThat(pending).isNotDone();
+        asker.close();
+        assertThat(pending).isCompletedExceptionally();
+        assertThatThrownBy(pending::join).hasCauseInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("node closed");
+        assertThat(asker.isClosed()).isTrue();
+    }
+
+    @Test
     void configRejectsBadArguments() {
         Ed25519KeyPair id = Ed25519KeyPair.generate();
         KademliaNodeConfig.Builder b = KademliaNodeConfig.builder(id);

@@ -20,6 +20,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code kad devnet} run small, through the command line, with its final JSON line parsed. */
 class DevnetCommandTest {
@@ -83,11 +85,12 @@ class DevnetCommandTest {
         assertThat(run.out()).contains("find_providers").contains("median ms");
     }
 
-    @Test
-    void rocksdbStoresLiveInTheDataDirectory(@TempDir Path dir) {
-        Run run = kad("devnet", "--nodes", "3", "--ops", "4", "--store", "rocksdb", "--data-dir", dir.toString());
+    @ParameterizedTest
+    @ValueSource(strings = {"rocksdb", "jdbc"})
+    void persistentStoresLiveInTheDataDirectory(String store, @TempDir Path dir) {
+        Run run = kad("devnet", "--nodes", "3", "--ops", "4", "--store", store, "--data-dir", dir.toString());
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.json().get("store")).isEqualTo("rocksdb");
+        assertThat(run.json().get("store")).isEqualTo(store);
         assertThat(run.json().get("get_success")).isEqualTo("1.0");
         for (int i = 0; i < 3; i++) {
             Path nodeDir = dir.resolve("node-" + i);
