@@ -47,6 +47,7 @@ class NodeBadInputIT {
 
     private static final String KAD = "/ipfs/kad/1.0.0";
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+    private static final Duration STREAM_IDLE = Duration.ofSeconds(2);
     private static final RecordKey KEY = RecordKey.ofUtf8("/jkad/bad-input/known");
     private static final byte[] VALUE = "still here".getBytes(StandardCharsets.UTF_8);
 
@@ -64,7 +65,8 @@ class NodeBadInputIT {
         // connected after it.
         KademliaConfig kad = KademliaConfig.builder().connectionIdleTimeout(Duration.ofMinutes(10)).build();
         target = KademliaNode.start(KademliaNodeConfig.builder(Ed25519KeyPair.generate())
-                .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).kademlia(kad).ioThreads(1).build());
+                .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).kademlia(kad).ioThreads(1)
+                .inboundStreamIdleTimeout(STREAM_IDLE).build());
         partner = KademliaNode.start(KademliaNodeConfig.builder(Ed25519KeyPair.generate())
                 .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).kademlia(kad).ioThreads(1).build());
         await(partner.addAddress(target.peerId(), target.listenAddresses().get(0)));
@@ -425,6 +427,34 @@ class NodeBadInputIT {
             List<ProviderRecord> stored = await(target.execute(k -> k.store().providers(key)));
             assertThat(stored).as("provider of %s", key).hasSize(1);
         }
+        assertServesEveryone();
+    }
+
+    /** A Kademlia stream that carries no request is reset after the idle timeout; one in use is not. */
+    @Test
+    void idleKademliaStreamsAreReset() throws Exception {
+        RawPeer p = muxed();
+        p.soTimeout(STREAM_IDLE.multipliedBy(3));
+        long t0 = System.nanoTime();
+        int idle = p.openLazy(KAD, new byte[0]);
+        int busy = p.openLazy(KAD, new byte[0]);
+        KadRequest ping = new KadRequest.Ping();
+        byte[] request = RawPeer.lengthPrefixed(codec.encodeRequest(ping, Instant.now()));
+        for (int id : List.of(idle, busy)) {
+            assertThat(p.readStreamMessage(id)).isEqualTo(RawPeer.MULTISTREAM);
+            assertThat(p.readStreamMessage(id)).isEqualTo(KAD);
+        }
+        // The busy stream asks every 0.6 of the idle timeout, for twice the timeout.
+        long step = STREAM_IDLE.toMillis() * 6 / 10;
+        for (int i = 0; i < 4; i++) {
+            Thread.sleep(step);
+            p.data(busy, 0, request);
+            assertThat(codec.decodeResponse(p.readStreamFrame(busy), ping, Instant.now()))
+                    .isInstanceOf(KadResponse.Pong.class);
+        }
+        assertThat(p.stream(idle).rst).as("the idle stream was reset").isTrue();
+        assertThat(p.stream(busy).rst).as("the busy stream was not").isFalse();
+        assertThat(System.nanoTime() - t0).isGreaterThanOrEqualTo(STREAM_IDLE.toNanos());
         assertServesEveryone();
     }
 
