@@ -67,8 +67,8 @@ class MixedNetworkJsIT {
         for (int i = 0; i < EACH; i++) {
             jkad.add(InteropSupport.startJkad());
         }
-        // Each jkad node joins through a different js node; then one more round for all, so the
-        // early ones learn the later ones.
+        // Each jkad node joins through a different js node (the early ones learn the later ones
+        // from their connections).
         List<Future<Object>> joins = new ArrayList<>();
         for (int i = 0; i < EACH; i++) {
             KademliaNode n = jkad.get(i);
@@ -80,9 +80,6 @@ class MixedNetworkJsIT {
         }
         for (Future<Object> f : joins) {
             f.get(60, TimeUnit.SECONDS);
-        }
-        for (KademliaNode n : jkad) {
-            await(n.bootstrap());
         }
         // Every node of each kind knows nodes of the other kind.
         for (KademliaNode n : jkad) {
