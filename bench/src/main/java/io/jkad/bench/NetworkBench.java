@@ -540,7 +540,10 @@ public final class NetworkBench {
                 + "every PUT_VALUE it sends and a js get runs its whole lookup, collecting every copy; row `jkad` "
                 + "uses `kad devnet`'s quorums (put %d, get %d: its own copy and one more), row `jkad, all "
                 + "copies` js's (put %d: every other node; get %d: every copy). Find providers runs the whole "
-                + "lookup on both sides. %d cores, Java %s, node %s.%n%n",
+                + "lookup on both sides. The two jkad networks run one after the other in one JVM: the first "
+                + "pays its warm-up (class loading, JIT), as the js network pays node's. The js nodes share one "
+                + "node process, so one thread; the jkad nodes share one JVM and every core. %d cores, Java %s, "
+                + "node %s.%n%n",
                 nodes, nodes, js.processMs, ops, seed, putQuorum, getQuorum, nodes - 1, nodes,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), nodeVersion()));
         b.append("| network | start-up ms | put median ms | get median ms | provide median ms "
