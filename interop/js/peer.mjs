@@ -2,7 +2,8 @@
 // A js-libp2p Kademlia peer (or several) driven by JSON lines, for jkad's interop tests.
 //
 //   node peer.mjs [--port 0] [--host 127.0.0.1] [--nodes 1] [--key HEX | --seed N]
-//                 [--bootstrap /ip4/…/tcp/…/p2p/…[,…]] [--interconnect]
+//                 [--bootstrap /ip4/…/tcp/…/p2p/…[,…]] [--interconnect] [--announce MA[,MA…]]
+//                 [--yamux-keepalive MS]
 //
 // Prints one JSON line when every node listens:
 //   {"event":"ready","peerId":"12D3…","addrs":["/ip4/127.0.0.1/tcp/…/p2p/12D3…"],"nodes":[{"node":0,"peerId":…,"addrs":[…]},…]}
@@ -54,7 +55,7 @@ const RAW_CODEC = 0x55
 // ---- options ------------------------------------------------------------------------------
 
 function parseArgs (argv) {
-  const opts = { port: 0, host: '127.0.0.1', nodes: 1, key: null, seed: null, bootstrap: [], interconnect: false }
+  const opts = { port: 0, host: '127.0.0.1', nodes: 1, key: null, seed: null, bootstrap: [], interconnect: false, announce: [], yamuxKeepAlive: null }
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]
     const value = () => {
@@ -69,8 +70,10 @@ function parseArgs (argv) {
       case '--seed': opts.seed = intOption(arg, value(), 0, Number.MAX_SAFE_INTEGER); break
       case '--bootstrap': opts.bootstrap.push(...value().split(',').filter(s => s.length > 0)); break
       case '--interconnect': opts.interconnect = true; break
+      case '--announce': opts.announce.push(...value().split(',').filter(s => s.length > 0)); break
+      case '--yamux-keepalive': opts.yamuxKeepAlive = intOption(arg, value(), 1, 3_600_000); break
       case '--help':
-        console.error('usage: node peer.mjs [--port P] [--host H] [--nodes N] [--key HEX | --seed N] [--bootstrap MA[,MA…]] [--interconnect]')
+        console.error('usage: node peer.mjs [--port P] [--host H] [--nodes N] [--key HEX | --seed N] [--bootstrap MA[,MA…]] [--interconnect] [--announce MA[,MA…]] [--yamux-keepalive MS]')
         process.exit(0)
         break
       default: throw new Error(`unknown option: ${arg}`)
@@ -105,10 +108,14 @@ async function startNode (opts, index) {
   const port = opts.port === 0 ? 0 : opts.port + index
   const node = await createLibp2p({
     privateKey: await privateKeyFor(opts, index),
-    addresses: { listen: [`/ip4/${opts.host}/tcp/${port}`] },
+    // --announce: extra addresses advertised beside the listen address (Identify, and peers'
+    // Kademlia answers about this node), e.g. ones jkad cannot parse.
+    addresses: { listen: [`/ip4/${opts.host}/tcp/${port}`], appendAnnounce: opts.announce },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    // --yamux-keepalive: js-yamux pings every MS ms (default 30 s) and fails the connection on a
+    // reply that is not an exact ACK of its ping.
+    streamMuxers: [yamux(opts.yamuxKeepAlive == null ? {} : { keepAliveInterval: opts.yamuxKeepAlive })],
     connectionManager: {
       // The default (5 per second per host) resets further inbound dials from loopback, where
       // every test peer lives.
@@ -245,15 +252,23 @@ const commands = {
   async get (node, cmd, { signal }) {
     const key = bytesArg(cmd, 'key')
     let best = null
+    let selectedFrom = null
     const from = []
     for await (const event of node.services.dht.get(key, { signal })) {
-      if (event.name === 'VALUE') {
-        best = event.value // the last VALUE event carries the selected record
+      // js's get yields one VALUE, the selected record; every GET_VALUE answer that carried a
+      // record shows up as a PEER_RESPONSE.
+      if (event.name === 'PEER_RESPONSE' && event.messageName === 'GET_VALUE' && event.record != null) {
         from.push(event.from.toString())
+      }
+      if (event.name === 'VALUE') {
+        best = event.value
+        selectedFrom = event.from.toString()
       }
     }
     if (best == null) throw namedError('NotFoundError', `no value for key ${b64(key)}`)
-    return { value: b64(best), from: [...new Set(from)] }
+    // `from`: every peer that returned a record (this node too when its own copy was selected).
+    if (selectedFrom === node.peerId.toString()) from.unshift(selectedFrom)
+    return { value: b64(best), from: [...new Set(from)], selectedFrom }
   },
 
   async getLocal (node, cmd, { signal }) {
@@ -318,6 +333,31 @@ const commands = {
     return { rttMs }
   },
 
+  async peerStore (node, cmd, { signal }) {
+    const peerId = peerArg(cmd)
+    let peer
+    try {
+      peer = await node.peerStore.get(peerId, { signal })
+    } catch (err) {
+      if (err?.name === 'NotFoundError') throw namedError('NotFoundError', `${peerId} is not in the peer store`)
+      throw err
+    }
+    const text = (key) => peer.metadata.has(key) ? new TextDecoder().decode(peer.metadata.get(key)) : null
+    return {
+      peerId: peerId.toString(),
+      protocols: [...peer.protocols],
+      addrs: peer.addresses.map(a => a.multiaddr.toString()),
+      agentVersion: text('AgentVersion'),
+      protocolVersion: text('ProtocolVersion')
+    }
+  },
+
+  async stopNode (node, cmd, ctx) {
+    await node.stop()
+    stoppedNodes.add(ctx.index)
+    return { node: ctx.index }
+  },
+
   async peers (node) {
     return { peers: node.getPeers().map(String) }
   },
@@ -328,7 +368,9 @@ const commands = {
         peerId: c.remotePeer.toString(),
         remoteAddr: c.remoteAddr.toString(),
         direction: c.direction,
-        status: c.status
+        status: c.status,
+        encryption: c.encryption ?? null,
+        multiplexer: c.multiplexer ?? null
       }))
     }
   }
@@ -354,6 +396,8 @@ process.on('unhandledRejection', (err) => console.error('peer.mjs: unhandled rej
 process.on('uncaughtException', (err) => console.error('peer.mjs: uncaught exception:', err))
 
 const nodes = []
+/** Indexes of nodes stopped with `stopNode`: further commands to them fail. */
+const stoppedNodes = new Set()
 try {
   for (let i = 0; i < opts.nodes; i++) nodes.push(await startNode(opts, i))
 } catch (err) {
@@ -409,6 +453,7 @@ async function handle (line) {
     if (fn == null) throw new Error(`unknown command: ${cmd.cmd}; known: ${[...Object.keys(commands), 'stop'].join(', ')}`)
     const index = cmd.node ?? 0
     if (!Number.isInteger(index) || index < 0 || index >= nodes.length) throw new Error(`no node ${cmd.node}: 0..${nodes.length - 1}`)
+    if (stoppedNodes.has(index)) throw namedError('NodeStoppedError', `node ${index} was stopped`)
     const timeoutMs = cmd.timeoutMs ?? DEFAULT_TIMEOUT_MS
     if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new Error(`timeoutMs must be a positive integer: ${cmd.timeoutMs}`)
     const signal = AbortSignal.timeout(timeoutMs)

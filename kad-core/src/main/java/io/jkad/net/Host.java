@@ -447,8 +447,16 @@ public final class Host implements AutoCloseable {
         ch.closeFuture().addListener(f -> inboundChannels.decrementAndGet());
         CompletableFuture<HostConnection> upgraded = new CompletableFuture<>();
         upgraded.whenComplete((c, e) -> {
-            if (e != null) {
-                LOG.debug("inbound connection from {} failed: {}", ch.remoteAddress(), unwrap(e).toString());
+            if (e == null) {
+                return;
+            }
+            Throwable cause = unwrap(e);
+            if (cause instanceof HandshakeException && !(cause.getCause() instanceof ClosedChannelException)) {
+                // The remote failed to authenticate (a bad signature, a key that is not its own…):
+                // worth a line; garbage, timeouts and closed sockets are the internet's noise.
+                LOG.info("refused inbound connection from {}: {}", ch.remoteAddress(), cause.getMessage());
+            } else {
+                LOG.debug("inbound connection from {} failed: {}", ch.remoteAddress(), cause.toString());
             }
         });
         upgrade(ch, false, null, upgraded);
@@ -561,6 +569,10 @@ public final class Host implements AutoCloseable {
 
     void identified(HostConnection conn, IdentifyInfo info) {
         fire(l -> l.identifyReceived(conn, info));
+    }
+
+    void streamOpened(HostConnection conn, StreamChannel stream) {
+        fire(l -> l.streamOpened(conn, stream));
     }
 
     /** The connection new streams to {@code peer} use (see the class comment); call with the lock held. */

@@ -140,6 +140,7 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
                         YamuxStreamChannel s = (YamuxStreamChannel) ctx.channel();
                         s.protocol(p);
                         initializer.initialize(s);
+                        host.streamOpened(HostConnection.this, s);
                         result.complete(s);
                     }
 
@@ -197,6 +198,7 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
                         }
                         stream.protocol(protocol);
                         handler.initialize(stream);
+                        host.streamOpened(HostConnection.this, stream);
                     }
 
                     @Override

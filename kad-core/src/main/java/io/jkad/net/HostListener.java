@@ -23,6 +23,13 @@ public interface HostListener {
     /** A connection closed (either side, idle timeout, error or {@link Host#close()}). */
     default void connectionClosed(Connection connection) {}
 
+    /**
+     * A stream's protocol was agreed and its handlers are set up, in either direction
+     * ({@link StreamChannel#isOutbound()}, {@link StreamChannel#protocol()}); built-in protocols
+     * (Identify, Ping) included. For counting and tracing: leave the stream's pipeline alone.
+     */
+    default void streamOpened(Connection connection, StreamChannel stream) {}
+
     /** The remote answered Identify (or pushed an update) on this connection. */
     default void identifyReceived(Connection connection, IdentifyInfo info) {}
 

@@ -12,8 +12,11 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,9 +24,12 @@ import org.slf4j.LoggerFactory;
  * The last handler of an inbound Kademlia stream (after an {@link UvarintFrameDecoder} and an
  * {@link UvarintFrameEncoder}). A stream may carry several requests in turn (go-libp2p reuses
  * streams): each decoded request goes to the {@link Sink}, one at a time; the next is handed on
- * once the previous one is answered ({@link #respond}) or refused ({@link #reset}). ADD_PROVIDER
- * has no answer and is handed on at once. When the remote half-closes and every request is
- * answered, our side is closed too.
+ * once the previous one is answered ({@link #respond}), refused ({@link #reset}) or, for
+ * ADD_PROVIDER, which has no answer, taken in ({@link #handled}). At most
+ * {@value #MAX_QUEUED_REQUESTS} requests may wait behind the one in hand (ADD_PROVIDER included,
+ * so a flood of them cannot outrun the logic thread); one more resets the stream. When the remote
+ * half-closes and every request is done, our side is closed too. A stream that carries no
+ * request for the idle timeout while none is in hand is reset (logged at debug level).
  *
  * <p>A message that is no valid request resets the stream with a logged reason (an oversized
  * frame is refused by the frame decoder in the same way); the connection and other streams are
@@ -44,16 +50,21 @@ final class KadInboundHandler extends ChannelInboundHandlerAdapter {
     private final KadCodec codec;
     private final Clock clock;
     private final Sink sink;
+    private final Duration idleTimeout;
     private final ArrayDeque<KadRequest> queued = new ArrayDeque<>();
+    private ScheduledFuture<?> idleTask;
+    private long lastActivityNanos;
     private ChannelHandlerContext ctx;
     private StreamChannel stream;
     private boolean awaitingAnswer;
     private boolean remoteClosed;
     private boolean closing;
 
-    KadInboundHandler(KadCodec codec, Clock clock, Sink sink) {
+    /** @param idleTimeout how long the stream may go without a request while none is in hand */
+    KadInboundHandler(KadCodec codec, Clock clock, Duration idleTimeout, Sink sink) {
         this.codec = codec;
         this.clock = clock;
+        this.idleTimeout = idleTimeout;
         this.sink = sink;
     }
 
@@ -61,6 +72,40 @@ final class KadInboundHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.stream = (StreamChannel) ctx.channel();
+        lastActivityNanos = System.nanoTime();
+        armIdleTimer(idleTimeout.toNanos());
+    }
+
+    private void armIdleTimer(long delayNanos) {
+        idleTask = ctx.executor().schedule(this::idleCheck, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Resets the stream if nothing came for the idle timeout and nothing is in hand; else checks again later. */
+    private void idleCheck() {
+        idleTask = null;
+        if (closing || !stream.isActive()) {
+            return;
+        }
+        long idleFor = System.nanoTime() - lastActivityNanos;
+        if (awaitingAnswer || !queued.isEmpty() || idleFor < idleTimeout.toNanos()) {
+            armIdleTimer(awaitingAnswer || !queued.isEmpty() ? idleTimeout.toNanos() : idleTimeout.toNanos() - idleFor);
+            return;
+        }
+        LOG.debug("resetting kad stream {} from {}: no request for {} ms", stream.streamId(), stream.remotePeer(),
+                idleTimeout.toMillis());
+        abort();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelIdleTimer();
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTask != null) {
+            idleTask.cancel(false);
+            idleTask = null;
+        }
     }
 
     /** The peer at the other end. */
@@ -70,6 +115,7 @@ final class KadInboundHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastActivityNanos = System.nanoTime();
         KadRequest request;
         try {
             if (closing) {
@@ -101,7 +147,7 @@ final class KadInboundHandler extends ChannelInboundHandlerAdapter {
     private void pump() {
         while (!awaitingAnswer && !closing && !queued.isEmpty()) {
             KadRequest next = queued.poll();
-            awaitingAnswer = !(next instanceof KadRequest.AddProvider);
+            awaitingAnswer = true;
             sink.request(this, stream.remotePeer(), next);
         }
         if (remoteClosed && !awaitingAnswer && queued.isEmpty() && !closing) {
@@ -140,6 +186,28 @@ final class KadInboundHandler extends ChannelInboundHandlerAdapter {
             }
         });
         awaitingAnswer = false;
+        lastActivityNanos = System.nanoTime();
+        pump();
+    }
+
+    /**
+     * Says the request handed on last, which needs no answer (ADD_PROVIDER), has been taken in,
+     * so the next one may follow (any thread).
+     */
+    void handled() {
+        if (stream.eventLoop().inEventLoop()) {
+            handled0();
+        } else {
+            stream.eventLoop().execute(this::handled0);
+        }
+    }
+
+    private void handled0() {
+        if (closing) {
+            return;
+        }
+        awaitingAnswer = false;
+        lastActivityNanos = System.nanoTime();
         pump();
     }
 
@@ -153,6 +221,7 @@ final class KadInboundHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void abort() {
+        cancelIdleTimer();
         closing = true;
         queued.clear();
         stream.reset();
@@ -172,6 +241,7 @@ final class KadInboundHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        cancelIdleTimer();
         closing = true;
         queued.clear();
         ctx.fireChannelInactive();

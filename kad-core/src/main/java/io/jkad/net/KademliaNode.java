@@ -108,8 +108,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>Requests</b> time out after {@link KademliaNodeConfig#requestTimeout()} and then count
  *       as failed for their query. Messages are limited to {@link KademliaConfig#maxPacketSize()}
  *       bytes both ways. An inbound stream may carry several requests in turn; it is answered
- *       until the remote half-closes it, then closed. A malformed message or an oversized frame
- *       resets that stream with a logged reason; the node keeps serving.</li>
+ *       until the remote half-closes it, then closed; one that carries no request for
+ *       {@link KademliaNodeConfig#inboundStreamIdleTimeout()} is reset. A malformed message or an
+ *       oversized frame resets that stream with a logged reason; the node keeps serving.</li>
  *   <li><b>Connections</b> without streams close after
  *       {@link KademliaConfig#connectionIdleTimeout()}.</li>
  *   <li><b>External addresses.</b> An address a peer reports having observed us at (Identify) is
@@ -234,7 +235,7 @@ public final class KademliaNode implements AutoCloseable {
             host.setStreamHandler(protocol, stream -> stream.pipeline().addLast(
                     new UvarintFrameDecoder(maxPacketSize),
                     new UvarintFrameEncoder(maxPacketSize),
-                    new KadInboundHandler(codec, clock, this::inboundRequest)));
+                    new KadInboundHandler(codec, clock, config.inboundStreamIdleTimeout(), this::inboundRequest)));
         }
         List<Multiaddr> advertised = host.advertisedAddresses();
         runOnLogic(() -> {
@@ -691,10 +692,17 @@ public final class KademliaNode implements AutoCloseable {
     private void inboundRequest(KadInboundHandler stream, PeerId source, KadRequest request) {
         runOnLogic(() -> {
             long id = ++nextInboundRequest;
-            if (!(request instanceof KadRequest.AddProvider)) {
+            boolean answered = !(request instanceof KadRequest.AddProvider);
+            if (answered) {
                 inboundRequests.put(id, stream);
             }
-            kademlia.onRequest(source, new io.jkad.kademlia.InboundRequestId(id), request, clock.instant());
+            try {
+                kademlia.onRequest(source, new io.jkad.kademlia.InboundRequestId(id), request, clock.instant());
+            } finally {
+                if (!answered) {
+                    stream.handled(); // taken in: the stream may hand on its next request
+                }
+            }
             drive();
         });
     }

@@ -20,7 +20,8 @@ import java.util.OptionalLong;
  * <p>Defaults: no listen addresses (the node only dials; add {@code /ip4/127.0.0.1/tcp/0} or a
  * public address to be reachable); no announce addresses (Identify advertises the bound listen
  * addresses); {@link KademliaConfig#defaults()}; the system UTC clock; server mode; a per-request
- * timeout of 10 s; a dial timeout of 10 s per address; the host's default number of IO threads;
+ * timeout of 10 s; a dial timeout of 10 s per address; inbound Kademlia streams closed after 1 min
+ * without a request (as go-libp2p-kad-dht); the host's default number of IO threads;
  * a randomly seeded random source for bucket refresh targets; and the record store
  * {@code memory} opened with {@link StoreConfig#defaults(PeerId)} and owned by the node.
  *
@@ -35,6 +36,8 @@ public final class KademliaNodeConfig {
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
     /** The default time a dial may take per address (TCP connect + Noise + Yamux). */
     public static final Duration DEFAULT_DIAL_TIMEOUT = Duration.ofSeconds(10);
+    /** The default time an inbound Kademlia stream may stay open without a request (go's: 1 min). */
+    public static final Duration DEFAULT_INBOUND_STREAM_IDLE_TIMEOUT = Duration.ofMinutes(1);
     /** The store backend opened when none is configured. */
     public static final String DEFAULT_STORE_BACKEND = "memory";
 
@@ -46,6 +49,7 @@ public final class KademliaNodeConfig {
     private final boolean clientMode;
     private final Duration requestTimeout;
     private final Duration dialTimeout;
+    private final Duration inboundStreamIdleTimeout;
     private final int ioThreads;
     private final OptionalLong randomSeed;
     private final Optional<RecordStore> store;
@@ -60,6 +64,7 @@ public final class KademliaNodeConfig {
         this.clock = b.clock;
         this.clientMode = b.clientMode;
         this.requestTimeout = b.requestTimeout;
+        this.inboundStreamIdleTimeout = b.inboundStreamIdleTimeout;
         this.dialTimeout = b.dialTimeout;
         this.ioThreads = b.ioThreads;
         this.randomSeed = b.randomSeed;
@@ -119,6 +124,15 @@ public final class KademliaNodeConfig {
         return dialTimeout;
     }
 
+    /**
+     * How long an inbound Kademlia stream may stay open with no request to answer before it is
+     * reset (a peer that opens streams and sends nothing would otherwise hold them, and its
+     * connection, forever). Default 1 min, as go-libp2p-kad-dht.
+     */
+    public Duration inboundStreamIdleTimeout() {
+        return inboundStreamIdleTimeout;
+    }
+
     /** The host's IO threads; 0 means the host's default. */
     public int ioThreads() {
         return ioThreads;
@@ -174,6 +188,7 @@ public final class KademliaNodeConfig {
         private Clock clock = Clock.systemUTC();
         private boolean clientMode;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Duration inboundStreamIdleTimeout = DEFAULT_INBOUND_STREAM_IDLE_TIMEOUT;
         private Duration dialTimeout = DEFAULT_DIAL_TIMEOUT;
         private int ioThreads;
         private OptionalLong randomSeed = OptionalLong.empty();
@@ -230,6 +245,12 @@ public final class KademliaNodeConfig {
         /** @throws IllegalArgumentException if not positive */
         public Builder dialTimeout(Duration timeout) {
             this.dialTimeout = positive("dialTimeout", timeout);
+            return this;
+        }
+
+        /** See {@link KademliaNodeConfig#inboundStreamIdleTimeout()}. @throws IllegalArgumentException if not positive */
+        public Builder inboundStreamIdleTimeout(Duration timeout) {
+            this.inboundStreamIdleTimeout = positive("inboundStreamIdleTimeout", timeout);
             return this;
         }
 

@@ -88,6 +88,7 @@ final class YamuxHandler extends ByteToMessageDecoder {
     private boolean inRead;
     private boolean flushPending;
     private int nextPingId = 1;
+    private boolean streamLimitLogged;
     private long outstandingPing = -1;
     private ScheduledFuture<?> keepAliveTask;
     private ScheduledFuture<?> pingTimeoutTask;
@@ -373,8 +374,15 @@ final class YamuxHandler extends ByteToMessageDecoder {
             highestRemoteId = Math.max(highestRemoteId, id);
             if (localGoAway || inboundCount >= config.maxInboundStreams()) {
                 release(body);
-                LOG.debug("resetting inbound stream {} on {}: {}", id, ctx.channel(),
-                        localGoAway ? "going away" : "more than " + config.maxInboundStreams() + " inbound streams");
+                String why = localGoAway ? "going away" : "more than " + config.maxInboundStreams() + " inbound streams";
+                if (!localGoAway && !streamLimitLogged) {
+                    // Once per session: a flood would otherwise write a line per stream.
+                    streamLimitLogged = true;
+                    LOG.info("resetting inbound stream {} on {}: {} (further refusals on this connection are "
+                            + "logged at debug level)", id, ctx.channel(), why);
+                } else {
+                    LOG.debug("resetting inbound stream {} on {}: {}", id, ctx.channel(), why);
+                }
                 writeHeader(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
                 flush();
                 return;

@@ -57,7 +57,21 @@ public interface JsCommands {
         }
     }
 
-    record Connection(String peerId, String remoteAddr, String direction, String status) {}
+    /**
+     * A connection as js reports it: direction {@code inbound} or {@code outbound}, status
+     * {@code open}…, and the agreed encryption and muxer protocols ({@code /noise},
+     * {@code /yamux/1.0.0}; null before the upgrade).
+     */
+    record Connection(String peerId, String remoteAddr, String direction, String status, String encryption,
+                      String multiplexer) {}
+
+    /** What js's peer store holds about a peer (learned through Identify and Kademlia). */
+    record PeerStoreEntry(String peerId, List<String> protocols, List<String> addrs, Optional<String> agentVersion) {
+        public PeerStoreEntry {
+            protocols = List.copyOf(protocols);
+            addrs = List.copyOf(addrs);
+        }
+    }
 
     /** The node's index in its process, its peer id and listen addresses (with {@code /p2p/}). */
     record NodeInfo(int index, String peerId, List<String> addrs) {
@@ -180,8 +194,25 @@ public interface JsCommands {
     default List<Connection> connections() {
         return Results.objects(call("connections", Map.of()), "connections").stream()
                 .map(c -> new Connection(Results.string(c, "peerId"), Results.string(c, "remoteAddr"),
-                        Results.string(c, "direction"), Results.string(c, "status")))
+                        Results.string(c, "direction"), Results.string(c, "status"),
+                        Results.optionalString(c, "encryption").orElse(null),
+                        Results.optionalString(c, "multiplexer").orElse(null)))
                 .toList();
+    }
+
+    /** What js's peer store knows of {@code peerId}; a {@link JsPeerException} with {@code isNotFound()} if nothing. */
+    default PeerStoreEntry peerStore(String peerId) {
+        Map<String, Object> r = call("peerStore", args("peerId", peerId));
+        return new PeerStoreEntry(Results.string(r, "peerId"), Results.strings(r, "protocols"),
+                Results.strings(r, "addrs"), Results.optionalString(r, "agentVersion"));
+    }
+
+    /**
+     * Stops this node (its connections close; the other nodes of the process keep running).
+     * Later commands to it fail with a {@link JsPeerException} named {@code NodeStoppedError}.
+     */
+    default void stopNode() {
+        call("stopNode", Map.of());
     }
 
     private static String b64(byte[] bytes) {

@@ -120,6 +120,10 @@ public final class JsPeer implements JsCommands, AutoCloseable {
         if (options.interconnect) {
             command.add("--interconnect");
         }
+        if (!options.announce.isEmpty()) {
+            command.addAll(List.of("--announce", String.join(",", options.announce)));
+        }
+        options.yamuxKeepAlive.ifPresent(d -> command.addAll(List.of("--yamux-keepalive", Long.toString(d.toMillis()))));
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
         pb.environment().putAll(options.env);
 
@@ -533,6 +537,8 @@ public final class JsPeer implements JsCommands, AutoCloseable {
         private Optional<String> keyHex = Optional.empty();
         private final List<String> bootstrap = new ArrayList<>();
         private boolean interconnect;
+        private final List<String> announce = new ArrayList<>();
+        private Optional<Duration> yamuxKeepAlive = Optional.empty();
         private Duration timeout = DEFAULT_TIMEOUT;
         private Duration startTimeout = Duration.ofSeconds(60);
         private final Map<String, String> env = new LinkedHashMap<>();
@@ -592,6 +598,24 @@ public final class JsPeer implements JsCommands, AutoCloseable {
         /** Nodes 1..N-1 dial node 0 at startup. */
         public Options interconnect(boolean interconnect) {
             this.interconnect = interconnect;
+            return this;
+        }
+
+        /**
+         * Multiaddrs every node advertises beside its listen address (js's {@code appendAnnounce}):
+         * in Identify and in its peers' Kademlia answers. Any address js can parse, dialable or not.
+         */
+        public Options announce(String... multiaddrs) {
+            announce.addAll(List.of(multiaddrs));
+            return this;
+        }
+
+        /** How often js-yamux pings each connection (js's default: 30 s); at least 1 ms. */
+        public Options yamuxKeepAlive(Duration interval) {
+            if (interval.toMillis() < 1) {
+                throw new IllegalArgumentException("yamuxKeepAlive must be at least 1 ms: " + interval);
+            }
+            this.yamuxKeepAlive = Optional.of(interval);
             return this;
         }
 

@@ -12,6 +12,18 @@ final class Results {
         return cast(m, field, String.class);
     }
 
+    /** A string field that may be absent or null. */
+    static java.util.Optional<String> optionalString(Map<String, Object> m, String field) {
+        Object v = m.get(field);
+        if (v == null) {
+            return java.util.Optional.empty();
+        }
+        if (v instanceof String s) {
+            return java.util.Optional.of(s);
+        }
+        throw bad(m, field, "a string or null");
+    }
+
     static boolean bool(Map<String, Object> m, String field) {
         return cast(m, field, Boolean.class);
     }

@@ -368,6 +368,41 @@ class HostTest {
     }
 
     @Test
+    void listenersSeeEveryNegotiatedStreamOnBothSides() throws Exception {
+        record Opened(Connection connection, boolean outbound, String protocol) {}
+        BlockingQueue<Opened> atA = new LinkedBlockingQueue<>();
+        BlockingQueue<Opened> atB = new LinkedBlockingQueue<>();
+        Host a = host(null);
+        Host b = host(null);
+        a.addListener(new HostListener() {
+            @Override
+            public void streamOpened(Connection connection, StreamChannel stream) {
+                atA.add(new Opened(connection, stream.isOutbound(), stream.protocol()));
+            }
+        });
+        b.addListener(new HostListener() {
+            @Override
+            public void streamOpened(Connection connection, StreamChannel stream) {
+                atB.add(new Opened(connection, stream.isOutbound(), stream.protocol()));
+            }
+        });
+        Connection c = await(a.dial(b.peerId(), b.listenAddresses()));
+        StreamChannel echo = await(c.openStream(ECHO, s -> { }));
+        eventually(() -> atA.stream().anyMatch(o -> o.outbound() && ECHO.equals(o.protocol()))
+                && atB.stream().anyMatch(o -> !o.outbound() && ECHO.equals(o.protocol())), "the echo stream on both sides");
+        // Built-in protocols too: each side asked the other for Identify.
+        eventually(() -> atA.stream().anyMatch(o -> o.outbound() && Host.IDENTIFY.equals(o.protocol()))
+                && atB.stream().anyMatch(o -> !o.outbound() && Host.IDENTIFY.equals(o.protocol())), "identify");
+        assertThat(atA).allSatisfy(o -> assertThat(o.connection()).isSameAs(c));
+        // A stream whose protocol is refused is not reported.
+        int before = atA.size();
+        assertThatThrownBy(() -> await(c.openStream("/nobody/speaks/this", s -> { })))
+                .hasCauseInstanceOf(ProtocolNegotiationException.class);
+        assertThat(atA.stream().skip(before)).noneMatch(o -> "/nobody/speaks/this".equals(o.protocol()));
+        echo.close();
+    }
+
+    @Test
     void simultaneousDialsEndOnOneSharedConnection() throws Exception {
         Host a = host(null, x -> x.idleTimeout(Duration.ofMillis(500)));
         Host b = host(null, x -> x.idleTimeout(Duration.ofMillis(500)));

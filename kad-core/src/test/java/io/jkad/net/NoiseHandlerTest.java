@@ -262,4 +262,30 @@ class NoiseHandlerTest {
             br.received.release();
         }
     }
+
+    /**
+     * Checklist §10.1: the payload's identity_key is the PublicKey protobuf ({@code 08 01 12 20} and
+     * the raw key), and identity_sig signs "noise-libp2p-static-key:" followed by the raw
+     * (little-endian) static X25519 key.
+     */
+    @Test
+    void payloadCarriesTheKeyProtobufAndSignsTheDomainAndTheStaticKey() throws Exception {
+        Ed25519KeyPair identity = Ed25519KeyPair.generate();
+        X25519.KeyPair staticKey = X25519.generate(RANDOM);
+        NoiseHandshakePayload p = NoiseHandshakePayload.parseFrom(NoiseHandler.payload(identity, staticKey.publicKey()));
+        byte[] key = p.getIdentityKey().toByteArray();
+        assertThat(HexFormat.of().formatHex(key, 0, 4)).isEqualTo("08011220");
+        assertThat(key).hasSize(36);
+        assertThat(java.util.Arrays.copyOfRange(key, 4, 36)).isEqualTo(identity.publicKey().raw());
+        byte[] signed = new byte[24 + 32];
+        System.arraycopy("noise-libp2p-static-key:".getBytes(StandardCharsets.UTF_8), 0, signed, 0, 24);
+        System.arraycopy(staticKey.publicKey(), 0, signed, 24, 32);
+        assertThat(identity.publicKey().verify(signed, p.getIdentitySig().toByteArray())).isTrue();
+        // The key in the payload is the little-endian u-coordinate: the one DH uses.
+        X25519.KeyPair other = X25519.generate(RANDOM);
+        assertThat(X25519.dh(other.privateKey(), staticKey.publicKey()))
+                .isEqualTo(X25519.dh(staticKey.privateKey(), other.publicKey()));
+        assertThat(NoiseHandler.verifyPayload(p.toByteArray(), staticKey.publicKey(), identity.peerId(),
+                Ed25519KeyPair.generate().peerId())).isEqualTo(identity.peerId());
+    }
 }

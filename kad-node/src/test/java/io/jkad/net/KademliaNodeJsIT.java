@@ -155,8 +155,19 @@ class KademliaNodeJsIT {
         JsCommands.ProvideResult provided = js.provide(key.toBytes());
         assertThat(provided.multihash()).isEqualTo(key.toBytes());
         assertThat(provided.sentTo()).contains(jkad.peerId().toString());
-        // ADD_PROVIDER has no answer: js reports it sent before jkad has handled it, so look up
-        // until it has (a few tries at most).
+        // ADD_PROVIDER has no answer: js reports it sent once written, so wait until jkad stored it.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (await(jkad.execute(k -> k.store().providers(key))).isEmpty()) {
+            assertThat(System.nanoTime()).as("jkad stores js's provider record").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        // jkad's look-up asks the network only (as libp2p-kad 0.29), here js alone; js lists itself
+        // as a provider only once its peer store holds its own addresses, which js-libp2p fills in
+        // a moment after start-up.
+        while (!selfAddressesKnownToJs()) {
+            assertThat(System.nanoTime()).as("js knows its own addresses").isLessThan(deadline);
+            Thread.sleep(50);
+        }
         QueryResult.GetProviders found = await(jkad.getProviders(key));
         for (int i = 0; i < 50 && !found.providers().contains(jsId); i++) {
             Thread.sleep(100);
@@ -164,5 +175,16 @@ class KademliaNodeJsIT {
         }
         assertThat(found.isOk()).isTrue();
         assertThat(found.providers()).contains(jsId);
+    }
+
+    private boolean selfAddressesKnownToJs() {
+        try {
+            return !js.peerStore(js.peerId()).addrs().isEmpty();
+        } catch (io.jkad.interop.JsPeerException e) {
+            if (e.isNotFound()) {
+                return false;
+            }
+            throw e;
+        }
     }
 }

@@ -556,6 +556,8 @@ class KademliaNodeTest {
                 .hasMessageContaining("requestTimeout");
         assertThatThrownBy(() -> b.dialTimeout(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("dialTimeout");
+        assertThatThrownBy(() -> b.inboundStreamIdleTimeout(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("inboundStreamIdleTimeout");
         assertThatThrownBy(() -> b.ioThreads(-1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("-1");
         assertThatThrownBy(() -> b.listen(Multiaddr.parse("/dns4/example.com/tcp/1")))

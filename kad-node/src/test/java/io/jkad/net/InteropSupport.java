@@ -1,0 +1,149 @@
+package io.jkad.net;
+
+import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.identity.PeerId;
+import io.jkad.interop.JsCommands;
+import io.jkad.interop.JsPeer;
+import io.jkad.kademlia.KademliaConfig;
+import io.jkad.kademlia.QueryResult;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.record.RecordKey;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
+
+/** Helpers of the js interop ITs: starting jkad nodes, waiting for routing tables, test keys. Test code. */
+final class InteropSupport {
+
+    static final String KAD = "/ipfs/kad/1.0.0";
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    private InteropSupport() {}
+
+    /** js options; {@code -Djkad.interop.debug=libp2p:*} turns on js-libp2p's debug log (target/js-peer-logs). */
+    static JsPeer.Options jsOptions() {
+        JsPeer.Options o = JsPeer.options();
+        String debug = System.getProperty("jkad.interop.debug");
+        return debug == null ? o : o.env("DEBUG", debug);
+    }
+
+    /** A jkad node on loopback with the default Kademlia settings and one IO thread. */
+    static KademliaNode startJkad() throws Exception {
+        return startJkad(KademliaConfig.defaults());
+    }
+
+    static KademliaNode startJkad(KademliaConfig kad) throws Exception {
+        return KademliaNode.start(KademliaNodeConfig.builder(Ed25519KeyPair.generate())
+                .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
+                .kademlia(kad)
+                .ioThreads(1)
+                .build());
+    }
+
+    static <T> T await(CompletableFuture<T> f) throws Exception {
+        try {
+            return f.get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception c ? c : e;
+        } catch (TimeoutException e) {
+            throw new AssertionError("not done within 60 s", e);
+        }
+    }
+
+    /** {@code node} joins through {@code peer} at {@code address} and bootstraps. */
+    static void join(KademliaNode node, PeerId peer, Multiaddr address) throws Exception {
+        await(node.addAddress(peer, address.withoutPeerId()));
+        QueryResult.Bootstrap b = await(node.bootstrap());
+        if (!b.isOk()) {
+            throw new AssertionError("bootstrap of " + node + " through " + peer + " failed: " + b);
+        }
+    }
+
+    static void join(KademliaNode node, KademliaNode via) throws Exception {
+        join(node, via.peerId(), via.listenAddresses().get(0));
+    }
+
+    static void join(KademliaNode node, JsCommands via) throws Exception {
+        join(node, PeerId.parse(via.peerId()), Multiaddr.parse(via.dialAddr()));
+    }
+
+    /** The address another node dials to reach {@code node}, with {@code /p2p/}. */
+    static String dialAddr(KademliaNode node) {
+        return node.listenAddresses().get(0).withPeerId(node.peerId()).toString();
+    }
+
+    /** Waits until {@code node}'s routing table holds every one of {@code peers}. */
+    static void awaitInRoutingTable(KademliaNode node, Collection<PeerId> peers) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            List<PeerId> have = await(node.routingTable()).stream().map(RoutingTableEntry::peer).toList();
+            if (have.containsAll(peers)) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(node + " never had all of " + peers + " in its routing table: " + have);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Waits until js's routing table satisfies {@code condition}; returns it. */
+    static List<String> awaitJsRoutingTable(JsCommands js, Predicate<List<String>> condition, String what)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (true) {
+            List<String> table = js.routingTable();
+            if (condition.test(table)) {
+                return table;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(js + ": routing table never " + what + ": " + table);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    static List<String> awaitJsRoutingTableHas(JsCommands js, Collection<String> peerIds) throws InterruptedException {
+        return awaitJsRoutingTable(js, t -> t.containsAll(peerIds), "held " + peerIds);
+    }
+
+    /** A record key in js's test namespace ({@code /jkad/}, the one js's test validator accepts). */
+    static RecordKey jsKey(String name) {
+        return RecordKey.ofUtf8("/jkad/" + name + "-" + Long.toHexString(System.nanoTime()));
+    }
+
+    /** A sha2-256 multihash of {@code text}: the provider key js and go expect (a CID's multihash). */
+    static RecordKey multihash(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest((text + System.nanoTime()).getBytes(StandardCharsets.UTF_8));
+            byte[] mh = new byte[34];
+            mh[0] = 0x12;
+            mh[1] = 0x20;
+            System.arraycopy(digest, 0, mh, 2, 32);
+            return RecordKey.of(mh);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static List<String> ids(Collection<? extends JsCommands> nodes) {
+        return nodes.stream().map(JsCommands::peerId).toList();
+    }
+
+    static List<PeerId> peerIds(Collection<? extends JsCommands> nodes) {
+        return nodes.stream().map(n -> PeerId.parse(n.peerId())).toList();
+    }
+
+    static List<String> jkadIds(Collection<KademliaNode> nodes) {
+        return nodes.stream().map(n -> n.peerId().toString()).toList();
+    }
+}
