@@ -379,10 +379,25 @@ public final class Kademlia {
         store.removeProvider(key, localId);
     }
 
-    /** Looks up the providers of {@code key}; reports {@link QueryResult.GetProviders}. */
-    public QueryId getProviders(RecordKey key) {
+    /**
+     * Looks up the providers of {@code key}; reports {@link QueryResult.GetProviders}. The valid
+     * provider records of the local store (this node's own, if it provides the key, and those
+     * others announced to it) are part of the result; the reference (0.29) asked only the network,
+     * so a node that stored a provider record could not find it itself.
+     */
+    public QueryId getProviders(RecordKey key, Instant now) {
+        QueryInfo.GetProviders info = new QueryInfo.GetProviders(key);
+        try {
+            for (ProviderRecord p : store.providers(key)) {
+                if (!p.isExpired(now)) {
+                    info.providers.add(p.provider());
+                }
+            }
+        } catch (StoreException e) {
+            log.warn("Local provider lookup of {} failed: {}", key, e.getMessage());
+        }
         KeyBytes target = KeyBytes.digestOf(key.toBytes());
-        return queries.addIterClosest(target, closestKeys(target), new QueryInner(new QueryInfo.GetProviders(key)));
+        return queries.addIterClosest(target, closestKeys(target), new QueryInner(info));
     }
 
     /** The running queries, oldest first. */

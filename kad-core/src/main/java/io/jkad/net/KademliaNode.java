@@ -420,7 +420,7 @@ public final class KademliaNode implements AutoCloseable {
     /** Looks up the providers of {@code key}. */
     public CompletableFuture<QueryResult.GetProviders> getProviders(RecordKey key) {
         Objects.requireNonNull(key, "key");
-        return query(now -> kademlia.getProviders(key));
+        return query(now -> kademlia.getProviders(key, now));
     }
 
     /** A snapshot of the routing table, closest buckets first. */

@@ -582,4 +582,18 @@ class KademliaTest {
         assertThat(sent.expires()).contains(publish.plus(Duration.ofHours(1)));
         assertThat(k.store().get(key).orElseThrow().expires()).isEmpty();
     }
+
+    @Test
+    void getProvidersIncludesTheValidProviderRecordsOfTheLocalStore() {
+        Kademlia k = node(KademliaConfig.defaults());
+        List<PeerId> peers = addPeers(k, 3);
+        RecordKey key = RecordKey.ofUtf8("known-here");
+        k.store().addProvider(new ProviderRecord(key, peers.get(0), Optional.of(T0.plusSeconds(60)), List.of(addr(0))));
+        k.store().addProvider(new ProviderRecord(key, peers.get(1), Optional.of(T0), List.of(addr(1))));
+        QueryId id = k.getProviders(key, T0);
+        k.query(id).orElseThrow().finish();
+        KademliaEvent.QueryCompleted done = (KademliaEvent.QueryCompleted) events(drain(k, T0)).get(0);
+        // The expired record (expiry at T0) does not count.
+        assertThat(((QueryResult.GetProviders) done.result()).providers()).containsExactly(peers.get(0));
+    }
 }

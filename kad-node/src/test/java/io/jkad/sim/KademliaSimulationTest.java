@@ -184,7 +184,7 @@ class KademliaSimulationTest {
         var provide = shared.run(provider, k -> k.startProviding(key, shared.now()), LIMIT);
         assertThat(provide.result()).isInstanceOf(QueryResult.AddProvider.Ok.class);
         for (int i : new int[] {0, 50, 99, 123, 199}) {
-            var found = shared.run(shared.node(i), k -> k.getProviders(key), LIMIT);
+            var found = shared.run(shared.node(i), k -> k.getProviders(key, shared.now()), LIMIT);
             assertThat(found.result()).isInstanceOf(QueryResult.GetProviders.Ok.class);
             assertThat(((QueryResult.GetProviders) found.result()).providers()).as("from node %d", i)
                     .contains(provider.id());
