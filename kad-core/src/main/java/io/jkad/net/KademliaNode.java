@@ -44,6 +44,7 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -51,6 +52,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -229,13 +231,46 @@ public final class KademliaNode implements AutoCloseable {
         return node;
     }
 
+    /**
+     * The most inbound Kademlia streams one connection may have open at once (rust-libp2p allows
+     * 32 too). Each may buffer a frame of up to the maximum message size, so this bounds what one
+     * connection can make the node hold in memory.
+     */
+    static final int MAX_INBOUND_KAD_STREAMS_PER_CONNECTION = 32;
+
+    private final Map<Connection, AtomicInteger> inboundKadStreams = new ConcurrentHashMap<>();
+
+    /** Counts an inbound Kademlia stream against its connection's limit; resets it past the limit. */
+    private boolean admitInboundStream(StreamChannel stream) {
+        Connection connection = stream.connection();
+        AtomicInteger open = inboundKadStreams.computeIfAbsent(connection, c -> new AtomicInteger());
+        if (open.incrementAndGet() > MAX_INBOUND_KAD_STREAMS_PER_CONNECTION) {
+            open.decrementAndGet();
+            LOG.info("Peer {} opened more than {} Kademlia streams on one connection: stream reset",
+                    connection.remotePeer(), MAX_INBOUND_KAD_STREAMS_PER_CONNECTION);
+            stream.reset();
+            return false;
+        }
+        stream.closeFuture().addListener(f -> {
+            if (open.decrementAndGet() == 0 && !connection.isOpen()) {
+                inboundKadStreams.remove(connection, open);
+            }
+        });
+        return true;
+    }
+
     private void init() {
         host.addListener(new Listener());
         if (!config.clientMode()) {
-            host.setStreamHandler(protocol, stream -> stream.pipeline().addLast(
-                    new UvarintFrameDecoder(maxPacketSize),
-                    new UvarintFrameEncoder(maxPacketSize),
-                    new KadInboundHandler(codec, clock, config.inboundStreamIdleTimeout(), this::inboundRequest)));
+            host.setStreamHandler(protocol, stream -> {
+                if (!admitInboundStream(stream)) {
+                    return;
+                }
+                stream.pipeline().addLast(
+                        new UvarintFrameDecoder(maxPacketSize),
+                        new UvarintFrameEncoder(maxPacketSize),
+                        new KadInboundHandler(codec, clock, config.inboundStreamIdleTimeout(), this::inboundRequest));
+            });
         }
         List<Multiaddr> advertised = host.advertisedAddresses();
         runOnLogic(() -> {

@@ -376,6 +376,29 @@ class NodeBadInputIT {
     }
 
     @Test
+    void moreThan32KademliaStreamsOnOneConnectionAreReset() throws Exception {
+        RawPeer p = muxed();
+        int limit = KademliaNode.MAX_INBOUND_KAD_STREAMS_PER_CONNECTION;
+        List<Integer> ids = new ArrayList<>();
+        for (int i = 0; i < limit + 8; i++) {
+            ids.add(p.openLazy(KAD, new byte[0]));
+        }
+        for (int id : ids.subList(limit, ids.size())) {
+            assertThat(p.awaitReset(id)).as("stream %d past the limit reset", id).isTrue();
+        }
+        log.await(CLOSE_WAIT, "opened more than " + limit + " Kademlia streams on one connection");
+        assertThat(p.closedWithin(Duration.ofMillis(300))).as("connection kept").isFalse();
+        // Closing some of the open ones makes room again.
+        ByteArrayOutputStream resets = new ByteArrayOutputStream();
+        for (int id : ids.subList(0, 4)) {
+            resets.write(header(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_RST, id, 0));
+        }
+        p.write(resets.toByteArray());
+        assertAnswersOn(p);
+        assertServesEveryone();
+    }
+
+    @Test
     void requestsSentFarAheadOfTheAnswersResetTheStream() throws Exception {
         RawPeer p = muxed();
         byte[] find = RawPeer.lengthPrefixed(codec.encodeRequest(
