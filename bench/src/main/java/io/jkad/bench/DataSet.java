@@ -27,9 +27,11 @@ import java.util.stream.Stream;
  * died, puts the swept records back first).
  *
  * <p>Building: the memory store is filled in each fork. RocksDB data sets are written through the
- * store, then flushed and compacted. JDBC data sets are made by the store (its schema) and filled
+ * store. JDBC data sets are made by the store (its schema) and filled
  * with batched upserts into its tables, then its record counter is recounted; provider data sets
- * go through the store everywhere.
+ * go through the store everywhere. Then each is settled as its engine would settle it in time:
+ * RocksDB flushed and compacted, the H2 file rewritten compacted ({@code SHUTDOWN COMPACT}),
+ * PostgreSQL vacuumed and analysed.
  *
  * @param size records (RECORDS, SWEEP) or keys (PROVIDERS)
  * @param valueSize bytes per value (0 for PROVIDERS)
@@ -228,6 +230,21 @@ record DataSet(Backend backend, Kind kind, int valueSize, int size) {
         if (backend == Backend.ROCKSDB) {
             try (RawRocksDb raw = RawRocksDb.open(directory())) {
                 raw.flushAndCompact();
+            }
+        }
+        if (backend == Backend.H2) {
+            // a file written by many small commits is spread over many chunks: rewrite it compacted
+            try (Connection c = RawJdbc.connect(backend, jdbcUrl()); Statement s = c.createStatement()) {
+                s.execute("SHUTDOWN COMPACT");
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot compact " + jdbcUrl() + ": " + e.getMessage(), e);
+            }
+        }
+        if (backend == Backend.POSTGRESQL) {
+            try (Connection c = RawJdbc.connect(backend, jdbcUrl()); Statement s = c.createStatement()) {
+                s.execute("VACUUM ANALYZE");
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot vacuum " + jdbcUrl() + ": " + e.getMessage(), e);
             }
         }
     }

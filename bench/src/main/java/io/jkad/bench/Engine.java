@@ -1,6 +1,8 @@
 package io.jkad.bench;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * What a store benchmark calls: a store opened through {@code RecordStores.open} ({@link StoreEngine})
@@ -10,6 +12,26 @@ import java.time.Instant;
  * Thread-safe: the benchmarks call it from one or two threads.
  */
 abstract class Engine implements AutoCloseable {
+
+    private final List<AutoCloseable> attached = new ArrayList<>();
+
+    /** Keeps {@code resource} open as long as this engine; closed after it. */
+    final Engine attach(AutoCloseable resource) {
+        attached.add(resource);
+        return this;
+    }
+
+    /** Closes what was {@linkplain #attach attached}; each subclass's {@link #close()} ends with it. */
+    final void closeAttached() {
+        for (AutoCloseable a : attached) {
+            try {
+                a.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing " + a + " failed", e);
+            }
+        }
+        attached.clear();
+    }
 
     /** Reads record {@code i} of the get/put data set (present). */
     Object get(int i) {

@@ -242,6 +242,7 @@ final class RawJdbc extends Engine {
             }
             sessions.clear();
         }
+        closeAttached();
     }
 
     // ------------------------------------------------------------------ the store's columns

@@ -113,5 +113,6 @@ final class RawMemory extends Engine {
     public void close() {
         records.clear();
         providers.clear();
+        closeAttached();
     }
 }

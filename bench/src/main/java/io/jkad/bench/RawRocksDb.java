@@ -320,5 +320,6 @@ final class RawRocksDb extends Engine {
         scanReadOptions.close();
         filter.close();
         cache.close();
+        closeAttached();
     }
 }

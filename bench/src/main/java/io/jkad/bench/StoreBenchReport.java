@@ -151,7 +151,12 @@ public final class StoreBenchReport {
                         o.param(p.getKey(), p.getValue().split(","));
                     }
                     if (a.profiler != null) {
-                        o.addProfiler(a.profiler);
+                        int colon = a.profiler.indexOf(':');
+                        if (colon < 0) {
+                            o.addProfiler(a.profiler);
+                        } else {
+                            o.addProfiler(a.profiler.substring(0, colon), a.profiler.substring(colon + 1));
+                        }
                     }
                     System.out.println("# ===== " + g.name + " =====");
                     try {
@@ -196,16 +201,16 @@ public final class StoreBenchReport {
         String scan = "io\\.jkad\\.bench\\.StoreScanBenchmark\\.";
         if (quick) {
             return List.of(
-                    new Group("throughput, 1 thread", throughput, 1, Map.of("valueSize", "256"), 1, 2, true),
+                    new Group("throughput, 1 thread", throughput, 1, Map.of("valueSize", "256"), 2, 2, true),
                     new Group("sweep 0.1%", sweep, 1, Map.of("expiredPercent", "0.1"), 3, 5, false),
                     new Group("full scan", scan, 1, Map.of(), 1, 2, false));
         }
         return List.of(
                 new Group("throughput, 1 thread", throughput, 1, Map.of("valueSize", "256,4096"), 2, 3, true),
                 new Group("throughput, 2 threads", throughput, 2, Map.of("valueSize", "256,4096"), 2, 3, true),
-                new Group("sweep 0.1%", sweep, 1, Map.of("expiredPercent", "0.1"), 10, 10, false),
+                new Group("sweep 0.1%", sweep, 1, Map.of("expiredPercent", "0.1"), 5, 5, false),
                 new Group("sweep 10%", sweep, 1, Map.of("expiredPercent", "10"), 1, 3, false),
-                new Group("full scan", scan, 1, Map.of(), 2, 5, false));
+                new Group("full scan", scan, 1, Map.of(), 1, 3, false));
     }
 
     /** The machine the benchmarks ran on, as far as the JVM can tell. */

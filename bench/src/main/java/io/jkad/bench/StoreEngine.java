@@ -70,5 +70,6 @@ final class StoreEngine extends Engine {
     @Override
     public void close() {
         store.close();
+        closeAttached();
     }
 }
