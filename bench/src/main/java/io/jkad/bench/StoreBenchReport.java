@@ -128,6 +128,7 @@ public final class StoreBenchReport {
                         : g.warmups + " warmup shots, " + g.measurements + " measured shots");
             }
             List<JsonElement> all = new ArrayList<>();
+            loadAverage().ifPresent(l -> settings.put("load average at the start", l));
             long t0 = System.nanoTime();
             for (Group g : groups) {
                 Path result = Files.createTempFile("jkad-jmh-", ".json");
@@ -177,6 +178,7 @@ public final class StoreBenchReport {
             }
             long minutes = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
             settings.put("run time", String.format(Locale.ROOT, "%d min %02d s", minutes / 60, minutes % 60));
+            loadAverage().ifPresent(l -> settings.put("load average at the end", l));
             JsonArray jmh = new JsonArray();
             all.forEach(jmh::add);
             StoreReport report = StoreReport.fromJmhJson(jmh.toString());
@@ -201,13 +203,13 @@ public final class StoreBenchReport {
         String scan = "io\\.jkad\\.bench\\.StoreScanBenchmark\\.";
         if (quick) {
             return List.of(
-                    new Group("throughput, 1 thread", throughput, 1, Map.of("valueSize", "256"), 2, 2, true),
+                    new Group("throughput, 1 thread", throughput, 1, Map.of("bytes", "256"), 2, 2, true),
                     new Group("sweep 0.1%", sweep, 1, Map.of("expiredPercent", "0.1"), 3, 5, false),
                     new Group("full scan", scan, 1, Map.of(), 1, 2, false));
         }
         return List.of(
-                new Group("throughput, 1 thread", throughput, 1, Map.of("valueSize", "256,4096"), 2, 3, true),
-                new Group("throughput, 2 threads", throughput, 2, Map.of("valueSize", "256,4096"), 2, 3, true),
+                new Group("throughput, 1 thread", throughput, 1, Map.of("bytes", "256,4096"), 2, 4, true),
+                new Group("throughput, 2 threads", throughput, 2, Map.of("bytes", "256,4096"), 2, 4, true),
                 new Group("sweep 0.1%", sweep, 1, Map.of("expiredPercent", "0.1"), 5, 5, false),
                 new Group("sweep 10%", sweep, 1, Map.of("expiredPercent", "10"), 1, 3, false),
                 new Group("full scan", scan, 1, Map.of(), 1, 3, false));
@@ -228,6 +230,16 @@ public final class StoreBenchReport {
         try {
             return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
                     .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The machine's 1, 5 and 15 minute load averages (others share it: a load above the cores skews results). */
+    private static Optional<String> loadAverage() {
+        try {
+            String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return Optional.of(parts[0] + " " + parts[1] + " " + parts[2]);
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

@@ -151,7 +151,10 @@ final class StoreReport {
         if (metric == null) {
             throw new IllegalArgumentException("a JMH result without \"primaryMetric\": " + full);
         }
-        String size = string(params, "valueSize");
+        String size = string(params, "bytes");
+        if (size == null) {
+            size = string(params, "valueSize"); // the name in the first results
+        }
         return new Result(benchmark, method, string(params, "backend"), string(params, "engine"),
                 size == null ? null : Integer.valueOf(size), string(params, "expiredPercent"),
                 o.has("threads") ? o.get("threads").getAsInt() : 1, string(o, "mode"),

@@ -123,7 +123,7 @@ final class EngineChecks {
             StoreRecordBenchmark records = new StoreRecordBenchmark();
             records.backend = backend.param;
             records.engine = engine;
-            records.valueSize = 4096;
+            records.bytes = 4096;
             records.open();
             assertThat(records.get(cursor)).isNotNull();
             records.getMiss(cursor);
