@@ -2,6 +2,7 @@ package io.jkad.bench;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import io.jkad.testkit.PostgresCluster;
 import java.io.IOException;
@@ -46,7 +47,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *   --data-dir DIR        where the data sets are built (kept); default a temporary folder, deleted
  *   --include REGEX       only the benchmarks whose name matches too
  *   --prof NAME           a JMH profiler for every benchmark (gc, stack, ...)
- *   --report FILE         no run: the report of a JMH JSON file (or of a report's JSON)
+ *   --report FILE         no run: the report of a JMH JSON file, or again that of a report's JSON
+ *                         (same date, command, settings; written over it unless --name/--out say otherwise)
  * </pre>
  */
 public final class StoreBenchReport {
@@ -73,9 +75,23 @@ public final class StoreBenchReport {
         if (a.report != null) {
             String text = Files.readString(a.report, StandardCharsets.UTF_8);
             JsonElement root = JsonParser.parseString(text);
-            JsonArray jmh = root.isJsonObject() ? root.getAsJsonObject().getAsJsonArray("jmh") : root.getAsJsonArray();
+            StoreReport.Context context;
+            JsonArray jmh;
+            if (root.isJsonObject()) {
+                // a report of ours: the same run, so its date, command, settings and machine
+                JsonObject o = root.getAsJsonObject();
+                jmh = o.getAsJsonArray("jmh");
+                context = new StoreReport.Context(o.get("date").getAsString(), o.get("command").getAsString(),
+                        strings(o.getAsJsonObject("settings")), strings(o.getAsJsonObject("machine")));
+                if (a.name == null) {
+                    base = a.out.resolve("store-" + context.date() + (a.quick ? "-quick" : ""));
+                }
+            } else {
+                jmh = root.getAsJsonArray();
+                context = new StoreReport.Context(date, command, Map.of("from", a.report.toString()), machine());
+            }
             StoreReport report = StoreReport.fromJmhJson(jmh.toString());
-            report.write(base, new StoreReport.Context(date, command, Map.of("from", a.report.toString()), machine()));
+            report.write(base, context);
             System.out.println("Wrote " + base + ".{md,json,png}");
             return;
         }
@@ -213,6 +229,14 @@ public final class StoreBenchReport {
                 new Group("sweep 0.1%", sweep, 1, Map.of("expiredPercent", "0.1"), 5, 5, false),
                 new Group("sweep 10%", sweep, 1, Map.of("expiredPercent", "10"), 1, 3, false),
                 new Group("full scan", scan, 1, Map.of(), 1, 3, false));
+    }
+
+    private static Map<String, String> strings(JsonObject o) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (o != null) {
+            o.entrySet().forEach(e -> m.put(e.getKey(), e.getValue().getAsString()));
+        }
+        return m;
     }
 
     /** The machine the benchmarks ran on, as far as the JVM can tell. */
