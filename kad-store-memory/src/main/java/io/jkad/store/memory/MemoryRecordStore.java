@@ -11,12 +11,14 @@ import io.jkad.record.StoreCounts;
 import io.jkad.record.StoreException;
 import io.jkad.record.StoreException.Kind;
 import java.time.Instant;
-import java.util.ArrayList;
+import java.util.AbstractList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.RandomAccess;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -24,8 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * jkad's change that a full provider list ignores new providers instead of evicting the farthest.
  *
  * <p>Concurrency: reads ({@link #get}, {@link #providers}, iteration) go lock-free to
- * {@link ConcurrentHashMap}s holding immutable values (a {@link DhtRecord}, an immutable provider
- * list), so a read costs one volatile read plus one map lookup. Writes take one lock, which keeps
+ * {@link ConcurrentHashMap}s holding immutable values (a record already wrapped in the
+ * {@link Optional} that {@link #get} returns, an immutable provider list), so a read costs one
+ * volatile read plus one map lookup and allocates nothing. Writes take one lock, which keeps
  * the limits, the maps and the expiry indexes consistent with one another; a node writes from one
  * thread, so the lock is uncontended there. Iterators are the maps' weakly consistent ones.
  *
@@ -41,6 +44,39 @@ final class MemoryRecordStore implements RecordStore {
             int c = key.compareTo(o.key);
             return c != 0 ? c : provider.compareTo(o.provider);
         }
+
+        // written out: the record's generated methods go through method handles on every index update
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ProviderSlot s && key.equals(s.key) && provider.equals(s.provider);
+        }
+
+        @Override
+        public int hashCode() {
+            return key.hashCode() * 31 + provider.hashCode();
+        }
+    }
+
+    /**
+     * A key's providers: an immutable list over an array that is never written after the list is
+     * made (an update makes a new array, one copy), so readers get it as it is, without a copy.
+     */
+    private static final class ProviderList extends AbstractList<ProviderRecord> implements RandomAccess {
+        private final ProviderRecord[] array;
+
+        ProviderList(ProviderRecord[] array) {
+            this.array = array;
+        }
+
+        @Override
+        public ProviderRecord get(int index) {
+            return array[index];
+        }
+
+        @Override
+        public int size() {
+            return array.length;
+        }
     }
 
     private final PeerId localPeer;
@@ -49,9 +85,10 @@ final class MemoryRecordStore implements RecordStore {
     private final int maxProvidersPerKey;
     private final int maxProvidedKeys;
 
-    private final ConcurrentHashMap<RecordKey, DhtRecord> records;
+    /** Each record in the {@code Optional} that {@link #get} hands out (made once, at the put). */
+    private final ConcurrentHashMap<RecordKey, Optional<DhtRecord>> records;
     /** Each key's providers, in the order first added; the lists are immutable and never empty. */
-    private final ConcurrentHashMap<RecordKey, List<ProviderRecord>> providers;
+    private final ConcurrentHashMap<RecordKey, ProviderList> providers;
     /** The local peer's provider record of each key it provides. */
     private final ConcurrentHashMap<RecordKey, ProviderRecord> provided;
 
@@ -84,7 +121,8 @@ final class MemoryRecordStore implements RecordStore {
     public Optional<DhtRecord> get(RecordKey key) {
         Objects.requireNonNull(key, "key");
         checkOpen("get");
-        return Optional.ofNullable(records.get(key));
+        Optional<DhtRecord> record = records.get(key);
+        return record != null ? record : Optional.empty();
     }
 
     @Override
@@ -99,14 +137,14 @@ final class MemoryRecordStore implements RecordStore {
         }
         synchronized (writeLock) {
             checkOpen("put");
-            DhtRecord old = records.get(key);
+            Optional<DhtRecord> old = records.get(key);
             if (old == null && records.size() >= maxRecords) {
                 throw new StoreException(Kind.MAX_RECORDS, MemoryStoreProvider.NAME, "put",
                         "the store holds its maximum of " + maxRecords + " records and key " + key + " is new");
             }
-            records.put(key, record);
+            records.put(key, Optional.of(record));
             if (old != null) {
-                old.expires().ifPresent(t -> recordExpiry.remove(t, key));
+                old.get().expires().ifPresent(t -> recordExpiry.remove(t, key));
             }
             record.expires().ifPresent(t -> recordExpiry.add(t, key));
         }
@@ -117,9 +155,9 @@ final class MemoryRecordStore implements RecordStore {
         Objects.requireNonNull(key, "key");
         synchronized (writeLock) {
             checkOpen("remove");
-            DhtRecord old = records.remove(key);
+            Optional<DhtRecord> old = records.remove(key);
             if (old != null) {
-                old.expires().ifPresent(t -> recordExpiry.remove(t, key));
+                old.get().expires().ifPresent(t -> recordExpiry.remove(t, key));
             }
         }
     }
@@ -127,7 +165,18 @@ final class MemoryRecordStore implements RecordStore {
     @Override
     public CloseableIterator<DhtRecord> records() {
         checkOpen("records");
-        return new StoreIterator<>(records.values().iterator(), "records");
+        Iterator<Optional<DhtRecord>> values = records.values().iterator();
+        return new StoreIterator<>(new Iterator<DhtRecord>() {
+            @Override
+            public boolean hasNext() {
+                return values.hasNext();
+            }
+
+            @Override
+            public DhtRecord next() {
+                return values.next().get();
+            }
+        }, "records");
     }
 
     // ------------------------------------------------------------------ provider records
@@ -138,29 +187,29 @@ final class MemoryRecordStore implements RecordStore {
         RecordKey key = record.key();
         synchronized (writeLock) {
             checkOpen("addProvider");
-            List<ProviderRecord> list = providers.get(key);
+            ProviderList list = providers.get(key);
             ProviderRecord old = null;
-            List<ProviderRecord> updated;
+            ProviderList updated;
             if (list == null) {
                 if (providers.size() >= maxProvidedKeys) {
                     throw new StoreException(Kind.MAX_PROVIDED_KEYS, MemoryStoreProvider.NAME, "addProvider",
                             "provider records exist for the maximum of " + maxProvidedKeys + " keys and key " + key
                                     + " is new");
                 }
-                updated = List.of(record);
+                updated = new ProviderList(new ProviderRecord[] {record});
             } else {
                 int i = indexOf(list, record.provider());
                 if (i >= 0) {
-                    old = list.get(i);
-                    ProviderRecord[] copy = list.toArray(new ProviderRecord[0]);
+                    old = list.array[i];
+                    ProviderRecord[] copy = list.array.clone();
                     copy[i] = record;
-                    updated = List.of(copy);
-                } else if (list.size() >= maxProvidersPerKey) {
+                    updated = new ProviderList(copy);
+                } else if (list.array.length >= maxProvidersPerKey) {
                     return false;
                 } else {
-                    ProviderRecord[] copy = list.toArray(new ProviderRecord[list.size() + 1]);
-                    copy[list.size()] = record;
-                    updated = List.of(copy);
+                    ProviderRecord[] copy = Arrays.copyOf(list.array, list.array.length + 1);
+                    copy[list.array.length] = record;
+                    updated = new ProviderList(copy);
                 }
             }
             providers.put(key, updated);
@@ -210,7 +259,7 @@ final class MemoryRecordStore implements RecordStore {
      * @return the record removed, or null if there was none
      */
     private ProviderRecord unlinkProvider(RecordKey key, PeerId provider) {
-        List<ProviderRecord> list = providers.get(key);
+        ProviderList list = providers.get(key);
         if (list == null) {
             return null;
         }
@@ -218,22 +267,25 @@ final class MemoryRecordStore implements RecordStore {
         if (i < 0) {
             return null;
         }
-        if (list.size() == 1) {
+        ProviderRecord[] array = list.array;
+        if (array.length == 1) {
             providers.remove(key);
         } else {
-            List<ProviderRecord> rest = new ArrayList<>(list);
-            rest.remove(i);
-            providers.put(key, List.copyOf(rest));
+            ProviderRecord[] rest = new ProviderRecord[array.length - 1];
+            System.arraycopy(array, 0, rest, 0, i);
+            System.arraycopy(array, i + 1, rest, i, array.length - i - 1);
+            providers.put(key, new ProviderList(rest));
         }
         if (provider.equals(localPeer)) {
             provided.remove(key);
         }
-        return list.get(i);
+        return array[i];
     }
 
-    private static int indexOf(List<ProviderRecord> list, PeerId provider) {
-        for (int i = 0; i < list.size(); i++) {
-            if (list.get(i).provider().equals(provider)) {
+    private static int indexOf(ProviderList list, PeerId provider) {
+        ProviderRecord[] array = list.array;
+        for (int i = 0; i < array.length; i++) {
+            if (array[i].provider().equals(provider)) {
                 return i;
             }
         }

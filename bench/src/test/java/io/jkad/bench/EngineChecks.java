@@ -1,0 +1,162 @@
+package io.jkad.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jkad.record.DhtRecord;
+import io.jkad.record.ProviderRecord;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Checks that a backend's store and raw engine do the same work on the same data: the raw engine
+ * reads what the store wrote and the store reads what the raw engine wrote (so the raw engine's
+ * copy of the store's layout is right), and the benchmarks' own setup and calls run. Small data
+ * sets; no timing.
+ */
+final class EngineChecks {
+
+    static final int RECORDS = 60;
+    static final int PROVIDER_KEYS = 4;
+    static final int SWEEP_RECORDS = 400;
+
+    private EngineChecks() {}
+
+    /** Sets the system properties the engines read: small data sets in {@code dir}. */
+    static void useSmallDataSets(Path dir) {
+        System.setProperty(BenchEnv.DIR, dir.toString());
+        System.setProperty(BenchEnv.RECORDS, String.valueOf(RECORDS));
+        System.setProperty(BenchEnv.PROVIDER_KEYS, String.valueOf(PROVIDER_KEYS));
+        System.setProperty(BenchEnv.SWEEP_RECORDS, String.valueOf(SWEEP_RECORDS));
+    }
+
+    static void clearProperties() {
+        for (String p : List.of(BenchEnv.DIR, BenchEnv.RECORDS, BenchEnv.PROVIDER_KEYS, BenchEnv.SWEEP_RECORDS,
+                BenchEnv.PG_URL)) {
+            System.clearProperty(p);
+        }
+    }
+
+    static void records(Backend backend) {
+        DataSet set = DataSet.records(backend, 256);
+        BenchSets.Records data = new BenchSets.Records(256, set.size());
+        Instant byStore = BenchData.FAR.plusSeconds(1);
+        Instant byRaw = BenchData.FAR.plusSeconds(2);
+        try (Engine store = Engines.records(set, false, data)) {
+            assertThat(store.get(7)).isEqualTo(Optional.of(data.records[7]));
+            assertThat(store.getMiss(7)).isEqualTo(Optional.empty());
+            store.put(7, byStore);
+            assertThat(store.get(7)).isEqualTo(Optional.of(data.records[7].withExpires(Optional.of(byStore))));
+        }
+        try (Engine raw = Engines.records(set, true, data)) {
+            Object hit = raw.get(7);
+            switch (backend) {
+                case MEMORY -> assertThat(hit).isEqualTo(data.records[7]);
+                case ROCKSDB -> assertThat((byte[]) hit).isEqualTo(RawRocksDb.encodeRecord(data.records[7], byStore));
+                case H2, POSTGRESQL -> assertThat((byte[]) hit).isEqualTo(data.records[7].value());
+            }
+            assertThat(raw.getMiss(7)).isNull();
+            raw.put(8, byRaw);
+            assertThat(raw.get(8)).isNotNull();
+        }
+        if (backend.persistent()) {
+            try (Engine store = Engines.records(set, false, data)) {
+                assertThat(store.get(8)).isEqualTo(Optional.of(data.records[8].withExpires(Optional.of(byRaw))));
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static void providers(Backend backend) {
+        DataSet set = DataSet.providers(backend);
+        BenchSets.Providers data = new BenchSets.Providers(set.size());
+        Instant byStore = BenchData.FAR.plusSeconds(1);
+        Instant byRaw = BenchData.FAR.plusSeconds(2);
+        try (Engine store = Engines.providers(set, false, data)) {
+            List<ProviderRecord> list = (List<ProviderRecord>) store.providers(2);
+            assertThat(list).hasSize(BenchEnv.PROVIDERS_PER_KEY);
+            for (int j = 0; j < list.size(); j++) {
+                assertThat(list.get(j)).isEqualTo(data.provider(2, j, BenchData.FAR));
+            }
+            assertThat(store.addProvider(2, 5, byStore)).isTrue();
+            assertThat(((List<ProviderRecord>) store.providers(2)).get(5)).isEqualTo(data.provider(2, 5, byStore));
+        }
+        try (Engine raw = Engines.providers(set, true, data)) {
+            Object list = raw.providers(2);
+            int size = list instanceof Object[] array ? array.length : ((List<?>) list).size();
+            assertThat(size).isEqualTo(BenchEnv.PROVIDERS_PER_KEY);
+            assertThat(raw.addProvider(2, 6, byRaw)).isTrue();
+        }
+        if (backend.persistent()) {
+            try (Engine store = Engines.providers(set, false, data)) {
+                List<ProviderRecord> list = (List<ProviderRecord>) store.providers(2);
+                assertThat(list.get(5)).isEqualTo(data.provider(2, 5, byStore));
+                assertThat(list.get(6)).isEqualTo(data.provider(2, 6, byRaw));
+                assertThat(list).hasSize(BenchEnv.PROVIDERS_PER_KEY);
+            }
+        }
+    }
+
+    static void sweep(Backend backend) {
+        DataSet set = DataSet.sweep(backend);
+        BenchSets.Sweep data = new BenchSets.Sweep(set.size());
+        Instant now = BenchSets.Sweep.sweepInstant(3);
+        try (StoreEngine store = (StoreEngine) Engines.sweep(set, false, data)) {
+            assertThat(store.fullScan(now)).isEqualTo(3);
+            assertThat(store.removeExpired(now)).isEqualTo(3);
+            assertThat(store.fullScan(now)).isZero();
+            set.restoreSweep(store.store(), data, 3);
+            assertThat(store.store().get(data.keys[1])).contains(data.record(1));
+            assertThat(store.fullScan(now)).isEqualTo(3);
+        }
+        try (Engine raw = Engines.sweep(set, true, data)) {
+            assertThat(raw.fullScan(now)).isEqualTo(3);
+            assertThat(raw.fullScan(BenchSets.Sweep.sweepInstant(set.size()))).isEqualTo(set.size());
+        }
+    }
+
+    /** The benchmark classes' own setup, calls and teardown, as JMH makes them. */
+    static void benchmarks(Backend backend) {
+        BenchCursor cursor = new BenchCursor();
+        for (String engine : List.of("store", "raw")) {
+            StoreRecordBenchmark records = new StoreRecordBenchmark();
+            records.backend = backend.param;
+            records.engine = engine;
+            records.bytes = 4096;
+            records.open();
+            assertThat(records.get(cursor)).isNotNull();
+            records.getMiss(cursor);
+            records.put(cursor);
+            records.close();
+
+            StoreProviderBenchmark providers = new StoreProviderBenchmark();
+            providers.backend = backend.param;
+            providers.engine = engine;
+            providers.open();
+            assertThat(providers.providers(cursor)).isNotNull();
+            assertThat(providers.addProvider(cursor)).isTrue();
+            providers.close();
+
+            StoreScanBenchmark scan = new StoreScanBenchmark();
+            scan.backend = backend.param;
+            scan.engine = engine;
+            scan.open();
+            scan.fullScan();
+            scan.check();
+            scan.close();
+        }
+        StoreSweepBenchmark sweep = new StoreSweepBenchmark();
+        sweep.backend = backend.param;
+        sweep.expiredPercent = "10";
+        sweep.open();
+        for (int i = 0; i < 2; i++) {
+            sweep.putBack();
+            assertThat(sweep.removeExpired()).isEqualTo(SWEEP_RECORDS / 10);
+            sweep.check();
+        }
+        sweep.close();
+        DhtRecord whole = new BenchSets.Sweep(SWEEP_RECORDS).record(0);
+        assertThat(whole.expires()).contains(BenchData.BASE);
+    }
+}
