@@ -11,6 +11,7 @@ import io.jkad.query.QueryId;
 import io.jkad.query.QueryPool;
 import io.jkad.query.QueryPoolState;
 import io.jkad.query.QueryStats;
+import io.jkad.record.CloseableIterator;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
@@ -86,9 +87,22 @@ public final class Kademlia {
     /** When the periodic bootstrap runs next (null when disabled). */
     private Instant nextBootstrap;
     private QueryId periodicBootstrap;
+    /**
+     * Set while a store that already held records or provider records at construction (a
+     * persistent store reopened by a restart) waits for its first peer: see the constructor.
+     */
+    private boolean publishOnFirstPeer;
 
     /**
      * A node with identity {@code localId} keeping its records in {@code store}.
+     *
+     * <p>The periodic jobs run first one interval after {@code now}, except when {@code store}
+     * already holds records or provider records (a persistent store reopened after a restart):
+     * the node cannot know when they were last published, and the copies at other peers may
+     * expire before a whole interval has passed, so the jobs then run as soon as a first peer
+     * that confirmed the protocol is in the routing table (provider records announced again, own
+     * records republished with a fresh expiry, others' replicated), and every interval after that.
+     * (The reference starts on an empty memory store and has no such case.)
      *
      * @param now the current time, from which the periodic jobs are scheduled
      * @param random the source of the random lookup targets that refresh buckets (seed it for a
@@ -110,6 +124,25 @@ public final class Kademlia {
                 .map(i -> new AddProviderJob(i, now))
                 .orElse(null);
         this.nextBootstrap = config.bootstrapInterval().map(now::plus).orElse(null);
+        this.publishOnFirstPeer = (putRecordJob != null || addProviderJob != null) && holdsRecords(store);
+    }
+
+    /** Whether {@code store} holds a record or a local provider record (reads at most one of each). */
+    private static boolean holdsRecords(RecordStore store) {
+        try {
+            try (CloseableIterator<ProviderRecord> provided = store.provided()) {
+                if (provided.hasNext()) {
+                    return true;
+                }
+            }
+            try (CloseableIterator<DhtRecord> records = store.records()) {
+                return records.hasNext();
+            }
+        } catch (StoreException e) {
+            log.warn("Cannot tell whether the store holds records to publish ({}): the jobs run with the first peer",
+                    e.getMessage());
+            return true;
+        }
     }
 
     public PeerId localPeerId() {
@@ -454,6 +487,7 @@ public final class Kademlia {
                 ? Optional.of(endpoint.remoteAddress().withoutPeerId())
                 : Optional.empty();
         connectionUpdated(peer, address, NodeStatus.CONNECTED, now);
+        publishIfFirstPeer(peer, now);
     }
 
     /**
@@ -463,6 +497,7 @@ public final class Kademlia {
     public void onProtocolConfirmed(PeerId peer, List<Multiaddr> listenAddresses, Instant now) {
         if (listenAddresses.isEmpty()) {
             connectionUpdated(peer, Optional.empty(), NodeStatus.CONNECTED, now);
+            publishIfFirstPeer(peer, now);
             return;
         }
         Multiaddr first = listenAddresses.get(0).withoutPeerId();
@@ -474,6 +509,24 @@ public final class Kademlia {
                 addrs = addrs.with(a.withoutPeerId());
             }
             entry.setValue(addrs);
+        }
+        publishIfFirstPeer(peer, now);
+    }
+
+    /**
+     * Makes the jobs run at the next poll, once, when the store held records at construction and
+     * {@code peer}, which confirmed the protocol, is in the routing table (see the constructor).
+     */
+    private void publishIfFirstPeer(PeerId peer, Instant now) {
+        if (!publishOnFirstPeer || kbuckets.entry(Key.of(peer), now).kind() != Entry.Kind.PRESENT) {
+            return;
+        }
+        publishOnFirstPeer = false;
+        if (addProviderJob != null && !addProviderJob.isRunning()) {
+            addProviderJob.asap(now);
+        }
+        if (putRecordJob != null && !putRecordJob.isRunning()) {
+            putRecordJob.asap(config.publicationInterval().isPresent(), now);
         }
     }
 

@@ -121,6 +121,11 @@ import org.slf4j.LoggerFactory;
  *       listen addresses. An observed address with another port is the ephemeral port of a
  *       connection we dialed, and a private one is at best reachable in one network: neither
  *       belongs in the provider records we announce. Our listen addresses are always used.</li>
+ *   <li><b>Restart on a persistent store.</b> When the store holds records or provider records at
+ *       start, the node serves them at once, and its jobs announce the provided keys, republish
+ *       its own records and replicate the others' as soon as a first peer that confirmed the
+ *       protocol is in the routing table, then every interval (see
+ *       {@link Kademlia#Kademlia(PeerId, RecordStore, KademliaConfig, Instant, Random)}).</li>
  * </ul>
  *
  * <h2>Store ownership</h2>

@@ -2,6 +2,7 @@ package io.jkad.kademlia;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import io.jkad.identity.PeerId;
 import io.jkad.multiaddr.Multiaddr;
@@ -581,6 +582,76 @@ class KademliaTest {
         DhtRecord sent = ((KadRequest.PutValue) send.request()).record();
         assertThat(sent.expires()).contains(publish.plus(Duration.ofHours(1)));
         assertThat(k.store().get(key).orElseThrow().expires()).isEmpty();
+    }
+
+    /** A memory store holding what a reopened persistent store would: an own record, another's, a provided key. */
+    private RecordStore storeWithRecords(RecordKey own, RecordKey others, RecordKey provided) {
+        RecordStore store = RecordStores.open("memory", StoreConfig.defaults(local));
+        stores.add(store);
+        store.put(DhtRecord.of(own, new byte[] {1}, Optional.of(local), Optional.empty()));
+        store.put(DhtRecord.of(others, new byte[] {2}, Optional.of(PeerId.random(random)),
+                Optional.of(T0.plus(Duration.ofHours(30)))));
+        store.addProvider(new ProviderRecord(provided, local, Optional.empty(), List.of()));
+        return store;
+    }
+
+    private static void confirm(Kademlia k, PeerId peer, Multiaddr address, Instant now) {
+        k.onConnected(peer, now);
+        k.onProtocolConfirmed(peer, List.of(address), now);
+    }
+
+    @Test
+    void aStoreHoldingRecordsAtStartIsPublishedAsSoonAsAPeerConfirms() {
+        RecordKey own = RecordKey.ofUtf8("own");
+        RecordKey others = RecordKey.ofUtf8("others");
+        RecordKey provided = RecordKey.ofUtf8("provided");
+        // The reference intervals: 12 h for provider records, 24 h for own records, 1 h for replication.
+        Kademlia k = new Kademlia(local, storeWithRecords(own, others, provided), KademliaConfig.defaults(), T0,
+                new Random(2));
+        k.onNewListenAddress(Multiaddr.parse("/ip4/127.0.0.1/tcp/4001"));
+        assertThat(drain(k, T0)).isEmpty();
+        // A peer known by address only is not enough: it may be long gone.
+        PeerId first = PeerId.random(random);
+        k.addAddress(first, addr(1), T0);
+        drain(k, T0);
+        assertThat(k.queries()).isEmpty();
+
+        Instant confirmed = T0.plusSeconds(5);
+        confirm(k, first, addr(1), confirmed);
+        List<KademliaAction> actions = drain(k, confirmed);
+        assertThat(k.queries()).extracting(RunningQuery::kind, RunningQuery::key, q -> q.context().orElse(null))
+                .containsExactlyInAnyOrder(
+                        tuple(QueryKind.ADD_PROVIDER, provided, QueryContext.REPUBLISH),
+                        tuple(QueryKind.PUT_RECORD, own, QueryContext.REPUBLISH),
+                        tuple(QueryKind.PUT_RECORD, others, QueryContext.REPLICATE));
+        assertThat(ofType(actions, KademliaAction.SendRequest.class)).extracting(KademliaAction.SendRequest::peer)
+                .containsOnly(first).hasSize(3);
+
+        // Once only: the queries done, a second peer starts nothing until the jobs' intervals have passed.
+        for (int phase = 0; phase < 3 && !k.queries().isEmpty(); phase++) { // lookup, then put or announce
+            k.queries().forEach(RunningQuery::finish);
+            drain(k, confirmed);
+        }
+        assertThat(k.queries()).isEmpty();
+        PeerId second = PeerId.random(random);
+        confirm(k, second, addr(2), confirmed.plusSeconds(1));
+        drain(k, confirmed.plusSeconds(1));
+        assertThat(k.queries()).isEmpty();
+        assertThat(k.nextDeadline()).contains(confirmed.plus(Duration.ofHours(1)));
+        k.poll(confirmed.plus(Duration.ofHours(1)));
+        assertThat(k.queries()).extracting(RunningQuery::key).containsExactly(others); // replication only
+    }
+
+    @Test
+    void aStoreEmptyAtStartKeepsTheJobsAtTheirInterval() {
+        Kademlia k = node(KademliaConfig.defaults());
+        k.store().addProvider(new ProviderRecord(RecordKey.ofUtf8("later"), local, Optional.empty(), List.of()));
+        PeerId peer = PeerId.random(random);
+        k.addAddress(peer, addr(1), T0);
+        confirm(k, peer, addr(1), T0.plusSeconds(5));
+        drain(k, T0.plusSeconds(5));
+        assertThat(k.queries()).isEmpty();
+        assertThat(k.nextDeadline()).contains(T0.plus(Duration.ofHours(1)));
     }
 
     @Test
