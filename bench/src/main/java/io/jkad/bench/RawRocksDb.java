@@ -32,14 +32,16 @@ import org.rocksdb.WriteOptions;
  * column families, same keys and value encoding), opened with the options the store opens it with
  * by default ({@code RocksDbSettings} defaults as {@code RocksDbResources} applies them: a 32 MiB
  * LRU block cache shared by the column families, a 10-bit bloom filter on {@code records},
- * {@code providers} and {@code provided}, LZ4 compression, 64 MiB of memtables for the whole
+ * {@code providers}, {@code provided} and {@code provider_peers}, LZ4 compression, 64 MiB of memtables for the whole
  * database, writes to the write-ahead log without sync, full scans that do not fill the cache).
  *
  * <p>What it does per operation is the least the layout needs: a get is one {@code db.get}; a put
  * one {@code db.put} of the encoded record (no read of the old record, no expiry index entry); the
  * providers of a key one prefix scan returning the raw entries (not decoded); an update of a
- * provider one {@code db.put} under the entry's key, which it knows beforehand (the store must
- * find it by a prefix scan).
+ * provider one {@code db.put} under the entry's key, which it knows beforehand (the store finds it
+ * by a point lookup in {@code provider_peers}, and also rewrites that entry and moves the expiry
+ * index entry). Like the expiry index, the {@code provider_peers} entry is left as it was by the raw
+ * engine's update: its expiry goes stale, which neither engine's reads look at.
  */
 final class RawRocksDb extends Engine {
 
@@ -52,8 +54,8 @@ final class RawRocksDb extends Engine {
     static final int BLOCK_CACHE_MB = 32;
     static final int BLOOM_BITS = 10;
     static final CompressionType COMPRESSION = CompressionType.LZ4_COMPRESSION;
-    /** Column families read by key, which have the bloom filter (the store's {@code KeyLayout}). */
-    private static final List<String> POINT_FAMILIES = List.of("records", "providers", "provided");
+    /** Column families read by key, which have the bloom filter (the store's {@code KeyLayout}, layout version 2). */
+    private static final List<String> POINT_FAMILIES = List.of("records", "providers", "provided", "provider_peers");
 
     private final LRUCache cache;
     private final BloomFilter filter;

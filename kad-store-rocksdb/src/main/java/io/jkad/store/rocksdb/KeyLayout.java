@@ -21,6 +21,9 @@ import java.util.List;
  *   <tr><td>{@code providers}</td>
  *       <td>{@code keyLength (4 bytes) ‖ key ‖ seq (8 bytes)}: a {@linkplain #providerKey provider key}</td>
  *       <td>a provider record ({@link ValueCodec#encodeProvider})</td></tr>
+ *   <tr><td>{@code provider_peers}</td>
+ *       <td>{@code keyLength (4 bytes) ‖ key ‖ provider peer id}: a {@linkplain #providerPeerKey provider peer key}</td>
+ *       <td>the head of that provider's entry ({@link ValueCodec#encodeProviderHead}: its {@code seq} and expiry)</td></tr>
  *   <tr><td>{@code provided}</td><td>the record key's bytes</td>
  *       <td>the local peer's provider record of that key, the same bytes as in {@code providers}</td></tr>
  *   <tr><td>{@code expiry}</td>
@@ -36,6 +39,16 @@ import java.util.List;
  * {@code providers(key)}. The counter's next value is found at open (one more than the largest
  * {@code seq} on disk).
  *
+ * <p><b>provider_peers</b> (since layout version 2). One entry per {@code providers} entry, naming
+ * it by provider instead of by {@code seq}: the same prefix {@code keyLength ‖ key}, then the
+ * provider's peer id multihash (the rest of the key: the length field says where the record key
+ * ends). Its value is the {@code seq} of the provider's entry and the entry's expiry, so that
+ * {@code addProvider} and {@code removeProvider} find a listed provider's entry, and the expiry
+ * index entry to move, with one point lookup, and learn that a provider is new without reading the
+ * key's entries. A prefix scan of it lists (and counts) a key's providers without reading their
+ * records. Every write that adds, updates or removes a {@code providers} entry writes or deletes
+ * its {@code provider_peers} entry in the same write batch.
+ *
  * <p><b>expiry.</b> The index of everything that expires. The instant is the epoch second with its
  * sign bit flipped (8 bytes), then the nanosecond of the second (4 bytes), so that bytewise order
  * is time order for every {@link Instant}, including those before 1970. {@code kind} is
@@ -47,8 +60,15 @@ import java.util.List;
  */
 final class KeyLayout {
 
-    /** The version of this layout, stored in the {@code default} column family. */
-    static final byte FORMAT_VERSION = 1;
+    /**
+     * The version of this layout, stored in the {@code default} column family. Version 1 had no
+     * {@code provider_peers} column family; {@code LayoutMigration} brings a version 1 database to
+     * this version when the store opens it.
+     */
+    static final byte FORMAT_VERSION = 2;
+
+    /** The layout version without {@code provider_peers}. */
+    static final byte FORMAT_VERSION_1 = 1;
 
     /** The key of the layout version in the {@code default} column family. */
     static final byte[] FORMAT_KEY = "jkad.format".getBytes(StandardCharsets.US_ASCII);
@@ -58,9 +78,14 @@ final class KeyLayout {
     static final String CF_PROVIDERS = "providers";
     static final String CF_PROVIDED = "provided";
     static final String CF_EXPIRY = "expiry";
+    static final String CF_PROVIDER_PEERS = "provider_peers";
 
-    /** Every column family, in the order the store opens them (and so the order of its handles). */
-    static final List<String> COLUMN_FAMILIES = List.of(CF_DEFAULT, CF_RECORDS, CF_PROVIDERS, CF_PROVIDED, CF_EXPIRY);
+    /**
+     * Every column family, in the order the store opens them (and so the order of its handles).
+     * Opening a version 1 database creates the ones it lacks ({@code provider_peers}), empty.
+     */
+    static final List<String> COLUMN_FAMILIES = List.of(CF_DEFAULT, CF_RECORDS, CF_PROVIDERS, CF_PROVIDED, CF_EXPIRY,
+            CF_PROVIDER_PEERS);
 
     /** Bytes of an encoded instant. */
     static final int INSTANT_BYTES = 12;
@@ -86,6 +111,11 @@ final class KeyLayout {
     /** {@code keyLength ‖ key ‖ seq}: the {@code providers} key of one provider entry. */
     static byte[] providerKey(byte[] key, long seq) {
         return ByteBuffer.allocate(LENGTH_BYTES + key.length + SEQ_BYTES).putInt(key.length).put(key).putLong(seq).array();
+    }
+
+    /** {@code keyLength ‖ key ‖ peer}: the {@code provider_peers} key of {@code peer}'s entry of {@code key}. */
+    static byte[] providerPeerKey(byte[] key, byte[] peer) {
+        return ByteBuffer.allocate(LENGTH_BYTES + key.length + peer.length).putInt(key.length).put(key).put(peer).array();
     }
 
     /**

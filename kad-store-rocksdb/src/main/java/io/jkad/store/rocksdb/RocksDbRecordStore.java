@@ -14,11 +14,12 @@ import io.jkad.record.StoreCounts;
 import io.jkad.record.StoreException;
 import io.jkad.record.StoreException.Kind;
 import io.jkad.store.rocksdb.ValueCodec.CorruptValueException;
-import io.jkad.store.rocksdb.ValueCodec.StoredProvider;
+import io.jkad.store.rocksdb.ValueCodec.ProviderHead;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -33,6 +34,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.FlushOptions;
+import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
@@ -53,10 +55,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Concurrency: reads ({@link #get}, {@link #providers}, iteration) go straight to RocksDB,
  * which is thread-safe; a read sees a write batch whole or not at all. Read-modify-write sequences
- * (every write: read the old record or the key's providers, check the limits, write a batch, update
- * the counts) hold {@link #mutationLock}, one at a time. Every operation also holds the read side of
- * {@link #closeGuard}, which {@link #close()} takes exclusively, so no native handle is ever used
- * after it is freed (that would crash the JVM, not throw).
+ * (every write: read the old record's head or the provider's {@code provider_peers} entry, check the
+ * limits, write a batch, update the counts) hold {@link #mutationLock}, one at a time. Every
+ * operation also holds the read side of {@link #closeGuard}, which {@link #close()} takes
+ * exclusively, so no native handle is ever used after it is freed (that would crash the JVM, not
+ * throw).
  *
  * <p>Limits: {@code maxRecords} and {@code maxProvidedKeys} are checked against exact counts held
  * in memory: counted at open (one pass over the keys of the records and providers column families)
@@ -69,13 +72,22 @@ import org.slf4j.LoggerFactory;
  * those still open.
  *
  * <p>Damaged data: a value that cannot be decoded makes the read that meets it throw
- * {@code BACKEND} naming the key (an iterator skips past it, so the caller may go on). A sweep
+ * {@code BACKEND} naming the key (an iterator skips past it, so the caller may go on). Writes read
+ * only what they replace: a put replaces a damaged value record, and an {@code addProvider} of the
+ * provider of a damaged provider record replaces it (its {@code provider_peers} entry names it);
+ * other providers of the key are added, updated and removed as usual. A damaged
+ * {@code provider_peers} entry makes the writes of that provider throw {@code BACKEND}. A sweep
  * removes a damaged value record or provider record whose expiry index entry says it has expired.
+ *
+ * <p>Layout versions: a database of layout version 1 is migrated when opened ({@link LayoutMigration});
+ * one of a later version than {@link KeyLayout#FORMAT_VERSION} is refused.
  */
 final class RocksDbRecordStore implements RecordStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(RocksDbRecordStore.class);
     private static final String NAME = RocksDbStoreProvider.NAME;
+
+    private static final byte[] EMPTY = new byte[0];
 
     /** Expiry index entries a sweep handles in one write batch (and one hold of the mutation lock). */
     static final int SWEEP_CHUNK = 1024;
@@ -148,14 +160,40 @@ final class RocksDbRecordStore implements RecordStore {
         }
     }
 
+    /**
+     * Checks the layout version marker: version 2 is read as it is; version 1 is migrated
+     * ({@link LayoutMigration}). A database without a marker is new (or was made by an open that
+     * died before writing it): it gets the marker, after a migration if it holds provider entries
+     * all the same (as a version 1 database would).
+     *
+     * @throws StoreException {@code BACKEND} for any other marker (a newer layout, or not ours)
+     */
     private void checkFormat() throws RocksDBException {
         byte[] format = res.db.get(res.defaultCf, KeyLayout.FORMAT_KEY);
-        if (format == null) {
+        if (format != null && format.length == 1 && format[0] == KeyLayout.FORMAT_VERSION) {
+            return;
+        }
+        if (format == null && isEmpty(res.providers)) {
             res.db.put(res.defaultCf, res.writeOptions, KeyLayout.FORMAT_KEY, new byte[] {KeyLayout.FORMAT_VERSION});
-        } else if (format.length != 1 || format[0] != KeyLayout.FORMAT_VERSION) {
-            throw new StoreException(Kind.BACKEND, NAME, "open", "the database in " + directory
-                    + " has layout version " + Arrays.toString(format) + "; this build reads version "
-                    + KeyLayout.FORMAT_VERSION);
+            return;
+        }
+        if (format == null || (format.length == 1 && format[0] == KeyLayout.FORMAT_VERSION_1)) {
+            LayoutMigration.v1ToV2(res, directory);
+            return;
+        }
+        boolean newer = format.length == 1 && format[0] > KeyLayout.FORMAT_VERSION;
+        throw new StoreException(Kind.BACKEND, NAME, "open", "the database in " + directory
+                + " has layout version " + Arrays.toString(format)
+                + (newer ? ", newer than this build knows (written by a later version of jkad?)" : "")
+                + "; this build reads version " + KeyLayout.FORMAT_VERSION + " and migrates version "
+                + KeyLayout.FORMAT_VERSION_1);
+    }
+
+    private boolean isEmpty(ColumnFamilyHandle family) throws RocksDBException {
+        try (RocksIterator it = res.db.newIterator(family)) {
+            it.seekToFirst();
+            it.status();
+            return !it.isValid();
         }
     }
 
@@ -233,25 +271,27 @@ final class RocksDbRecordStore implements RecordStore {
             byte[] k = key.toBytes();
             byte[] value = ValueCodec.encodeRecord(record);
             Optional<Instant> expires = record.expires();
+            byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
             mutationLock.lock();
             try (WriteBatch batch = new WriteBatch()) {
-                byte[] old = res.db.get(res.records, k);
-                if (old == null && recordCount >= maxRecords) {
+                int oldLength = readRecordHead(k, head);
+                boolean isNew = oldLength == RocksDB.NOT_FOUND;
+                if (isNew && recordCount >= maxRecords) {
                     throw new StoreException(Kind.MAX_RECORDS, NAME, "put", "the store holds its maximum of "
                             + maxRecords + " records and key " + key + " is new");
                 }
-                Optional<Instant> oldExpires = old == null ? Optional.empty() : oldRecordExpiry(key, old);
+                Optional<Instant> oldExpires = isNew ? Optional.empty() : oldRecordExpiry(key, head, oldLength);
                 batch.put(res.records, k, value);
                 if (!oldExpires.equals(expires)) {
                     if (oldExpires.isPresent()) {
                         batch.delete(res.expiry, KeyLayout.expiryKey(oldExpires.get(), KIND_RECORD, k));
                     }
                     if (expires.isPresent()) {
-                        batch.put(res.expiry, KeyLayout.expiryKey(expires.get(), KIND_RECORD, k), new byte[0]);
+                        batch.put(res.expiry, KeyLayout.expiryKey(expires.get(), KIND_RECORD, k), EMPTY);
                     }
                 }
                 res.db.write(res.writeOptions, batch);
-                if (old == null) {
+                if (isNew) {
                     recordCount++;
                 }
                 expires.ifPresent(this::noteIndexed);
@@ -287,14 +327,15 @@ final class RocksDbRecordStore implements RecordStore {
         Lock guard = enter("remove");
         try {
             byte[] k = key.toBytes();
+            byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
             mutationLock.lock();
             try (WriteBatch batch = new WriteBatch()) {
-                byte[] old = res.db.get(res.records, k);
-                if (old == null) {
+                int oldLength = readRecordHead(k, head);
+                if (oldLength == RocksDB.NOT_FOUND) {
                     return;
                 }
                 batch.delete(res.records, k);
-                Optional<Instant> oldExpires = oldRecordExpiry(key, old);
+                Optional<Instant> oldExpires = oldRecordExpiry(key, head, oldLength);
                 if (oldExpires.isPresent()) {
                     batch.delete(res.expiry, KeyLayout.expiryKey(oldExpires.get(), KIND_RECORD, k));
                 }
@@ -315,14 +356,24 @@ final class RocksDbRecordStore implements RecordStore {
      * unknown: the write goes on (so that a damaged record can be replaced or removed), and its
      * index entry, if any, is left for {@link #removeExpired} to find stale and drop.
      */
-    private Optional<Instant> oldRecordExpiry(RecordKey key, byte[] old) {
+    private Optional<Instant> oldRecordExpiry(RecordKey key, byte[] head, int length) {
         try {
-            return ValueCodec.recordExpiry(old);
+            return ValueCodec.recordExpiry(head, Math.min(length, head.length));
         } catch (CorruptValueException e) {
             LOG.warn("rocksdb store {}: replacing an undecodable value record under key {}: {}", directory, key,
                     e.getMessage());
             return Optional.empty();
         }
+    }
+
+    /**
+     * Reads the start of the value record under {@code k} into {@code head} (as much of it as
+     * fits: the version, flags and expiry, not the value), without copying the rest out of RocksDB.
+     *
+     * @return the length of the whole stored value, or {@link RocksDB#NOT_FOUND}
+     */
+    private int readRecordHead(byte[] k, byte[] head) throws RocksDBException {
+        return res.db.get(res.records, k, head);
     }
 
     @Override
@@ -338,6 +389,12 @@ final class RocksDbRecordStore implements RecordStore {
 
     // ------------------------------------------------------------------ provider records
 
+    /**
+     * Adds the provider or updates it in place: one point lookup of its {@code provider_peers}
+     * entry says whether it is listed and, if so, which {@code providers} entry to replace and which
+     * expiry index entry to move. Only a provider that is new reads more: the key's
+     * {@code provider_peers} keys (not their records), to count them for the limits.
+     */
     @Override
     public boolean addProvider(ProviderRecord record) {
         Objects.requireNonNull(record, "record");
@@ -345,62 +402,55 @@ final class RocksDbRecordStore implements RecordStore {
         Lock guard = enter("addProvider");
         try {
             byte[] k = key.toBytes();
+            byte[] peerKey = KeyLayout.providerPeerKey(k, record.provider().toBytes());
+            Optional<Instant> expires = record.expires();
             boolean local = record.provider().equals(localPeer);
+            byte[] headBuffer = new byte[ValueCodec.PROVIDER_HEAD_MAX_BYTES];
             mutationLock.lock();
             try (WriteBatch batch = new WriteBatch()) {
-                List<ProviderEntry> entries = scanProviders(key, "addProvider");
-                ProviderEntry existing = null;
-                for (ProviderEntry e : entries) {
-                    if (e.stored.record().provider().equals(record.provider())) {
-                        existing = e;
-                        break;
-                    }
-                }
+                ProviderHead old = readProviderHead(key, peerKey, headBuffer, "addProvider");
                 long seq;
-                byte[] providerKey;
-                if (existing != null) {
-                    seq = existing.stored.seq();
-                    providerKey = existing.providerKey;
-                    // updated in place: same seq, so same position; the index entry moves with the expiry
-                    Optional<Instant> oldExpires = existing.stored.record().expires();
-                    if (!oldExpires.equals(record.expires())) {
-                        if (oldExpires.isPresent()) {
-                            batch.delete(res.expiry, KeyLayout.expiryKey(oldExpires.get(), KIND_PROVIDER, providerKey));
-                        }
-                        if (record.expires().isPresent()) {
-                            batch.put(res.expiry, KeyLayout.expiryKey(record.expires().get(), KIND_PROVIDER,
-                                    providerKey), new byte[0]);
-                        }
-                    }
+                boolean keyIsNew = false;
+                if (old != null) {
+                    seq = old.seq(); // updated in place: same seq, so the same position
                 } else {
-                    if (entries.isEmpty() && providedKeyCount >= maxProvidedKeys) {
+                    int listed = countProviders(k, maxProvidersPerKey);
+                    if (listed == 0 && providedKeyCount >= maxProvidedKeys) {
                         throw new StoreException(Kind.MAX_PROVIDED_KEYS, NAME, "addProvider",
                                 "provider records exist for the maximum of " + maxProvidedKeys + " keys and key "
                                         + key + " is new");
                     }
-                    if (entries.size() >= maxProvidersPerKey) {
+                    if (listed >= maxProvidersPerKey) {
                         return false;
                     }
                     seq = nextSeq;
-                    providerKey = KeyLayout.providerKey(k, seq);
-                    if (record.expires().isPresent()) {
-                        batch.put(res.expiry, KeyLayout.expiryKey(record.expires().get(), KIND_PROVIDER, providerKey),
-                                new byte[0]);
-                    }
+                    keyIsNew = listed == 0;
                 }
+                byte[] providerKey = KeyLayout.providerKey(k, seq);
                 byte[] value = ValueCodec.encodeProvider(seq, record);
                 batch.put(res.providers, providerKey, value);
+                Optional<Instant> oldExpires = old == null ? Optional.empty() : old.expires();
+                if (old == null || !oldExpires.equals(expires)) {
+                    // the head holds the expiry: it changes with it (and the index entry moves)
+                    batch.put(res.providerPeers, peerKey, ValueCodec.encodeProviderHead(seq, expires));
+                    if (oldExpires.isPresent()) {
+                        batch.delete(res.expiry, KeyLayout.expiryKey(oldExpires.get(), KIND_PROVIDER, providerKey));
+                    }
+                    if (expires.isPresent()) {
+                        batch.put(res.expiry, KeyLayout.expiryKey(expires.get(), KIND_PROVIDER, providerKey), EMPTY);
+                    }
+                }
                 if (local) {
                     batch.put(res.provided, k, value);
                 }
                 res.db.write(res.writeOptions, batch);
-                if (existing == null) {
+                if (old == null) {
                     nextSeq++;
-                    if (entries.isEmpty()) {
+                    if (keyIsNew) {
                         providedKeyCount++;
                     }
                 }
-                record.expires().ifPresent(this::noteIndexed);
+                expires.ifPresent(this::noteIndexed);
                 return true;
             } finally {
                 mutationLock.unlock();
@@ -417,12 +467,20 @@ final class RocksDbRecordStore implements RecordStore {
         Objects.requireNonNull(key, "key");
         Lock guard = enter("providers");
         try {
-            List<ProviderEntry> entries = scanProviders(key, "providers");
-            List<ProviderRecord> out = new ArrayList<>(entries.size());
-            for (ProviderEntry e : entries) {
-                out.add(e.stored.record());
+            byte[] prefix = KeyLayout.providerPrefix(key.toBytes());
+            byte[] keyBuffer = new byte[prefix.length];
+            List<ProviderRecord> out = new ArrayList<>();
+            try (RocksIterator it = res.db.newIterator(res.providers)) {
+                for (it.seek(prefix); it.isValid() && hasPrefix(it, prefix, keyBuffer); it.next()) {
+                    try {
+                        out.add(ValueCodec.decodeProvider(key, it.value()).record());
+                    } catch (CorruptValueException e) {
+                        throw backend("providers", "a provider record of key " + key + ": " + e.getMessage(), e);
+                    }
+                }
+                it.status();
             }
-            return List.copyOf(out);
+            return Collections.unmodifiableList(out);
         } catch (RocksDBException e) {
             throw backend("providers", "reading the providers of key " + key, e);
         } finally {
@@ -447,29 +505,27 @@ final class RocksDbRecordStore implements RecordStore {
         Objects.requireNonNull(provider, "provider");
         Lock guard = enter("removeProvider");
         try {
+            byte[] k = key.toBytes();
+            byte[] peerKey = KeyLayout.providerPeerKey(k, provider.toBytes());
+            byte[] headBuffer = new byte[ValueCodec.PROVIDER_HEAD_MAX_BYTES];
             mutationLock.lock();
             try (WriteBatch batch = new WriteBatch()) {
-                List<ProviderEntry> entries = scanProviders(key, "removeProvider");
-                ProviderEntry found = null;
-                for (ProviderEntry e : entries) {
-                    if (e.stored.record().provider().equals(provider)) {
-                        found = e;
-                        break;
-                    }
-                }
-                if (found == null) {
+                ProviderHead head = readProviderHead(key, peerKey, headBuffer, "removeProvider");
+                if (head == null) {
                     return;
                 }
-                batch.delete(res.providers, found.providerKey);
-                Optional<Instant> expires = found.stored.record().expires();
-                if (expires.isPresent()) {
-                    batch.delete(res.expiry, KeyLayout.expiryKey(expires.get(), KIND_PROVIDER, found.providerKey));
+                byte[] providerKey = KeyLayout.providerKey(k, head.seq());
+                batch.delete(res.providers, providerKey);
+                batch.delete(res.providerPeers, peerKey);
+                if (head.expires().isPresent()) {
+                    batch.delete(res.expiry, KeyLayout.expiryKey(head.expires().get(), KIND_PROVIDER, providerKey));
                 }
                 if (provider.equals(localPeer)) {
-                    batch.delete(res.provided, key.toBytes());
+                    batch.delete(res.provided, k);
                 }
+                boolean last = !hasOtherProvider(k, peerKey);
                 res.db.write(res.writeOptions, batch);
-                if (entries.size() == 1) {
+                if (last) {
                     providedKeyCount--;
                 }
             } finally {
@@ -482,32 +538,65 @@ final class RocksDbRecordStore implements RecordStore {
         }
     }
 
-    /** A provider entry read from the providers column family. */
-    private record ProviderEntry(byte[] providerKey, StoredProvider stored) {}
-
     /**
-     * The provider entries of {@code key} in their order: one prefix scan.
+     * The head ({@code seq}, expiry) of the provider entry that {@code peerKey} names, from its
+     * {@code provider_peers} entry, or null if the provider is not listed.
      *
-     * @throws StoreException {@code BACKEND} if an entry cannot be decoded
+     * @param buffer at least {@link ValueCodec#PROVIDER_HEAD_MAX_BYTES}: the value is read into it
+     * @throws StoreException {@code BACKEND} if the entry cannot be decoded
      */
-    private List<ProviderEntry> scanProviders(RecordKey key, String operation) throws RocksDBException {
-        byte[] prefix = KeyLayout.providerPrefix(key.toBytes());
-        List<ProviderEntry> entries = new ArrayList<>();
-        try (RocksIterator it = res.db.newIterator(res.providers)) {
+    private ProviderHead readProviderHead(RecordKey key, byte[] peerKey, byte[] buffer, String operation)
+            throws RocksDBException {
+        int length = res.db.get(res.providerPeers, peerKey, buffer);
+        if (length == RocksDB.NOT_FOUND) {
+            return null;
+        }
+        try {
+            return ValueCodec.decodeProviderHead(buffer, length);
+        } catch (CorruptValueException e) {
+            throw backend(operation, "the provider_peers entry of a provider of key " + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The number of providers of the record key {@code k}, counted up to {@code limit}: keys of {@code provider_peers} only. */
+    private int countProviders(byte[] k, int limit) throws RocksDBException {
+        byte[] prefix = KeyLayout.providerPrefix(k);
+        byte[] keyBuffer = new byte[prefix.length];
+        int n = 0;
+        try (RocksIterator it = res.db.newIterator(res.providerPeers)) {
+            for (it.seek(prefix); n < limit && it.isValid() && hasPrefix(it, prefix, keyBuffer); it.next()) {
+                n++;
+            }
+            it.status();
+        }
+        return n;
+    }
+
+    /** Whether the record key {@code k} has a provider besides the one {@code peerKey} names. */
+    private boolean hasOtherProvider(byte[] k, byte[] peerKey) throws RocksDBException {
+        byte[] prefix = KeyLayout.providerPrefix(k);
+        try (RocksIterator it = res.db.newIterator(res.providerPeers)) {
             for (it.seek(prefix); it.isValid(); it.next()) {
-                byte[] providerKey = it.key();
-                if (!KeyLayout.startsWith(providerKey, prefix)) {
-                    return entries;
+                byte[] key = it.key();
+                if (!KeyLayout.startsWith(key, prefix)) {
+                    return false;
                 }
-                try {
-                    entries.add(new ProviderEntry(providerKey, ValueCodec.decodeProvider(key, it.value())));
-                } catch (CorruptValueException e) {
-                    throw backend(operation, "a provider record of key " + key + ": " + e.getMessage(), e);
+                if (!Arrays.equals(key, peerKey)) {
+                    return true;
                 }
             }
             it.status();
         }
-        return entries;
+        return false;
+    }
+
+    /**
+     * Whether the iterator's key starts with {@code prefix}, read into {@code buffer} (of the
+     * prefix's length) rather than copied out whole.
+     */
+    private static boolean hasPrefix(RocksIterator it, byte[] prefix, byte[] buffer) {
+        int length = it.key(buffer);
+        return length >= prefix.length && Arrays.equals(buffer, prefix);
     }
 
     // ------------------------------------------------------------------ expiry
@@ -621,12 +710,13 @@ final class RocksDbRecordStore implements RecordStore {
 
     /** Adds the removal of the value record {@code key} to {@code batch} if it expires at {@code t}. */
     private boolean sweepRecord(WriteBatch batch, byte[] key, Instant t) throws RocksDBException {
-        byte[] value = res.db.get(res.records, key);
-        if (value == null) {
+        byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
+        int length = readRecordHead(key, head);
+        if (length == RocksDB.NOT_FOUND) {
             return false;
         }
         try {
-            if (!ValueCodec.recordExpiry(value).equals(Optional.of(t))) {
+            if (!ValueCodec.recordExpiry(head, Math.min(length, head.length)).equals(Optional.of(t))) {
                 return false; // a stale index entry: the record was replaced and its expiry moved
             }
         } catch (CorruptValueException e) {
@@ -659,15 +749,19 @@ final class RocksDbRecordStore implements RecordStore {
         if (value == null) {
             return false;
         }
+        PeerId peer = null;
         try {
-            if (!ValueCodec.decodeProvider(key, value).record().expires().equals(Optional.of(t))) {
+            ProviderRecord record = ValueCodec.decodeProvider(key, value).record();
+            if (!record.expires().equals(Optional.of(t))) {
                 return false;
             }
+            peer = record.provider();
         } catch (CorruptValueException e) {
             LOG.warn("rocksdb store {}: removing an undecodable provider record of key {}, expired at {}: {}",
                     directory, key, t, e.getMessage());
         }
         batch.delete(res.providers, providerKey);
+        deleteProviderPeer(batch, key, keyBytes, peer, seq);
         // the local peer's copy, if this entry is the local peer's
         byte[] provided = res.db.get(res.provided, keyBytes);
         if (provided != null) {
@@ -681,6 +775,48 @@ final class RocksDbRecordStore implements RecordStore {
         }
         losses.computeIfAbsent(key, x -> new HashSet<>()).add(seq);
         return true;
+    }
+
+    /**
+     * Adds the removal of the {@code provider_peers} entry of the provider entry {@code seq} of
+     * {@code key} to {@code batch}: that of {@code peer} if it names this entry, or, when the
+     * entry's record could not be decoded ({@code peer} null), the one of the key's entries whose
+     * head holds {@code seq} (a scan of the key's few entries).
+     */
+    private void deleteProviderPeer(WriteBatch batch, RecordKey key, byte[] keyBytes, PeerId peer, long seq)
+            throws RocksDBException {
+        if (peer != null) {
+            byte[] peerKey = KeyLayout.providerPeerKey(keyBytes, peer.toBytes());
+            byte[] head = res.db.get(res.providerPeers, peerKey);
+            if (head != null && seqOfHead(key, head) == seq) {
+                batch.delete(res.providerPeers, peerKey);
+            }
+            return;
+        }
+        byte[] prefix = KeyLayout.providerPrefix(keyBytes);
+        try (RocksIterator it = res.db.newIterator(res.providerPeers)) {
+            for (it.seek(prefix); it.isValid(); it.next()) {
+                byte[] peerKey = it.key();
+                if (!KeyLayout.startsWith(peerKey, prefix)) {
+                    break;
+                }
+                if (seqOfHead(key, it.value()) == seq) {
+                    batch.delete(res.providerPeers, peerKey);
+                    break;
+                }
+            }
+            it.status();
+        }
+    }
+
+    /** The {@code seq} of a {@code provider_peers} value, or -1 (no entry's) if it cannot be decoded. */
+    private long seqOfHead(RecordKey key, byte[] head) {
+        try {
+            return ValueCodec.decodeProviderHead(head, head.length).seq();
+        } catch (CorruptValueException e) {
+            LOG.warn("rocksdb store {}: undecodable provider_peers entry of key {}: {}", directory, key, e.getMessage());
+            return -1;
+        }
     }
 
     /** Whether {@code key} has a provider entry whose seq is not in {@code removed}. */
@@ -760,7 +896,7 @@ final class RocksDbRecordStore implements RecordStore {
     void flush() {
         Lock guard = enter("flush");
         try (FlushOptions options = new FlushOptions().setWaitForFlush(true)) {
-            res.db.flush(options, List.of(res.defaultCf, res.records, res.providers, res.provided, res.expiry));
+            res.db.flush(options, res.handles());
         } catch (RocksDBException e) {
             throw backend("flush", "flushing the memtables", e);
         } finally {

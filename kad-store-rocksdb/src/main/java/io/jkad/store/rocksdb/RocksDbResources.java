@@ -32,7 +32,7 @@ final class RocksDbResources {
     private final Cache cache;      // null if the block cache is off
     private final Filter filter;    // null if the bloom filter is off
     private final DBOptions dbOptions;
-    /** Column families read by key: records, providers, provided (with the bloom filter). */
+    /** Column families read by key: records, providers, provided, provider_peers (with the bloom filter). */
     private final ColumnFamilyOptions pointOptions;
     /** Column families only scanned or barely used: default, expiry (no bloom filter: it would never be asked). */
     private final ColumnFamilyOptions scanOptions;
@@ -46,6 +46,7 @@ final class RocksDbResources {
     final ColumnFamilyHandle providers;
     final ColumnFamilyHandle provided;
     final ColumnFamilyHandle expiry;
+    final ColumnFamilyHandle providerPeers;
 
     private boolean closed;
 
@@ -67,6 +68,7 @@ final class RocksDbResources {
         this.providers = handles.get(2);
         this.provided = handles.get(3);
         this.expiry = handles.get(4);
+        this.providerPeers = handles.get(5);
     }
 
     /**
@@ -107,7 +109,7 @@ final class RocksDbResources {
             List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
             for (String name : KeyLayout.COLUMN_FAMILIES) {
                 boolean point = name.equals(KeyLayout.CF_RECORDS) || name.equals(KeyLayout.CF_PROVIDERS)
-                        || name.equals(KeyLayout.CF_PROVIDED);
+                        || name.equals(KeyLayout.CF_PROVIDED) || name.equals(KeyLayout.CF_PROVIDER_PEERS);
                 descriptors.add(new ColumnFamilyDescriptor(name.getBytes(java.nio.charset.StandardCharsets.US_ASCII),
                         point ? pointOptions : scanOptions));
             }
@@ -132,6 +134,11 @@ final class RocksDbResources {
             }
             throw e;
         }
+    }
+
+    /** Every column family handle, in the order of {@link KeyLayout#COLUMN_FAMILIES}. */
+    List<ColumnFamilyHandle> handles() {
+        return handles;
     }
 
     private static ColumnFamilyOptions columnFamilyOptions(RocksDbSettings settings, Cache cache, Filter filter) {

@@ -10,7 +10,6 @@ import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.time.DateTimeException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -39,6 +38,15 @@ import java.util.Optional;
  *   provider  varint length ‖ peer id multihash
  *   addresses varint count, then each: varint length ‖ binary multiaddr
  * </pre>
+ *
+ * <p>Provider head, version 1 (the value of a {@code provider_peers} entry): the first fields of
+ * the provider record it names, byte for byte, and nothing after them:
+ * <pre>
+ *   version   1 byte   = 1
+ *   flags     1 byte   bit 0: has expiry; the other bits are 0
+ *   seq       8 bytes
+ *   expiry    12 bytes if bit 0
+ * </pre>
  */
 final class ValueCodec {
 
@@ -58,6 +66,15 @@ final class ValueCodec {
 
     /** A provider entry as stored: its {@code seq} and the record. */
     record StoredProvider(long seq, ProviderRecord record) {}
+
+    /** The head of a provider entry, as its {@code provider_peers} entry holds it: {@code seq} and expiry. */
+    record ProviderHead(long seq, Optional<Instant> expires) {}
+
+    /** The most bytes a provider head takes (one with an expiry). */
+    static final int PROVIDER_HEAD_MAX_BYTES = 2 + KeyLayout.SEQ_BYTES + KeyLayout.INSTANT_BYTES;
+
+    /** Bytes of the version, flags and expiry of a value record: what {@link #recordExpiry(byte[], int)} reads. */
+    static final int RECORD_HEADER_BYTES = 2 + KeyLayout.INSTANT_BYTES;
 
     // ------------------------------------------------------------------ value records
 
@@ -89,18 +106,26 @@ final class ValueCodec {
             in.get(value);
             return DhtRecord.of(key, value, publisher, expires);
         } catch (IllegalArgumentException | BufferUnderflowException | DateTimeException e) {
-            throw corrupt("value record", bytes, e);
+            throw corrupt("value record", bytes.length, e);
         }
     }
 
     /** The expiry of an encoded value record, without decoding the rest. */
     static Optional<Instant> recordExpiry(byte[] bytes) throws CorruptValueException {
+        return recordExpiry(bytes, bytes.length);
+    }
+
+    /**
+     * The expiry of an encoded value record of which {@code bytes[0, length)} holds the start (at
+     * least {@link #RECORD_HEADER_BYTES}, or all of it if it is shorter), without the rest.
+     */
+    static Optional<Instant> recordExpiry(byte[] bytes, int length) throws CorruptValueException {
         try {
-            ByteBuffer in = ByteBuffer.wrap(bytes);
+            ByteBuffer in = ByteBuffer.wrap(bytes, 0, length);
             int flags = header(in, HAS_EXPIRY | HAS_PUBLISHER);
             return (flags & HAS_EXPIRY) != 0 ? Optional.of(getInstant(in)) : Optional.empty();
         } catch (IllegalArgumentException | BufferUnderflowException | DateTimeException e) {
-            throw corrupt("value record", bytes, e);
+            throw corrupt("value record", length, e);
         }
     }
 
@@ -108,52 +133,97 @@ final class ValueCodec {
 
     static byte[] encodeProvider(long seq, ProviderRecord record) {
         byte[] provider = record.provider().toBytes();
-        List<byte[]> addresses = new ArrayList<>(record.addresses().size());
-        int size = 2 + KeyLayout.SEQ_BYTES + (record.expires().isPresent() ? KeyLayout.INSTANT_BYTES : 0)
-                + Varint.size(provider.length) + provider.length + Varint.size(record.addresses().size());
-        for (Multiaddr a : record.addresses()) {
-            byte[] b = a.toBytes();
-            addresses.add(b);
-            size += Varint.size(b.length) + b.length;
+        List<Multiaddr> addresses = record.addresses();
+        int size = headSize(record.expires()) + Varint.size(provider.length) + provider.length
+                + Varint.size(addresses.size());
+        for (Multiaddr a : addresses) {
+            size += Varint.size(a.length()) + a.length();
         }
         ByteBuffer out = ByteBuffer.allocate(size);
-        out.put(VERSION_1);
-        out.put((byte) (record.expires().isPresent() ? HAS_EXPIRY : 0));
-        out.putLong(seq);
-        record.expires().ifPresent(t -> putInstant(out, t));
+        putHead(out, seq, record.expires());
         Varint.write(out, provider.length);
         out.put(provider);
         Varint.write(out, addresses.size());
-        for (byte[] b : addresses) {
-            Varint.write(out, b.length);
-            out.put(b);
+        byte[] array = out.array();
+        int pos = out.position();
+        for (Multiaddr a : addresses) {
+            pos = Varint.write(array, pos, a.length());
+            pos = a.writeTo(array, pos);
         }
-        return out.array();
+        return array;
     }
 
     static StoredProvider decodeProvider(RecordKey key, byte[] bytes) throws CorruptValueException {
         try {
             ByteBuffer in = ByteBuffer.wrap(bytes);
-            int flags = header(in, HAS_EXPIRY);
-            long seq = in.getLong();
-            Optional<Instant> expires = (flags & HAS_EXPIRY) != 0 ? Optional.of(getInstant(in)) : Optional.empty();
-            PeerId provider = PeerId.fromBytes(getBytes(in, "provider"));
+            ProviderHead head = getHead(in);
+            int length = getLength(in, "provider");
+            PeerId provider = PeerId.fromBytes(bytes, in.position(), length);
+            in.position(in.position() + length);
             long count = Varint.read(in);
             // each address takes at least two bytes: a count beyond that is garbage, not a reason to allocate
             if (count > in.remaining() / 2) {
                 throw new IllegalArgumentException(count + " addresses in " + in.remaining() + " bytes");
             }
-            List<Multiaddr> addresses = new ArrayList<>((int) count);
-            for (long i = 0; i < count; i++) {
-                addresses.add(Multiaddr.fromBytes(getBytes(in, "address")));
+            Multiaddr[] addresses = new Multiaddr[(int) count];
+            for (int i = 0; i < addresses.length; i++) {
+                length = getLength(in, "address");
+                addresses[i] = Multiaddr.fromBytes(bytes, in.position(), length);
+                in.position(in.position() + length);
             }
             if (in.hasRemaining()) {
                 throw new IllegalArgumentException(in.remaining() + " bytes after the addresses");
             }
-            return new StoredProvider(seq, new ProviderRecord(key, provider, expires, addresses));
+            return new StoredProvider(head.seq(), new ProviderRecord(key, provider, head.expires(), List.of(addresses)));
         } catch (IllegalArgumentException | BufferUnderflowException | DateTimeException e) {
-            throw corrupt("provider record", bytes, e);
+            throw corrupt("provider record", bytes.length, e);
         }
+    }
+
+    /** The head of a provider record with this {@code seq} and expiry: the value of its {@code provider_peers} entry. */
+    static byte[] encodeProviderHead(long seq, Optional<Instant> expires) {
+        ByteBuffer out = ByteBuffer.allocate(headSize(expires));
+        putHead(out, seq, expires);
+        return out.array();
+    }
+
+    /**
+     * Decodes a {@code provider_peers} value of {@code length} bytes, read into {@code bytes}
+     * (whose first {@code length} bytes hold it, if it fits): a provider head and nothing after it.
+     * A value longer than {@code bytes} is longer than any head: corrupt.
+     */
+    static ProviderHead decodeProviderHead(byte[] bytes, int length) throws CorruptValueException {
+        try {
+            if (length > bytes.length) {
+                throw new IllegalArgumentException("longer than a head (at most " + PROVIDER_HEAD_MAX_BYTES + " bytes)");
+            }
+            ByteBuffer in = ByteBuffer.wrap(bytes, 0, length);
+            ProviderHead head = getHead(in);
+            if (in.hasRemaining()) {
+                throw new IllegalArgumentException(in.remaining() + " bytes after the head");
+            }
+            return head;
+        } catch (IllegalArgumentException | BufferUnderflowException | DateTimeException e) {
+            throw corrupt("provider head", length, e);
+        }
+    }
+
+    private static int headSize(Optional<Instant> expires) {
+        return 2 + KeyLayout.SEQ_BYTES + (expires.isPresent() ? KeyLayout.INSTANT_BYTES : 0);
+    }
+
+    private static void putHead(ByteBuffer out, long seq, Optional<Instant> expires) {
+        out.put(VERSION_1);
+        out.put((byte) (expires.isPresent() ? HAS_EXPIRY : 0));
+        out.putLong(seq);
+        expires.ifPresent(t -> putInstant(out, t));
+    }
+
+    private static ProviderHead getHead(ByteBuffer in) {
+        int flags = header(in, HAS_EXPIRY);
+        long seq = in.getLong();
+        Optional<Instant> expires = (flags & HAS_EXPIRY) != 0 ? Optional.of(getInstant(in)) : Optional.empty();
+        return new ProviderHead(seq, expires);
     }
 
     // ------------------------------------------------------------------ pieces
@@ -185,17 +255,22 @@ final class ValueCodec {
     }
 
     private static byte[] getBytes(ByteBuffer in, String what) {
-        long length = Varint.read(in);
-        if (length > in.remaining()) {
-            throw new IllegalArgumentException(what + " of " + length + " bytes but " + in.remaining() + " remain");
-        }
-        byte[] b = new byte[(int) length];
+        byte[] b = new byte[getLength(in, what)];
         in.get(b);
         return b;
     }
 
-    private static CorruptValueException corrupt(String what, byte[] bytes, Exception e) {
+    /** Reads a varint length and checks that that many bytes remain. */
+    private static int getLength(ByteBuffer in, String what) {
+        long length = Varint.read(in);
+        if (length > in.remaining()) {
+            throw new IllegalArgumentException(what + " of " + length + " bytes but " + in.remaining() + " remain");
+        }
+        return (int) length;
+    }
+
+    private static CorruptValueException corrupt(String what, int length, Exception e) {
         String why = e instanceof BufferUnderflowException ? "truncated" : e.getMessage();
-        return new CorruptValueException("undecodable " + what + " (" + bytes.length + " bytes): " + why, e);
+        return new CorruptValueException("undecodable " + what + " (" + length + " bytes): " + why, e);
     }
 }

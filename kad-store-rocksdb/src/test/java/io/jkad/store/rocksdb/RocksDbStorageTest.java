@@ -166,16 +166,63 @@ class RocksDbStorageTest {
         }
         try (RocksDbRecordStore s = open(config())) {
             assertThat(backendError(() -> s.providers(key("p")), "providers")).hasMessageContaining("key p");
-            assertThat(backendError(() -> s.addProvider(provider("p", peer(2), null)), "addProvider"))
-                    .hasMessageContaining("key p");
             try (CloseableIterator<ProviderRecord> it = s.provided()) {
                 assertThat(backendError(it::hasNext, "provided")).hasMessageContaining("key mine");
                 assertThat(it.hasNext()).isFalse();
             }
-            // the sweep removes the damaged entry its index entry names
+            // writes do not read other providers' records (provider_peers says who is listed): they go on
+            assertThat(s.addProvider(provider("p", peer(2), null))).isTrue();
+            assertThat(backendError(() -> s.providers(key("p")), "providers")).hasMessageContaining("key p");
+            // the sweep removes the damaged entry its index entry names, and its provider_peers entry
             assertThat(s.removeExpired(T0)).isEqualTo(1);
-            assertThat(s.providers(key("p"))).isEmpty();
-            assertThat(s.limitCounts()[1]).isEqualTo(1);
+            assertThat(s.providers(key("p"))).containsExactly(provider("p", peer(2), null));
+            assertThat(s.limitCounts()[1]).isEqualTo(2);
+            assertThat(s.addProvider(provider("p", peer(1), null))).isTrue();
+            assertThat(s.providers(key("p"))).containsExactly(provider("p", peer(2), null), provider("p", peer(1), null));
+        }
+    }
+
+    @Test
+    void aDamagedProviderRecordIsReplacedByItsProvidersNextAnnouncement() throws Exception {
+        try (RecordStore s = open(config())) {
+            s.addProvider(provider("p", peer(1), T0));
+            s.addProvider(provider("p", peer(2), null));
+        }
+        try (RawDb raw = new RawDb(dir.resolve("db"))) {
+            raw.put(KeyLayout.CF_PROVIDERS, KeyLayout.providerKey("p".getBytes(StandardCharsets.UTF_8), 0),
+                    new byte[] {1, 0, 1});
+        }
+        try (RocksDbRecordStore s = open(config())) {
+            backendError(() -> s.providers(key("p")), "providers");
+            // as a put replaces a damaged value record: updated in place, first still, its expiry moved
+            assertThat(s.addProvider(provider("p", peer(1), T0.plusSeconds(5)))).isTrue();
+            assertThat(s.providers(key("p"))).containsExactly(provider("p", peer(1), T0.plusSeconds(5)),
+                    provider("p", peer(2), null));
+            assertThat(s.removeExpired(T0)).isZero();
+            assertThat(s.removeExpired(T0.plusSeconds(5))).isEqualTo(1);
+            assertThat(s.providers(key("p"))).containsExactly(provider("p", peer(2), null));
+        }
+    }
+
+    @Test
+    void aDamagedProviderPeersEntryIsABackendErrorOfTheWritesThatNeedIt() throws Exception {
+        try (RecordStore s = open(config())) {
+            s.addProvider(provider("p", peer(1), T0));
+            s.addProvider(provider("p", peer(2), null));
+        }
+        try (RawDb raw = new RawDb(dir.resolve("db"))) {
+            raw.put(KeyLayout.CF_PROVIDER_PEERS, KeyLayout.providerPeerKey("p".getBytes(StandardCharsets.UTF_8),
+                    peer(1).toBytes()), new byte[] {1, 1, 0});
+        }
+        try (RocksDbRecordStore s = open(config())) {
+            assertThat(backendError(() -> s.addProvider(provider("p", peer(1), null)), "addProvider"))
+                    .hasMessageContaining("key p").hasMessageContaining("provider_peers");
+            assertThat(backendError(() -> s.removeProvider(key("p"), peer(1)), "removeProvider"))
+                    .hasMessageContaining("key p");
+            // the other provider and the reads are unaffected
+            assertThat(s.providers(key("p"))).hasSize(2);
+            s.removeProvider(key("p"), peer(2));
+            assertThat(s.providers(key("p"))).containsExactly(provider("p", peer(1), T0));
         }
     }
 
@@ -333,6 +380,29 @@ class RocksDbStorageTest {
                 }
             });
             assertThat(provided).isEqualTo(expectedProvided);
+            // provider_peers: one entry per provider, naming its providers entry, with its expiry
+            Set<String> expectedPeers = new HashSet<>();
+            providers.forEach((k, m) -> m.forEach((p, e) -> expectedPeers.add(k + " " + p + " " + e)));
+            Map<String, byte[]> entries = raw.entries(KeyLayout.CF_PROVIDERS);
+            Set<String> peers = new HashSet<>();
+            raw.entries(KeyLayout.CF_PROVIDER_PEERS).forEach((hex, value) -> {
+                byte[] peerKey = java.util.HexFormat.of().parseHex(hex);
+                try {
+                    ValueCodec.ProviderHead head = ValueCodec.decodeProviderHead(value, value.length);
+                    int keyLength = java.nio.ByteBuffer.wrap(peerKey).getInt();
+                    byte[] k = java.util.Arrays.copyOfRange(peerKey, KeyLayout.LENGTH_BYTES, KeyLayout.LENGTH_BYTES + keyLength);
+                    byte[] named = entries.get(java.util.HexFormat.of().formatHex(KeyLayout.providerKey(k, head.seq())));
+                    assertThat(named).as("the providers entry of %s", hex).isNotNull();
+                    ProviderRecord p = ValueCodec.decodeProvider(RecordKey.of(k), named).record();
+                    assertThat(KeyLayout.providerPeerKey(k, p.provider().toBytes())).isEqualTo(peerKey);
+                    assertThat(head.expires()).isEqualTo(p.expires());
+                    peers.add(new String(k, StandardCharsets.UTF_8) + " " + p.provider() + " " + p.expires());
+                } catch (ValueCodec.CorruptValueException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertThat(peers).isEqualTo(expectedPeers);
+            assertThat(raw.keys(KeyLayout.CF_PROVIDER_PEERS)).hasSize(entries.size());
         }
     }
 

@@ -61,6 +61,59 @@ class ValueCodecTest {
     }
 
     @Test
+    void theExpiryOfAValueRecordIsReadFromItsFirstBytesAlone() throws Exception {
+        Random random = new Random(11);
+        for (int i = 0; i < 300; i++) {
+            byte[] value = new byte[random.nextInt(100)];
+            DhtRecord r = DhtRecord.of(KEY, value,
+                    random.nextBoolean() ? Optional.of(PeerId.random(random)) : Optional.empty(), randomExpiry(random));
+            byte[] encoded = ValueCodec.encodeRecord(r);
+            // what a get into a buffer of RECORD_HEADER_BYTES gives: the start, and the whole length
+            byte[] head = Arrays.copyOf(encoded, ValueCodec.RECORD_HEADER_BYTES);
+            int length = Math.min(encoded.length, head.length);
+            assertThat(ValueCodec.recordExpiry(head, length)).isEqualTo(r.expires());
+        }
+        // a record that says it has an expiry but ends before it
+        assertThatThrownBy(() -> ValueCodec.recordExpiry(new byte[] {1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 9))
+                .isInstanceOf(CorruptValueException.class).hasMessageContaining("(9 bytes): truncated");
+    }
+
+    @Test
+    void aProviderHeadIsTheStartOfItsProviderRecordAndRoundTrips() throws Exception {
+        Random random = new Random(12);
+        for (int i = 0; i < 300; i++) {
+            Optional<Instant> expires = randomExpiry(random);
+            long seq = random.nextLong() & Long.MAX_VALUE;
+            ProviderRecord p = new ProviderRecord(KEY, PeerId.random(random), expires,
+                    List.of(Multiaddr.parse("/ip4/10.0.0.1/tcp/1")));
+            byte[] head = ValueCodec.encodeProviderHead(seq, expires);
+            byte[] record = ValueCodec.encodeProvider(seq, p);
+            assertThat(Arrays.copyOf(record, head.length)).isEqualTo(head);
+            assertThat(head.length).isLessThanOrEqualTo(ValueCodec.PROVIDER_HEAD_MAX_BYTES);
+            byte[] buffer = Arrays.copyOf(head, ValueCodec.PROVIDER_HEAD_MAX_BYTES);
+            assertThat(ValueCodec.decodeProviderHead(buffer, head.length))
+                    .isEqualTo(new ValueCodec.ProviderHead(seq, expires));
+        }
+    }
+
+    @Test
+    void aDamagedProviderHeadIsACorruptValueException() {
+        byte[] head = ValueCodec.encodeProviderHead(3, Optional.of(Instant.EPOCH));
+        byte[] buffer = Arrays.copyOf(head, ValueCodec.PROVIDER_HEAD_MAX_BYTES);
+        assertThatThrownBy(() -> ValueCodec.decodeProviderHead(buffer, 5))
+                .isInstanceOf(CorruptValueException.class).hasMessageContaining("provider head (5 bytes): truncated");
+        assertThatThrownBy(() -> ValueCodec.decodeProviderHead(buffer, ValueCodec.PROVIDER_HEAD_MAX_BYTES + 1))
+                .isInstanceOf(CorruptValueException.class).hasMessageContaining("longer than a head");
+        byte[] noExpiry = Arrays.copyOf(ValueCodec.encodeProviderHead(3, Optional.empty()), ValueCodec.PROVIDER_HEAD_MAX_BYTES);
+        assertThatThrownBy(() -> ValueCodec.decodeProviderHead(noExpiry, 11))
+                .isInstanceOf(CorruptValueException.class).hasMessageContaining("1 bytes after the head");
+        byte[] unknownVersion = buffer.clone();
+        unknownVersion[0] = 2;
+        assertThatThrownBy(() -> ValueCodec.decodeProviderHead(unknownVersion, head.length))
+                .isInstanceOf(CorruptValueException.class).hasMessageContaining("unknown encoding version 2");
+    }
+
+    @Test
     void damagedValuesAreCorruptValueExceptionsNotCrashes() {
         DhtRecord r = DhtRecord.of(KEY, new byte[] {1, 2}, Optional.of(PeerId.random(new Random(3))),
                 Optional.of(Instant.EPOCH));
@@ -146,5 +199,16 @@ class ValueCodecTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key length field 5");
         assertThatThrownBy(() -> KeyLayout.recordKeyOfProviderKey(new byte[3]))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 bytes");
+    }
+
+    @Test
+    void providerPeerKeysOfAKeyShareItsProviderPrefixAndNoOtherKeysDo() {
+        byte[] a = {'a'};
+        byte[] a0 = {'a', 0};
+        byte[] peer = PeerId.random(new Random(13)).toBytes();
+        byte[] k = KeyLayout.providerPeerKey(a, peer);
+        assertThat(KeyLayout.startsWith(k, KeyLayout.providerPrefix(a))).isTrue();
+        assertThat(KeyLayout.startsWith(KeyLayout.providerPeerKey(a0, peer), KeyLayout.providerPrefix(a))).isFalse();
+        assertThat(Arrays.copyOfRange(k, KeyLayout.LENGTH_BYTES + a.length, k.length)).isEqualTo(peer);
     }
 }
