@@ -83,6 +83,12 @@ class KademliaNodeTest {
         return f.get(30, TimeUnit.SECONDS);
     }
 
+    /** Sleeps, for use in a loop condition; true. */
+    private static boolean sleep(long millis) throws InterruptedException {
+        Thread.sleep(millis);
+        return true;
+    }
+
     private static void join(KademliaNode node, KademliaNode via) throws Exception {
         await(node.addAddress(via.peerId(), via.listenAddresses().get(0)));
         QueryResult.Bootstrap b = await(node.bootstrap());
@@ -492,9 +498,13 @@ class KademliaNodeTest {
         }
         assertThat(a.connectedPeers()).isEmpty();
         assertThat(b.connectedPeers()).isEmpty();
-        // The routing table keeps b, now marked disconnected; a query connects again.
-        RoutingTableEntry entry = await(a.routingTable()).stream().filter(e -> e.peer().equals(b.peerId()))
-                .findFirst().orElseThrow();
+        // The routing table keeps b, marked disconnected once the logic thread has seen the close;
+        // a query connects again.
+        RoutingTableEntry entry;
+        do {
+            entry = await(a.routingTable()).stream().filter(e -> e.peer().equals(b.peerId()))
+                    .findFirst().orElseThrow();
+        } while (entry.connected() && System.nanoTime() < deadline && sleep(50));
         assertThat(entry.connected()).isFalse();
         assertThat(await(a.getClosestPeers(RecordKey.ofUtf8("again"))).peers()).contains(b.peerId());
         assertThat(a.connectedPeers()).contains(b.peerId());
