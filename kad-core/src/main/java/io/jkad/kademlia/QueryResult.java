@@ -15,8 +15,16 @@ public sealed interface QueryResult {
     /** Whether the operation succeeded. */
     boolean isOk();
 
+    /** The kind of query that produced this result. */
+    QueryKind kind();
+
     /** One step of {@link Kademlia#bootstrap}: a lookup of {@code peer}, with how many lookups follow. */
     sealed interface Bootstrap extends QueryResult {
+        @Override
+        default QueryKind kind() {
+            return QueryKind.BOOTSTRAP;
+        }
+
         PeerId peer();
 
         record Ok(PeerId peer, int numRemaining) implements Bootstrap {
@@ -36,6 +44,11 @@ public sealed interface QueryResult {
 
     /** The result of {@link Kademlia#getClosestPeers}: closest first. */
     sealed interface GetClosestPeers extends QueryResult {
+        @Override
+        default QueryKind kind() {
+            return QueryKind.GET_CLOSEST_PEERS;
+        }
+
         RecordKey key();
 
         List<PeerId> peers();
@@ -65,6 +78,11 @@ public sealed interface QueryResult {
 
     /** The result of {@link Kademlia#getProviders}. */
     sealed interface GetProviders extends QueryResult {
+        @Override
+        default QueryKind kind() {
+            return QueryKind.GET_PROVIDERS;
+        }
+
         RecordKey key();
 
         Set<PeerId> providers();
@@ -98,6 +116,11 @@ public sealed interface QueryResult {
 
     /** The result of {@link Kademlia#startProviding} ({@code republish} false) or of its periodic repetition (true). */
     sealed interface AddProvider extends QueryResult {
+        @Override
+        default QueryKind kind() {
+            return QueryKind.ADD_PROVIDER;
+        }
+
         RecordKey key();
 
         boolean republish();
@@ -119,6 +142,11 @@ public sealed interface QueryResult {
 
     /** The result of {@link Kademlia#getRecord}. */
     sealed interface GetRecord extends QueryResult {
+        @Override
+        default QueryKind kind() {
+            return QueryKind.GET_RECORD;
+        }
+
         RecordKey key();
 
         /**
@@ -178,6 +206,11 @@ public sealed interface QueryResult {
      * false) or of a periodic republication of a record this node published (true).
      */
     sealed interface PutRecord extends QueryResult {
+        @Override
+        default QueryKind kind() {
+            return QueryKind.PUT_RECORD;
+        }
+
         RecordKey key();
 
         boolean republish();

@@ -639,7 +639,7 @@ public final class KademliaNode implements AutoCloseable {
         try {
             bytes = codec.encodeRequest(request, now);
         } catch (IllegalArgumentException e) {
-            LOG.warn("{}: cannot send {} to {}: {}", peerId(), kind(request), peer, e.getMessage());
+            LOG.warn("{}: cannot send {} to {}: {}", peerId(), request.messageType(), peer, e.getMessage());
             if (expectsResponse) {
                 kademlia.onRequestFailure(peer, query, now);
             }
@@ -658,7 +658,7 @@ public final class KademliaNode implements AutoCloseable {
         ScheduledFuture<?> timer;
         try {
             timer = logic.schedule(() -> result.completeExceptionally(new TimeoutException(
-                    kind(request) + " to " + peer + " not answered within " + timeout.toMillis() + " ms")),
+                    request.messageType() + " to " + peer + " not answered within " + timeout.toMillis() + " ms")),
                     timeout.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             result.completeExceptionally(closedError());
@@ -678,7 +678,7 @@ public final class KademliaNode implements AutoCloseable {
             if (error == null) {
                 kademlia.onResponse(peer, query, response, t);
             } else {
-                LOG.debug("{}: {} to {} failed: {}", peerId(), kind(request), peer, unwrap(error).toString());
+                LOG.debug("{}: {} to {} failed: {}", peerId(), request.messageType(), peer, unwrap(error).toString());
                 kademlia.onRequestFailure(peer, query, t);
             }
             drive();
@@ -932,20 +932,6 @@ public final class KademliaNode implements AutoCloseable {
         return "KademliaNode(" + peerId() + (config.clientMode() ? " client " : " ") + host.listenAddresses() + ")";
     }
 
-    private static String kind(KadRequest request) {
-        if (request instanceof KadRequest.FindNode) {
-            return "FIND_NODE";
-        } else if (request instanceof KadRequest.GetValue) {
-            return "GET_VALUE";
-        } else if (request instanceof KadRequest.PutValue) {
-            return "PUT_VALUE";
-        } else if (request instanceof KadRequest.GetProviders) {
-            return "GET_PROVIDERS";
-        } else if (request instanceof KadRequest.AddProvider) {
-            return "ADD_PROVIDER";
-        }
-        return "PING";
-    }
 
     private static Throwable unwrap(Throwable t) {
         while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {

@@ -3,7 +3,6 @@ package io.jkad.node;
 import io.jkad.kademlia.KademliaEvent;
 import io.jkad.kademlia.QueryResult;
 import io.jkad.net.KademliaNode;
-import io.jkad.protocol.KadRequest;
 import io.jkad.record.RecordStore;
 import io.jkad.record.StoreCounts;
 import io.micrometer.core.instrument.Counter;
@@ -122,33 +121,20 @@ final class NodeMetrics {
 
     private void onEvent(KademliaEvent event) {
         if (event instanceof KademliaEvent.InboundRequest r) {
-            Counter.builder("kad.inbound.requests").tag("type", requestType(r.request()))
+            Counter.builder("kad.inbound.requests").tag("type", r.request().messageType())
                     .description("Kademlia requests received").register(registry).increment();
         } else if (event instanceof KademliaEvent.QueryCompleted c && c.last()) {
             Instant end = c.stats().end().orElse(null);
             Duration d = end == null ? Duration.ZERO : c.stats().duration(end).orElse(Duration.ZERO);
-            Timer.builder("kad.query").tag("kind", queryKind(c.result())).tag("outcome", outcome(c.result()))
+            Timer.builder("kad.query")
+                    .tag("kind", c.result().kind().name().toLowerCase(Locale.ROOT))
+                    .tag("outcome", outcome(c.result()))
                     .publishPercentileHistogram()
                     .minimumExpectedValue(Duration.ofMillis(1))
                     .maximumExpectedValue(Duration.ofSeconds(120))
                     .description("Finished queries, by kind and outcome")
                     .register(registry).record(d);
         }
-    }
-
-    static String queryKind(QueryResult r) {
-        if (r instanceof QueryResult.Bootstrap) {
-            return "bootstrap";
-        } else if (r instanceof QueryResult.GetClosestPeers) {
-            return "get_closest_peers";
-        } else if (r instanceof QueryResult.GetRecord) {
-            return "get_record";
-        } else if (r instanceof QueryResult.PutRecord) {
-            return "put_record";
-        } else if (r instanceof QueryResult.AddProvider) {
-            return "add_provider";
-        }
-        return "get_providers";
     }
 
     static String outcome(QueryResult r) {
@@ -161,20 +147,5 @@ final class NodeMetrics {
             case "QuorumFailed" -> "quorum_failed";
             default -> name.toLowerCase(Locale.ROOT);
         };
-    }
-
-    static String requestType(KadRequest request) {
-        if (request instanceof KadRequest.FindNode) {
-            return "FIND_NODE";
-        } else if (request instanceof KadRequest.GetValue) {
-            return "GET_VALUE";
-        } else if (request instanceof KadRequest.PutValue) {
-            return "PUT_VALUE";
-        } else if (request instanceof KadRequest.GetProviders) {
-            return "GET_PROVIDERS";
-        } else if (request instanceof KadRequest.AddProvider) {
-            return "ADD_PROVIDER";
-        }
-        return "PING";
     }
 }

@@ -7,9 +7,6 @@ import io.jkad.multiaddr.Multiaddr;
 import io.jkad.net.KademliaNode;
 import io.jkad.net.KademliaNodeConfig;
 import io.jkad.net.RoutingTableEntry;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -42,22 +39,8 @@ class DevnetCommandTest {
     }
 
     private static Run kad(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = KadCommand.run(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        Run run = new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        oldOut.print(run.out);
-        return run;
+        KadRun run = KadRun.kad(args);
+        return new Run(run.exitCode(), run.out(), run.err());
     }
 
     @Test
