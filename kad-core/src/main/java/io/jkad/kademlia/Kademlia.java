@@ -870,7 +870,7 @@ public final class Kademlia {
     private void contact(Query<QueryInner> query, PeerId peer, Instant now) {
         QueryInfo info = query.inner().info;
         KadRequest request = info.request();
-        if (request instanceof KadRequest.AddProvider) {
+        if (!request.expectsResponse()) {
             // ADD_PROVIDER has no answer: the request counts as a success once handed out.
             query.onSuccess(peer, List.of());
         }

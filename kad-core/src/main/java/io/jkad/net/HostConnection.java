@@ -9,8 +9,10 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -45,7 +47,8 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
     private ScheduledFuture<?> idleTask;
     /** Open streams that do not keep the connection from idling (ping). Event loop only. */
     private final Set<StreamChannel> idleExempt = new HashSet<>();
-    private int inboundPings;
+    /** Open inbound streams by protocol, for the per-connection limits. Event loop only. */
+    private final Map<String, Integer> inboundStreams = new HashMap<>();
     private CompletableFuture<Duration> pingInFlight;
 
     HostConnection(Host host, Channel channel, PeerId remotePeer, boolean outbound) {
@@ -60,10 +63,6 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
 
     void yamux(YamuxHandler yamux) {
         this.yamux = yamux;
-    }
-
-    Channel channel() {
-        return channel;
     }
 
     long establishedNanos() {
@@ -178,10 +177,6 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
             yamux.goAway();
         }
         channel.close();
-    }
-
-    CompletableFuture<Void> closedFuture() {
-        return closed;
     }
 
     // --- Yamux session events (event loop) ---
@@ -324,13 +319,29 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
 
     // --- Ping ---
 
-    /** Registers an inbound ping stream; false if the per-connection limit is reached (event loop). */
-    boolean acceptInboundPing(StreamChannel stream) {
-        if (inboundPings >= PingProtocol.MAX_INBOUND) {
+    /**
+     * Counts an inbound stream against the most streams of its protocol this connection may have
+     * open at once; the count drops when the stream closes, and goes with the connection. Called
+     * from the stream's initializer (event loop).
+     *
+     * @return false, counting nothing, if {@code max} streams of the protocol are open already
+     */
+    boolean admitInbound(StreamChannel stream, int max) {
+        String protocol = stream.protocol();
+        int open = inboundStreams.getOrDefault(protocol, 0);
+        if (open >= max) {
             return false;
         }
-        inboundPings++;
-        stream.closeFuture().addListener(f -> inboundPings--);
+        inboundStreams.put(protocol, open + 1);
+        stream.closeFuture().addListener(f -> inboundStreams.computeIfPresent(protocol, (p, n) -> n > 1 ? n - 1 : null));
+        return true;
+    }
+
+    /** Registers an inbound ping stream; false if the per-connection limit is reached (event loop). */
+    boolean acceptInboundPing(StreamChannel stream) {
+        if (!admitInbound(stream, PingProtocol.MAX_INBOUND)) {
+            return false;
+        }
         exemptFromIdle(stream);
         return true;
     }

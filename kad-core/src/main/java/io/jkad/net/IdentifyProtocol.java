@@ -7,6 +7,7 @@ import io.jkad.identity.PeerId;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.net.pb.IdentifyProto.Identify;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -186,7 +187,7 @@ final class IdentifyProtocol {
                 if (done) {
                     return;
                 }
-                merged.mergeFrom(toArray(frame));
+                merged.mergeFrom(ByteBufUtil.getBytes(frame));
                 parts++;
             } catch (InvalidProtocolBufferException e) {
                 fail(ctx, new IllegalArgumentException("malformed identify message: " + e.getMessage(), e));
@@ -197,12 +198,6 @@ final class IdentifyProtocol {
             if (parts >= MAX_PARTS) {
                 finish(ctx, null);
             }
-        }
-
-        private static byte[] toArray(ByteBuf b) {
-            byte[] a = new byte[b.readableBytes()];
-            b.getBytes(b.readerIndex(), a);
-            return a;
         }
 
         @Override

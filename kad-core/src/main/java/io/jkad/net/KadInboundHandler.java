@@ -108,11 +108,6 @@ final class KadInboundHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** The peer at the other end. */
-    PeerId remotePeer() {
-        return stream.remotePeer();
-    }
-
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         lastActivityNanos = System.nanoTime();

@@ -51,7 +51,7 @@ final class KadOutboundHandler extends ChannelInboundHandlerAdapter {
     }
 
     private boolean expectsResponse() {
-        return !(decoded instanceof KadRequest.AddProvider);
+        return decoded.expectsResponse();
     }
 
     @Override

@@ -44,7 +44,6 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -52,7 +51,6 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -243,25 +241,16 @@ public final class KademliaNode implements AutoCloseable {
      */
     static final int MAX_INBOUND_KAD_STREAMS_PER_CONNECTION = 32;
 
-    private final Map<Connection, AtomicInteger> inboundKadStreams = new ConcurrentHashMap<>();
-
     /** Counts an inbound Kademlia stream against its connection's limit; resets it past the limit. */
     private boolean admitInboundStream(StreamChannel stream) {
         Connection connection = stream.connection();
-        AtomicInteger open = inboundKadStreams.computeIfAbsent(connection, c -> new AtomicInteger());
-        if (open.incrementAndGet() > MAX_INBOUND_KAD_STREAMS_PER_CONNECTION) {
-            open.decrementAndGet();
-            LOG.info("Peer {} opened more than {} Kademlia streams on one connection: stream reset",
-                    connection.remotePeer(), MAX_INBOUND_KAD_STREAMS_PER_CONNECTION);
-            stream.reset();
-            return false;
+        if (((HostConnection) connection).admitInbound(stream, MAX_INBOUND_KAD_STREAMS_PER_CONNECTION)) {
+            return true;
         }
-        stream.closeFuture().addListener(f -> {
-            if (open.decrementAndGet() == 0 && !connection.isOpen()) {
-                inboundKadStreams.remove(connection, open);
-            }
-        });
-        return true;
+        LOG.info("Peer {} opened more than {} Kademlia streams on one connection: stream reset",
+                connection.remotePeer(), MAX_INBOUND_KAD_STREAMS_PER_CONNECTION);
+        stream.reset();
+        return false;
     }
 
     private void init() {
@@ -634,7 +623,7 @@ public final class KademliaNode implements AutoCloseable {
         PeerId peer = s.peer();
         QueryId query = s.query();
         KadRequest request = s.request();
-        boolean expectsResponse = !(request instanceof KadRequest.AddProvider);
+        boolean expectsResponse = request.expectsResponse();
         byte[] bytes;
         try {
             bytes = codec.encodeRequest(request, now);
@@ -678,7 +667,7 @@ public final class KademliaNode implements AutoCloseable {
             if (error == null) {
                 kademlia.onResponse(peer, query, response, t);
             } else {
-                LOG.debug("{}: {} to {} failed: {}", peerId(), request.messageType(), peer, unwrap(error).toString());
+                LOG.debug("{}: {} to {} failed: {}", peerId(), request.messageType(), peer, Host.unwrap(error).toString());
                 kademlia.onRequestFailure(peer, query, t);
             }
             drive();
@@ -703,7 +692,7 @@ public final class KademliaNode implements AutoCloseable {
             if (error == null) {
                 kademlia.onConnected(peer, t);
             } else {
-                LOG.debug("{}: dialing {} failed: {}", peerId(), peer, unwrap(error).toString());
+                LOG.debug("{}: dialing {} failed: {}", peerId(), peer, Host.unwrap(error).toString());
                 kademlia.onDialFailure(peer, t);
             }
             drive();
@@ -732,7 +721,7 @@ public final class KademliaNode implements AutoCloseable {
     private void inboundRequest(KadInboundHandler stream, PeerId source, KadRequest request) {
         runOnLogic(() -> {
             long id = ++nextInboundRequest;
-            boolean answered = !(request instanceof KadRequest.AddProvider);
+            boolean answered = request.expectsResponse();
             if (answered) {
                 inboundRequests.put(id, stream);
             }
@@ -932,13 +921,6 @@ public final class KademliaNode implements AutoCloseable {
         return "KademliaNode(" + peerId() + (config.clientMode() ? " client " : " ") + host.listenAddresses() + ")";
     }
 
-
-    private static Throwable unwrap(Throwable t) {
-        while (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
-            t = t.getCause();
-        }
-        return t;
-    }
 
     private static String shortId(PeerId id) {
         String s = id.toBase58();

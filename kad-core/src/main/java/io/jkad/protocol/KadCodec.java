@@ -250,7 +250,7 @@ public final class KadCodec {
     public KadResponse decodeResponse(byte[] bytes, KadRequest request, Instant now) throws KadProtocolException {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(now, "now");
-        if (request instanceof KadRequest.AddProvider) {
+        if (!request.expectsResponse()) {
             throw new IllegalArgumentException("ADD_PROVIDER has no response: " + request);
         }
         DhtProto.Message m = parse(bytes, "response");
@@ -467,20 +467,7 @@ public final class KadCodec {
     }
 
     private static DhtProto.Message.MessageType wireType(KadRequest request) {
-        if (request instanceof KadRequest.FindNode) {
-            return DhtProto.Message.MessageType.FIND_NODE;
-        } else if (request instanceof KadRequest.GetProviders) {
-            return DhtProto.Message.MessageType.GET_PROVIDERS;
-        } else if (request instanceof KadRequest.AddProvider) {
-            return DhtProto.Message.MessageType.ADD_PROVIDER;
-        } else if (request instanceof KadRequest.GetValue) {
-            return DhtProto.Message.MessageType.GET_VALUE;
-        } else if (request instanceof KadRequest.PutValue) {
-            return DhtProto.Message.MessageType.PUT_VALUE;
-        } else if (request instanceof KadRequest.Ping) {
-            return DhtProto.Message.MessageType.PING;
-        }
-        throw new IllegalArgumentException("unknown request type: " + request);
+        return DhtProto.Message.MessageType.valueOf(request.messageType());
     }
 
     /** Drops closer peers, then providers, from the end while the response is over the target. */

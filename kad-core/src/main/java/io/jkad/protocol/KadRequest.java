@@ -9,6 +9,11 @@ public sealed interface KadRequest {
     /** The name of the message type on the wire ({@code FIND_NODE}, {@code GET_VALUE}, …), for logs and metrics. */
     String messageType();
 
+    /** Whether the remote answers this request; only ADD_PROVIDER has no answer. */
+    default boolean expectsResponse() {
+        return true;
+    }
+
     /** FIND_NODE: the closest peers to {@code key} (usually a peer id's bytes; opaque). */
     record FindNode(RecordKey key) implements KadRequest {
         @Override
@@ -30,6 +35,11 @@ public sealed interface KadRequest {
         @Override
         public String messageType() {
             return "ADD_PROVIDER";
+        }
+
+        @Override
+        public boolean expectsResponse() {
+            return false;
         }
     }
 

@@ -400,7 +400,7 @@ public final class SimNetwork implements AutoCloseable {
 
     private void sendRequest(SimNode from, KademliaAction.SendRequest s) {
         SimNode to = byId.get(s.peer());
-        boolean expectsAnswer = !(s.request() instanceof KadRequest.AddProvider);
+        boolean expectsAnswer = s.request().expectsResponse();
         long number = ++requestNumbers;
         SimNode.QueryTrace trace = from.traces.get(s.query());
         if (trace != null) {

@@ -247,7 +247,7 @@ final class ApiServer implements AutoCloseable {
                 body.put("kind", se.kind().name());
                 throw new ApiException(422, body);
             }
-            if (c instanceof IllegalStateException ise && "node closed".equals(ise.getMessage())) {
+            if (c instanceof IllegalStateException && node.isClosed()) {
                 throw new ApiException(503, "stopping", "the node is stopping");
             }
             if (c instanceof IllegalArgumentException iae) {

@@ -57,6 +57,13 @@ final class Daemon implements AutoCloseable {
             Objects.requireNonNull(dataDir, "dataDir");
             Objects.requireNonNull(keyFile, "keyFile");
             Objects.requireNonNull(api, "api");
+            api.ifPresent(a -> {
+                // checked here, before the store is opened and the ports bound (ApiServer checks again where it binds)
+                if (a.isUnresolved() || !a.getAddress().isLoopbackAddress()) {
+                    throw new IllegalArgumentException("--api must be a loopback address (127.0.0.1:PORT or [::1]:PORT): "
+                            + a.getHostString() + ":" + a.getPort());
+                }
+            });
             positive("bootstrapInterval", bootstrapInterval);
             positive("saveInterval", saveInterval);
             for (Multiaddr b : bootstrap) {

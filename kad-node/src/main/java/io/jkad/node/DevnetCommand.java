@@ -300,7 +300,7 @@ public final class DevnetCommand implements Callable<Integer> {
                     }
                 }
                 case 2 -> {
-                    RecordKey key = RecordKey.of(multihash("jkad-devnet " + run + " " + i));
+                    RecordKey key = RecordKey.of(DisplayKeys.multihash(("jkad-devnet " + run + " " + i).getBytes(StandardCharsets.UTF_8)));
                     QueryResult.AddProvider r = await(node.startProviding(key), "provide");
                     provides.add(ms(t0), r.isOk());
                     if (r.isOk()) {
@@ -436,22 +436,12 @@ public final class DevnetCommand implements Callable<Integer> {
     }
 
     private Quorum parseQuorum(String option, String text) {
-        if ("majority".equalsIgnoreCase(text)) {
-            return Quorum.MAJORITY;
-        }
-        if ("all".equalsIgnoreCase(text)) {
-            return Quorum.ALL;
-        }
         try {
-            int n = Integer.parseInt(text);
-            if (n >= 1) {
-                return n == 1 ? Quorum.ONE : Quorum.of(n);
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
+            return ApiServer.parseQuorum(text);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    option + " must be a number >= 1, 'majority' or 'all': " + text);
         }
-        throw new CommandLine.ParameterException(spec.commandLine(),
-                option + " must be a number >= 1, 'majority' or 'all': " + text);
     }
 
     private void validate() {
@@ -462,10 +452,7 @@ public final class DevnetCommand implements Callable<Integer> {
         if (ops < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--ops must be >= 0: " + ops);
         }
-        if (!List.of("trace", "debug", "info", "warn", "error", "off").contains(logLevel.toLowerCase(Locale.ROOT))) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--log-level must be trace, debug, info, warn, error or off: " + logLevel);
-        }
+        KadCommand.checkLogLevel(spec, logLevel);
     }
 
     private static byte[] sha256(String text) {
@@ -474,16 +461,6 @@ public final class DevnetCommand implements Callable<Integer> {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    /** A sha2-256 multihash: the provider key form js- and go-libp2p decode as a CID. */
-    static byte[] multihash(String text) {
-        byte[] digest = sha256(text);
-        byte[] mh = new byte[2 + digest.length];
-        mh[0] = 0x12;
-        mh[1] = 0x20;
-        System.arraycopy(digest, 0, mh, 2, digest.length);
-        return mh;
     }
 
     private static void deleteRecursively(Path dir) {

@@ -1,5 +1,7 @@
 package io.jkad.node;
 
+import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,6 +28,19 @@ public final class KadCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(System.out);
+    }
+
+    /**
+     * Checks a {@code --log-level} value.
+     *
+     * @throws CommandLine.ParameterException unless it is trace, debug, info, warn, error or off
+     */
+    static void checkLogLevel(CommandLine.Model.CommandSpec spec, String logLevel) {
+        if (!List.of("trace", "debug", "info", "warn", "error", "off")
+                .contains(logLevel.toLowerCase(Locale.ROOT))) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--log-level must be trace, debug, info, warn, error or off: " + logLevel);
+        }
     }
 
     /** The jar's version ("dev" when run from classes). */

@@ -18,6 +18,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -63,6 +65,9 @@ final class NodeMetrics {
     private volatile long routingTableSize;
     private volatile long storeRecords;
     private volatile long storeProviderKeys;
+    /** The meters of the logic thread's events, made at their first use: by message type, and by kind and outcome. */
+    private final Map<String, Counter> inboundRequests = new ConcurrentHashMap<>();
+    private final Map<String, Timer> queryTimers = new ConcurrentHashMap<>();
 
     NodeMetrics(KademliaNode node, RecordStore store) {
         this.node = node;
@@ -121,19 +126,22 @@ final class NodeMetrics {
 
     private void onEvent(KademliaEvent event) {
         if (event instanceof KademliaEvent.InboundRequest r) {
-            Counter.builder("kad.inbound.requests").tag("type", r.request().messageType())
-                    .description("Kademlia requests received").register(registry).increment();
+            inboundRequests.computeIfAbsent(r.request().messageType(), type -> Counter.builder("kad.inbound.requests")
+                    .tag("type", type)
+                    .description("Kademlia requests received").register(registry)).increment();
         } else if (event instanceof KademliaEvent.QueryCompleted c && c.last()) {
             Instant end = c.stats().end().orElse(null);
             Duration d = end == null ? Duration.ZERO : c.stats().duration(end).orElse(Duration.ZERO);
-            Timer.builder("kad.query")
-                    .tag("kind", c.result().kind().name().toLowerCase(Locale.ROOT))
-                    .tag("outcome", outcome(c.result()))
+            String kind = c.result().kind().name().toLowerCase(Locale.ROOT);
+            String outcome = outcome(c.result());
+            queryTimers.computeIfAbsent(kind + " " + outcome, k -> Timer.builder("kad.query")
+                    .tag("kind", kind)
+                    .tag("outcome", outcome)
                     .publishPercentileHistogram()
                     .minimumExpectedValue(Duration.ofMillis(1))
                     .maximumExpectedValue(Duration.ofSeconds(120))
                     .description("Finished queries, by kind and outcome")
-                    .register(registry).record(d);
+                    .register(registry)).record(d);
         }
     }
 

@@ -94,10 +94,7 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!List.of("trace", "debug", "info", "warn", "error", "off").contains(logLevel.toLowerCase(Locale.ROOT))) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--log-level must be trace, debug, info, warn, error or off: " + logLevel);
-        }
+        KadCommand.checkLogLevel(spec, logLevel);
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel.toLowerCase(Locale.ROOT));
             System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
@@ -146,10 +143,6 @@ public final class RunCommand implements Callable<Integer> {
         try {
             Optional<InetSocketAddress> apiAddress = "off".equalsIgnoreCase(api) ? Optional.empty()
                     : Optional.of(ApiClient.parseAddress(api));
-            if (apiAddress.isPresent() && (apiAddress.get().isUnresolved()
-                    || !apiAddress.get().getAddress().isLoopbackAddress())) {
-                throw new IllegalArgumentException("--api must be a loopback address (127.0.0.1:PORT or [::1]:PORT): " + api);
-            }
             return new Daemon.Options(multiaddrs("--listen", listen), multiaddrs("--announce", announce),
                     multiaddrs("--bootstrap", bootstrap), store, storeOptions, dataDir,
                     Optional.ofNullable(keyFile), apiAddress, clientMode,
