@@ -101,14 +101,21 @@ record DataSet(Backend backend, Kind kind, int valueSize, int size) {
 
     /**
      * The config the store is opened with: the local peer, limits raised above the data set's size
-     * (the defaults hold 1,024 records), and where the backend keeps the data.
+     * (the defaults hold 1,024 records), and where the backend keeps the data. RocksDB gets the
+     * settings {@link RawRocksDb} opens the raw engine with, spelled out, so that the two compare
+     * the same configuration even if the store's defaults change.
      */
     StoreConfig storeConfig() {
         StoreConfig config = StoreConfig.defaults(BenchData.localPeer())
                 .withLimits(10_000_000, StoreConfig.DEFAULT_MAX_VALUE_BYTES, BenchEnv.PROVIDERS_PER_KEY, 10_000_000);
         return switch (backend) {
             case MEMORY -> config;
-            case ROCKSDB, H2 -> config.withDataDirectory(directory());
+            case ROCKSDB -> config.withDataDirectory(directory())
+                    .withOption("rocksdb.block_cache_mb", String.valueOf(RawRocksDb.BLOCK_CACHE_MB))
+                    .withOption("rocksdb.bloom_bits", String.valueOf(RawRocksDb.BLOOM_BITS))
+                    .withOption("rocksdb.compression", RawRocksDb.COMPRESSION_NAME)
+                    .withOption("rocksdb.sync", "false");
+            case H2 -> config.withDataDirectory(directory());
             case POSTGRESQL -> config.withOption("jdbc.url", jdbcUrl())
                     .withOption("jdbc.user", BenchEnv.postgresUser())
                     .withOption("jdbc.password", "");

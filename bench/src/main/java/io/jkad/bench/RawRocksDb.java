@@ -54,6 +54,8 @@ final class RawRocksDb extends Engine {
     static final int BLOCK_CACHE_MB = 32;
     static final int BLOOM_BITS = 10;
     static final CompressionType COMPRESSION = CompressionType.LZ4_COMPRESSION;
+    /** {@link #COMPRESSION} as the store's {@code rocksdb.compression} option names it. */
+    static final String COMPRESSION_NAME = "lz4";
     /** Column families read by key, which have the bloom filter (the store's {@code KeyLayout}, layout version 2). */
     private static final List<String> POINT_FAMILIES = List.of("records", "providers", "provided", "provider_peers");
 

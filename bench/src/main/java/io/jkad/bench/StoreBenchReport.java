@@ -114,8 +114,7 @@ public final class StoreBenchReport {
                 } else {
                     postgres = PostgresCluster.start();
                     System.out.println("# Started " + postgres);
-                    jvmArgs.add("-D" + BenchEnv.PG_URL + "=jdbc:postgresql://" + postgres.host() + ":"
-                            + postgres.port() + "/");
+                    jvmArgs.add("-D" + BenchEnv.PG_URL + "=" + postgres.jdbcUrl(""));
                     settings.put("postgresql", postgres.version() + ", throwaway local server on loopback, fsync off,"
                             + " synchronous_commit off");
                 }

@@ -53,13 +53,7 @@ final class StoreReport {
 
     /** One JMH result, with the parameters the store benchmarks use (absent ones null). */
     record Result(String benchmark, String method, String backend, String engine, Integer valueSize,
-                  String expiredPercent, int threads, String mode, double score, double error, String unit) {
-
-        /** Class simple name and method, e.g. {@code StoreRecordBenchmark.get}. */
-        String shortName() {
-            return benchmark;
-        }
-    }
+                  String expiredPercent, int threads, double score, double error, String unit) {}
 
     /** A store's result against its raw engine's, for one operation, value size and thread count. */
     record Ratio(String backend, String op, Integer valueSize, int threads, double store, double storeError,
@@ -162,7 +156,7 @@ final class StoreReport {
         }
         return new Result(benchmark, method, string(params, "backend"), string(params, "engine"),
                 size == null ? null : Integer.valueOf(size), string(params, "expiredPercent"),
-                o.has("threads") ? o.get("threads").getAsInt() : 1, string(o, "mode"),
+                o.has("threads") ? o.get("threads").getAsInt() : 1,
                 number(metric, "score"), number(metric, "scoreError"), string(metric, "scoreUnit"));
     }
 

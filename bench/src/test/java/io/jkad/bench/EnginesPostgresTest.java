@@ -19,7 +19,7 @@ class EnginesPostgresTest {
     @BeforeEach
     void smallDataSets(PostgresCluster pg) {
         EngineChecks.useSmallDataSets(dir);
-        System.setProperty(BenchEnv.PG_URL, "jdbc:postgresql://" + pg.host() + ":" + pg.port() + "/");
+        System.setProperty(BenchEnv.PG_URL, pg.jdbcUrl(""));
         System.setProperty(BenchEnv.PG_USER, pg.user());
     }
 

@@ -143,10 +143,11 @@ final class MemoryRecordStore implements RecordStore {
                         "the store holds its maximum of " + maxRecords + " records and key " + key + " is new");
             }
             records.put(key, Optional.of(record));
-            if (old != null) {
-                old.get().expires().ifPresent(t -> recordExpiry.remove(t, key));
+            Optional<Instant> oldExpires = old == null ? Optional.empty() : old.get().expires();
+            if (!oldExpires.equals(record.expires())) { // the index entry moves only if the expiry does
+                oldExpires.ifPresent(t -> recordExpiry.remove(t, key));
+                record.expires().ifPresent(t -> recordExpiry.add(t, key));
             }
-            record.expires().ifPresent(t -> recordExpiry.add(t, key));
         }
     }
 
@@ -213,11 +214,12 @@ final class MemoryRecordStore implements RecordStore {
                 }
             }
             providers.put(key, updated);
-            ProviderSlot slot = new ProviderSlot(key, record.provider());
-            if (old != null) {
-                old.expires().ifPresent(t -> providerExpiry.remove(t, slot));
+            Optional<Instant> oldExpires = old == null ? Optional.empty() : old.expires();
+            if (!oldExpires.equals(record.expires())) { // the index entry moves only if the expiry does
+                ProviderSlot slot = new ProviderSlot(key, record.provider());
+                oldExpires.ifPresent(t -> providerExpiry.remove(t, slot));
+                record.expires().ifPresent(t -> providerExpiry.add(t, slot));
             }
-            record.expires().ifPresent(t -> providerExpiry.add(t, slot));
             if (record.provider().equals(localPeer)) {
                 provided.put(key, record);
             }
@@ -333,9 +335,9 @@ final class MemoryRecordStore implements RecordStore {
     @Override
     public StoreCounts counts() {
         checkOpen("counts");
-        synchronized (writeLock) {
-            return new StoreCounts(records.size(), providers.size());
-        }
+        // concurrent maps: no lock, so a scrape does not wait for a sweep (the SPI allows the two
+        // numbers to be from slightly different moments)
+        return new StoreCounts(records.size(), providers.size());
     }
 
     /** Sizes of the maps and indexes, for tests: records, provider keys, provided, record and provider expiries. */

@@ -106,10 +106,10 @@ final class RocksDbRecordStore implements RecordStore {
     private final ReentrantLock mutationLock = new ReentrantLock();
     private volatile boolean closed;
 
-    /** Value records in the store. Guarded by {@link #mutationLock}. */
-    private long recordCount;
-    /** Keys that have at least one provider record. Guarded by {@link #mutationLock}. */
-    private long providedKeyCount;
+    /** Value records in the store. Written under {@link #mutationLock}; {@link #counts()} reads it without. */
+    private volatile long recordCount;
+    /** Keys that have at least one provider record. Written under {@link #mutationLock}; {@link #counts()} reads it without. */
+    private volatile long providedKeyCount;
     /** The {@code seq} of the next provider entry. Guarded by {@link #mutationLock}. */
     private long nextSeq;
     /**
@@ -310,12 +310,8 @@ final class RocksDbRecordStore implements RecordStore {
     public StoreCounts counts() {
         Lock guard = enter("counts");
         try {
-            mutationLock.lock();
-            try {
-                return new StoreCounts(recordCount, providedKeyCount);
-            } finally {
-                mutationLock.unlock();
-            }
+            // without the mutation lock, so a scrape does not wait for a write or a sweep chunk
+            return new StoreCounts(recordCount, providedKeyCount);
         } finally {
             guard.unlock();
         }
@@ -762,8 +758,9 @@ final class RocksDbRecordStore implements RecordStore {
         }
         batch.delete(res.providers, providerKey);
         deleteProviderPeer(batch, key, keyBytes, peer, seq);
-        // the local peer's copy, if this entry is the local peer's
-        byte[] provided = res.db.get(res.provided, keyBytes);
+        // the local peer's copy, if this entry is the local peer's (only the local peer's entries
+        // have one; an undecodable entry, peer null, may be)
+        byte[] provided = peer == null || peer.equals(localPeer) ? res.db.get(res.provided, keyBytes) : null;
         if (provided != null) {
             try {
                 if (ValueCodec.decodeProvider(key, provided).seq() == seq) {
@@ -901,16 +898,6 @@ final class RocksDbRecordStore implements RecordStore {
             throw backend("flush", "flushing the memtables", e);
         } finally {
             guard.unlock();
-        }
-    }
-
-    /** The counts the limits use: records, keys with providers; for tests. */
-    long[] limitCounts() {
-        mutationLock.lock();
-        try {
-            return new long[] {recordCount, providedKeyCount};
-        } finally {
-            mutationLock.unlock();
         }
     }
 

@@ -105,7 +105,7 @@ class RocksDbCrashIT {
                 }
             }
             assertThat(stored).isBetween((long) records + 1, (long) records + 2);
-            assertThat(store.limitCounts()[0]).isEqualTo(stored);
+            assertThat(store.counts().records()).isEqualTo(stored);
             // provider order within a key survives: first added first
             List<ProviderRecord> lastKey = store.providers(CrashWriter.provider(seed, Math.max(providers, 0)).key());
             List<ProviderRecord> expectedOrder = new ArrayList<>();
@@ -122,7 +122,7 @@ class RocksDbCrashIT {
                 }
             }
             assertThat(providedKeys).isBetween((long) (providers + 10) / 10, (long) (providers + 10) / 10 + 1);
-            assertThat(store.limitCounts()[1]).isBetween(providedKeys, providedKeys + 1);
+            assertThat(store.counts().providerKeys()).isBetween(providedKeys, providedKeys + 1);
 
             // the store takes new writes, and new providers go last
             DhtRecord fresh = DhtRecord.of(RecordKey.ofUtf8("after the crash"), new byte[] {1, 2, 3});

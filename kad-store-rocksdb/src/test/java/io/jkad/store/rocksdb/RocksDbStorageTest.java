@@ -10,6 +10,7 @@ import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
 import io.jkad.record.StoreConfig;
+import io.jkad.record.StoreCounts;
 import io.jkad.record.StoreException;
 import io.jkad.record.StoreException.Kind;
 import io.jkad.store.rocksdb.ValueCodec.StoredProvider;
@@ -124,12 +125,12 @@ class RocksDbStorageTest {
             assertThat(seen).containsExactly(key("good"));
             assertThat(errors).hasSize(3).anySatisfy(m -> assertThat(m).contains("under key bad"));
             // a damaged record can be replaced and removed; the counts stay right
-            assertThat(s.limitCounts()[0]).isEqualTo(4);
+            assertThat(s.counts().records()).isEqualTo(4);
             s.put(record("bad", "repaired", null));
             assertThat(s.get(key("bad"))).contains(record("bad", "repaired", null));
             s.remove(key("truncated"));
             s.remove(key("empty"));
-            assertThat(s.limitCounts()[0]).isEqualTo(2);
+            assertThat(s.counts().records()).isEqualTo(2);
             // the replaced record's old index entry (at T0) is stale: the sweep drops it, not the record
             assertThat(s.removeExpired(T0)).isZero();
             assertThat(s.get(key("bad"))).isPresent();
@@ -149,7 +150,7 @@ class RocksDbStorageTest {
             assertThat(s.removeExpired(T0)).isEqualTo(1);
             assertThat(s.get(key("bad"))).isEmpty();
             assertThat(s.get(key("kept"))).isPresent();
-            assertThat(s.limitCounts()[0]).isEqualTo(1);
+            assertThat(s.counts().records()).isEqualTo(1);
         }
     }
 
@@ -176,7 +177,7 @@ class RocksDbStorageTest {
             // the sweep removes the damaged entry its index entry names, and its provider_peers entry
             assertThat(s.removeExpired(T0)).isEqualTo(1);
             assertThat(s.providers(key("p"))).containsExactly(provider("p", peer(2), null));
-            assertThat(s.limitCounts()[1]).isEqualTo(2);
+            assertThat(s.counts().providerKeys()).isEqualTo(2);
             assertThat(s.addProvider(provider("p", peer(1), null))).isTrue();
             assertThat(s.providers(key("p"))).containsExactly(provider("p", peer(2), null), provider("p", peer(1), null));
         }
@@ -306,7 +307,7 @@ class RocksDbStorageTest {
                         }
                     }
                 }
-                assertThat(s.limitCounts()).containsExactly(records.size(), providers.size());
+                assertThat(s.counts()).isEqualTo(new StoreCounts(records.size(), providers.size()));
             }
             checkDisk(records, providers);
         }
@@ -420,7 +421,7 @@ class RocksDbStorageTest {
             s.addProvider(provider("later", LOCAL, T0.plusSeconds(1)));
             int providers = (n + 2) / 3;
             assertThat(s.removeExpired(T0.plusNanos(10))).isEqualTo(n + providers);
-            assertThat(s.limitCounts()).containsExactly(1, 1);
+            assertThat(s.counts()).isEqualTo(new StoreCounts(1, 1));
             assertThat(s.get(key("later"))).isPresent();
             try (CloseableIterator<ProviderRecord> it = s.provided()) {
                 assertThat(it.next().key()).isEqualTo(key("later"));
@@ -459,15 +460,15 @@ class RocksDbStorageTest {
             s.addProvider(provider("p0", peer(1), null));
             s.addProvider(provider("p1", LOCAL, T0));
             s.addProvider(provider("p2", peer(2), null));
-            assertThat(s.limitCounts()).containsExactly(5, 3);
+            assertThat(s.counts()).isEqualTo(new StoreCounts(5, 3));
         }
         try (RocksDbRecordStore s = open(config)) {
-            assertThat(s.limitCounts()).containsExactly(5, 3);
+            assertThat(s.counts()).isEqualTo(new StoreCounts(5, 3));
             assertThat(s.removeExpired(T0)).isEqualTo(4); // r0, r1, p0/peer0, p1/local
-            assertThat(s.limitCounts()).containsExactly(3, 2);
+            assertThat(s.counts()).isEqualTo(new StoreCounts(3, 2));
         }
         try (RocksDbRecordStore s = open(config)) {
-            assertThat(s.limitCounts()).containsExactly(3, 2);
+            assertThat(s.counts()).isEqualTo(new StoreCounts(3, 2));
             s.put(record("r5", "v", null));
             s.put(record("r6", "v", null));
             assertThat(catchThrowable(() -> s.put(record("r7", "v", null))))
@@ -475,11 +476,11 @@ class RocksDbStorageTest {
             assertThat(s.addProvider(provider("p3", peer(3), null))).isTrue();
             s.addProvider(provider("p0", peer(9), null));
             assertThat(s.providers(key("p0"))).extracting(ProviderRecord::provider).containsExactly(peer(1), peer(9));
-            assertThat(s.limitCounts()).containsExactly(5, 3);
+            assertThat(s.counts()).isEqualTo(new StoreCounts(5, 3));
         }
         // a smaller limit than the contents: kept, new keys refused until under the limit
         try (RocksDbRecordStore s = open(config(2, 1))) {
-            assertThat(s.limitCounts()).containsExactly(5, 3);
+            assertThat(s.counts()).isEqualTo(new StoreCounts(5, 3));
             assertThat(s.get(key("r6"))).isPresent();
             assertThat(catchThrowable(() -> s.put(record("new", "v", null))))
                     .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.kind()).isEqualTo(Kind.MAX_RECORDS));
@@ -543,7 +544,7 @@ class RocksDbStorageTest {
             // and the store opens again with everything acknowledged
             try (RocksDbRecordStore again = open(StoreConfig.defaults(LOCAL).withDataDirectory(db)
                     .withLimits(100_000, 1024, 20, 100_000))) {
-                assertThat(again.limitCounts()[0]).isGreaterThanOrEqualTo(100);
+                assertThat(again.counts().records()).isGreaterThanOrEqualTo(100);
             }
         }
     }
