@@ -85,6 +85,8 @@ class JsPeerIT {
 
         assertThat(provided.multihash()).isEqualTo(multihash);
         assertThat(provided.sentTo()).contains(b.peerId());
+        // a's provide returns once ADD_PROVIDER is written (it has no answer): wait for b to store it
+        awaitTrue(() -> !b.localProviders(multihash).isEmpty(), () -> b + " never stored a's provider record");
         assertThat(b.localProviders(multihash)).containsExactly(a.peerId());
         List<JsCommands.PeerInfo> providers = b.findProviders(multihash);
         assertThat(providers).extracting(JsCommands.PeerInfo::peerId).containsExactly(a.peerId());
@@ -175,10 +177,17 @@ class JsPeerIT {
     }
 
     private static void awaitRoutingTable(JsCommands node, String peerId) {
+        awaitTrue(() -> node.routingTable().contains(peerId),
+                () -> node + " did not put " + peerId + " in its routing table: " + node.routingTable());
+    }
+
+    /** Polls {@code condition} for up to 10 s. */
+    private static void awaitTrue(java.util.function.BooleanSupplier condition,
+                                  java.util.function.Supplier<String> failure) {
         long deadline = System.currentTimeMillis() + 10_000;
-        while (!node.routingTable().contains(peerId)) {
+        while (!condition.getAsBoolean()) {
             if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError(node + " did not put " + peerId + " in its routing table: " + node.routingTable());
+                throw new AssertionError(failure.get());
             }
             try {
                 Thread.sleep(50);

@@ -115,6 +115,18 @@ final class InteropSupport {
         return awaitJsRoutingTable(js, t -> t.containsAll(peerIds), "held " + peerIds);
     }
 
+    /** Waits (up to 10 s) for the remote's Identify on {@code c}; returns it. */
+    static IdentifyInfo awaitIdentify(Connection c) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (c.identifyInfo().isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no identify from " + c.remotePeer() + " within 10 s");
+            }
+            Thread.sleep(20);
+        }
+        return c.identifyInfo().get();
+    }
+
     /** A record key in js's test namespace ({@code /jkad/}, the one js's test validator accepts). */
     static RecordKey jsKey(String name) {
         return RecordKey.ofUtf8("/jkad/" + name + "-" + Long.toHexString(System.nanoTime()));

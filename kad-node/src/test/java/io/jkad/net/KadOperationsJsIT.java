@@ -258,6 +258,11 @@ class KadOperationsJsIT {
             JsCommands.ProvideResult provided = provider.provide(key.toBytes());
             assertThat(provided.multihash()).isEqualTo(key.toBytes());
             assertThat(provided.sentTo()).containsExactlyInAnyOrderElementsOf(jkadIds(y));
+            // js's provide returns once ADD_PROVIDER is written (it has no answer): wait for jkad to store it
+            for (KademliaNode n : y) {
+                awaitJs(() -> n.execute(k -> k.store().providers(key)).join().stream()
+                        .anyMatch(r -> r.provider().equals(providerId)), n + " stores js's provider record");
+            }
         } finally {
             provider.stopNode(); // only jkad knows the provider now
         }

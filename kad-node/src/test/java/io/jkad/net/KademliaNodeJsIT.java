@@ -13,7 +13,6 @@ import io.jkad.multiaddr.Multiaddr;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -75,20 +74,6 @@ class KademliaNodeJsIT {
         return f.get(60, TimeUnit.SECONDS);
     }
 
-    private RecordKey jsKey(String name) {
-        return RecordKey.ofUtf8("/jkad/" + name + "-" + Long.toHexString(random.nextLong()));
-    }
-
-    private RecordKey multihash(String name) throws Exception {
-        byte[] digest = MessageDigest.getInstance("SHA-256")
-                .digest((name + random.nextLong()).getBytes(StandardCharsets.UTF_8));
-        byte[] mh = new byte[34];
-        mh[0] = 0x12;
-        mh[1] = 0x20;
-        System.arraycopy(digest, 0, mh, 2, 32);
-        return RecordKey.of(mh);
-    }
-
     @Test
     void findNodeBothWays() throws Exception {
         byte[] target = new byte[32];
@@ -103,7 +88,7 @@ class KademliaNodeJsIT {
 
     @Test
     void jkadPutsAndJsGets() throws Exception {
-        RecordKey key = jsKey("from-jkad");
+        RecordKey key = InteropSupport.jsKey("from-jkad");
         byte[] value = "stored by jkad".getBytes(StandardCharsets.UTF_8);
         QueryResult.PutRecord put = await(jkad.putRecord(DhtRecord.of(key, value), Quorum.ONE));
         assertThat(put).isInstanceOf(QueryResult.PutRecord.Ok.class);
@@ -111,7 +96,7 @@ class KademliaNodeJsIT {
         assertThat(js.getLocal(key.toBytes())).hasValueSatisfying(v -> assertThat(v).isEqualTo(value));
 
         // A record only jkad holds: js must fetch it with GET_VALUE.
-        RecordKey only = jsKey("only-jkad");
+        RecordKey only = InteropSupport.jsKey("only-jkad");
         byte[] onlyValue = "ask me".getBytes(StandardCharsets.UTF_8);
         await(jkad.execute(k -> {
             k.store().put(DhtRecord.of(only, onlyValue));
@@ -124,7 +109,7 @@ class KademliaNodeJsIT {
 
     @Test
     void jsPutsAndJkadGets() throws Exception {
-        RecordKey key = jsKey("from-js");
+        RecordKey key = InteropSupport.jsKey("from-js");
         byte[] value = "stored by js".getBytes(StandardCharsets.UTF_8);
         JsCommands.PutResult put = js.put(key.toBytes(), value);
         assertThat(put.storedAt()).contains(jkad.peerId().toString());
@@ -139,7 +124,7 @@ class KademliaNodeJsIT {
 
     @Test
     void jkadProvidesAndJsFinds() throws Exception {
-        RecordKey key = multihash("jkad-provides");
+        RecordKey key = InteropSupport.multihash("jkad-provides");
         QueryResult.AddProvider added = await(jkad.startProviding(key));
         assertThat(added.isOk()).isTrue();
         List<JsCommands.PeerInfo> providers = js.findProviders(key.toBytes(), 1);
@@ -151,7 +136,7 @@ class KademliaNodeJsIT {
 
     @Test
     void jsProvidesAndJkadFinds() throws Exception {
-        RecordKey key = multihash("js-provides");
+        RecordKey key = InteropSupport.multihash("js-provides");
         JsCommands.ProvideResult provided = js.provide(key.toBytes());
         assertThat(provided.multihash()).isEqualTo(key.toBytes());
         assertThat(provided.sentTo()).contains(jkad.peerId().toString());

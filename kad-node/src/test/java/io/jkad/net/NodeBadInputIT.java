@@ -30,8 +30,11 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Bad input at a running {@link KademliaNode}, over real sockets: hand-driven clients
@@ -43,6 +46,7 @@ import org.junit.jupiter.api.TestInstance;
  * and a new client both get answers to FIND_NODE and GET_VALUE.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class) // the last test checks the node after all the others
 class NodeBadInputIT {
 
     private static final String KAD = "/ipfs/kad/1.0.0";
@@ -509,9 +513,10 @@ class NodeBadInputIT {
     }
 
     @Test
+    @Order(Integer.MAX_VALUE)
     void theNodeStillAnswersQueriesOfItsPeers() throws Exception {
-        // After all of the above (in any order), the partner node's own lookups through the
-        // target still work.
+        // After all of the above (run last: the others have no @Order), the partner node's own
+        // lookups through the target still work.
         QueryResult.GetRecord got = await(partner.getRecord(KEY, io.jkad.kademlia.Quorum.ONE));
         assertThat(got.isOk()).isTrue();
     }

@@ -24,7 +24,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -143,7 +142,7 @@ class PersistentRestartTest {
         // ---- a fresh node joins through A; only A knows anything
         KademliaNode f = start(otherNode());
         long joined = System.nanoTime();
-        join(f, a);
+        InteropSupport.join(f, a);
         assertThat(await(f.routingTable())).extracting(RoutingTableEntry::peer).containsExactly(a.peerId());
 
         // Direct requests on F's connection to A: what A answers from its reopened store.
@@ -204,7 +203,7 @@ class PersistentRestartTest {
         KademliaNode a = start(nodeA(kad).openStore(backend, p.storeConfig()).build());
         KademliaNode f = start(otherNode());
         long joined = System.nanoTime();
-        join(f, a);
+        InteropSupport.join(f, a);
         Arrived arrived = awaitAtF(f, a, p, joined, null);
         System.out.printf("%s, reference intervals: after F joined, F held A's provider record, A's record and"
                 + " B's record in %s%n", backend, arrived);
@@ -238,15 +237,15 @@ class PersistentRestartTest {
         KademliaNode a = start(aConfig.build());
         KademliaNode b = start(otherNode());
         KademliaNode c = start(otherNode());
-        join(b, a);
-        join(c, a);
+        InteropSupport.join(b, a);
+        InteropSupport.join(c, a);
         await(a.bootstrap());
 
         String tag = backend + "-" + shutdown + "-" + kad.providerPublicationInterval().orElseThrow();
         Published p = new Published(storeConfig,
                 RecordKey.ofUtf8("/restart/own-" + tag), ("published by A, " + tag).getBytes(StandardCharsets.UTF_8),
                 RecordKey.ofUtf8("/restart/others-" + tag), "published by B, stored at A".getBytes(StandardCharsets.UTF_8),
-                multihashKey("provided by A, " + tag), null);
+                InteropSupport.multihash("provided by A, " + tag), null);
         assertThat(await(a.putRecord(DhtRecord.of(p.ownKey(), p.ownValue()), Quorum.ONE)).isOk()).isTrue();
         assertThat(await(a.startProviding(p.providedKey())).isOk()).isTrue();
         QueryResult.PutRecord toA = await(b.putRecordTo(DhtRecord.of(p.othersKey(), p.othersValue()),
@@ -322,12 +321,6 @@ class PersistentRestartTest {
         return node;
     }
 
-    private static void join(KademliaNode node, KademliaNode via) throws Exception {
-        await(node.addAddress(via.peerId(), via.listenAddresses().get(0)));
-        QueryResult.Bootstrap result = await(node.bootstrap());
-        assertThat(result.isOk()).as("bootstrap of %s", node).isTrue();
-    }
-
     private static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(30, TimeUnit.SECONDS);
     }
@@ -379,15 +372,6 @@ class PersistentRestartTest {
             assertThat(providers).extracting(ProviderRecord::provider).containsExactly(a);
             assertThat(provided).extracting(ProviderRecord::provider).containsExactly(a);
         }
-    }
-
-    private static RecordKey multihashKey(String text) throws Exception {
-        byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-        byte[] mh = new byte[34];
-        mh[0] = 0x12;
-        mh[1] = 0x20;
-        System.arraycopy(digest, 0, mh, 2, 32);
-        return RecordKey.of(mh);
     }
 
     private static byte[] seed() {

@@ -107,15 +107,6 @@ class WireJsIT {
         }
     }
 
-    private static IdentifyInfo awaitIdentify(Connection c) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (c.identifyInfo().isEmpty()) {
-            assertThat(System.nanoTime()).as("identify of %s", c.remotePeer()).isLessThan(deadline);
-            Thread.sleep(20);
-        }
-        return c.identifyInfo().get();
-    }
-
     // ------------------------------------------------------------------------------------------
     // Identity and encryption
 
@@ -287,7 +278,7 @@ class WireJsIT {
         // Identify: js lists TCP, QUIC, /memory and /unix; we keep the two we can read.
         KademliaNode k = extraNode();
         Connection c = k.host().dial(id(p), List.of(tcp(p))).get(10, TimeUnit.SECONDS);
-        IdentifyInfo info = awaitIdentify(c);
+        IdentifyInfo info = InteropSupport.awaitIdentify(c);
         assertThat(info.listenAddresses()).containsExactlyInAnyOrder(tcp(p).withoutPeerId(), Multiaddr.parse(QUIC));
         awaitInRoutingTable(k, List.of(id(p)));
         RoutingTableEntry entry = await(k.routingTable()).stream().filter(e -> e.peer().equals(id(p)))
