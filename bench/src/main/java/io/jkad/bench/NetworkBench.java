@@ -2,9 +2,9 @@ package io.jkad.bench;
 
 import io.jkad.identity.Ed25519KeyPair;
 import io.jkad.identity.PeerId;
-import io.jkad.interop.JsCommands;
-import io.jkad.interop.JsPeer;
-import io.jkad.interop.JsPeerException;
+import io.jkad.interop.PeerCommands;
+import io.jkad.interop.InteropPeer;
+import io.jkad.interop.PeerException;
 import io.jkad.kademlia.KademliaConfig;
 import io.jkad.kademlia.QueryResult;
 import io.jkad.kademlia.Quorum;
@@ -350,12 +350,12 @@ public final class NetworkBench {
 
     static Network startJs(int n, long seed, Row row) throws Exception {
         long t0 = System.nanoTime();
-        JsPeer peer = JsPeer.start(JsPeer.options().nodes(n).seed(1000 + seed * 1000).timeout(OP_TIMEOUT));
+        InteropPeer peer = InteropPeer.start(InteropPeer.options().nodes(n).seed(1000 + seed * 1000).timeout(OP_TIMEOUT));
         row.processMs = (System.nanoTime() - t0) / 1_000_000;
-        List<JsCommands> nodes = peer.nodes();
+        List<PeerCommands> nodes = peer.nodes();
         try {
             joinInBatches(n, seed, (node, via) -> {
-                JsCommands c = nodes.get(node);
+                PeerCommands c = nodes.get(node);
                 String viaId = nodes.get(via).peerId();
                 c.dial(nodes.get(via).dialAddr());
                 // js takes a peer into its routing table only after Identify and a ping: wait for it
@@ -401,7 +401,7 @@ public final class NetworkBench {
             public boolean get(int node, byte[] key, byte[] value) {
                 try {
                     return Arrays.equals(nodes.get(node).get(key).value(), value);
-                } catch (JsPeerException e) {
+                } catch (PeerException e) {
                     if (e.isNotFound()) {
                         return false;
                     }

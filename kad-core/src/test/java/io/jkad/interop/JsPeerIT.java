@@ -18,18 +18,18 @@ import org.junit.jupiter.api.TestInstance;
 
 /**
  * The js harness on its own: two js-libp2p processes (b bootstraps from a) exercise every command
- * of {@link JsPeer}, so that a failing jkad interop test can be blamed on jkad, not on the harness.
+ * of {@link InteropPeer}, so that a failing jkad interop test can be blamed on jkad, not on the harness.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class JsPeerIT {
 
-    private JsPeer a;
-    private JsPeer b;
+    private InteropPeer a;
+    private InteropPeer b;
 
     @BeforeAll
     void start() {
-        a = JsPeer.start(JsPeer.options().seed(1));
-        b = JsPeer.start(JsPeer.options().seed(2).bootstrap(a.dialAddr()));
+        a = InteropPeer.start(InteropPeer.options().seed(1));
+        b = InteropPeer.start(InteropPeer.options().seed(2).bootstrap(a.dialAddr()));
         // b dialled a; after Identify each puts the other in its routing table.
         awaitRoutingTable(a, b.peerId());
         awaitRoutingTable(b, a.peerId());
@@ -51,7 +51,7 @@ class JsPeerIT {
         assertThat(a.dialAddr()).startsWith("/ip4/127.0.0.1/tcp/").endsWith("/p2p/" + a.peerId());
         assertThat(a.info().index()).isZero();
         // --seed makes identities deterministic: the same seed gives the same peer id again.
-        try (JsPeer again = JsPeer.start(JsPeer.options().seed(1))) {
+        try (InteropPeer again = InteropPeer.start(InteropPeer.options().seed(1))) {
             assertThat(again.peerId()).isEqualTo(a.peerId());
         }
     }
@@ -61,17 +61,17 @@ class JsPeerIT {
         byte[] key = utf8("/jkad/put-get");
         byte[] value = utf8("value from a");
 
-        JsCommands.PutResult put = a.put(key, value);
+        PeerCommands.PutResult put = a.put(key, value);
 
         assertThat(put.storedAt()).contains(b.peerId());
         assertThat(b.getLocal(key)).hasValueSatisfying(v -> assertThat(v).isEqualTo(value));
-        JsCommands.GetResult got = b.get(key);
+        PeerCommands.GetResult got = b.get(key);
         assertThat(got.value()).isEqualTo(value);
     }
 
     @Test
     void putOutsideTheTestNamespaceIsRejectedByTheRemote() {
-        JsCommands.PutResult put = a.put(utf8("/other/key"), utf8("v"));
+        PeerCommands.PutResult put = a.put(utf8("/other/key"), utf8("v"));
 
         assertThat(put.storedAt()).doesNotContain(b.peerId());
         assertThat(b.getLocal(utf8("/other/key"))).isEmpty();
@@ -81,15 +81,15 @@ class JsPeerIT {
     void provideOnOneFindProvidersOnTheOther() {
         byte[] multihash = sha256Multihash("provided by a");
 
-        JsCommands.ProvideResult provided = a.provide(multihash);
+        PeerCommands.ProvideResult provided = a.provide(multihash);
 
         assertThat(provided.multihash()).isEqualTo(multihash);
         assertThat(provided.sentTo()).contains(b.peerId());
         // a's provide returns once ADD_PROVIDER is written (it has no answer): wait for b to store it
         awaitTrue(() -> !b.localProviders(multihash).isEmpty(), () -> b + " never stored a's provider record");
         assertThat(b.localProviders(multihash)).containsExactly(a.peerId());
-        List<JsCommands.PeerInfo> providers = b.findProviders(multihash);
-        assertThat(providers).extracting(JsCommands.PeerInfo::peerId).containsExactly(a.peerId());
+        List<PeerCommands.PeerInfo> providers = b.findProviders(multihash);
+        assertThat(providers).extracting(PeerCommands.PeerInfo::peerId).containsExactly(a.peerId());
         assertThat(providers.get(0).addrs()).isNotEmpty();
     }
 
@@ -101,13 +101,13 @@ class JsPeerIT {
     @Test
     void getOfMissingKeyIsNotFound() {
         assertThatThrownBy(() -> b.get(utf8("/jkad/never-put")))
-                .isInstanceOfSatisfying(JsPeerException.class, e -> assertThat(e.isNotFound()).isTrue());
+                .isInstanceOfSatisfying(PeerException.class, e -> assertThat(e.isNotFound()).isTrue());
     }
 
     @Test
     void peerRoutingCommands() {
         assertThat(b.findPeer(a.peerId()).addrs()).isNotEmpty();
-        assertThat(b.getClosestPeers(utf8("some key"))).extracting(JsCommands.PeerInfo::peerId).contains(a.peerId());
+        assertThat(b.getClosestPeers(utf8("some key"))).extracting(PeerCommands.PeerInfo::peerId).contains(a.peerId());
         assertThat(b.ping(a.peerId())).isLessThan(Duration.ofSeconds(5));
         assertThat(b.peers()).contains(a.peerId());
         assertThat(b.connections()).anySatisfy(c -> assertThat(c.peerId()).isEqualTo(a.peerId()));
@@ -115,7 +115,7 @@ class JsPeerIT {
 
     @Test
     void dialAndAddPeer() {
-        try (JsPeer c = JsPeer.start(JsPeer.options().seed(3))) {
+        try (InteropPeer c = InteropPeer.start(InteropPeer.options().seed(3))) {
             assertThat(c.routingTable()).isEmpty();
             // addPeer with addresses: js pings the new contact and then holds it.
             assertThat(c.addPeer(a.peerId(), a.info().addrs())).isTrue();
@@ -128,10 +128,10 @@ class JsPeerIT {
     @Test
     void errorsComeBackTyped() {
         assertThatThrownBy(() -> a.call("noSuchCommand", Map.of()))
-                .isInstanceOf(JsPeerException.class)
+                .isInstanceOf(PeerException.class)
                 .hasMessageContaining("unknown command: noSuchCommand");
         assertThatThrownBy(() -> a.findPeer("not-a-peer-id"))
-                .isInstanceOf(JsPeerException.class)
+                .isInstanceOf(PeerException.class)
                 .hasMessageContaining("bad peerId");
         assertThatThrownBy(() -> a.node(1)).isInstanceOf(IllegalArgumentException.class);
     }
@@ -145,7 +145,7 @@ class JsPeerIT {
                     + "/p2p/12D3KooWBtg3aaRMjxwedh83aGiUkwSxDwUZkzuJcfaqUmo7R3pq";
             long started = System.nanoTime();
             assertThatThrownBy(() -> b.withTimeout(Duration.ofSeconds(2)).dial(addr))
-                    .isInstanceOfSatisfying(JsPeerException.class,
+                    .isInstanceOfSatisfying(PeerException.class,
                             e -> assertThat(e.isTimeout()).as(e.getMessage()).isTrue());
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
         }
@@ -153,11 +153,11 @@ class JsPeerIT {
 
     @Test
     void severalNodesInOneProcessFormOneDht() {
-        try (JsPeer many = JsPeer.start(JsPeer.options().nodes(4).interconnect(true))) {
-            List<JsCommands> nodes = many.nodes();
+        try (InteropPeer many = InteropPeer.start(InteropPeer.options().nodes(4).interconnect(true))) {
+            List<PeerCommands> nodes = many.nodes();
             assertThat(nodes).hasSize(4);
-            assertThat(nodes).extracting(JsCommands::peerId).doesNotHaveDuplicates();
-            for (JsCommands n : nodes.subList(1, 4)) {
+            assertThat(nodes).extracting(PeerCommands::peerId).doesNotHaveDuplicates();
+            for (PeerCommands n : nodes.subList(1, 4)) {
                 awaitRoutingTable(nodes.get(0), n.peerId());
             }
             byte[] key = utf8("/jkad/many");
@@ -168,15 +168,15 @@ class JsPeerIT {
 
     @Test
     void closeStopsTheProcess() {
-        JsPeer c = JsPeer.start();
+        InteropPeer c = InteropPeer.start();
         assertThat(c.isAlive()).isTrue();
         c.close();
         assertThat(c.isAlive()).isFalse();
         c.close(); // idempotent
-        assertThatThrownBy(c::routingTable).isInstanceOf(JsPeerException.class).hasMessageContaining("not running");
+        assertThatThrownBy(c::routingTable).isInstanceOf(PeerException.class).hasMessageContaining("not running");
     }
 
-    private static void awaitRoutingTable(JsCommands node, String peerId) {
+    private static void awaitRoutingTable(PeerCommands node, String peerId) {
         awaitTrue(() -> node.routingTable().contains(peerId),
                 () -> node + " did not put " + peerId + " in its routing table: " + node.routingTable());
     }

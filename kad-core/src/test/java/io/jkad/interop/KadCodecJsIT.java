@@ -54,9 +54,9 @@ class KadCodecJsIT {
 
     @BeforeAll
     void startJsCodec() throws Exception {
-        Path node = JsPeer.findNode();
-        Path dir = JsPeer.findJsDir();
-        JsPeer.ensureInstalled(dir, node, Path.of("target/js-peer-logs").toAbsolutePath());
+        Path node = InteropPeer.findNode();
+        Path dir = InteropPeer.findJsDir();
+        InteropPeer.ensureInstalled(dir, node, Path.of("target/js-peer-logs").toAbsolutePath());
         js = new ProcessBuilder(node.toString(), "codec.mjs").directory(dir.toFile())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         toJs = new BufferedWriter(new OutputStreamWriter(js.getOutputStream(), StandardCharsets.UTF_8));

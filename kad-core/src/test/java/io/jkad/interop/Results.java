@@ -3,7 +3,7 @@ package io.jkad.interop;
 import java.util.List;
 import java.util.Map;
 
-/** Typed reads of the js peer's JSON results; a missing or mistyped field is a {@link JsPeerException}. */
+/** Typed reads of the js peer's JSON results; a missing or mistyped field is a {@link PeerException}. */
 final class Results {
 
     private Results() {}
@@ -57,9 +57,9 @@ final class Results {
         return list.stream().map(o -> (Map<String, Object>) o).toList();
     }
 
-    static List<JsCommands.PeerInfo> peers(Map<String, Object> m, String field) {
+    static List<PeerCommands.PeerInfo> peers(Map<String, Object> m, String field) {
         return objects(m, field).stream()
-                .map(p -> new JsCommands.PeerInfo(string(p, "peerId"), strings(p, "addrs")))
+                .map(p -> new PeerCommands.PeerInfo(string(p, "peerId"), strings(p, "addrs")))
                 .toList();
     }
 
@@ -71,7 +71,7 @@ final class Results {
         return type.cast(v);
     }
 
-    private static JsPeerException bad(Map<String, Object> m, String field, String expected) {
-        return new JsPeerException("ProtocolError", "js peer result field '" + field + "' is not " + expected + ": " + m);
+    private static PeerException bad(Map<String, Object> m, String field, String expected) {
+        return new PeerException("ProtocolError", "js peer result field '" + field + "' is not " + expected + ": " + m);
     }
 }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jkad.identity.Ed25519KeyPair;
 import io.jkad.identity.PeerId;
-import io.jkad.interop.JsPeer;
+import io.jkad.interop.InteropPeer;
 import io.jkad.multiaddr.Multiaddr;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -77,8 +77,8 @@ class JsHostInteropIT {
     }
 
     /** js options; {@code -Djkad.interop.debug=libp2p:*} turns on js-libp2p's debug log (target/js-peer-logs). */
-    private static JsPeer.Options jsOptions(long seed) {
-        JsPeer.Options o = JsPeer.options().seed(seed);
+    private static InteropPeer.Options jsOptions(long seed) {
+        InteropPeer.Options o = InteropPeer.options().seed(seed);
         String debug = System.getProperty("jkad.interop.debug");
         return debug == null ? o : o.env("DEBUG", debug);
     }
@@ -98,7 +98,7 @@ class JsHostInteropIT {
         throw new AssertionError("no identify from " + peer);
     }
 
-    private static void awaitInRoutingTable(JsPeer js, String peerId) throws InterruptedException {
+    private static void awaitInRoutingTable(InteropPeer js, String peerId) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (!js.routingTable().contains(peerId)) {
             if (System.nanoTime() > deadline) {
@@ -110,7 +110,7 @@ class JsHostInteropIT {
 
     @Test
     void jkadDialsJs() throws Exception {
-        try (JsPeer js = JsPeer.start(jsOptions(101))) {
+        try (InteropPeer js = InteropPeer.start(jsOptions(101))) {
             PeerId jsId = PeerId.parse(js.peerId());
             Connection c = host.dial(jsId, List.of(Multiaddr.parse(js.dialAddr()))).get(20, TimeUnit.SECONDS);
             assertThat(c.remotePeer()).isEqualTo(jsId);
@@ -139,7 +139,7 @@ class JsHostInteropIT {
 
     @Test
     void jsDialsJkad() throws Exception {
-        try (JsPeer js = JsPeer.start(jsOptions(102))) {
+        try (InteropPeer js = InteropPeer.start(jsOptions(102))) {
             PeerId jsId = PeerId.parse(js.peerId());
             assertThat(js.dial(ourDialAddress())).isEqualTo(host.peerId().toBase58());
 

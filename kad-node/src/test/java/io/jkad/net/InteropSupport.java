@@ -2,8 +2,8 @@ package io.jkad.net;
 
 import io.jkad.identity.Ed25519KeyPair;
 import io.jkad.identity.PeerId;
-import io.jkad.interop.JsCommands;
-import io.jkad.interop.JsPeer;
+import io.jkad.interop.PeerCommands;
+import io.jkad.interop.InteropPeer;
 import io.jkad.kademlia.KademliaConfig;
 import io.jkad.kademlia.QueryResult;
 import io.jkad.multiaddr.Multiaddr;
@@ -29,10 +29,27 @@ final class InteropSupport {
     private InteropSupport() {}
 
     /** js options; {@code -Djkad.interop.debug=libp2p:*} turns on js-libp2p's debug log (target/js-peer-logs). */
-    static JsPeer.Options jsOptions() {
-        JsPeer.Options o = JsPeer.options();
+    static InteropPeer.Options jsOptions() {
+        return peerOptions(InteropPeer.Kind.JS);
+    }
+
+    /**
+     * Options for a peer of {@code kind}. {@code -Djkad.interop.debug=…} turns on the peer's own
+     * debug log (its stderr, in target/KIND-peer-logs): js's {@code DEBUG} (e.g. {@code libp2p:*}),
+     * go's {@code GOLOG_LOG_LEVEL} (e.g. {@code dht=debug}), rust's {@code RUST_LOG} (e.g.
+     * {@code libp2p_kad=debug}).
+     */
+    static InteropPeer.Options peerOptions(InteropPeer.Kind kind) {
+        InteropPeer.Options o = InteropPeer.options(kind);
         String debug = System.getProperty("jkad.interop.debug");
-        return debug == null ? o : o.env("DEBUG", debug);
+        if (debug == null) {
+            return o;
+        }
+        return switch (kind) {
+            case JS -> o.env("DEBUG", debug);
+            case GO -> o.env("GOLOG_LOG_LEVEL", debug);
+            case RUST -> o.env("RUST_LOG", debug);
+        };
     }
 
     /** A jkad node on loopback with the default Kademlia settings and one IO thread. */
@@ -71,7 +88,7 @@ final class InteropSupport {
         join(node, via.peerId(), via.listenAddresses().get(0));
     }
 
-    static void join(KademliaNode node, JsCommands via) throws Exception {
+    static void join(KademliaNode node, PeerCommands via) throws Exception {
         join(node, PeerId.parse(via.peerId()), Multiaddr.parse(via.dialAddr()));
     }
 
@@ -96,7 +113,7 @@ final class InteropSupport {
     }
 
     /** Waits until js's routing table satisfies {@code condition}; returns it. */
-    static List<String> awaitJsRoutingTable(JsCommands js, Predicate<List<String>> condition, String what)
+    static List<String> awaitJsRoutingTable(PeerCommands js, Predicate<List<String>> condition, String what)
             throws InterruptedException {
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (true) {
@@ -111,7 +128,7 @@ final class InteropSupport {
         }
     }
 
-    static List<String> awaitJsRoutingTableHas(JsCommands js, Collection<String> peerIds) throws InterruptedException {
+    static List<String> awaitJsRoutingTableHas(PeerCommands js, Collection<String> peerIds) throws InterruptedException {
         return awaitJsRoutingTable(js, t -> t.containsAll(peerIds), "held " + peerIds);
     }
 
@@ -147,11 +164,11 @@ final class InteropSupport {
         }
     }
 
-    static List<String> ids(Collection<? extends JsCommands> nodes) {
-        return nodes.stream().map(JsCommands::peerId).toList();
+    static List<String> ids(Collection<? extends PeerCommands> nodes) {
+        return nodes.stream().map(PeerCommands::peerId).toList();
     }
 
-    static List<PeerId> peerIds(Collection<? extends JsCommands> nodes) {
+    static List<PeerId> peerIds(Collection<? extends PeerCommands> nodes) {
         return nodes.stream().map(n -> PeerId.parse(n.peerId())).toList();
     }
 

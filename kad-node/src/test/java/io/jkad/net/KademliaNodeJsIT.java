@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jkad.identity.Ed25519KeyPair;
 import io.jkad.identity.PeerId;
-import io.jkad.interop.JsCommands;
-import io.jkad.interop.JsPeer;
+import io.jkad.interop.PeerCommands;
+import io.jkad.interop.InteropPeer;
 import io.jkad.kademlia.PeerRecord;
 import io.jkad.kademlia.QueryResult;
 import io.jkad.kademlia.Quorum;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.TestInstance;
 class KademliaNodeJsIT {
 
     private KademliaNode jkad;
-    private JsPeer js;
+    private InteropPeer js;
     private PeerId jsId;
     private final Random random = new Random();
 
@@ -43,7 +43,7 @@ class KademliaNodeJsIT {
                 .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
                 .build());
         String ourAddr = jkad.listenAddresses().get(0).withPeerId(jkad.peerId()).toString();
-        js = JsPeer.start(JsPeer.options().seed(4242).bootstrap(ourAddr));
+        js = InteropPeer.start(InteropPeer.options().seed(4242).bootstrap(ourAddr));
         jsId = PeerId.parse(js.peerId());
         // js dialed us: each takes the other into its routing table after Identify.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
@@ -82,8 +82,8 @@ class KademliaNodeJsIT {
         assertThat(ours.isOk()).isTrue();
         assertThat(ours.peers()).contains(jsId);
 
-        List<JsCommands.PeerInfo> theirs = js.getClosestPeers(target);
-        assertThat(theirs).extracting(JsCommands.PeerInfo::peerId).contains(jkad.peerId().toString());
+        List<PeerCommands.PeerInfo> theirs = js.getClosestPeers(target);
+        assertThat(theirs).extracting(PeerCommands.PeerInfo::peerId).contains(jkad.peerId().toString());
     }
 
     @Test
@@ -102,7 +102,7 @@ class KademliaNodeJsIT {
             k.store().put(DhtRecord.of(only, onlyValue));
             return null;
         }));
-        JsCommands.GetResult got = js.get(only.toBytes());
+        PeerCommands.GetResult got = js.get(only.toBytes());
         assertThat(got.value()).isEqualTo(onlyValue);
         assertThat(got.from()).contains(jkad.peerId().toString());
     }
@@ -111,7 +111,7 @@ class KademliaNodeJsIT {
     void jsPutsAndJkadGets() throws Exception {
         RecordKey key = InteropSupport.jsKey("from-js");
         byte[] value = "stored by js".getBytes(StandardCharsets.UTF_8);
-        JsCommands.PutResult put = js.put(key.toBytes(), value);
+        PeerCommands.PutResult put = js.put(key.toBytes(), value);
         assertThat(put.storedAt()).contains(jkad.peerId().toString());
 
         // Quorum 2: our own copy (from js's PUT_VALUE) and js's answer to GET_VALUE.
@@ -127,9 +127,9 @@ class KademliaNodeJsIT {
         RecordKey key = InteropSupport.multihash("jkad-provides");
         QueryResult.AddProvider added = await(jkad.startProviding(key));
         assertThat(added.isOk()).isTrue();
-        List<JsCommands.PeerInfo> providers = js.findProviders(key.toBytes(), 1);
-        assertThat(providers).extracting(JsCommands.PeerInfo::peerId).contains(jkad.peerId().toString());
-        JsCommands.PeerInfo us = providers.stream().filter(p -> p.peerId().equals(jkad.peerId().toString()))
+        List<PeerCommands.PeerInfo> providers = js.findProviders(key.toBytes(), 1);
+        assertThat(providers).extracting(PeerCommands.PeerInfo::peerId).contains(jkad.peerId().toString());
+        PeerCommands.PeerInfo us = providers.stream().filter(p -> p.peerId().equals(jkad.peerId().toString()))
                 .findFirst().orElseThrow();
         assertThat(us.addrs()).isNotEmpty();
     }
@@ -137,7 +137,7 @@ class KademliaNodeJsIT {
     @Test
     void jsProvidesAndJkadFinds() throws Exception {
         RecordKey key = InteropSupport.multihash("js-provides");
-        JsCommands.ProvideResult provided = js.provide(key.toBytes());
+        PeerCommands.ProvideResult provided = js.provide(key.toBytes());
         assertThat(provided.multihash()).isEqualTo(key.toBytes());
         assertThat(provided.sentTo()).contains(jkad.peerId().toString());
         // ADD_PROVIDER has no answer: js reports it sent once written, so wait until jkad stored it.
@@ -165,7 +165,7 @@ class KademliaNodeJsIT {
     private boolean selfAddressesKnownToJs() {
         try {
             return !js.peerStore(js.peerId()).addrs().isEmpty();
-        } catch (io.jkad.interop.JsPeerException e) {
+        } catch (io.jkad.interop.PeerException e) {
             if (e.isNotFound()) {
                 return false;
             }

@@ -9,8 +9,8 @@ import static io.jkad.net.InteropSupport.multihash;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jkad.identity.PeerId;
-import io.jkad.interop.JsCommands;
-import io.jkad.interop.JsPeer;
+import io.jkad.interop.PeerCommands;
+import io.jkad.interop.InteropPeer;
 import io.jkad.kademlia.PeerRecord;
 import io.jkad.kademlia.QueryResult;
 import io.jkad.kademlia.Quorum;
@@ -52,8 +52,8 @@ class MixedNetworkJsIT {
     /** A jkad get needs its own copy plus one from the network, or two from the network. */
     private static final Quorum GET_QUORUM = Quorum.of(2);
 
-    private JsPeer jsProcess;
-    private List<JsCommands> js;
+    private InteropPeer jsProcess;
+    private List<PeerCommands> js;
     private final List<KademliaNode> jkad = new ArrayList<>();
     private final Random random = new Random(20);
     private ExecutorService pool;
@@ -61,7 +61,7 @@ class MixedNetworkJsIT {
     @BeforeAll
     void start() throws Exception {
         pool = Executors.newFixedThreadPool(8);
-        jsProcess = JsPeer.start(InteropSupport.jsOptions().nodes(EACH).interconnect(true)
+        jsProcess = InteropPeer.start(InteropSupport.jsOptions().nodes(EACH).interconnect(true)
                 .timeout(Duration.ofSeconds(60)));
         js = jsProcess.nodes();
         for (int i = 0; i < EACH; i++) {
@@ -72,7 +72,7 @@ class MixedNetworkJsIT {
         List<Future<Object>> joins = new ArrayList<>();
         for (int i = 0; i < EACH; i++) {
             KademliaNode n = jkad.get(i);
-            JsCommands via = js.get(i);
+            PeerCommands via = js.get(i);
             joins.add(pool.submit(() -> {
                 join(n, via);
                 return null;
@@ -86,7 +86,7 @@ class MixedNetworkJsIT {
             awaitCondition(() -> countIn(await(n.routingTable()).stream().map(e -> e.peer().toString()).toList(),
                     ids(js)) >= EACH / 2, n + " knows js nodes");
         }
-        for (JsCommands n : js) {
+        for (PeerCommands n : js) {
             awaitCondition(() -> countIn(n.routingTable(), jkadIds(jkad)) >= EACH / 2, n + " knows jkad nodes");
         }
     }
@@ -130,8 +130,8 @@ class MixedNetworkJsIT {
     }
 
     /** A random js node other than {@code not}. */
-    private JsCommands otherJs(String not) {
-        JsCommands n;
+    private PeerCommands otherJs(String not) {
+        PeerCommands n;
         do {
             n = js.get(random.nextInt(EACH));
         } while (n.peerId().equals(not));
@@ -152,11 +152,11 @@ class MixedNetworkJsIT {
     @Test
     void everyRecordPutFromEitherSideIsFoundFromBoth() throws Exception {
         List<Callable<Put>> puts = new ArrayList<>();
-        for (JsCommands n : js) {
+        for (PeerCommands n : js) {
             puts.add(() -> {
                 RecordKey key = jsKey("mixed-from-js");
                 byte[] value = ("from js " + n.peerId()).getBytes(StandardCharsets.UTF_8);
-                JsCommands.PutResult r = n.put(key.toBytes(), value);
+                PeerCommands.PutResult r = n.put(key.toBytes(), value);
                 return new Put(key, value, n.peerId(), true, r.storedAt());
             });
         }
@@ -178,10 +178,10 @@ class MixedNetworkJsIT {
 
         List<Callable<String>> gets = new ArrayList<>();
         for (Put p : done) {
-            JsCommands jsGetter = otherJs(p.by());
+            PeerCommands jsGetter = otherJs(p.by());
             KademliaNode jkadGetter = otherJkad(p.by());
             gets.add(() -> {
-                JsCommands.GetResult r = jsGetter.get(p.key().toBytes());
+                PeerCommands.GetResult r = jsGetter.get(p.key().toBytes());
                 assertThat(r.value()).as("js get of %s", p.key()).isEqualTo(p.value());
                 assertThat(r.from()).as("peers that returned %s to js", p.key())
                         .anyMatch(from -> !from.equals(jsGetter.peerId()));
@@ -202,10 +202,10 @@ class MixedNetworkJsIT {
     @Test
     void everyProviderFromEitherSideIsFoundFromBoth() throws Exception {
         List<Callable<Put>> provides = new ArrayList<>();
-        for (JsCommands n : js) {
+        for (PeerCommands n : js) {
             provides.add(() -> {
                 RecordKey key = multihash("mixed provided by js " + n.peerId());
-                JsCommands.ProvideResult r = n.provide(key.toBytes());
+                PeerCommands.ProvideResult r = n.provide(key.toBytes());
                 return new Put(key, null, n.peerId(), true, r.sentTo());
             });
         }
@@ -232,10 +232,10 @@ class MixedNetworkJsIT {
 
         List<Callable<String>> finds = new ArrayList<>();
         for (Put p : done) {
-            JsCommands jsFinder = otherJs(p.by());
+            PeerCommands jsFinder = otherJs(p.by());
             KademliaNode jkadFinder = otherJkad(p.by());
             finds.add(() -> {
-                List<JsCommands.PeerInfo> found = jsFinder.findProviders(p.key().toBytes());
+                List<PeerCommands.PeerInfo> found = jsFinder.findProviders(p.key().toBytes());
                 assertThat(found).as("js look-up of the providers of %s", p.key())
                         .anySatisfy(info -> {
                             assertThat(info.peerId()).isEqualTo(p.by());
@@ -271,7 +271,7 @@ class MixedNetworkJsIT {
         // Both kinds see the same network: a lookup from either side finds nodes of both kinds.
         byte[] target = new byte[32];
         random.nextBytes(target);
-        List<String> fromJs = js.get(3).getClosestPeers(target).stream().map(JsCommands.PeerInfo::peerId).toList();
+        List<String> fromJs = js.get(3).getClosestPeers(target).stream().map(PeerCommands.PeerInfo::peerId).toList();
         QueryResult.GetClosestPeers fromJkad = await(jkad.get(3).getClosestPeers(RecordKey.of(target)));
         List<String> jkadView = fromJkad.peers().stream().map(PeerId::toString).toList();
         for (List<String> view : List.of(fromJs, jkadView)) {

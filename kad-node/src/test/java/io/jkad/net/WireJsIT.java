@@ -12,9 +12,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jkad.identity.Ed25519KeyPair;
 import io.jkad.identity.PeerId;
-import io.jkad.interop.JsCommands;
-import io.jkad.interop.JsPeer;
-import io.jkad.interop.JsPeerException;
+import io.jkad.interop.PeerCommands;
+import io.jkad.interop.InteropPeer;
+import io.jkad.interop.PeerException;
 import io.jkad.kademlia.QueryResult;
 import io.jkad.kademlia.Quorum;
 import io.jkad.multiaddr.Multiaddr;
@@ -56,7 +56,7 @@ class WireJsIT {
     private static final String UNIX = "/unix/tmp%2Fjkad.sock";
     private static final Duration JS_KEEPALIVE = Duration.ofMillis(100);
 
-    private JsPeer js;
+    private InteropPeer js;
     private KademliaNode node;
     private final List<AutoCloseable> extra = new ArrayList<>();
     private final Random random = new Random();
@@ -64,7 +64,7 @@ class WireJsIT {
     @BeforeAll
     void start() throws Exception {
         node = InteropSupport.startJkad();
-        js = JsPeer.start(InteropSupport.jsOptions().nodes(9).announce(QUIC, MEMORY, UNIX)
+        js = InteropPeer.start(InteropSupport.jsOptions().nodes(9).announce(QUIC, MEMORY, UNIX)
                 .yamuxKeepAlive(JS_KEEPALIVE));
     }
 
@@ -87,11 +87,11 @@ class WireJsIT {
         return n;
     }
 
-    private static PeerId id(JsCommands n) {
+    private static PeerId id(PeerCommands n) {
         return PeerId.parse(n.peerId());
     }
 
-    private static Multiaddr tcp(JsCommands n) {
+    private static Multiaddr tcp(PeerCommands n) {
         return Multiaddr.parse(n.dialAddr());
     }
 
@@ -112,7 +112,7 @@ class WireJsIT {
 
     @Test
     void jsDialsJkad() throws Exception {
-        JsCommands a = js.node(0);
+        PeerCommands a = js.node(0);
         assertThat(a.dial(dialAddr(node))).isEqualTo(node.peerId().toString());
         assertThat(a.connections()).anySatisfy(c -> {
             assertThat(c.peerId()).isEqualTo(node.peerId().toString());
@@ -127,7 +127,7 @@ class WireJsIT {
 
     @Test
     void jkadDialsJs() throws Exception {
-        JsCommands b = js.node(1);
+        PeerCommands b = js.node(1);
         Connection c = node.host().dial(id(b), List.of(tcp(b))).get(10, TimeUnit.SECONDS);
         assertThat(c.isOutbound()).isTrue();
         assertThat(c.remotePeer()).isEqualTo(id(b));
@@ -141,10 +141,10 @@ class WireJsIT {
 
     @Test
     void jsRefusesJkadUnderAnotherPeerId() throws Exception {
-        JsCommands c = js.node(2);
+        PeerCommands c = js.node(2);
         PeerId wrong = Ed25519KeyPair.generate().peerId();
         String address = node.listenAddresses().get(0).withPeerId(wrong).toString();
-        assertThatThrownBy(() -> c.dial(address)).isInstanceOf(JsPeerException.class)
+        assertThatThrownBy(() -> c.dial(address)).isInstanceOf(PeerException.class)
                 .satisfies(e -> System.out.println("js refused a wrong peer id: " + e.getMessage()));
         assertThat(c.peers()).doesNotContain(node.peerId().toString(), wrong.toString());
         Thread.sleep(200);
@@ -155,7 +155,7 @@ class WireJsIT {
 
     @Test
     void jkadRefusesJsUnderAnotherPeerId() throws Exception {
-        JsCommands d = js.node(3);
+        PeerCommands d = js.node(3);
         PeerId wrong = Ed25519KeyPair.generate().peerId();
         ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                 () -> node.host().dial(wrong, List.of(tcp(d).withoutPeerId())).get(10, TimeUnit.SECONDS));
@@ -178,7 +178,7 @@ class WireJsIT {
     void jsRecordsOurIdentifyAndPingsUsBeforeAddingUs() throws Exception {
         KademliaNode fresh = extraNode();
         List<Long> pingStreams = new java.util.concurrent.CopyOnWriteArrayList<>();
-        JsCommands e = js.node(4);
+        PeerCommands e = js.node(4);
         fresh.host().addListener(new HostListener() {
             @Override
             public void streamOpened(Connection connection, StreamChannel stream) {
@@ -192,7 +192,7 @@ class WireJsIT {
         awaitJsRoutingTableHas(e, List.of(fresh.peerId().toString()));
         assertThat(pingStreams).as("js pinged us before it took us into its routing table").isNotEmpty();
 
-        JsCommands.PeerStoreEntry seen = e.peerStore(fresh.peerId().toString());
+        PeerCommands.PeerStoreEntry seen = e.peerStore(fresh.peerId().toString());
         assertThat(seen.protocols()).contains(KAD, Host.PING, Host.IDENTIFY, Host.IDENTIFY_PUSH);
         assertThat(seen.agentVersion()).hasValueSatisfying(v -> assertThat(v).startsWith("jkad/"));
         assertThat(seen.addrs()).contains(fresh.listenAddresses().get(0).toString());
@@ -215,8 +215,8 @@ class WireJsIT {
                 seen.add(new Seen(connection.isOutbound(), stream.isOutbound(), stream.streamId(), stream.protocol()));
             }
         });
-        JsCommands f = js.node(5);
-        JsCommands g = js.node(6);
+        PeerCommands f = js.node(5);
+        PeerCommands g = js.node(6);
         f.dial(dialAddr(m));                                                // js dials m
         m.host().dial(id(g), List.of(tcp(g))).get(10, TimeUnit.SECONDS);   // m dials js
         awaitInRoutingTable(m, List.of(id(f), id(g)));
@@ -240,13 +240,13 @@ class WireJsIT {
     void jsKeepAlivePingsAreEchoedAndItsConnectionStays() throws Exception {
         // js-yamux pings every 100 ms and fails the connection on a reply that is not an exact
         // ACK of its ping (UnRequestedPingError, NotMatchingPingError, InvalidFrameError).
-        JsCommands h = js.node(7);
+        PeerCommands h = js.node(7);
         h.dial(dialAddr(node));
-        JsCommands.Connection before = h.connections().stream()
+        PeerCommands.Connection before = h.connections().stream()
                 .filter(c -> c.peerId().equals(node.peerId().toString())).findFirst().orElseThrow();
         Connection ours = awaitConnection(node.host(), id(h));
         Thread.sleep(20 * JS_KEEPALIVE.toMillis());
-        List<JsCommands.Connection> after = h.connections().stream()
+        List<PeerCommands.Connection> after = h.connections().stream()
                 .filter(c -> c.peerId().equals(node.peerId().toString())).toList();
         assertThat(after).containsExactly(before);
         assertThat(after.get(0).status()).isEqualTo("open");
@@ -258,7 +258,7 @@ class WireJsIT {
     void recordsLargerThanTheYamuxWindowCrossBothWays() throws Exception {
         // PUT_VALUE of 300 KB to js (our data beyond js's 256 KiB receive window) and js's echo of
         // it (js's data beyond ours): each side must wait for the other's window updates.
-        JsCommands b = js.node(1);
+        PeerCommands b = js.node(1);
         node.host().dial(id(b), List.of(tcp(b))).get(10, TimeUnit.SECONDS);
         byte[] value = new byte[300 * 1024];
         random.nextBytes(value);
@@ -273,8 +273,8 @@ class WireJsIT {
 
     @Test
     void unknownMultiaddrCodesAreSkippedNotFatal() throws Exception {
-        JsCommands p = js.node(8);
-        JsCommands q = js.node(0);
+        PeerCommands p = js.node(8);
+        PeerCommands q = js.node(0);
         // Identify: js lists TCP, QUIC, /memory and /unix; we keep the two we can read.
         KademliaNode k = extraNode();
         Connection c = k.host().dial(id(p), List.of(tcp(p))).get(10, TimeUnit.SECONDS);

@@ -2,8 +2,8 @@ package io.jkad.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.jkad.interop.JsCommands;
-import io.jkad.interop.JsPeer;
+import io.jkad.interop.PeerCommands;
+import io.jkad.interop.InteropPeer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +25,7 @@ class DaemonJsIT {
     Path dir;
 
     private final List<KadProcess> processes = new ArrayList<>();
-    private JsPeer js;
+    private InteropPeer js;
 
     @AfterEach
     void stopAll() {
@@ -47,7 +47,7 @@ class DaemonJsIT {
         KadProcess b = process("b", "--store", "memory").start("--bootstrap", a.dialAddress());
         String idA = a.peerId();
         String idB = b.peerId();
-        js = JsPeer.start(JsPeer.options().bootstrap(a.dialAddress(), b.dialAddress()));
+        js = InteropPeer.start(InteropPeer.options().bootstrap(a.dialAddress(), b.dialAddress()));
         String jsId = js.peerId();
         DaemonProcessIT.eventually(() -> peerIds(a).contains(jsId) && peerIds(b).contains(jsId)
                 && js.routingTable().contains(idA) && js.routingTable().contains(idB), "all three to know each other", a);
@@ -66,7 +66,7 @@ class DaemonJsIT {
 
         // js puts; both kad nodes get it, b asking the network (its own copy and two answers).
         String key2 = "/jkad/daemon-js/" + run + "/from-js";
-        JsCommands.PutResult jsPut = js.put(key2.getBytes(StandardCharsets.UTF_8), "put by js".getBytes(StandardCharsets.UTF_8));
+        PeerCommands.PutResult jsPut = js.put(key2.getBytes(StandardCharsets.UTF_8), "put by js".getBytes(StandardCharsets.UTF_8));
         assertThat(jsPut.storedAt()).contains(idA, idB);
         for (KadProcess p : List.of(a, b)) {
             KadRun get = p.kad("get", key2, "--quorum", "3");
@@ -79,7 +79,7 @@ class DaemonJsIT {
         String content = "daemon-js content " + run;
         assertThat(b.kad("provide", content).exitCode()).isZero();
         byte[] multihash = DisplayKeys.multihash(content.getBytes(StandardCharsets.UTF_8));
-        assertThat(js.findProviders(multihash, 1)).extracting(JsCommands.PeerInfo::peerId).contains(idB);
+        assertThat(js.findProviders(multihash, 1)).extracting(PeerCommands.PeerInfo::peerId).contains(idB);
         KadRun providers = a.kad("providers", content);
         assertThat(providers.exitCode()).as(providers.err()).isZero();
         assertThat(providers.strings("providers")).contains(idB);

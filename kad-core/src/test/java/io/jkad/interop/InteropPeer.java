@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -33,34 +34,41 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.opentest4j.TestAbortedException;
 
 /**
- * A js-libp2p process ({@code interop/js/peer.mjs}) hosting one or more Kademlia nodes, driven
- * through its JSON-line protocol. Test code.
+ * An interop peer process hosting one or more Kademlia nodes of another implementation, driven
+ * through the JSON-line protocol they share (interop/js/README.md): js-libp2p
+ * ({@code interop/js/peer.mjs}), go-libp2p-kad-dht ({@code interop/go}) or rust-libp2p
+ * ({@code interop/rust}). Test code.
  *
  * <pre>{@code
- * try (JsPeer a = JsPeer.start(); JsPeer b = JsPeer.start(JsPeer.options().bootstrap(a.dialAddr()))) {
+ * try (InteropPeer a = InteropPeer.start(Kind.GO);
+ *         InteropPeer b = InteropPeer.start(InteropPeer.options(Kind.GO).bootstrap(a.dialAddr()))) {
  *     a.put(key, value);
  *     byte[] v = b.get(key).value();
  * }
  * }</pre>
  *
- * <p>Starting finds {@code node} ({@code -Djkad.node=…}, {@code $JKAD_NODE}, or {@code PATH}) and
- * the {@code interop/js} directory ({@code -Djkad.interop.js.dir=…}, or upwards from the working
- * directory), and runs {@code npm ci} there once when {@code node_modules} is missing. Without
- * node the calling test is skipped, except under CI ({@code $CI} set), where it fails. The
- * process's stderr goes to {@code target/js-peer-logs/js-peer-<pid>.log} (and its last lines into
+ * <p>Starting finds the kind's toolchain ({@code node}, {@code go}, {@code cargo}: a system
+ * property or environment variable, the PATH, or the usual install place) and its directory
+ * ({@code -Djkad.interop.<kind>.dir=…}, or upwards from the working directory); for js it runs
+ * {@code npm ci} once when {@code node_modules} is missing, for go and rust {@code go build} or
+ * {@code cargo build --release --locked} once per JVM (incremental: the binary in
+ * {@code interop/<kind>/target} is reused while the sources are unchanged). Without the toolchain
+ * the calling test is skipped, except under CI ({@code $CI} set), where it fails. The process's
+ * stderr goes to {@code target/<kind>-peer-logs/<kind>-peer-<pid>.log} (and its last lines into
  * error messages). {@link #close()} stops the process (and kills it if it does not stop); the
  * process also exits by itself when this JVM goes away (its stdin closes).
  *
- * <p>The command methods of {@link JsCommands} on a {@code JsPeer} address node 0; {@link #node(int)}
- * addresses the others. Thread-safe: commands may be sent concurrently.
+ * <p>The command methods of {@link PeerCommands} on an {@code InteropPeer} address node 0;
+ * {@link #node(int)} addresses the others. Thread-safe: commands may be sent concurrently.
  */
-public final class JsPeer implements JsCommands, AutoCloseable {
+public final class InteropPeer implements PeerCommands, AutoCloseable {
 
     /** Default time for one command. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration GRACE = Duration.ofSeconds(10);
     private static final int STDERR_TAIL_LINES = 60;
 
+    private final Kind kind;
     private final Process process;
     private final BufferedWriter stdin;
     private final Path logFile;
@@ -74,43 +82,60 @@ public final class JsPeer implements JsCommands, AutoCloseable {
     private volatile List<NodeInfo> nodes = List.of();
     private volatile boolean closed;
 
-    private JsPeer(Process process, Path logFile, Duration timeout) throws IOException {
+    private InteropPeer(Kind kind, Process process, Path logFile, Duration timeout) throws IOException {
+        this.kind = kind;
         this.process = process;
         this.logFile = logFile;
         this.timeout = timeout;
         this.stdin = new BufferedWriter(new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8));
         Writer log = Files.newBufferedWriter(logFile, StandardCharsets.UTF_8);
-        this.stderrReader = daemon("js-peer-stderr-" + process.pid(), () -> drainStderr(process.getErrorStream(), log));
-        this.stdoutReader = daemon("js-peer-stdout-" + process.pid(), () -> readStdout(process.getInputStream()));
+        this.stderrReader = daemon(kind.label + "-peer-stderr-" + process.pid(), () -> drainStderr(process.getErrorStream(), log));
+        this.stdoutReader = daemon(kind.label + "-peer-stdout-" + process.pid(), () -> readStdout(process.getInputStream()));
     }
 
-    /** Options with the defaults: one node, any port on 127.0.0.1, a random key, no bootstrap. */
+    /** Options for a js peer with the defaults: one node, any port on 127.0.0.1, a random key, no bootstrap. */
     public static Options options() {
-        return new Options();
+        return new Options(Kind.JS);
+    }
+
+    /** Options for a peer of {@code kind}, with the same defaults as {@link #options()}. */
+    public static Options options(Kind kind) {
+        return new Options(kind);
     }
 
     /** Starts one js node with the default options. */
-    public static JsPeer start() {
+    public static InteropPeer start() {
         return start(options());
     }
 
-    /**
-     * Starts a js peer process and waits for its nodes to listen.
-     *
-     * @throws TestAbortedException if node is not installed and {@code $CI} is not set
-     * @throws IllegalStateException if node is missing under CI, or {@code npm ci} fails
-     * @throws JsPeerException if the process does not start within the start timeout
-     */
-    public static JsPeer start(Options options) {
-        Path node = findNode();
-        Path dir = findJsDir();
-        Path logDir = Path.of(System.getProperty("jkad.interop.logDir", "target/js-peer-logs")).toAbsolutePath();
-        ensureInstalled(dir, node, logDir);
+    /** Starts one node of {@code kind} with the default options. */
+    public static InteropPeer start(Kind kind) {
+        return start(options(kind));
+    }
 
-        List<String> command = new ArrayList<>(List.of(node.toString(), "peer.mjs",
-                "--host", options.host, "--port", Integer.toString(options.port),
+    /**
+     * Starts a peer process and waits for its nodes to listen.
+     *
+     * @throws TestAbortedException if the kind's toolchain is not installed and {@code $CI} is not set
+     * @throws IllegalStateException if the toolchain is missing under CI, or the peer's build fails
+     * @throws PeerException if the process does not start within the start timeout
+     */
+    public static InteropPeer start(Options options) {
+        Kind kind = options.kind;
+        Path logDir = Path.of(System.getProperty("jkad.interop.logDir", "target/" + kind.label + "-peer-logs"))
+                .toAbsolutePath();
+        Launch launch = kind.prepare(logDir);
+
+        List<String> command = new ArrayList<>(options.commandPrefix);
+        command.addAll(launch.command());
+        command.addAll(List.of("--host", options.host, "--port", Integer.toString(options.port),
                 "--nodes", Integer.toString(options.nodes)));
+        if (!options.listen.isEmpty()) {
+            command.addAll(List.of("--listen", String.join(",", options.listen)));
+        }
         options.keyHex.ifPresent(k -> command.addAll(List.of("--key", k)));
+        options.keyPkcs8Hex.ifPresent(k -> command.addAll(List.of("--key-pkcs8", k)));
+        options.keyType.ifPresent(t -> command.addAll(List.of("--key-type", t)));
         if (options.seed >= 0) {
             command.addAll(List.of("--seed", Long.toString(options.seed)));
         }
@@ -124,14 +149,15 @@ public final class JsPeer implements JsCommands, AutoCloseable {
             command.addAll(List.of("--announce", String.join(",", options.announce)));
         }
         options.yamuxKeepAlive.ifPresent(d -> command.addAll(List.of("--yamux-keepalive", Long.toString(d.toMillis()))));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+        ProcessBuilder pb = new ProcessBuilder(command).directory(launch.dir().toFile());
         pb.environment().putAll(options.env);
 
-        JsPeer peer;
+        InteropPeer peer;
         try {
             Files.createDirectories(logDir);
             Process process = pb.start();
-            peer = new JsPeer(process, logDir.resolve("js-peer-" + process.pid() + ".log"), options.timeout);
+            peer = new InteropPeer(kind, process, logDir.resolve(kind.label + "-peer-" + process.pid() + ".log"),
+                    options.timeout);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + command, e);
         }
@@ -147,14 +173,68 @@ public final class JsPeer implements JsCommands, AutoCloseable {
                 Thread.currentThread().interrupt();
             }
             peer.close();
-            throw new JsPeerException("ProcessError", "js peer did not start within " + options.startTimeout
+            throw new PeerException("ProcessError", kind.label + " peer did not start within " + options.startTimeout
                     + " (" + command + "); log " + peer.logFile + ":\n" + peer.stderrTail(), e);
         }
     }
 
+    /** Which implementation a peer process runs. */
+    public enum Kind {
+        /** js-libp2p with {@code @libp2p/kad-dht}: {@code interop/js/peer.mjs} on Node.js. */
+        JS("js"),
+        /** go-libp2p-kad-dht: {@code interop/go}, built with the Go toolchain. */
+        GO("go"),
+        /** rust-libp2p's {@code libp2p-kad}: {@code interop/rust}, built with cargo. */
+        RUST("rust");
+
+        private final String label;
+
+        Kind(String label) {
+            this.label = label;
+        }
+
+        /** {@code js}, {@code go} or {@code rust}. */
+        public String label() {
+            return label;
+        }
+
+        /** Finds the toolchain, installs or builds the peer if needed; the command that runs it. */
+        Launch prepare(Path logDir) {
+            switch (this) {
+                case JS: {
+                    Path node = findTool("node", "jkad.node", "JKAD_NODE", List.of(), "Node.js 20 or newer");
+                    Path dir = findInteropDir("js", "peer.mjs");
+                    ensureInstalled(dir, node, logDir);
+                    return new Launch(dir, List.of(node.toString(), "peer.mjs"));
+                }
+                case GO: {
+                    Path go = findTool("go", "jkad.go", "JKAD_GO", List.of(Path.of("/usr/local/go/bin/go")),
+                            "the Go toolchain (1.25 or newer)");
+                    Path dir = findInteropDir("go", "go.mod");
+                    Path binary = dir.resolve("target").resolve("jkad-go-peer");
+                    build(this, dir, logDir, List.of(go.toString(), "build", "-o", binary.toString(), "."));
+                    return new Launch(dir, List.of(binary.toString()));
+                }
+                case RUST: {
+                    Path cargo = findTool("cargo", "jkad.cargo", "JKAD_CARGO",
+                            List.of(Path.of(System.getProperty("user.home"), ".cargo", "bin", "cargo")),
+                            "the Rust toolchain (cargo, Rust 1.88 or newer)");
+                    Path dir = findInteropDir("rust", "Cargo.toml");
+                    build(this, dir, logDir, List.of(cargo.toString(), "build", "--release", "--locked"));
+                    return new Launch(dir, List.of(dir.resolve("target").resolve("release").resolve("jkad-rust-peer").toString()));
+                }
+                default:
+                    throw new AssertionError(this);
+            }
+        }
+    }
+
+    /** Where to run a peer and the command (before its options). */
+    record Launch(Path dir, List<String> command) {}
+
     /** The nodes of this process, in index order. */
-    public List<JsCommands> nodes() {
-        List<JsCommands> all = new ArrayList<>();
+    public List<PeerCommands> nodes() {
+        List<PeerCommands> all = new ArrayList<>();
         for (int i = 0; i < nodes.size(); i++) {
             all.add(node(i));
         }
@@ -162,9 +242,9 @@ public final class JsPeer implements JsCommands, AutoCloseable {
     }
 
     /** Node {@code index} of this process. */
-    public JsCommands node(int index) {
+    public PeerCommands node(int index) {
         if (index < 0 || index >= nodes.size()) {
-            throw new IllegalArgumentException("no node " + index + " in a js peer of " + nodes.size());
+            throw new IllegalArgumentException("no node " + index + " in a " + kind.label + " peer of " + nodes.size());
         }
         return new Node(index, timeout);
     }
@@ -194,7 +274,7 @@ public final class JsPeer implements JsCommands, AutoCloseable {
     }
 
     @Override
-    public JsCommands withTimeout(Duration timeout) {
+    public PeerCommands withTimeout(Duration timeout) {
         return new Node(0, timeout);
     }
 
@@ -240,19 +320,19 @@ public final class JsPeer implements JsCommands, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        failPending("js peer closed");
+        failPending(kind.label + " peer closed");
     }
 
     @Override
     public String toString() {
-        return "JsPeer[pid=" + process.pid() + ", nodes=" + nodes + "]";
+        return "InteropPeer[" + kind.label + ", pid=" + process.pid() + ", nodes=" + nodes + "]";
     }
 
     // ---- protocol ------------------------------------------------------------------------
 
     private Map<String, Object> send(int node, String cmd, Map<String, Object> args, Duration timeout) {
         if (closed || !process.isAlive()) {
-            throw new JsPeerException("ProcessError", "js peer " + process.pid() + " is not running; log "
+            throw new PeerException("ProcessError", kind.label + " peer " + process.pid() + " is not running; log "
                     + logFile + ":\n" + stderrTail());
         }
         long id = ids.incrementAndGet();
@@ -269,15 +349,15 @@ public final class JsPeer implements JsCommands, AutoCloseable {
             writeLine(Json.write(line));
             reply = answer.get(timeout.plus(GRACE).toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new JsPeerException("TimeoutError", "js node " + node + " did not answer " + cmd
+            throw new PeerException("TimeoutError", kind.label + " node " + node + " did not answer " + cmd
                     + " within " + timeout.plus(GRACE), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new JsPeerException("ProcessError", "interrupted waiting for " + cmd, e);
+            throw new PeerException("ProcessError", "interrupted waiting for " + cmd, e);
         } catch (ExecutionException e) {
-            throw new JsPeerException("ProcessError", e.getCause().getMessage(), e.getCause());
+            throw new PeerException("ProcessError", e.getCause().getMessage(), e.getCause());
         } catch (IOException e) {
-            throw new JsPeerException("ProcessError", "cannot write to js peer " + process.pid() + ": " + e
+            throw new PeerException("ProcessError", "cannot write to " + kind.label + " peer " + process.pid() + ": " + e
                     + "; log " + logFile + ":\n" + stderrTail(), e);
         } finally {
             pending.remove(id);
@@ -289,10 +369,10 @@ public final class JsPeer implements JsCommands, AutoCloseable {
                 Map<String, Object> r = (Map<String, Object>) result;
                 return r;
             }
-            throw new JsPeerException("ProtocolError", "js answer without a result object: " + reply);
+            throw new PeerException("ProtocolError", kind.label + " answer without a result object: " + reply);
         }
         String name = reply.get("errorName") instanceof String s ? s : "Error";
-        throw new JsPeerException(name, "js node " + node + ": " + cmd + " failed: " + name + ": " + reply.get("error"));
+        throw new PeerException(name, kind.label + " node " + node + ": " + cmd + " failed: " + name + ": " + reply.get("error"));
     }
 
     private void writeLine(String line) throws IOException {
@@ -329,8 +409,8 @@ public final class JsPeer implements JsCommands, AutoCloseable {
             rememberStderr("(stdout read failed) " + e);
         }
         // EOF: the process is gone or going.
-        String why = "js peer " + process.pid() + " exited" + exitCode() + "; log " + logFile + ":\n" + stderrTail();
-        ready.completeExceptionally(new JsPeerException("ProcessError", why));
+        String why = kind.label + " peer " + process.pid() + " exited" + exitCode() + "; log " + logFile + ":\n" + stderrTail();
+        ready.completeExceptionally(new PeerException("ProcessError", why));
         failPending(why);
     }
 
@@ -345,7 +425,7 @@ public final class JsPeer implements JsCommands, AutoCloseable {
 
     private void failPending(String why) {
         for (CompletableFuture<Map<String, Object>> f : pending.values()) {
-            f.completeExceptionally(new JsPeerException("ProcessError", why));
+            f.completeExceptionally(new PeerException("ProcessError", why));
         }
     }
 
@@ -387,7 +467,7 @@ public final class JsPeer implements JsCommands, AutoCloseable {
     }
 
     /** A handle on one node of the process. */
-    private final class Node implements JsCommands {
+    private final class Node implements PeerCommands {
         private final int index;
         private final Duration timeout;
 
@@ -402,7 +482,7 @@ public final class JsPeer implements JsCommands, AutoCloseable {
         }
 
         @Override
-        public JsCommands withTimeout(Duration timeout) {
+        public PeerCommands withTimeout(Duration timeout) {
             return new Node(index, timeout);
         }
 
@@ -418,31 +498,46 @@ public final class JsPeer implements JsCommands, AutoCloseable {
 
         @Override
         public String toString() {
-            return "JsNode[" + index + ", " + info().peerId() + "]";
+            return kind.label + "Node[" + index + ", " + info().peerId() + "]";
         }
     }
 
     // ---- environment ---------------------------------------------------------------------
 
-    /** The node binary: {@code -Djkad.node}, {@code $JKAD_NODE}, or the first {@code node} on the PATH. */
-    static Path findNode() {
-        String explicit = Optional.ofNullable(System.getProperty("jkad.node")).orElse(System.getenv("JKAD_NODE"));
+    /** This peer's implementation. */
+    public Kind kind() {
+        return kind;
+    }
+
+    /**
+     * A tool: the system property {@code property}, the environment variable {@code envVar}, the
+     * first {@code name} on the PATH, or one of {@code fallbacks}. Missing: the test is skipped,
+     * except under CI ({@code $CI} set), where it fails.
+     */
+    static Path findTool(String name, String property, String envVar, List<Path> fallbacks, String what) {
+        String explicit = Optional.ofNullable(System.getProperty(property)).orElse(System.getenv(envVar));
         if (explicit != null) {
             Path p = Path.of(explicit);
             if (!Files.isExecutable(p)) {
-                throw new IllegalStateException("jkad.node / JKAD_NODE is not an executable: " + explicit);
+                throw new IllegalStateException(property + " / " + envVar + " is not an executable: " + explicit);
             }
             return p;
         }
-        Optional<Path> found = onPath("node");
+        Optional<Path> found = onPath(name).or(() -> fallbacks.stream().filter(Files::isExecutable).findFirst());
         if (found.isPresent()) {
             return found.get();
         }
-        String message = "node (Node.js 20 or newer) is not on the PATH; set JKAD_NODE or -Djkad.node to run the js interop tests";
+        String message = name + " (" + what + ") is not on the PATH; set " + envVar + " or -D" + property
+                + " to run the interop tests of this kind";
         if (System.getenv("CI") != null) {
             throw new IllegalStateException(message);
         }
         throw new TestAbortedException(message);
+    }
+
+    /** The node binary (js peers): {@code -Djkad.node}, {@code $JKAD_NODE}, or the first {@code node} on the PATH. */
+    static Path findNode() {
+        return findTool("node", "jkad.node", "JKAD_NODE", List.of(), "Node.js 20 or newer");
     }
 
     private static Optional<Path> onPath(String name) {
@@ -465,22 +560,74 @@ public final class JsPeer implements JsCommands, AutoCloseable {
 
     /** {@code interop/js}: {@code -Djkad.interop.js.dir}, or found upwards from the working directory. */
     static Path findJsDir() {
-        String explicit = System.getProperty("jkad.interop.js.dir");
+        return findInteropDir("js", "peer.mjs");
+    }
+
+    /**
+     * {@code interop/<name>}, recognised by {@code marker}: {@code -Djkad.interop.<name>.dir}, or
+     * found upwards from the working directory.
+     */
+    static Path findInteropDir(String name, String marker) {
+        String property = "jkad.interop." + name + ".dir";
+        String explicit = System.getProperty(property);
         if (explicit != null) {
             Path p = Path.of(explicit).toAbsolutePath();
-            if (!Files.isRegularFile(p.resolve("peer.mjs"))) {
-                throw new IllegalStateException("jkad.interop.js.dir has no peer.mjs: " + p);
+            if (!Files.isRegularFile(p.resolve(marker))) {
+                throw new IllegalStateException(property + " has no " + marker + ": " + p);
             }
             return p;
         }
         for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
-            Path candidate = d.resolve("interop").resolve("js");
-            if (Files.isRegularFile(candidate.resolve("peer.mjs"))) {
+            Path candidate = d.resolve("interop").resolve(name);
+            if (Files.isRegularFile(candidate.resolve(marker))) {
                 return candidate;
             }
         }
-        throw new IllegalStateException("interop/js/peer.mjs not found above " + Path.of("").toAbsolutePath()
-                + "; set -Djkad.interop.js.dir");
+        throw new IllegalStateException("interop/" + name + "/" + marker + " not found above "
+                + Path.of("").toAbsolutePath() + "; set -D" + property);
+    }
+
+    /** Kinds already built by this JVM: the build tools are incremental, once per JVM is enough. */
+    private static final Set<Kind> BUILT = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Builds a go or rust peer with its own tool ({@code go build}, {@code cargo build}: both
+     * rebuild only what changed, so the binary is cached between runs in {@code interop/<kind>/target}).
+     * A file lock keeps parallel JVMs from building at the same time.
+     */
+    static synchronized void build(Kind kind, Path dir, Path logDir, List<String> command) {
+        if (BUILT.contains(kind)) {
+            return;
+        }
+        Path log = logDir.resolve(kind.label + "-build.log");
+        try {
+            Files.createDirectories(logDir);
+            Files.createDirectories(dir.resolve("target"));
+            try (FileChannel channel = FileChannel.open(dir.resolve("target").resolve(".build.lock"),
+                    StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock lock = channel.lock()) {
+                Process p = new ProcessBuilder(command)
+                        .directory(dir.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .start();
+                p.getOutputStream().close();
+                if (!p.waitFor(30, TimeUnit.MINUTES)) {
+                    p.destroyForcibly();
+                    throw new IllegalStateException(command + " in " + dir + " took over 30 minutes; see " + log);
+                }
+                if (p.exitValue() != 0) {
+                    throw new IllegalStateException(command + " in " + dir + " failed with code " + p.exitValue()
+                            + "; see " + log + ":\n" + Files.readString(log));
+                }
+            }
+            BUILT.add(kind);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot build the " + kind.label + " peer in " + dir, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while building the " + kind.label + " peer", e);
+        }
     }
 
     /**
@@ -528,8 +675,14 @@ public final class JsPeer implements JsCommands, AutoCloseable {
         }
     }
 
-    /** How to start a js peer process. Mutable builder; defaults in {@link JsPeer#options()}. */
+    /** How to start a peer process. Mutable builder; defaults in {@link InteropPeer#options(Kind)}. */
     public static final class Options {
+        private final Kind kind;
+        private final List<String> commandPrefix = new ArrayList<>();
+        private final List<String> listen = new ArrayList<>();
+        private Optional<String> keyType = Optional.empty();
+        private Optional<String> keyPkcs8Hex = Optional.empty();
+
         private String host = "127.0.0.1";
         private int port;
         private int nodes = 1;
@@ -543,7 +696,49 @@ public final class JsPeer implements JsCommands, AutoCloseable {
         private Duration startTimeout = Duration.ofSeconds(60);
         private final Map<String, String> env = new LinkedHashMap<>();
 
-        private Options() {}
+        private Options(Kind kind) {
+            this.kind = Objects.requireNonNull(kind, "kind");
+        }
+
+        /** The kind of peer to start. */
+        public Kind kind() {
+            return kind;
+        }
+
+        /**
+         * A command the peer runs under, e.g. {@code ip netns exec jkadt-h4} to start it in a
+         * network namespace.
+         */
+        public Options commandPrefix(List<String> prefix) {
+            commandPrefix.clear();
+            commandPrefix.addAll(prefix);
+            return this;
+        }
+
+        /**
+         * Node 0's listen multiaddrs (go and rust peers; e.g. {@code /ip4/0.0.0.0/tcp/4001} and
+         * {@code /ip6/::/tcp/4001}), instead of {@code host} and {@code port}.
+         */
+        public Options listen(String... multiaddrs) {
+            listen.addAll(List.of(multiaddrs));
+            return this;
+        }
+
+        /**
+         * The identity key type of every node, generated at random by the peer: {@code ed25519},
+         * {@code secp256k1}, {@code ecdsa} or {@code rsa} (go; rust takes RSA keys only through
+         * {@link #keyPkcs8Hex}).
+         */
+        public Options keyType(String type) {
+            this.keyType = Optional.of(type);
+            return this;
+        }
+
+        /** Node 0's RSA private key as PKCS#8 DER in hex (rust peers: libp2p-identity cannot generate RSA keys). */
+        public Options keyPkcs8Hex(String hex) {
+            this.keyPkcs8Hex = Optional.of(hex);
+            return this;
+        }
 
         /** Listen address (IPv4), default 127.0.0.1. */
         public Options host(String host) {

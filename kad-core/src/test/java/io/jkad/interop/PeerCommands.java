@@ -8,13 +8,13 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The commands of one js-libp2p node hosted by a {@link JsPeer} process (see interop/js/README.md).
+ * The commands of one js-libp2p node hosted by a {@link InteropPeer} process (see interop/js/README.md).
  * Peer ids and multiaddrs are their text forms ({@code 12D3KooW…}, {@code /ip4/…/tcp/…/p2p/…}).
  * Every method waits for the answer, at most {@link #timeout()} (enforced by the js side, with a
- * grace period here), and throws {@link JsPeerException} when the node answers with an error,
+ * grace period here), and throws {@link PeerException} when the node answers with an error,
  * times out, or the process dies.
  */
-public interface JsCommands {
+public interface PeerCommands {
 
     /** A peer as js reports it. */
     record PeerInfo(String peerId, List<String> addrs) {
@@ -84,12 +84,12 @@ public interface JsCommands {
     Duration timeout();
 
     /** The same node with another command timeout. */
-    JsCommands withTimeout(Duration timeout);
+    PeerCommands withTimeout(Duration timeout);
 
     /**
      * Sends one raw command ({@code cmd} plus {@code args}) and returns its {@code result} object.
      *
-     * @throws JsPeerException on an error answer, a timeout or a dead process
+     * @throws PeerException on an error answer, a timeout or a dead process
      */
     Map<String, Object> call(String cmd, Map<String, Object> args);
 
@@ -129,7 +129,7 @@ public interface JsCommands {
         return new PutResult(Results.strings(r, "storedAt"), Results.strings(r, "errors"));
     }
 
-    /** Looks {@code key} up in the DHT; a {@link JsPeerException} with {@code isNotFound()} when nobody has it. */
+    /** Looks {@code key} up in the DHT; a {@link PeerException} with {@code isNotFound()} when nobody has it. */
     default GetResult get(byte[] key) {
         Map<String, Object> r = call("get", args("key", b64(key)));
         return new GetResult(Base64.getDecoder().decode(Results.string(r, "value")), Results.strings(r, "from"));
@@ -170,7 +170,7 @@ public interface JsCommands {
         return Results.peers(call("getClosestPeers", args("key", b64(key))), "peers");
     }
 
-    /** Finds {@code peerId}'s addresses; a {@link JsPeerException} with {@code isNotFound()} otherwise. */
+    /** Finds {@code peerId}'s addresses; a {@link PeerException} with {@code isNotFound()} otherwise. */
     default PeerInfo findPeer(String peerId) {
         Map<String, Object> r = call("findPeer", args("peerId", peerId));
         return new PeerInfo(Results.string(r, "peerId"), Results.strings(r, "addrs"));
@@ -200,7 +200,7 @@ public interface JsCommands {
                 .toList();
     }
 
-    /** What js's peer store knows of {@code peerId}; a {@link JsPeerException} with {@code isNotFound()} if nothing. */
+    /** What js's peer store knows of {@code peerId}; a {@link PeerException} with {@code isNotFound()} if nothing. */
     default PeerStoreEntry peerStore(String peerId) {
         Map<String, Object> r = call("peerStore", args("peerId", peerId));
         return new PeerStoreEntry(Results.string(r, "peerId"), Results.strings(r, "protocols"),
@@ -209,7 +209,7 @@ public interface JsCommands {
 
     /**
      * Stops this node (its connections close; the other nodes of the process keep running).
-     * Later commands to it fail with a {@link JsPeerException} named {@code NodeStoppedError}.
+     * Later commands to it fail with a {@link PeerException} named {@code NodeStoppedError}.
      */
     default void stopNode() {
         call("stopNode", Map.of());

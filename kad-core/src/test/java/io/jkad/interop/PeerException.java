@@ -4,17 +4,17 @@ package io.jkad.interop;
  * A js peer command failed: the peer answered with an error ({@link #errorName()} is js's error
  * name, e.g. {@code NotFoundError}, {@code TimeoutError}), or the process died or did not answer.
  */
-public final class JsPeerException extends RuntimeException {
+public final class PeerException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     private final String errorName;
 
-    JsPeerException(String errorName, String message) {
+    PeerException(String errorName, String message) {
         super(message);
         this.errorName = errorName;
     }
 
-    JsPeerException(String errorName, String message, Throwable cause) {
+    PeerException(String errorName, String message, Throwable cause) {
         super(message, cause);
         this.errorName = errorName;
     }
