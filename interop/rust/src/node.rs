@@ -232,6 +232,10 @@ fn with_p2p(addr: &Multiaddr, peer: PeerId) -> Multiaddr {
     }
 }
 
+fn without_p2p(addr: &Multiaddr) -> Multiaddr {
+    addr.iter().filter(|p| !matches!(p, Protocol::P2p(_))).collect()
+}
+
 fn p2p_of(addr: &Multiaddr) -> Option<PeerId> {
     match addr.iter().last() {
         Some(Protocol::P2p(p)) => Some(p),
@@ -280,7 +284,8 @@ impl Node {
         }
         let mut out: Vec<String> = Vec::new();
         let mut push = |a: &Multiaddr| {
-            let s = a.to_string();
+            // rust's routing table keeps addresses with a /p2p suffix; list each address once, bare.
+            let s = without_p2p(a).to_string();
             if !out.contains(&s) {
                 out.push(s);
             }
@@ -536,8 +541,7 @@ impl Node {
                 let remote = endpoint.get_remote_address().clone();
                 let dir = if endpoint.is_dialer() { "outbound" } else { "inbound" };
                 if endpoint.is_dialer() {
-                    let plain: Multiaddr = remote.iter().filter(|p| !matches!(p, Protocol::P2p(_))).collect();
-                    self.remember(peer_id, plain);
+                    self.remember(peer_id, without_p2p(&remote));
                 }
                 self.conns.insert(connection_id, (peer_id, remote.clone(), dir));
                 if let Some(reply) = self.dials.remove(&connection_id) {
