@@ -201,6 +201,25 @@ pub async fn run_node(
             ev => node.on_event(ev),
         }
     }
+    // A wildcard listener (0.0.0.0, ::) reports one address per interface, not all at once:
+    // give it a moment so that the ready line lists them all.
+    let wildcard = cfg.listen.iter().any(|m| {
+        m.iter().any(|p| match p {
+            Protocol::Ip4(ip) => ip.is_unspecified(),
+            Protocol::Ip6(ip) => ip.is_unspecified(),
+            _ => false,
+        })
+    });
+    if wildcard {
+        let settle = tokio::time::sleep(Duration::from_millis(300));
+        tokio::pin!(settle);
+        loop {
+            tokio::select! {
+                _ = &mut settle => break,
+                ev = node.swarm.select_next_some() => node.on_event(ev),
+            }
+        }
+    }
     let _ = ready.send(Ok(node.info()));
 
     let mut tick = tokio::time::interval(Duration::from_secs(1));
