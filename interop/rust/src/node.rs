@@ -732,7 +732,7 @@ impl Node {
                 };
                 let list: Vec<Value> = peers
                     .iter()
-                    .map(|p| json!({"peerId": p.peer_id.to_string(), "addrs": p.addrs.iter().map(|a| a.to_string()).collect::<Vec<_>>()}))
+                    .map(|p| json!({"peerId": p.peer_id.to_string(), "addrs": p.addrs.iter().map(|a| without_p2p(a).to_string()).collect::<Vec<_>>()}))
                     .collect();
                 for p in peers {
                     for a in p.addrs {
