@@ -107,7 +107,8 @@ public final class JsPeer implements JsCommands, AutoCloseable {
         Path logDir = Path.of(System.getProperty("jkad.interop.logDir", "target/js-peer-logs")).toAbsolutePath();
         ensureInstalled(dir, node, logDir);
 
-        List<String> command = new ArrayList<>(List.of(node.toString(), "peer.mjs",
+        List<String> command = new ArrayList<>(options.commandPrefix);
+        command.addAll(List.of(node.toString(), "peer.mjs",
                 "--host", options.host, "--port", Integer.toString(options.port),
                 "--nodes", Integer.toString(options.nodes)));
         options.keyHex.ifPresent(k -> command.addAll(List.of("--key", k)));
@@ -542,8 +543,21 @@ public final class JsPeer implements JsCommands, AutoCloseable {
         private Duration timeout = DEFAULT_TIMEOUT;
         private Duration startTimeout = Duration.ofSeconds(60);
         private final Map<String, String> env = new LinkedHashMap<>();
+        private final List<String> commandPrefix = new ArrayList<>();
 
         private Options() {}
+
+        /**
+         * Words put before the node command, e.g. {@code ip netns exec jkadt-1234-h4} to run the
+         * peer in a network namespace (then give {@link #host} an address of that namespace).
+         * The prefix must end by executing the command in place (as {@code ip netns exec} does):
+         * {@link #pid()} and {@link #close()} act on the process it starts.
+         */
+        public Options commandPrefix(List<String> prefix) {
+            commandPrefix.clear();
+            commandPrefix.addAll(List.copyOf(prefix));
+            return this;
+        }
 
         /** Listen address (IPv4), default 127.0.0.1. */
         public Options host(String host) {
