@@ -16,6 +16,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -24,11 +25,13 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.SocketException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -155,7 +158,6 @@ public final class Host implements AutoCloseable {
     private void bind() throws IOException {
         ServerBootstrap sb = new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
@@ -165,47 +167,136 @@ public final class Host implements AutoCloseable {
                         acceptInbound(ch);
                     }
                 });
-        for (Multiaddr address : config.listenAddresses()) {
+        List<Multiaddr> requested = config.listenAddresses();
+        Set<Integer> dualStackPorts = dualStackPorts(requested);
+        Map<Integer, Integer> boundDualStack = new HashMap<>();
+        for (Multiaddr address : requested) {
             InetSocketAddress sa = address.toTcpSocketAddress().orElseThrow();
-            ChannelFuture f = sb.bind(sa).awaitUninterruptibly();
-            if (!f.isSuccess()) {
-                throw new IOException("could not listen on " + address + ": " + f.cause(), f.cause());
+            InetAddress ip = sa.getAddress();
+            int port;
+            if (ip.isAnyLocalAddress() && dualStackPorts.contains(sa.getPort())) {
+                // Both wildcards on one port: the JDK's IPv6 sockets are dual-stack (it clears
+                // IPV6_V6ONLY and offers no way to set it), so a second socket for 0.0.0.0 on the
+                // same port could not bind. One IPv6 socket on [::] accepts both families.
+                Integer done = boundDualStack.get(sa.getPort());
+                if (done == null) {
+                    done = bindOne(sb, new InetSocketAddress(IPV6_ANY, sa.getPort()), SocketProtocolFamily.INET6,
+                            address);
+                    boundDualStack.put(sa.getPort(), done);
+                }
+                port = done;
+            } else {
+                // A socket of the family asked for: an IPv4 socket on 0.0.0.0 reports 0.0.0.0, not [::].
+                port = bindOne(sb, sa, ip instanceof Inet4Address ? SocketProtocolFamily.INET
+                        : SocketProtocolFamily.INET6, address);
             }
-            servers.add(f.channel());
-            InetSocketAddress bound = (InetSocketAddress) f.channel().localAddress();
-            listenAddresses.add(Multiaddr.tcp(bound));
-            LOG.info("{} listening on {}", peerId, Multiaddr.tcp(bound));
+            Multiaddr listening = Multiaddr.tcp(new InetSocketAddress(ip, port));
+            listenAddresses.add(listening);
+            LOG.info("{} listening on {}", peerId, listening);
         }
         advertisedAddresses = config.announceAddresses().isEmpty()
-                ? expandWildcards(listenAddresses) : config.announceAddresses();
+                ? expandWildcards(listenAddresses, interfaceAddresses()) : config.announceAddresses();
     }
 
-    private static List<Multiaddr> expandWildcards(List<Multiaddr> bound) {
-        List<Multiaddr> out = new ArrayList<>();
-        for (Multiaddr m : bound) {
+    private static final InetAddress IPV6_ANY = anyIpv6();
+
+    private static InetAddress anyIpv6() {
+        try {
+            return InetAddress.getByAddress(new byte[16]);
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Ports (other than 0) on which both {@code 0.0.0.0} and {@code ::} are asked for. */
+    private static Set<Integer> dualStackPorts(List<Multiaddr> requested) {
+        Set<Integer> v4 = new java.util.HashSet<>();
+        Set<Integer> v6 = new java.util.HashSet<>();
+        for (Multiaddr m : requested) {
+            InetSocketAddress sa = m.toTcpSocketAddress().orElseThrow();
+            if (sa.getAddress().isAnyLocalAddress() && sa.getPort() != 0) {
+                (sa.getAddress() instanceof Inet4Address ? v4 : v6).add(sa.getPort());
+            }
+        }
+        v4.retainAll(v6);
+        return v4;
+    }
+
+    /** Binds one server socket of {@code family}; returns the bound port. */
+    private int bindOne(ServerBootstrap sb, InetSocketAddress sa, SocketProtocolFamily family, Multiaddr asked)
+            throws IOException {
+        ChannelFuture f = sb.clone()
+                .channelFactory(() -> new NioServerSocketChannel(SelectorProvider.provider(), family))
+                .bind(sa).awaitUninterruptibly();
+        if (!f.isSuccess()) {
+            throw new IOException("could not listen on " + asked + ": " + f.cause(), f.cause());
+        }
+        servers.add(f.channel());
+        return ((InetSocketAddress) f.channel().localAddress()).getPort();
+    }
+
+    /** The addresses of the network interfaces that are up, in the order the system lists them. */
+    private static List<InetAddress> interfaceAddresses() {
+        List<InetAddress> out = new ArrayList<>();
+        try {
+            for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (ni.isUp()) {
+                    out.addAll(Collections.list(ni.getInetAddresses()));
+                }
+            }
+        } catch (SocketException e) {
+            LOG.warn("could not list network interfaces: {}", e.toString());
+        }
+        return out;
+    }
+
+    /**
+     * The addresses to advertise for {@code listening}: a wildcard ({@code 0.0.0.0} or {@code ::})
+     * becomes one address per interface address of the same family (never the other family, and
+     * never a link-local address, which needs a scope to be dialed); other addresses stay. The
+     * result has no duplicates and lists non-loopback addresses before loopback ones (a peer tries
+     * the first address first). A wildcard with no interface address of its family contributes
+     * nothing: a wildcard is not dialable.
+     */
+    static List<Multiaddr> expandWildcards(List<Multiaddr> listening, List<InetAddress> interfaceAddresses) {
+        Set<Multiaddr> out = new LinkedHashSet<>();
+        for (Multiaddr m : listening) {
             InetSocketAddress sa = m.toTcpSocketAddress().orElseThrow();
             if (!sa.getAddress().isAnyLocalAddress()) {
                 out.add(m);
                 continue;
             }
             boolean v4 = sa.getAddress() instanceof Inet4Address;
-            try {
-                for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                    if (!ni.isUp()) {
-                        continue;
-                    }
-                    for (InetAddress a : Collections.list(ni.getInetAddresses())) {
-                        if ((a instanceof Inet4Address) == v4 && !a.isLinkLocalAddress()) {
-                            out.add(Multiaddr.tcp(new InetSocketAddress(a, sa.getPort())));
-                        }
-                    }
+            boolean any = false;
+            for (InetAddress a : interfaceAddresses) {
+                if ((a instanceof Inet4Address) == v4 && !a.isLinkLocalAddress() && !a.isAnyLocalAddress()
+                        && !a.isMulticastAddress()) {
+                    InetAddress plain = a instanceof Inet6Address six && six.getScopeId() != 0
+                            ? stripScope(six) : a;
+                    out.add(Multiaddr.tcp(new InetSocketAddress(plain, sa.getPort())));
+                    any = true;
                 }
-            } catch (SocketException e) {
-                LOG.warn("could not list network interfaces to expand {}: {}", m, e.toString());
-                out.add(m);
+            }
+            if (!any) {
+                LOG.warn("no {} interface address to advertise for {}", v4 ? "IPv4" : "IPv6", m);
             }
         }
-        return List.copyOf(new LinkedHashSet<>(out));
+        List<Multiaddr> ordered = new ArrayList<>(out);
+        ordered.sort(Comparator.comparing(Host::isLoopback)); // stable: false (non-loopback) first
+        return List.copyOf(ordered);
+    }
+
+    private static boolean isLoopback(Multiaddr m) {
+        return m.toTcpSocketAddress().map(sa -> !sa.isUnresolved() && sa.getAddress().isLoopbackAddress())
+                .orElse(false);
+    }
+
+    private static InetAddress stripScope(Inet6Address a) {
+        try {
+            return InetAddress.getByAddress(a.getAddress());
+        } catch (java.net.UnknownHostException e) {
+            throw new AssertionError(e);
+        }
     }
 
     // --- accessors ---

@@ -25,7 +25,6 @@ import io.jkad.routing.KBucketView;
 import io.jkad.routing.NodeStatus;
 import java.io.IOException;
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -113,12 +112,14 @@ import org.slf4j.LoggerFactory;
  *       oversized frame resets that stream with a logged reason; the node keeps serving.</li>
  *   <li><b>Connections</b> without streams close after
  *       {@link KademliaConfig#connectionIdleTimeout()}.</li>
- *   <li><b>External addresses.</b> An address a peer reports having observed us at (Identify) is
- *       taken as an external address only when it is a public IP address (not loopback,
- *       unspecified, link-local, private, shared or unique-local) with the port of one of our
- *       listen addresses. An observed address with another port is the ephemeral port of a
- *       connection we dialed, and a private one is at best reachable in one network: neither
- *       belongs in the provider records we announce. Our listen addresses are always used.</li>
+ *   <li><b>External addresses.</b> As in the reference (libp2p-kad 0.29 with its swarm), an
+ *       address a peer reports having observed us at (Identify) is a candidate: it is translated to
+ *       each of our TCP listen ports of its IP family (the observed port of a connection we dialed
+ *       is an ephemeral one) and each translation is reported to the state machine as a new
+ *       external address, which keeps the first 20 and announces them after the listen addresses
+ *       (provider records, our own entry in FIND_NODE answers). Only unusable observations are
+ *       dropped: not TCP over an IP address, a wildcard, or a multicast address. The listen
+ *       addresses (wildcards expanded, see {@link Host}) are always used.</li>
  *   <li><b>Restart on a persistent store.</b> When the store holds records or provider records at
  *       start, the node serves them at once, and its jobs announce the provided keys, republish
  *       its own records and replicate the others' as soon as a first peer that confirmed the
@@ -765,10 +766,12 @@ public final class KademliaNode implements AutoCloseable {
             kademlia.onProtocolConfirmed(c.remotePeer(), addresses, now);
         }
         info.observedAddress().ifPresent(observed -> {
-            if (acceptObservedAddress(observed, host.listenAddresses())) {
-                kademlia.onNewExternalAddress(observed);
-            } else {
-                LOG.trace("{}: observed address {} from {} not used", peerId(), observed, c.remotePeer());
+            List<Multiaddr> candidates = translateObserved(observed, host.listenAddresses());
+            if (candidates.isEmpty()) {
+                LOG.trace("{}: observed address {} from {} not usable", peerId(), observed, c.remotePeer());
+            }
+            for (Multiaddr candidate : candidates) {
+                kademlia.onNewExternalAddress(candidate);
             }
         });
     }
@@ -785,37 +788,30 @@ public final class KademliaNode implements AutoCloseable {
     }
 
     /**
-     * Whether an address a peer observed us at is worth announcing: a public IP (not loopback,
-     * unspecified, link-local, site-local/private, shared 100.64/10, unique-local fc00::/7 or
-     * multicast) with the port of one of our listen addresses (another port is the ephemeral
-     * port of a connection we dialed).
+     * The external address candidates for an address a peer observed us at: its IP with the port
+     * of each TCP listen address of the same IP family (the swarm's address translation in the
+     * reference; an observed port is the remote end of our socket, for a connection we dialed an
+     * ephemeral one). None when the observation is not TCP over an IP address, or names a wildcard
+     * or multicast address.
      */
-    static boolean acceptObservedAddress(Multiaddr observed, Collection<Multiaddr> listenAddresses) {
-        Optional<InetSocketAddress> sa = observed.toTcpSocketAddress();
+    static List<Multiaddr> translateObserved(Multiaddr observed, Collection<Multiaddr> listenAddresses) {
+        Optional<InetSocketAddress> sa = observed.withoutPeerId().toTcpSocketAddress();
         if (sa.isEmpty() || sa.get().isUnresolved()) {
-            return false;
+            return List.of();
         }
         InetAddress ip = sa.get().getAddress();
-        if (ip.isLoopbackAddress() || ip.isAnyLocalAddress() || ip.isLinkLocalAddress() || ip.isSiteLocalAddress()
-                || ip.isMulticastAddress() || isSharedOrUniqueLocal(ip)) {
-            return false;
+        if (ip.isAnyLocalAddress() || ip.isMulticastAddress()) {
+            return List.of();
         }
-        int port = sa.get().getPort();
+        Set<Multiaddr> out = new LinkedHashSet<>();
         for (Multiaddr l : listenAddresses) {
             Optional<InetSocketAddress> ls = l.toTcpSocketAddress();
-            if (ls.isPresent() && ls.get().getPort() == port) {
-                return true;
+            if (ls.isPresent() && !ls.get().isUnresolved()
+                    && (ls.get().getAddress() instanceof Inet4Address) == (ip instanceof Inet4Address)) {
+                out.add(Multiaddr.tcp(new InetSocketAddress(ip, ls.get().getPort())));
             }
         }
-        return false;
-    }
-
-    private static boolean isSharedOrUniqueLocal(InetAddress ip) {
-        byte[] b = ip.getAddress();
-        if (ip instanceof Inet4Address) {
-            return (b[0] & 0xFF) == 100 && (b[1] & 0xC0) == 0x40; // 100.64.0.0/10 (carrier-grade NAT)
-        }
-        return ip instanceof Inet6Address && (b[0] & 0xFE) == 0xFC; // fc00::/7
+        return List.copyOf(out);
     }
 
     /** The host's events, handed to the logic thread (they arrive on IO threads). */

@@ -706,8 +706,10 @@ public final class InteropPeer implements PeerCommands, AutoCloseable {
         }
 
         /**
-         * A command the peer runs under, e.g. {@code ip netns exec jkadt-h4} to start it in a
-         * network namespace.
+         * Words put before the peer's command, e.g. {@code ip netns exec jkadt-1234-h4} to run the
+         * peer in a network namespace (then give {@link #host} an address of that namespace).
+         * The prefix must end by executing the command in place (as {@code ip netns exec} does):
+         * {@link #pid()} and {@link #close()} act on the process it starts.
          */
         public Options commandPrefix(List<String> prefix) {
             commandPrefix.clear();

@@ -120,12 +120,15 @@ public final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static void printReady(PrintStream out, Daemon daemon) {
+    static void printReady(PrintStream out, Daemon daemon) {
         var node = daemon.node();
         out.println("jkad node " + node.peerId() + " (" + (node.config().clientMode() ? "client" : "server")
                 + " mode, identity " + (daemon.keyCreated() ? "created" : "loaded") + ")");
         for (Multiaddr a : node.listenAddresses()) {
             out.println("  listening on " + a.withPeerId(node.peerId()));
+        }
+        for (Multiaddr a : node.advertisedAddresses()) {
+            out.println("  advertised   " + a.withPeerId(node.peerId()));
         }
         daemon.apiAddress().ifPresent(a -> out.println("  API http://" + a.getHostString() + ":" + a.getPort()
                 + "  (metrics at /metrics)"));
@@ -133,6 +136,8 @@ public final class RunCommand implements Callable<Integer> {
         json.put("event", "ready");
         json.put("peer_id", node.peerId().toBase58());
         json.put("listen_addrs", node.listenAddresses().stream().map(a -> a.withPeerId(node.peerId()).toString()).toList());
+        json.put("advertised_addrs", node.advertisedAddresses().stream()
+                .map(a -> a.withPeerId(node.peerId()).toString()).toList());
         json.put("api", daemon.apiAddress().map(a -> a.getHostString() + ":" + a.getPort()).orElse(null));
         json.put("saved_peers", daemon.savedPeersLoaded());
         out.println(Json.write(json));

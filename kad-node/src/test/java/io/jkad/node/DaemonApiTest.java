@@ -85,6 +85,32 @@ class DaemonApiTest {
     }
 
     @Test
+    void anIpv4WildcardIsReportedAndAdvertisedAsIpv4() throws Exception {
+        int apiPort = KadRun.freePort();
+        try (Daemon w = Daemon.start(new Daemon.Options(List.of(Multiaddr.parse("/ip4/0.0.0.0/tcp/0")), List.of(),
+                List.of(), "memory", Map.of(), dir.resolve("wildcard"), Optional.empty(),
+                Optional.of(new InetSocketAddress("127.0.0.1", apiPort)), false, Duration.ofMinutes(5),
+                Duration.ofMinutes(5)))) {
+            int port = w.node().listenAddresses().get(0).toTcpSocketAddress().orElseThrow().getPort();
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            RunCommand.printReady(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8), w);
+            String ready = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(ready).contains("listening on /ip4/0.0.0.0/tcp/" + port + "/p2p/")
+                    .contains("advertised   /ip4/127.0.0.1/tcp/" + port + "/p2p/")
+                    .doesNotContain("/ip6/").doesNotContain("advertised   /ip4/0.0.0.0/");
+            KadRun r = kad("status", "--api", "127.0.0.1:" + apiPort);
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            assertThat(r.out()).contains("listening on /ip4/0.0.0.0/tcp/" + port).doesNotContain("/ip6/");
+            Map<String, Object> json = r.json();
+            assertThat(json.get("listen_addrs")).isEqualTo(List.of("/ip4/0.0.0.0/tcp/" + port));
+            List<String> advertised = (List<String>) json.get("advertised_addrs");
+            assertThat(advertised).isNotEmpty().allSatisfy(a -> assertThat(a).startsWith("/ip4/")
+                    .doesNotStartWith("/ip4/0.0.0.0/"));
+            assertThat(advertised.get(advertised.size() - 1)).startsWith("/ip4/127.0.0.1/tcp/" + port + "/p2p/");
+        }
+    }
+
+    @Test
     void putOnOneNodeGetFromTheOther() throws Exception {
         Path file = dir.resolve("value.bin");
         Files.write(file, new byte[] {0, 1, 2, (byte) 0xff});
