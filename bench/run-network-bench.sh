@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The network benchmark: the devnet workload on N js-libp2p nodes and on N jkad nodes in one run
+# The network benchmark: the devnet workload on N js-libp2p, N go-libp2p-kad-dht, N rust-libp2p and N jkad nodes in one run
 # (io.jkad.bench.NetworkBench); prints both rows and their ratios and writes
-# bench/results/network-<date>.md and .json. Needs Node.js 20+ (interop/js is installed with npm ci
-# when missing). Options are passed on: --nodes 20 --ops 100 --seed 1 --put-quorum 1 --get-quorum 2
+# bench/results/network-<date>.md and .json. Needs Node.js 20+, Go and Rust (the peers are installed or built
+# when missing). Options are passed on: --nodes 20 --ops 100 --seed 1 --put-quorum 1 --get-quorum 2 --kinds js,go,rust
 # --out bench/results
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

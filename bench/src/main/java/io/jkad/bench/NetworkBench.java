@@ -42,19 +42,20 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The devnet workload on two networks in one run: N js-libp2p nodes ({@code @libp2p/kad-dht},
- * interop/js, one node process) and N jkad nodes (one JVM, the memory store), each on its own, one
- * after the other, on loopback. For each: the start-up of the network (nodes started, then joined
+ * The devnet workload on several networks in one run: N js-libp2p nodes ({@code @libp2p/kad-dht},
+ * interop/js, one node process), N go-libp2p-kad-dht nodes (interop/go, one process), N
+ * rust-libp2p nodes (interop/rust, one process) and N jkad nodes (one JVM, the memory store), each
+ * on its own, one after the other, on loopback. For each: the start-up of the network (nodes started, then joined
  * in batches of 8 through a node that joined before, each running a lookup of its own id, as
  * {@code kad devnet} does), then {@code --ops} operations from random nodes, in turn put, get
  * (from a node other than the putter), provide, find providers (from a node other than the
  * provider), one at a time. jkad runs twice: with {@code kad devnet}'s quorums, and with js's
- * notion of done (every copy). Prints the rows and their ratios (jkad / js) and writes
+ * notion of done (every copy). Prints the rows and their ratios (jkad / each other kind) and writes
  * {@code <out>/network-<date>.md} and {@code .json}.
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar io.jkad.bench.NetworkBench [--nodes 20] [--ops 100] [--seed 1]
- *      [--get-quorum 2] [--out bench/results]
+ *      [--get-quorum 2] [--kinds js,go,rust] [--out bench/results]
  * </pre>
  *
  * Each side uses its own implementation's notion of each operation: a js put waits for every
@@ -134,6 +135,8 @@ public final class NetworkBench {
     /** What one network did. */
     static final class Row {
         final String name;
+        /** The prefix of this row's keys in the JSON line: {@code js}, {@code go}, {@code rust}, {@code jkad}, {@code jkad_all}. */
+        final String key;
         long startMs;
         /** For js: the part of the start-up until the node process printed its ready line. */
         long processMs = -1;
@@ -143,8 +146,13 @@ public final class NetworkBench {
         final Stats find = new Stats();
         final List<String> failures = new ArrayList<>();
 
-        Row(String name) {
+        Row(String name, String key) {
             this.name = name;
+            this.key = key;
+        }
+
+        boolean isJkad() {
+            return key.startsWith("jkad");
         }
 
         List<Stats> ops() {
@@ -169,23 +177,33 @@ public final class NetworkBench {
         Path out = Path.of(opts.getOrDefault("out", "bench/results"));
         PrintStream o = System.out;
 
-        o.printf(Locale.ROOT, "network benchmark: %d js-libp2p nodes, then %d jkad nodes, on loopback; %d operations"
-                + " each, seed %d%n", nodes, nodes, ops, seed);
-        Row js = new Row("js-libp2p");
-        try (Network net = startJs(nodes, seed, js)) {
-            runWorkload(net, ops, seed, js, o);
+        List<InteropPeer.Kind> kinds = new ArrayList<>();
+        for (String k : opts.getOrDefault("kinds", "js,go,rust").split(",")) {
+            kinds.add(InteropPeer.Kind.valueOf(k.trim().toUpperCase(Locale.ROOT)));
         }
-        Row jkad = new Row("jkad");
+
+        o.printf(Locale.ROOT, "network benchmark: %d nodes of each of %s, then jkad, on loopback; %d operations"
+                + " each, seed %d%n", nodes, kinds, ops, seed);
+        List<Row> rows = new ArrayList<>();
+        for (InteropPeer.Kind kind : kinds) {
+            Row row = new Row(NAMES.get(kind), kind.label());
+            try (Network net = startPeer(kind, nodes, seed, row)) {
+                runWorkload(net, ops, seed, row, o);
+            }
+            rows.add(row);
+        }
+        Row jkad = new Row("jkad", "jkad");
         try (Network net = startJkad(nodes, seed, putQuorum, getQuorum, jkad)) {
             runWorkload(net, ops, seed, jkad, o);
         }
         // The same once more with js's notion of done: a put waits for every peer it stores at,
         // a get for every copy.
-        Row jkadAll = new Row("jkad, all copies");
+        Row jkadAll = new Row("jkad, all copies", "jkad_all");
         try (Network net = startJkad(nodes, seed, nodes - 1, nodes, jkadAll)) {
             runWorkload(net, ops, seed, jkadAll, o);
         }
-        List<Row> rows = List.of(js, jkad, jkadAll);
+        rows.add(jkad);
+        rows.add(jkadAll);
         String md = table(rows, nodes, ops, seed, putQuorum, getQuorum);
         o.println();
         o.print(md);
@@ -348,9 +366,13 @@ public final class NetworkBench {
         }
     }
 
-    static Network startJs(int n, long seed, Row row) throws Exception {
+    /** How each kind is named in the tables. */
+    static final Map<InteropPeer.Kind, String> NAMES = Map.of(InteropPeer.Kind.JS, "js-libp2p",
+            InteropPeer.Kind.GO, "go-libp2p-kad-dht", InteropPeer.Kind.RUST, "rust-libp2p");
+
+    static Network startPeer(InteropPeer.Kind kind, int n, long seed, Row row) throws Exception {
         long t0 = System.nanoTime();
-        InteropPeer peer = InteropPeer.start(InteropPeer.options().nodes(n).seed(1000 + seed * 1000).timeout(OP_TIMEOUT));
+        InteropPeer peer = InteropPeer.start(InteropPeer.options(kind).nodes(n).seed(1000 + seed * 1000).timeout(OP_TIMEOUT));
         row.processMs = (System.nanoTime() - t0) / 1_000_000;
         List<PeerCommands> nodes = peer.nodes();
         try {
@@ -358,8 +380,9 @@ public final class NetworkBench {
                 PeerCommands c = nodes.get(node);
                 String viaId = nodes.get(via).peerId();
                 c.dial(nodes.get(via).dialAddr());
-                // js takes a peer into its routing table only after Identify and a ping: wait for it
-                // (jkad's bootstrap starts from its routing table, which addAddress filled at once).
+                // js takes a peer into its routing table only after Identify and a ping, go after
+                // Identify and a FIND_NODE, rust after Identify: wait for it (jkad's bootstrap starts
+                // from its routing table, which addAddress filled at once).
                 long deadline = System.nanoTime() + OP_TIMEOUT.toNanos();
                 while (!c.routingTable().contains(viaId)) {
                     if (System.nanoTime() > deadline) {
@@ -374,12 +397,12 @@ public final class NetworkBench {
             throw e;
         }
         row.startMs = (System.nanoTime() - t0) / 1_000_000;
-        System.out.printf(Locale.ROOT, "  js-libp2p: %d nodes started and joined in %d ms (the process was ready after %d ms)%n",
-                n, row.startMs, row.processMs);
+        System.out.printf(Locale.ROOT, "  %s: %d nodes started and joined in %d ms (the process was ready after %d ms)%n",
+                row.name, n, row.startMs, row.processMs);
         return new Network() {
             @Override
             public String name() {
-                return "js-libp2p";
+                return row.name;
             }
 
             @Override
@@ -527,24 +550,26 @@ public final class NetworkBench {
     }
 
     static String table(List<Row> rows, int nodes, int ops, long seed, int putQuorum, int getQuorum) {
-        Row js = rows.get(0);
+        List<Row> others = rows.stream().filter(r -> !r.isJkad()).toList();
+        List<Row> ours = rows.stream().filter(Row::isJkad).toList();
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "# Network benchmark, %s%n%n", ZonedDateTime.now(ZoneOffset.UTC)
                 .withNano(0)));
-        b.append(String.format(Locale.ROOT, "%d js-libp2p nodes (@libp2p/kad-dht, interop/js, one node process), then "
-                + "%d jkad nodes (one JVM, memory store), each network on its own on loopback. Start-up: nodes "
+        b.append(String.format(Locale.ROOT, "%d nodes of each kind, each network on its own on loopback: %s "
+                + "(interop/js, interop/go, interop/rust: each kind's nodes in one process of theirs), then "
+                + "jkad (one JVM, memory store). Start-up: nodes "
                 + "started, then joined in batches of 8, each through an earlier node, followed by a lookup of its "
-                + "own id (js's includes starting the node process, %s ms of it; jkad's JVM was running already). "
+                + "own id (the other kinds' start-up includes starting their process; jkad's JVM was running "
+                + "already). "
                 + "Then %d operations from random nodes, one at a time: put, get (from another node), provide, "
-                + "find providers (from another node); seed %d. Each side's own notion of done: a js put waits for "
-                + "every PUT_VALUE it sends and a js get runs its whole lookup, collecting every copy; row `jkad` "
+                + "find providers (from another node); seed %d. Each kind uses its own notion of done, as its "
+                + "library's put, get, provide and find-providers calls define it (interop/KIND/README.md); row `jkad` "
                 + "uses `kad devnet`'s quorums (put %d, get %d: its own copy and one more), row `jkad, all "
                 + "copies` js's (put %d: every other node; get %d: every copy). Find providers runs the whole "
-                + "lookup on both sides. The two jkad networks run one after the other in one JVM: the first "
-                + "pays its warm-up (class loading, JIT), as the js network pays node's. The js nodes share one "
-                + "node process, so one thread; the jkad nodes share one JVM and every core. %d cores, Java %s, "
-                + "node %s.%n%n",
-                nodes, nodes, js.processMs, ops, seed, putQuorum, getQuorum, nodes - 1, nodes,
+                + "lookup everywhere. The two jkad networks run one after the other in one JVM: the first "
+                + "pays its warm-up (class loading, JIT). The js nodes share one node process, so one thread; "
+                + "go and rust use every core, as the jkad nodes do. %d cores, Java %s, node %s.%n%n",
+                nodes, others.stream().map(r -> r.name).toList(), ops, seed, putQuorum, getQuorum, nodes - 1, nodes,
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), nodeVersion()));
         b.append("| network | start-up ms | put median ms | get median ms | provide median ms "
                 + "| find providers median ms | put ok | get ok | provide ok | find ok |\n");
@@ -555,11 +580,13 @@ public final class NetworkBench {
                     num(r.find.median()), r.put.ok, r.put.count(), r.get.ok, r.get.count(), r.provide.ok,
                     r.provide.count(), r.find.ok, r.find.count()));
         }
-        for (Row r : rows.subList(1, rows.size())) {
-            b.append(String.format(Locale.ROOT, "| %s / js | %s | %s | %s | %s | %s | | | | |%n", r.name,
-                    ratio(r.startMs, js.startMs), ratio(r.put.median(), js.put.median()),
-                    ratio(r.get.median(), js.get.median()), ratio(r.provide.median(), js.provide.median()),
-                    ratio(r.find.median(), js.find.median())));
+        for (Row r : ours) {
+            for (Row other : others) {
+                b.append(String.format(Locale.ROOT, "| %s / %s | %s | %s | %s | %s | %s | | | | |%n", r.name, other.name,
+                        ratio(r.startMs, other.startMs), ratio(r.put.median(), other.put.median()),
+                        ratio(r.get.median(), other.get.median()), ratio(r.provide.median(), other.provide.median()),
+                        ratio(r.find.median(), other.find.median())));
+            }
         }
         b.append("\np95 ms (put / get / provide / find):");
         for (Row r : rows) {
@@ -567,8 +594,7 @@ public final class NetworkBench {
                     num(r.provide.p95()), num(r.find.p95())));
         }
         b.setLength(b.length() - 1);
-        b.append("\n\nReference (issue 4, measured by its author): 20 js nodes on loopback started in about 3.9 s; "
-                + "medians put 408 ms, get 317 ms, provide 349 ms.\n");
+        b.append('\n');
         boolean failed = false;
         for (Row r : rows) {
             for (String f : r.failures) {
@@ -583,7 +609,6 @@ public final class NetworkBench {
     }
 
     static String json(List<Row> rows, int nodes, int ops, long seed, int putQuorum, int getQuorum) {
-        Row js = rows.get(0);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("date", ZonedDateTime.now(ZoneOffset.UTC).withNano(0).toString());
         m.put("nodes", nodes);
@@ -596,11 +621,13 @@ public final class NetworkBench {
         m.put("cores", Runtime.getRuntime().availableProcessors());
         m.put("java", System.getProperty("java.version"));
         m.put("node", nodeVersion());
-        m.put("js_process_ms", js.processMs);
-        List<String> prefixes = List.of("js_", "jkad_", "jkad_all_");
-        for (int k = 0; k < rows.size(); k++) {
-            Row r = rows.get(k);
-            String p = prefixes.get(k);
+        for (Row r : rows) {
+            if (!r.isJkad()) {
+                m.put(r.key + "_process_ms", r.processMs);
+            }
+        }
+        for (Row r : rows) {
+            String p = r.key + "_";
             m.put(p + "start_ms", r.startMs);
             for (int i = 0; i < 4; i++) {
                 Stats s = r.ops().get(i);
@@ -610,12 +637,14 @@ public final class NetworkBench {
                 m.put(p + OP_NAMES.get(i) + "_count", s.count());
             }
         }
-        for (int k = 1; k < rows.size(); k++) {
-            Row r = rows.get(k);
-            String p = "ratio_" + prefixes.get(k);
-            m.put(p + "start", round4(r.startMs / (double) js.startMs));
-            for (int i = 0; i < 4; i++) {
-                m.put(p + OP_NAMES.get(i) + "_median", round4(r.ops().get(i).median() / js.ops().get(i).median()));
+        for (Row r : rows.stream().filter(Row::isJkad).toList()) {
+            for (Row other : rows.stream().filter(x -> !x.isJkad()).toList()) {
+                String p = "ratio_" + r.key + "_to_" + other.key + "_";
+                m.put(p + "start", round4(r.startMs / (double) other.startMs));
+                for (int i = 0; i < 4; i++) {
+                    m.put(p + OP_NAMES.get(i) + "_median",
+                            round4(r.ops().get(i).median() / other.ops().get(i).median()));
+                }
             }
         }
         StringBuilder b = new StringBuilder("{");
@@ -661,12 +690,12 @@ public final class NetworkBench {
 
     private static Map<String, String> parse(String[] args) {
         Map<String, String> m = new LinkedHashMap<>();
-        List<String> known = List.of("nodes", "ops", "seed", "put-quorum", "get-quorum", "out");
+        List<String> known = List.of("nodes", "ops", "seed", "put-quorum", "get-quorum", "kinds", "out");
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("--help") || a.equals("-h")) {
                 System.out.println("usage: NetworkBench [--nodes 20] [--ops 100] [--seed 1] [--put-quorum 1]"
-                        + " [--get-quorum 2] [--out bench/results]");
+                        + " [--get-quorum 2] [--kinds js,go,rust] [--out bench/results]");
                 System.exit(0);
             }
             if (!a.startsWith("--") || !known.contains(a.substring(2))) {
