@@ -202,18 +202,23 @@ public final class NetNs implements AutoCloseable {
                         "delay", delay.toMillis() + "ms", "loss", o.lossPercent + "%"));
                 if (!r.ok()) {
                     netem = false;
-                    shaping = "none: tc netem failed (" + r.output().strip() + "); the kernel lacks sch_netem";
+                    shaping = "no delay: tc netem failed (" + r.output().strip() + "); the kernel lacks sch_netem";
                     if (o.requireShaping) {
                         throw new IllegalStateException("tc netem is required (jkad.netns.requireShaping) but failed: "
                                 + r.output().strip());
                     }
                 }
             }
+            if (!netem && o.lossPercent > 0) {
+                nftLoss(h, o.lossPercent);
+            }
             hosts.add(h);
         }
         if (netem) {
             shaping = "netem delay " + o.minDelay.toMillis() + "–" + o.maxDelay.toMillis() + " ms (per host), loss "
                     + o.lossPercent + " %";
+        } else if (o.lossPercent > 0) {
+            shaping += "; loss " + o.lossPercent + " % of the packets each host receives, dropped by nftables";
         }
     }
 
@@ -356,7 +361,11 @@ public final class NetNs implements AutoCloseable {
     }
 
     private static void must(String... command) {
-        Result r = run(List.of(command));
+        must(List.of(command));
+    }
+
+    private static void must(List<String> command) {
+        Result r = run(command);
         if (!r.ok()) {
             throw new IllegalStateException(String.join(" ", command) + " failed (" + r.exitCode() + "): "
                     + r.output().strip());
@@ -391,6 +400,25 @@ public final class NetNs implements AutoCloseable {
 
     private static String ip() {
         return findTool("ip").orElse("ip");
+    }
+
+    /**
+     * Without netem, loss still comes from the kernel: an nftables rule in the host drops
+     * {@code percent} of the packets arriving on its {@code eth0} at random ({@code numgen random},
+     * in tenths of a percent). Delay has no such substitute (no qdisc of this kernel delays).
+     */
+    private void nftLoss(Host h, double percent) {
+        Optional<String> nft = findTool("nft");
+        if (nft.isEmpty()) {
+            shaping += "; no loss either: nft (Debian's nftables) is not installed";
+            return;
+        }
+        long perMille = Math.round(percent * 10);
+        must(h.command(nft.get(), "add", "table", "inet", "jkadt"));
+        must(h.command(nft.get(), "add", "chain", "inet", "jkadt", "loss",
+                "{ type filter hook input priority 0; policy accept; }"));
+        must(h.command(nft.get(), "add", "rule", "inet", "jkadt", "loss", "iifname", "eth0",
+                "numgen", "random", "mod", "1000", "<", Long.toString(perMille), "drop"));
     }
 
     private static String tc() {

@@ -317,7 +317,7 @@ class MultiHostIT {
 
         // A jkad host puts; js reads it, and holds a copy (h3's PUT_VALUE reached js at its address).
         String fromJkad = "/jkad/multihost/" + run + "/from-h3";
-        Client put = h3.kad("put", fromJkad, "put on h3", "--quorum", "2");
+        Client put = h3.kad("put", fromJkad, "put on h3", "--quorum", "all");
         assertThat(put.exitCode).as(put.err).isZero();
         assertThat(put.strings("stored_at")).contains(jsId);
         assertThat(new String(js.get(fromJkad.getBytes(StandardCharsets.UTF_8)).value(), StandardCharsets.UTF_8))
