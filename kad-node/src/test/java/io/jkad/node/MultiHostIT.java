@@ -48,6 +48,7 @@ class MultiHostIT {
     private NetNs net;
     private final List<NsNode> nodes = new ArrayList<>();
     private InteropPeer js;
+    private InteropPeer go;
 
     /** A {@code kad run} in a host of the network. */
     private final class NsNode implements AutoCloseable {
@@ -199,7 +200,7 @@ class MultiHostIT {
     @BeforeAll
     void startNetwork() throws Exception {
         long t0 = System.nanoTime();
-        net = NetNs.create(NetNs.options().hosts(5));
+        net = NetNs.create(NetNs.options().hosts(6));
         System.out.println("network " + net + "; links: " + net.shaping());
         Files.createDirectories(work);
         for (int i = 1; i <= 4; i++) {
@@ -226,6 +227,9 @@ class MultiHostIT {
     void stopNetwork() {
         if (js != null) {
             js.close();
+        }
+        if (go != null) {
+            go.close();
         }
         nodes.forEach(NsNode::close);
         if (net != null) {
@@ -335,6 +339,63 @@ class MultiHostIT {
 
     @Test
     @Order(4)
+    void aGoPeerListeningOnBothWildcardsJoinsThroughAdvertisedAddresses() throws Exception {
+        NetNs.Host goHost = net.host(6);
+        NsNode h1 = nodes.get(0);
+        NsNode h2 = nodes.get(1);
+        NsNode h3 = nodes.get(2);
+        NsNode h4 = nodes.get(3);
+        go = InteropPeer.start(InteropPeer.options(InteropPeer.Kind.GO).commandPrefix(goHost.exec())
+                .listen("/ip4/0.0.0.0/tcp/" + PORT, "/ip6/::/tcp/" + PORT)
+                .bootstrap(h2.dial6(), h4.dial4()));
+        String goId = go.peerId();
+        assertThat(go.info().addrs()).contains(goHost.tcp4(PORT) + "/p2p/" + goId);
+        List<String> jkadIds = nodes.stream().map(NsNode::peerId).toList();
+        // go learns the other jkad nodes from h2's and h4's FIND_NODE answers, at their namespace addresses.
+        eventually(() -> go.routingTable().containsAll(jkadIds), "go to know the four jkad nodes", h2);
+        for (NsNode n : List.of(h1, h3)) {
+            eventually(() -> n.routingTable().stream().anyMatch(p -> goId.equals(p.get("peer_id"))),
+                    n.host.name() + " to know go", n);
+            Map<String, Object> entry = n.routingTable().stream().filter(p -> goId.equals(p.get("peer_id")))
+                    .findFirst().orElseThrow();
+            assertThat((List<?>) entry.get("addrs")).map(String::valueOf)
+                    .containsAnyOf(goHost.tcp4(PORT), goHost.tcp6(PORT));
+        }
+
+        // go puts; a jkad host reads it from the network.
+        String fromGo = "/jkad/multihost/" + run + "/from-go";
+        PeerCommands.PutResult goPut = go.put(fromGo.getBytes(StandardCharsets.UTF_8),
+                "put by go".getBytes(StandardCharsets.UTF_8));
+        assertThat(goPut.storedAt()).containsAnyElementsOf(jkadIds);
+        Client get = h1.kad("get", fromGo, "--quorum", "2");
+        assertThat(get.exitCode).as(get.err).isZero();
+        assertThat(get.out).startsWith("put by go");
+
+        // A jkad host puts; go holds a copy and reads it.
+        String fromJkad = "/jkad/multihost/" + run + "/to-go";
+        Client put = h3.kad("put", fromJkad, "put on h3 for go", "--quorum", "all");
+        assertThat(put.exitCode).as(put.err).isZero();
+        assertThat(put.strings("stored_at")).contains(goId);
+        assertThat(new String(go.get(fromJkad.getBytes(StandardCharsets.UTF_8)).value(), StandardCharsets.UTF_8))
+                .isEqualTo("put on h3 for go");
+
+        // Providers both ways.
+        byte[] goContent = DisplayKeys.multihash(("go content " + run).getBytes(StandardCharsets.UTF_8));
+        go.provide(goContent);
+        String hex = HexFormat.of().formatHex(goContent);
+        eventually(() -> {
+            Client r = h3.kad("providers", hex, "--hex");
+            return r.exitCode == 0 && r.strings("providers").contains(goId);
+        }, "h3 to find go as a provider", h3);
+        byte[] jkadContent = DisplayKeys.multihash(("h4 content for go " + run).getBytes(StandardCharsets.UTF_8));
+        Client provide = h4.kad("provide", HexFormat.of().formatHex(jkadContent), "--hex");
+        assertThat(provide.exitCode).as(provide.err).isZero();
+        eventually(() -> go.findProviders(jkadContent).stream().anyMatch(p -> p.peerId().equals(h4.peerId())),
+                "go to find h4 as a provider", h4);
+    }
+
+    @Test
+    @Order(5)
     void aHostCutOffMeanwhileTheRestWorksAndItRejoins() throws Exception {
         NsNode h1 = nodes.get(0);
         NsNode h2 = nodes.get(1);
