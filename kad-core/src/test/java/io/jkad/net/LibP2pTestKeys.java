@@ -262,6 +262,21 @@ final class LibP2pTestKeys {
         }
     }
 
+    /** Signs as {@code signer} but presents {@code protobuf} as its key. */
+    static Signer withKey(byte[] protobuf, Signer signer) {
+        return new Signer() {
+            @Override
+            public byte[] publicKeyProtobuf() {
+                return protobuf.clone();
+            }
+
+            @Override
+            public byte[] sign(byte[] data) {
+                return signer.sign(data);
+            }
+        };
+    }
+
     /** A JDK signer from a JDK key pair: {@code SHA256withECDSA} or {@code SHA256withRSA}. */
     static Signer jdk(int type, KeyPair pair) {
         byte[] protobuf = keyProtobuf(type, pair.getPublic().getEncoded());
