@@ -157,6 +157,27 @@ class IdentifyProtocolTest {
     }
 
     @Test
+    void infoAcceptsTheKeysOfEveryLibp2pTypeAndRefusesMalformedOnes() {
+        LibP2pTestKeys.Signer[] identities = {
+            LibP2pTestKeys.secp256k1(),
+            LibP2pTestKeys.jdk(PeerKeys.TYPE_ECDSA, LibP2pTestKeys.generate("EC", "secp256r1")),
+            LibP2pTestKeys.jdk(PeerKeys.TYPE_RSA, LibP2pTestKeys.generate("RSA", 2048)),
+        };
+        for (LibP2pTestKeys.Signer identity : identities) {
+            PeerId remote = PeerKeys.decode(identity.publicKeyProtobuf()).peerId();
+            Identify m = Identify.newBuilder().setPublicKey(ByteString.copyFrom(identity.publicKeyProtobuf()))
+                    .addProtocols("/ipfs/kad/1.0.0").build();
+            assertThat(IdentifyProtocol.toInfo(m, remote, null).supports("/ipfs/kad/1.0.0")).isTrue();
+        }
+        byte[] point = LibP2pTestKeys.data(identities[0].publicKeyProtobuf());
+        point[0] = 0x05;
+        byte[] bad = LibP2pTestKeys.keyProtobuf(PeerKeys.TYPE_SECP256K1, point);
+        Identify m = Identify.newBuilder().setPublicKey(ByteString.copyFrom(bad)).build();
+        assertThatThrownBy(() -> IdentifyProtocol.toInfo(m, key.peerId(), null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("malformed secp256k1 public key");
+    }
+
+    @Test
     void pushKeepsWhatItDoesNotMention() {
         PeerId remote = key.peerId();
         IdentifyInfo before = new IdentifyInfo(remote, "ipfs/0.1.0", "agent/1",

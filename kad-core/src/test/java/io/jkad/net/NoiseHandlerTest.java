@@ -205,6 +205,86 @@ class NoiseHandlerTest {
         ar.received.release();
     }
 
+    /**
+     * A test-side initiator with a non-Ed25519 libp2p identity (jkad's own identity is always
+     * Ed25519): drives the XX handshake by hand against a jkad responder and returns its recorder.
+     */
+    private static Recorder handshakeAsInitiator(Ed25519KeyPair responder, LibP2pTestKeys.Signer identity,
+                                                 boolean signTheRightKey) throws Exception {
+        Recorder br = new Recorder();
+        EmbeddedChannel b = new EmbeddedChannel(new NoiseHandler(false, responder, null, br));
+        X25519.KeyPair initStatic = X25519.generate(RANDOM);
+        NoiseHandshake init = new NoiseHandshake(true, initStatic, new byte[0], () -> X25519.generate(RANDOM));
+        byte[] m1 = init.writeMessage(new byte[0]);
+        b.writeInbound(Unpooled.buffer().writeShort(m1.length).writeBytes(m1));
+        ByteBuf m2 = b.readOutbound();
+        m2.skipBytes(2);
+        byte[] b2 = new byte[m2.readableBytes()];
+        m2.readBytes(b2);
+        m2.release();
+        byte[] responderPayload = init.readMessage(b2);
+        assertThat(NoiseHandler.verifyPayload(responderPayload, init.remoteStatic(), responder.peerId(), null))
+                .isEqualTo(responder.peerId());
+        byte[] signed = signTheRightKey ? initStatic.publicKey() : X25519.generate(RANDOM).publicKey();
+        byte[] payload = NoiseHandshakePayload.newBuilder()
+                .setIdentityKey(ByteString.copyFrom(identity.publicKeyProtobuf()))
+                .setIdentitySig(ByteString.copyFrom(identity.sign(NoiseHandler.signedData(signed))))
+                .build().toByteArray();
+        byte[] m3 = init.writeMessage(payload);
+        b.writeInbound(Unpooled.buffer().writeShort(m3.length).writeBytes(m3));
+        if (br.failure != null) {
+            assertThat(b.isOpen()).isFalse();
+        }
+        b.finishAndReleaseAll();
+        br.received.release();
+        return br;
+    }
+
+    @Test
+    void initiatorsWithSecp256k1EcdsaOrRsaIdentitiesAreAuthenticated() throws Exception {
+        Ed25519KeyPair bob = Ed25519KeyPair.generate();
+        LibP2pTestKeys.Signer[] identities = {
+            LibP2pTestKeys.secp256k1(LibP2pTestKeys.specSecp256k1Scalar(), false),
+            LibP2pTestKeys.secp256k1(),
+            LibP2pTestKeys.jdk(PeerKeys.TYPE_ECDSA, LibP2pTestKeys.generate("EC", "secp256r1")),
+            LibP2pTestKeys.jdk(PeerKeys.TYPE_ECDSA, LibP2pTestKeys.generate("EC", "secp384r1")),
+            LibP2pTestKeys.jdk(PeerKeys.TYPE_RSA, LibP2pTestKeys.generate("RSA", 2048)),
+        };
+        for (LibP2pTestKeys.Signer identity : identities) {
+            PeerId expected = PeerKeys.decode(identity.publicKeyProtobuf()).peerId();
+            Recorder br = handshakeAsInitiator(bob, identity, true);
+            assertThat(br.failure).isNull();
+            assertThat(br.remote).isEqualTo(expected);
+        }
+        assertThat(PeerKeys.decode(identities[0].publicKeyProtobuf()).peerId())
+                .isEqualTo(PeerId.parse("16Uiu2HAmLhLvBoYaoZfaMUKuibM6ac163GwKY74c5kiSLg5KvLpY"));
+
+        // The same identities signing another static key are refused.
+        for (LibP2pTestKeys.Signer identity : identities) {
+            Recorder br = handshakeAsInitiator(bob, identity, false);
+            assertThat(br.remote).isNull();
+            assertThat(br.failure).hasMessageContaining("bad identity signature");
+        }
+    }
+
+    @Test
+    void initiatorWithAMalformedSecp256k1PointOrAWeakRsaKeyIsRefusedCleanly() throws Exception {
+        Ed25519KeyPair bob = Ed25519KeyPair.generate();
+        LibP2pTestKeys.Signer good = LibP2pTestKeys.secp256k1();
+        byte[] point = LibP2pTestKeys.data(good.publicKeyProtobuf());
+        point[0] = 0x05;
+        LibP2pTestKeys.Signer badPoint = LibP2pTestKeys.withKey(
+                LibP2pTestKeys.keyProtobuf(PeerKeys.TYPE_SECP256K1, point), good);
+        Recorder br = handshakeAsInitiator(bob, badPoint, true);
+        assertThat(br.remote).isNull();
+        assertThat(br.failure).hasMessageContaining("bad remote identity key: malformed secp256k1 public key");
+
+        LibP2pTestKeys.Signer weak = LibP2pTestKeys.jdk(PeerKeys.TYPE_RSA, LibP2pTestKeys.generate("RSA", 1024));
+        br = handshakeAsInitiator(bob, weak, true);
+        assertThat(br.remote).isNull();
+        assertThat(br.failure).hasMessageContaining("bad remote identity key: RSA public key of 1024 bits refused");
+    }
+
     @Test
     void truncatedMessageOneIsRefused() {
         Recorder br = new Recorder();
