@@ -316,8 +316,9 @@ class MultiHostIT {
         assertThat(get.out).startsWith("put by js");
 
         // A jkad host puts; js reads it, and holds a copy (h3's PUT_VALUE reached js at its address).
+        // Quorum 4: all of h3's peers (h1, h2, h4, js), since a put ends once its quorum is reached.
         String fromJkad = "/jkad/multihost/" + run + "/from-h3";
-        Client put = h3.kad("put", fromJkad, "put on h3", "--quorum", "2");
+        Client put = h3.kad("put", fromJkad, "put on h3", "--quorum", "4");
         assertThat(put.exitCode).as(put.err).isZero();
         assertThat(put.strings("stored_at")).contains(jsId);
         assertThat(new String(js.get(fromJkad.getBytes(StandardCharsets.UTF_8)).value(), StandardCharsets.UTF_8))
