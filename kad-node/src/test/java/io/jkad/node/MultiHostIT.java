@@ -229,6 +229,7 @@ class MultiHostIT {
         }
         nodes.forEach(NsNode::close);
         if (net != null) {
+            net.nftLoss().ifPresent(rule -> System.out.println("loss on the bridge:\n" + rule));
             net.close();
         }
     }
