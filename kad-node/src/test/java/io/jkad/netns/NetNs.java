@@ -21,7 +21,8 @@ import org.opentest4j.TestAbortedException;
  * namespace of its own. Nothing is created in the root namespace, so the machine's own network is
  * not touched and all traffic stays between the namespaces. Each host's {@code eth0} sends through
  * {@code tc netem} (a delay spread over 20–80 ms across the hosts, 1 % loss) where the kernel has
- * netem; see {@link #shaping()}. Test code.
+ * netem; where it has not, there is no delay, and the loss is made by an nftables rule on the
+ * bridge (when {@code nft} is installed); see {@link #shaping()}. Test code.
  *
  * <pre>{@code
  * try (NetNs net = NetNs.create(NetNs.options().hosts(4))) {
@@ -202,15 +203,12 @@ public final class NetNs implements AutoCloseable {
                         "delay", delay.toMillis() + "ms", "loss", o.lossPercent + "%"));
                 if (!r.ok()) {
                     netem = false;
-                    shaping = "no delay: tc netem failed (" + r.output().strip() + "); the kernel lacks sch_netem";
+                    shaping = "no delay: tc netem failed (" + r.output().strip() + "), the kernel lacks sch_netem";
                     if (o.requireShaping) {
                         throw new IllegalStateException("tc netem is required (jkad.netns.requireShaping) but failed: "
                                 + r.output().strip());
                     }
                 }
-            }
-            if (!netem && o.lossPercent > 0) {
-                nftLoss(h, o.lossPercent);
             }
             hosts.add(h);
         }
@@ -218,8 +216,35 @@ public final class NetNs implements AutoCloseable {
             shaping = "netem delay " + o.minDelay.toMillis() + "–" + o.maxDelay.toMillis() + " ms (per host), loss "
                     + o.lossPercent + " %";
         } else if (o.lossPercent > 0) {
-            shaping += "; loss " + o.lossPercent + " % of the packets each host receives, dropped by nftables";
+            shaping += "; " + bridgeLoss(o.lossPercent);
         }
+    }
+
+    /**
+     * Loss without netem: nftables on the bridge drops that share of the frames it forwards
+     * between hosts (each frame crosses the bridge once, as it would cross one netem).
+     */
+    private String bridgeLoss(double percent) {
+        Optional<String> nft = findTool("nft");
+        if (nft.isEmpty()) {
+            return "no loss either (nft not installed)";
+        }
+        long perTenThousand = Math.round(percent * 100);
+        List<List<String>> steps = List.of(
+                List.of("add", "table", "bridge", "jkadt"),
+                List.of("add", "chain", "bridge", "jkadt", "forward",
+                        "{ type filter hook forward priority 0 ; policy accept ; }"),
+                List.of("add", "rule", "bridge", "jkadt", "forward",
+                        "numgen", "random", "mod", "10000", "lt", Long.toString(perTenThousand), "counter", "drop"));
+        for (List<String> step : steps) {
+            List<String> cmd = new ArrayList<>(List.of(ip(), "netns", "exec", bridge, nft.get()));
+            cmd.addAll(step);
+            Result r = run(cmd);
+            if (!r.ok()) {
+                return "no loss either (nft failed: " + r.output().strip() + ")";
+            }
+        }
+        return "loss " + percent + " % by nftables on the bridge";
     }
 
     private void addNamespace(String name) {
@@ -245,9 +270,19 @@ public final class NetNs implements AutoCloseable {
         return shaping;
     }
 
-    /** Whether netem delay and loss are on the links. */
+    /** Whether netem delay and loss are on the links (not the nftables loss alone). */
     public boolean shaped() {
         return shaping.startsWith("netem");
+    }
+
+    /** The nftables loss rule with its counter of dropped frames, or empty when netem (or nothing) makes the loss. */
+    public Optional<String> nftLoss() {
+        Optional<String> nft = findTool("nft");
+        if (shaped() || nft.isEmpty() || !shaping.contains("nftables")) {
+            return Optional.empty();
+        }
+        Result r = run(List.of(ip(), "netns", "exec", bridge, nft.get(), "list", "table", "bridge", "jkadt"));
+        return r.ok() ? Optional.of(r.output().strip()) : Optional.empty();
     }
 
     /** Cuts {@code host} off: its bridge port goes down (its {@code eth0} loses carrier). */
@@ -361,11 +396,7 @@ public final class NetNs implements AutoCloseable {
     }
 
     private static void must(String... command) {
-        must(List.of(command));
-    }
-
-    private static void must(List<String> command) {
-        Result r = run(command);
+        Result r = run(List.of(command));
         if (!r.ok()) {
             throw new IllegalStateException(String.join(" ", command) + " failed (" + r.exitCode() + "): "
                     + r.output().strip());
@@ -400,25 +431,6 @@ public final class NetNs implements AutoCloseable {
 
     private static String ip() {
         return findTool("ip").orElse("ip");
-    }
-
-    /**
-     * Without netem, loss still comes from the kernel: an nftables rule in the host drops
-     * {@code percent} of the packets arriving on its {@code eth0} at random ({@code numgen random},
-     * in tenths of a percent). Delay has no such substitute (no qdisc of this kernel delays).
-     */
-    private void nftLoss(Host h, double percent) {
-        Optional<String> nft = findTool("nft");
-        if (nft.isEmpty()) {
-            shaping += "; no loss either: nft (Debian's nftables) is not installed";
-            return;
-        }
-        long perMille = Math.round(percent * 10);
-        must(h.command(nft.get(), "add", "table", "inet", "jkadt"));
-        must(h.command(nft.get(), "add", "chain", "inet", "jkadt", "loss",
-                "{ type filter hook input priority 0; policy accept; }"));
-        must(h.command(nft.get(), "add", "rule", "inet", "jkadt", "loss", "iifname", "eth0",
-                "numgen", "random", "mod", "1000", "<", Long.toString(perMille), "drop"));
     }
 
     private static String tc() {

@@ -233,6 +233,7 @@ class MultiHostIT {
         }
         nodes.forEach(NsNode::close);
         if (net != null) {
+            net.nftLoss().ifPresent(rule -> System.out.println("loss on the bridge:\n" + rule));
             net.close();
         }
     }
@@ -320,6 +321,7 @@ class MultiHostIT {
         assertThat(get.out).startsWith("put by js");
 
         // A jkad host puts; js reads it, and holds a copy (h3's PUT_VALUE reached js at its address).
+        // Quorum all: every one of h3's peers (h1, h2, h4, js), since a put ends once its quorum is reached.
         String fromJkad = "/jkad/multihost/" + run + "/from-h3";
         Client put = h3.kad("put", fromJkad, "put on h3", "--quorum", "all");
         assertThat(put.exitCode).as(put.err).isZero();
