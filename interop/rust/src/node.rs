@@ -15,7 +15,7 @@ use libp2p::kad::{
 };
 use libp2p::multiaddr::Protocol;
 use libp2p::ping;
-use libp2p::swarm::{dial_opts::DialOpts, ConnectionId, NetworkBehaviour, SwarmEvent};
+use libp2p::swarm::{dial_opts::{DialOpts, PeerCondition}, ConnectionId, NetworkBehaviour, SwarmEvent};
 use libp2p::{noise, tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
@@ -384,8 +384,14 @@ impl Node {
                         return Ok(Some(json!({"peerId": p.to_string(), "remoteAddr": remote.to_string()})));
                     }
                 }
+                // PeerCondition::Always: a dial that kad (or an inbound connection) has under way
+                // must not fail this command, as the default condition (disconnected and not
+                // dialing) would make it; a second connection to the peer is harmless.
                 let opts = match peer {
-                    Some(p) => DialOpts::peer_id(p).addresses(vec![addr.clone()]).build(),
+                    Some(p) => DialOpts::peer_id(p)
+                        .condition(PeerCondition::Always)
+                        .addresses(vec![addr.clone()])
+                        .build(),
                     None => DialOpts::unknown_peer_id().address(addr.clone()).build(),
                 };
                 let conn = opts.connection_id();
