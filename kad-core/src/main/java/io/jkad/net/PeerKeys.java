@@ -200,7 +200,13 @@ final class PeerKeys {
             throw new IllegalArgumentException("ECDSA public key on unsupported curve " + curve
                     + " (accepted: P-224, P-256, P-384, P-521)");
         }
-        return ecPoint(domain(curve), spki.getPublicKeyData().getOctets(), "ECDSA " + name);
+        byte[] point;
+        try {
+            point = spki.getPublicKeyData().getOctets();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("malformed ECDSA " + name + " public key: " + e.getMessage(), e);
+        }
+        return ecPoint(domain(curve), point, "ECDSA " + name);
     }
 
     private static PublicKey rsaKey(byte[] data) {

@@ -197,6 +197,13 @@ class PeerKeysTest {
         offCurve[offCurve.length - 1] ^= 1;
         assertThatThrownBy(() -> PeerKeys.decode(keyProtobuf(PeerKeys.TYPE_ECDSA, offCurve)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("malformed ECDSA P-256 public key");
+        // A BIT STRING that is not whole bytes.
+        byte[] unaligned = new SubjectPublicKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey,
+                X9ObjectIdentifiers.prime256v1), new org.bouncycastle.asn1.DERBitString(
+                LibP2pTestKeys.domain(X9ObjectIdentifiers.prime256v1).getG().getEncoded(false), 1))
+                .getEncoded(ASN1Encoding.DER);
+        assertThatThrownBy(() -> PeerKeys.decode(keyProtobuf(PeerKeys.TYPE_ECDSA, unaligned)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("malformed ECDSA");
         // Trailing bytes after the SubjectPublicKeyInfo.
         byte[] trailing = Arrays.copyOf(good, good.length + 1);
         assertThatThrownBy(() -> PeerKeys.decode(keyProtobuf(PeerKeys.TYPE_ECDSA, trailing)))
