@@ -321,9 +321,9 @@ class MultiHostIT {
         assertThat(get.out).startsWith("put by js");
 
         // A jkad host puts; js reads it, and holds a copy (h3's PUT_VALUE reached js at its address).
-        // Quorum all: every one of h3's peers (h1, h2, h4, js), since a put ends once its quorum is reached.
+        // Quorum 4: every one of h3's peers (h1, h2, h4, js), since a put ends once its quorum is reached.
         String fromJkad = "/jkad/multihost/" + run + "/from-h3";
-        Client put = h3.kad("put", fromJkad, "put on h3", "--quorum", "all");
+        Client put = h3.kad("put", fromJkad, "put on h3", "--quorum", "4");
         assertThat(put.exitCode).as(put.err).isZero();
         assertThat(put.strings("stored_at")).contains(jsId);
         assertThat(new String(js.get(fromJkad.getBytes(StandardCharsets.UTF_8)).value(), StandardCharsets.UTF_8))
@@ -373,9 +373,10 @@ class MultiHostIT {
         assertThat(get.exitCode).as(get.err).isZero();
         assertThat(get.out).startsWith("put by go");
 
-        // A jkad host puts; go holds a copy and reads it.
+        // A jkad host puts; go holds a copy and reads it. Quorum 5: every one of h3's peers (h1, h2,
+        // h4, js, go), since a put ends once its quorum is reached.
         String fromJkad = "/jkad/multihost/" + run + "/to-go";
-        Client put = h3.kad("put", fromJkad, "put on h3 for go", "--quorum", "all");
+        Client put = h3.kad("put", fromJkad, "put on h3 for go", "--quorum", "5");
         assertThat(put.exitCode).as(put.err).isZero();
         assertThat(put.strings("stored_at")).contains(goId);
         assertThat(new String(go.get(fromJkad.getBytes(StandardCharsets.UTF_8)).value(), StandardCharsets.UTF_8))
