@@ -75,8 +75,8 @@ abstract class KadOperationsSuite {
     private static final int X_NODES = 4;
     private static final int Y_NODES = 4;
 
-    private InteropPeer js;
-    /** Network X: js nodes 0..3. */
+    private InteropPeer others;
+    /** Network X: their nodes 0..3. */
     private List<PeerCommands> x;
     /** Network Y: jkad nodes. */
     private final List<KademliaNode> y = new ArrayList<>();
@@ -84,9 +84,9 @@ abstract class KadOperationsSuite {
 
     @BeforeAll
     void start() throws Exception {
-        // Nodes 0..3: network X. Nodes 4..8: js clients of network Y, each used by one test.
-        js = InteropPeer.start(options().nodes(X_NODES + 5));
-        x = js.nodes().subList(0, X_NODES);
+        // Nodes 0..3: network X. Nodes 4..8: their clients of network Y, each used by one test.
+        others = InteropPeer.start(options().nodes(X_NODES + 5));
+        x = others.nodes().subList(0, X_NODES);
         for (PeerCommands n : x.subList(1, X_NODES)) {
             n.dial(x.get(0).dialAddr());
         }
@@ -109,14 +109,14 @@ abstract class KadOperationsSuite {
 
     @AfterAll
     void stop() {
-        if (js != null) {
-            js.close();
+        if (others != null) {
+            others.close();
         }
         y.forEach(KademliaNode::close);
     }
 
     private PeerCommands client(int index) {
-        return js.node(X_NODES + index);
+        return others.node(X_NODES + index);
     }
 
     private static List<PeerId> trueClosest(List<PeerId> among, byte[] target) {
@@ -125,12 +125,12 @@ abstract class KadOperationsSuite {
     }
 
     // ------------------------------------------------------------------------------------------
-    // jkad asks js
+    // jkad asks them
 
     @Test
-    void jkadFindsNodesThroughJs() throws Exception {
+    void jkadFindsNodesThroughThem() throws Exception {
         try (KademliaNode p = InteropSupport.startJkad()) {
-            // p knows x0 only: the other js nodes can come only from js's FIND_NODE answers.
+            // p knows x0 only: their other nodes can come only from their FIND_NODE answers.
             join(p, x.get(0));
             awaitInRoutingTable(p, peerIds(x));
 
@@ -138,7 +138,7 @@ abstract class KadOperationsSuite {
             random.nextBytes(target);
             QueryResult.GetClosestPeers closest = await(p.getClosestPeers(RecordKey.of(target)));
             assertThat(closest.isOk()).isTrue();
-            // Network X holds only the js nodes (and p): all of them, nearest first.
+            // Network X holds only their nodes (and p): all of them, nearest first.
             assertThat(closest.peers()).containsExactlyElementsOf(trueClosest(peerIds(x), target));
 
             QueryResult.GetClosestPeers ofPeer = await(p.getClosestPeers(PeerId.parse(x.get(3).peerId())));
@@ -147,9 +147,9 @@ abstract class KadOperationsSuite {
     }
 
     @Test
-    void jkadPutsAtJsAndAnotherJkadGetsItFromJs() throws Exception {
-        RecordKey key = jsKey("jkad-to-js");
-        byte[] value = "put by jkad, kept by js".getBytes(StandardCharsets.UTF_8);
+    void jkadPutsAtThemAndAnotherJkadGetsItFromThem() throws Exception {
+        RecordKey key = jsKey("jkad-to-them");
+        byte[] value = "put by jkad, kept by them".getBytes(StandardCharsets.UTF_8);
         try (KademliaNode p = InteropSupport.startJkad()) {
             join(p, x.get(0));
             awaitInRoutingTable(p, peerIds(x));
@@ -160,7 +160,7 @@ abstract class KadOperationsSuite {
         for (PeerCommands n : x) {
             assertThat(n.getLocal(key.toBytes())).as("stored at %s", n).hasValueSatisfying(v -> assertThat(v).isEqualTo(value));
         }
-        // The putter is gone: only js holds the record.
+        // The putter is gone: only they hold the record.
         try (KademliaNode q = InteropSupport.startJkad()) {
             join(q, x.get(2));
             QueryResult.GetRecord got = await(q.getRecord(key, Quorum.ONE));
@@ -174,15 +174,15 @@ abstract class KadOperationsSuite {
     }
 
     @Test
-    void jkadProvidesAtJsAndAnotherJkadFindsItThroughJs() throws Exception {
-        RecordKey key = multihash("jkad provides to js");
+    void jkadProvidesAtThemAndAnotherJkadFindsItThroughThem() throws Exception {
+        RecordKey key = multihash("jkad provides to them");
         PeerId provider;
         try (KademliaNode p = InteropSupport.startJkad()) {
             provider = p.peerId();
             join(p, x.get(0));
             awaitInRoutingTable(p, peerIds(x));
             assertThat(await(p.startProviding(key)).isOk()).isTrue();
-            // ADD_PROVIDER has no answer: wait until js has stored it.
+            // ADD_PROVIDER has no answer: wait until they have stored it.
             for (PeerCommands n : x) {
                 awaitJs(() -> n.localProviders(key.toBytes()).contains(provider.toString()),
                         n + " stores the provider " + provider);
@@ -197,10 +197,10 @@ abstract class KadOperationsSuite {
     }
 
     // ------------------------------------------------------------------------------------------
-    // js asks jkad
+    // they ask jkad
 
     @Test
-    void jsFindsNodesThroughJkad() throws Exception {
+    void theyFindNodesThroughJkad() throws Exception {
         PeerCommands c = client(0);
         try {
             // c knows y0 only: the other jkad nodes can come only from jkad's FIND_NODE answers.
@@ -209,24 +209,24 @@ abstract class KadOperationsSuite {
             KademliaNode y2 = y.get(2);
             KademliaNode y3 = y.get(3);
 
-            // js's findPeer: a FIND_NODE for y2's id, answered by y0 with y2's address.
+            // their findPeer: a FIND_NODE for y2's id, answered by y0 with y2's address.
             PeerCommands.PeerInfo found = c.findPeer(y2.peerId().toString());
             assertThat(found.addrs()).anySatisfy(a -> assertThat(a).startsWith(y2.listenAddresses().get(0).toString()));
 
-            // js's getClosestPeers to y3's id: y3 (distance 0) first, every peer a jkad node. (js lists
+            // their getClosestPeers to y3's id: y3 (distance 0) first, every peer a jkad node. (js lists
             // no addresses for peers its lookup started from: its routing table holds ids only.)
             List<PeerCommands.PeerInfo> closest = c.getClosestPeers(y3.peerId().toBytes());
             assertThat(closest).isNotEmpty();
             assertThat(closest.get(0).peerId()).isEqualTo(y3.peerId().toString());
             assertThat(closest).extracting(PeerCommands.PeerInfo::peerId).allSatisfy(id -> assertThat(jkadIds(y)).contains(id));
-            // Every jkad node reached js's routing table, through jkad's answers (c dialed only y0).
+            // Every jkad node reached their routing table, through jkad's answers (c dialed only y0).
             awaitJsRoutingTableHas(c, jkadIds(y));
         } finally {
             c.stopNode();
         }
     }
 
-    /** A js client of network Y that knows every jkad node (js's lookups start from its routing table). */
+    /** A client of theirs in network Y that knows every jkad node (their lookups start from their routing table). */
     private PeerCommands connectToAllOfY(int index) throws Exception {
         PeerCommands c = client(index);
         for (KademliaNode n : y) {
@@ -237,14 +237,14 @@ abstract class KadOperationsSuite {
     }
 
     @Test
-    void jsPutsAtJkadAndAnotherJsGetsItFromJkad() throws Exception {
-        RecordKey key = jsKey("js-to-jkad");
-        byte[] value = "put by js, kept by jkad".getBytes(StandardCharsets.UTF_8);
+    void theyPutAtJkadAndAnotherOfThemGetsItFromJkad() throws Exception {
+        RecordKey key = jsKey("them-to-jkad");
+        byte[] value = "put by them, kept by jkad".getBytes(StandardCharsets.UTF_8);
         PeerCommands putter = connectToAllOfY(1);
         try {
             PeerCommands.PutResult put = putter.put(key.toBytes(), value);
             assertThat(put.storedAt()).containsExactlyInAnyOrderElementsOf(jkadIds(y));
-            // The only failures allowed: js clients of earlier tests, stopped since, that jkad still
+            // The only failures allowed: their clients of earlier tests, stopped since, that jkad still
             // lists among the closest peers.
             assertThat(put.errors()).allSatisfy(e -> assertThat(jkadIds(y)).noneMatch(e::startsWith));
         } finally {
@@ -270,8 +270,8 @@ abstract class KadOperationsSuite {
     }
 
     @Test
-    void jsProvidesAtJkadAndAnotherJsFindsItThroughJkad() throws Exception {
-        RecordKey key = multihash("js provides to jkad");
+    void theyProvideAtJkadAndAnotherOfThemFindsItThroughJkad() throws Exception {
+        RecordKey key = multihash("they provide to jkad");
         PeerCommands provider = connectToAllOfY(3);
         PeerId providerId = PeerId.parse(provider.peerId());
         try {
