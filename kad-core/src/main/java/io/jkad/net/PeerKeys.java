@@ -50,9 +50,17 @@ import org.bouncycastle.math.ec.ECPoint;
  *       verification slow).
  * </ul>
  *
- * <p>ECDSA signatures (secp256k1 and NIST curves) with a high S are accepted: go-libp2p and
- * rust-libp2p both sign with a low S, go verifies either, rust refuses a high S; accepting both is
- * what a go peer does. The encoding must be strict DER, as both go's and rust's parsers require.
+ * <p>ECDSA signatures (secp256k1 and NIST curves) with a high S are accepted, as neither go nor
+ * rust requires a low S. go-libp2p verifies secp256k1 with decred's {@code ParseDERSignature} and
+ * {@code Signature.Verify}, which check only 1 &lt;= r, s &lt; n; rust-libp2p verifies with the
+ * libsecp256k1 crate's {@code Signature::parse_der} and {@code verify}, which do not check S
+ * either (only signing normalizes it to low S). For the NIST curves a low S cannot be required
+ * at all: go's {@code crypto/ecdsa} signs with whichever S comes out, half of them high.
+ *
+ * <p>Signatures must be strict DER. go's and rust's secp256k1 parsers and rust's ECDSA parser are
+ * strict too; go's ECDSA verifier ({@code asn1.Unmarshal}) also rejects non-minimal integers and
+ * lengths but ignores bytes after the signature, which jkad refuses. Both sign exact DER, so this
+ * refuses nothing a go or rust peer sends.
  */
 final class PeerKeys {
 

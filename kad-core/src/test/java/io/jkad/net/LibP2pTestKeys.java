@@ -171,7 +171,7 @@ final class LibP2pTestKeys {
 
     /**
      * A secp256k1 signer as go-libp2p's: RFC 6979 nonce, low S, DER. With {@code highS} it
-     * flips S to n - S (the other valid signature, which go accepts and rust refuses).
+     * flips S to n - S (the other valid signature, which go and rust also accept).
      */
     static Signer secp256k1(BigInteger d, boolean highS) {
         ECDomainParameters domain = domain(SECObjectIdentifiers.secp256k1);

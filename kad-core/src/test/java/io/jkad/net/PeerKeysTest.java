@@ -89,7 +89,7 @@ class PeerKeysTest {
         byte[] sig = signer.sign(DATA);
         assertThat(k.verify(DATA, sig)).isTrue();
         assertThat(k.verify(OTHER, sig)).isFalse();
-        // A high-S signature (go-libp2p verifies it; rust-libp2p does not) is accepted too.
+        // A high-S signature (go-libp2p and rust-libp2p verify it too; both sign with a low S) is accepted.
         byte[] high = LibP2pTestKeys.secp256k1(LibP2pTestKeys.specSecp256k1Scalar(), true).sign(DATA);
         assertThat(high).isNotEqualTo(sig);
         assertThat(k.verify(DATA, high)).isTrue();
