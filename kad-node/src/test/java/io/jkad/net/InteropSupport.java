@@ -132,6 +132,47 @@ final class InteropSupport {
         return awaitJsRoutingTable(js, t -> t.containsAll(peerIds), "held " + peerIds);
     }
 
+    /** An interop node's peer id. */
+    static PeerId id(PeerCommands n) {
+        return PeerId.parse(n.peerId());
+    }
+
+    /** An interop node's first listen address, with {@code /p2p/}. */
+    static Multiaddr tcp(PeerCommands n) {
+        return Multiaddr.parse(n.dialAddr());
+    }
+
+    /** Waits (up to 10 s) until {@code host} has a connection with {@code peer}; returns it. */
+    static Connection awaitConnection(Host host, PeerId peer) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (true) {
+            java.util.Optional<Connection> c = host.connection(peer);
+            if (c.isPresent()) {
+                return c.get();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no connection with " + peer + " within 10 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** A condition a test waits for; it may throw. */
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    /** Waits (up to 60 s) until {@code check} holds. */
+    static void awaitCondition(Check check, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!check.holds()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("never: " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
     /** Waits (up to 10 s) for the remote's Identify on {@code c}; returns it. */
     static IdentifyInfo awaitIdentify(Connection c) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -62,6 +62,15 @@ abstract class KadOperationsSuite {
         return true;
     }
 
+    /**
+     * Whether their put reports the peers that acknowledged (js, rust) rather than every peer it
+     * sent PUT_VALUE to (go, which then also lists clients of earlier tests, stopped since, that
+     * jkad still names among the closest peers).
+     */
+    boolean putReportsAcknowledgements() {
+        return true;
+    }
+
     /** Whether their get reports which peers returned a record (go's GetValue does not). */
     boolean getReportsSources() {
         return true;
@@ -243,7 +252,11 @@ abstract class KadOperationsSuite {
         PeerCommands putter = connectToAllOfY(1);
         try {
             PeerCommands.PutResult put = putter.put(key.toBytes(), value);
-            assertThat(put.storedAt()).containsExactlyInAnyOrderElementsOf(jkadIds(y));
+            if (putReportsAcknowledgements()) {
+                assertThat(put.storedAt()).containsExactlyInAnyOrderElementsOf(jkadIds(y));
+            } else {
+                assertThat(put.storedAt()).containsAll(jkadIds(y));
+            }
             // The only failures allowed: their clients of earlier tests, stopped since, that jkad still
             // lists among the closest peers.
             assertThat(put.errors()).allSatisfy(e -> assertThat(jkadIds(y)).noneMatch(e::startsWith));

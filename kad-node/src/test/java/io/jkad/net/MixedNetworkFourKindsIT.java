@@ -1,6 +1,7 @@
 package io.jkad.net;
 
 import static io.jkad.net.InteropSupport.await;
+import static io.jkad.net.InteropSupport.awaitCondition;
 import static io.jkad.net.InteropSupport.jsKey;
 import static io.jkad.net.InteropSupport.multihash;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -226,20 +227,6 @@ class MixedNetworkFourKindsIT {
         return members.entrySet().stream()
                 .filter(e -> e.getValue().stream().anyMatch(x -> table.contains(x.peerId())))
                 .count() + (members.get(m.impl()).stream().anyMatch(x -> table.contains(x.peerId())) ? 0 : 1);
-    }
-
-    private interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private static void awaitCondition(Check check, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!check.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("never: " + what);
-            }
-            Thread.sleep(100);
-        }
     }
 
     private <T> List<T> all(List<Callable<T>> tasks) throws Exception {

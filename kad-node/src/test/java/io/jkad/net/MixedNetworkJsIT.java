@@ -1,6 +1,7 @@
 package io.jkad.net;
 
 import static io.jkad.net.InteropSupport.await;
+import static io.jkad.net.InteropSupport.awaitCondition;
 import static io.jkad.net.InteropSupport.ids;
 import static io.jkad.net.InteropSupport.jkadIds;
 import static io.jkad.net.InteropSupport.join;
@@ -104,20 +105,6 @@ class MixedNetworkJsIT {
 
     private static long countIn(Collection<String> table, Collection<String> ids) {
         return table.stream().filter(ids::contains).count();
-    }
-
-    private interface Check {
-        boolean holds() throws Exception;
-    }
-
-    private static void awaitCondition(Check check, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!check.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("never: " + what);
-            }
-            Thread.sleep(100);
-        }
     }
 
     private <T> List<T> all(List<Callable<T>> tasks) throws Exception {

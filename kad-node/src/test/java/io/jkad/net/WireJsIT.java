@@ -2,10 +2,13 @@ package io.jkad.net;
 
 import static io.jkad.net.InteropSupport.KAD;
 import static io.jkad.net.InteropSupport.await;
+import static io.jkad.net.InteropSupport.awaitConnection;
 import static io.jkad.net.InteropSupport.awaitInRoutingTable;
 import static io.jkad.net.InteropSupport.awaitJsRoutingTableHas;
 import static io.jkad.net.InteropSupport.dialAddr;
+import static io.jkad.net.InteropSupport.id;
 import static io.jkad.net.InteropSupport.join;
+import static io.jkad.net.InteropSupport.tcp;
 import static io.jkad.net.InteropSupport.jsKey;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,7 +32,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -85,26 +87,6 @@ class WireJsIT {
         KademliaNode n = InteropSupport.startJkad();
         extra.add(n);
         return n;
-    }
-
-    private static PeerId id(PeerCommands n) {
-        return PeerId.parse(n.peerId());
-    }
-
-    private static Multiaddr tcp(PeerCommands n) {
-        return Multiaddr.parse(n.dialAddr());
-    }
-
-    private static Connection awaitConnection(Host host, PeerId peer) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            Optional<Connection> c = host.connection(peer);
-            if (c.isPresent()) {
-                return c.get();
-            }
-            assertThat(System.nanoTime()).as("a connection with %s", peer).isLessThan(deadline);
-            Thread.sleep(20);
-        }
     }
 
     // ------------------------------------------------------------------------------------------

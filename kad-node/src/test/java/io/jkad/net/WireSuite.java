@@ -1,10 +1,13 @@
 package io.jkad.net;
 
 import static io.jkad.net.InteropSupport.KAD;
+import static io.jkad.net.InteropSupport.awaitConnection;
 import static io.jkad.net.InteropSupport.awaitInRoutingTable;
 import static io.jkad.net.InteropSupport.awaitJsRoutingTableHas;
 import static io.jkad.net.InteropSupport.dialAddr;
+import static io.jkad.net.InteropSupport.id;
 import static io.jkad.net.InteropSupport.join;
+import static io.jkad.net.InteropSupport.tcp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,13 +17,11 @@ import io.jkad.interop.InteropPeer;
 import io.jkad.interop.PeerCommands;
 import io.jkad.interop.PeerException;
 import io.jkad.kademlia.QueryResult;
-import io.jkad.multiaddr.Multiaddr;
 import java.security.KeyPairGenerator;
 import java.security.spec.RSAKeyGenParameterSpec;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -71,26 +72,6 @@ abstract class WireSuite {
         }
         if (node != null) {
             node.close();
-        }
-    }
-
-    private static PeerId id(PeerCommands n) {
-        return PeerId.parse(n.peerId());
-    }
-
-    private static Multiaddr tcp(PeerCommands n) {
-        return Multiaddr.parse(n.dialAddr());
-    }
-
-    private static Connection awaitConnection(Host host, PeerId peer) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            Optional<Connection> c = host.connection(peer);
-            if (c.isPresent()) {
-                return c.get();
-            }
-            assertThat(System.nanoTime()).as("a connection with %s", peer).isLessThan(deadline);
-            Thread.sleep(20);
         }
     }
 
