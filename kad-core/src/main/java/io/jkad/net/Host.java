@@ -25,20 +25,15 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.Inet4Address;
-import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.NetworkInterface;
-import java.net.SocketException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -168,7 +163,7 @@ public final class Host implements AutoCloseable {
                     }
                 });
         List<Multiaddr> requested = config.listenAddresses();
-        Set<Integer> dualStackPorts = dualStackPorts(requested);
+        Set<Integer> dualStackPorts = ListenAddresses.dualStackPorts(requested);
         Map<Integer, Integer> boundDualStack = new HashMap<>();
         for (Multiaddr address : requested) {
             InetSocketAddress sa = address.toTcpSocketAddress().orElseThrow();
@@ -180,7 +175,7 @@ public final class Host implements AutoCloseable {
                 // same port could not bind. One IPv6 socket on [::] accepts both families.
                 Integer done = boundDualStack.get(sa.getPort());
                 if (done == null) {
-                    done = bindOne(sb, new InetSocketAddress(IPV6_ANY, sa.getPort()), SocketProtocolFamily.INET6,
+                    done = bindOne(sb, new InetSocketAddress(ListenAddresses.IPV6_ANY, sa.getPort()), SocketProtocolFamily.INET6,
                             address);
                     boundDualStack.put(sa.getPort(), done);
                 }
@@ -195,31 +190,8 @@ public final class Host implements AutoCloseable {
             LOG.info("{} listening on {}", peerId, listening);
         }
         advertisedAddresses = config.announceAddresses().isEmpty()
-                ? expandWildcards(listenAddresses, interfaceAddresses()) : config.announceAddresses();
-    }
-
-    private static final InetAddress IPV6_ANY = anyIpv6();
-
-    private static InetAddress anyIpv6() {
-        try {
-            return InetAddress.getByAddress(new byte[16]);
-        } catch (java.net.UnknownHostException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    /** Ports (other than 0) on which both {@code 0.0.0.0} and {@code ::} are asked for. */
-    private static Set<Integer> dualStackPorts(List<Multiaddr> requested) {
-        Set<Integer> v4 = new java.util.HashSet<>();
-        Set<Integer> v6 = new java.util.HashSet<>();
-        for (Multiaddr m : requested) {
-            InetSocketAddress sa = m.toTcpSocketAddress().orElseThrow();
-            if (sa.getAddress().isAnyLocalAddress() && sa.getPort() != 0) {
-                (sa.getAddress() instanceof Inet4Address ? v4 : v6).add(sa.getPort());
-            }
-        }
-        v4.retainAll(v6);
-        return v4;
+                ? ListenAddresses.expandWildcards(listenAddresses, ListenAddresses.interfaceAddresses())
+                : config.announceAddresses();
     }
 
     /** Binds one server socket of {@code family}; returns the bound port. */
@@ -233,70 +205,6 @@ public final class Host implements AutoCloseable {
         }
         servers.add(f.channel());
         return ((InetSocketAddress) f.channel().localAddress()).getPort();
-    }
-
-    /** The addresses of the network interfaces that are up, in the order the system lists them. */
-    private static List<InetAddress> interfaceAddresses() {
-        List<InetAddress> out = new ArrayList<>();
-        try {
-            for (NetworkInterface ni : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-                if (ni.isUp()) {
-                    out.addAll(Collections.list(ni.getInetAddresses()));
-                }
-            }
-        } catch (SocketException e) {
-            LOG.warn("could not list network interfaces: {}", e.toString());
-        }
-        return out;
-    }
-
-    /**
-     * The addresses to advertise for {@code listening}: a wildcard ({@code 0.0.0.0} or {@code ::})
-     * becomes one address per interface address of the same family (never the other family, and
-     * never a link-local address, which needs a scope to be dialed); other addresses stay. The
-     * result has no duplicates and lists non-loopback addresses before loopback ones (a peer tries
-     * the first address first). A wildcard with no interface address of its family contributes
-     * nothing: a wildcard is not dialable.
-     */
-    static List<Multiaddr> expandWildcards(List<Multiaddr> listening, List<InetAddress> interfaceAddresses) {
-        Set<Multiaddr> out = new LinkedHashSet<>();
-        for (Multiaddr m : listening) {
-            InetSocketAddress sa = m.toTcpSocketAddress().orElseThrow();
-            if (!sa.getAddress().isAnyLocalAddress()) {
-                out.add(m);
-                continue;
-            }
-            boolean v4 = sa.getAddress() instanceof Inet4Address;
-            boolean any = false;
-            for (InetAddress a : interfaceAddresses) {
-                if ((a instanceof Inet4Address) == v4 && !a.isLinkLocalAddress() && !a.isAnyLocalAddress()
-                        && !a.isMulticastAddress()) {
-                    InetAddress plain = a instanceof Inet6Address six && six.getScopeId() != 0
-                            ? stripScope(six) : a;
-                    out.add(Multiaddr.tcp(new InetSocketAddress(plain, sa.getPort())));
-                    any = true;
-                }
-            }
-            if (!any) {
-                LOG.warn("no {} interface address to advertise for {}", v4 ? "IPv4" : "IPv6", m);
-            }
-        }
-        List<Multiaddr> ordered = new ArrayList<>(out);
-        ordered.sort(Comparator.comparing(Host::isLoopback)); // stable: false (non-loopback) first
-        return List.copyOf(ordered);
-    }
-
-    private static boolean isLoopback(Multiaddr m) {
-        return m.toTcpSocketAddress().map(sa -> !sa.isUnresolved() && sa.getAddress().isLoopbackAddress())
-                .orElse(false);
-    }
-
-    private static InetAddress stripScope(Inet6Address a) {
-        try {
-            return InetAddress.getByAddress(a.getAddress());
-        } catch (java.net.UnknownHostException e) {
-            throw new AssertionError(e);
-        }
     }
 
     // --- accessors ---

@@ -38,7 +38,7 @@ class HostWildcardTest {
     }
 
     private static List<String> expand(String... listening) {
-        return Host.expandWildcards(java.util.Arrays.stream(listening).map(Multiaddr::parse).toList(), INTERFACES)
+        return ListenAddresses.expandWildcards(java.util.Arrays.stream(listening).map(Multiaddr::parse).toList(), INTERFACES)
                 .stream().map(Multiaddr::toString).toList();
     }
 
@@ -71,7 +71,7 @@ class HostWildcardTest {
 
     @Test
     void aWildcardWithoutAddressesOfItsFamilyAdvertisesNothingNeverAWildcard() {
-        assertThat(Host.expandWildcards(List.of(Multiaddr.parse("/ip6/::/tcp/4001")), List.of(ip("10.0.0.1"))))
+        assertThat(ListenAddresses.expandWildcards(List.of(Multiaddr.parse("/ip6/::/tcp/4001")), List.of(ip("10.0.0.1"))))
                 .isEmpty();
     }
 
