@@ -14,7 +14,6 @@ import io.jkad.net.KademliaNodeConfig;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.StoreConfig;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,7 +23,6 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -204,10 +202,10 @@ public final class NetworkBench {
         }
         rows.add(jkad);
         rows.add(jkadAll);
-        String md = table(rows, nodes, ops, seed, putQuorum, getQuorum);
+        String md = NetworkReport.table(rows, nodes, ops, seed, putQuorum, getQuorum);
         o.println();
         o.print(md);
-        String json = json(rows, nodes, ops, seed, putQuorum, getQuorum);
+        String json = NetworkReport.json(rows, nodes, ops, seed, putQuorum, getQuorum);
         Files.createDirectories(out);
         String date = LocalDate.now(ZoneOffset.UTC).toString();
         Files.writeString(out.resolve("network-" + date + ".md"), md, StandardCharsets.UTF_8);
@@ -533,156 +531,6 @@ public final class NetworkBench {
             throw e.getCause() instanceof Exception c ? c : e;
         } catch (TimeoutException e) {
             throw new IllegalStateException("not done within " + OP_TIMEOUT, e);
-        }
-    }
-
-    // ---- output -----------------------------------------------------------------------------
-
-    private static String ratio(double jkad, double js) {
-        if (Double.isNaN(jkad) || Double.isNaN(js) || js == 0) {
-            return "–";
-        }
-        return String.format(Locale.ROOT, "%.2f", jkad / js);
-    }
-
-    private static String num(double v) {
-        return Double.isNaN(v) ? "–" : String.format(Locale.ROOT, "%.1f", v);
-    }
-
-    static String table(List<Row> rows, int nodes, int ops, long seed, int putQuorum, int getQuorum) {
-        List<Row> others = rows.stream().filter(r -> !r.isJkad()).toList();
-        List<Row> ours = rows.stream().filter(Row::isJkad).toList();
-        StringBuilder b = new StringBuilder();
-        b.append(String.format(Locale.ROOT, "# Network benchmark, %s%n%n", ZonedDateTime.now(ZoneOffset.UTC)
-                .withNano(0)));
-        b.append(String.format(Locale.ROOT, "%d nodes of each kind, each network on its own on loopback: %s "
-                + "(interop/js, interop/go, interop/rust: each kind's nodes in one process of theirs), then "
-                + "jkad (one JVM, memory store). Start-up: nodes "
-                + "started, then joined in batches of 8, each through an earlier node, followed by a lookup of its "
-                + "own id (the other kinds' start-up includes starting their process; jkad's JVM was running "
-                + "already). "
-                + "Then %d operations from random nodes, one at a time: put, get (from another node), provide, "
-                + "find providers (from another node); seed %d. Each kind uses its own notion of done, as its "
-                + "library's put, get, provide and find-providers calls define it (interop/KIND/README.md); row `jkad` "
-                + "uses `kad devnet`'s quorums (put %d, get %d: its own copy and one more), row `jkad, all "
-                + "copies` js's (put %d: every other node; get %d: every copy). Find providers runs the whole "
-                + "lookup everywhere. The two jkad networks run one after the other in one JVM: the first "
-                + "pays its warm-up (class loading, JIT). The js nodes share one node process, so one thread; "
-                + "go and rust use every core, as the jkad nodes do. %d cores, Java %s, node %s.%n%n",
-                nodes, others.stream().map(r -> r.name).toList(), ops, seed, putQuorum, getQuorum, nodes - 1, nodes,
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), nodeVersion()));
-        b.append("| network | start-up ms | put median ms | get median ms | provide median ms "
-                + "| find providers median ms | put ok | get ok | provide ok | find ok |\n");
-        b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %d/%d | %d/%d | %d/%d | %d/%d |%n",
-                    r.name, r.startMs, num(r.put.median()), num(r.get.median()), num(r.provide.median()),
-                    num(r.find.median()), r.put.ok, r.put.count(), r.get.ok, r.get.count(), r.provide.ok,
-                    r.provide.count(), r.find.ok, r.find.count()));
-        }
-        for (Row r : ours) {
-            for (Row other : others) {
-                b.append(String.format(Locale.ROOT, "| %s / %s | %s | %s | %s | %s | %s | | | | |%n", r.name, other.name,
-                        ratio(r.startMs, other.startMs), ratio(r.put.median(), other.put.median()),
-                        ratio(r.get.median(), other.get.median()), ratio(r.provide.median(), other.provide.median()),
-                        ratio(r.find.median(), other.find.median())));
-            }
-        }
-        b.append("\np95 ms (put / get / provide / find):");
-        for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, " %s %s / %s / %s / %s;", r.name, num(r.put.p95()), num(r.get.p95()),
-                    num(r.provide.p95()), num(r.find.p95())));
-        }
-        b.setLength(b.length() - 1);
-        b.append('\n');
-        boolean failed = false;
-        for (Row r : rows) {
-            for (String f : r.failures) {
-                b.append("\n- ").append(r.name).append(" failed: ").append(f);
-                failed = true;
-            }
-        }
-        if (failed) {
-            b.append('\n');
-        }
-        return b.toString();
-    }
-
-    static String json(List<Row> rows, int nodes, int ops, long seed, int putQuorum, int getQuorum) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("date", ZonedDateTime.now(ZoneOffset.UTC).withNano(0).toString());
-        m.put("nodes", nodes);
-        m.put("ops", ops);
-        m.put("seed", seed);
-        m.put("jkad_put_quorum", putQuorum);
-        m.put("jkad_get_quorum", getQuorum);
-        m.put("jkad_all_put_quorum", nodes - 1);
-        m.put("jkad_all_get_quorum", nodes);
-        m.put("cores", Runtime.getRuntime().availableProcessors());
-        m.put("java", System.getProperty("java.version"));
-        m.put("node", nodeVersion());
-        for (Row r : rows) {
-            if (!r.isJkad()) {
-                m.put(r.key + "_process_ms", r.processMs);
-            }
-        }
-        for (Row r : rows) {
-            String p = r.key + "_";
-            m.put(p + "start_ms", r.startMs);
-            for (int i = 0; i < 4; i++) {
-                Stats s = r.ops().get(i);
-                m.put(p + OP_NAMES.get(i) + "_ms_median", round(s.median()));
-                m.put(p + OP_NAMES.get(i) + "_ms_p95", round(s.p95()));
-                m.put(p + OP_NAMES.get(i) + "_ok", s.ok);
-                m.put(p + OP_NAMES.get(i) + "_count", s.count());
-            }
-        }
-        for (Row r : rows.stream().filter(Row::isJkad).toList()) {
-            for (Row other : rows.stream().filter(x -> !x.isJkad()).toList()) {
-                String p = "ratio_" + r.key + "_to_" + other.key + "_";
-                m.put(p + "start", round4(r.startMs / (double) other.startMs));
-                for (int i = 0; i < 4; i++) {
-                    m.put(p + OP_NAMES.get(i) + "_median",
-                            round4(r.ops().get(i).median() / other.ops().get(i).median()));
-                }
-            }
-        }
-        StringBuilder b = new StringBuilder("{");
-        for (Map.Entry<String, Object> e : m.entrySet()) {
-            if (b.length() > 1) {
-                b.append(',');
-            }
-            b.append('"').append(e.getKey()).append("\":");
-            Object v = e.getValue();
-            if (v instanceof String s) {
-                b.append('"').append(s.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-            } else if (v instanceof Double d && (d.isNaN() || d.isInfinite())) {
-                b.append("null");
-            } else {
-                b.append(v);
-            }
-        }
-        return b.append('}').toString();
-    }
-
-    private static double round(double v) {
-        return Math.round(v * 10) / 10.0;
-    }
-
-    private static double round4(double v) {
-        return Math.round(v * 10_000) / 10_000.0;
-    }
-
-    private static String nodeVersion() {
-        try {
-            Process p = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
-            String v = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 ? v : "?";
-        } catch (IOException e) {
-            return "?";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "?";
         }
     }
 
