@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 
 /** Helpers of the js interop ITs: starting jkad nodes, waiting for routing tables, test keys. Test code. */
 final class InteropSupport {
@@ -143,18 +144,11 @@ final class InteropSupport {
     }
 
     /** Waits (up to 10 s) until {@code host} has a connection with {@code peer}; returns it. */
-    static Connection awaitConnection(Host host, PeerId peer) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (true) {
-            java.util.Optional<Connection> c = host.connection(peer);
-            if (c.isPresent()) {
-                return c.get();
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no connection with " + peer + " within 10 s");
-            }
-            Thread.sleep(20);
-        }
+    static Connection awaitConnection(Host host, PeerId peer) {
+        return Awaitility.await("a connection with " + peer).atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20))
+                .until(() -> host.connection(peer), java.util.Optional::isPresent)
+                .get();
     }
 
     /** A condition a test waits for; it may throw. */
@@ -163,15 +157,15 @@ final class InteropSupport {
     }
 
     /** Waits (up to 60 s) until {@code check} holds. */
-    static void awaitCondition(Check check, String what) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!check.holds()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("never: " + what);
-            }
-            Thread.sleep(100);
-        }
+    static void awaitCondition(Check check, String what) {
+        awaitCondition(check, what, Duration.ofSeconds(60));
     }
+
+    /** Waits (up to {@code atMost}) until {@code check} holds; an exception it throws fails at once. */
+    static void awaitCondition(Check check, String what, Duration atMost) {
+        Awaitility.await(what).atMost(atMost).pollInterval(Duration.ofMillis(50)).until(check::holds);
+    }
+
 
     /** Waits (up to 10 s) for the remote's Identify on {@code c}; returns it. */
     static IdentifyInfo awaitIdentify(Connection c) throws InterruptedException {

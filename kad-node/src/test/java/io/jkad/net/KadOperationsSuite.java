@@ -1,6 +1,7 @@
 package io.jkad.net;
 
 import static io.jkad.net.InteropSupport.await;
+import static io.jkad.net.InteropSupport.awaitCondition;
 import static io.jkad.net.InteropSupport.awaitInRoutingTable;
 import static io.jkad.net.InteropSupport.awaitJsRoutingTableHas;
 import static io.jkad.net.InteropSupport.dialAddr;
@@ -24,6 +25,7 @@ import io.jkad.record.RecordKey;
 import io.jkad.routing.Key;
 import io.jkad.routing.KeyBytes;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -193,8 +195,8 @@ abstract class KadOperationsSuite {
             assertThat(await(p.startProviding(key)).isOk()).isTrue();
             // ADD_PROVIDER has no answer: wait until they have stored it.
             for (PeerCommands n : x) {
-                awaitJs(() -> n.localProviders(key.toBytes()).contains(provider.toString()),
-                        n + " stores the provider " + provider);
+                awaitCondition(() -> n.localProviders(key.toBytes()).contains(provider.toString()),
+                        n + " stores the provider " + provider, Duration.ofSeconds(30));
             }
         }
         try (KademliaNode q = InteropSupport.startJkad()) {
@@ -295,8 +297,9 @@ abstract class KadOperationsSuite {
             }
             // js's provide returns once ADD_PROVIDER is written (it has no answer): wait for jkad to store it
             for (KademliaNode n : y) {
-                awaitJs(() -> n.execute(k -> k.store().providers(key)).join().stream()
-                        .anyMatch(r -> r.provider().equals(providerId)), n + " stores js's provider record");
+                awaitCondition(() -> n.execute(k -> k.store().providers(key)).join().stream()
+                        .anyMatch(r -> r.provider().equals(providerId)), n + " stores their provider record",
+                        Duration.ofSeconds(30));
             }
         } finally {
             provider.stopNode(); // only jkad knows the provider now
@@ -317,16 +320,6 @@ abstract class KadOperationsSuite {
             }
         } finally {
             finder.stopNode();
-        }
-    }
-
-    private static void awaitJs(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("never: " + what);
-            }
-            Thread.sleep(50);
         }
     }
 }
