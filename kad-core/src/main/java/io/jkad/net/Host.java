@@ -105,6 +105,7 @@ public final class Host implements AutoCloseable {
     private final Object lock = new Object();
     private final Map<PeerId, List<HostConnection>> connections = new HashMap<>();
     private final Map<PeerId, CompletableFuture<Connection>> pendingDials = new HashMap<>();
+    private final ResourceManager resources = new ResourceManager(ResourceLimits.defaults());
     private volatile boolean closed;
 
     private Host(HostConfig config) {
@@ -240,6 +241,11 @@ public final class Host implements AutoCloseable {
     /** The addresses Identify advertises: the announce addresses, or the listen addresses with wildcards expanded. */
     public List<Multiaddr> advertisedAddresses() {
         return advertisedAddresses;
+    }
+
+    /** What the host's connections and streams hold now, and what it refused. */
+    public ResourceManager resources() {
+        return resources;
     }
 
     /** Adds a listener; see {@link HostListener} for the threading rule. */
@@ -531,8 +537,25 @@ public final class Host implements AutoCloseable {
             ctx.close(); // timed out meanwhile
             return;
         }
+        ResourceManager.ConnectionScope scope;
+        try {
+            scope = resources.openConnection(!dialer, ch.remoteAddress().getAddress());
+        } catch (ResourceLimitException e) {
+            result.completeExceptionally(e);
+            ctx.close();
+            return;
+        }
+        try {
+            scope.authenticated(remote);
+        } catch (ResourceLimitException e) {
+            scope.close();
+            result.completeExceptionally(e);
+            ctx.close();
+            return;
+        }
+        ch.closeFuture().addListener(f -> scope.close());
         HostConnection conn = new HostConnection(this, ch, remote, dialer);
-        YamuxHandler yamux = new YamuxHandler(dialer, yamuxConfig, conn);
+        YamuxHandler yamux = new YamuxHandler(dialer, yamuxConfig, conn, scope);
         yamux.attach(conn, remote);
         conn.yamux(yamux);
         ctx.pipeline().addAfter(ctx.name(), "yamux", yamux);

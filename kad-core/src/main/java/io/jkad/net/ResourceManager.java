@@ -78,6 +78,20 @@ public final class ResourceManager {
         }
     }
 
+    /** A manager that refuses nothing (for a session made outside a host, as in tests). */
+    public static ResourceManager unlimited() {
+        long max = Long.MAX_VALUE / 4;
+        int n = Integer.MAX_VALUE;
+        return new ResourceManager(new ResourceLimits(max, n, n, n, n, n, n, n, n, max, max, max));
+    }
+
+    /** An authenticated-like connection scope of an {@link #unlimited} manager. */
+    ConnectionScope unlimitedConnection() {
+        ConnectionScope scope = new ConnectionScope(false, InetAddress.getLoopbackAddress());
+        connections.incrementAndGet();
+        return scope;
+    }
+
     public ResourceLimits limits() {
         return limits;
     }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +75,7 @@ final class YamuxHandler extends ByteToMessageDecoder {
     private final boolean client;
     private final YamuxConfig config;
     private final Listener listener;
+    private final ResourceManager.ConnectionScope resources;
     private final Map<Long, YamuxStreamChannel> streams = new HashMap<>();
 
     private ChannelHandlerContext ctx;
@@ -99,10 +101,24 @@ final class YamuxHandler extends ByteToMessageDecoder {
      * @param client true on the connection's dialer (odd stream ids)
      */
     YamuxHandler(boolean client, YamuxConfig config, Listener listener) {
+        this(client, config, listener, ResourceManager.unlimited().unlimitedConnection());
+    }
+
+    /**
+     * @param client    true on the connection's dialer (odd stream ids)
+     * @param resources the connection's scope: streams and the bytes buffered for them count there
+     */
+    YamuxHandler(boolean client, YamuxConfig config, Listener listener, ResourceManager.ConnectionScope resources) {
         this.client = client;
         this.config = config;
         this.listener = listener;
+        this.resources = Objects.requireNonNull(resources, "resources");
         this.nextStreamId = client ? 1 : 2;
+    }
+
+    /** The connection's resource scope. */
+    ResourceManager.ConnectionScope resources() {
+        return resources;
     }
 
     /** Ties the session to its host connection (streams report it). */
