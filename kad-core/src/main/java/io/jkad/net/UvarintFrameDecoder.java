@@ -164,12 +164,12 @@ public final class UvarintFrameDecoder extends ByteToMessageDecoder {
         cancelDeadline();
         in.skipBytes(in.readableBytes());
         if (ctx.channel() instanceof StreamChannel stream) {
-            LOG.debug("resetting stream {} ({}) from {}: {}", stream.streamId(), stream.protocol(),
+            LOG.warn("resetting stream {} ({}) from {}: {}", stream.streamId(), stream.protocol(),
                     stream.remotePeer(), reason);
             ctx.fireExceptionCaught(new FrameException(kind, reason));
             stream.reset();
         } else {
-            LOG.debug("closing {}: {}", ctx.channel(), reason);
+            LOG.warn("closing {}: {}", ctx.channel(), reason);
             ctx.fireExceptionCaught(new FrameException(kind, reason));
             ctx.close();
         }
