@@ -177,7 +177,12 @@ public final class KademliaConfig {
         return kbucketPendingTimeout;
     }
 
-    /** The largest Kademlia message accepted, in bytes. Default 4 MiB. */
+    /**
+     * The largest Kademlia answer read and message written, in bytes. Default 4 MiB, go's and js's
+     * maximum message: a GET_VALUE answer carries a record of whatever size the answering peer
+     * accepts, plus closer peers (of which only k are decoded). Requests read by a node have their
+     * own, smaller limit ({@code KademliaNodeConfig.maxRequestSize()}, 68 KiB by default).
+     */
     public int maxPacketSize() {
         return maxPacketSize;
     }

@@ -42,6 +42,8 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private YamuxHandler yamux;
     private volatile IdentifyInfo identifyInfo;
+    /** Identify pushes taken from this connection (issue 11: 60 pushes in a row kept the logic thread busy). */
+    private final IdentifyPushLimiter identifyPushes = new IdentifyPushLimiter();
     private volatile int streamCount;
     private volatile boolean pushWanted;
     private ScheduledFuture<?> idleTask;
@@ -279,6 +281,9 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
     }
 
     void onIdentify(Identify message, boolean push) {
+        if (push && !identifyPushes.tryAcquire(remotePeer)) {
+            return;
+        }
         IdentifyInfo info;
         try {
             info = IdentifyProtocol.toInfo(message, remotePeer, push ? identifyInfo : null);

@@ -39,6 +39,13 @@ final class IdentifyProtocol {
     static final int MAX_PART = 8192;
     /** The most parts merged into one message (go and js). */
     static final int MAX_PARTS = 10;
+    /**
+     * The most listen addresses taken from one message (the first ones, the peer's order): as many
+     * as the routing table keeps for a peer ({@link io.jkad.routing.Addresses#DEFAULT_MAX_SIZE}),
+     * since more would only push the others out. go-libp2p takes 500; ten 8 KiB parts can carry
+     * 7,000 and more.
+     */
+    static final int MAX_LISTEN_ADDRESSES = io.jkad.routing.Addresses.DEFAULT_MAX_SIZE;
 
     private static final Logger LOG = LoggerFactory.getLogger(IdentifyProtocol.class);
 
@@ -74,7 +81,7 @@ final class IdentifyProtocol {
 
     /**
      * What a remote's message says, merged over {@code previous} for a push (absent fields keep
-     * their previous value).
+     * their previous value). At most {@link #MAX_LISTEN_ADDRESSES} listen addresses are taken.
      *
      * @throws IllegalArgumentException if the message's public key is not the connection's peer
      */
@@ -92,6 +99,11 @@ final class IdentifyProtocol {
         if (m.getListenAddrsCount() > 0 || previous == null) {
             listen = new ArrayList<>();
             for (ByteString bs : m.getListenAddrsList()) {
+                if (listen.size() == MAX_LISTEN_ADDRESSES) {
+                    LOG.debug("identify from {} lists {} addresses; keeping the first {}", remote,
+                            m.getListenAddrsCount(), MAX_LISTEN_ADDRESSES);
+                    break;
+                }
                 decodeAddress(bs).ifPresent(listen::add);
             }
         } else {

@@ -105,8 +105,12 @@ import org.slf4j.LoggerFactory;
  *       registered nor advertised, so inbound Kademlia streams are refused and no peer adds this
  *       node to its routing table; the node still queries others.</li>
  *   <li><b>Requests</b> time out after {@link KademliaNodeConfig#requestTimeout()} and then count
- *       as failed for their query. Messages are limited to {@link KademliaConfig#maxPacketSize()}
- *       bytes both ways. An inbound stream may carry several requests in turn; it is answered
+ *       as failed for their query. Requests read are limited to
+ *       {@link KademliaNodeConfig#maxRequestSize()} bytes, answers read and messages written to
+ *       {@link KademliaConfig#maxPacketSize()}; a frame must arrive whole within
+ *       {@link KademliaNodeConfig#frameTimeout()}; keys longer than the store's
+ *       {@code maxKeyBytes} are refused by the codec; at most k peers are read from each list of an
+ *       answer. An inbound stream may carry several requests in turn; it is answered
  *       until the remote half-closes it, then closed; one that carries no request for
  *       {@link KademliaNodeConfig#inboundStreamIdleTimeout()} is reset. A malformed message or an
  *       oversized frame resets that stream with a logged reason; the node keeps serving.</li>
@@ -146,6 +150,7 @@ public final class KademliaNode implements AutoCloseable {
     private final Clock clock;
     private final KadCodec codec;
     private final int maxPacketSize;
+    private final int maxRequestSize;
     private final Host host;
     private final RecordStore store;
     private final boolean ownsStore;
@@ -175,7 +180,10 @@ public final class KademliaNode implements AutoCloseable {
         this.protocol = kad.protocolName();
         this.clock = config.clock();
         this.maxPacketSize = kad.maxPacketSize();
-        this.codec = KadCodec.defaults().withMaxMessageSize(maxPacketSize);
+        this.maxRequestSize = Math.min(config.maxRequestSize(), maxPacketSize);
+        this.codec = KadCodec.defaults().withMaxMessageSize(maxPacketSize)
+                .withMaxKeyBytes(config.storeConfig().maxKeyBytes())
+                .withMaxPeersPerList(kad.replicationFactor());
         Random random = config.randomSeed().isPresent()
                 ? new Random(config.randomSeed().getAsLong()) : new Random(new SecureRandom().nextLong());
         this.kademlia = new Kademlia(config.peerId(), store, kad, clock.instant(), random);
@@ -262,7 +270,7 @@ public final class KademliaNode implements AutoCloseable {
                     return;
                 }
                 stream.pipeline().addLast(
-                        new UvarintFrameDecoder(maxPacketSize),
+                        new UvarintFrameDecoder(maxRequestSize, config.frameTimeout()),
                         new UvarintFrameEncoder(maxPacketSize),
                         new KadInboundHandler(codec, clock, config.inboundStreamIdleTimeout(), this::inboundRequest));
             });
@@ -638,7 +646,8 @@ public final class KademliaNode implements AutoCloseable {
         KadOutboundHandler handler = new KadOutboundHandler(bytes, request, codec, clock);
         CompletableFuture<KadResponse> result = handler.result();
         host.openStream(peer, protocol, stream -> stream.pipeline().addLast(
-                        new UvarintFrameDecoder(maxPacketSize), new UvarintFrameEncoder(maxPacketSize), handler))
+                        new UvarintFrameDecoder(maxPacketSize, config.frameTimeout()),
+                        new UvarintFrameEncoder(maxPacketSize), handler))
                 .whenComplete((stream, error) -> {
                     if (error != null) {
                         result.completeExceptionally(error);

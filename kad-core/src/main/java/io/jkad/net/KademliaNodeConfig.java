@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
@@ -38,6 +39,14 @@ public final class KademliaNodeConfig {
     public static final Duration DEFAULT_DIAL_TIMEOUT = Duration.ofSeconds(10);
     /** The default time an inbound Kademlia stream may stay open without a request (go's: 1 min). */
     public static final Duration DEFAULT_INBOUND_STREAM_IDLE_TIMEOUT = Duration.ofMinutes(1);
+    /** The smallest default maximum request size: rust-libp2p's maximum packet size, 16 KiB. */
+    public static final int MIN_DEFAULT_MAX_REQUEST_SIZE = 16 * 1024;
+    /**
+     * What a PUT_VALUE request holds besides its value and its key twice (the message's and the
+     * record's): field tags and lengths, the type, the publisher (a peer id, at most 42 bytes), the
+     * ttl, a {@code timeReceived}. Well under 1 KiB; 1 KiB it is.
+     */
+    public static final int REQUEST_OVERHEAD_BYTES = 1024;
     /** The store backend opened when none is configured. */
     public static final String DEFAULT_STORE_BACKEND = "memory";
 
@@ -55,6 +64,8 @@ public final class KademliaNodeConfig {
     private final Optional<RecordStore> store;
     private final String storeBackend;
     private final StoreConfig storeConfig;
+    private final OptionalInt maxRequestSize;
+    private final Duration frameTimeout;
 
     private KademliaNodeConfig(Builder b) {
         this.identity = b.identity;
@@ -71,6 +82,8 @@ public final class KademliaNodeConfig {
         this.store = b.store;
         this.storeBackend = b.storeBackend;
         this.storeConfig = b.storeConfig != null ? b.storeConfig : StoreConfig.defaults(b.identity.peerId());
+        this.maxRequestSize = b.maxRequestSize;
+        this.frameTimeout = b.frameTimeout;
     }
 
     /** A builder with the defaults for the node with this identity. */
@@ -159,6 +172,32 @@ public final class KademliaNodeConfig {
     }
 
     /**
+     * The largest Kademlia request read from a peer, in bytes (the frame limit of inbound
+     * Kademlia streams; answers we read are limited by {@link KademliaConfig#maxPacketSize()}
+     * instead). Unless set, what the largest request this node can take needs: a PUT_VALUE of a
+     * {@code maxValueBytes} value under a {@code maxKeyBytes} key of {@link #storeConfig()}, the key
+     * twice, plus {@link #REQUEST_OVERHEAD_BYTES}, and at least {@link #MIN_DEFAULT_MAX_REQUEST_SIZE}
+     * (rust-libp2p's 16 KiB): 68 KiB with the store defaults. A larger frame is refused from its
+     * length prefix, so a peer can no longer make the node buffer 4 MiB per stream for a request.
+     */
+    public int maxRequestSize() {
+        if (maxRequestSize.isPresent()) {
+            return maxRequestSize.getAsInt();
+        }
+        long needed = (long) storeConfig.maxValueBytes() + 2L * storeConfig.maxKeyBytes() + REQUEST_OVERHEAD_BYTES;
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(MIN_DEFAULT_MAX_REQUEST_SIZE, needed));
+    }
+
+    /**
+     * How long one Kademlia or Identify frame may take to arrive once its first byte has: a frame
+     * still incomplete then resets the stream ({@link FrameException.Kind#DEADLINE}). Default
+     * {@link UvarintFrameDecoder#DEFAULT_FRAME_TIMEOUT} (10 s).
+     */
+    public Duration frameTimeout() {
+        return frameTimeout;
+    }
+
+    /**
      * A builder holding this configuration's settings, to derive a changed copy (for instance a
      * service that opens the store itself and hands it in with {@link Builder#store}).
      */
@@ -176,6 +215,8 @@ public final class KademliaNodeConfig {
         b.store = store;
         b.storeBackend = storeBackend;
         b.storeConfig = store.isPresent() ? null : storeConfig;
+        b.maxRequestSize = maxRequestSize;
+        b.frameTimeout = frameTimeout;
         return b;
     }
 
@@ -195,6 +236,8 @@ public final class KademliaNodeConfig {
         private Optional<RecordStore> store = Optional.empty();
         private String storeBackend = DEFAULT_STORE_BACKEND;
         private StoreConfig storeConfig;
+        private OptionalInt maxRequestSize = OptionalInt.empty();
+        private Duration frameTimeout = UvarintFrameDecoder.DEFAULT_FRAME_TIMEOUT;
 
         private Builder(Ed25519KeyPair identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -295,6 +338,25 @@ public final class KademliaNodeConfig {
             this.store = Optional.empty();
             this.storeBackend = backend;
             this.storeConfig = config;
+            return this;
+        }
+
+        /**
+         * See {@link KademliaNodeConfig#maxRequestSize()}.
+         *
+         * @throws IllegalArgumentException unless 1 KiB &lt;= bytes &lt;= 64 MiB
+         */
+        public Builder maxRequestSize(int bytes) {
+            if (bytes < 1024 || bytes > 64 * 1024 * 1024) {
+                throw new IllegalArgumentException("maxRequestSize must be in 1 KiB..64 MiB: " + bytes);
+            }
+            this.maxRequestSize = OptionalInt.of(bytes);
+            return this;
+        }
+
+        /** See {@link KademliaNodeConfig#frameTimeout()}. @throws IllegalArgumentException if not positive */
+        public Builder frameTimeout(Duration timeout) {
+            this.frameTimeout = positive("frameTimeout", timeout);
             return this;
         }
 

@@ -1,13 +1,18 @@
 package io.jkad.protocol;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.ExtensionRegistryLite;
 import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
 import io.jkad.identity.PeerId;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.protocol.KadProtocolException.Kind;
 import io.jkad.protocol.pb.DhtProto;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
+import io.jkad.record.StoreConfig;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -32,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *       is no message type is {@link Kind#UNKNOWN_TYPE}. Unknown fields are ignored.</li>
  *   <li>FIND_NODE, GET_VALUE, GET_PROVIDERS and ADD_PROVIDER requests need a non-empty
  *       {@code key}; it is opaque bytes (for FIND_NODE usually a peer id, for the provider messages a
- *       multihash).</li>
+ *       multihash). A request's key, and its record's key, longer than {@link #maxKeyBytes()} is
+ *       {@link Kind#KEY_TOO_LARGE}: the request is refused before anything is stored.</li>
  *   <li>PUT_VALUE: the request's {@code key} must equal {@code record.key}; an absent {@code key}
  *       is accepted (older rust-libp2p sends only the record). The response echoes key and record;
  *       its key must be the one put.</li>
@@ -52,6 +58,11 @@ import org.slf4j.LoggerFactory;
  *       peer's own id and the address skipped when it names another peer. At most
  *       {@link #maxAddressesPerPeer()} addresses per peer are kept when decoding and written when
  *       encoding (without {@code /p2p/} suffix, as go sends them).</li>
+ *   <li>At most {@link #maxPeersPerList()} peers are read from each peer list of a message (k:
+ *       no answer needs more), and at most {@value #RAW_ADDRESSES_PER_ALLOWED} times
+ *       {@link #maxAddressesPerPeer()} addresses from each peer: the message is read field by
+ *       field and the peers and addresses beyond are skipped over without being decoded, so an
+ *       answer stuffed with 100,000 peers costs a scan of its bytes, not 100,000 objects.</li>
  *   <li>A response's type must be the type of the request it answers
  *       ({@link Kind#UNEXPECTED_TYPE} otherwise); ADD_PROVIDER has no response.</li>
  *   <li>Messages longer than {@link #maxMessageSize()} are refused both ways. Responses are kept
@@ -67,27 +78,41 @@ public final class KadCodec {
     public static final int DEFAULT_MAX_ADDRESSES_PER_PEER = 20;
     /** 16 KiB: rust-libp2p's default maximum packet size. */
     public static final int DEFAULT_RESPONSE_SIZE_TARGET = 16 * 1024;
+    /** k, the replication factor: an answer is useful for its k closest peers or first k providers. */
+    public static final int DEFAULT_MAX_PEERS_PER_LIST = 20;
+    /**
+     * Raw addresses read per peer, as a multiple of {@link #maxAddressesPerPeer()}: some are
+     * skipped while decoding (protocols this node does not know, other peers' relay paths), so a
+     * few more are read than kept.
+     */
+    static final int RAW_ADDRESSES_PER_ALLOWED = 4;
 
     private static final Logger LOG = LoggerFactory.getLogger(KadCodec.class);
     private static final long MAX_TTL_SECONDS = 0xFFFF_FFFFL;
     private static final DateTimeFormatter RFC3339_NANO =
             DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.nnnnnnnnn'Z'").withZone(ZoneOffset.UTC);
-    private static final KadCodec DEFAULTS =
-            new KadCodec(DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_ADDRESSES_PER_PEER, DEFAULT_RESPONSE_SIZE_TARGET);
+    private static final KadCodec DEFAULTS = new KadCodec(DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_ADDRESSES_PER_PEER,
+            DEFAULT_RESPONSE_SIZE_TARGET, StoreConfig.DEFAULT_MAX_KEY_BYTES, DEFAULT_MAX_PEERS_PER_LIST);
 
     private final int maxMessageSize;
     private final int maxAddressesPerPeer;
     private final int responseSizeTarget;
+    private final int maxKeyBytes;
+    private final int maxPeersPerList;
 
-    private KadCodec(int maxMessageSize, int maxAddressesPerPeer, int responseSizeTarget) {
+    private KadCodec(int maxMessageSize, int maxAddressesPerPeer, int responseSizeTarget, int maxKeyBytes,
+                     int maxPeersPerList) {
         this.maxMessageSize = maxMessageSize;
         this.maxAddressesPerPeer = maxAddressesPerPeer;
         this.responseSizeTarget = responseSizeTarget;
+        this.maxKeyBytes = maxKeyBytes;
+        this.maxPeersPerList = maxPeersPerList;
     }
 
     /**
      * The codec with the defaults: maximum message size 4 MiB, 20 addresses per peer, responses
-     * kept near 16 KiB.
+     * kept near 16 KiB, keys up to {@link StoreConfig#DEFAULT_MAX_KEY_BYTES} bytes, 20 peers read
+     * per list.
      */
     public static KadCodec defaults() {
         return DEFAULTS;
@@ -98,7 +123,7 @@ public final class KadCodec {
         if (bytes <= 0) {
             throw new IllegalArgumentException("maxMessageSize must be > 0: " + bytes);
         }
-        return new KadCodec(bytes, maxAddressesPerPeer, responseSizeTarget);
+        return new KadCodec(bytes, maxAddressesPerPeer, responseSizeTarget, maxKeyBytes, maxPeersPerList);
     }
 
     /** @throws IllegalArgumentException if {@code count} is not positive */
@@ -106,7 +131,7 @@ public final class KadCodec {
         if (count <= 0) {
             throw new IllegalArgumentException("maxAddressesPerPeer must be > 0: " + count);
         }
-        return new KadCodec(maxMessageSize, count, responseSizeTarget);
+        return new KadCodec(maxMessageSize, count, responseSizeTarget, maxKeyBytes, maxPeersPerList);
     }
 
     /** @throws IllegalArgumentException if {@code bytes} is not positive */
@@ -114,7 +139,31 @@ public final class KadCodec {
         if (bytes <= 0) {
             throw new IllegalArgumentException("responseSizeTarget must be > 0: " + bytes);
         }
-        return new KadCodec(maxMessageSize, maxAddressesPerPeer, bytes);
+        return new KadCodec(maxMessageSize, maxAddressesPerPeer, bytes, maxKeyBytes, maxPeersPerList);
+    }
+
+    /**
+     * The longest key a request may carry (use the store's {@link StoreConfig#maxKeyBytes()}).
+     *
+     * @throws IllegalArgumentException if {@code bytes} is not positive
+     */
+    public KadCodec withMaxKeyBytes(int bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("maxKeyBytes must be > 0: " + bytes);
+        }
+        return new KadCodec(maxMessageSize, maxAddressesPerPeer, responseSizeTarget, bytes, maxPeersPerList);
+    }
+
+    /**
+     * How many peers are read from each peer list of a message (use k, the replication factor).
+     *
+     * @throws IllegalArgumentException if {@code count} is not positive
+     */
+    public KadCodec withMaxPeersPerList(int count) {
+        if (count <= 0) {
+            throw new IllegalArgumentException("maxPeersPerList must be > 0: " + count);
+        }
+        return new KadCodec(maxMessageSize, maxAddressesPerPeer, responseSizeTarget, maxKeyBytes, count);
     }
 
     /** The largest message encoded or decoded, in bytes (without the length prefix). */
@@ -129,6 +178,16 @@ public final class KadCodec {
     /** The size responses are trimmed towards by dropping peers. */
     public int responseSizeTarget() {
         return responseSizeTarget;
+    }
+
+    /** The longest key a decoded request may carry, in bytes. */
+    public int maxKeyBytes() {
+        return maxKeyBytes;
+    }
+
+    /** The most peers read from each peer list ({@code closerPeers}, {@code providerPeers}) of a message. */
+    public int maxPeersPerList() {
+        return maxPeersPerList;
     }
 
     // ---- requests ----------------------------------------------------------------------------
@@ -190,6 +249,8 @@ public final class KadCodec {
                 if (!m.hasRecord()) {
                     throw new KadProtocolException(Kind.MISSING_FIELD, "PUT_VALUE request without record");
                 }
+                checkKeySize(m.getKey(), "PUT_VALUE request");
+                checkKeySize(m.getRecord().getKey(), "PUT_VALUE request's record");
                 DhtRecord record = decodeRecord(m.getRecord(), now, "PUT_VALUE request");
                 if (!m.getKey().isEmpty() && !m.getKey().equals(ByteString.copyFrom(record.key().toBytes()))) {
                     throw new KadProtocolException(Kind.INVALID_FIELD, "PUT_VALUE request key "
@@ -436,10 +497,118 @@ public final class KadCodec {
                     + " bytes exceeds the maximum message size of " + maxMessageSize + " bytes");
         }
         try {
-            return DhtProto.Message.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
+            return parseBounded(bytes, what);
+        } catch (IOException e) { // InvalidProtocolBufferException: a byte array has no other failure
             throw new KadProtocolException(Kind.MALFORMED, "Kademlia " + what + " of " + bytes.length
                     + " bytes is not a valid protobuf Message: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * {@code Message.parseFrom}, field by field, keeping the first {@link #maxPeersPerList} peers
+     * of each list and skipping the others undecoded (as unknown fields would be). A field with
+     * another wire type than its declaration is skipped, as protobuf-java treats it as unknown.
+     */
+    private DhtProto.Message parseBounded(byte[] bytes, String what) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(bytes);
+        DhtProto.Message.Builder m = DhtProto.Message.newBuilder();
+        int closerSkipped = 0;
+        int providersSkipped = 0;
+        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+            int wireType = WireFormat.getTagWireType(tag);
+            boolean varint = wireType == WireFormat.WIRETYPE_VARINT;
+            boolean delimited = wireType == WireFormat.WIRETYPE_LENGTH_DELIMITED;
+            switch (WireFormat.getTagFieldNumber(tag)) {
+                case DhtProto.Message.TYPE_FIELD_NUMBER -> {
+                    if (varint) {
+                        m.setTypeValue(in.readEnum());
+                        continue;
+                    }
+                }
+                case DhtProto.Message.CLUSTERLEVELRAW_FIELD_NUMBER -> {
+                    if (varint) {
+                        m.setClusterLevelRaw(in.readInt32());
+                        continue;
+                    }
+                }
+                case DhtProto.Message.KEY_FIELD_NUMBER -> {
+                    if (delimited) {
+                        m.setKey(in.readBytes());
+                        continue;
+                    }
+                }
+                case DhtProto.Message.RECORD_FIELD_NUMBER -> {
+                    if (delimited) {
+                        in.readMessage(m.getRecordBuilder(), ExtensionRegistryLite.getEmptyRegistry());
+                        continue;
+                    }
+                }
+                case DhtProto.Message.CLOSERPEERS_FIELD_NUMBER -> {
+                    if (delimited && m.getCloserPeersCount() < maxPeersPerList) {
+                        m.addCloserPeers(readPeer(in));
+                        continue;
+                    }
+                    closerSkipped += delimited ? 1 : 0;
+                }
+                case DhtProto.Message.PROVIDERPEERS_FIELD_NUMBER -> {
+                    if (delimited && m.getProviderPeersCount() < maxPeersPerList) {
+                        m.addProviderPeers(readPeer(in));
+                        continue;
+                    }
+                    providersSkipped += delimited ? 1 : 0;
+                }
+                default -> { }
+            }
+            if (!in.skipField(tag)) {
+                throw new InvalidProtocolBufferException("unexpected end-group tag " + tag);
+            }
+        }
+        if (closerSkipped + providersSkipped > 0) {
+            LOG.debug("Kademlia {}: read {} closer peers and {} providers, skipped {} and {} beyond the maximum of {}",
+                    what, m.getCloserPeersCount(), m.getProviderPeersCount(), closerSkipped, providersSkipped,
+                    maxPeersPerList);
+        }
+        return m.build();
+    }
+
+    /** One length-delimited {@code Peer}, with at most {@value #RAW_ADDRESSES_PER_ALLOWED} × the address cap read. */
+    private DhtProto.Message.Peer readPeer(CodedInputStream in) throws IOException {
+        try {
+            int length = in.readRawVarint32();
+            int outer = in.pushLimit(length);
+            DhtProto.Message.Peer.Builder p = DhtProto.Message.Peer.newBuilder();
+            int maxRaw = maxAddressesPerPeer * RAW_ADDRESSES_PER_ALLOWED;
+            for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+                int wireType = WireFormat.getTagWireType(tag);
+                switch (WireFormat.getTagFieldNumber(tag)) {
+                    case DhtProto.Message.Peer.ID_FIELD_NUMBER -> {
+                        if (wireType == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                            p.setId(in.readBytes());
+                            continue;
+                        }
+                    }
+                    case DhtProto.Message.Peer.ADDRS_FIELD_NUMBER -> {
+                        if (wireType == WireFormat.WIRETYPE_LENGTH_DELIMITED && p.getAddrsCount() < maxRaw) {
+                            p.addAddrs(in.readBytes());
+                            continue;
+                        }
+                    }
+                    case DhtProto.Message.Peer.CONNECTION_FIELD_NUMBER -> {
+                        if (wireType == WireFormat.WIRETYPE_VARINT) {
+                            p.setConnectionValue(in.readEnum());
+                            continue;
+                        }
+                    }
+                    default -> { }
+                }
+                if (!in.skipField(tag)) {
+                    throw new InvalidProtocolBufferException("unexpected end-group tag " + tag + " in a peer");
+                }
+            }
+            in.popLimit(outer);
+            return p.build();
+        } catch (IllegalArgumentException e) {
+            throw new InvalidProtocolBufferException("malformed peer: " + e.getMessage());
         }
     }
 
@@ -451,11 +620,19 @@ public final class KadCodec {
         return type;
     }
 
-    private static RecordKey requiredKey(DhtProto.Message m, String where) throws KadProtocolException {
+    private RecordKey requiredKey(DhtProto.Message m, String where) throws KadProtocolException {
         if (m.getKey().isEmpty()) {
             throw new KadProtocolException(Kind.MISSING_FIELD, where + " without key");
         }
+        checkKeySize(m.getKey(), where);
         return key(m.getKey());
+    }
+
+    private void checkKeySize(ByteString key, String where) throws KadProtocolException {
+        if (key.size() > maxKeyBytes) {
+            throw new KadProtocolException(Kind.KEY_TOO_LARGE, where + ": key of " + key.size()
+                    + " bytes exceeds the maximum of " + maxKeyBytes + " bytes");
+        }
     }
 
     private static RecordKey key(ByteString bytes) {

@@ -17,6 +17,8 @@ public final class KadProtocolException extends Exception {
         MALFORMED,
         /** The message is larger than the codec's maximum message size. */
         TOO_LARGE,
+        /** A key (of the message or of its record) is longer than the codec's maximum key size. */
+        KEY_TOO_LARGE,
         /** The message type field holds a number that is not a Kademlia message type. */
         UNKNOWN_TYPE,
         /** A field the message type needs is absent (or empty). */

@@ -21,6 +21,10 @@ import java.util.Optional;
  *
  * <p>Limits (from {@link StoreConfig}):
  * <ul>
+ *   <li>a key longer than {@code maxKeyBytes} is refused with {@code KEY_TOO_LARGE} by every write
+ *       ({@link #put}, {@link #addProvider}), checked before anything else but {@code CLOSED}, and
+ *       before the backend sees it (so all backends agree, whatever their own limits); reads and
+ *       removals with such a key find nothing and change nothing, without error;
  *   <li>a value longer than {@code maxValueBytes} is refused with {@code VALUE_TOO_LARGE} (a value
  *       of exactly {@code maxValueBytes} bytes is accepted);
  *   <li>a value record under a new key is refused with {@code MAX_RECORDS} while the store holds
@@ -32,8 +36,9 @@ import java.util.Optional;
  *       ignored ({@link #addProvider} returns false), never evicting one.
  * </ul>
  *
- * <p>Keys are any bytes (zero bytes, prefixes of other keys, invalid UTF-8), at least up to 1 KiB
- * long; values any bytes, possibly none, up to {@code maxValueBytes}.
+ * <p>Keys are any bytes (zero bytes, prefixes of other keys, invalid UTF-8) up to
+ * {@code maxKeyBytes} long (every backend holds keys of {@link StoreConfig#DEFAULT_MAX_KEY_BYTES});
+ * values any bytes, possibly none, up to {@code maxValueBytes}.
  *
  * <p>Expiry: a record whose expiry is at or before {@code now} has expired at {@code now}; a record
  * without expiry never expires. Reads return expired records until {@link #removeExpired} removes
@@ -57,7 +62,8 @@ public interface RecordStore extends AutoCloseable {
      * Stores {@code record}, replacing any record under its key (value, publisher and expiry: the
      * old expiry no longer applies).
      *
-     * @throws StoreException {@code VALUE_TOO_LARGE} (checked first, also for a key already stored),
+     * @throws StoreException {@code KEY_TOO_LARGE}, {@code VALUE_TOO_LARGE} (both checked first,
+     *     also for a key already stored),
      *     {@code MAX_RECORDS} (only for a new key), {@code CLOSED}, {@code BACKEND}
      */
     void put(DhtRecord record);
@@ -90,7 +96,8 @@ public interface RecordStore extends AutoCloseable {
      * ignored (never evicting one).
      *
      * @return true if stored or updated, false if ignored because the key's provider list is full
-     * @throws StoreException {@code MAX_PROVIDED_KEYS} (only for a key without providers),
+     * @throws StoreException {@code KEY_TOO_LARGE} (checked first), {@code MAX_PROVIDED_KEYS} (only
+     *     for a key without providers),
      *     {@code CLOSED}, {@code BACKEND}
      */
     boolean addProvider(ProviderRecord record);

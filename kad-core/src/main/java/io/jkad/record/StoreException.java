@@ -11,6 +11,8 @@ public class StoreException extends RuntimeException {
     public enum Kind {
         /** The store holds its maximum number of records and the key is new. */
         MAX_RECORDS,
+        /** The key is longer than {@link StoreConfig#maxKeyBytes()}. */
+        KEY_TOO_LARGE,
         /** The value is larger than the store accepts. */
         VALUE_TOO_LARGE,
         /** The store holds provider records for its maximum number of keys and the key is new. */

@@ -8,40 +8,92 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The non-empty, duplicate-free, ordered list of a peer's addresses. Immutable: the modifying
+ * The non-empty, duplicate-free, ordered list of a peer's addresses, oldest first, holding at most
+ * {@link #maxSize()} of them: adding one to a full list drops the oldest. Immutable: the modifying
  * methods return a new instance (or this one when nothing changes). Equality on the list.
+ *
+ * <p>The cap keeps what a peer can make us hold, and every change cost, small: each change copies
+ * at most {@code maxSize} addresses, so merging n announced addresses one by one costs O(n), not
+ * the O(n²) of an unbounded list (issue 11: 60 Identify pushes of 7,400 addresses each kept the
+ * logic thread busy for minutes).
  */
 public final class Addresses {
 
-    private final List<Multiaddr> list;
+    /**
+     * 32. go-libp2p keeps 20 addresses of a peer it was recently connected to and takes up to 500
+     * from one Identify of a connected peer; rust-libp2p's kad has no cap. A peer has one address
+     * per interface, IP version and transport: 32 holds any honest one (several NATs and relays
+     * included) while bounding a liar.
+     */
+    public static final int DEFAULT_MAX_SIZE = 32;
 
-    private Addresses(List<Multiaddr> list) {
+    private final List<Multiaddr> list;
+    private final int maxSize;
+
+    private Addresses(List<Multiaddr> list, int maxSize) {
         this.list = list;
+        this.maxSize = maxSize;
     }
 
     /**
-     * A single address.
+     * A single address, in a list of at most {@link #DEFAULT_MAX_SIZE}.
      *
      * @throws NullPointerException if {@code first} is null
      */
     public static Addresses of(Multiaddr first) {
-        return new Addresses(List.of(Objects.requireNonNull(first, "address")));
+        return of(first, DEFAULT_MAX_SIZE);
     }
 
     /**
-     * The given addresses in order, later duplicates dropped.
+     * A single address, in a list of at most {@code maxSize}.
+     *
+     * @throws NullPointerException if {@code first} is null
+     * @throws IllegalArgumentException if {@code maxSize} is not positive
+     */
+    public static Addresses of(Multiaddr first, int maxSize) {
+        return new Addresses(List.of(Objects.requireNonNull(first, "address")), checkMax(maxSize));
+    }
+
+    /**
+     * The given addresses in order, later duplicates dropped, the last {@link #DEFAULT_MAX_SIZE}
+     * kept.
      *
      * @throws IllegalArgumentException if {@code addresses} is empty
      * @throws NullPointerException if the list or one of its elements is null
      */
     public static Addresses of(List<Multiaddr> addresses) {
+        return of(addresses, DEFAULT_MAX_SIZE);
+    }
+
+    /**
+     * The given addresses in order, later duplicates dropped, the last {@code maxSize} kept.
+     *
+     * @throws IllegalArgumentException if {@code addresses} is empty or {@code maxSize} not positive
+     * @throws NullPointerException if the list or one of its elements is null
+     */
+    public static Addresses of(List<Multiaddr> addresses, int maxSize) {
+        checkMax(maxSize);
         if (addresses.isEmpty()) {
             throw new IllegalArgumentException("a peer needs at least one address: " + addresses);
         }
         for (Multiaddr a : addresses) {
             Objects.requireNonNull(a, "address");
         }
-        return new Addresses(List.copyOf(new LinkedHashSet<>(addresses)));
+        List<Multiaddr> distinct = new ArrayList<>(new LinkedHashSet<>(addresses));
+        return new Addresses(List.copyOf(distinct.subList(Math.max(0, distinct.size() - maxSize), distinct.size())),
+                maxSize);
+    }
+
+    private static int checkMax(int maxSize) {
+        if (maxSize <= 0) {
+            throw new IllegalArgumentException("maxSize must be > 0: " + maxSize);
+        }
+        return maxSize;
+    }
+
+    /** The most addresses this list holds; adding to a full list drops the oldest. */
+    public int maxSize() {
+        return maxSize;
     }
 
     /** The first (oldest) address. */
@@ -63,16 +115,20 @@ public final class Addresses {
         return list.contains(address);
     }
 
-    /** These addresses with {@code address} appended; this instance if it is already present. */
+    /**
+     * These addresses with {@code address} appended, the oldest dropped if the list was full; this
+     * instance if it is already present. O({@link #maxSize()}).
+     */
     public Addresses with(Multiaddr address) {
         Objects.requireNonNull(address, "address");
         if (list.contains(address)) {
             return this;
         }
-        List<Multiaddr> out = new ArrayList<>(list.size() + 1);
-        out.addAll(list);
+        int drop = list.size() >= maxSize ? list.size() - maxSize + 1 : 0;
+        List<Multiaddr> out = new ArrayList<>(list.size() - drop + 1);
+        out.addAll(list.subList(drop, list.size()));
         out.add(address);
-        return new Addresses(List.copyOf(out));
+        return new Addresses(List.copyOf(out), maxSize);
     }
 
     /**
@@ -89,7 +145,7 @@ public final class Addresses {
         }
         List<Multiaddr> out = new ArrayList<>(list);
         out.remove(i);
-        return Optional.of(new Addresses(List.copyOf(out)));
+        return Optional.of(new Addresses(List.copyOf(out), maxSize));
     }
 
     /**
@@ -112,7 +168,7 @@ public final class Addresses {
                 out.add(a);
             }
         }
-        return new Addresses(List.copyOf(out));
+        return new Addresses(List.copyOf(out), maxSize);
     }
 
     @Override

@@ -188,4 +188,43 @@ class IdentifyProtocolTest {
         assertThat(after.agentVersion()).isEqualTo("agent/1");
         assertThat(after.listenAddresses()).isEqualTo(before.listenAddresses());
     }
+
+    /** Issue 11: an Identify of 7,400 addresses (ten 8 KiB parts' worth). */
+    @Test
+    void infoTakesAtMostTheFirstMaxListenAddresses() {
+        Identify.Builder b = Identify.newBuilder();
+        List<Multiaddr> sent = new ArrayList<>();
+        for (int i = 0; i < 7_400; i++) {
+            Multiaddr a = Multiaddr.parse("/ip4/10.0." + (i >> 8) + "." + (i & 0xFF) + "/tcp/4001");
+            sent.add(a);
+            b.addListenAddrs(ByteString.copyFrom(a.toBytes()));
+        }
+        IdentifyInfo info = IdentifyProtocol.toInfo(b.build(), key.peerId(), null);
+        assertThat(info.listenAddresses()).containsExactlyElementsOf(sent.subList(0, IdentifyProtocol.MAX_LISTEN_ADDRESSES));
+        assertThat(IdentifyProtocol.MAX_LISTEN_ADDRESSES).isEqualTo(32);
+    }
+
+    @Test
+    void pushLimiterTakesABurstThenOnePerSecond() {
+        long[] now = {1_000_000_000L};
+        IdentifyPushLimiter limiter = new IdentifyPushLimiter(() -> now[0]);
+        for (int i = 0; i < IdentifyPushLimiter.BURST; i++) {
+            assertThat(limiter.tryAcquire("peer")).isTrue();
+        }
+        for (int i = 0; i < 57; i++) {
+            assertThat(limiter.tryAcquire("peer")).isFalse();
+        }
+        assertThat(limiter.dropped()).isEqualTo(57);
+        now[0] += TimeUnit.MILLISECONDS.toNanos(999);
+        assertThat(limiter.tryAcquire("peer")).isFalse();
+        now[0] += TimeUnit.MILLISECONDS.toNanos(1);
+        assertThat(limiter.tryAcquire("peer")).isTrue();
+        assertThat(limiter.tryAcquire("peer")).isFalse();
+        // a quiet hour refills the burst, no more
+        now[0] += TimeUnit.HOURS.toNanos(1);
+        for (int i = 0; i < IdentifyPushLimiter.BURST; i++) {
+            assertThat(limiter.tryAcquire("peer")).isTrue();
+        }
+        assertThat(limiter.tryAcquire("peer")).isFalse();
+    }
 }

@@ -1,6 +1,7 @@
 package io.jkad.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -61,7 +62,8 @@ class UvarintFrameCodecTest {
         EmbeddedChannel ch = new EmbeddedChannel(new UvarintFrameDecoder(1000));
         ByteBuf prefix = Unpooled.buffer();
         ByteBufVarints.write(prefix, 1001);
-        ch.writeInbound(prefix);
+        assertThatThrownBy(() -> ch.writeInbound(prefix)).isInstanceOfSatisfying(FrameException.class,
+                e -> assertThat(e.kind()).isEqualTo(FrameException.Kind.TOO_LARGE));
         assertThat(ch.isOpen()).isFalse();
         assertThat(ch.<Object>readInbound()).isNull();
         ch.finishAndReleaseAll();
@@ -82,10 +84,72 @@ class UvarintFrameCodecTest {
         for (byte[] bad : new byte[][] {{(byte) 0x81, 0x00}, {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
                 (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x01}}) {
             EmbeddedChannel ch = new EmbeddedChannel(new UvarintFrameDecoder());
-            ch.writeInbound(Unpooled.wrappedBuffer(bad));
+            assertThatThrownBy(() -> ch.writeInbound(Unpooled.wrappedBuffer(bad)))
+                    .isInstanceOfSatisfying(FrameException.class,
+                            e -> assertThat(e.kind()).isEqualTo(FrameException.Kind.MALFORMED_LENGTH));
             assertThat(ch.isOpen()).isFalse();
             ch.finishAndReleaseAll();
         }
+    }
+
+    @Test
+    void frameThatNeverCompletesIsRefusedAtItsDeadline() {
+        EmbeddedChannel ch = new EmbeddedChannel(new UvarintFrameDecoder(1000, Duration.ofSeconds(10)));
+        byte[] wire = frames(new byte[500]);
+        ch.writeInbound(Unpooled.wrappedBuffer(wire, 0, 100)); // the prefix and part of the body
+        ch.advanceTimeBy(9, java.util.concurrent.TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).isTrue();
+        ch.writeInbound(Unpooled.wrappedBuffer(wire, 100, 100)); // more bytes do not move the deadline
+        ch.advanceTimeBy(1, java.util.concurrent.TimeUnit.SECONDS);
+        assertThatThrownBy(() -> {
+            ch.runScheduledPendingTasks();
+            ch.checkException();
+        }).isInstanceOfSatisfying(FrameException.class,
+                e -> assertThat(e.kind()).isEqualTo(FrameException.Kind.DEADLINE));
+        assertThat(ch.isOpen()).isFalse();
+        assertThat(ch.<Object>readInbound()).isNull();
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
+    void eachFrameHasItsOwnDeadlineFromItsFirstByte() {
+        EmbeddedChannel ch = new EmbeddedChannel(new UvarintFrameDecoder(1000, Duration.ofSeconds(10)));
+        byte[] wire = frames(new byte[300], new byte[300]);
+        int firstEnd = wire.length / 2; // both frames have a 2-byte prefix
+        ch.writeInbound(Unpooled.wrappedBuffer(wire, 0, 10));
+        ch.advanceTimeBy(8, java.util.concurrent.TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        // the first frame completes and the second one starts in the same read
+        ch.writeInbound(Unpooled.wrappedBuffer(wire, 10, firstEnd));
+        ByteBuf first = ch.readInbound();
+        assertThat(first.readableBytes()).isEqualTo(300);
+        first.release();
+        ch.advanceTimeBy(8, java.util.concurrent.TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks(); // 16 s since the first frame began, 8 s since the second did
+        assertThat(ch.isOpen()).isTrue();
+        ch.writeInbound(Unpooled.wrappedBuffer(wire, 10 + firstEnd, wire.length - 10 - firstEnd));
+        ByteBuf second = ch.readInbound();
+        assertThat(second.readableBytes()).isEqualTo(300);
+        second.release();
+        // nothing partial is left: no deadline runs while the stream is between frames
+        ch.advanceTimeBy(1, java.util.concurrent.TimeUnit.HOURS);
+        ch.runScheduledPendingTasks();
+        assertThat(ch.isOpen()).isTrue();
+        assertThat(ch.finishAndReleaseAll()).isFalse();
+    }
+
+    @Test
+    void aPartialLengthPrefixAlsoHasADeadline() {
+        EmbeddedChannel ch = new EmbeddedChannel(new UvarintFrameDecoder(1000, Duration.ofSeconds(2)));
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0x81})); // a varint that never ends
+        ch.advanceTimeBy(2, java.util.concurrent.TimeUnit.SECONDS);
+        assertThatThrownBy(() -> {
+            ch.runScheduledPendingTasks();
+            ch.checkException();
+        }).isInstanceOf(FrameException.class);
+        assertThat(ch.isOpen()).isFalse();
+        ch.finishAndReleaseAll();
     }
 
     @Test

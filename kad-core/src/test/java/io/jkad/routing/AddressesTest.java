@@ -112,4 +112,32 @@ class AddressesTest {
                 .hasSameHashCodeAs(Addresses.of(a).with(b))
                 .isNotEqualTo(Addresses.of(List.of(b, a)));
     }
+
+    @Test
+    void aFullListDropsItsOldestAddress() {
+        Addresses x = Addresses.of(a, 3).with(b).with(c);
+        assertThat(x.with(d).asList()).containsExactly(b, c, d);
+        assertThat(x.with(d).maxSize()).isEqualTo(3);
+        assertThat(x.with(b)).isSameAs(x);
+        assertThat(Addresses.of(List.of(a, b, c, d, a), 2).asList()).containsExactly(c, d);
+        assertThat(Addresses.of(a).maxSize()).isEqualTo(Addresses.DEFAULT_MAX_SIZE);
+        assertThatThrownBy(() -> Addresses.of(a, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /**
+     * Issue 11: 60 Identify pushes of 7,400 addresses each, merged one address at a time as the
+     * routing table does: the list never grows past its cap and ends with the newest addresses.
+     */
+    @Test
+    void sixtyPushesOfSevenThousandFourHundredAddressesStayCapped() {
+        Addresses x = Addresses.of(address(1));
+        for (int push = 0; push < 60; push++) {
+            for (int i = 0; i < 7_400; i++) {
+                x = x.with(Multiaddr.parse("/ip4/10." + (push % 250) + "." + (i >> 8) + "." + (i & 0xFF) + "/tcp/4001"));
+                assertThat(x.size()).isLessThanOrEqualTo(Addresses.DEFAULT_MAX_SIZE);
+            }
+        }
+        assertThat(x.size()).isEqualTo(Addresses.DEFAULT_MAX_SIZE);
+        assertThat(x.asList().get(Addresses.DEFAULT_MAX_SIZE - 1)).isEqualTo(Multiaddr.parse("/ip4/10.59.28.231/tcp/4001"));
+    }
 }

@@ -285,10 +285,10 @@ class NodeBadInputIT {
     @Test
     void oversizedKademliaFrameResetsTheStreamOnly() throws Exception {
         RawPeer p = muxed();
-        // A length prefix of 5 MiB (over the 4 MiB maximum), then a few bytes of body.
+        // A length prefix of 5 MiB (over the 4 MiB maximum, and far over the 68 KiB request maximum), then a few bytes of body.
         int id = p.openLazy(KAD, new byte[] {(byte) 0x80, (byte) 0x80, (byte) 0xC0, 0x02, 1, 2, 3});
         assertThat(p.awaitReset(id)).as("stream reset").isTrue();
-        log.await(CLOSE_WAIT, "resetting stream", "exceeds the maximum of 4194304");
+        log.await(CLOSE_WAIT, "resetting stream", "exceeds the maximum of " + target.config().maxRequestSize());
         assertAnswersOn(p);
         assertServesEveryone();
     }

@@ -327,6 +327,77 @@ public abstract class RecordStoreContract {
     }
 
     @Test
+    void keyOfExactlyMaxKeyBytesIsAcceptedAndOneMoreIsRefusedByEveryWrite() {
+        StoreConfig config = config();
+        assertThat(config.maxKeyBytes()).isEqualTo(StoreConfig.DEFAULT_MAX_KEY_BYTES);
+        RecordStore s = open(config);
+        RecordKey atLimit = RecordKey.of(randomBytes(new Random(11), config.maxKeyBytes()));
+        RecordKey over = RecordKey.of(randomBytes(new Random(12), config.maxKeyBytes() + 1));
+        DhtRecord r = record(atLimit, bytes("v"), peer(1), clock.instant().plusSeconds(60));
+        s.put(r);
+        // a remote and the local provider: the store's provider indexes hold the key with a peer id
+        assertThat(s.addProvider(provider(atLimit, peer(2)))).isTrue();
+        assertThat(s.addProvider(provider(atLimit, localPeer))).isTrue();
+        assertThat(s.get(atLimit)).contains(r);
+        assertThat(s.providers(atLimit)).containsExactly(provider(atLimit, peer(2)), provider(atLimit, localPeer));
+
+        assertRefused(Kind.KEY_TOO_LARGE, "put", () -> s.put(record(over, "v")));
+        assertRefused(Kind.KEY_TOO_LARGE, "addProvider", () -> s.addProvider(provider(over, peer(2))));
+        assertRefused(Kind.KEY_TOO_LARGE, "addProvider", () -> s.addProvider(provider(over, localPeer)));
+        assertThat(s.get(over)).isEmpty();
+        assertThat(s.providers(over)).isEmpty();
+        assertThat(records(s)).containsExactly(r);
+        assertThat(provided(s)).containsExactly(provider(atLimit, localPeer));
+        assertThat(s.counts()).isEqualTo(new StoreCounts(1, 1));
+    }
+
+    /** Issue 11: 1.9 MB keys were taken by the memory and RocksDB stores and refused differently by H2 and PostgreSQL. */
+    @Test
+    void hugeKeyIsRefusedAlikeAndReadsWithItFindNothing() {
+        RecordStore s = open();
+        RecordKey huge = RecordKey.of(randomBytes(new Random(13), 1_900_000));
+        assertRefused(Kind.KEY_TOO_LARGE, "put", () -> s.put(record(huge, "v")));
+        assertRefused(Kind.KEY_TOO_LARGE, "addProvider", () -> s.addProvider(provider(huge, peer(1))));
+        assertThat(s.get(huge)).isEmpty();
+        assertThat(s.providers(huge)).isEmpty();
+        assertThatCode(() -> s.remove(huge)).doesNotThrowAnyException();
+        assertThatCode(() -> s.removeProvider(huge, peer(1))).doesNotThrowAnyException();
+        assertThat(records(s)).isEmpty();
+        assertThat(s.counts()).isEqualTo(new StoreCounts(0, 0));
+        // the store still works
+        s.put(record(key("after"), "v"));
+        assertThat(s.get(key("after"))).contains(record(key("after"), "v"));
+    }
+
+    @Test
+    void configuredMaxKeyBytesIsTheLimitAndIsCheckedBeforeTheValue() {
+        RecordStore s = open(config(16, 100, 20, 16).withMaxKeyBytes(8));
+        s.put(record(RecordKey.ofUtf8("12345678"), "v"));
+        assertThat(s.addProvider(provider(RecordKey.ofUtf8("12345678"), peer(1)))).isTrue();
+        assertRefused(Kind.KEY_TOO_LARGE, "put", () -> s.put(record(RecordKey.ofUtf8("123456789"), "v")));
+        assertRefused(Kind.KEY_TOO_LARGE, "put",
+                () -> s.put(DhtRecord.of(RecordKey.ofUtf8("123456789"), new byte[101])));
+        assertRefused(Kind.KEY_TOO_LARGE, "addProvider",
+                () -> s.addProvider(provider(RecordKey.ofUtf8("123456789"), peer(1))));
+        assertThat(s.counts()).isEqualTo(new StoreCounts(1, 1));
+    }
+
+    @Test
+    void refusedKeyLeavesTheStoreUnchangedAndClosedStillWins() {
+        RecordStore s = open(config().withMaxKeyBytes(4));
+        DhtRecord kept = record(key("k"), bytes("v"), null, clock.instant().plusSeconds(5));
+        s.put(kept);
+        assertRefused(Kind.KEY_TOO_LARGE, "put",
+                () -> s.put(record(key("kk-too-long"), bytes("v"), null, clock.instant().plusSeconds(1))));
+        // the refused record's expiry was never indexed
+        assertThat(s.removeExpired(clock.instant().plusSeconds(1))).isZero();
+        assertThat(records(s)).containsExactly(kept);
+        s.close();
+        assertRefused(Kind.CLOSED, "put", () -> s.put(record(key("kk-too-long"), "v")));
+        assertRefused(Kind.CLOSED, "addProvider", () -> s.addProvider(provider(key("kk-too-long"), peer(1))));
+    }
+
+    @Test
     void maxRecordsRefusesOnlyNewKeys() {
         RecordStore s = open(config(3, 1024, 20, 16));
         for (int i = 0; i < 3; i++) {

@@ -83,6 +83,8 @@ public final class JdbcRecordStore implements RecordStore {
     private final DataSource dataSource;
     private final SqlDialect dialect;
     private final PeerId localPeer;
+    /** Its key limit is checked before any statement: H2's and PostgreSQL's own limits differ. */
+    private final StoreConfig config;
     private final byte[] localPeerBytes;
     private final int maxRecords;
     private final int maxValueBytes;
@@ -97,6 +99,7 @@ public final class JdbcRecordStore implements RecordStore {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.localPeer = config.localPeer();
+        this.config = config;
         this.localPeerBytes = localPeer.toBytes();
         this.maxRecords = config.maxRecords();
         this.maxValueBytes = config.maxValueBytes();
@@ -196,6 +199,10 @@ public final class JdbcRecordStore implements RecordStore {
     @Override
     public Optional<DhtRecord> get(RecordKey key) {
         Objects.requireNonNull(key, "key");
+        if (!config.fits(key)) {
+            checkOpen("get");
+            return Optional.empty();
+        }
         byte[] k = key.toBytes();
         return run("get", c -> {
             try (PreparedStatement ps = c.prepareStatement(dialect.selectRecord)) {
@@ -214,6 +221,7 @@ public final class JdbcRecordStore implements RecordStore {
     public void put(DhtRecord record) {
         Objects.requireNonNull(record, "record");
         checkOpen("put");
+        config.checkKey(record.key(), NAME, "put");
         if (record.valueLength() > maxValueBytes) {
             throw new StoreException(Kind.VALUE_TOO_LARGE, NAME, "put", "value of " + record.valueLength()
                     + " bytes under key " + record.key() + " exceeds maxValueBytes " + maxValueBytes);
@@ -263,6 +271,10 @@ public final class JdbcRecordStore implements RecordStore {
     @Override
     public void remove(RecordKey key) {
         Objects.requireNonNull(key, "key");
+        if (!config.fits(key)) {
+            checkOpen("remove");
+            return;
+        }
         byte[] k = key.toBytes();
         run("remove", c -> {
             c.setAutoCommit(false);
@@ -293,6 +305,7 @@ public final class JdbcRecordStore implements RecordStore {
     public boolean addProvider(ProviderRecord record) {
         Objects.requireNonNull(record, "record");
         checkOpen("addProvider");
+        config.checkKey(record.key(), NAME, "addProvider");
         Long expiry = Columns.expiryNanos(record.expires());
         byte[] key = record.key().toBytes();
         byte[] peer = record.provider().toBytes();
@@ -373,6 +386,10 @@ public final class JdbcRecordStore implements RecordStore {
     @Override
     public List<ProviderRecord> providers(RecordKey key) {
         Objects.requireNonNull(key, "key");
+        if (!config.fits(key)) {
+            checkOpen("providers");
+            return List.of();
+        }
         byte[] k = key.toBytes();
         return run("providers", c -> {
             try (PreparedStatement ps = c.prepareStatement(dialect.selectProviders)) {
@@ -401,6 +418,10 @@ public final class JdbcRecordStore implements RecordStore {
     public void removeProvider(RecordKey key, PeerId provider) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(provider, "provider");
+        if (!config.fits(key)) {
+            checkOpen("removeProvider");
+            return;
+        }
         byte[] k = key.toBytes();
         byte[] peer = provider.toBytes();
         run("removeProvider", c -> {

@@ -80,6 +80,7 @@ final class MemoryRecordStore implements RecordStore {
     }
 
     private final PeerId localPeer;
+    private final StoreConfig config;
     private final int maxRecords;
     private final int maxValueBytes;
     private final int maxProvidersPerKey;
@@ -101,6 +102,7 @@ final class MemoryRecordStore implements RecordStore {
 
     MemoryRecordStore(StoreConfig config) {
         this.localPeer = config.localPeer();
+        this.config = config;
         this.maxRecords = config.maxRecords();
         this.maxValueBytes = config.maxValueBytes();
         this.maxProvidersPerKey = config.maxProvidersPerKey();
@@ -121,6 +123,9 @@ final class MemoryRecordStore implements RecordStore {
     public Optional<DhtRecord> get(RecordKey key) {
         Objects.requireNonNull(key, "key");
         checkOpen("get");
+        if (!config.fits(key)) {
+            return Optional.empty();
+        }
         Optional<DhtRecord> record = records.get(key);
         return record != null ? record : Optional.empty();
     }
@@ -130,6 +135,7 @@ final class MemoryRecordStore implements RecordStore {
         Objects.requireNonNull(record, "record");
         RecordKey key = record.key();
         checkOpen("put");
+        config.checkKey(key, MemoryStoreProvider.NAME, "put");
         if (record.valueLength() > maxValueBytes) {
             throw new StoreException(Kind.VALUE_TOO_LARGE, MemoryStoreProvider.NAME, "put",
                     "value of " + record.valueLength() + " bytes under key " + key + " exceeds maxValueBytes "
@@ -154,6 +160,10 @@ final class MemoryRecordStore implements RecordStore {
     @Override
     public void remove(RecordKey key) {
         Objects.requireNonNull(key, "key");
+        if (!config.fits(key)) {
+            checkOpen("remove");
+            return;
+        }
         synchronized (writeLock) {
             checkOpen("remove");
             Optional<DhtRecord> old = records.remove(key);
@@ -186,6 +196,8 @@ final class MemoryRecordStore implements RecordStore {
     public boolean addProvider(ProviderRecord record) {
         Objects.requireNonNull(record, "record");
         RecordKey key = record.key();
+        checkOpen("addProvider");
+        config.checkKey(key, MemoryStoreProvider.NAME, "addProvider");
         synchronized (writeLock) {
             checkOpen("addProvider");
             ProviderList list = providers.get(key);
@@ -231,6 +243,9 @@ final class MemoryRecordStore implements RecordStore {
     public List<ProviderRecord> providers(RecordKey key) {
         Objects.requireNonNull(key, "key");
         checkOpen("providers");
+        if (!config.fits(key)) {
+            return List.of();
+        }
         List<ProviderRecord> list = providers.get(key);
         return list == null ? List.of() : list;
     }
@@ -245,6 +260,10 @@ final class MemoryRecordStore implements RecordStore {
     public void removeProvider(RecordKey key, PeerId provider) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(provider, "provider");
+        if (!config.fits(key)) {
+            checkOpen("removeProvider");
+            return;
+        }
         synchronized (writeLock) {
             checkOpen("removeProvider");
             ProviderRecord old = unlinkProvider(key, provider);

@@ -120,10 +120,13 @@ final class RocksDbRecordStore implements RecordStore {
 
     private final Set<StoreIterator<?>> openIterators = ConcurrentHashMap.newKeySet();
 
+    private final StoreConfig config;
+
     private RocksDbRecordStore(RocksDbResources res, Path directory, StoreConfig config) {
         this.res = res;
         this.directory = directory;
         this.localPeer = config.localPeer();
+        this.config = config;
         this.maxRecords = config.maxRecords();
         this.maxValueBytes = config.maxValueBytes();
         this.maxProvidersPerKey = config.maxProvidersPerKey();
@@ -247,6 +250,9 @@ final class RocksDbRecordStore implements RecordStore {
         Objects.requireNonNull(key, "key");
         Lock guard = enter("get");
         try {
+            if (!config.fits(key)) {
+                return Optional.empty();
+            }
             byte[] bytes = res.db.get(res.records, key.toBytes());
             return bytes == null ? Optional.empty() : Optional.of(ValueCodec.decodeRecord(key, bytes));
         } catch (RocksDBException e) {
@@ -264,6 +270,7 @@ final class RocksDbRecordStore implements RecordStore {
         RecordKey key = record.key();
         Lock guard = enter("put");
         try {
+            config.checkKey(key, NAME, "put");
             if (record.valueLength() > maxValueBytes) {
                 throw new StoreException(Kind.VALUE_TOO_LARGE, NAME, "put", "value of " + record.valueLength()
                         + " bytes under key " + key + " exceeds maxValueBytes " + maxValueBytes);
@@ -322,6 +329,9 @@ final class RocksDbRecordStore implements RecordStore {
         Objects.requireNonNull(key, "key");
         Lock guard = enter("remove");
         try {
+            if (!config.fits(key)) {
+                return;
+            }
             byte[] k = key.toBytes();
             byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
             mutationLock.lock();
@@ -397,6 +407,7 @@ final class RocksDbRecordStore implements RecordStore {
         RecordKey key = record.key();
         Lock guard = enter("addProvider");
         try {
+            config.checkKey(key, NAME, "addProvider");
             byte[] k = key.toBytes();
             byte[] peerKey = KeyLayout.providerPeerKey(k, record.provider().toBytes());
             Optional<Instant> expires = record.expires();
@@ -463,6 +474,9 @@ final class RocksDbRecordStore implements RecordStore {
         Objects.requireNonNull(key, "key");
         Lock guard = enter("providers");
         try {
+            if (!config.fits(key)) {
+                return List.of();
+            }
             byte[] prefix = KeyLayout.providerPrefix(key.toBytes());
             byte[] keyBuffer = new byte[prefix.length];
             List<ProviderRecord> out = new ArrayList<>();
@@ -501,6 +515,9 @@ final class RocksDbRecordStore implements RecordStore {
         Objects.requireNonNull(provider, "provider");
         Lock guard = enter("removeProvider");
         try {
+            if (!config.fits(key)) {
+                return;
+            }
             byte[] k = key.toBytes();
             byte[] peerKey = KeyLayout.providerPeerKey(k, provider.toBytes());
             byte[] headBuffer = new byte[ValueCodec.PROVIDER_HEAD_MAX_BYTES];
