@@ -1017,12 +1017,9 @@ public final class Kademlia {
         }
         ProviderRecord record = new ProviderRecord(key, provider.id(),
                 config.providerRecordTtl().map(now::plus), provider.addresses());
-        try {
-            if (!store.addProvider(record)) {
-                log.debug("Provider list of {} is full: {} not stored", key, provider.id());
-            }
-        } catch (StoreException e) {
-            log.info("Provider record of {} from {} not stored: {}", key, source, e.getMessage());
+        // A store refusal (too many provided keys) reaches onRequest: a reset, logged rate-limited.
+        if (!store.addProvider(record)) {
+            log.debug("Provider list of {} is full: {} not stored", key, provider.id());
         }
     }
 
