@@ -56,8 +56,12 @@ import org.slf4j.LoggerFactory;
  * {@link #poll(Instant)} until it returns empty, carrying out each {@link KademliaAction}
  * (send a request, answer one, dial a peer, report an event). Time is always a parameter.
  *
- * <p>Not thread-safe: one logic thread owns a node. Store errors never escape the network
- * input methods: an inbound request the store cannot serve is answered with a stream reset.
+ * <p>Not thread-safe: one logic thread owns a node. Errors never escape {@link #onRequest}: an
+ * inbound request the store cannot serve, or whose handling fails in any other way, is answered
+ * with a stream reset. Each peer has a budget of inbound requests per type
+ * ({@link KademliaConfig#requestLimits()}); a request over it is refused the same way before it
+ * reaches the store or the routing table. Refusals are reported as
+ * {@link KademliaEvent.RequestRefused} and counted ({@link #refusedRequests}).
  */
 public final class Kademlia {
     private static final Logger log = LoggerFactory.getLogger(Kademlia.class);
@@ -70,6 +74,9 @@ public final class Kademlia {
     static final int MAX_LOCAL_EXTERNAL_ADDRS = 20;
     /** Attempts to draw a random peer id that falls into a bucket to refresh. */
     private static final int BUCKET_TARGET_ATTEMPTS = 16;
+    /** At most one log line per refusal reason in this many seconds; the others are counted in it. */
+    static final long REFUSAL_LOG_SECONDS = 10;
+    private static final Duration REFUSAL_LOG_INTERVAL = Duration.ofSeconds(REFUSAL_LOG_SECONDS);
 
     private final PeerId localId;
     private final Key<PeerId> localKey;
@@ -84,6 +91,12 @@ public final class Kademlia {
     private final ArrayDeque<KademliaAction> queued = new ArrayDeque<>();
     private final Set<Multiaddr> listenAddresses = new LinkedHashSet<>();
     private final Set<Multiaddr> externalAddresses = new LinkedHashSet<>();
+    private final RequestBudget requestBudget;
+    /** Refused inbound requests, by {@link KademliaEvent.RefusalReason} ordinal. */
+    private final long[] refused = new long[KademliaEvent.RefusalReason.values().length];
+    /** When each refusal reason was last logged, and how many refusals went unlogged since. */
+    private final Instant[] refusalLoggedAt = new Instant[KademliaEvent.RefusalReason.values().length];
+    private final long[] refusalsUnlogged = new long[KademliaEvent.RefusalReason.values().length];
     /** When the periodic bootstrap runs next (null when disabled). */
     private Instant nextBootstrap;
     private QueryId periodicBootstrap;
@@ -116,6 +129,7 @@ public final class Kademlia {
         this.localKey = Key.of(localId);
         this.kbuckets = new KBucketsTable<>(localKey, config.replicationFactor(), config.kbucketPendingTimeout());
         this.queries = new QueryPool<>(config.queryConfig());
+        this.requestBudget = new RequestBudget(config.requestLimits());
         Optional<Duration> putInterval = config.replicationInterval().or(config::publicationInterval);
         this.putRecordJob = putInterval
                 .map(i -> new PutRecordJob(localId, i, config.publicationInterval(), config.recordTtl(), now))
@@ -632,10 +646,20 @@ public final class Kademlia {
 
     /**
      * An inbound request {@code id} from {@code source}. Answers (or resets) are queued as actions;
-     * ADD_PROVIDER has no answer.
+     * ADD_PROVIDER has no answer unless it is refused (a {@link KademliaAction.ResetStream}).
+     *
+     * <p>A request over {@code source}'s budget of its type is refused with a stream reset and
+     * touches nothing else. A request whose handling throws (a store error, or anything else) is
+     * refused the same way; refusals are logged
+     * at most once per reason in {@value #REFUSAL_LOG_SECONDS} s.
+     * Nothing escapes this method.
      */
     public void onRequest(PeerId source, InboundRequestId id, KadRequest request, Instant now) {
         emit(new KademliaEvent.InboundRequest(source, request));
+        if (!requestBudget.tryAcquire(source, request, now)) {
+            refuse(source, id, request, KademliaEvent.RefusalReason.RATE_LIMITED, null, now);
+            return;
+        }
         try {
             if (request instanceof KadRequest.FindNode r) {
                 respond(source, id, new KadResponse.FindNode(findClosest(r.key(), source)));
@@ -657,8 +681,42 @@ public final class Kademlia {
                 respond(source, id, new KadResponse.Pong());
             }
         } catch (StoreException e) {
-            log.info("Request {} from {} not served: {}", request.getClass().getSimpleName(), source, e.getMessage());
-            queued.add(new KademliaAction.ResetStream(source, id));
+            refuse(source, id, request, KademliaEvent.RefusalReason.STORE_ERROR, e, now);
+        } catch (RuntimeException e) {
+            refuse(source, id, request, KademliaEvent.RefusalReason.FAILED, e, now);
+        }
+    }
+
+    /**
+     * How many inbound requests were refused for {@code reason} since the node started (refusals
+     * are also reported one by one as {@link KademliaEvent.RequestRefused}).
+     */
+    public long refusedRequests(KademliaEvent.RefusalReason reason) {
+        return refused[reason.ordinal()];
+    }
+
+    private void refuse(PeerId source, InboundRequestId id, KadRequest request, KademliaEvent.RefusalReason reason,
+                        RuntimeException error, Instant now) {
+        queued.add(new KademliaAction.ResetStream(source, id));
+        emit(new KademliaEvent.RequestRefused(source, request, reason));
+        int r = reason.ordinal();
+        refused[r]++;
+        Instant last = refusalLoggedAt[r];
+        if (last != null && now.isBefore(last.plus(REFUSAL_LOG_INTERVAL)) && !now.isBefore(last)) {
+            refusalsUnlogged[r]++;
+            return;
+        }
+        long unlogged = refusalsUnlogged[r];
+        refusalLoggedAt[r] = now;
+        refusalsUnlogged[r] = 0;
+        String more = unlogged == 0 ? "" : " (" + unlogged + " more refused for this reason since the last line)";
+        switch (reason) {
+            case RATE_LIMITED -> log.info("Request {} from {} refused: over the peer's budget{}",
+                    request.messageType(), source, more);
+            case STORE_ERROR -> log.info("Request {} from {} not served: {}{}", request.messageType(), source,
+                    error.getMessage(), more);
+            case FAILED -> log.warn("Request {} from {} failed; its stream is reset{}", request.messageType(), source,
+                    more, error);
         }
     }
 
@@ -959,12 +1017,9 @@ public final class Kademlia {
         }
         ProviderRecord record = new ProviderRecord(key, provider.id(),
                 config.providerRecordTtl().map(now::plus), provider.addresses());
-        try {
-            if (!store.addProvider(record)) {
-                log.debug("Provider list of {} is full: {} not stored", key, provider.id());
-            }
-        } catch (StoreException e) {
-            log.info("Provider record of {} from {} not stored: {}", key, source, e.getMessage());
+        // A store refusal (too many provided keys) reaches onRequest: a reset, logged rate-limited.
+        if (!store.addProvider(record)) {
+            log.debug("Provider list of {} is full: {} not stored", key, provider.id());
         }
     }
 

@@ -46,6 +46,7 @@ public final class KademliaConfig {
     private final BucketInserts bucketInserts;
     private final Caching caching;
     private final Optional<Duration> bootstrapInterval;
+    private final RequestLimits requestLimits;
 
     private KademliaConfig(Builder b) {
         this.protocolName = b.protocolName;
@@ -65,6 +66,7 @@ public final class KademliaConfig {
         this.bucketInserts = b.bucketInserts;
         this.caching = b.caching;
         this.bootstrapInterval = b.bootstrapInterval;
+        this.requestLimits = b.requestLimits;
     }
 
     /** The reference defaults. */
@@ -109,6 +111,7 @@ public final class KademliaConfig {
         b.bucketInserts = bucketInserts;
         b.caching = caching;
         b.bootstrapInterval = bootstrapInterval;
+        b.requestLimits = requestLimits;
         return b;
     }
 
@@ -207,6 +210,14 @@ public final class KademliaConfig {
         return bootstrapInterval;
     }
 
+    /**
+     * The per-peer budgets of inbound requests by type; a request over budget is refused with a
+     * stream reset. Default {@link RequestLimits#DEFAULTS} (which explains the figures).
+     */
+    public RequestLimits requestLimits() {
+        return requestLimits;
+    }
+
     /** The query pool's configuration derived from this one. */
     public QueryConfig queryConfig() {
         return new QueryConfig(queryTimeout, replicationFactor, parallelism, disjointQueryPaths, peerTimeout);
@@ -238,6 +249,7 @@ public final class KademliaConfig {
         private BucketInserts bucketInserts = BucketInserts.ON_CONNECTED;
         private Caching caching = Caching.enabled(1);
         private Optional<Duration> bootstrapInterval = Optional.empty();
+        private RequestLimits requestLimits = RequestLimits.DEFAULTS;
 
         private Builder() {}
 
@@ -339,6 +351,12 @@ public final class KademliaConfig {
 
         public Builder bootstrapInterval(Optional<Duration> interval) {
             this.bootstrapInterval = optionalPositive("bootstrap interval", interval);
+            return this;
+        }
+
+        /** The per-peer budgets of inbound requests ({@link RequestLimits#UNLIMITED} turns them off). */
+        public Builder requestLimits(RequestLimits limits) {
+            this.requestLimits = Objects.requireNonNull(limits, "requestLimits");
             return this;
         }
 

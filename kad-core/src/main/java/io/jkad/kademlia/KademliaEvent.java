@@ -40,4 +40,20 @@ public sealed interface KademliaEvent {
 
     /** A request from {@code source} was received (for metrics and logs). */
     record InboundRequest(PeerId source, KadRequest request) implements KademliaEvent {}
+
+    /**
+     * The request of {@code source} (reported by {@link InboundRequest} before) was refused with a
+     * stream reset, for {@code reason}: it was not served.
+     */
+    record RequestRefused(PeerId source, KadRequest request, RefusalReason reason) implements KademliaEvent {}
+
+    /** Why an inbound request was refused. */
+    enum RefusalReason {
+        /** The peer's budget of this request type was spent ({@link KademliaConfig#requestLimits()}). */
+        RATE_LIMITED,
+        /** The record store could not serve it (a {@link io.jkad.record.StoreException}). */
+        STORE_ERROR,
+        /** Handling it failed unexpectedly (a bug, or input no check foresaw). */
+        FAILED
+    }
 }

@@ -731,18 +731,25 @@ public final class KademliaNode implements AutoCloseable {
     private void inboundRequest(KadInboundHandler stream, PeerId source, KadRequest request) {
         runOnLogic(() -> {
             long id = ++nextInboundRequest;
-            boolean answered = request.expectsResponse();
-            if (answered) {
-                inboundRequests.put(id, stream);
-            }
+            // Kept until answered or refused; ADD_PROVIDER, which has no answer, only while it is
+            // handled (a refusal resets its stream too).
+            inboundRequests.put(id, stream);
             try {
                 kademlia.onRequest(source, new io.jkad.kademlia.InboundRequestId(id), request, clock.instant());
+            } catch (RuntimeException e) {
+                // The state machine refuses failed requests itself; should it throw anyway, the
+                // stream is reset and its entry freed here.
+                LOG.error("{}: {} from {} not handled", peerId(), request.messageType(), source, e);
+                inboundRequests.remove(id);
+                stream.reset();
+            }
+            try {
+                drive();
             } finally {
-                if (!answered) {
+                if (!request.expectsResponse() && inboundRequests.remove(id) != null) {
                     stream.handled(); // taken in: the stream may hand on its next request
                 }
             }
-            drive();
         });
     }
 

@@ -35,7 +35,11 @@ import java.util.function.Function;
  * A deterministic simulated network of real {@link Kademlia} state machines, driven by a virtual
  * clock: messages take a random latency, may be lost, nodes may leave without notice and come
  * back, and adversarial nodes may answer every lookup only with each other. An oracle knows every
- * live node and gives the true closest peers of any key.
+ * live node and gives the true closest peers of any key. Sybil nodes ({@link #makeSybils}) behave
+ * honestly in lookups but flood their neighbours with requests of every type
+ * ({@link #startSybilFlood}); their choice and their flood draw from a random source of their own,
+ * so a run without a flood is the same as before Sybils existed, and the honest traffic of a run
+ * with one draws the same latencies as without.
  *
  * <p>Everything happens on the calling thread; the same seed gives the same run. Connections are
  * modelled as in libp2p: a dial takes a round trip, both sides learn each other's listen address
@@ -59,6 +63,11 @@ public final class SimNetwork implements AutoCloseable {
     private long messagesLost;
     private double loss;
     private double adversarialFraction;
+    /** The Sybils' random source, apart from {@link #random} (see the class description). */
+    private final Random sybilRandom;
+    private SybilFlood flood;
+    private long floodNumbers;
+    private long floodRequests;
 
     /** An event: when (nanoseconds since {@link #EPOCH}), a tie-breaking sequence number, what. */
     private record Scheduled(long at, long seq, Runnable action) implements Comparable<Scheduled> {
@@ -72,6 +81,7 @@ public final class SimNetwork implements AutoCloseable {
     public SimNetwork(SimConfig config) {
         this.config = Objects.requireNonNull(config, "config");
         this.random = new Random(config.seed());
+        this.sybilRandom = new Random(config.seed() ^ 0x5B1B5B1B5B1B5B1BL);
         this.loss = config.loss();
     }
 
@@ -215,6 +225,114 @@ public final class SimNetwork implements AutoCloseable {
             chosen.add(n);
         }
         return chosen;
+    }
+
+    /**
+     * Marks {@code count} random honest online nodes (not {@code except}) as Sybils; they flood
+     * once {@link #startSybilFlood} is called. Drawn from the Sybils' own random source.
+     */
+    public List<SimNode> makeSybils(int count, Collection<SimNode> except) {
+        List<SimNode> candidates = new ArrayList<>(onlineHonestNodes());
+        candidates.removeAll(except);
+        candidates.removeIf(n -> n.sybil);
+        List<SimNode> chosen = new ArrayList<>();
+        for (int i = 0; i < count && !candidates.isEmpty(); i++) {
+            SimNode n = candidates.remove(sybilRandom.nextInt(candidates.size()));
+            n.sybil = true;
+            chosen.add(n);
+        }
+        return chosen;
+    }
+
+    /**
+     * How the Sybils flood: every {@code interval} of virtual time, each online Sybil sends one
+     * request of every type (FIND_NODE, GET_VALUE, PUT_VALUE, GET_PROVIDERS, ADD_PROVIDER, PING,
+     * about random keys) to each of its {@code neighbours} closest routing table peers (chosen when
+     * the flood starts). The flood is modelled at the Kademlia level only: the requests reach the
+     * neighbours' state machines after a random latency, without a connection (connection and
+     * stream limits are the host's), and their answers are dropped.
+     */
+    public record SybilFlood(Duration interval, int neighbours) {
+        public SybilFlood {
+            Objects.requireNonNull(interval, "interval");
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("flood interval must be > 0: " + interval);
+            }
+            if (neighbours < 1) {
+                throw new IllegalArgumentException("neighbours must be > 0: " + neighbours);
+            }
+        }
+    }
+
+    /** Starts the Sybils' flood (replacing a running one). */
+    public void startSybilFlood(SybilFlood flood) {
+        this.flood = Objects.requireNonNull(flood, "flood");
+        for (SimNode n : nodes) {
+            if (n.sybil) {
+                List<SimNode> targets = new ArrayList<>();
+                for (var e : n.kademlia.closestPeers(Key.of(n.id).bytes(), flood.neighbours())) {
+                    SimNode t = byId.get(e.node().key().preimage());
+                    if (t != null) {
+                        targets.add(t);
+                    }
+                }
+                SybilFlood current = flood;
+                schedule(now, () -> floodTick(n, targets, current));
+            }
+        }
+    }
+
+    /** Stops the flood (requests on their way still arrive). */
+    public void stopSybilFlood() {
+        this.flood = null;
+    }
+
+    /** Requests the Sybils have sent so far. */
+    public long sybilRequests() {
+        return floodRequests;
+    }
+
+    /** Inbound requests the honest nodes (not Sybils nor adversarial ones) refused for {@code reason}. */
+    public long refusedRequests(KademliaEvent.RefusalReason reason) {
+        long sum = 0;
+        for (SimNode n : nodes) {
+            if (!n.sybil && !n.adversarial) {
+                sum += n.kademlia.refusedRequests(reason);
+            }
+        }
+        return sum;
+    }
+
+    private void floodTick(SimNode sybil, List<SimNode> targets, SybilFlood current) {
+        if (flood != current || !sybil.sybil) {
+            return;
+        }
+        if (sybil.online) {
+            for (SimNode to : targets) {
+                for (KadRequest request : floodRequests(sybil)) {
+                    long number = -(++floodNumbers);
+                    floodRequests++;
+                    schedule(now.plus(latency(sybilRandom)), () -> {
+                        if (to.online) {
+                            // Not registered as awaiting an answer: the answer (or reset) goes nowhere.
+                            to.kademlia.onRequest(sybil.id, new InboundRequestId(number), request, now);
+                            drive(to);
+                        }
+                    });
+                }
+            }
+        }
+        schedule(now.plus(current.interval()), () -> floodTick(sybil, targets, current));
+    }
+
+    private List<KadRequest> floodRequests(SimNode sybil) {
+        byte[] key = new byte[32];
+        sybilRandom.nextBytes(key);
+        RecordKey k = RecordKey.of(key);
+        return List.of(new KadRequest.FindNode(k), new KadRequest.GetValue(k),
+                new KadRequest.PutValue(io.jkad.record.DhtRecord.of(k, new byte[] {1})), new KadRequest.GetProviders(k),
+                new KadRequest.AddProvider(k, new KadPeer(sybil.id, List.of(sybil.address), ConnectionType.CONNECTED)),
+                new KadRequest.Ping());
     }
 
     /** The node leaves without notice: its links go silent; peers notice a dropped connection later. */
@@ -653,6 +771,10 @@ public final class SimNetwork implements AutoCloseable {
     }
 
     private Duration latency() {
+        return latency(random);
+    }
+
+    private Duration latency(Random random) {
         long min = config.minLatency().toNanos();
         long max = config.maxLatency().toNanos();
         return Duration.ofNanos(min == max ? min : min + (long) (random.nextDouble() * (max - min)));

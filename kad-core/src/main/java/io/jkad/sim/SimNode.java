@@ -22,6 +22,8 @@ public final class SimNode {
     final RecordStore store;
     boolean online = true;
     boolean adversarial;
+    /** A Sybil floods its neighbours with requests while {@link SimNetwork#startSybilFlood} runs. */
+    boolean sybil;
     /** Open connections: peer to the time of last use. */
     final Map<PeerId, Instant> connections = new HashMap<>();
     final Set<PeerId> dialing = new HashSet<>();
@@ -83,8 +85,13 @@ public final class SimNode {
         return adversarial;
     }
 
+    public boolean isSybil() {
+        return sybil;
+    }
+
     @Override
     public String toString() {
-        return "node" + index + "(" + id + (online ? "" : ", offline") + (adversarial ? ", adversarial" : "") + ")";
+        return "node" + index + "(" + id + (online ? "" : ", offline") + (adversarial ? ", adversarial" : "")
+                + (sybil ? ", sybil" : "") + ")";
     }
 }

@@ -39,6 +39,9 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code kad_inbound_requests_total{type}}</td><td>requests received, by message type
  *       ({@code FIND_NODE}, {@code GET_VALUE}, {@code PUT_VALUE}, {@code GET_PROVIDERS},
  *       {@code ADD_PROVIDER}, {@code PING})</td></tr>
+ *   <tr><td>{@code kad_inbound_refused_total{type,reason}}</td><td>requests refused with a stream
+ *       reset (also counted as received), by message type and reason: {@code rate_limited} (over
+ *       the peer's budget of that type), {@code store_error}, {@code failed}</td></tr>
  *   <tr><td>{@code kad_routing_table_peers}</td><td>peers in the routing table</td></tr>
  *   <tr><td>{@code kad_connections}</td><td>peers with an open connection</td></tr>
  *   <tr><td>{@code kad_store_records}, {@code kad_store_provider_keys}</td><td>value records, and keys
@@ -67,6 +70,7 @@ final class NodeMetrics {
     private volatile long storeProviderKeys;
     /** The meters of the logic thread's events, made at their first use: by message type, and by kind and outcome. */
     private final Map<String, Counter> inboundRequests = new ConcurrentHashMap<>();
+    private final Map<String, Counter> refusedRequests = new ConcurrentHashMap<>();
     private final Map<String, Timer> queryTimers = new ConcurrentHashMap<>();
 
     NodeMetrics(KademliaNode node, RecordStore store) {
@@ -129,6 +133,13 @@ final class NodeMetrics {
             inboundRequests.computeIfAbsent(r.request().messageType(), type -> Counter.builder("kad.inbound.requests")
                     .tag("type", type)
                     .description("Kademlia requests received").register(registry)).increment();
+        } else if (event instanceof KademliaEvent.RequestRefused r) {
+            String type = r.request().messageType();
+            String reason = r.reason().name().toLowerCase(Locale.ROOT);
+            refusedRequests.computeIfAbsent(type + " " + reason, k -> Counter.builder("kad.inbound.refused")
+                    .tag("type", type)
+                    .tag("reason", reason)
+                    .description("Kademlia requests refused with a stream reset").register(registry)).increment();
         } else if (event instanceof KademliaEvent.QueryCompleted c && c.last()) {
             Instant end = c.stats().end().orElse(null);
             Duration d = end == null ? Duration.ZERO : c.stats().duration(end).orElse(Duration.ZERO);

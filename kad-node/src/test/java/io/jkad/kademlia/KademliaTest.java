@@ -667,4 +667,214 @@ class KademliaTest {
         // The expired record (expiry at T0) does not count.
         assertThat(((QueryResult.GetProviders) done.result()).providers()).containsExactly(peers.get(0));
     }
+
+    // ------------------------------------------------------------------ hostile peers
+
+    private static InboundRequestId rid(long i) {
+        return new InboundRequestId(i);
+    }
+
+    private static List<KademliaEvent.RequestRefused> refusals(List<KademliaAction> actions) {
+        return events(actions).stream().filter(KademliaEvent.RequestRefused.class::isInstance)
+                .map(KademliaEvent.RequestRefused.class::cast).toList();
+    }
+
+    @Test
+    void requestsOverAPeersBudgetAreResetAndTouchNeitherStoreNorRoutingTable() {
+        RequestLimits limits = RequestLimits.uniform(new RequestLimits.Rate(1, 5), 100);
+        Kademlia k = node(KademliaConfig.builder().requestLimits(limits).build());
+        List<PeerId> peers = addPeers(k, 3);
+        PeerId flooder = PeerId.random(random);
+        int tableBefore = k.routingTableSize();
+        for (int i = 0; i < 20; i++) {
+            k.onRequest(flooder, rid(i), new KadRequest.PutValue(DhtRecord.of(RecordKey.ofUtf8("f" + i), new byte[] {1})), T0);
+        }
+        List<KademliaAction> actions = drain(k, T0);
+        assertThat(ofType(actions, KademliaAction.Respond.class)).extracting(KademliaAction.Respond::requestId)
+                .containsExactly(rid(0), rid(1), rid(2), rid(3), rid(4));
+        assertThat(ofType(actions, KademliaAction.ResetStream.class)).hasSize(15)
+                .allSatisfy(r -> assertThat(r.peer()).isEqualTo(flooder));
+        assertThat(refusals(actions)).hasSize(15).allSatisfy(r -> {
+            assertThat(r.source()).isEqualTo(flooder);
+            assertThat(r.reason()).isEqualTo(KademliaEvent.RefusalReason.RATE_LIMITED);
+        });
+        assertThat(k.refusedRequests(KademliaEvent.RefusalReason.RATE_LIMITED)).isEqualTo(15);
+        assertThat(k.store().counts().records()).isEqualTo(5);
+        assertThat(k.store().get(RecordKey.ofUtf8("f5"))).isEmpty();
+        assertThat(k.routingTableSize()).isEqualTo(tableBefore);
+
+        // Another type of the same peer, and another peer, have their own budgets.
+        k.onRequest(flooder, rid(100), new KadRequest.FindNode(RecordKey.ofUtf8("x")), T0);
+        k.onRequest(peers.get(0), rid(101), new KadRequest.PutValue(DhtRecord.of(RecordKey.ofUtf8("h"), new byte[] {1})), T0);
+        assertThat(ofType(drain(k, T0), KademliaAction.Respond.class)).extracting(KademliaAction.Respond::requestId)
+                .containsExactly(rid(100), rid(101));
+
+        // One token comes back per second.
+        Instant later = T0.plusSeconds(1);
+        k.onRequest(flooder, rid(200), new KadRequest.PutValue(DhtRecord.of(RecordKey.ofUtf8("g1"), new byte[] {1})), later);
+        k.onRequest(flooder, rid(201), new KadRequest.PutValue(DhtRecord.of(RecordKey.ofUtf8("g2"), new byte[] {1})), later);
+        List<KademliaAction> again = drain(k, later);
+        assertThat(ofType(again, KademliaAction.Respond.class)).extracting(KademliaAction.Respond::requestId)
+                .containsExactly(rid(200));
+        assertThat(ofType(again, KademliaAction.ResetStream.class)).extracting(KademliaAction.ResetStream::requestId)
+                .containsExactly(rid(201));
+    }
+
+    @Test
+    void anAddProviderOverBudgetIsResetAndNotStored() {
+        RequestLimits limits = RequestLimits.uniform(new RequestLimits.Rate(1, 2), 100);
+        Kademlia k = node(KademliaConfig.builder().requestLimits(limits).build());
+        PeerId flooder = PeerId.random(random);
+        KadPeer self = new KadPeer(flooder, List.of(addr(0)), ConnectionType.CONNECTED);
+        for (int i = 0; i < 3; i++) {
+            k.onRequest(flooder, rid(i), new KadRequest.AddProvider(RecordKey.ofUtf8("p" + i), self), T0);
+        }
+        List<KademliaAction> actions = drain(k, T0);
+        assertThat(ofType(actions, KademliaAction.ResetStream.class)).extracting(KademliaAction.ResetStream::requestId)
+                .containsExactly(rid(2));
+        assertThat(k.store().providers(RecordKey.ofUtf8("p1"))).hasSize(1);
+        assertThat(k.store().providers(RecordKey.ofUtf8("p2"))).isEmpty();
+    }
+
+    @Test
+    void theDefaultBudgetsLetAnHonestBusyPeerThrough() {
+        Kademlia k = node(KademliaConfig.defaults());
+        addPeers(k, 30);
+        PeerId busy = PeerId.random(random);
+        KadPeer self = new KadPeer(busy, List.of(addr(0)), ConnectionType.CONNECTED);
+        long n = 0;
+        // A crawl or a bootstrap (a burst), then ten minutes of many lookups and a reprovide sweep.
+        for (int i = 0; i < 60; i++) {
+            k.onRequest(busy, rid(n++), new KadRequest.FindNode(RecordKey.ofUtf8("crawl" + i)), T0);
+        }
+        for (int i = 0; i < 300; i++) {
+            k.onRequest(busy, rid(n++), new KadRequest.AddProvider(RecordKey.ofUtf8("sweep" + i), self), T0);
+        }
+        for (int s = 1; s <= 600; s++) {
+            Instant t = T0.plusSeconds(s);
+            for (int i = 0; i < 5; i++) {
+                k.onRequest(busy, rid(n++), new KadRequest.FindNode(RecordKey.ofUtf8("l" + s + "/" + i)), t);
+                k.onRequest(busy, rid(n++), new KadRequest.GetProviders(RecordKey.ofUtf8("l" + s + "/" + i)), t);
+                k.onRequest(busy, rid(n++), new KadRequest.GetValue(RecordKey.ofUtf8("l" + s + "/" + i)), t);
+            }
+            k.onRequest(busy, rid(n++), new KadRequest.PutValue(DhtRecord.of(RecordKey.ofUtf8("r" + s), new byte[] {1})), t);
+            drain(k, t);
+        }
+        assertThat(k.refusedRequests(KademliaEvent.RefusalReason.RATE_LIMITED)).isZero();
+    }
+
+    @Test
+    void theBucketsOfManyPeersStayBoundedAndIdleOnesAreDropped() {
+        RequestLimits limits = RequestLimits.uniform(new RequestLimits.Rate(10, 10), 50);
+        RequestBudget budget = new RequestBudget(limits);
+        for (int i = 0; i < 1000; i++) {
+            assertThat(budget.tryAcquire(PeerId.random(random), new KadRequest.Ping(), T0)).isTrue();
+        }
+        assertThat(budget.trackedPeers()).isEqualTo(50);
+        // A second after their last request every bucket is full again: they go as others come.
+        Instant later = T0.plusSeconds(2);
+        PeerId p = PeerId.random(random);
+        for (int i = 0; i < 30; i++) {
+            budget.tryAcquire(p, new KadRequest.Ping(), later.plusMillis(100 * i));
+        }
+        assertThat(budget.trackedPeers()).isEqualTo(1);
+        // Dropped buckets were full; a kept one still counts: p spent its burst of 10 over 3 s (30 asked, 10/s).
+        assertThat(budget.tryAcquire(p, new KadRequest.Ping(), later.plusMillis(2900))).isTrue();
+        assertThat(budget.tryAcquire(p, new KadRequest.FindNode(RecordKey.ofUtf8("x")), later.plusMillis(2900))).isTrue();
+    }
+
+    @Test
+    void aBurstIsRefusedOnceSpentAndUnlimitedNeverRefuses() {
+        RequestBudget budget = new RequestBudget(RequestLimits.uniform(new RequestLimits.Rate(2, 3), 10));
+        PeerId p = PeerId.random(random);
+        KadRequest ping = new KadRequest.Ping();
+        assertThat(budget.tryAcquire(p, ping, T0)).isTrue();
+        assertThat(budget.tryAcquire(p, ping, T0)).isTrue();
+        assertThat(budget.tryAcquire(p, ping, T0)).isTrue();
+        assertThat(budget.tryAcquire(p, ping, T0)).isFalse();
+        assertThat(budget.tryAcquire(p, ping, T0.plusMillis(499))).isFalse();
+        assertThat(budget.tryAcquire(p, ping, T0.plusMillis(500))).isTrue();
+        assertThat(budget.tryAcquire(p, ping, T0.plusMillis(500))).isFalse();
+
+        RequestBudget none = new RequestBudget(RequestLimits.UNLIMITED);
+        for (int i = 0; i < 10_000; i++) {
+            assertThat(none.tryAcquire(p, ping, T0)).isTrue();
+        }
+        assertThat(none.trackedPeers()).isZero();
+    }
+
+    /** A memory store that throws an unexpected exception from its reads and provider writes while told to. */
+    private static final class FailingStore implements RecordStore {
+        private final RecordStore delegate;
+        boolean failing;
+
+        FailingStore(RecordStore delegate) {
+            this.delegate = delegate;
+        }
+
+        private void maybeFail() {
+            if (failing) {
+                throw new IllegalStateException("injected failure");
+            }
+        }
+
+        @Override public Optional<DhtRecord> get(RecordKey key) { maybeFail(); return delegate.get(key); }
+        @Override public void put(DhtRecord record) { maybeFail(); delegate.put(record); }
+        @Override public void remove(RecordKey key) { delegate.remove(key); }
+        @Override public io.jkad.record.CloseableIterator<DhtRecord> records() { return delegate.records(); }
+        @Override public boolean addProvider(ProviderRecord record) { maybeFail(); return delegate.addProvider(record); }
+        @Override public List<ProviderRecord> providers(RecordKey key) { maybeFail(); return delegate.providers(key); }
+        @Override public io.jkad.record.CloseableIterator<ProviderRecord> provided() { return delegate.provided(); }
+        @Override public void removeProvider(RecordKey key, PeerId provider) { delegate.removeProvider(key, provider); }
+        @Override public long removeExpired(Instant now) { return delegate.removeExpired(now); }
+        @Override public void close() { delegate.close(); }
+    }
+
+    @Test
+    void anyExceptionInRequestHandlingResetsTheStreamAndTheNodeGoesOn() {
+        RecordStore memory = RecordStores.open("memory", StoreConfig.defaults(local));
+        stores.add(memory);
+        FailingStore store = new FailingStore(memory);
+        Kademlia k = new Kademlia(local, store, KademliaConfig.defaults(), T0, new Random(2));
+        List<PeerId> peers = addPeers(k, 3);
+        PeerId peer = peers.get(0);
+        KadPeer self = new KadPeer(peer, List.of(addr(0)), ConnectionType.CONNECTED);
+        store.failing = true;
+        k.onRequest(peer, rid(1), new KadRequest.GetValue(RecordKey.ofUtf8("k")), T0);
+        k.onRequest(peer, rid(2), new KadRequest.PutValue(DhtRecord.of(RecordKey.ofUtf8("k"), new byte[] {1})), T0);
+        k.onRequest(peer, rid(3), new KadRequest.GetProviders(RecordKey.ofUtf8("k")), T0);
+        k.onRequest(peer, rid(4), new KadRequest.AddProvider(RecordKey.ofUtf8("k"), self), T0);
+        List<KademliaAction> actions = drain(k, T0);
+        assertThat(ofType(actions, KademliaAction.Respond.class)).isEmpty();
+        assertThat(ofType(actions, KademliaAction.ResetStream.class)).extracting(KademliaAction.ResetStream::requestId)
+                .containsExactly(rid(1), rid(2), rid(3), rid(4));
+        assertThat(refusals(actions)).extracting(KademliaEvent.RequestRefused::reason)
+                .containsOnly(KademliaEvent.RefusalReason.FAILED);
+        assertThat(k.refusedRequests(KademliaEvent.RefusalReason.FAILED)).isEqualTo(4);
+
+        store.failing = false;
+        k.onRequest(peer, rid(5), new KadRequest.GetValue(RecordKey.ofUtf8("k")), T0);
+        assertThat(ofType(drain(k, T0), KademliaAction.Respond.class)).extracting(KademliaAction.Respond::requestId)
+                .containsExactly(rid(5));
+    }
+
+    @Test
+    void aFullProviderListStillTakesRefreshesOfItsProvidersAndRefusesNewOnes() {
+        Kademlia k = node(KademliaConfig.defaults(), StoreConfig.defaults(local).withLimits(1024, 65 * 1024, 2, 1024));
+        List<PeerId> peers = addPeers(k, 3);
+        RecordKey key = RecordKey.ofUtf8("popular");
+        Duration ttl = KademliaConfig.DEFAULT_PROVIDER_RECORD_TTL;
+        for (int i = 0; i < 3; i++) {
+            KadPeer p = new KadPeer(peers.get(i), List.of(addr(i)), ConnectionType.CONNECTED);
+            k.onRequest(peers.get(i), rid(i), new KadRequest.AddProvider(key, p), T0);
+        }
+        Instant later = T0.plus(Duration.ofHours(12));
+        KadPeer first = new KadPeer(peers.get(0), List.of(addr(0)), ConnectionType.CONNECTED);
+        k.onRequest(peers.get(0), rid(10), new KadRequest.AddProvider(key, first), later);
+        List<KademliaAction> actions = drain(k, later);
+        assertThat(ofType(actions, KademliaAction.ResetStream.class)).isEmpty();
+        assertThat(k.store().providers(key)).extracting(ProviderRecord::provider, ProviderRecord::expires)
+                .containsExactly(tuple(peers.get(0), Optional.of(later.plus(ttl))),
+                        tuple(peers.get(1), Optional.of(T0.plus(ttl))));
+    }
 }

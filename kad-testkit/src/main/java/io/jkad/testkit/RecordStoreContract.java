@@ -1476,4 +1476,47 @@ public abstract class RecordStoreContract {
         assertThat(again.addProvider(provider(key(2), peer(2)))).isTrue();
         assertThat(provided(again)).isEmpty();
     }
+
+    // ------------------------------------------------------------------ provider cap (issue 11)
+
+    @Test
+    void atTheDefaultProviderCapEveryListedProviderStillRefreshesAndNewOnesAreRefused() {
+        StoreConfig config = config();
+        RecordStore s = open(config);
+        RecordKey k = key("popular");
+        int cap = StoreConfig.DEFAULT_MAX_PROVIDERS_PER_KEY;
+        Instant first = clock.instant().plusSeconds(60);
+        for (int i = 0; i < cap; i++) {
+            assertThat(s.addProvider(provider(k, peer(i), first))).isTrue();
+        }
+        StoreCounts counts = s.counts();
+        // A newcomer is refused, without an exception and without a trace.
+        assertThat(s.addProvider(provider(k, peer(cap), first))).isFalse();
+        assertThat(s.providers(k)).extracting(ProviderRecord::provider).doesNotContain(peer(cap)).hasSize(cap);
+        assertThat(s.counts()).isEqualTo(counts);
+        // Every listed provider may still refresh: its expiry moves, its place stays.
+        Instant refreshed = clock.instant().plusSeconds(3600);
+        for (int i = 0; i < cap; i += 2) {
+            assertThat(s.addProvider(provider(k, peer(i), refreshed))).as("refresh of provider %d", i).isTrue();
+        }
+        List<ProviderRecord> listed = s.providers(k);
+        assertThat(listed).hasSize(cap);
+        for (int i = 0; i < cap; i++) {
+            assertThat(listed.get(i)).isEqualTo(provider(k, peer(i), i % 2 == 0 ? refreshed : first));
+        }
+        // The refreshed ones outlive the others' expiry; the newcomer gets a place once those expire.
+        assertThat(s.removeExpired(first.plusNanos(1))).isEqualTo(cap / 2);
+        assertThat(s.addProvider(provider(k, peer(cap), refreshed))).isTrue();
+        if (persistent()) {
+            RecordStore r = reopen(s, config);
+            for (int i = cap + 1; i < cap + 1 + cap / 2; i++) {
+                r.addProvider(provider(k, peer(i), first));
+            }
+            assertThat(r.providers(k)).hasSize(cap);
+            assertThat(r.addProvider(provider(k, peer(2 * cap), first))).isFalse();
+            Instant again = refreshed.plusSeconds(3600);
+            assertThat(r.addProvider(provider(k, peer(0), again))).isTrue();
+            assertThat(r.providers(k)).hasSize(cap).first().isEqualTo(provider(k, peer(0), again));
+        }
+    }
 }
