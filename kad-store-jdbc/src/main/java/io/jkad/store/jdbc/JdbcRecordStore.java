@@ -601,7 +601,7 @@ public final class JdbcRecordStore implements RecordStore {
         } catch (StoreException e) {
             if (e.kind() == Kind.UNAVAILABLE) {
                 reached = false;
-                unavailable = e.getMessage();
+                unavailable = cause(e);
             }
             throw e;
         } finally {
@@ -640,6 +640,11 @@ public final class JdbcRecordStore implements RecordStore {
             LOG.warn("jdbc store: the database is unavailable ({} failed: {}); store calls fail at once for {} ms,"
                     + " then one probes it", operation, description, breaker.cooldown().toMillis());
         }
+    }
+
+    /** What the database said in {@code e}, for the breaker's messages. */
+    private static String cause(StoreException e) {
+        return e.getCause() instanceof SQLException s ? describe(s) : e.getMessage();
     }
 
     /** {@link #run} without the breaker. */
@@ -717,7 +722,7 @@ public final class JdbcRecordStore implements RecordStore {
             } catch (SQLException e) {
                 StoreException failure = failure(operation, e);
                 if (failure.kind() == Kind.UNAVAILABLE) {
-                    breakerFailed(operation, failure.getMessage());
+                    breakerFailed(operation, cause(failure));
                 } else {
                     breakerSucceeded();
                 }
@@ -771,7 +776,7 @@ public final class JdbcRecordStore implements RecordStore {
     StoreException iterationFailure(String operation, SQLException e) {
         StoreException failure = failure(operation, e);
         if (failure.kind() == Kind.UNAVAILABLE) {
-            breakerFailed(operation, failure.getMessage());
+            breakerFailed(operation, cause(failure));
         }
         return failure;
     }
