@@ -20,7 +20,13 @@ public class StoreException extends RuntimeException {
         /** The store is closed. */
         CLOSED,
         /** The backend (disk, database) failed; the cause says how. */
-        BACKEND
+        BACKEND,
+        /**
+         * The backend cannot be reached (a database server down or out of reach, a connection or
+         * statement timeout), or has just failed that way several times and is not tried again for a
+         * while: the call failed fast. Nothing was changed; the same call may succeed later.
+         */
+        UNAVAILABLE
     }
 
     private final Kind kind;

@@ -17,6 +17,7 @@ public final class KadCommand implements Runnable {
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        FatalErrorHandler.install();
         System.exit(run(args));
     }
 

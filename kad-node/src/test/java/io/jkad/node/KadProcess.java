@@ -58,9 +58,10 @@ final class KadProcess implements AutoCloseable {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path jar = Path.of("target", "kad.jar");
         if (Files.isRegularFile(jar)) {
-            return List.of(java, "-Xmx256m", "-jar", jar.toAbsolutePath().toString());
+            return List.of(java, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toAbsolutePath().toString());
         }
-        return List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"), KadCommand.class.getName());
+        return List.of(java, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
+                KadCommand.class.getName());
     }
 
     /** Starts (or starts again) the process and waits until {@code kad status} answers. */
@@ -81,6 +82,50 @@ final class KadProcess implements AutoCloseable {
         process = pb.start();
         awaitReady();
         return this;
+    }
+
+    /**
+     * Starts the process as {@link #start} does, but with {@code jvmOptions} (instead of the heap
+     * and out-of-memory options of {@link #javaCommand()}) and {@code mainClass} (a test wrapper of
+     * {@link KadCommand#main}, found in the test classes) instead of the jar's main class; waits
+     * until {@code kad status} answers.
+     */
+    KadProcess startWith(List<String> jvmOptions, String mainClass, String... moreArgs) throws Exception {
+        if (process != null && process.isAlive()) {
+            throw new IllegalStateException(name + " is running");
+        }
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path jar = Path.of("target", "kad.jar");
+        String classPath = Files.isRegularFile(jar)
+                ? jar.toAbsolutePath() + File.pathSeparator + Path.of("target", "test-classes").toAbsolutePath()
+                : System.getProperty("java.class.path");
+        List<String> cmd = new ArrayList<>(List.of(javaBin));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-cp", classPath, mainClass));
+        cmd.addAll(List.of("run", "--listen", listenAddress(), "--data-dir", dataDir.toString(),
+                "--api", api(), "--log-level", "debug"));
+        cmd.addAll(extraArgs);
+        cmd.addAll(List.of(moreArgs));
+        Files.writeString(log, "$ " + String.join(" ", cmd) + "\n", StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        process = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        awaitReady();
+        return this;
+    }
+
+    /** Waits up to {@code timeout} for the process to exit by itself; its exit code. */
+    int awaitExit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException(name + " still runs after " + timeout + ":\n" + tail());
+        }
+        return process.exitValue();
+    }
+
+    /** The process id, while it runs. */
+    long pid() {
+        return process.pid();
     }
 
     private void awaitReady() throws Exception {

@@ -52,6 +52,7 @@ public final class PostgresCluster implements AutoCloseable {
     private final Duration startTime;
     private final String version;
     private boolean closed;
+    private boolean stopped;
 
     private PostgresCluster(Path bin, Path directory, boolean asPostgresUser, int port, Duration initTime,
                             Duration startTime, String version) {
@@ -143,12 +144,7 @@ public final class PostgresCluster implements AutoCloseable {
                 int port = freePort();
                 long t1 = System.nanoTime();
                 try {
-                    run(bin, root, dir, List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(),
-                            "-l", dir.resolve("server.log").toString(), "-w", "-t", "60", "-o",
-                            "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
-                                    + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-                                    + " -c max_connections=300",
-                            "start"));
+                    run(bin, root, dir, startCommand(bin, dir, port));
                     Duration start = Duration.ofNanos(System.nanoTime() - t1);
                     PostgresCluster cluster = new PostgresCluster(bin, dir, root, port, init, start, version);
                     Runtime.getRuntime().addShutdownHook(new Thread(cluster::close, "stop PostgreSQL " + port));
@@ -165,6 +161,38 @@ public final class PostgresCluster implements AutoCloseable {
             }
             throw (RuntimeException) e;
         }
+    }
+
+    private static List<String> startCommand(Path bin, Path dir, int port) {
+        return List.of(bin.resolve("pg_ctl").toString(), "-D", dir.resolve("data").toString(),
+                "-l", dir.resolve("server.log").toString(), "-w", "-t", "60", "-o",
+                "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
+                        + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                        + " -c max_connections=300",
+                "start");
+    }
+
+    /**
+     * Stops the server as an operator would ({@code pg_ctl stop -m fast}: sessions are ended, the
+     * port closed) and keeps its data, for a test of what clients do while the database is away;
+     * {@link #restart()} starts it again.
+     */
+    public synchronized void stop() {
+        if (closed || stopped) {
+            throw new IllegalStateException("not running: " + this);
+        }
+        run(bin, asPostgresUser, directory, List.of(bin.resolve("pg_ctl").toString(), "-D",
+                directory.resolve("data").toString(), "-m", "fast", "-w", "stop"));
+        stopped = true;
+    }
+
+    /** Starts the server that {@link #stop()} stopped, on the same port with the same data. */
+    public synchronized void restart() {
+        if (closed || !stopped) {
+            throw new IllegalStateException("not stopped: " + this);
+        }
+        run(bin, asPostgresUser, directory, startCommand(bin, directory, port));
+        stopped = false;
     }
 
     /** The server's address: 127.0.0.1. */
@@ -208,6 +236,10 @@ public final class PostgresCluster implements AutoCloseable {
             return;
         }
         closed = true;
+        if (stopped) {
+            deleteQuietly(directory);
+            return;
+        }
         try {
             run(bin, asPostgresUser, directory, List.of(bin.resolve("pg_ctl").toString(), "-D",
                     directory.resolve("data").toString(), "-m", "immediate", "-w", "stop"));

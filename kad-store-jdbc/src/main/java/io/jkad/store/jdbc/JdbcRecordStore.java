@@ -14,6 +14,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLRecoverableException;
+import java.sql.SQLTimeoutException;
+import java.sql.SQLTransientConnectionException;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,6 +68,18 @@ import org.slf4j.LoggerFactory;
  * an iterator reads pages in key order, one short query each, and holds nothing in between.
  * Close iterators (try-with-resources).
  *
+ * <h2>When the database is away</h2>
+ * The node calls the store on its logic thread, so a store call that waits stops the node. Every
+ * operation goes through a {@link CircuitBreaker}: a failure of the unavailable kind (no connection
+ * within the pool's acquire timeout, a connection error, a statement cancelled by its timeout: see
+ * {@link #isUnavailable}) is thrown as a {@link StoreException} of kind {@code UNAVAILABLE}, and
+ * after {@code jdbc.breaker_threshold} of them in a row ({@value JdbcStoreProvider#DEFAULT_BREAKER_THRESHOLD})
+ * every call fails at once with {@code UNAVAILABLE}, without touching the pool, for
+ * {@code jdbc.breaker_cooldown_ms} ({@value JdbcStoreProvider#DEFAULT_BREAKER_COOLDOWN_MS} ms); then
+ * one call probes the database, and its success closes the breaker. The timeouts that bound each
+ * call are those of the provider's pool ({@link JdbcStoreProvider}); an embedder's
+ * {@link DataSource} brings its own.
+ *
  * <p>Thread-safe. Expiry instants are kept exactly as nanoseconds since the epoch, so expiries
  * before 1677-09-21 or after 2262-04-11 are refused with {@link IllegalArgumentException}. Keys
  * are primary keys: PostgreSQL's B-tree indexes take keys up to about 2,700 bytes, H2's columns
@@ -93,10 +110,13 @@ public final class JdbcRecordStore implements RecordStore {
     /** What the store opened and closes last (the provider's pool); null for an embedder's DataSource. */
     private final AutoCloseable owned;
     private final Set<StoreIterator<?>> iterators = ConcurrentHashMap.newKeySet();
+    private final CircuitBreaker breaker;
     private volatile boolean closed;
 
-    private JdbcRecordStore(DataSource dataSource, SqlDialect dialect, StoreConfig config, AutoCloseable owned) {
+    private JdbcRecordStore(DataSource dataSource, SqlDialect dialect, StoreConfig config, AutoCloseable owned,
+                            CircuitBreaker breaker) {
         this.dataSource = dataSource;
+        this.breaker = breaker;
         this.dialect = dialect;
         this.localPeer = config.localPeer();
         this.config = config;
@@ -112,10 +132,12 @@ public final class JdbcRecordStore implements RecordStore {
      * Opens a store on the embedder's {@code dataSource} (a pool, preferably: the store takes a
      * connection per operation and gives it back at once; opening takes two at once, one holding
      * the schema lock). The store never closes {@code dataSource}. Of the {@code jdbc.*} options
-     * only {@code jdbc.dialect} applies.
+     * only {@code jdbc.dialect} and the breaker's ({@code jdbc.breaker_threshold},
+     * {@code jdbc.breaker_cooldown_ms}) apply; the pool's own timeouts bound how long a call waits.
      *
      * @throws IllegalArgumentException if {@code config} has {@code jdbc.url}, {@code jdbc.user},
-     *     {@code jdbc.password} or {@code jdbc.pool_size} (they describe the provider's own pool), an
+     *     {@code jdbc.password}, {@code jdbc.pool_size}, {@code jdbc.acquire_timeout_ms} or
+     *     {@code jdbc.statement_timeout_ms} (they describe the provider's own pool), an
      *     unknown {@code jdbc.dialect}, or the database is none of those the store knows
      * @throws StoreException {@code BACKEND} if the database cannot be reached or its schema cannot
      *     be created or upgraded
@@ -124,7 +146,8 @@ public final class JdbcRecordStore implements RecordStore {
         Objects.requireNonNull(dataSource, "dataSource");
         Objects.requireNonNull(config, "config");
         for (String option : List.of(JdbcStoreProvider.URL, JdbcStoreProvider.USER, JdbcStoreProvider.PASSWORD,
-                JdbcStoreProvider.POOL_SIZE)) {
+                JdbcStoreProvider.POOL_SIZE, JdbcStoreProvider.ACQUIRE_TIMEOUT_MS,
+                JdbcStoreProvider.STATEMENT_TIMEOUT_MS)) {
             if (config.option(option).isPresent()) {
                 throw new IllegalArgumentException(option + " configures the pool that JdbcStoreProvider builds; "
                         + "with a DataSource given it does not apply: " + option + "=" + redacted(option, config));
@@ -146,7 +169,14 @@ public final class JdbcRecordStore implements RecordStore {
      * detected); closes {@code owned} (if not null) when the store closes, or at once if opening fails.
      */
     static JdbcRecordStore open(DataSource dataSource, StoreConfig config, AutoCloseable owned, SqlDialect given) {
+        return open(dataSource, config, owned, given, CircuitBreaker.monotonicClock());
+    }
+
+    /** As {@link #open(DataSource, StoreConfig, AutoCloseable, SqlDialect)}, the breaker on {@code clock}. */
+    static JdbcRecordStore open(DataSource dataSource, StoreConfig config, AutoCloseable owned, SqlDialect given,
+                                Clock clock) {
         try {
+            CircuitBreaker breaker = JdbcStoreProvider.breaker(config, clock);
             SqlDialect dialect = given != null ? given
                     : config.option(JdbcStoreProvider.DIALECT).map(SqlDialects::byName).orElse(null);
             try (Connection c = dataSource.getConnection()) {
@@ -162,7 +192,7 @@ public final class JdbcRecordStore implements RecordStore {
             if (!applied.isEmpty()) {
                 LOG.info("jdbc store: applied schema versions {} ({})", applied, dialect);
             }
-            return new JdbcRecordStore(dataSource, dialect, config, owned);
+            return new JdbcRecordStore(dataSource, dialect, config, owned, breaker);
         } catch (SQLException e) {
             closeQuietly(owned, e);
             throw new StoreException(Kind.BACKEND, NAME, "open", "cannot open the store: " + describe(e), e);
@@ -192,6 +222,11 @@ public final class JdbcRecordStore implements RecordStore {
     /** The dialect the store speaks. */
     SqlDialect dialect() {
         return dialect;
+    }
+
+    /** The breaker every operation goes through, for tests. */
+    CircuitBreaker breaker() {
+        return breaker;
     }
 
     // ------------------------------------------------------------------ value records
@@ -579,6 +614,62 @@ public final class JdbcRecordStore implements RecordStore {
      */
     private <T> T run(String operation, SqlWork<T> work) {
         checkOpen(operation);
+        admit(operation);
+        boolean reached = true; // whether the database answered, for the breaker
+        String unavailable = null;
+        try {
+            return attempt(operation, work);
+        } catch (StoreException e) {
+            if (e.kind() == Kind.UNAVAILABLE) {
+                reached = false;
+                unavailable = cause(e);
+            }
+            throw e;
+        } finally {
+            if (reached) {
+                breakerSucceeded();
+            } else {
+                breakerFailed(operation, unavailable);
+            }
+        }
+    }
+
+    /** Refuses {@code operation} with {@code UNAVAILABLE} if the breaker does not let it through. */
+    private void admit(String operation) {
+        if (!breaker.tryAcquire()) {
+            throw refused(operation);
+        }
+    }
+
+    private StoreException refused(String operation) {
+        return new StoreException(Kind.UNAVAILABLE, NAME, operation, "the database is unavailable: "
+                + breaker.threshold() + " calls in a row failed (last: " + breaker.lastFailure()
+                + "); calls fail at once until the cooldown of " + breaker.cooldown().toMillis()
+                + " ms ends, then one call probes the database");
+    }
+
+    private void breakerSucceeded() {
+        boolean wasOpen = breaker.state() != CircuitBreaker.State.CLOSED;
+        breaker.succeeded();
+        if (wasOpen) {
+            LOG.info("jdbc store: the database answers again; store calls go through");
+        }
+    }
+
+    private void breakerFailed(String operation, String description) {
+        if (breaker.failed(description)) {
+            LOG.warn("jdbc store: the database is unavailable ({} failed: {}); store calls fail at once for {} ms,"
+                    + " then one probes it", operation, description, breaker.cooldown().toMillis());
+        }
+    }
+
+    /** What the database said in {@code e}, for the breaker's messages. */
+    private static String cause(StoreException e) {
+        return e.getCause() instanceof SQLException s ? describe(s) : e.getMessage();
+    }
+
+    /** {@link #run} without the breaker. */
+    private <T> T attempt(String operation, SqlWork<T> work) {
         for (int attempt = 1; ; attempt++) {
             try (Connection c = dataSource.getConnection()) {
                 T result;
@@ -641,6 +732,7 @@ public final class JdbcRecordStore implements RecordStore {
         checkOpen(operation);
         StoreIterator<T> it;
         if (dialect.iteration() == SqlDialect.Iteration.CURSOR) {
+            admit(operation);
             try {
                 Connection c = dataSource.getConnection();
                 it = CursorIterator.start(this, dialect, operation, c, cursorQuery, ps -> {
@@ -649,9 +741,22 @@ public final class JdbcRecordStore implements RecordStore {
                     }
                 }, FETCH_SIZE, reader);
             } catch (SQLException e) {
-                throw failure(operation, e);
+                StoreException failure = failure(operation, e);
+                if (failure.kind() == Kind.UNAVAILABLE) {
+                    breakerFailed(operation, cause(failure));
+                } else {
+                    breakerSucceeded();
+                }
+                throw failure;
+            } catch (RuntimeException | Error e) {
+                breakerSucceeded(); // not the database's availability: let the next call through
+                throw e;
             }
+            breakerSucceeded();
         } else {
+            if (breaker.refusing()) {
+                throw refused(operation);
+            }
             it = new KeysetIterator<>(this, operation, dataSource, firstPage, nextPage, ps -> {
                 if (peer == null) {
                     return 1;
@@ -673,12 +778,52 @@ public final class JdbcRecordStore implements RecordStore {
         iterators.remove(it);
     }
 
-    /** The exception for {@code e} ending {@code operation}: {@code CLOSED} once the store is closed, else {@code BACKEND}. */
+    /**
+     * The exception for {@code e} ending {@code operation}: {@code CLOSED} once the store is closed,
+     * {@code UNAVAILABLE} if the database could not be reached ({@link #isUnavailable}), else {@code BACKEND}.
+     */
     StoreException failure(String operation, SQLException e) {
         if (closed) {
             return new StoreException(Kind.CLOSED, NAME, operation, "the store is closed", e);
         }
+        if (isUnavailable(e)) {
+            return new StoreException(Kind.UNAVAILABLE, NAME, operation, "the database is unavailable: "
+                    + describe(e), e);
+        }
         return new StoreException(Kind.BACKEND, NAME, operation, describe(e), e);
+    }
+
+    /** As {@link #failure}, for an iterator's read; an availability failure counts for the breaker. */
+    StoreException iterationFailure(String operation, SQLException e) {
+        StoreException failure = failure(operation, e);
+        if (failure.kind() == Kind.UNAVAILABLE) {
+            breakerFailed(operation, cause(failure));
+        }
+        return failure;
+    }
+
+    /**
+     * Whether {@code e} says the database could not be reached or did not answer in time, rather
+     * than refused what was asked: the JDBC connection and timeout exception types (HikariCP's
+     * acquire timeout is an {@link SQLTransientConnectionException}), SQLSTATE class {@code 08}
+     * (connection exception), {@code 57} (operator intervention: {@code 57014} a statement cancelled
+     * by {@code statement_timeout}, {@code 57P01}..{@code 57P03} a server shutting down or starting)
+     * and {@code 53300} (too many connections).
+     */
+    static boolean isUnavailable(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException
+                    || t instanceof SQLRecoverableException || t instanceof SQLTimeoutException) {
+                return true;
+            }
+            if (t instanceof SQLException s && s.getSQLState() != null) {
+                String state = s.getSQLState();
+                if (state.startsWith("08") || state.startsWith("57") || state.equals("53300")) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The exception for a row that cannot be read (bad bytes in a column). */

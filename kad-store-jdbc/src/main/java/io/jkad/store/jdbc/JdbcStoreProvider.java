@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -39,8 +41,35 @@ import java.util.regex.Pattern;
  *   <tr><td>{@code jdbc.pool_size}</td><td>{@value #DEFAULT_POOL_SIZE}</td><td>the most connections
  *       (at least 2: each open iterator holds one); the pool keeps up to 2 idle</td></tr>
  *   <tr><td>{@code jdbc.dialect}</td><td>from the connection's metadata</td><td>{@code h2} or {@code postgresql}</td></tr>
+ *   <tr><td>{@code jdbc.acquire_timeout_ms}</td><td>{@value #DEFAULT_ACQUIRE_TIMEOUT_MS}</td><td>the longest a
+ *       call waits for a pooled connection (HikariCP's {@code connectionTimeout}; at least 250, HikariCP's
+ *       floor)</td></tr>
+ *   <tr><td>{@code jdbc.statement_timeout_ms}</td><td>{@value #DEFAULT_STATEMENT_TIMEOUT_MS}</td><td>PostgreSQL
+ *       only: the longest one statement runs ({@code statement_timeout}, set on each connection); the
+ *       driver's socket timeout is set to this rounded up to seconds, plus a second, for a network
+ *       that stops answering; 0 for none</td></tr>
+ *   <tr><td>{@code jdbc.breaker_threshold}</td><td>{@value #DEFAULT_BREAKER_THRESHOLD}</td><td>availability
+ *       failures in a row that make calls fail fast</td></tr>
+ *   <tr><td>{@code jdbc.breaker_cooldown_ms}</td><td>{@value #DEFAULT_BREAKER_COOLDOWN_MS}</td><td>how long
+ *       calls fail fast before one probes the database again</td></tr>
  * </table>
- * Other {@code jdbc.*} names are refused (a misspelt option would otherwise be ignored); options
+ *
+ * <h2>Why the timeouts are short</h2>
+ * The node calls the store on its logic thread: while a call waits, no peer is answered, no query
+ * moves. A healthy pool hands out a connection in microseconds, and a new PostgreSQL connection on a
+ * local network takes a few milliseconds (TCP, authentication, backend start), so
+ * {@value #DEFAULT_ACQUIRE_TIMEOUT_MS} ms only runs out when the database is away or the pool is
+ * exhausted for far longer than any of the store's statements takes. Those statements are single-row
+ * index lookups and updates, and page reads of {@value JdbcRecordStore#FETCH_SIZE} rows: well under
+ * 10 ms on a healthy server, so {@value #DEFAULT_STATEMENT_TIMEOUT_MS} ms leaves two orders of
+ * magnitude for a loaded one (the expiry sweep, the largest, deletes what expired since the last
+ * sweep). Until the breaker opens the node loses at most threshold × (acquire + statement) time;
+ * once open, one probe per cooldown: with the defaults under 1.5 s once, then at most
+ * {@value #DEFAULT_ACQUIRE_TIMEOUT_MS} ms every {@value #DEFAULT_BREAKER_COOLDOWN_MS} ms (10 %), and
+ * the store is back within {@value #DEFAULT_BREAKER_COOLDOWN_MS} ms of the database. The previous
+ * 10 s acquire timeout stalled the node 10 s per call.
+ *
+ * <p>Other {@code jdbc.*} names are refused (a misspelt option would otherwise be ignored); options
  * of other backends are ignored.
  *
  * <h2>Durability of the embedded H2 database</h2>
@@ -76,8 +105,27 @@ public final class JdbcStoreProvider implements RecordStoreProvider {
     /** Option: the SQL dialect, {@code h2} or {@code postgresql}. */
     public static final String DIALECT = "jdbc.dialect";
 
+    /** Option: the longest a call waits for a pooled connection, in milliseconds. */
+    public static final String ACQUIRE_TIMEOUT_MS = "jdbc.acquire_timeout_ms";
+    /** Option (PostgreSQL): the longest one statement runs, in milliseconds; 0 for no limit. */
+    public static final String STATEMENT_TIMEOUT_MS = "jdbc.statement_timeout_ms";
+    /** Option: availability failures in a row that open the circuit breaker. */
+    public static final String BREAKER_THRESHOLD = "jdbc.breaker_threshold";
+    /** Option: how long the open breaker makes calls fail fast, in milliseconds. */
+    public static final String BREAKER_COOLDOWN_MS = "jdbc.breaker_cooldown_ms";
+
     /** The default of {@link #POOL_SIZE}. */
     public static final int DEFAULT_POOL_SIZE = 8;
+    /** The default of {@link #ACQUIRE_TIMEOUT_MS}. */
+    public static final int DEFAULT_ACQUIRE_TIMEOUT_MS = 500;
+    /** The default of {@link #STATEMENT_TIMEOUT_MS}. */
+    public static final int DEFAULT_STATEMENT_TIMEOUT_MS = 1000;
+    /** The default of {@link #BREAKER_THRESHOLD}. */
+    public static final int DEFAULT_BREAKER_THRESHOLD = 3;
+    /** The default of {@link #BREAKER_COOLDOWN_MS}. */
+    public static final int DEFAULT_BREAKER_COOLDOWN_MS = 5000;
+    /** HikariCP's smallest connection and validation timeout. */
+    static final int MIN_ACQUIRE_TIMEOUT_MS = 250;
 
     /** Settings of the default H2 file database: acknowledged writes survive a process kill. */
     static final String H2_FILE_SETTINGS = ";WRITE_DELAY=0";
@@ -85,7 +133,8 @@ public final class JdbcStoreProvider implements RecordStoreProvider {
     /** The file name (without H2's {@code .mv.db}) of the default database in the data directory. */
     static final String H2_FILE_NAME = "records";
 
-    private static final Set<String> OPTIONS = new TreeSet<>(List.of(URL, USER, PASSWORD, POOL_SIZE, DIALECT));
+    private static final Set<String> OPTIONS = new TreeSet<>(List.of(URL, USER, PASSWORD, POOL_SIZE, DIALECT,
+            ACQUIRE_TIMEOUT_MS, STATEMENT_TIMEOUT_MS, BREAKER_THRESHOLD, BREAKER_COOLDOWN_MS));
     private static final Pattern PASSWORD_IN_URL = Pattern.compile("(?i)(password=)[^;&]*");
     private static final AtomicInteger POOLS = new AtomicInteger();
 
@@ -110,6 +159,9 @@ public final class JdbcStoreProvider implements RecordStoreProvider {
         Objects.requireNonNull(config, "config");
         checkOptions(config);
         int poolSize = poolSize(config);
+        int acquireMs = intOption(config, ACQUIRE_TIMEOUT_MS, DEFAULT_ACQUIRE_TIMEOUT_MS, MIN_ACQUIRE_TIMEOUT_MS);
+        int statementMs = intOption(config, STATEMENT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS, 0);
+        breaker(config, Clock.systemUTC()); // checks the breaker's options before connecting
         config.option(DIALECT).ifPresent(SqlDialects::byName);
         String url = url(config);
         String user = config.option(USER).orElse(config.option(URL).isEmpty() ? "sa" : null);
@@ -128,7 +180,11 @@ public final class JdbcStoreProvider implements RecordStoreProvider {
             hikari.setMaximumPoolSize(poolSize);
             hikari.setMinimumIdle(Math.min(2, poolSize));
             hikari.setAutoCommit(true);
-            hikari.setConnectionTimeout(10_000);
+            hikari.setConnectionTimeout(acquireMs);
+            hikari.setValidationTimeout(MIN_ACQUIRE_TIMEOUT_MS);
+            if (url.toLowerCase(Locale.ROOT).startsWith("jdbc:postgresql:")) {
+                postgresTimeouts(hikari, acquireMs, statementMs);
+            }
             resources.add(0, new HikariDataSource(hikari));
         } catch (SQLException | RuntimeException e) {
             closeAll(resources, e);
@@ -143,6 +199,49 @@ public final class JdbcStoreProvider implements RecordStoreProvider {
             }
         };
         return JdbcRecordStore.open((HikariDataSource) resources.get(0), config, owned);
+    }
+
+    /**
+     * PostgreSQL: {@code statement_timeout} on each new connection (the server cancels a statement
+     * that runs longer: SQLSTATE 57014), the driver's socket timeout a second beyond it (a server
+     * that cannot be reached cannot cancel anything), and a connect timeout near the acquire timeout
+     * for the pool's own connection attempts. Settings in the URL take precedence over these.
+     */
+    private static void postgresTimeouts(HikariConfig hikari, int acquireMs, int statementMs) {
+        if (statementMs > 0) {
+            hikari.setConnectionInitSql("SET statement_timeout = " + statementMs);
+            hikari.addDataSourceProperty("socketTimeout", Integer.toString(ceilSeconds(statementMs) + 1));
+        }
+        hikari.addDataSourceProperty("connectTimeout", Integer.toString(ceilSeconds(acquireMs) + 1));
+    }
+
+    private static int ceilSeconds(int millis) {
+        return (int) ((millis + 999L) / 1000);
+    }
+
+    /** The circuit breaker the options describe, on {@code clock}. */
+    static CircuitBreaker breaker(StoreConfig config, Clock clock) {
+        int threshold = intOption(config, BREAKER_THRESHOLD, DEFAULT_BREAKER_THRESHOLD, 1);
+        int cooldownMs = intOption(config, BREAKER_COOLDOWN_MS, DEFAULT_BREAKER_COOLDOWN_MS, 1);
+        return new CircuitBreaker(threshold, Duration.ofMillis(cooldownMs), clock);
+    }
+
+    /** The whole-number option {@code name}, {@code def} if absent; at least {@code min}. */
+    private static int intOption(StoreConfig config, String name, int def, int min) {
+        String text = config.option(name).orElse(null);
+        if (text == null) {
+            return def;
+        }
+        int value;
+        try {
+            value = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a whole number: " + text, e);
+        }
+        if (value < min) {
+            throw new IllegalArgumentException(name + " must be >= " + min + ": " + text);
+        }
+        return value;
     }
 
     private static void checkOptions(StoreConfig config) {

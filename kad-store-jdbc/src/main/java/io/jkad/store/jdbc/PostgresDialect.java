@@ -1,7 +1,9 @@
 package io.jkad.store.jdbc;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 
 /**
  * PostgreSQL (10 or later: identity columns). What differs from standard SQL: {@code INSERT ... ON CONFLICT} for
@@ -49,6 +51,26 @@ class PostgresDialect extends SqlDialect {
     SqlAction setLockWait(Connection connection, int millis) throws SQLException {
         execute(connection, "SET LOCAL lock_timeout = " + millis);
         return () -> { };
+    }
+
+    /**
+     * {@code statement_timeout} to 0 and the driver's socket timeout off, then back to what they
+     * were (the pool sets them on each connection: {@link JdbcStoreProvider}).
+     */
+    @Override
+    SqlAction allowLongStatements(Connection connection) throws SQLException {
+        String previous;
+        try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SHOW statement_timeout")) {
+            rs.next();
+            previous = rs.getString(1);
+        }
+        int previousNetwork = connection.getNetworkTimeout();
+        execute(connection, "SET statement_timeout = 0");
+        connection.setNetworkTimeout(Runnable::run, 0);
+        return () -> {
+            execute(connection, "SET statement_timeout = '" + previous.replace("'", "''") + "'");
+            connection.setNetworkTimeout(Runnable::run, previousNetwork);
+        };
     }
 
     /** Adds {@code 55P03} (lock_not_available: a lock wait that timed out). */

@@ -95,36 +95,47 @@ final class SchemaMigrator {
     List<Integer> migrate(DataSource dataSource) throws SQLException {
         List<Integer> applied = new ArrayList<>();
         try (Connection lock = dataSource.getConnection(); Connection work = dataSource.getConnection()) {
-            createBookkeepingTables(work);
-            lock.setAutoCommit(false);
-            SqlDialect.SqlAction resetLockWait = () -> { };
+            SqlDialect.SqlAction restoreLock = dialect.allowLongStatements(lock);
+            SqlDialect.SqlAction restoreWork = dialect.allowLongStatements(work);
             try {
-                resetLockWait = dialect.setLockWait(lock, LOCK_WAIT_MILLIS);
-                try (Statement s = lock.createStatement(); ResultSet rs = s.executeQuery(dialect.lockSchema)) {
-                    if (!rs.next()) {
-                        throw new SQLException("the row of kad_schema_lock is missing");
-                    }
-                }
-                List<Integer> present = versions(work);
-                int current = present.isEmpty() ? 0 : present.get(present.size() - 1);
-                if (current > latestVersion()) {
-                    throw new IllegalStateException("The database's jkad schema is at version " + current
-                            + ", newer than this jkad's " + latestVersion() + ": use a newer jkad");
-                }
-                for (Migration m : migrations) {
-                    if (!present.contains(m.version())) {
-                        apply(work, m);
-                        applied.add(m.version());
-                    }
-                }
-                lock.commit();
+                migrate(lock, work, applied);
             } finally {
-                lock.rollback(); // releases the lock if the commit was not reached; a no-op after it
-                resetLockWait.run();
-                lock.setAutoCommit(true);
+                restoreWork.run();
+                restoreLock.run();
             }
         }
         return applied;
+    }
+
+    private void migrate(Connection lock, Connection work, List<Integer> applied) throws SQLException {
+        createBookkeepingTables(work);
+        lock.setAutoCommit(false);
+        SqlDialect.SqlAction resetLockWait = () -> { };
+        try {
+            resetLockWait = dialect.setLockWait(lock, LOCK_WAIT_MILLIS);
+            try (Statement s = lock.createStatement(); ResultSet rs = s.executeQuery(dialect.lockSchema)) {
+                if (!rs.next()) {
+                    throw new SQLException("the row of kad_schema_lock is missing");
+                }
+            }
+            List<Integer> present = versions(work);
+            int current = present.isEmpty() ? 0 : present.get(present.size() - 1);
+            if (current > latestVersion()) {
+                throw new IllegalStateException("The database's jkad schema is at version " + current
+                        + ", newer than this jkad's " + latestVersion() + ": use a newer jkad");
+            }
+            for (Migration m : migrations) {
+                if (!present.contains(m.version())) {
+                    apply(work, m);
+                    applied.add(m.version());
+                }
+            }
+            lock.commit();
+        } finally {
+            lock.rollback(); // releases the lock if the commit was not reached; a no-op after it
+            resetLockWait.run();
+            lock.setAutoCommit(true);
+        }
     }
 
     /**

@@ -150,6 +150,17 @@ abstract class SqlDialect {
      */
     abstract SqlAction setLockWait(Connection connection, int millis) throws SQLException;
 
+    /**
+     * Lifts the per-statement timeouts that the provider's pool sets on {@code connection}, for the
+     * schema migration at open (a script, or the wait for another store's migration, may take far
+     * longer than a store operation).
+     *
+     * @return what puts them back, to run before the connection goes back to its pool
+     */
+    SqlAction allowLongStatements(Connection connection) throws SQLException {
+        return () -> { };
+    }
+
     /** Something to run on a connection that may throw {@link SQLException}. */
     @FunctionalInterface
     interface SqlAction {

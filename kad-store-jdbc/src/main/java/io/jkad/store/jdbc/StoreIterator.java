@@ -51,7 +51,7 @@ abstract class StoreIterator<T> implements CloseableIterator<T> {
             next = fetch();
         } catch (SQLException e) {
             close();
-            throw store.failure(operation, e);
+            throw store.iterationFailure(operation, e);
         } catch (RuntimeException e) {
             close();
             throw store.corrupt(operation, e);

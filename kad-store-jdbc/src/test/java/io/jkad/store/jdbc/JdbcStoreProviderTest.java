@@ -110,7 +110,7 @@ class JdbcStoreProviderTest {
         assertThatThrownBy(() -> new JdbcStoreProvider().open(config))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("jdbc.poolsize")
-                .hasMessageContaining("jdbc.pool_size, jdbc.url, jdbc.user");
+                .hasMessageContaining("jdbc.pool_size, jdbc.statement_timeout_ms, jdbc.url, jdbc.user");
         // another backend's options are not the jdbc store's business
         try (RecordStore s = new JdbcStoreProvider().open(inMemory.withOption(JdbcStoreProvider.URL, memoryUrl())
                 .withOption("rocksdb.block_cache", "8m"))) {
