@@ -39,7 +39,11 @@ import org.slf4j.LoggerFactory;
  * is refused. The static key is fresh for every connection.
  *
  * <p>Transport: outbound buffers are collected until {@code flush()} and then encrypted in frames
- * of at most 65519 plaintext bytes. Any authentication failure closes the connection (through
+ * of at most 65519 plaintext bytes. The collection never holds more than one frame's plaintext
+ * (or {@value #MAX_PENDING_WRITES} writes): past that it is encrypted and written on at once,
+ * without a flush, so what waits for the socket is in the channel's outbound buffer, where it
+ * counts for the channel's writability (and the Yamux session above stops reading while it is
+ * full) instead of in a queue nobody sees. Any authentication failure closes the connection (through
  * {@link Listener#failed}). Not sharable.
  */
 final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutboundHandler {
@@ -48,6 +52,8 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
     static final byte[] STATIC_KEY_DOMAIN = "noise-libp2p-static-key:".getBytes(StandardCharsets.UTF_8);
     static final int MAX_FRAME_LENGTH = 65535;
     static final int MAX_PLAINTEXT = MAX_FRAME_LENGTH - CipherState.TAG_LENGTH;
+    /** Writes collected before they are encrypted without waiting for a flush (small frames: Yamux headers). */
+    static final int MAX_PENDING_WRITES = 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(NoiseHandler.class);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -72,6 +78,7 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
     private final PeerId expectedRemote;
     private final Listener listener;
     private final ArrayDeque<Object> pending = new ArrayDeque<>(); // ByteBuf, ChannelPromise pairs
+    private long pendingBytes;
 
     private State state = State.HANDSHAKE;
     private boolean started;
@@ -336,6 +343,15 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
         }
         pending.add(msg);
         pending.add(promise);
+        pendingBytes += ((ByteBuf) msg).readableBytes();
+        if (pendingBytes >= MAX_PLAINTEXT || pending.size() >= 2 * MAX_PENDING_WRITES) {
+            encryptPending(ctx);
+        }
+    }
+
+    /** Plaintext bytes collected and not yet encrypted (tests). */
+    long pendingBytes() {
+        return pendingBytes;
     }
 
     @Override
@@ -347,6 +363,7 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
     }
 
     private void encryptPending(ChannelHandlerContext ctx) {
+        pendingBytes = 0;
         CompositeByteBuf plain = ctx.alloc().compositeBuffer(Math.max(2, pending.size() / 2));
         List<ChannelPromise> promises = new ArrayList<>(pending.size() / 2);
         while (!pending.isEmpty()) {
@@ -404,6 +421,7 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
     }
 
     private void failPending(Throwable cause) {
+        pendingBytes = 0;
         while (!pending.isEmpty()) {
             ReferenceCountUtil.release(pending.poll());
             ((ChannelPromise) pending.poll()).tryFailure(cause);

@@ -1,6 +1,7 @@
 package io.jkad.net;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
@@ -30,18 +31,100 @@ final class PingProtocol {
 
     private PingProtocol() {}
 
-    /** The listener side: echoes every 32 bytes; half-closes when the remote does. */
+    /**
+     * The listener side: echoes every 32 bytes; half-closes when the remote does. Echoes only
+     * while the stream can write (its send window and its connection's outbound buffer): otherwise
+     * it stops reading ({@code autoRead} off), so the stream grants no window back and the remote
+     * is held to what it was granted, until the stream is writable again. Whole multiples of 32
+     * bytes go back in one write.
+     */
     static final class EchoHandler extends ByteToMessageDecoder {
+        private boolean paused;
+        private boolean decoding;
+        private boolean resumeWanted;
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            decoding = true;
+            try {
+                super.channelRead(ctx, msg);
+            } finally {
+                decoding = false;
+            }
+            if (resumeWanted) {
+                resume(ctx);
+            }
+        }
+
         @Override
         protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-            boolean wrote = false;
-            while (in.readableBytes() >= SIZE) {
-                ctx.write(in.readRetainedSlice(SIZE));
-                wrote = true;
+            if (!ctx.channel().isWritable()) {
+                pause(ctx);
+                return;
             }
-            if (wrote) {
-                ctx.flush();
+            int n = in.readableBytes() / SIZE * SIZE;
+            if (n > 0) {
+                ctx.writeAndFlush(in.readRetainedSlice(n));
             }
+            if (!ctx.channel().isWritable()) {
+                pause(ctx);
+            }
+        }
+
+        private void pause(ChannelHandlerContext ctx) {
+            paused = true;
+            ctx.channel().config().setAutoRead(false);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) throws Exception {
+            if (paused) {
+                // Not super's: with autoRead off it would ask for more.
+                discardSomeReadBytes();
+                ctx.fireChannelReadComplete();
+                return;
+            }
+            super.channelReadComplete(ctx);
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+            if (paused && ctx.channel().isWritable()) {
+                // Not from here: this may be called from within our own write, inside decode.
+                ctx.executor().execute(() -> resume(ctx));
+            }
+            super.channelWritabilityChanged(ctx);
+        }
+
+        private void resume(ChannelHandlerContext ctx) {
+            if (decoding) {
+                // Called back from within our own write: after decode returns.
+                resumeWanted = true;
+                return;
+            }
+            resumeWanted = false;
+            while (paused && ctx.channel().isOpen() && ctx.channel().isWritable()) {
+                paused = false;
+                // Echo what waits in the cumulation, then read on.
+                decoding = true;
+                try {
+                    super.channelRead(ctx, Unpooled.EMPTY_BUFFER);
+                } catch (Exception e) {
+                    ctx.fireExceptionCaught(e);
+                    return;
+                } finally {
+                    decoding = false;
+                }
+                resumeWanted = false;
+            }
+            if (!paused && ctx.channel().isOpen()) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        }
+
+        /** Whether the echo waits for the stream to become writable (tests). */
+        boolean isPaused() {
+            return paused;
         }
 
         @Override

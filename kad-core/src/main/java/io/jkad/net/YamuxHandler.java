@@ -2,6 +2,7 @@ package io.jkad.net;
 
 import io.jkad.identity.PeerId;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -11,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +31,16 @@ import org.slf4j.LoggerFactory;
  * opened by the remote, a duplicate SYN, data beyond the window, a frame for a stream that never
  * existed) sends Go Away (protocol error) and closes the connection, logging the reason. Frames
  * for streams that existed and have ended are dropped.
+ *
+ * <p>Resources and back-pressure: every stream gets a {@link ResourceManager.StreamScope} from
+ * the connection's scope (an inbound stream the scope refuses is reset, an outbound one fails to
+ * open), its buffered data is reserved there (see {@link YamuxStreamChannel}), and the scope is
+ * closed when the stream has left the table and its channel has closed. Any frame may make us
+ * write (an ACK, a pong, a window update, a stream's answer), so while the connection is
+ * unwritable (its outbound buffer above the high water mark, {@link YamuxConfig#WRITE_BUFFER_WATER_MARK})
+ * no frame is decoded and the socket is not read: a remote that sends without reading is held in
+ * its own TCP buffers. If it stays unwritable for {@link YamuxConfig#writeStallTimeout()} the
+ * connection is closed.
  *
  * <p>All state is confined to the connection's event loop. Not sharable.
  */
@@ -91,6 +103,11 @@ final class YamuxHandler extends ByteToMessageDecoder {
     private boolean flushPending;
     private int nextPingId = 1;
     private boolean streamLimitLogged;
+    private boolean resourceRefusalLogged;
+    private boolean readPaused;
+    private boolean decoding;
+    private boolean resumeWanted;
+    private ScheduledFuture<?> stallTask;
     private long outstandingPing = -1;
     private ScheduledFuture<?> keepAliveTask;
     private ScheduledFuture<?> pingTimeoutTask;
@@ -214,6 +231,9 @@ final class YamuxHandler extends ByteToMessageDecoder {
         if (pingTimeoutTask != null) {
             pingTimeoutTask.cancel(false);
         }
+        if (stallTask != null) {
+            stallTask.cancel(false);
+        }
         for (YamuxStreamChannel s : new ArrayList<>(streams.values())) {
             s.onSessionClosed();
         }
@@ -246,9 +266,15 @@ final class YamuxHandler extends ByteToMessageDecoder {
         if (nextStreamId > MAX_STREAM_ID) {
             throw new IllegalStateException("yamux stream ids exhausted");
         }
+        ResourceManager.StreamScope scope;
+        try {
+            scope = resources.openStream(false);
+        } catch (ResourceLimitException e) {
+            throw new IllegalStateException("cannot open a stream: " + e.getMessage(), e);
+        }
         long id = nextStreamId;
         nextStreamId += 2;
-        YamuxStreamChannel s = new YamuxStreamChannel(ctx.channel(), this, (int) id, true);
+        YamuxStreamChannel s = new YamuxStreamChannel(ctx.channel(), this, (int) id, true, scope);
         streams.put(id, s);
         unackedOutbound++;
         s.unacked = true;
@@ -277,7 +303,15 @@ final class YamuxHandler extends ByteToMessageDecoder {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
         inRead = true;
-        super.channelRead(ctx, msg);
+        decoding = true;
+        try {
+            super.channelRead(ctx, msg);
+        } finally {
+            decoding = false;
+        }
+        if (resumeWanted) {
+            resumeReading();
+        }
     }
 
     @Override
@@ -287,12 +321,105 @@ final class YamuxHandler extends ByteToMessageDecoder {
             flushPending = false;
             ctx.flush();
         }
+        if (readPaused) {
+            // Not super's: with autoRead off it would ask for more input.
+            discardSomeReadBytes();
+            ctx.fireChannelReadComplete();
+            return;
+        }
         super.channelReadComplete(ctx);
+    }
+
+    // --- back-pressure ---
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        boolean writable = ctx.channel().isWritable();
+        if (writable && stallTask != null) {
+            stallTask.cancel(false);
+            stallTask = null;
+        } else if (!writable) {
+            startStallTimer();
+        }
+        for (YamuxStreamChannel s : new ArrayList<>(streams.values())) {
+            s.onParentWritabilityChanged();
+        }
+        if (writable && readPaused && !closed) {
+            // Not from here: this may be called from within a write of ours, inside decode.
+            ctx.executor().execute(this::resumeReading);
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /** Stops decoding and reading the socket until the connection is writable again. */
+    private void pauseReading() {
+        if (!readPaused) {
+            readPaused = true;
+            ctx.channel().config().setAutoRead(false);
+            LOG.debug("pausing reads on {}: {} bytes wait to be written", ctx.channel(),
+                    ctx.channel().unsafe().outboundBuffer() == null ? 0
+                            : ctx.channel().unsafe().outboundBuffer().totalPendingWriteBytes());
+        }
+        // What we wrote so far goes to the socket now, so the buffer can drain.
+        flushPending = false;
+        ctx.flush();
+        startStallTimer();
+    }
+
+    private void resumeReading() {
+        if (decoding) {
+            // Called back from within decode (a flush that drained at once): after it returns.
+            resumeWanted = true;
+            return;
+        }
+        resumeWanted = false;
+        boolean wasInRead = inRead;
+        while (readPaused && !closed && ctx.channel().isWritable()) {
+            readPaused = false;
+            // Frames left unread at the pause wait in the cumulation: decode them now.
+            inRead = true;
+            decoding = true;
+            try {
+                super.channelRead(ctx, Unpooled.EMPTY_BUFFER);
+            } catch (Exception e) {
+                ctx.fireExceptionCaught(e);
+            } finally {
+                decoding = false;
+                inRead = wasInRead;
+            }
+            resumeWanted = false;
+        }
+        if (flushPending && !inRead) {
+            flushPending = false;
+            ctx.flush();
+        }
+        if (!readPaused && !closed) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void startStallTimer() {
+        if (stallTask != null || closed || ctx.channel().isWritable()) {
+            return;
+        }
+        stallTask = ctx.executor().schedule(() -> {
+            stallTask = null;
+            if (!closed && !ctx.channel().isWritable()) {
+                LOG.warn("closing connection {}: the remote has read nothing of what we wrote for {} ms",
+                        ctx.channel(), config.writeStallTimeout().toMillis());
+                shutdown();
+                ctx.close();
+            }
+        }, config.writeStallTimeout().toNanos(), TimeUnit.NANOSECONDS);
     }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         while (!closed && in.readableBytes() >= HEADER_LENGTH) {
+            if (!ctx.channel().isWritable()) {
+                pauseReading();
+                return;
+            }
             int idx = in.readerIndex();
             int version = in.getUnsignedByte(idx);
             int type = in.getUnsignedByte(idx + 1);
@@ -404,6 +531,10 @@ final class YamuxHandler extends ByteToMessageDecoder {
                 return;
             }
             s = acceptStream(id);
+            if (s == null) {
+                release(body);
+                return;
+            }
         } else if (s == null) {
             release(body);
             if (neverOpened(id)) {
@@ -431,8 +562,24 @@ final class YamuxHandler extends ByteToMessageDecoder {
         }
     }
 
+    /** Accepts an inbound stream, or resets it (returning null) if the resource manager refuses it. */
     private YamuxStreamChannel acceptStream(long id) {
-        YamuxStreamChannel s = new YamuxStreamChannel(ctx.channel(), this, (int) id, false);
+        ResourceManager.StreamScope scope;
+        try {
+            scope = resources.openStream(true);
+        } catch (ResourceLimitException | IllegalStateException e) {
+            if (!resourceRefusalLogged) {
+                resourceRefusalLogged = true;
+                LOG.info("resetting inbound stream {} on {}: {} (further refusals on this connection are logged "
+                        + "at debug level)", id, ctx.channel(), e.getMessage());
+            } else {
+                LOG.debug("resetting inbound stream {} on {}: {}", id, ctx.channel(), e.getMessage());
+            }
+            writeHeader(TYPE_WINDOW_UPDATE, FLAG_RST, id, 0);
+            flush();
+            return null;
+        }
+        YamuxStreamChannel s = new YamuxStreamChannel(ctx.channel(), this, (int) id, false, scope);
         streams.put(id, s);
         inboundCount++;
         writeHeader(TYPE_WINDOW_UPDATE, FLAG_ACK, id, 0);
@@ -531,6 +678,32 @@ final class YamuxHandler extends ByteToMessageDecoder {
         return config.maxDataFrame();
     }
 
+    Duration streamCloseGrace() {
+        return config.streamCloseGrace();
+    }
+
+    ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+        return ctx.executor().schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** A stream's data was refused by a scope wider than the stream: it is being reset. */
+    void memoryRefused(YamuxStreamChannel s, int bytes) {
+        if (!resourceRefusalLogged) {
+            resourceRefusalLogged = true;
+            LOG.info("resetting stream {} on {}: no memory for {} more bytes in its connection, peer or node "
+                    + "(further refusals on this connection are logged at debug level)", s.streamId(), ctx.channel(),
+                    bytes);
+        } else {
+            LOG.debug("resetting stream {} on {}: no memory for {} more bytes", s.streamId(), ctx.channel(), bytes);
+        }
+    }
+
+    /** A stream we closed was not closed by the remote within the grace period: it is being reset. */
+    void graceExpired(YamuxStreamChannel s) {
+        LOG.debug("resetting stream {} on {}: the remote did not close it within {} ms of our close", s.streamId(),
+                ctx.channel(), config.streamCloseGrace().toMillis());
+    }
+
     /** Called by a stream when its channel closed. */
     void channelClosed(YamuxStreamChannel s) {
         openChannels--;
@@ -550,6 +723,12 @@ final class YamuxHandler extends ByteToMessageDecoder {
                 inboundCount--;
             }
         }
+        s.onForgotten();
+    }
+
+    /** Whether frames are left unread until the connection is writable again (tests). */
+    boolean isReadPaused() {
+        return readPaused;
     }
 
     /** Streams in the table (open or draining), for tests. */

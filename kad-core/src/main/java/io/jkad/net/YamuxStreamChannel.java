@@ -15,6 +15,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.ChannelOutputShutdownException;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.net.SocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.util.ArrayDeque;
@@ -23,6 +24,15 @@ import java.util.ArrayDeque;
  * One Yamux stream as a Netty child channel on its connection's event loop. See
  * {@link StreamChannel} for the contract; flow control and frame writing live here, the stream
  * table and frame parsing in {@link YamuxHandler}.
+ *
+ * <p>Back-pressure: received data is reserved in the stream's {@link ResourceManager.StreamScope}
+ * before it is queued (a refusal resets this stream alone), and its memory is released and its
+ * window granted back only when the pipeline reads it; with {@code autoRead} off one
+ * {@code read()} delivers one data frame, so a handler that cannot keep up holds the remote to
+ * the window. The stream is writable only while its own buffer and its connection are, and data
+ * goes to the connection only while the connection is writable. A stream whose channel has closed
+ * and whose remote never closes its side is reset and forgotten after
+ * {@link YamuxConfig#streamCloseGrace()}.
  */
 final class YamuxStreamChannel extends AbstractChannel implements StreamChannel {
 
@@ -32,6 +42,7 @@ final class YamuxStreamChannel extends AbstractChannel implements StreamChannel 
     private final YamuxHandler session;
     private final int id;
     private final boolean outbound;
+    private final ResourceManager.StreamScope resources;
     private final DefaultChannelConfig config;
     private final ArrayDeque<Object> inbound = new ArrayDeque<>();
 
@@ -52,14 +63,27 @@ final class YamuxStreamChannel extends AbstractChannel implements StreamChannel 
     private boolean inputShutdown;
     private boolean readPending;
     private boolean inReadLoop;
+    private boolean forgotten;
+    private ScheduledFuture<?> graceTask;
     private volatile String protocol;
 
-    YamuxStreamChannel(Channel parent, YamuxHandler session, int id, boolean outbound) {
+    YamuxStreamChannel(Channel parent, YamuxHandler session, int id, boolean outbound,
+                       ResourceManager.StreamScope resources) {
         super(parent);
         this.session = session;
         this.id = id;
         this.outbound = outbound;
+        this.resources = resources;
         this.config = new DefaultChannelConfig(this);
+    }
+
+    /**
+     * The stream's resources: its count and the bytes buffered for it. Name the protocol there
+     * once it is agreed ({@link ResourceManager.StreamScope#protocol}); closed when the stream is
+     * gone.
+     */
+    ResourceManager.StreamScope resources() {
+        return resources;
     }
 
     // --- StreamChannel ---
@@ -243,10 +267,19 @@ final class YamuxStreamChannel extends AbstractChannel implements StreamChannel 
     // --- events from the session (event loop) ---
 
     void onData(ByteBuf body) {
-        recvWindow -= body.readableBytes();
+        int n = body.readableBytes();
+        recvWindow -= n;
         if (!open || inputShutdown || reset) {
-            credit(body.readableBytes());
+            credit(n);
             body.release();
+            return;
+        }
+        if (!resources.reserveMemory(n)) {
+            // The stream is within its window, so a wider scope (its connection, its peer, the
+            // node) is full: this stream alone is refused.
+            body.release();
+            session.memoryRefused(this, n);
+            resetLocally();
             return;
         }
         inbound.add(body);
@@ -295,6 +328,7 @@ final class YamuxStreamChannel extends AbstractChannel implements StreamChannel 
     }
 
     void onSessionClosed() {
+        onForgotten();
         if (open && !(localFin && remoteFin)) {
             reset = true;
             discardInbound();
@@ -350,11 +384,17 @@ final class YamuxStreamChannel extends AbstractChannel implements StreamChannel 
                     break;
                 }
                 ByteBuf b = (ByteBuf) m;
-                consumed += b.readableBytes();
+                int n = b.readableBytes();
+                consumed += n;
+                resources.releaseMemory(n);
                 if (inputShutdown) {
                     b.release();
                 } else {
                     readSomething = true;
+                    if (!config.isAutoRead()) {
+                        // One read() is one frame; a read() from the handler asks for the next.
+                        readPending = false;
+                    }
                     pipeline().fireChannelRead(b);
                 }
             }
@@ -380,6 +420,7 @@ final class YamuxStreamChannel extends AbstractChannel implements StreamChannel 
             n += ((ByteBuf) m).readableBytes();
             ((ByteBuf) m).release();
         }
+        resources.releaseMemory(n);
         credit(n);
         if (m == FIN && inputShutdown && open) {
             deliver();
@@ -454,7 +495,66 @@ final class YamuxStreamChannel extends AbstractChannel implements StreamChannel 
         if (reset || (localFin && remoteFin) || session.isClosed()) {
             session.forget(this);
         }
+        if (forgotten) {
+            resources.close();
+        } else {
+            // We read nothing more; the remote has yet to close its side.
+            graceTask = session.schedule(this::graceExpired, session.streamCloseGrace());
+        }
         session.channelClosed(this);
+    }
+
+    /** The remote did not close its side within the grace period after we closed ours: reset and forget. */
+    private void graceExpired() {
+        graceTask = null;
+        if (forgotten) {
+            return;
+        }
+        session.graceExpired(this);
+        reset = true;
+        if (!session.isClosed()) {
+            session.writeHeader(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_RST, id & 0xFFFF_FFFFL, 0);
+            session.flush();
+        }
+        session.forget(this);
+    }
+
+    /** Called by the session when the stream has left its table (or the session is gone). */
+    void onForgotten() {
+        if (forgotten) {
+            return;
+        }
+        forgotten = true;
+        if (graceTask != null) {
+            graceTask.cancel(false);
+            graceTask = null;
+        }
+        if (!open) {
+            resources.close();
+        }
+    }
+
+    /** The connection became writable or unwritable: resume writing, tell the pipeline. */
+    void onParentWritabilityChanged() {
+        if (!open) {
+            return;
+        }
+        if (parent().isWritable()) {
+            // Not from here: we may be inside this stream's own flush (which would ignore a nested one).
+            eventLoop().execute(() -> {
+                ChannelOutboundBuffer buf = unsafe().outboundBuffer();
+                if (open && parent().isWritable() && buf != null && !buf.isEmpty()) {
+                    unsafe().flush();
+                }
+            });
+        }
+        pipeline().fireChannelWritabilityChanged();
+    }
+
+    /** Writable when both this stream's buffer and the connection's are under their high water marks. */
+    @Override
+    public boolean isWritable() {
+        return super.isWritable() && parent().isWritable();
     }
 
     @Override
@@ -500,6 +600,17 @@ final class YamuxStreamChannel extends AbstractChannel implements StreamChannel 
             }
             if (sendWindow <= 0) {
                 break; // resumed by a window update
+            }
+            if (!parent().isWritable()) {
+                if (wrote) {
+                    // What we wrote may drain at once (the socket takes it).
+                    session.flush();
+                    wrote = false;
+                    if (parent().isWritable()) {
+                        continue;
+                    }
+                }
+                break; // resumed when the connection is writable again
             }
             int n = (int) Math.min(Math.min(readable, sendWindow), session.maxDataFrame());
             session.writeData(id & 0xFFFF_FFFFL, 0, buf.retainedSlice(buf.readerIndex(), n));

@@ -74,6 +74,53 @@ class PingProtocolTest {
     }
 
     @Test
+    void echoStopsReadingWhileTheRemoteGrantsNoWindowAndResumesWhenItDoes() {
+        List<PingProtocol.EchoHandler> echoes = new ArrayList<>();
+        EmbeddedChannel[] p = pair(() -> {
+            PingProtocol.EchoHandler e = new PingProtocol.EchoHandler();
+            echoes.add(e);
+            return e;
+        });
+        io.netty.buffer.ByteBuf echoed = io.netty.buffer.Unpooled.buffer();
+        YamuxStreamChannel out = p[0].pipeline().get(YamuxHandler.class).openStream(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                echoed.writeBytes((ByteBuf) msg);
+                ((ByteBuf) msg).release();
+            }
+        });
+        // The pinger reads nothing: it grants the echo no window back.
+        out.config().setAutoRead(false);
+        byte[] sent = new byte[4 * 1024 * 1024];
+        new java.util.Random(3).nextBytes(sent);
+        io.netty.channel.ChannelFuture written = out.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(sent));
+        NoiseHandlerTest.pump(p[0], p[1], 64 * 1024);
+        YamuxStreamChannel in = inbound.get(0);
+        assertThat(echoes.get(0).isPaused()).isTrue();
+        assertThat(in.config().isAutoRead()).isFalse();
+        // What the listener holds is bounded by the windows, not by what the pinger wants to send:
+        // one window queued unread, at most one window in the echo's cumulation, and the echo's
+        // unsent writes (a window's worth past the stream's high water mark).
+        assertThat(in.resources().memoryUsed()).isLessThanOrEqualTo(YamuxConfig.INITIAL_WINDOW);
+        assertThat(in.unsafe().outboundBuffer().totalPendingWriteBytes()).isLessThanOrEqualTo(2L * YamuxConfig.INITIAL_WINDOW);
+        assertThat(written.isDone()).isFalse();
+        // The pinger reads again: everything comes back, in order.
+        out.config().setAutoRead(true);
+        for (int i = 0; i < 1000 && echoed.readableBytes() < sent.length; i++) {
+            out.read();
+            NoiseHandlerTest.pump(p[0], p[1], 64 * 1024);
+            p[1].runPendingTasks();
+            p[0].runPendingTasks();
+        }
+        assertThat(written.isSuccess()).isTrue();
+        byte[] got = new byte[echoed.readableBytes()];
+        echoed.readBytes(got);
+        echoed.release();
+        assertThat(got).isEqualTo(sent);
+        assertThat(echoes.get(0).isPaused()).isFalse();
+    }
+
+    @Test
     void wrongReplyFails() {
         EmbeddedChannel[] p = pair(() -> new ChannelInboundHandlerAdapter() {
             @Override

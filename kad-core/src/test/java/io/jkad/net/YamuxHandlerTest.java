@@ -177,12 +177,16 @@ class YamuxHandlerTest {
         assertThat(out.isWritable()).isFalse();
         assertThat(sc.bytes.readableBytes()).isZero();
         assertThat(sl.inbound.get(0).recvWindow).isZero();
-        // The reader consumes: the window is granted back and the rest flows.
-        sl.inbound.get(0).read();
+        // The reader consumes, one frame per read(): the window is granted back (in halves) and the rest flows.
+        YamuxStreamChannel in = sl.inbound.get(0);
+        in.read();
         pump(c, s);
-        assertThat(sc.bytes.readableBytes()).isEqualTo(256 * 1024);
-        sl.inbound.get(0).read();
-        pump(c, s);
+        assertThat(sc.bytes.readableBytes()).isEqualTo(64 * 1024);
+        assertThat(drainFrames(s)).isEmpty(); // less than half the window consumed: no update yet
+        for (int i = 0; i < 16 && sc.bytes.readableBytes() < data.length; i++) {
+            in.read();
+            pump(c, s);
+        }
         assertThat(written.isSuccess()).isTrue();
         assertThat(out.isWritable()).isTrue();
         byte[] got = new byte[sc.bytes.readableBytes()];
@@ -444,6 +448,260 @@ class YamuxHandlerTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("acknowledgement");
         c.writeInbound(frame(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_ACK, 1, 0));
         assertThat(handler(c).openStream(collector()).streamId()).isEqualTo(5);
+    }
+
+    // --- resources and back-pressure ---
+
+    private static ResourceManager.ConnectionScope scope(ResourceManager rm) throws Exception {
+        ResourceManager.ConnectionScope scope = rm.openConnection(true, java.net.InetAddress.getLoopbackAddress());
+        scope.authenticated(io.jkad.identity.Ed25519KeyPair.generate().peerId());
+        return scope;
+    }
+
+    private EmbeddedChannel session(boolean client, YamuxConfig config, Sessions listener,
+                                    ResourceManager.ConnectionScope scope, io.netty.channel.ChannelHandler... first) {
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.config().setWriteBufferWaterMark(YamuxConfig.WRITE_BUFFER_WATER_MARK);
+        ch.pipeline().addLast(first);
+        ch.pipeline().addLast(new YamuxHandler(client, config, listener, scope));
+        channels.add(ch);
+        return ch;
+    }
+
+    private static ByteBuf data(long id, int flags, int length) {
+        return Unpooled.wrappedBuffer(frame(YamuxHandler.TYPE_DATA, flags, id, length), Unpooled.wrappedBuffer(new byte[length]));
+    }
+
+    @Test
+    void inboundStreamsTheResourceManagerRefusesAreResetAndCountNothing() throws Exception {
+        ResourceManager rm = new ResourceManager(ResourceLimits.forMemory(64L << 20).withPerPeer(8, 2));
+        Sessions sl = new Sessions();
+        EmbeddedChannel s = session(false, NO_KEEPALIVE, sl, scope(rm));
+        for (int id = 1; id <= 5; id += 2) {
+            s.writeInbound(frame(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_SYN, id, 0));
+        }
+        toRelease.addAll(sl.collectors);
+        assertThat(sl.inbound).hasSize(2);
+        assertThat(drainFrames(s)).containsExactly("1/2/1/0", "1/2/3/0", "1/8/5/0");
+        assertThat(rm.usage().inboundStreams()).isEqualTo(2);
+        assertThat(handler(s).streamTableSize()).isEqualTo(2);
+        assertThat(s.isOpen()).isTrue();
+        // A late frame for the refused stream is dropped, not a protocol error.
+        s.writeInbound(data(5, 0, 3));
+        assertThat(s.isOpen()).isTrue();
+        // The remote resets one: its count is released and a new stream is accepted.
+        s.writeInbound(frame(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_RST, 1, 0));
+        assertThat(rm.usage().inboundStreams()).isEqualTo(1);
+        s.writeInbound(frame(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_SYN, 7, 0));
+        toRelease.addAll(sl.collectors.subList(2, sl.collectors.size()));
+        assertThat(sl.inbound).hasSize(3);
+        assertThat(rm.usage().inboundStreams()).isEqualTo(2);
+        assertThat(sl.inbound.get(2).resources()).isNotNull();
+    }
+
+    @Test
+    void outboundStreamFailsToOpenWhenTheConnectionScopeRefuses() throws Exception {
+        ResourceManager rm = new ResourceManager(ResourceLimits.forMemory(64L << 20));
+        ResourceManager.ConnectionScope scope = scope(rm);
+        EmbeddedChannel c = session(true, NO_KEEPALIVE, new Sessions(), scope);
+        scope.close();
+        assertThatThrownBy(() -> handler(c).openStream(collector())).isInstanceOf(IllegalStateException.class);
+        assertThat(drainFrames(c)).isEmpty();
+        assertThat(handler(c).streamTableSize()).isZero();
+    }
+
+    @Test
+    void receivedDataIsReservedUntilReadAndOnlyReadDataEarnsWindow() throws Exception {
+        ResourceManager rm = new ResourceManager(ResourceLimits.forMemory(64L << 20));
+        ResourceManager.ConnectionScope scope = scope(rm);
+        Sessions sl = new Sessions();
+        sl.autoRead = false;
+        EmbeddedChannel s = session(false, NO_KEEPALIVE, sl, scope);
+        s.writeInbound(data(1, YamuxHandler.FLAG_SYN, 64 * 1024));
+        s.writeInbound(data(1, 0, 64 * 1024));
+        s.writeInbound(data(1, 0, 64 * 1024));
+        toRelease.addAll(sl.collectors);
+        YamuxStreamChannel in = sl.inbound.get(0);
+        drainFrames(s);
+        assertThat(in.resources().memoryUsed()).isEqualTo(192 * 1024);
+        assertThat(scope.memoryUsed()).isEqualTo(192 * 1024);
+        assertThat(rm.usage().memoryBytes()).isEqualTo(192 * 1024);
+        in.read();
+        assertThat(in.resources().memoryUsed()).isEqualTo(128 * 1024);
+        assertThat(drainFrames(s)).as("half a window not yet consumed").isEmpty();
+        in.read();
+        assertThat(in.resources().memoryUsed()).isEqualTo(64 * 1024);
+        assertThat(drainFrames(s)).containsExactly("1/0/1/" + 128 * 1024);
+        // Closing the stream releases what it still held.
+        in.close();
+        assertThat(rm.usage().memoryBytes()).isZero();
+    }
+
+    @Test
+    void dataAWiderScopeRefusesResetsThatStreamAlone() throws Exception {
+        // A 1 MiB budget for the node, each connection and each peer: four full windows fit.
+        ResourceManager rm = new ResourceManager(ResourceLimits.forMemory(1 << 20));
+        Sessions sl = new Sessions();
+        sl.autoRead = false;
+        EmbeddedChannel s = session(false, NO_KEEPALIVE, sl, scope(rm));
+        for (int id = 1; id <= 9; id += 2) {
+            s.writeInbound(data(id, YamuxHandler.FLAG_SYN, 256 * 1024));
+        }
+        toRelease.addAll(sl.collectors);
+        assertThat(drainFrames(s)).containsExactly("1/2/1/0", "1/2/3/0", "1/2/5/0", "1/2/7/0", "1/2/9/0", "1/8/9/0");
+        assertThat(s.isOpen()).isTrue();
+        assertThat(sl.inbound.get(4).isOpen()).isFalse();
+        assertThat(sl.inbound.subList(0, 4)).allMatch(YamuxStreamChannel::isOpen);
+        assertThat(rm.usage().memoryBytes()).isEqualTo(1 << 20);
+        assertThat(rm.refusals()).containsKey(ResourceManager.Scope.CONNECTION);
+        assertThat(handler(s).streamTableSize()).isEqualTo(4);
+    }
+
+    @Test
+    void aStreamWeClosedIsForgottenWhenTheRemoteNeverClosesIt() throws Exception {
+        ResourceManager rm = new ResourceManager(ResourceLimits.forMemory(64L << 20));
+        Sessions sl = new Sessions();
+        EmbeddedChannel s = session(false, NO_KEEPALIVE.withStreamCloseGrace(Duration.ofSeconds(10)), sl, scope(rm));
+        s.writeInbound(frame(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_SYN, 1, 0));
+        s.writeInbound(frame(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_SYN, 3, 0));
+        toRelease.addAll(sl.collectors);
+        drainFrames(s);
+        sl.inbound.get(0).close();
+        sl.inbound.get(1).close();
+        assertThat(drainFrames(s)).containsExactly("1/4/1/0", "1/4/3/0");
+        assertThat(handler(s).streamTableSize()).isEqualTo(2);
+        assertThat(rm.usage().inboundStreams()).isEqualTo(2);
+        // An honest remote closes stream 3 in time; stream 1's never does.
+        s.writeInbound(frame(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_FIN, 3, 0));
+        assertThat(handler(s).streamTableSize()).isEqualTo(1);
+        s.advanceTimeBy(9, TimeUnit.SECONDS);
+        s.runScheduledPendingTasks();
+        assertThat(handler(s).streamTableSize()).isEqualTo(1);
+        s.advanceTimeBy(1, TimeUnit.SECONDS);
+        s.runScheduledPendingTasks();
+        assertThat(drainFrames(s)).containsExactly("1/8/1/0");
+        assertThat(handler(s).streamTableSize()).isZero();
+        assertThat(rm.usage().inboundStreams()).isZero();
+        // Its late FIN is dropped; the connection stays.
+        s.writeInbound(frame(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_FIN, 1, 0));
+        assertThat(s.isOpen()).isTrue();
+    }
+
+    @Test
+    void aStreamResetLocallyLeavesTheTableAndTheCountAtOnce() throws Exception {
+        ResourceManager rm = new ResourceManager(ResourceLimits.forMemory(64L << 20));
+        Sessions sl = new Sessions();
+        EmbeddedChannel s = session(false, NO_KEEPALIVE, sl, scope(rm));
+        s.writeInbound(frame(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_SYN, 1, 0));
+        toRelease.addAll(sl.collectors);
+        sl.inbound.get(0).reset();
+        assertThat(handler(s).streamTableSize()).isZero();
+        assertThat(rm.usage().inboundStreams()).isZero();
+    }
+
+    /** Stands for a socket whose remote reads nothing: flushes go nowhere, writes pile up in the buffer. */
+    static final class StuckSocket extends io.netty.channel.ChannelOutboundHandlerAdapter {
+        boolean stuck = true;
+
+        @Override
+        public void flush(ChannelHandlerContext ctx) {
+            if (!stuck) {
+                ctx.flush();
+            }
+        }
+    }
+
+    private static long pendingOutbound(EmbeddedChannel ch) {
+        return ch.unsafe().outboundBuffer().totalPendingWriteBytes();
+    }
+
+    @Test
+    void pingFloodFromARemoteThatReadsNothingStopsReadingAndThenClosesTheConnection() throws Exception {
+        StuckSocket socket = new StuckSocket();
+        EmbeddedChannel s = session(false, NO_KEEPALIVE.withWriteStallTimeout(Duration.ofSeconds(30)), new Sessions(),
+                ResourceManager.unlimited().unlimitedConnection(), socket);
+        s.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                // The answers still buffered at the close fail with ClosedChannelException.
+            }
+        });
+        int pings = 50_000;
+        ByteBuf flood = Unpooled.buffer(pings * 12);
+        for (int i = 0; i < pings; i++) {
+            flood.writeBytes(frame(YamuxHandler.TYPE_PING, YamuxHandler.FLAG_SYN, 0, i));
+        }
+        s.writeInbound(flood);
+        // Reading stopped one answer past the high water mark (an answer counts 12 bytes and the
+        // buffer's per-entry overhead): the rest waits unread.
+        long high = YamuxConfig.WRITE_BUFFER_WATER_MARK.high() + 12 + 96;
+        assertThat(s.isWritable()).isFalse();
+        assertThat(s.config().isAutoRead()).isFalse();
+        assertThat(pendingOutbound(s)).isGreaterThan(YamuxConfig.WRITE_BUFFER_WATER_MARK.high()).isLessThanOrEqualTo(high);
+        s.writeInbound(frame(YamuxHandler.TYPE_PING, YamuxHandler.FLAG_SYN, 0, 1));
+        assertThat(pendingOutbound(s)).isLessThanOrEqualTo(high);
+        // The remote reads again: the rest is answered, a buffer's worth at a time.
+        socket.stuck = false;
+        List<String> answered = new ArrayList<>();
+        for (int i = 0; i < 100 && answered.size() < pings + 1; i++) {
+            s.flush();
+            s.runPendingTasks();
+            answered.addAll(drainFrames(s));
+        }
+        assertThat(answered).hasSize(pings + 1).allMatch(f -> f.startsWith("2/2/0/"));
+        assertThat(s.config().isAutoRead()).isTrue();
+        // It stops reading again and never resumes: the connection is closed after the stall timeout.
+        socket.stuck = true;
+        ByteBuf more = Unpooled.buffer(pings * 12);
+        for (int i = 0; i < pings; i++) {
+            more.writeBytes(frame(YamuxHandler.TYPE_PING, YamuxHandler.FLAG_SYN, 0, i));
+        }
+        s.writeInbound(more);
+        assertThat(s.isWritable()).isFalse();
+        s.advanceTimeBy(29, TimeUnit.SECONDS);
+        s.runScheduledPendingTasks();
+        assertThat(s.isOpen()).isTrue();
+        s.advanceTimeBy(1, TimeUnit.SECONDS);
+        s.runScheduledPendingTasks();
+        assertThat(s.isOpen()).isFalse();
+    }
+
+    @Test
+    void streamsDoNotWriteToAnUnwritableConnection() throws Exception {
+        StuckSocket socket = new StuckSocket();
+        Sessions sl = new Sessions();
+        EmbeddedChannel s = session(false, NO_KEEPALIVE, sl, ResourceManager.unlimited().unlimitedConnection(), socket);
+        s.writeInbound(frame(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_SYN, 1, 0));
+        toRelease.addAll(sl.collectors);
+        YamuxStreamChannel in = sl.inbound.get(0);
+        List<Boolean> writability = new ArrayList<>();
+        in.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                writability.add(ctx.channel().isWritable());
+            }
+        });
+        ChannelFuture first = in.writeAndFlush(Unpooled.wrappedBuffer(new byte[200 * 1024]));
+        // 64 KiB frames: the third pushes the connection over its high water mark and the rest waits.
+        assertThat(pendingOutbound(s)).isBetween(128L * 1024, 200L * 1024);
+        assertThat(s.isWritable()).isFalse();
+        assertThat(in.isWritable()).isFalse();
+        assertThat(first.isDone()).isFalse();
+        assertThat(writability).contains(false);
+        socket.stuck = false;
+        s.flush();
+        s.runPendingTasks();
+        assertThat(first.isSuccess()).isTrue();
+        assertThat(in.isWritable()).isTrue();
+        assertThat(writability).last().isEqualTo(true);
+        long bytes = 0;
+        for (String f : drainFrames(s)) {
+            String[] parts = f.split("/");
+            if (parts[0].equals("0")) {
+                bytes += Long.parseLong(parts[3]);
+            }
+        }
+        assertThat(bytes).isEqualTo(200 * 1024);
     }
 
     @Test

@@ -454,6 +454,75 @@ final class RawPeer implements AutoCloseable {
         return concat(Varint.encode(message.length), message);
     }
 
+    // ---- send windows (for floods that respect them) ----------------------------------------
+
+    private final Map<Integer, Long> sendWindows = new HashMap<>();
+
+    /**
+     * Sends up to {@code max} zero bytes on {@code id} as data frames, no more than the window the
+     * remote has granted (256 KiB at the start, less a margin for what {@link #openLazy} sent;
+     * grants are learnt by {@link #pollFrames}).
+     *
+     * @return the bytes sent
+     */
+    int sendWithinWindow(int id, int max) throws IOException {
+        long window = sendWindows.computeIfAbsent(id, k -> (long) YamuxConfig.INITIAL_WINDOW - 1024);
+        int n = (int) Math.min(max, window);
+        if (n <= 0) {
+            return 0;
+        }
+        data(id, 0, new byte[n]);
+        sendWindows.put(id, window - n);
+        return n;
+    }
+
+    /**
+     * Reads frames for up to {@code time} (or until the socket's timeout), recording window
+     * updates for {@link #sendWithinWindow}; never answers anything.
+     *
+     * @return the frames read
+     */
+    int pollFrames(Duration time) throws IOException {
+        int old = socket.getSoTimeout();
+        long deadline = System.nanoTime() + time.toNanos();
+        int n = 0;
+        try {
+            while (System.nanoTime() < deadline) {
+                socket.setSoTimeout((int) Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+                Frame f;
+                try {
+                    f = readFrame();
+                } catch (SocketTimeoutException e) {
+                    break;
+                }
+                n++;
+                if (f.type() == YamuxHandler.TYPE_WINDOW_UPDATE && !f.has(YamuxHandler.FLAG_RST)) {
+                    sendWindows.merge(f.streamId(), f.length(), Long::sum);
+                }
+            }
+        } finally {
+            if (!socket.isClosed()) {
+                socket.setSoTimeout(old);
+            }
+        }
+        return n;
+    }
+
+    /** Whether the remote has reset stream {@code id} (as read so far). */
+    boolean isReset(int id) {
+        return stream(id).rst;
+    }
+
+    /** Whether the remote has closed its side of stream {@code id} (as read so far). */
+    boolean isFinished(int id) {
+        return stream(id).fin;
+    }
+
+    /** Unread data bytes of stream {@code id}. */
+    int available(int id) {
+        return stream(id).available();
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

@@ -193,6 +193,11 @@ final class KadProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
+    /** The running process's id (for /proc/&lt;pid&gt;/status). */
+    long pid() {
+        return process.pid();
+    }
+
     String tail() {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
