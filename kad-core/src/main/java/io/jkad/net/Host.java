@@ -610,7 +610,12 @@ public final class Host implements AutoCloseable {
             @Override
             public void failed(ChannelHandlerContext ctx, HandshakeException cause) {
                 if (!result.completeExceptionally(cause)) {
-                    LOG.warn("closing connection {}: {}", ch, cause.getMessage());
+                    if (result.isCompletedExceptionally()) {
+                        LOG.debug("closing connection {}: {}", ch, cause.getMessage()); // the upgrade failed already (a timeout)
+                    } else {
+                        // A peer can cause this at will (a bad frame after the handshake): rate-limited.
+                        refusalLog.log("noise transport", () -> "closing connection " + ch + ": " + cause.getMessage());
+                    }
                 }
                 ctx.close();
             }
