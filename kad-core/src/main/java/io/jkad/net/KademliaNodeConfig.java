@@ -23,7 +23,10 @@ import java.util.OptionalLong;
  * timeout of 10 s; a dial timeout of 10 s per address; inbound Kademlia streams closed after 1 min
  * without a request (as go-libp2p-kad-dht); the host's default number of IO threads;
  * a randomly seeded random source for bucket refresh targets; and the record store
- * {@code memory} opened with {@link StoreConfig#defaults(PeerId)} and owned by the node.
+ * {@code memory} opened with {@link StoreConfig#defaults(PeerId)} and owned by the node; the
+ * host's admission defaults ({@link ResourceLimits#defaults()} sized from the heap, a 5 s handshake
+ * deadline, {@value HostConfig#DEFAULT_HANDSHAKE_BURST} handshakes at once and
+ * {@value HostConfig#DEFAULT_HANDSHAKES_PER_SECOND} a second per source IP; see {@link HostConfig}).
  *
  * <p><b>Store ownership.</b> A store passed with {@link Builder#store(RecordStore)} belongs to the
  * caller: the node uses it (from its logic thread only, while it runs) and never closes it. A
@@ -55,6 +58,10 @@ public final class KademliaNodeConfig {
     private final Optional<RecordStore> store;
     private final String storeBackend;
     private final StoreConfig storeConfig;
+    private final Optional<ResourceLimits> resourceLimits;
+    private final Duration handshakeTimeout;
+    private final int handshakeBurst;
+    private final double handshakesPerSecond;
 
     private KademliaNodeConfig(Builder b) {
         this.identity = b.identity;
@@ -71,6 +78,10 @@ public final class KademliaNodeConfig {
         this.store = b.store;
         this.storeBackend = b.storeBackend;
         this.storeConfig = b.storeConfig != null ? b.storeConfig : StoreConfig.defaults(b.identity.peerId());
+        this.resourceLimits = b.resourceLimits;
+        this.handshakeTimeout = b.handshakeTimeout;
+        this.handshakeBurst = b.handshakeBurst;
+        this.handshakesPerSecond = b.handshakesPerSecond;
     }
 
     /** A builder with the defaults for the node with this identity. */
@@ -158,6 +169,26 @@ public final class KademliaNodeConfig {
         return storeConfig;
     }
 
+    /** The host's resource limits; empty: {@link ResourceLimits#defaults()} (see {@link HostConfig#resourceLimits()}). */
+    public Optional<ResourceLimits> resourceLimits() {
+        return resourceLimits;
+    }
+
+    /** How long an inbound connection has for its whole upgrade (see {@link HostConfig#handshakeTimeout()}). Default 5 s. */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /** Handshakes one source IP may start at once (see {@link HostConfig#handshakeBurst()}). */
+    public int handshakeBurst() {
+        return handshakeBurst;
+    }
+
+    /** Handshakes one source IP may start per second after its burst (see {@link HostConfig#handshakesPerSecond()}). */
+    public double handshakesPerSecond() {
+        return handshakesPerSecond;
+    }
+
     /**
      * A builder holding this configuration's settings, to derive a changed copy (for instance a
      * service that opens the store itself and hands it in with {@link Builder#store}).
@@ -176,6 +207,10 @@ public final class KademliaNodeConfig {
         b.store = store;
         b.storeBackend = storeBackend;
         b.storeConfig = store.isPresent() ? null : storeConfig;
+        b.resourceLimits = resourceLimits;
+        b.handshakeTimeout = handshakeTimeout;
+        b.handshakeBurst = handshakeBurst;
+        b.handshakesPerSecond = handshakesPerSecond;
         return b;
     }
 
@@ -195,6 +230,10 @@ public final class KademliaNodeConfig {
         private Optional<RecordStore> store = Optional.empty();
         private String storeBackend = DEFAULT_STORE_BACKEND;
         private StoreConfig storeConfig;
+        private Optional<ResourceLimits> resourceLimits = Optional.empty();
+        private Duration handshakeTimeout = HostConfig.DEFAULT_HANDSHAKE_TIMEOUT;
+        private int handshakeBurst = HostConfig.DEFAULT_HANDSHAKE_BURST;
+        private double handshakesPerSecond = HostConfig.DEFAULT_HANDSHAKES_PER_SECOND;
 
         private Builder(Ed25519KeyPair identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -295,6 +334,36 @@ public final class KademliaNodeConfig {
             this.store = Optional.empty();
             this.storeBackend = backend;
             this.storeConfig = config;
+            return this;
+        }
+
+        /** The host's resource limits (connections, streams, buffered bytes per scope; see {@link ResourceLimits}). */
+        public Builder resourceLimits(ResourceLimits limits) {
+            this.resourceLimits = Optional.of(Objects.requireNonNull(limits, "resourceLimits"));
+            return this;
+        }
+
+        /** See {@link KademliaNodeConfig#handshakeTimeout()}. @throws IllegalArgumentException if not positive */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = positive("handshakeTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Handshakes per source IP: {@code burst} at once, {@code perSecond} after that (see
+         * {@link HostConfig.Builder#handshakeRateLimit}).
+         *
+         * @throws IllegalArgumentException if {@code burst} is below 1 or {@code perSecond} not positive
+         */
+        public Builder handshakeRateLimit(int burst, double perSecond) {
+            if (burst < 1) {
+                throw new IllegalArgumentException("handshake burst must be >= 1: " + burst);
+            }
+            if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
+                throw new IllegalArgumentException("handshakes per second must be > 0: " + perSecond);
+            }
+            this.handshakeBurst = burst;
+            this.handshakesPerSecond = perSecond;
             return this;
         }
 
