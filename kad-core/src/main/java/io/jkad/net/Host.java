@@ -4,6 +4,7 @@ import io.jkad.identity.Ed25519KeyPair;
 import io.jkad.identity.PeerId;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.net.pb.IdentifyProto.Identify;
+import io.jkad.util.RateLimitedLog;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -47,8 +48,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,6 +74,18 @@ import org.slf4j.LoggerFactory;
  * Identify Push when they change). Open streams with {@link #openStream} or
  * {@link Connection#openStream}. See {@link StreamChannel} for the stream contract.
  *
+ * <p><b>Admission.</b> Every connection counts in the host's {@link ResourceManager} from the
+ * moment it is accepted or dialled: an inbound one is refused at once (its socket closed with a
+ * reset, before any handshake work) when its source IP has spent its handshake
+ * {@linkplain HostConfig#handshakeRateLimit rate}, or when the node, the connections in the
+ * handshake, those from its IP or from its subnet are at their limit. It must finish its whole
+ * upgrade within the {@linkplain HostConfig#handshakeTimeout handshake timeout}. When Noise names
+ * the remote, the connection moves from the transient scope to its peer's, and is closed if the
+ * peer has its most connections already. Every inbound stream names its protocol in its scope
+ * when negotiated, and is reset if the protocol is at its limit. Refusals are logged at INFO at
+ * most once per {@link #REFUSAL_LOG_INTERVAL} per reason, with the count of the others, and
+ * counted ({@link #admission()}, {@link ResourceManager#refusals()}).
+ *
  * <p><b>Threading.</b> IO runs on the host's own event loops. Listener callbacks, stream
  * initializers, stream pipelines and the completion of the futures this class returns all run on
  * IO threads; they must not block or call the Kademlia state machine or a store (hand work to the
@@ -88,6 +102,18 @@ public final class Host implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Host.class);
     private static final Set<String> BUILT_IN = Set.of(IDENTIFY, IDENTIFY_PUSH, PING);
+    /** The least time between two log lines about refused connections or streams, per reason. */
+    public static final Duration REFUSAL_LOG_INTERVAL = Duration.ofSeconds(10);
+    /** The most source IPs (and, separately, subnets) whose handshake rate is remembered. */
+    static final int MAX_RATE_LIMITED_SOURCES = 16_384;
+
+    /**
+     * What admission refused so far, besides the resource manager's refusals: inbound connections
+     * over their source's handshake rate, inbound upgrades that did not finish in time, and
+     * handshakes that failed to authenticate.
+     */
+    public record AdmissionCounts(long rateLimited, long handshakeTimeouts, long handshakeFailures) {
+    }
 
     private final HostConfig config;
     private final Ed25519KeyPair identity;
@@ -100,18 +126,28 @@ public final class Host implements AutoCloseable {
     private final Map<String, StreamInitializer> handlers = new ConcurrentHashMap<>();
     private final List<HostListener> listeners = new CopyOnWriteArrayList<>();
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger inboundChannels = new AtomicInteger();
     private final TrafficCountHandler traffic = new TrafficCountHandler();
     private final Object lock = new Object();
     private final Map<PeerId, List<HostConnection>> connections = new HashMap<>();
     private final Map<PeerId, CompletableFuture<Connection>> pendingDials = new HashMap<>();
-    private final ResourceManager resources = new ResourceManager(ResourceLimits.defaults());
+    private final ResourceManager resources;
+    private final TokenBuckets<InetAddress> handshakesPerIp;
+    private final TokenBuckets<ResourceManager.Subnet> handshakesPerSubnet;
+    private final RateLimitedLog refusalLog = new RateLimitedLog(REFUSAL_LOG_INTERVAL, LOG::info);
+    private final LongAdder rateLimited = new LongAdder();
+    private final LongAdder handshakeTimeouts = new LongAdder();
+    private final LongAdder handshakeFailures = new LongAdder();
     private volatile boolean closed;
 
     private Host(HostConfig config) {
         this.config = config;
         this.identity = config.identity();
         this.peerId = identity.peerId();
+        this.resources = new ResourceManager(config.resourceLimits());
+        this.handshakesPerIp = new TokenBuckets<>(config.handshakeBurst(), config.handshakesPerSecond(),
+                MAX_RATE_LIMITED_SOURCES);
+        this.handshakesPerSubnet = new TokenBuckets<>(config.handshakeBurst() * HostConfig.SUBNET_RATE_FACTOR,
+                config.handshakesPerSecond() * HostConfig.SUBNET_RATE_FACTOR, MAX_RATE_LIMITED_SOURCES);
         this.yamuxConfig = YamuxConfig.DEFAULT
                 .withMaxInboundStreams(config.maxInboundStreamsPerConnection())
                 .withKeepAlive(config.keepAliveInterval(), Duration.ofSeconds(30));
@@ -247,6 +283,11 @@ public final class Host implements AutoCloseable {
     /** What the host's connections and streams hold now, and what it refused. */
     public ResourceManager resources() {
         return resources;
+    }
+
+    /** What admission refused so far (the resource manager's refusals are in {@link #resources()}). */
+    public AdmissionCounts admission() {
+        return new AdmissionCounts(rateLimited.sum(), handshakeTimeouts.sum(), handshakeFailures.sum());
     }
 
     /** Adds a listener; see {@link HostListener} for the threading rule. */
@@ -408,6 +449,22 @@ public final class Host implements AutoCloseable {
             attempt.completeExceptionally(new IllegalArgumentException("not a TCP address: " + address));
             return;
         }
+        ResourceManager.ConnectionScope scope;
+        try {
+            // An outbound scope is not counted per IP: a DNS address, resolved only by the connect, may stand in as 0.0.0.0.
+            scope = resources.openConnection(false, target.get().isUnresolved()
+                    ? InetAddress.getByAddress(new byte[4]) : target.get().getAddress());
+        } catch (ResourceLimitException e) {
+            attempt.completeExceptionally(e);
+            return;
+        } catch (IOException e) {
+            throw new IllegalStateException(e); // never: four bytes make an address
+        }
+        attempt.whenComplete((c, e) -> {
+            if (e != null) {
+                scope.close();
+            }
+        });
         Bootstrap b = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
@@ -418,7 +475,8 @@ public final class Host implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        upgrade(ch, true, peer, attempt);
+                        ch.closeFuture().addListener(f -> scope.close());
+                        upgrade(ch, true, peer, scope, attempt);
                     }
                 });
         try {
@@ -428,7 +486,7 @@ public final class Host implements AutoCloseable {
                 }
             });
         } catch (RuntimeException e) {
-            attempt.completeExceptionally(e);
+            attempt.completeExceptionally(e); // closes the scope
         }
     }
 
@@ -444,43 +502,85 @@ public final class Host implements AutoCloseable {
             ch.close();
             return;
         }
-        if (inboundChannels.incrementAndGet() > config.maxInboundConnections()) {
-            inboundChannels.decrementAndGet();
-            LOG.debug("refusing inbound connection from {}: more than {} inbound connections",
-                    ch.remoteAddress(), config.maxInboundConnections());
-            ch.close();
+        InetAddress ip = ch.remoteAddress().getAddress();
+        if (config.maxInboundConnections() == 0) {
+            refuse(ch, "inbound off", () -> "refusing inbound connection from " + ip.getHostAddress()
+                    + ": inbound connections are off (maxInboundConnections 0)");
             return;
         }
-        ch.closeFuture().addListener(f -> inboundChannels.decrementAndGet());
+        // The IP's bucket first: a source over its own rate does not drain its subnet's.
+        if (!handshakesPerIp.tryAcquire(ip) || !handshakesPerSubnet.tryAcquire(ResourceManager.subnetOf(ip))) {
+            rateLimited.increment();
+            refuse(ch, "handshake rate", () -> "refusing inbound connection from " + ip.getHostAddress()
+                    + ": its address or subnet started more than " + config.handshakeBurst() + " handshakes at once or "
+                    + config.handshakesPerSecond() + " a second (x" + HostConfig.SUBNET_RATE_FACTOR + " per subnet)");
+            return;
+        }
+        ResourceManager.ConnectionScope scope;
+        try {
+            scope = resources.openConnection(true, ip);
+        } catch (ResourceLimitException e) {
+            refuse(ch, e.scope() + " " + e.resource(), () -> "refusing inbound connection from " + ip.getHostAddress()
+                    + ": " + e.getMessage());
+            return;
+        }
+        ch.closeFuture().addListener(f -> scope.close());
         CompletableFuture<HostConnection> upgraded = new CompletableFuture<>();
         upgraded.whenComplete((c, e) -> {
             if (e == null) {
                 return;
             }
+            scope.close(); // the channel is closed too; the scope's close is idempotent
             Throwable cause = unwrap(e);
             if (cause instanceof HandshakeException && !(cause.getCause() instanceof ClosedChannelException)) {
                 // The remote failed to authenticate (a bad signature, a key that is not its own…):
-                // worth a line; garbage, timeouts and closed sockets are the internet's noise.
-                LOG.info("refused inbound connection from {}: {}", ch.remoteAddress(), cause.getMessage());
+                // worth a line, but not one per attempt; garbage, timeouts and closed sockets are the internet's noise.
+                handshakeFailures.increment();
+                refusalLog.log("handshake failed", () -> "refused inbound connection from " + ip.getHostAddress() + ": "
+                        + cause.getMessage());
+            } else if (cause instanceof ResourceLimitException r) {
+                refusalLog.log(r.scope() + " " + r.resource(), () -> "refused inbound connection from "
+                        + ip.getHostAddress() + ": " + r.getMessage());
             } else {
                 LOG.debug("inbound connection from {} failed: {}", ch.remoteAddress(), cause.toString());
             }
         });
-        upgrade(ch, false, null, upgraded);
+        upgrade(ch, false, null, scope, upgraded);
+    }
+
+    /** Logs, rate-limited, that a peer's stream was refused by the resource manager. */
+    void logStreamRefusal(PeerId peer, ResourceLimitException e) {
+        refusalLog.log(e.scope() + " " + e.resource(), () -> "resetting inbound stream from " + peer + ": " + e.getMessage());
+    }
+
+    /** Closes a refused inbound socket at once, with a reset (no TIME_WAIT left here per refusal), and logs, rate-limited. */
+    private void refuse(SocketChannel ch, String reason, Supplier<String> line) {
+        refusalLog.log(reason, line);
+        try {
+            ch.config().setOption(ChannelOption.SO_LINGER, 0);
+        } catch (RuntimeException e) {
+            LOG.debug("SO_LINGER not set on {}: {}", ch, e.toString());
+        }
+        ch.close();
     }
 
     /**
      * Sets up the upgrade of a TCP channel: multistream-select for /noise, Noise, multistream-select
      * for /yamux/1.0.0, Yamux; {@code result} completes with the established connection.
      */
-    private void upgrade(SocketChannel ch, boolean dialer, PeerId expected, CompletableFuture<HostConnection> result) {
+    private void upgrade(SocketChannel ch, boolean dialer, PeerId expected, ResourceManager.ConnectionScope scope,
+                         CompletableFuture<HostConnection> result) {
         channels.add(ch);
         ch.pipeline().addFirst("traffic", traffic);
         ch.closeFuture().addListener(f -> channels.remove(ch));
-        Duration timeout = config.dialTimeout();
+        // One deadline for the whole upgrade: the multistream handlers' own timeouts are the same, never longer.
+        Duration timeout = dialer ? config.dialTimeout() : config.handshakeTimeout();
         ScheduledFuture<?> timeoutTask = ch.eventLoop().schedule(() -> {
             if (result.completeExceptionally(new TimeoutException((dialer ? "dial" : "inbound upgrade")
                     + " did not finish within " + timeout.toMillis() + " ms"))) {
+                if (!dialer) {
+                    handshakeTimeouts.increment();
+                }
                 ch.close();
             }
         }, timeout.toNanos(), TimeUnit.NANOSECONDS);
@@ -490,7 +590,7 @@ public final class Host implements AutoCloseable {
             @Override
             public void selected(ChannelHandlerContext ctx, String protocol) {
                 NoiseHandler noise = ctx.pipeline().get(NoiseHandler.class);
-                established(ctx, ch, noise.remotePeer(), dialer, result);
+                established(ctx, ch, noise.remotePeer(), dialer, scope, result);
             }
 
             @Override
@@ -502,6 +602,13 @@ public final class Host implements AutoCloseable {
         NoiseHandler.Listener noiseListener = new NoiseHandler.Listener() {
             @Override
             public void secured(ChannelHandlerContext ctx, PeerId remote) {
+                try {
+                    scope.authenticated(remote); // from the transient scope to the peer's
+                } catch (ResourceLimitException | IllegalStateException e) {
+                    result.completeExceptionally(e);
+                    ctx.close();
+                    return;
+                }
                 ctx.pipeline().addAfter(ctx.name(), "muxer-select", dialer
                         ? MultistreamHandler.dialer(List.of(YamuxHandler.PROTOCOL_ID), timeout, muxerOutcome)
                         : MultistreamHandler.listener(YamuxHandler.PROTOCOL_ID::equals, timeout, muxerOutcome));
@@ -510,7 +617,12 @@ public final class Host implements AutoCloseable {
             @Override
             public void failed(ChannelHandlerContext ctx, HandshakeException cause) {
                 if (!result.completeExceptionally(cause)) {
-                    LOG.warn("closing connection {}: {}", ch, cause.getMessage());
+                    if (result.isCompletedExceptionally()) {
+                        LOG.debug("closing connection {}: {}", ch, cause.getMessage()); // the upgrade failed already (a timeout)
+                    } else {
+                        // A peer can cause this at will (a bad frame after the handshake): rate-limited.
+                        refusalLog.log("noise transport", () -> "closing connection " + ch + ": " + cause.getMessage());
+                    }
                 }
                 ctx.close();
             }
@@ -534,28 +646,11 @@ public final class Host implements AutoCloseable {
     }
 
     private void established(ChannelHandlerContext ctx, SocketChannel ch, PeerId remote, boolean dialer,
-                             CompletableFuture<HostConnection> result) {
+                             ResourceManager.ConnectionScope scope, CompletableFuture<HostConnection> result) {
         if (result.isDone()) {
             ctx.close(); // timed out meanwhile
             return;
         }
-        ResourceManager.ConnectionScope scope;
-        try {
-            scope = resources.openConnection(!dialer, ch.remoteAddress().getAddress());
-        } catch (ResourceLimitException e) {
-            result.completeExceptionally(e);
-            ctx.close();
-            return;
-        }
-        try {
-            scope.authenticated(remote);
-        } catch (ResourceLimitException e) {
-            scope.close();
-            result.completeExceptionally(e);
-            ctx.close();
-            return;
-        }
-        ch.closeFuture().addListener(f -> scope.close());
         HostConnection conn = new HostConnection(this, ch, remote, dialer);
         YamuxHandler yamux = new YamuxHandler(dialer, yamuxConfig, conn, scope);
         yamux.attach(conn, remote);

@@ -17,8 +17,33 @@ import java.util.Objects;
  * connections); Identify timeout 5 s; ping timeout 10 s; 256 inbound streams per connection;
  * 1024 inbound connections; Yamux keep-alive ping every 30 s; IO threads = min(available
  * processors, 4).
+ *
+ * <p>Admission defaults (see {@link Host} for how they apply): an inbound connection must finish
+ * its whole upgrade (multistream, Noise, Yamux) within the handshake timeout of 5 s; each source
+ * IP may start {@value #DEFAULT_HANDSHAKE_BURST} handshakes at once and
+ * {@value #DEFAULT_HANDSHAKES_PER_SECOND} a second after that, each /24 (IPv4) or /48 (IPv6)
+ * {@value #SUBNET_RATE_FACTOR} times as many; {@link ResourceLimits#defaults()} with
+ * {@code maxInboundConnections} inbound connections and at least
+ * {@code maxInboundStreamsPerConnection} inbound streams per peer.
+ *
+ * <p>Why 32 and 8/s per IP: go-libp2p's connection rate limiter allows a burst of 16 and 0.2 a
+ * second per IPv4 address but exempts all of 127.0.0.0/8 and ::1; jkad exempts nothing (devnets,
+ * tests and a NAT hide many honest peers behind one address: 24 nodes on 127.0.0.1 dialling one
+ * node at once must all get through), so the burst matches the 32 connections one IP may have in
+ * the handshake, and 8 a second bounds what one address can make the node spend on handshakes
+ * (about 1.9 ms of CPU each, so 1.5 % of a core) while a restarting neighbour still reconnects in
+ * seconds.
  */
 public final class HostConfig {
+
+    /** Handshakes one source IP may start at once. */
+    public static final int DEFAULT_HANDSHAKE_BURST = 32;
+    /** Handshakes one source IP may start per second, after its burst. */
+    public static final int DEFAULT_HANDSHAKES_PER_SECOND = 8;
+    /** A subnet's handshake burst and rate, in multiples of one IP's. */
+    public static final int SUBNET_RATE_FACTOR = 4;
+    /** The default time an inbound connection has for its whole upgrade. */
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
 
     private final Ed25519KeyPair identity;
     private final List<Multiaddr> listenAddresses;
@@ -33,6 +58,10 @@ public final class HostConfig {
     private final int maxInboundStreamsPerConnection;
     private final int maxInboundConnections;
     private final int ioThreads;
+    private final Duration handshakeTimeout;
+    private final int handshakeBurst;
+    private final double handshakesPerSecond;
+    private final ResourceLimits resourceLimits;
 
     private HostConfig(Builder b) {
         this.identity = b.identity;
@@ -48,6 +77,17 @@ public final class HostConfig {
         this.maxInboundStreamsPerConnection = b.maxInboundStreamsPerConnection;
         this.maxInboundConnections = b.maxInboundConnections;
         this.ioThreads = b.ioThreads;
+        this.handshakeTimeout = b.handshakeTimeout;
+        this.handshakeBurst = b.handshakeBurst;
+        this.handshakesPerSecond = b.handshakesPerSecond;
+        ResourceLimits limits = b.resourceLimits != null ? b.resourceLimits : ResourceLimits.defaults();
+        if (b.resourceLimits == null || b.maxInboundConnectionsSet) {
+            limits = limits.withInboundConnections(Math.max(1, b.maxInboundConnections));
+        }
+        if (limits.inboundStreamsPerPeer() < b.maxInboundStreamsPerConnection) {
+            limits = limits.withPerPeer(limits.connectionsPerPeer(), b.maxInboundStreamsPerConnection);
+        }
+        this.resourceLimits = limits;
     }
 
     /** A builder with the defaults, for the host with this identity. */
@@ -99,12 +139,41 @@ public final class HostConfig {
         return maxInboundStreamsPerConnection;
     }
 
+    /** Inbound connections at once (handshakes included); 0 refuses every inbound connection. */
     public int maxInboundConnections() {
-        return maxInboundConnections;
+        return maxInboundConnections == 0 ? 0 : resourceLimits.inboundConnections();
     }
 
     public int ioThreads() {
         return ioThreads;
+    }
+
+    /**
+     * How long an inbound connection has from its accept to the end of its upgrade (multistream,
+     * Noise, Yamux); a slower one is closed. Outbound dials have the dial timeout instead.
+     */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /** Handshakes one source IP may start at once (its token bucket's size). */
+    public int handshakeBurst() {
+        return handshakeBurst;
+    }
+
+    /** Handshakes one source IP may start per second once its burst is spent. */
+    public double handshakesPerSecond() {
+        return handshakesPerSecond;
+    }
+
+    /**
+     * The limits of the host's {@link ResourceManager}: the ones given, or
+     * {@link ResourceLimits#defaults()}, with {@link #maxInboundConnections()} inbound connections
+     * (when set, or with the defaults) and at least {@link #maxInboundStreamsPerConnection()}
+     * inbound streams per peer.
+     */
+    public ResourceLimits resourceLimits() {
+        return resourceLimits;
     }
 
     /** Builds a {@link HostConfig}; every setter checks its argument. */
@@ -122,6 +191,11 @@ public final class HostConfig {
         private int maxInboundStreamsPerConnection = 256;
         private int maxInboundConnections = 1024;
         private int ioThreads = Math.max(1, Math.min(Runtime.getRuntime().availableProcessors(), 4));
+        private boolean maxInboundConnectionsSet;
+        private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        private int handshakeBurst = DEFAULT_HANDSHAKE_BURST;
+        private double handshakesPerSecond = DEFAULT_HANDSHAKES_PER_SECOND;
+        private ResourceLimits resourceLimits;
 
         private Builder(Ed25519KeyPair identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -216,6 +290,40 @@ public final class HostConfig {
                 throw new IllegalArgumentException("maxInboundConnections must be >= 0: " + n);
             }
             this.maxInboundConnections = n;
+            this.maxInboundConnectionsSet = true;
+            return this;
+        }
+
+        /** See {@link HostConfig#handshakeTimeout()}. @throws IllegalArgumentException if not positive */
+        public Builder handshakeTimeout(Duration d) {
+            this.handshakeTimeout = positive("handshakeTimeout", d);
+            return this;
+        }
+
+        /**
+         * Each source IP may start {@code burst} handshakes at once and {@code perSecond} a second
+         * after that; each subnet {@value HostConfig#SUBNET_RATE_FACTOR} times as many.
+         *
+         * @throws IllegalArgumentException if {@code burst} is below 1 or {@code perSecond} not positive
+         */
+        public Builder handshakeRateLimit(int burst, double perSecond) {
+            if (burst < 1) {
+                throw new IllegalArgumentException("handshake burst must be >= 1: " + burst);
+            }
+            if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
+                throw new IllegalArgumentException("handshakes per second must be > 0: " + perSecond);
+            }
+            this.handshakeBurst = burst;
+            this.handshakesPerSecond = perSecond;
+            return this;
+        }
+
+        /**
+         * The resource manager's limits (see {@link HostConfig#resourceLimits()} for how
+         * {@code maxInboundConnections} and {@code maxInboundStreamsPerConnection} adjust them).
+         */
+        public Builder resourceLimits(ResourceLimits limits) {
+            this.resourceLimits = Objects.requireNonNull(limits, "resourceLimits");
             return this;
         }
 

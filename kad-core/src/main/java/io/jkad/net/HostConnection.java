@@ -193,6 +193,13 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
                         if (handler == null) {
                             throw new IllegalStateException("no handler for " + protocol);
                         }
+                        try {
+                            stream.resources().protocol(protocol);
+                        } catch (ResourceLimitException e) {
+                            host.logStreamRefusal(remotePeer, e);
+                            stream.reset();
+                            return;
+                        }
                         stream.protocol(protocol);
                         handler.initialize(stream);
                         host.streamOpened(HostConnection.this, stream);

@@ -220,7 +220,10 @@ public final class KademliaNode implements AutoCloseable {
         try {
             HostConfig.Builder hb = HostConfig.builder(config.identity())
                     .idleTimeout(config.kademlia().connectionIdleTimeout())
-                    .dialTimeout(config.dialTimeout());
+                    .dialTimeout(config.dialTimeout())
+                    .handshakeTimeout(config.handshakeTimeout())
+                    .handshakeRateLimit(config.handshakeBurst(), config.handshakesPerSecond());
+            config.resourceLimits().ifPresent(hb::resourceLimits);
             config.listenAddresses().forEach(hb::listen);
             config.announceAddresses().forEach(hb::announce);
             if (config.ioThreads() > 0) {

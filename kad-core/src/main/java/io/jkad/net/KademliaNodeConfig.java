@@ -24,7 +24,10 @@ import java.util.OptionalLong;
  * timeout of 10 s; a dial timeout of 10 s per address; inbound Kademlia streams closed after 1 min
  * without a request (as go-libp2p-kad-dht); the host's default number of IO threads;
  * a randomly seeded random source for bucket refresh targets; and the record store
- * {@code memory} opened with {@link StoreConfig#defaults(PeerId)} and owned by the node.
+ * {@code memory} opened with {@link StoreConfig#defaults(PeerId)} and owned by the node; the
+ * host's admission defaults ({@link ResourceLimits#defaults()} sized from the heap, a 5 s handshake
+ * deadline, {@value HostConfig#DEFAULT_HANDSHAKE_BURST} handshakes at once and
+ * {@value HostConfig#DEFAULT_HANDSHAKES_PER_SECOND} a second per source IP; see {@link HostConfig}).
  *
  * <p><b>Store ownership.</b> A store passed with {@link Builder#store(RecordStore)} belongs to the
  * caller: the node uses it (from its logic thread only, while it runs) and never closes it. A
@@ -66,6 +69,10 @@ public final class KademliaNodeConfig {
     private final StoreConfig storeConfig;
     private final OptionalInt maxRequestSize;
     private final Duration frameTimeout;
+    private final Optional<ResourceLimits> resourceLimits;
+    private final Duration handshakeTimeout;
+    private final int handshakeBurst;
+    private final double handshakesPerSecond;
 
     private KademliaNodeConfig(Builder b) {
         this.identity = b.identity;
@@ -84,6 +91,10 @@ public final class KademliaNodeConfig {
         this.storeConfig = b.storeConfig != null ? b.storeConfig : StoreConfig.defaults(b.identity.peerId());
         this.maxRequestSize = b.maxRequestSize;
         this.frameTimeout = b.frameTimeout;
+        this.resourceLimits = b.resourceLimits;
+        this.handshakeTimeout = b.handshakeTimeout;
+        this.handshakeBurst = b.handshakeBurst;
+        this.handshakesPerSecond = b.handshakesPerSecond;
     }
 
     /** A builder with the defaults for the node with this identity. */
@@ -171,6 +182,26 @@ public final class KademliaNodeConfig {
         return storeConfig;
     }
 
+    /** The host's resource limits; empty: {@link ResourceLimits#defaults()} (see {@link HostConfig#resourceLimits()}). */
+    public Optional<ResourceLimits> resourceLimits() {
+        return resourceLimits;
+    }
+
+    /** How long an inbound connection has for its whole upgrade (see {@link HostConfig#handshakeTimeout()}). Default 5 s. */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /** Handshakes one source IP may start at once (see {@link HostConfig#handshakeBurst()}). */
+    public int handshakeBurst() {
+        return handshakeBurst;
+    }
+
+    /** Handshakes one source IP may start per second after its burst (see {@link HostConfig#handshakesPerSecond()}). */
+    public double handshakesPerSecond() {
+        return handshakesPerSecond;
+    }
+
     /**
      * The largest Kademlia request read from a peer, in bytes (the frame limit of inbound
      * Kademlia streams; answers we read are limited by {@link KademliaConfig#maxPacketSize()}
@@ -217,6 +248,10 @@ public final class KademliaNodeConfig {
         b.storeConfig = store.isPresent() ? null : storeConfig;
         b.maxRequestSize = maxRequestSize;
         b.frameTimeout = frameTimeout;
+        b.resourceLimits = resourceLimits;
+        b.handshakeTimeout = handshakeTimeout;
+        b.handshakeBurst = handshakeBurst;
+        b.handshakesPerSecond = handshakesPerSecond;
         return b;
     }
 
@@ -238,6 +273,10 @@ public final class KademliaNodeConfig {
         private StoreConfig storeConfig;
         private OptionalInt maxRequestSize = OptionalInt.empty();
         private Duration frameTimeout = UvarintFrameDecoder.DEFAULT_FRAME_TIMEOUT;
+        private Optional<ResourceLimits> resourceLimits = Optional.empty();
+        private Duration handshakeTimeout = HostConfig.DEFAULT_HANDSHAKE_TIMEOUT;
+        private int handshakeBurst = HostConfig.DEFAULT_HANDSHAKE_BURST;
+        private double handshakesPerSecond = HostConfig.DEFAULT_HANDSHAKES_PER_SECOND;
 
         private Builder(Ed25519KeyPair identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -357,6 +396,36 @@ public final class KademliaNodeConfig {
         /** See {@link KademliaNodeConfig#frameTimeout()}. @throws IllegalArgumentException if not positive */
         public Builder frameTimeout(Duration timeout) {
             this.frameTimeout = positive("frameTimeout", timeout);
+            return this;
+        }
+
+        /** The host's resource limits (connections, streams, buffered bytes per scope; see {@link ResourceLimits}). */
+        public Builder resourceLimits(ResourceLimits limits) {
+            this.resourceLimits = Optional.of(Objects.requireNonNull(limits, "resourceLimits"));
+            return this;
+        }
+
+        /** See {@link KademliaNodeConfig#handshakeTimeout()}. @throws IllegalArgumentException if not positive */
+        public Builder handshakeTimeout(Duration timeout) {
+            this.handshakeTimeout = positive("handshakeTimeout", timeout);
+            return this;
+        }
+
+        /**
+         * Handshakes per source IP: {@code burst} at once, {@code perSecond} after that (see
+         * {@link HostConfig.Builder#handshakeRateLimit}).
+         *
+         * @throws IllegalArgumentException if {@code burst} is below 1 or {@code perSecond} not positive
+         */
+        public Builder handshakeRateLimit(int burst, double perSecond) {
+            if (burst < 1) {
+                throw new IllegalArgumentException("handshake burst must be >= 1: " + burst);
+            }
+            if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
+                throw new IllegalArgumentException("handshakes per second must be > 0: " + perSecond);
+            }
+            this.handshakeBurst = burst;
+            this.handshakesPerSecond = perSecond;
             return this;
         }
 

@@ -315,7 +315,7 @@ class HostTest {
 
     @Test
     void silentClientIsDroppedAfterTheUpgradeTimeout() throws Exception {
-        Host b = host(null, x -> x.dialTimeout(Duration.ofMillis(500)));
+        Host b = host(null, x -> x.handshakeTimeout(Duration.ofMillis(500)));
         InetSocketAddress target = b.listenAddresses().get(0).toTcpSocketAddress().orElseThrow();
         try (Socket raw = new Socket(target.getAddress(), target.getPort())) {
             raw.setSoTimeout(10_000);
@@ -485,5 +485,152 @@ class HostTest {
         a.close();
         eventually(() -> b.connections().isEmpty(), "a's connection gone");
         assertThat(await(c.dial(b.peerId(), b.listenAddresses())).isOpen()).isTrue();
+    }
+
+    // --- admission ---
+
+    /** A plain socket to {@code host} from {@code localIp} (all of 127/8 is local on Linux: other IPs, other /24s). */
+    static Socket rawFrom(String localIp, Host host) throws IOException {
+        InetSocketAddress target = host.listenAddresses().get(0).toTcpSocketAddress().orElseThrow();
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(localIp, 0));
+        s.connect(target, 5_000);
+        s.setSoTimeout(5_000);
+        return s;
+    }
+
+    /**
+     * Whether the host refuses a connection from {@code localIp}: closes or resets it without
+     * sending a byte (the reset may even come before connect returns). False if its multistream
+     * header comes.
+     */
+    static boolean refusedFrom(String localIp, Host host) throws IOException {
+        Socket s;
+        try {
+            s = rawFrom(localIp, host);
+        } catch (java.net.SocketException e) {
+            return true; // reset: the host closes refused sockets with SO_LINGER 0
+        }
+        try (s) {
+            return s.getInputStream().read() < 0;
+        } catch (java.net.SocketException e) {
+            return true;
+        }
+    }
+
+    @Test
+    void oneSourceHoldingHandshakesOpenIsCappedAndOthersStillConnect() throws Exception {
+        Host b = host(null, x -> x.resourceLimits(ResourceLimits.defaults().withTransient(256, 3, 8)));
+        Host a = host(null);
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                Socket s = rawFrom("127.0.1.1", b);
+                held.add(s);
+                assertThat(s.getInputStream().readNBytes(20)[0]).isEqualTo((byte) 0x13); // in its handshake
+            }
+            for (int i = 0; i < 5; i++) {
+                assertThat(refusedFrom("127.0.1.1", b)).as("connection %d over the per-IP cap", i).isTrue();
+            }
+            assertThat(b.resources().refusals().get(ResourceManager.Scope.IP))
+                    .containsEntry(ResourceManager.Resource.CONNECTIONS, 5L);
+            // Another IP of the same /24 is not capped by the first one's count; an honest host from another /24 connects.
+            try (Socket s = rawFrom("127.0.1.2", b)) {
+                assertThat(s.getInputStream().readNBytes(20)[0]).isEqualTo((byte) 0x13);
+            }
+            assertThat(await(a.dial(b.peerId(), b.listenAddresses())).isOpen()).isTrue();
+            assertThat(await(a.ping(b.peerId()))).isPositive();
+            // A slot freed is a slot again.
+            held.remove(0).close();
+            eventually(() -> b.resources().usage().transientConnections() == 2, "the closed handshake's slot freed");
+            try (Socket s = rawFrom("127.0.1.1", b)) {
+                assertThat(s.getInputStream().readNBytes(20)[0]).isEqualTo((byte) 0x13);
+            }
+        } finally {
+            for (Socket s : held) {
+                s.close();
+            }
+        }
+        eventually(() -> b.resources().usage().transientConnections() == 0, "every handshake slot freed");
+    }
+
+    @Test
+    void anInboundUpgradeMustFinishWithinTheHandshakeTimeoutNotTheDialTimeout() throws Exception {
+        Host b = host(null, x -> x.handshakeTimeout(Duration.ofMillis(300)).dialTimeout(Duration.ofSeconds(30)));
+        try (Socket s = rawFrom("127.0.1.3", b)) {
+            s.setSoTimeout(10_000);
+            InputStream in = s.getInputStream();
+            // Select /noise, then stall in the Noise handshake (a slowloris sends nothing more).
+            s.getOutputStream().write(new byte[] {0x13});
+            s.getOutputStream().write("/multistream/1.0.0\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(new byte[] {0x07});
+            s.getOutputStream().write("/noise\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] answer = in.readNBytes(20 + 8);
+            assertThat(new String(answer, 21, 6, StandardCharsets.US_ASCII)).isEqualTo("/noise");
+            // Closed by the handshake deadline: the read would time out after 10 s, the dial timeout is 30 s.
+            assertThat(in.read()).isEqualTo(-1);
+        }
+        eventually(() -> b.admission().handshakeTimeouts() == 1, "the timeout counted");
+        eventually(() -> b.resources().usage().connections() == 0 && b.resources().usage().transientConnections() == 0,
+                "the connection's scope closed");
+    }
+
+    @Test
+    void handshakesBeyondTheSourcesRateAreRefusedBeforeAnyWork() throws Exception {
+        Host b = host(null, x -> x.handshakeRateLimit(3, 0.01));
+        Host a = host(null);
+        for (int i = 0; i < 3; i++) {
+            try (Socket s = rawFrom("127.0.1.4", b)) {
+                assertThat(s.getInputStream().readNBytes(20)[0]).isEqualTo((byte) 0x13);
+            }
+        }
+        for (int i = 0; i < 20; i++) {
+            assertThat(refusedFrom("127.0.1.4", b)).as("handshake %d over the rate", i).isTrue();
+        }
+        assertThat(b.admission().rateLimited()).isEqualTo(20);
+        // Another address is not limited by the first one's flood.
+        assertThat(await(a.dial(b.peerId(), b.listenAddresses())).isOpen()).isTrue();
+        eventually(() -> b.resources().usage().transientConnections() == 0, "no handshake left counted");
+    }
+
+    @Test
+    void aPeerBeyondItsConnectionLimitIsCutOffAndItsOtherConnectionKept() throws Exception {
+        Host b = host(null, x -> x.resourceLimits(ResourceLimits.defaults().withPerPeer(1, 512)));
+        Ed25519KeyPair twin = Ed25519KeyPair.generate();
+        Host a1 = host(null, x -> HostConfig.builder(twin).listen(LOOPBACK).ioThreads(1));
+        Host a2 = host(null, x -> HostConfig.builder(twin).listen(LOOPBACK).ioThreads(1));
+        Connection first = await(a1.dial(b.peerId(), b.listenAddresses()));
+        assertThatThrownBy(() -> await(a2.dial(b.peerId(), b.listenAddresses()))).hasCauseInstanceOf(DialException.class);
+        assertThat(b.resources().refusals().get(ResourceManager.Scope.PEER))
+                .containsEntry(ResourceManager.Resource.CONNECTIONS, 1L);
+        assertThat(first.isOpen()).isTrue();
+        assertThat(await(a1.ping(b.peerId()))).isPositive();
+        assertThat(b.connections()).hasSize(1);
+        eventually(() -> b.resources().usage().connections() == 1 && b.resources().usage().transientConnections() == 0,
+                "the refused connection's scope closed");
+        Host c = host(null);
+        assertThat(await(c.dial(b.peerId(), b.listenAddresses())).isOpen()).isTrue();
+    }
+
+    @Test
+    void scopesAreClosedOnceWhateverEndsTheConnection() throws Exception {
+        Host b = host(null);
+        Host a = host(null);
+        Connection c = await(a.dial(b.peerId(), b.listenAddresses()));
+        eventually(() -> b.resources().usage().connections() == 1, "b counts a's connection");
+        assertThat(a.resources().usage().connections()).isEqualTo(1);
+        assertThat(a.resources().usage().inboundConnections()).isZero();
+        await(c.close());
+        eventually(() -> b.resources().usage().connections() == 0 && a.resources().usage().connections() == 0,
+                "both sides released it");
+        // A dial that fails (nobody listens) releases its scope too.
+        ServerSocket closedPort = new ServerSocket(0);
+        int port = closedPort.getLocalPort();
+        closedPort.close();
+        assertThatThrownBy(() -> await(a.dial(Ed25519KeyPair.generate().peerId(),
+                List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/" + port))))).hasCauseInstanceOf(DialException.class);
+        eventually(() -> a.resources().usage().connections() == 0 && a.resources().usage().transientConnections() == 0,
+                "the failed dial released its scope");
+        assertThat(b.resources().usage().inboundConnections()).isZero();
     }
 }

@@ -10,8 +10,10 @@ import io.jkad.inject.KademliaModule;
 import io.jkad.inject.KademliaService;
 import io.jkad.kademlia.KademliaConfig;
 import io.jkad.multiaddr.Multiaddr;
+import io.jkad.net.HostConfig;
 import io.jkad.net.KademliaNode;
 import io.jkad.net.KademliaNodeConfig;
+import io.jkad.net.ResourceLimits;
 import io.jkad.net.RoutingTableEntry;
 import io.jkad.record.StoreConfig;
 import java.io.IOException;
@@ -26,6 +28,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -47,8 +51,19 @@ final class Daemon implements AutoCloseable {
     record Options(List<Multiaddr> listen, List<Multiaddr> announce, List<Multiaddr> bootstrap, String store,
                    Map<String, String> storeOptions, Path dataDir, Optional<Path> keyFile,
                    Optional<InetSocketAddress> api, boolean clientMode, Duration bootstrapInterval,
-                   Duration saveInterval) {
+                   Duration saveInterval, Admission admission) {
+
+        /** With the default admission limits. */
+        Options(List<Multiaddr> listen, List<Multiaddr> announce, List<Multiaddr> bootstrap, String store,
+                Map<String, String> storeOptions, Path dataDir, Optional<Path> keyFile,
+                Optional<InetSocketAddress> api, boolean clientMode, Duration bootstrapInterval,
+                Duration saveInterval) {
+            this(listen, announce, bootstrap, store, storeOptions, dataDir, keyFile, api, clientMode, bootstrapInterval,
+                    saveInterval, Admission.DEFAULTS);
+        }
+
         Options {
+            Objects.requireNonNull(admission, "admission");
             listen = List.copyOf(listen);
             announce = List.copyOf(announce);
             bootstrap = List.copyOf(bootstrap);
@@ -81,6 +96,50 @@ final class Daemon implements AutoCloseable {
 
         Path identityFile() {
             return keyFile.orElse(dataDir.resolve("identity.key"));
+        }
+    }
+
+    /**
+     * {@code kad run}'s admission settings, each empty for the default: the node's memory budget
+     * in bytes ({@code --max-memory}; the other memory limits follow from it, see
+     * {@link ResourceLimits#forMemory}), inbound connections ({@code --max-connections}), and
+     * handshakes one IP may have in progress and start in a burst ({@code --max-handshakes-per-ip}).
+     */
+    record Admission(OptionalLong maxMemory, OptionalInt maxConnections, OptionalInt maxHandshakesPerIp) {
+        static final Admission DEFAULTS = new Admission(OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty());
+
+        Admission {
+            Objects.requireNonNull(maxMemory, "maxMemory");
+            Objects.requireNonNull(maxConnections, "maxConnections");
+            Objects.requireNonNull(maxHandshakesPerIp, "maxHandshakesPerIp");
+            if (maxMemory.isPresent() && maxMemory.getAsLong() < 1024 * 1024) {
+                throw new IllegalArgumentException("--max-memory must be at least 1 MiB: " + maxMemory.getAsLong());
+            }
+            if (maxConnections.isPresent() && maxConnections.getAsInt() < 1) {
+                throw new IllegalArgumentException("--max-connections must be >= 1: " + maxConnections.getAsInt());
+            }
+            if (maxHandshakesPerIp.isPresent() && maxHandshakesPerIp.getAsInt() < 1) {
+                throw new IllegalArgumentException("--max-handshakes-per-ip must be >= 1: " + maxHandshakesPerIp.getAsInt());
+            }
+        }
+
+        /** Applies the settings to a node configuration. */
+        void applyTo(KademliaNodeConfig.Builder nb) {
+            if (maxMemory.isEmpty() && maxConnections.isEmpty() && maxHandshakesPerIp.isEmpty()) {
+                return;
+            }
+            ResourceLimits limits = maxMemory.isPresent() ? ResourceLimits.forMemory(maxMemory.getAsLong())
+                    : ResourceLimits.defaults();
+            if (maxConnections.isPresent()) {
+                limits = limits.withInboundConnections(maxConnections.getAsInt());
+            }
+            if (maxHandshakesPerIp.isPresent()) {
+                int n = maxHandshakesPerIp.getAsInt();
+                limits = limits.withTransient(Math.max(limits.transientConnections(), n), n,
+                        Math.max(limits.transientPerSubnet(), n));
+                nb.handshakeRateLimit(n, HostConfig.DEFAULT_HANDSHAKES_PER_SECOND);
+            }
+            nb.resourceLimits(limits);
         }
     }
 
@@ -166,6 +225,7 @@ final class Daemon implements AutoCloseable {
                 .kademlia(kademlia)
                 .clientMode(options.clientMode())
                 .openStore(options.store(), storeConfig);
+        options.admission().applyTo(nb);
         options.listen().forEach(nb::listen);
         options.announce().forEach(nb::announce);
         KademliaNodeConfig nodeConfig = nb.build();
@@ -222,6 +282,7 @@ final class Daemon implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.debug("store counts not read: {}", e.toString());
         }
+        m.put("resources", NodeMetrics.resourceStatus(node.host()));
         return m;
     }
 

@@ -2,7 +2,9 @@ package io.jkad.node;
 
 import io.jkad.kademlia.KademliaEvent;
 import io.jkad.kademlia.QueryResult;
+import io.jkad.net.Host;
 import io.jkad.net.KademliaNode;
+import io.jkad.net.ResourceManager;
 import io.jkad.record.RecordStore;
 import io.jkad.record.StoreCounts;
 import io.micrometer.core.instrument.Counter;
@@ -17,6 +19,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,6 +51,21 @@ import org.slf4j.LoggerFactory;
  *       with provider records, in the store ({@link RecordStore#counts()}: counters every store
  *       keeps for its limits, so a scrape costs no scan)</td></tr>
  *   <tr><td>{@code kad_network_bytes_total{direction="in"|"out"}}</td><td>bytes over all connections</td></tr>
+ *   <tr><td>{@code kad_resource_memory_bytes}, {@code kad_resource_memory_limit_bytes}</td><td>bytes the
+ *       host's resource manager has reserved for buffers now, and its node-wide budget</td></tr>
+ *   <tr><td>{@code kad_resource_connections{kind="all"|"inbound"|"transient"}}</td><td>connections
+ *       counted by the resource manager (transient: still in the handshake)</td></tr>
+ *   <tr><td>{@code kad_resource_peers}, {@code kad_resource_inbound_streams}</td><td>peers with a
+ *       scope (a connection or an inbound stream), inbound streams open</td></tr>
+ *   <tr><td>{@code kad_resource_refusals_total{scope,resource}}</td><td>what the resource manager
+ *       refused, by the scope that was full ({@code node}, {@code transient}, {@code ip},
+ *       {@code subnet}, {@code peer}, {@code connection}, {@code stream}, {@code protocol}) and the
+ *       resource ({@code connections}, {@code inbound_connections}, {@code inbound_streams},
+ *       {@code memory})</td></tr>
+ *   <tr><td>{@code kad_admission_refusals_total{reason}}</td><td>inbound connections refused or
+ *       dropped by admission: {@code handshake_rate} (the source IP or subnet over its handshake
+ *       rate), {@code handshake_timeout} (upgrade not done in time), {@code handshake_failed} (the
+ *       remote did not authenticate)</td></tr>
  *   <tr><td>{@code jvm_*}, {@code process_*}, {@code system_*}</td><td>Micrometer's JVM, uptime and
  *       processor metrics</td></tr>
  * </table>
@@ -88,6 +106,37 @@ final class NodeMetrics {
                 .baseUnit("bytes").description("Bytes read from connections").register(registry);
         FunctionCounter.builder("kad.network.bytes", node, n -> n.host().bytesSent()).tag("direction", "out")
                 .baseUnit("bytes").description("Bytes written to connections").register(registry);
+        Host host = node.host();
+        ResourceManager resources = host.resources();
+        Gauge.builder("kad.resource.memory", resources, r -> r.usage().memoryBytes()).baseUnit("bytes")
+                .description("Bytes reserved for buffers by the resource manager").register(registry);
+        Gauge.builder("kad.resource.memory.limit", resources, r -> r.limits().memoryBytes()).baseUnit("bytes")
+                .description("The resource manager's node-wide memory budget").register(registry);
+        Gauge.builder("kad.resource.connections", resources, r -> r.usage().connections()).tag("kind", "all")
+                .description("Connections counted by the resource manager").register(registry);
+        Gauge.builder("kad.resource.connections", resources, r -> r.usage().inboundConnections()).tag("kind", "inbound")
+                .description("Connections counted by the resource manager").register(registry);
+        Gauge.builder("kad.resource.connections", resources, r -> r.usage().transientConnections())
+                .tag("kind", "transient").description("Connections counted by the resource manager").register(registry);
+        Gauge.builder("kad.resource.peers", resources, r -> r.usage().peers())
+                .description("Peers with a resource scope").register(registry);
+        Gauge.builder("kad.resource.inbound.streams", resources, r -> r.usage().inboundStreams())
+                .description("Inbound streams open").register(registry);
+        for (ResourceManager.Scope scope : ResourceManager.Scope.values()) {
+            for (ResourceManager.Resource resource : ResourceManager.Resource.values()) {
+                FunctionCounter.builder("kad.resource.refusals", resources,
+                                r -> r.refusals().getOrDefault(scope, Map.of()).getOrDefault(resource, 0L))
+                        .tag("scope", scope.name().toLowerCase(Locale.ROOT))
+                        .tag("resource", resource.name().toLowerCase(Locale.ROOT))
+                        .description("Refusals of the resource manager, by full scope and resource").register(registry);
+            }
+        }
+        FunctionCounter.builder("kad.admission.refusals", host, h -> h.admission().rateLimited())
+                .tag("reason", "handshake_rate").description("Inbound connections refused by admission").register(registry);
+        FunctionCounter.builder("kad.admission.refusals", host, h -> h.admission().handshakeTimeouts())
+                .tag("reason", "handshake_timeout").description("Inbound connections refused by admission").register(registry);
+        FunctionCounter.builder("kad.admission.refusals", host, h -> h.admission().handshakeFailures())
+                .tag("reason", "handshake_failed").description("Inbound connections refused by admission").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -154,6 +203,23 @@ final class NodeMetrics {
                     .description("Finished queries, by kind and outcome")
                     .register(registry)).record(d);
         }
+    }
+
+    /** The resource manager's counts for the {@code status} API. */
+    static Map<String, Object> resourceStatus(Host host) {
+        ResourceManager r = host.resources();
+        ResourceManager.Usage u = r.usage();
+        Host.AdmissionCounts a = host.admission();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("memory_bytes", u.memoryBytes());
+        m.put("memory_limit_bytes", r.limits().memoryBytes());
+        m.put("connections", u.connections());
+        m.put("inbound_connections", u.inboundConnections());
+        m.put("transient_connections", u.transientConnections());
+        m.put("peers", u.peers());
+        m.put("inbound_streams", u.inboundStreams());
+        m.put("refusals", r.refusalCount() + a.rateLimited() + a.handshakeTimeouts() + a.handshakeFailures());
+        return m;
     }
 
     static String outcome(QueryResult r) {

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -89,6 +91,20 @@ public final class RunCommand implements Callable<Integer> {
             description = "trace, debug, info, warn, error or off (default: ${DEFAULT-VALUE}); logs go to stderr.")
     String logLevel;
 
+    @Option(names = "--max-memory", paramLabel = "SIZE",
+            description = "The node's budget for buffered network bytes (every peer, connection and stream draws from "
+                    + "it): 64m, 1g, or bytes (default: a quarter of the heap, at least 32m).")
+    String maxMemory;
+
+    @Option(names = "--max-connections", paramLabel = "N",
+            description = "Inbound connections at once, handshakes included (default: 1024).")
+    Integer maxConnections;
+
+    @Option(names = "--max-handshakes-per-ip", paramLabel = "N",
+            description = "Connections one IP address may have in the handshake at once, and handshakes it may start "
+                    + "in a burst before being held to 8 a second (default: 32).")
+    Integer maxHandshakesPerIp;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -152,10 +168,48 @@ public final class RunCommand implements Callable<Integer> {
                     multiaddrs("--bootstrap", bootstrap), store, storeOptions, dataDir,
                     Optional.ofNullable(keyFile), apiAddress, clientMode,
                     parseDuration("--bootstrap-interval", bootstrapInterval),
-                    parseDuration("--save-interval", saveInterval));
+                    parseDuration("--save-interval", saveInterval), admission());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+    }
+
+    private Daemon.Admission admission() {
+        return new Daemon.Admission(
+                maxMemory == null ? OptionalLong.empty() : OptionalLong.of(parseSize("--max-memory", maxMemory)),
+                maxConnections == null ? OptionalInt.empty() : OptionalInt.of(maxConnections),
+                maxHandshakesPerIp == null ? OptionalInt.empty() : OptionalInt.of(maxHandshakesPerIp));
+    }
+
+    /**
+     * A size as bytes, or with a suffix {@code k}, {@code m}, {@code g} (powers of 1024; {@code kb},
+     * {@code mib} and the like too).
+     *
+     * @throws IllegalArgumentException otherwise, or if not positive
+     */
+    static long parseSize(String option, String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT).replaceAll("i?b$", "");
+        long unit = 1;
+        if (t.endsWith("k")) {
+            unit = 1L << 10;
+        } else if (t.endsWith("m")) {
+            unit = 1L << 20;
+        } else if (t.endsWith("g")) {
+            unit = 1L << 30;
+        }
+        if (unit > 1) {
+            t = t.substring(0, t.length() - 1);
+        }
+        long n;
+        try {
+            n = Math.multiplyExact(Long.parseLong(t.strip()), unit);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(option + " must be a size like 64m, 1g or a number of bytes: " + text);
+        }
+        if (n <= 0) {
+            throw new IllegalArgumentException(option + " must be > 0: " + text);
+        }
+        return n;
     }
 
     private static List<Multiaddr> multiaddrs(String option, List<String> texts) {

@@ -220,6 +220,7 @@ class NodeBadInputIT {
     /** Our identity and a correct static-key signature, but one bit of the signature flipped. */
     @Test
     void badNoiseSignatureClosesTheConnection() throws Exception {
+        long failures = target.host().admission().handshakeFailures();
         RawPeer p = raw();
         p.selectRaw("/noise");
         Ed25519KeyPair me = Ed25519KeyPair.generate();
@@ -229,7 +230,7 @@ class NodeBadInputIT {
             return payload(identity.publicKey().encodeProtobuf(), sig);
         });
         assertThat(p.closedWithin(CLOSE_WAIT)).as("connection closed").isTrue();
-        log.await(CLOSE_WAIT, "refused inbound connection", "bad identity signature", me.peerId().toString());
+        awaitRefusedHandshake(failures, me);
         assertServesEveryone();
     }
 
@@ -242,11 +243,12 @@ class NodeBadInputIT {
     void noisePayloadForAnotherPeerIdClosesTheConnection() throws Exception {
         Ed25519KeyPair other = Ed25519KeyPair.generate();
         byte[] replayed = NoiseHandler.payload(other, X25519.generate(new SecureRandom()).publicKey());
+        long failures = target.host().admission().handshakeFailures();
         RawPeer p1 = raw();
         p1.selectRaw("/noise");
         p1.handshake(other, (identity, staticKey) -> replayed);
         assertThat(p1.closedWithin(CLOSE_WAIT)).as("replayed payload: connection closed").isTrue();
-        log.await(CLOSE_WAIT, "refused inbound connection", "bad identity signature", other.peerId().toString());
+        awaitRefusedHandshake(failures, other);
 
         RawPeer p2 = raw();
         p2.selectRaw("/noise");
@@ -255,6 +257,21 @@ class NodeBadInputIT {
                 identity.sign(NoiseHandler.signedData(staticKey))));
         assertThat(p2.closedWithin(CLOSE_WAIT)).as("foreign identity key: connection closed").isTrue();
         assertServesEveryone();
+    }
+
+    /**
+     * The handshake was counted as failed, and refused handshakes are logged with their reason and
+     * peer: the line of this one, or, if a line of the same reason was written less than
+     * {@link Host#REFUSAL_LOG_INTERVAL} ago (refusals are logged at most once per interval), that one.
+     */
+    private void awaitRefusedHandshake(long failuresBefore, Ed25519KeyPair peer) {
+        org.awaitility.Awaitility.await("handshake failure counted").atMost(CLOSE_WAIT)
+                .until(() -> target.host().admission().handshakeFailures() > failuresBefore);
+        String id = peer.peerId().toString();
+        // Its own line, unless an earlier refusal (of an earlier test) was logged less than the interval ago.
+        org.awaitility.Awaitility.await("refusal logged, or held back after an earlier one").atMost(CLOSE_WAIT)
+                .until(() -> failuresBefore > 0 || log.lines().stream().anyMatch(l -> l.contains("refused inbound connection")
+                        && l.contains("bad identity signature") && l.contains(id)));
     }
 
     private static byte[] payload(byte[] identityKey, byte[] signature) {

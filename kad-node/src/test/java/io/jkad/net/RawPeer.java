@@ -523,6 +523,74 @@ final class RawPeer implements AutoCloseable {
         return stream(id).available();
     }
 
+    // ---- admission (hostile sources on other loopback addresses) ---------------------------
+
+    /**
+     * Opens a TCP connection to {@code address} from {@code localIp} (any of 127/8 on Linux, so
+     * that tests can be several sources: another IP, another /24).
+     */
+    static RawPeer connectFrom(String localIp, Multiaddr address) throws IOException {
+        InetSocketAddress sa = address.toTcpSocketAddress().orElseThrow();
+        Socket s = new Socket();
+        try {
+            s.setTcpNoDelay(true);
+            s.bind(new InetSocketAddress(localIp, 0));
+            s.connect(sa, 5_000);
+            s.setSoTimeout(5_000);
+        } catch (IOException e) {
+            s.close();
+            throw e;
+        }
+        return new RawPeer(s);
+    }
+
+    /** {@link #connectMuxed} from {@code localIp}. */
+    static RawPeer connectMuxedFrom(String localIp, Multiaddr address, Ed25519KeyPair identity) throws Exception {
+        RawPeer p = connectFrom(localIp, address);
+        try {
+            p.selectRaw("/noise");
+            p.handshake(identity, HONEST);
+            p.select(YamuxHandler.PROTOCOL_ID);
+            return p;
+        } catch (Exception e) {
+            p.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts a Noise handshake and abandons it, as a flood does: the multistream header,
+     * {@code /noise} and Noise message 1 in one write, without waiting for the echo.
+     *
+     * @return whether the remote answered with (the length of) Noise message 2, that is did the
+     *     handshake work; false if it closed or reset the connection first
+     */
+    boolean noiseMessage1AndWait() throws IOException, GeneralSecurityException {
+        NoiseHandshake hs = new NoiseHandshake(true, X25519.generate(RANDOM), new byte[0], () -> X25519.generate(RANDOM));
+        byte[] m1 = hs.writeMessage(new byte[0]);
+        try {
+            writeRaw(concat(message(MULTISTREAM), message("/noise"),
+                    new byte[] {(byte) (m1.length >>> 8), (byte) m1.length}, m1));
+            readRawExactly(message(MULTISTREAM).length + message("/noise").length + 2);
+            return true;
+        } catch (SocketException | EOFException e) {
+            return false;
+        }
+    }
+
+    /** Closes with a reset (SO_LINGER 0): a flooding client leaves no TIME_WAIT behind on either side. */
+    void abort() throws IOException {
+        if (!socket.isClosed()) {
+            socket.setSoLinger(true, 0);
+            socket.close();
+        }
+    }
+
+    /** Reads exactly {@code n} data bytes of stream {@code id} (a ping echo). */
+    byte[] readStreamData(int id, int n) throws IOException {
+        return readStreamBytes(id, n);
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * run from an IDE). Each process gets a free port for its node and its API; stdout and stderr go to
  * {@code target/kad-process-logs/}. {@link #close()} kills it if it still runs. Test code.
  */
-final class KadProcess implements AutoCloseable {
+public final class KadProcess implements AutoCloseable {
 
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
 
@@ -56,7 +56,7 @@ final class KadProcess implements AutoCloseable {
 
     static List<String> javaCommand() {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Path jar = Path.of("target", "kad.jar");
+        Path jar = Path.of(System.getProperty("kad.jar", Path.of("target", "kad.jar").toString())); // another build to compare
         if (Files.isRegularFile(jar)) {
             return List.of(java, "-Xmx256m", "-XX:+ExitOnOutOfMemoryError", "-jar", jar.toAbsolutePath().toString());
         }
@@ -123,8 +123,8 @@ final class KadProcess implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** The process id, while it runs. */
-    long pid() {
+    /** The process id, while it runs (for /proc/&lt;pid&gt;/status). */
+    public long pid() {
         return process.pid();
     }
 
@@ -193,11 +193,6 @@ final class KadProcess implements AutoCloseable {
         return process != null && process.isAlive();
     }
 
-    /** The running process's id (for /proc/&lt;pid&gt;/status). */
-    long pid() {
-        return process.pid();
-    }
-
     String tail() {
         try {
             List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
@@ -221,6 +216,79 @@ final class KadProcess implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    // ---- for tests in other packages (io.jkad.net's hostile suites) ----
+
+    /** A process named {@code name} with its data in {@code dataDir}, not started. */
+    public static KadProcess create(String name, Path dataDir, List<String> extraArgs) {
+        return new KadProcess(name, dataDir, extraArgs);
+    }
+
+    /** {@link #start}. */
+    public KadProcess launch(String... moreArgs) throws Exception {
+        return start(moreArgs);
+    }
+
+    /** The node's TCP port on 127.0.0.1. */
+    public int nodePort() {
+        return port;
+    }
+
+    /** The node's peer id (base58), from {@code kad status}. */
+    public String nodePeerId() {
+        return peerId();
+    }
+
+    /** Whether the process runs. */
+    public boolean running() {
+        return isAlive();
+    }
+
+    /** Everything the process logged so far. */
+    public String log() throws IOException {
+        return logText();
+    }
+
+    /** The last lines of its log, for failure messages. */
+    public String logTail() {
+        return tail();
+    }
+
+    /** The body of {@code GET path} on its API, as JSON. */
+    public java.util.Map<String, Object> apiGet(String path) throws IOException {
+        ApiClient.Response r = new ApiClient(ApiClient.parseAddress(api())).get(path);
+        if (!r.ok()) {
+            throw new IOException(path + " answered " + r.status() + ": " + r.json());
+        }
+        return r.json();
+    }
+
+    /** The text of {@code GET path} on its API (the Prometheus metrics). */
+    public String apiText(String path) throws IOException {
+        return new ApiClient(ApiClient.parseAddress(api())).get(path).text();
+    }
+
+    /**
+     * The CPU time the process used so far (user + system, from {@code /proc/<pid>/stat}; Linux),
+     * in nanoseconds.
+     */
+    public long cpuNanos() throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"), StandardCharsets.US_ASCII);
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        // After the command name: state is field 3 of the man page, utime 14 and stime 15.
+        long ticks = Long.parseLong(f[14 - 3]) + Long.parseLong(f[15 - 3]);
+        return ticks * 10_000_000L; // USER_HZ is 100 on Linux
+    }
+
+    /** Resident memory now, in bytes (from {@code /proc/<pid>/status}). */
+    public long rssBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        throw new IOException("no VmRSS");
     }
 
     /** Closes all, never throwing. */

@@ -55,6 +55,25 @@ class RunCommandTest {
     }
 
     @Test
+    void sizesAndAdmissionOptions() {
+        assertThat(RunCommand.parseSize("x", "64m")).isEqualTo(64L << 20);
+        assertThat(RunCommand.parseSize("x", "1GiB")).isEqualTo(1L << 30);
+        assertThat(RunCommand.parseSize("x", "512kb")).isEqualTo(512L << 10);
+        assertThat(RunCommand.parseSize("x", "4096")).isEqualTo(4096);
+        assertThatThrownBy(() -> RunCommand.parseSize("--max-memory", "lots"))
+                .hasMessage("--max-memory must be a size like 64m, 1g or a number of bytes: lots");
+        assertThatThrownBy(() -> RunCommand.parseSize("--max-memory", "99999999999g"))
+                .hasMessageContaining("must be a size");
+        KadRun memory = kad("run", "--max-memory", "100k", "--data-dir", dir.toString());
+        assertThat(memory.exitCode()).isEqualTo(2);
+        assertThat(memory.err()).contains("--max-memory must be at least 1 MiB");
+        assertThat(kad("run", "--max-connections", "0", "--data-dir", dir.toString()).err())
+                .contains("--max-connections must be >= 1");
+        assertThat(kad("run", "--max-handshakes-per-ip", "-1", "--data-dir", dir.toString()).err())
+                .contains("--max-handshakes-per-ip must be >= 1");
+    }
+
+    @Test
     void aDamagedKeyFileIsReportedNotReplaced() throws Exception {
         Path key = dir.resolve("identity.key");
         java.nio.file.Files.write(key, new byte[] {1, 2, 3});
