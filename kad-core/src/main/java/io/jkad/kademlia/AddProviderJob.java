@@ -15,6 +15,9 @@ import java.util.ArrayDeque;
 public final class AddProviderJob {
     private final Duration interval;
     private Instant nextRun;
+    /** How soon a run the store failed to start is tried again. */
+    static final java.time.Duration RETRY_AFTER_FAILURE = java.time.Duration.ofSeconds(30);
+
     private ArrayDeque<ProviderRecord> running;
 
     AddProviderJob(Duration interval, Instant now) {
@@ -37,10 +40,16 @@ public final class AddProviderJob {
     /** The next provider record to announce again, or null when there is none now. */
     ProviderRecord poll(RecordStore store, Instant now) {
         if (running == null && !now.isBefore(nextRun)) {
-            running = new ArrayDeque<>();
+            // Filled aside: a store failure here retries the run after RETRY_AFTER_FAILURE rather
+            // than leaving an empty run that would wait a whole interval (12 h by default).
+            ArrayDeque<ProviderRecord> records = new ArrayDeque<>();
             try (CloseableIterator<ProviderRecord> it = store.provided()) {
-                it.forEachRemaining(running::add);
+                it.forEachRemaining(records::add);
+            } catch (RuntimeException e) {
+                nextRun = now.plus(RETRY_AFTER_FAILURE);
+                throw e;
             }
+            running = records;
         }
         if (running != null) {
             ProviderRecord r;

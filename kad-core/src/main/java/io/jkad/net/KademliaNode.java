@@ -193,7 +193,28 @@ public final class KademliaNode implements AutoCloseable {
             t.setDaemon(true);
             logicThread = t;
             return t;
-        });
+        }) {
+            @Override
+            protected void afterExecute(Runnable r, Throwable t) {
+                // The executor keeps what a task threw in its future; an Error (out of memory, a
+                // stack overflow) must not vanish there: the thread's uncaught-exception handler
+                // gets it (kad run's halts the process).
+                if (t == null && r instanceof java.util.concurrent.Future<?> f && f.isDone() && !f.isCancelled()) {
+                    try {
+                        f.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (e.getCause() instanceof Error error) {
+                            Thread self = Thread.currentThread();
+                            self.getUncaughtExceptionHandler().uncaughtException(self, error);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    } catch (java.util.concurrent.CancellationException e) {
+                        // cancelled meanwhile
+                    }
+                }
+            }
+        };
         logic.setRemoveOnCancelPolicy(true);
         logic.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         logic.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);

@@ -807,6 +807,7 @@ class KademliaTest {
     private static final class FailingStore implements RecordStore {
         private final RecordStore delegate;
         boolean failing;
+        boolean providedUnavailable;
 
         FailingStore(RecordStore delegate) {
             this.delegate = delegate;
@@ -824,7 +825,13 @@ class KademliaTest {
         @Override public io.jkad.record.CloseableIterator<DhtRecord> records() { return delegate.records(); }
         @Override public boolean addProvider(ProviderRecord record) { maybeFail(); return delegate.addProvider(record); }
         @Override public List<ProviderRecord> providers(RecordKey key) { maybeFail(); return delegate.providers(key); }
-        @Override public io.jkad.record.CloseableIterator<ProviderRecord> provided() { return delegate.provided(); }
+        @Override public io.jkad.record.CloseableIterator<ProviderRecord> provided() {
+            if (providedUnavailable) {
+                throw new io.jkad.record.StoreException(io.jkad.record.StoreException.Kind.UNAVAILABLE, "failing",
+                        "provided", "injected outage");
+            }
+            return delegate.provided();
+        }
         @Override public void removeProvider(RecordKey key, PeerId provider) { delegate.removeProvider(key, provider); }
         @Override public long removeExpired(Instant now) { return delegate.removeExpired(now); }
         @Override public void close() { delegate.close(); }
@@ -876,5 +883,31 @@ class KademliaTest {
         assertThat(k.store().providers(key)).extracting(ProviderRecord::provider, ProviderRecord::expires)
                 .containsExactly(tuple(peers.get(0), Optional.of(later.plus(ttl))),
                         tuple(peers.get(1), Optional.of(T0.plus(ttl))));
+    }
+
+    @Test
+    void aProviderRepublicationTheStoreFailedToStartIsRetriedSoonNotAfterAWholeInterval() {
+        RecordStore memory = RecordStores.open("memory", StoreConfig.defaults(local));
+        stores.add(memory);
+        FailingStore store = new FailingStore(memory);
+        Duration interval = Duration.ofHours(1);
+        KademliaConfig config = KademliaConfig.defaults().toBuilder().bootstrapInterval(Optional.empty())
+                .providerPublicationInterval(Optional.of(interval)).build();
+        Kademlia k = new Kademlia(local, store, config, T0, new Random(2));
+        addPeers(k, 3);
+        k.startProviding(RecordKey.ofUtf8("provided"), T0);
+        drain(k, T0);
+        Instant due = T0.plus(interval);
+        drain(k, due.minusSeconds(1)); // the announcement of T0 has timed out by now
+        assertThat(k.numQueries()).isZero();
+
+        store.providedUnavailable = true;
+        drain(k, due);
+        assertThat(k.numQueries()).as("no republication while the store is down").isZero();
+        store.providedUnavailable = false;
+        drain(k, due.plusSeconds(29));
+        assertThat(k.numQueries()).as("the retry waits a little").isZero();
+        drain(k, due.plusSeconds(30));
+        assertThat(k.numQueries()).as("the run is retried 30 s later, not an interval later").isEqualTo(1);
     }
 }
