@@ -117,8 +117,10 @@ class HostileAdmissionIT {
         int attempts = 0;
         int served = 0;
         try {
-            // Let the attacker fill what it can, then try as the honest peer, 30 times over about 15 s.
-            Thread.sleep(3_000);
+            // Once the attacker has filled what it can (the node refuses its next connections), try as
+            // the honest peer, 30 times over about 15 s.
+            org.awaitility.Awaitility.await("the attacker's source refused").atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(50)).until(() -> refused.get() > 0);
             for (int i = 0; i < 30; i++) {
                 attempts++;
                 if (honestPeerServed()) {
