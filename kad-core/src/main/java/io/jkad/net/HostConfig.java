@@ -176,6 +176,16 @@ public final class HostConfig {
         return resourceLimits;
     }
 
+    /** @throws IllegalArgumentException if {@code burst} is below 1 or {@code perSecond} not a positive finite rate */
+    static void checkHandshakeRate(int burst, double perSecond) {
+        if (burst < 1) {
+            throw new IllegalArgumentException("handshake burst must be >= 1: " + burst);
+        }
+        if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
+            throw new IllegalArgumentException("handshakes per second must be > 0: " + perSecond);
+        }
+    }
+
     /** Builds a {@link HostConfig}; every setter checks its argument. */
     public static final class Builder {
         private final Ed25519KeyPair identity;
@@ -307,12 +317,7 @@ public final class HostConfig {
          * @throws IllegalArgumentException if {@code burst} is below 1 or {@code perSecond} not positive
          */
         public Builder handshakeRateLimit(int burst, double perSecond) {
-            if (burst < 1) {
-                throw new IllegalArgumentException("handshake burst must be >= 1: " + burst);
-            }
-            if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
-                throw new IllegalArgumentException("handshakes per second must be > 0: " + perSecond);
-            }
+            HostConfig.checkHandshakeRate(burst, perSecond);
             this.handshakeBurst = burst;
             this.handshakesPerSecond = perSecond;
             return this;

@@ -418,12 +418,7 @@ public final class KademliaNodeConfig {
          * @throws IllegalArgumentException if {@code burst} is below 1 or {@code perSecond} not positive
          */
         public Builder handshakeRateLimit(int burst, double perSecond) {
-            if (burst < 1) {
-                throw new IllegalArgumentException("handshake burst must be >= 1: " + burst);
-            }
-            if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
-                throw new IllegalArgumentException("handshakes per second must be > 0: " + perSecond);
-            }
+            HostConfig.checkHandshakeRate(burst, perSecond);
             this.handshakeBurst = burst;
             this.handshakesPerSecond = perSecond;
             return this;
