@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# The flood benchmark (io.jkad.bench.FloodBench): one `kad run` (kad-node/target/kad.jar, memory store, -Xmx256m)
-# under a flood of stalled pre-handshake connections and abusive peers (unread ping streams, unfinished 4 MiB
-# Kademlia frames, FIND_NODE loops), while honest jkad nodes keep doing lookups and gets against it; a quiet phase
-# first. Prints and writes bench/results/flood-<date>.md and .json: honest p50/p95 latency and success per phase,
-# and the node's peak RSS. Linux only (/proc). Options are passed on: --heap 256m --honest 4 --phase 20
-# --pre-auth 200 --abusers 3 --ping-streams 16 --partial-streams 24 --request-streams 8 --out bench/results
+# The flood benchmark (io.jkad.bench.FloodBench): one `kad run` (kad-node/target/kad.jar, memory store, -Xmx256m,
+# --max-memory 64m) serving honest jkad nodes (on 127.0.0.1, each its own peer id, one lookup or get every 250 ms:
+# well under the per-peer request budgets) while attackers on other loopback addresses flood it: stalled
+# pre-handshake connections from 127.0.1.x/127.0.3.x, and abusers from 127.0.2.x that pass admission and then
+# flood requests, unread ping streams, Yamux pings, unfinished large frames. A quiet phase first. Writes
+# <out>/<name>.md and .json: honest p50/p95 latency and success per phase, the node's peak RSS and threads, and
+# issue 11's aims. Linux only (/proc, 127.0.0.0/8). Options (all passed on; durations in seconds):
+#   --warmup 10 --phase 20 --settle 3 --heap 256m --max-memory 64m --jvm-overhead 128 --honest 8
+#   --interval-ms 250 --pre-auth 200 --pre-auth-ips 40 --abusers 2 (per kind) --request-streams 8
+#   --ping-streams 16 --frame-streams 24 --out bench/results --name flood-<date>
+# e.g. bash bench/run-flood-bench.sh --warmup 5 --phase 20 --name flood-2026-12-05-after
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
