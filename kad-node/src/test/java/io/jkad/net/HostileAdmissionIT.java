@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -39,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  * their sockets to 127.0.1.x (one /24, several IPs) and the honest peer dials from 127.0.0.1 (another
  * IP and /24). The peers are {@link RawPeer}s: hand-driven multistream, Noise and Yamux.
  *
- * <p>After each test the node is alive and an honest peer connects and gets a FIND_NODE answered.
+ * <p>After each test the node is alive, its thread count is back where it was, and an honest peer connects and gets a FIND_NODE answered.
  * The numbers (honest success under a flood, node CPU per second of a handshake flood) are
  * printed; run with {@code -Dkad.jar=<another build's kad.jar>} to measure that build the same way.
  */
@@ -53,6 +54,7 @@ class HostileAdmissionIT {
     private final KadCodec codec = KadCodec.defaults();
     private KadProcess node;
     private Multiaddr address;
+    private int threadsBefore;
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
@@ -67,9 +69,15 @@ class HostileAdmissionIT {
         }
     }
 
+    @BeforeEach
+    void countThreads() throws IOException {
+        threadsBefore = node.threads();
+    }
+
     @AfterEach
     void nodeAliveAndServingAnHonestPeer() throws Exception {
         assertThat(node.running()).as("node alive:\n%s", node.logTail()).isTrue();
+        ThreadCounts.awaitBackTo("hostile-admission node", node::threads, threadsBefore);
         assertThat(honestPeerServed()).as("an honest peer is served after the test:\n%s", node.logTail()).isTrue();
     }
 

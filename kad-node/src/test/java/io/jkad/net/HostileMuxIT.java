@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.TestInstance;
  * heap: each test is a row of issue 11's table, played by {@link RawPeer} (a real Noise handshake,
  * Yamux frames written by hand). After each: the node is alive, its resident memory grew by less
  * than a bound far below what the attack would cost without back-pressure, the offender alone was
- * throttled or cut off, and an honest host, connected before the attack, and a new one still get
+ * throttled or cut off, its thread count came back to where it was, and an honest host, connected before the attack, and a new one still get
  * a ping and a FIND_NODE answered.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -47,6 +48,7 @@ class HostileMuxIT {
     private Multiaddr address;
     private PeerId nodeId;
     private Host steady;
+    private int threadsBefore;
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
     @BeforeAll
@@ -70,12 +72,18 @@ class HostileMuxIT {
         }
     }
 
+    @BeforeEach
+    void countThreads() throws IOException {
+        threadsBefore = node.threads();
+    }
+
     @AfterEach
     void closeOffenders() throws Exception {
         for (AutoCloseable c : toClose) {
             c.close();
         }
         toClose.clear();
+        ThreadCounts.awaitBackTo("hostile-mux node", node::threads, threadsBefore);
     }
 
     private RawPeer offender() throws Exception {

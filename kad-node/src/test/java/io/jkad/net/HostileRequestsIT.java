@@ -30,7 +30,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterAll;
+import java.io.IOException;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -40,7 +43,8 @@ import org.junit.jupiter.api.TestInstance;
  * fast as its streams allow, with the default request budgets. The node refuses what is over the
  * flooder's budget with stream resets (counted, the log line rate-limited); meanwhile the node's
  * API answers, an honest node's lookups through it succeed and a fresh honest client is served;
- * afterwards the flooder alone is still refused.
+ * afterwards the flooder alone is still refused, and the JVM's thread count (the node runs in
+ * this JVM) is back where it was.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileRequestsIT {
@@ -53,6 +57,7 @@ class HostileRequestsIT {
     private KademliaNode target;
     private KademliaNode partner;
     private Multiaddr address;
+    private int threadsBefore;
     private final Map<String, AtomicLong> refusedByNode = new ConcurrentHashMap<>();
 
     @BeforeAll
@@ -79,6 +84,21 @@ class HostileRequestsIT {
         });
         await().atMost(Duration.ofSeconds(10)).until(() -> get(target.routingTable()).stream()
                 .anyMatch(e -> e.peer().equals(partner.peerId())));
+    }
+
+    @BeforeEach
+    void countThreads() throws IOException {
+        threadsBefore = jvmThreads();
+    }
+
+    /** The node runs in this JVM: its threads are counted with the JVM's. */
+    @AfterEach
+    void noThreadLeaked() throws IOException {
+        ThreadCounts.awaitBackTo("this JVM (the node in it)", HostileRequestsIT::jvmThreads, threadsBefore);
+    }
+
+    private static int jvmThreads() throws IOException {
+        return io.jkad.node.KadProcess.threadsOf(ProcessHandle.current().pid());
     }
 
     @AfterAll

@@ -8,9 +8,10 @@ import com.google.protobuf.CodedOutputStream;
 import io.jkad.identity.Ed25519KeyPair;
 import io.jkad.identity.PeerId;
 import io.jkad.kademlia.KademliaConfig;
-import io.jkad.kademlia.QueryResult;
+import io.jkad.kademlia.Quorum;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.net.pb.IdentifyProto.Identify;
+import io.jkad.node.KadProcess;
 import io.jkad.protocol.KadCodec;
 import io.jkad.protocol.KadPeer;
 import io.jkad.protocol.KadRequest;
@@ -27,12 +28,14 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -41,62 +44,59 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 11's size attacks at a running node: an in-JVM {@link KademliaNode} with the default
- * limits (only the frame timeout shortened to 2 s, to keep the test short), over real loopback
- * sockets, attacked by {@link RawPeer} (hand-written libp2p) or by a {@link Host} whose Kademlia
- * handler lies. One test per attack: a PUT_VALUE with a 1.9 MB key (and one with a key just over
- * the key limit), 60 Identify pushes of 7,400 addresses each, a FIND_NODE answer of 4 MiB, a
- * frame that never completes. After each the node is alive, its logic thread answers, the
- * offender lost only the stream it abused, and a client connected before and a new client are
- * both served.
- *
- * <p>In-JVM rather than a {@code kad run} child: the checks look into the node (its store, its
- * routing table through the logic thread), and none of these attacks is about the heap size.
+ * Issue 11's size attacks at a real {@code kad run} child ({@link KadProcess}: its own process,
+ * 256 MiB heap, memory store, default limits), over real loopback sockets, attacked by
+ * {@link RawPeer} (hand-written libp2p) or by a {@link Host} whose Kademlia handler lies. One test
+ * per attack: a PUT_VALUE with a 1.9 MB key (and one with a key just over the key limit), 60
+ * Identify pushes of 7,400 addresses each, a FIND_NODE answer of 4 MiB, a frame that never
+ * completes. After each the process is alive and its thread count back where it was, its logic
+ * thread answers (the API's status reads the routing table through it), the offender lost only
+ * the stream it abused, and a client connected before and a new client are both served. What the
+ * node did is read from its API, its metrics and its log (at debug).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileSizesIT {
 
     private static final String KAD = "/ipfs/kad/1.0.0";
-    private static final Duration FRAME_TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration FRAME_TIMEOUT = UvarintFrameDecoder.DEFAULT_FRAME_TIMEOUT;
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final RecordKey KEY = RecordKey.ofUtf8("/jkad/hostile-sizes/known");
     private static final byte[] VALUE = "still here".getBytes(StandardCharsets.UTF_8);
 
     private final KadCodec codec = KadCodec.defaults();
-    private KademliaNode target;
+    private KadProcess node;
+    private PeerId nodeId;
+    private Multiaddr address;
     private KademliaNode partner;
     private Host steady;
-    private Multiaddr address;
-    private LogCapture log;
+    private int threadsBefore;
+    private int logOffset;
     private final List<AutoCloseable> toClose = new ArrayList<>();
 
     @BeforeAll
-    void start() throws Exception {
+    void start(@TempDir Path dir) throws Exception {
+        node = KadProcess.create("hostile-sizes", dir, List.of("--store", "memory")).launch();
+        nodeId = PeerId.parse(node.nodePeerId());
+        address = Multiaddr.parse("/ip4/127.0.0.1/tcp/" + node.nodePort());
         KademliaConfig kad = KademliaConfig.builder().connectionIdleTimeout(Duration.ofMinutes(10)).build();
-        target = KademliaNode.start(KademliaNodeConfig.builder(Ed25519KeyPair.generate())
-                .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).kademlia(kad).ioThreads(1)
-                .frameTimeout(FRAME_TIMEOUT).build());
         partner = KademliaNode.start(KademliaNodeConfig.builder(Ed25519KeyPair.generate())
                 .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).kademlia(kad).ioThreads(1).build());
-        get(partner.addAddress(target.peerId(), target.listenAddresses().get(0)));
-        assertThat(get(partner.bootstrap()).isOk()).isTrue();
-        get(target.execute(k -> {
-            k.store().put(DhtRecord.of(KEY, VALUE));
-            return null;
-        }));
-        address = target.listenAddresses().get(0);
+        partner.addAddress(nodeId, address).get(30, TimeUnit.SECONDS);
+        assertThat(partner.bootstrap().get(30, TimeUnit.SECONDS).isOk()).isTrue();
+        assertThat(partner.putRecordTo(DhtRecord.of(KEY, VALUE), List.of(nodeId), Quorum.ONE)
+                .get(30, TimeUnit.SECONDS).isOk()).as("the record stored at the node").isTrue();
         steady = Host.start(HostConfig.builder(Ed25519KeyPair.generate()).idleTimeout(Duration.ZERO).build());
-        steady.dial(target.peerId(), List.of(address)).get(10, TimeUnit.SECONDS);
-        await().atMost(WAIT).until(() -> get(target.routingTable()).stream()
-                .anyMatch(e -> e.peer().equals(partner.peerId())));
+        steady.dial(nodeId, List.of(address)).get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> inRoutingTable(partner.peerId()) != null);
         assertServesEveryone();
     }
 
     @AfterAll
     void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {steady, partner, target}) {
+        for (AutoCloseable c : new AutoCloseable[] {steady, partner, node}) {
             try {
                 if (c != null) {
                     c.close();
@@ -108,21 +108,19 @@ class HostileSizesIT {
     }
 
     @BeforeEach
-    void captureLog() {
-        log = LogCapture.start();
+    void before() throws Exception {
+        threadsBefore = node.threads();
+        logOffset = node.log().length();
     }
 
     @AfterEach
     void afterEach() throws Exception {
-        log.close();
         for (AutoCloseable c : toClose) {
             c.close();
         }
         toClose.clear();
-    }
-
-    private static <T> T get(CompletableFuture<T> f) throws Exception {
-        return f.get(30, TimeUnit.SECONDS);
+        assertThat(node.running()).as("node alive:\n%s", node.logTail()).isTrue();
+        ThreadCounts.awaitBackTo("hostile-sizes node", node::threads, threadsBefore);
     }
 
     private RawPeer muxed(Ed25519KeyPair identity) throws Exception {
@@ -131,19 +129,52 @@ class HostileSizesIT {
         return p;
     }
 
-    /** The client connected before the offence (on its old connection) and a new client are both answered. */
+    /** A line the node logged since the test began with all of {@code fragments}. */
+    private void awaitLog(String... fragments) {
+        await("a log line with " + List.of(fragments)).atMost(WAIT).until(() -> node.log().substring(logOffset).lines()
+                .anyMatch(l -> List.of(fragments).stream().allMatch(l::contains)));
+    }
+
+    /** The node's routing table entry of {@code peer} (from its API), or null. */
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> inRoutingTable(PeerId peer) throws IOException {
+        for (Object p : (List<Object>) node.apiGet("/v1/routing-table").get("peers")) {
+            Map<String, Object> entry = (Map<String, Object>) p;
+            if (peer.toBase58().equals(entry.get("peer_id"))) {
+                return entry;
+            }
+        }
+        return null;
+    }
+
+    /** The value records in the node's store ({@code kad_store_records} of its metrics). */
+    private long storedRecords() throws IOException {
+        return node.apiText("/metrics").lines().filter(l -> l.startsWith("kad_store_records "))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim())).findFirst()
+                .orElseThrow(() -> new IOException("no kad_store_records in the metrics"));
+    }
+
+    /** The logic thread answers: the API's status reads the routing table size through it (within 5 s). */
+    private void assertLogicThreadAnswers() throws IOException {
+        assertThat(node.apiGet("/v1/status").get("routing_table_size")).as("routing table size in the status")
+                .isNotNull();
+    }
+
+    /** The client connected before the offence and a new client are both answered. */
     private void assertServesEveryone() throws Exception {
-        assertThat(target.isClosed()).isFalse();
-        assertThat(steady.connection(target.peerId())).as("the steady client's connection").isPresent();
+        assertThat(node.running()).as("node alive:\n%s", node.logTail()).isTrue();
+        assertLogicThreadAnswers();
+        // (The node may have closed the steady connection as idle meanwhile: then it dials again.)
+        steady.dial(nodeId, List.of(address)).get(10, TimeUnit.SECONDS);
         assertServes(steady);
         try (Host fresh = Host.start(HostConfig.builder(Ed25519KeyPair.generate()).build())) {
-            fresh.dial(target.peerId(), List.of(address)).get(10, TimeUnit.SECONDS);
+            fresh.dial(nodeId, List.of(address)).get(10, TimeUnit.SECONDS);
             assertServes(fresh);
         }
     }
 
     private void assertServes(Host client) throws Exception {
-        try (RawKadStream s = RawKadStream.open(client, target.peerId())) {
+        try (RawKadStream s = RawKadStream.open(client, nodeId)) {
             KadResponse.FindNode found = s.call(new KadRequest.FindNode(RecordKey.of(partner.peerId().toBytes())),
                     KadResponse.FindNode.class);
             assertThat(found.closerPeers()).extracting(KadPeer::id).contains(partner.peerId());
@@ -164,10 +195,6 @@ class HostileSizesIT {
         KadResponse r = codec.decodeResponse(p.readStreamFrame(id), find, Instant.now());
         assertThat(((KadResponse.FindNode) r).closerPeers()).extracting(KadPeer::id).contains(partner.peerId());
         p.frame(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_FIN, id, 0, null);
-    }
-
-    private long storedRecords() throws Exception {
-        return get(target.execute(k -> k.store().counts().records()));
     }
 
     /** A PUT_VALUE message of {@code key} (as the message's key and its record's), value "v". */
@@ -195,20 +222,19 @@ class HostileSizesIT {
         // what the stream's 256 KiB window allows: the frame is refused from its prefix anyway
         int id = p.openLazy(KAD, java.util.Arrays.copyOf(request, 200_000));
         assertThat(p.awaitReset(id)).as("stream reset").isTrue();
-        int maxRequest = target.config().maxRequestSize();
-        assertThat(maxRequest).isEqualTo(StoreConfig.DEFAULT_MAX_VALUE_BYTES + 2 * StoreConfig.DEFAULT_MAX_KEY_BYTES
-                + KademliaNodeConfig.REQUEST_OVERHEAD_BYTES);
-        log.await(WAIT, "resetting stream", "exceeds the maximum of " + maxRequest);
+        int maxRequest = StoreConfig.DEFAULT_MAX_VALUE_BYTES + 2 * StoreConfig.DEFAULT_MAX_KEY_BYTES
+                + KademliaNodeConfig.REQUEST_OVERHEAD_BYTES;
+        awaitLog("resetting stream", "exceeds the maximum of " + maxRequest);
 
         byte[] justOver = new byte[StoreConfig.DEFAULT_MAX_KEY_BYTES + 1];
         new Random(2).nextBytes(justOver);
         int id2 = p.openLazy(KAD, RawPeer.lengthPrefixed(putValue(justOver)));
         assertThat(p.awaitReset(id2)).as("stream reset").isTrue();
-        log.await(WAIT, "resetting kad stream", "key of 1025 bytes exceeds the maximum of 1024 bytes");
+        awaitLog("resetting kad stream", "key of 1025 bytes exceeds the maximum of 1024 bytes");
 
         assertThat(storedRecords()).isEqualTo(before);
-        java.util.Optional<DhtRecord> stored = get(target.execute(k -> k.store().get(RecordKey.of(justOver))));
-        assertThat(stored).isEmpty();
+        Map<String, Object> got = node.apiPost("/v1/get", Map.of("key_hex", HexFormat.of().formatHex(justOver)));
+        assertThat(got.get("error")).as("get of the refused key: %s", got).isEqualTo("not_found");
         assertAnswersOn(p);
         assertServesEveryone();
     }
@@ -218,6 +244,7 @@ class HostileSizesIT {
      * answering during and after, and the offender's routing table entry holds at most 32 addresses.
      */
     @Test
+    @SuppressWarnings("unchecked")
     void identifyPushFloodLeavesTheLogicThreadFree() throws Exception {
         Ed25519KeyPair attacker = Ed25519KeyPair.generate();
         RawPeer p = muxed(attacker);
@@ -240,15 +267,13 @@ class HostileSizesIT {
             p.frame(YamuxHandler.TYPE_WINDOW_UPDATE, YamuxHandler.FLAG_FIN, id, 0, null);
             if (push % 10 == 9) {
                 // during: the logic thread answers (before the fix it was busy for minutes)
-                assertThat(target.routingTable().get(WAIT.toSeconds(), TimeUnit.SECONDS)).isNotNull();
+                assertLogicThreadAnswers();
             }
         }
         // after: in the routing table (the pushes announced Kademlia), with a bounded address list
-        await().atMost(WAIT).until(() -> get(target.routingTable()).stream()
-                .anyMatch(e -> e.peer().equals(attacker.peerId())));
-        RoutingTableEntry entry = get(target.routingTable()).stream()
-                .filter(e -> e.peer().equals(attacker.peerId())).findFirst().orElseThrow();
-        assertThat(entry.addresses()).hasSizeBetween(1, io.jkad.routing.Addresses.DEFAULT_MAX_SIZE);
+        await().atMost(WAIT).until(() -> inRoutingTable(attacker.peerId()) != null);
+        List<Object> addrs = (List<Object>) inRoutingTable(attacker.peerId()).get("addrs");
+        assertThat(addrs).hasSizeBetween(1, io.jkad.routing.Addresses.DEFAULT_MAX_SIZE);
         assertAnswersOn(p);
         assertServesEveryone();
     }
@@ -259,6 +284,7 @@ class HostileSizesIT {
      * contacted, though a node that read it would dial it first.
      */
     @Test
+    @SuppressWarnings("unchecked")
     void oversizedFindNodeAnswerIsReadOnlyToK() throws Exception {
         AtomicInteger canaryConnections = new AtomicInteger();
         Host canary = Host.start(HostConfig.builder(Ed25519KeyPair.generate())
@@ -289,13 +315,14 @@ class HostileSizesIT {
                         ctx.writeAndFlush(out);
                     }
                 }));
-        liar.dial(target.peerId(), List.of(address)).get(10, TimeUnit.SECONDS);
-        await().atMost(WAIT).until(() -> get(target.routingTable()).stream()
-                .anyMatch(e -> e.peer().equals(liar.peerId())));
+        liar.dial(nodeId, List.of(address)).get(10, TimeUnit.SECONDS);
+        await().atMost(WAIT).until(() -> inRoutingTable(liar.peerId()) != null);
 
-        QueryResult.GetClosestPeers result = target.getClosestPeers(canary.peerId()).get(90, TimeUnit.SECONDS);
+        // The node looks the canary up (POST /v1/peer runs a lookup of its id).
+        Map<String, Object> lookup = node.apiPost("/v1/peer", Map.of("peer_id", canary.peerId().toBase58()));
         assertThat(asked.get()).as("FIND_NODE requests the liar answered").isPositive();
-        assertThat(result.peers()).doesNotContain(canary.peerId());
+        List<Object> closest = (List<Object>) lookup.getOrDefault("closest", List.of());
+        assertThat(closest.toString()).as("closest peers found: %s", lookup).doesNotContain(canary.peerId().toBase58());
         assertThat(canaryConnections.get()).as("connections to the canary").isZero();
         assertServesEveryone();
     }
@@ -324,16 +351,16 @@ class HostileSizesIT {
 
     /**
      * A frame whose length prefix and first bytes arrived, and nothing more: the stream is reset
-     * once the frame timeout has passed; the connection and the node go on.
+     * once the frame timeout (the default, 10 s) has passed; the connection and the node go on.
      */
     @Test
     void aFrameThatNeverCompletesIsResetAtItsDeadline() throws Exception {
         RawPeer p = muxed(Ed25519KeyPair.generate());
-        p.soTimeout(FRAME_TIMEOUT.multipliedBy(5));
+        p.soTimeout(FRAME_TIMEOUT.multipliedBy(3));
         byte[] prefix = io.jkad.util.Varint.encode(1000);
         int id = p.openLazy(KAD, RawPeer.concat(prefix, new byte[10]));
         assertThat(p.awaitReset(id)).as("stream reset").isTrue();
-        log.await(WAIT, "resetting stream", "frame not complete " + FRAME_TIMEOUT.toMillis() + " ms after its first byte");
+        awaitLog("resetting stream", "frame not complete " + FRAME_TIMEOUT.toMillis() + " ms after its first byte");
         p.soTimeout(Duration.ofSeconds(5));
         assertAnswersOn(p);
         assertServesEveryone();

@@ -54,6 +54,11 @@ public final class KadChild implements AutoCloseable {
         throw new IOException("no VmRSS in /proc/" + pid() + "/status");
     }
 
+    /** The child's thread count now ({@code Threads} of {@code /proc/<pid>/status}). */
+    public int threads() throws IOException {
+        return process.threads();
+    }
+
     /** The child's log so far. */
     public String logText() throws IOException {
         return process.logText();

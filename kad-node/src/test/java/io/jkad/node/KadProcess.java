@@ -291,6 +291,26 @@ public final class KadProcess implements AutoCloseable {
         throw new IOException("no VmRSS");
     }
 
+    /** The process's thread count now ({@code Threads} of {@code /proc/<pid>/status}; Linux). */
+    public int threads() throws IOException {
+        return threadsOf(process.pid());
+    }
+
+    /** The thread count of process {@code pid} ({@code Threads} of {@code /proc/<pid>/status}; Linux). */
+    public static int threadsOf(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("Threads:")) {
+                return Integer.parseInt(line.substring("Threads:".length()).trim());
+            }
+        }
+        throw new IOException("no Threads in /proc/" + pid + "/status");
+    }
+
+    /** The body of {@code POST path} with the JSON {@code body} on its API, whatever the status. */
+    public java.util.Map<String, Object> apiPost(String path, java.util.Map<String, Object> body) throws IOException {
+        return new ApiClient(ApiClient.parseAddress(api())).post(path, body).json();
+    }
+
     /** Closes all, never throwing. */
     static void closeAll(List<KadProcess> processes) {
         for (KadProcess p : processes) {
