@@ -239,18 +239,7 @@ public final class KademliaNode implements AutoCloseable {
         Host host;
         KademliaNode node;
         try {
-            HostConfig.Builder hb = HostConfig.builder(config.identity())
-                    .idleTimeout(config.kademlia().connectionIdleTimeout())
-                    .dialTimeout(config.dialTimeout())
-                    .handshakeTimeout(config.handshakeTimeout())
-                    .handshakeRateLimit(config.handshakeBurst(), config.handshakesPerSecond());
-            config.resourceLimits().ifPresent(hb::resourceLimits);
-            config.listenAddresses().forEach(hb::listen);
-            config.announceAddresses().forEach(hb::announce);
-            if (config.ioThreads() > 0) {
-                hb.ioThreads(config.ioThreads());
-            }
-            host = Host.start(hb.build());
+            host = Host.start(config.host());
             try {
                 node = new KademliaNode(config, host, store, owns);
             } catch (RuntimeException e) {

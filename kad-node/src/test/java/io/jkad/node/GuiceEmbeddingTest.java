@@ -130,7 +130,7 @@ class GuiceEmbeddingTest {
     void defaultsAreBoundAndOverridable() {
         Injector defaults = Guice.createInjector(new KademliaModule());
         KademliaNodeConfig config = defaults.getInstance(KademliaNodeConfig.class);
-        assertThat(config.listenAddresses()).containsExactly(Multiaddr.parse(KademliaModule.DEFAULT_LISTEN));
+        assertThat(config.host().listenAddresses()).containsExactly(Multiaddr.parse(KademliaModule.DEFAULT_LISTEN));
         assertThat(config.storeBackend()).isEqualTo("memory");
         assertThat(config.clock()).isEqualTo(Clock.systemUTC());
         assertThat(config.kademlia().replicationFactor()).isEqualTo(KademliaConfig.DEFAULT_REPLICATION_FACTOR);
