@@ -25,8 +25,11 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
@@ -74,7 +77,9 @@ import org.slf4j.LoggerFactory;
  * a new outbound stream (one request per stream), answering an inbound request on the stream it
  * came on, dialing, and reporting events. While queries run it also polls every second (query and
  * peer timeouts), and otherwise at the state machine's next job deadline (at least once a minute).
- * This class is the façade over those parts: the operations, start and close.
+ * This class is the façade over those parts: the operations, the read-only views
+ * ({@link #routingTable()}, {@link #stats()}, {@link #addressesOf}, {@link #resources()}), start
+ * and close.
  *
  * <p>Futures are completed on the logic thread and event listeners are called there: they must
  * return quickly and must not block (in particular not wait for another of this node's futures:
@@ -197,7 +202,7 @@ public final class KademliaNode implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------------------------------
-    // Accessors
+    // Accessors and read-only views
 
     /** This node's peer id. */
     public PeerId peerId() {
@@ -247,6 +252,31 @@ public final class KademliaNode implements AutoCloseable {
             }
             return List.copyOf(out);
         });
+    }
+
+    /** The size of the routing table and the number of running queries, read on the logic thread. */
+    public CompletableFuture<NodeStats> stats() {
+        return loop.call(now -> new NodeStats(kademlia.routingTableSize(), kademlia.numQueries()));
+    }
+
+    /**
+     * The addresses the node knows for each of {@code peers} (from its routing table, or from the
+     * answers of running queries), in the order given; an empty list for a peer it knows none of.
+     */
+    public CompletableFuture<Map<PeerId, List<Multiaddr>>> addressesOf(Collection<PeerId> peers) {
+        List<PeerId> copy = List.copyOf(peers);
+        return loop.call(now -> {
+            Map<PeerId, List<Multiaddr>> out = new LinkedHashMap<>();
+            for (PeerId p : copy) {
+                out.put(p, List.copyOf(kademlia.addressesOf(p, now)));
+            }
+            return Collections.unmodifiableMap(out);
+        });
+    }
+
+    /** What the host holds and has refused now, and the bytes it has moved (read on the caller's thread). */
+    public NodeResources resources() {
+        return NodeResources.of(host);
     }
 
     /**
@@ -373,18 +403,21 @@ public final class KademliaNode implements AutoCloseable {
         return loop.query(now -> kademlia.getProviders(key, now));
     }
 
-    /** The host underneath (to register other protocols or inspect connections; do not close it). */
-    public Host host() {
+    // ------------------------------------------------------------------------------------------
+    // Test hooks (package-private: main code uses the views above)
+
+    /** The host underneath, for tests of this package (do not close it). */
+    Host host() {
         return host;
     }
 
     /**
      * Runs {@code function} with the state machine on the logic thread and completes with its
-     * result: for what the methods above do not cover (reading the store, inspecting queries). The
-     * function must not keep the {@link Kademlia} reference nor block. Actions it causes are
-     * carried out afterwards.
+     * result, for tests of this package that inspect the store or the state machine. The function
+     * must not keep the {@link Kademlia} reference nor block. Actions it causes are carried out
+     * afterwards.
      */
-    public <T> CompletableFuture<T> execute(Function<Kademlia, T> function) {
+    <T> CompletableFuture<T> execute(Function<Kademlia, T> function) {
         Objects.requireNonNull(function, "function");
         return loop.call(now -> function.apply(kademlia));
     }
