@@ -260,8 +260,9 @@ public final class KademliaNode implements AutoCloseable {
     }
 
     /**
-     * The addresses the node knows for each of {@code peers} (from its routing table, or from the
-     * answers of running queries), in the order given; an empty list for a peer it knows none of.
+     * The addresses the node knows for each of {@code peers}, in the order given, read on the logic
+     * thread: most promising first, those in the routing table, then those learned by running
+     * queries; an empty list for a peer it knows none of.
      */
     public CompletableFuture<Map<PeerId, List<Multiaddr>>> addressesOf(Collection<PeerId> peers) {
         List<PeerId> copy = List.copyOf(peers);
