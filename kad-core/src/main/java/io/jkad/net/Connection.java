@@ -33,6 +33,15 @@ public interface Connection {
     int streamCount();
 
     /**
+     * Counts the inbound {@code stream} of this connection against the most streams of its
+     * protocol it may have open at once; the count drops when the stream closes. For a protocol's
+     * stream initializer, which resets the stream when this returns false.
+     *
+     * @return false, counting nothing, if {@code max} inbound streams of the protocol are open already
+     */
+    boolean admitInbound(StreamChannel stream, int max);
+
+    /**
      * Opens a stream and negotiates {@code protocol} on it with multistream-select. When the remote
      * accepts, {@code initializer} sets up the stream's pipeline on the IO thread, then the future
      * completes (on the IO thread: use the {@code *Async} methods to continue elsewhere).

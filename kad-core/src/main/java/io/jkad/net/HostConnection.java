@@ -338,7 +338,8 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
      *
      * @return false, counting nothing, if {@code max} streams of the protocol are open already
      */
-    boolean admitInbound(StreamChannel stream, int max) {
+    @Override
+    public boolean admitInbound(StreamChannel stream, int max) {
         String protocol = stream.protocol();
         int open = inboundStreams.getOrDefault(protocol, 0);
         if (open >= max) {

@@ -2,7 +2,6 @@ package io.jkad.net;
 
 import io.jkad.identity.PeerId;
 import io.jkad.kademlia.Kademlia;
-import io.jkad.kademlia.KademliaAction;
 import io.jkad.kademlia.KademliaConfig;
 import io.jkad.kademlia.KademliaEvent;
 import io.jkad.kademlia.NoKnownPeersException;
@@ -11,9 +10,6 @@ import io.jkad.kademlia.Quorum;
 import io.jkad.kademlia.RoutingUpdate;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.protocol.KadCodec;
-import io.jkad.protocol.KadRequest;
-import io.jkad.protocol.KadResponse;
-import io.jkad.query.QueryId;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
@@ -24,17 +20,13 @@ import io.jkad.routing.EntryView;
 import io.jkad.routing.KBucketView;
 import io.jkad.routing.NodeStatus;
 import java.io.IOException;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
-import java.util.HashSet;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -44,12 +36,6 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -83,14 +69,17 @@ import org.slf4j.LoggerFactory;
  * ("node closed").
  *
  * <h2>Threading</h2>
- * The node owns one logic thread ({@code kad-logic-<peer>}). Only that thread touches the state
- * machine and the record store. Host callbacks and stream handlers run on IO threads; they decode
- * and encode messages and hand everything else to the logic thread. After each input the logic
- * thread polls the state machine until it has nothing left to do and carries out each action:
- * sending a request on a new outbound stream (one request per stream), answering an inbound
- * request on the stream it came on, dialing, and reporting events. While queries run it also polls
- * every second (query and peer timeouts), and otherwise at the state machine's next job deadline
- * (at least once a minute).
+ * The node owns one logic thread ({@code kad-logic-<peer>}, a {@link LogicLoop}). Only that thread
+ * touches the state machine and the record store. Host callbacks and stream handlers run on IO
+ * threads; they decode and encode messages and hand everything else to the logic thread
+ * ({@link HostEventAdapter}). After each input the logic thread polls the state machine until it
+ * has nothing left to do and carries out each action ({@link ActionExecutor}): sending a request on
+ * a new outbound stream (one request per stream), answering an inbound request on the stream it
+ * came on, dialing, and reporting events. While queries run it also polls every second (query and
+ * peer timeouts), and otherwise at the state machine's next job deadline (at least once a minute).
+ * This class is the façade over those parts: the operations, the read-only views
+ * ({@link #routingTable()}, {@link #stats()}, {@link #addressesOf}, {@link #resources()}), start
+ * and close.
  *
  * <p>Futures are completed on the logic thread and event listeners are called there: they must
  * return quickly and must not block (in particular not wait for another of this node's futures:
@@ -123,7 +112,7 @@ import org.slf4j.LoggerFactory;
  *       external address, which keeps the first 20 and announces them after the listen addresses
  *       (provider records, our own entry in FIND_NODE answers). Only unusable observations are
  *       dropped: not TCP over an IP address, a wildcard, or a multicast address. The listen
- *       addresses (wildcards expanded, see {@link Host}) are always used.</li>
+ *       addresses (wildcards expanded, see {@link Host}) are always used ({@link AddressPolicy}).</li>
  *   <li><b>Restart on a persistent store.</b> When the store holds records or provider records at
  *       start, the node serves them at once, and its jobs announce the provided keys, republish
  *       its own records and replicate the others' as soon as a first peer that confirmed the
@@ -139,37 +128,22 @@ public final class KademliaNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KademliaNode.class);
 
-    /** How often a node with running queries polls its state machine without other input. */
-    static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
-    /** The longest a node waits for its next poll when no query runs. */
-    static final Duration MAX_IDLE_WAIT = Duration.ofMinutes(1);
-    private static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    /**
+     * The most inbound Kademlia streams one connection may have open at once (rust-libp2p allows
+     * 32 too). Each may buffer a frame of up to the maximum message size, so this bounds what one
+     * connection can make the node hold in memory.
+     */
+    static final int MAX_INBOUND_KAD_STREAMS_PER_CONNECTION = 32;
 
     private final KademliaNodeConfig config;
-    private final String protocol;
-    private final Clock clock;
-    private final KadCodec codec;
-    private final int maxPacketSize;
-    private final int maxRequestSize;
     private final Host host;
     private final RecordStore store;
     private final boolean ownsStore;
-    private final ScheduledThreadPoolExecutor logic;
-    private volatile Thread logicThread;
-    private final Executor logicExecutor = this::runOnLogic;
-    private final List<Consumer<? super KademliaEvent>> listeners = new CopyOnWriteArrayList<>();
-    private final Object closeLock = new Object();
-    private volatile boolean closed;
-
-    // ---- logic thread only ----
     private final Kademlia kademlia;
-    private final Map<QueryId, CompletableFuture<QueryResult>> pendingQueries = new HashMap<>();
-    private final Map<Long, KadInboundHandler> inboundRequests = new HashMap<>();
-    private long nextInboundRequest;
-    private final Map<PeerId, Set<Connection>> connections = new HashMap<>();
-    private final Set<PeerId> dialing = new HashSet<>();
-    private ScheduledFuture<?> tick;
-    private Instant tickAt;
+    private final LogicLoop loop;
+    private final ActionExecutor actions;
+    private final HostEventAdapter input;
+    private final List<Consumer<? super KademliaEvent>> listeners = new CopyOnWriteArrayList<>();
 
     private KademliaNode(KademliaNodeConfig config, Host host, RecordStore store, boolean ownsStore) {
         this.config = config;
@@ -177,47 +151,17 @@ public final class KademliaNode implements AutoCloseable {
         this.store = store;
         this.ownsStore = ownsStore;
         KademliaConfig kad = config.kademlia();
-        this.protocol = kad.protocolName();
-        this.clock = config.clock();
-        this.maxPacketSize = kad.maxPacketSize();
-        this.maxRequestSize = Math.min(config.maxRequestSize(), maxPacketSize);
-        this.codec = KadCodec.defaults().withMaxMessageSize(maxPacketSize)
+        KadCodec codec = KadCodec.defaults().withMaxMessageSize(kad.maxPacketSize())
                 .withMaxKeyBytes(config.storeConfig().maxKeyBytes())
                 .withMaxPeersPerList(kad.replicationFactor());
         Random random = config.randomSeed().isPresent()
                 ? new Random(config.randomSeed().getAsLong()) : new Random(new SecureRandom().nextLong());
+        Clock clock = config.clock();
         this.kademlia = new Kademlia(config.peerId(), store, kad, clock.instant(), random);
-        String name = "kad-logic-" + shortId(config.peerId());
-        this.logic = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            logicThread = t;
-            return t;
-        }) {
-            @Override
-            protected void afterExecute(Runnable r, Throwable t) {
-                // The executor keeps what a task threw in its future; an Error (out of memory, a
-                // stack overflow) must not vanish there: the thread's uncaught-exception handler
-                // gets it (kad run's halts the process).
-                if (t == null && r instanceof java.util.concurrent.Future<?> f && f.isDone() && !f.isCancelled()) {
-                    try {
-                        f.get();
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        if (e.getCause() instanceof Error error) {
-                            Thread self = Thread.currentThread();
-                            self.getUncaughtExceptionHandler().uncaughtException(self, error);
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    } catch (java.util.concurrent.CancellationException e) {
-                        // cancelled meanwhile
-                    }
-                }
-            }
-        };
-        logic.setRemoveOnCancelPolicy(true);
-        logic.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        logic.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+        this.loop = new LogicLoop(config.peerId(), kademlia, clock);
+        this.actions = new ActionExecutor(config, kademlia, host, loop, codec, listeners);
+        loop.onAction(actions::execute);
+        this.input = new HostEventAdapter(config, kademlia, host, loop, actions, codec);
     }
 
     /**
@@ -236,21 +180,9 @@ public final class KademliaNode implements AutoCloseable {
         if (owns) {
             store = RecordStores.open(config.storeBackend(), config.storeConfig());
         }
-        Host host;
         KademliaNode node;
         try {
-            HostConfig.Builder hb = HostConfig.builder(config.identity())
-                    .idleTimeout(config.kademlia().connectionIdleTimeout())
-                    .dialTimeout(config.dialTimeout())
-                    .handshakeTimeout(config.handshakeTimeout())
-                    .handshakeRateLimit(config.handshakeBurst(), config.handshakesPerSecond());
-            config.resourceLimits().ifPresent(hb::resourceLimits);
-            config.listenAddresses().forEach(hb::listen);
-            config.announceAddresses().forEach(hb::announce);
-            if (config.ioThreads() > 0) {
-                hb.ioThreads(config.ioThreads());
-            }
-            host = Host.start(hb.build());
+            Host host = Host.start(config.host());
             try {
                 node = new KademliaNode(config, host, store, owns);
             } catch (RuntimeException e) {
@@ -263,62 +195,14 @@ public final class KademliaNode implements AutoCloseable {
             }
             throw e;
         }
-        node.init();
+        node.input.attach();
+        LOG.info("Kademlia node {} started ({} mode) on {}", node.peerId(), config.clientMode() ? "client" : "server",
+                node.host.listenAddresses());
         return node;
     }
 
-    /**
-     * The most inbound Kademlia streams one connection may have open at once (rust-libp2p allows
-     * 32 too). Each may buffer a frame of up to the maximum message size, so this bounds what one
-     * connection can make the node hold in memory.
-     */
-    static final int MAX_INBOUND_KAD_STREAMS_PER_CONNECTION = 32;
-
-    /** Counts an inbound Kademlia stream against its connection's limit; resets it past the limit. */
-    private boolean admitInboundStream(StreamChannel stream) {
-        Connection connection = stream.connection();
-        if (((HostConnection) connection).admitInbound(stream, MAX_INBOUND_KAD_STREAMS_PER_CONNECTION)) {
-            return true;
-        }
-        LOG.info("Peer {} opened more than {} Kademlia streams on one connection: stream reset",
-                connection.remotePeer(), MAX_INBOUND_KAD_STREAMS_PER_CONNECTION);
-        stream.reset();
-        return false;
-    }
-
-    private void init() {
-        host.addListener(new Listener());
-        if (!config.clientMode()) {
-            host.setStreamHandler(protocol, stream -> {
-                if (!admitInboundStream(stream)) {
-                    return;
-                }
-                stream.pipeline().addLast(
-                        new UvarintFrameDecoder(maxRequestSize, config.frameTimeout()),
-                        new UvarintFrameEncoder(maxPacketSize),
-                        new KadInboundHandler(codec, clock, config.inboundStreamIdleTimeout(), this::inboundRequest));
-            });
-        }
-        List<Multiaddr> advertised = host.advertisedAddresses();
-        runOnLogic(() -> {
-            for (Multiaddr a : advertised) {
-                kademlia.onNewListenAddress(a);
-            }
-            // Connections that arrived before the listener was registered.
-            for (Connection c : host.connections()) {
-                if (c.isOpen()) {
-                    connectionUp(c);
-                    c.identifyInfo().ifPresent(info -> identified(c, info));
-                }
-            }
-            drive();
-        });
-        LOG.info("Kademlia node {} started ({} mode) on {}", peerId(), config.clientMode() ? "client" : "server",
-                host.listenAddresses());
-    }
-
     // ------------------------------------------------------------------------------------------
-    // Accessors
+    // Accessors and read-only views
 
     /** This node's peer id. */
     public PeerId peerId() {
@@ -340,11 +224,6 @@ public final class KademliaNode implements AutoCloseable {
         return host.advertisedAddresses();
     }
 
-    /** The host underneath (to register other protocols or inspect connections; do not close it). */
-    public Host host() {
-        return host;
-    }
-
     /** The peers with an open connection right now. */
     public Set<PeerId> connectedPeers() {
         Set<PeerId> out = new LinkedHashSet<>();
@@ -358,7 +237,47 @@ public final class KademliaNode implements AutoCloseable {
 
     /** True once {@link #close()} was called. */
     public boolean isClosed() {
-        return closed;
+        return loop.isClosed();
+    }
+
+    /** A snapshot of the routing table, closest buckets first (an immutable list). */
+    public CompletableFuture<List<RoutingTableEntry>> routingTable() {
+        return loop.call(now -> {
+            List<RoutingTableEntry> out = new ArrayList<>();
+            for (KBucketView<PeerId, Addresses> bucket : kademlia.kbuckets(now)) {
+                for (EntryView<PeerId, Addresses> e : bucket.entries()) {
+                    out.add(new RoutingTableEntry(e.node().key().preimage(), e.node().value().asList(),
+                            e.status() == NodeStatus.CONNECTED, bucket.index()));
+                }
+            }
+            return List.copyOf(out);
+        });
+    }
+
+    /** The size of the routing table and the number of running queries, read on the logic thread. */
+    public CompletableFuture<NodeStats> stats() {
+        return loop.call(now -> new NodeStats(kademlia.routingTableSize(), kademlia.numQueries()));
+    }
+
+    /**
+     * The addresses the node knows for each of {@code peers}, in the order given, read on the logic
+     * thread: most promising first, those in the routing table, then those learned by running
+     * queries; an empty list for a peer it knows none of.
+     */
+    public CompletableFuture<Map<PeerId, List<Multiaddr>>> addressesOf(Collection<PeerId> peers) {
+        List<PeerId> copy = List.copyOf(peers);
+        return loop.call(now -> {
+            Map<PeerId, List<Multiaddr>> out = new LinkedHashMap<>();
+            for (PeerId p : copy) {
+                out.put(p, List.copyOf(kademlia.addressesOf(p, now)));
+            }
+            return Collections.unmodifiableMap(out);
+        });
+    }
+
+    /** What the host holds and has refused now, and the bytes it has moved (read on the caller's thread). */
+    public NodeResources resources() {
+        return NodeResources.of(host);
     }
 
     /**
@@ -391,7 +310,7 @@ public final class KademliaNode implements AutoCloseable {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
                     "address " + address + " names peer " + named.get() + ", not " + peer));
         }
-        return call(now -> kademlia.addAddress(peer, address, now));
+        return loop.call(now -> kademlia.addAddress(peer, address, now));
     }
 
     /**
@@ -402,19 +321,19 @@ public final class KademliaNode implements AutoCloseable {
      * @return fails with {@link NoKnownPeersException} if the routing table is empty
      */
     public CompletableFuture<QueryResult.Bootstrap> bootstrap() {
-        return query(kademlia::bootstrap);
+        return loop.query(kademlia::bootstrap);
     }
 
     /** Looks up the k closest peers to {@code key} (this node excluded), closest first. */
     public CompletableFuture<QueryResult.GetClosestPeers> getClosestPeers(RecordKey key) {
         Objects.requireNonNull(key, "key");
-        return query(now -> kademlia.getClosestPeers(key));
+        return loop.query(now -> kademlia.getClosestPeers(key));
     }
 
     /** Looks up the k closest peers to the id {@code peer} (this node excluded), closest first. */
     public CompletableFuture<QueryResult.GetClosestPeers> getClosestPeers(PeerId peer) {
         Objects.requireNonNull(peer, "peer");
-        return query(now -> kademlia.getClosestPeers(peer));
+        return loop.query(now -> kademlia.getClosestPeers(peer));
     }
 
     /**
@@ -424,7 +343,7 @@ public final class KademliaNode implements AutoCloseable {
     public CompletableFuture<QueryResult.GetRecord> getRecord(RecordKey key, Quorum quorum) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(quorum, "quorum");
-        return query(now -> kademlia.getRecord(key, quorum, now));
+        return loop.query(now -> kademlia.getRecord(key, quorum, now));
     }
 
     /**
@@ -436,7 +355,7 @@ public final class KademliaNode implements AutoCloseable {
     public CompletableFuture<QueryResult.PutRecord> putRecord(DhtRecord record, Quorum quorum) {
         Objects.requireNonNull(record, "record");
         Objects.requireNonNull(quorum, "quorum");
-        return query(now -> kademlia.putRecord(record, quorum, now));
+        return loop.query(now -> kademlia.putRecord(record, quorum, now));
     }
 
     /** Stores {@code record} at the given peers only (not locally). See {@link Kademlia#putRecordTo}. */
@@ -445,13 +364,13 @@ public final class KademliaNode implements AutoCloseable {
         Objects.requireNonNull(record, "record");
         List<PeerId> copy = List.copyOf(peers);
         Objects.requireNonNull(quorum, "quorum");
-        return query(now -> kademlia.putRecordTo(record, copy, quorum, now));
+        return loop.query(now -> kademlia.putRecordTo(record, copy, quorum, now));
     }
 
     /** Removes the local record of {@code key} if this node published it (which stops its republication). */
     public CompletableFuture<Void> removeRecord(RecordKey key) {
         Objects.requireNonNull(key, "key");
-        return call(now -> {
+        return loop.call(now -> {
             kademlia.removeRecord(key);
             return null;
         });
@@ -467,13 +386,13 @@ public final class KademliaNode implements AutoCloseable {
      */
     public CompletableFuture<QueryResult.AddProvider> startProviding(RecordKey key) {
         Objects.requireNonNull(key, "key");
-        return query(now -> kademlia.startProviding(key, now));
+        return loop.query(now -> kademlia.startProviding(key, now));
     }
 
     /** Stops announcing this node as a provider of {@code key} (records at others expire in time). */
     public CompletableFuture<Void> stopProviding(RecordKey key) {
         Objects.requireNonNull(key, "key");
-        return call(now -> {
+        return loop.call(now -> {
             kademlia.stopProviding(key);
             return null;
         });
@@ -482,413 +401,26 @@ public final class KademliaNode implements AutoCloseable {
     /** Looks up the providers of {@code key}. */
     public CompletableFuture<QueryResult.GetProviders> getProviders(RecordKey key) {
         Objects.requireNonNull(key, "key");
-        return query(now -> kademlia.getProviders(key, now));
+        return loop.query(now -> kademlia.getProviders(key, now));
     }
 
-    /** A snapshot of the routing table, closest buckets first. */
-    public CompletableFuture<List<RoutingTableEntry>> routingTable() {
-        return call(now -> {
-            List<RoutingTableEntry> out = new ArrayList<>();
-            for (KBucketView<PeerId, Addresses> bucket : kademlia.kbuckets(now)) {
-                for (EntryView<PeerId, Addresses> e : bucket.entries()) {
-                    out.add(new RoutingTableEntry(e.node().key().preimage(), e.node().value().asList(),
-                            e.status() == NodeStatus.CONNECTED, bucket.index()));
-                }
-            }
-            return out;
-        });
+    // ------------------------------------------------------------------------------------------
+    // Test hooks (package-private: main code uses the views above)
+
+    /** The host underneath, for tests of this package (do not close it). */
+    Host host() {
+        return host;
     }
 
     /**
      * Runs {@code function} with the state machine on the logic thread and completes with its
-     * result: for what the methods above do not cover (reading the store, inspecting queries). The
-     * function must not keep the {@link Kademlia} reference nor block. Actions it causes are
-     * carried out afterwards.
+     * result, for tests of this package that inspect the store or the state machine. The function
+     * must not keep the {@link Kademlia} reference nor block. Actions it causes are carried out
+     * afterwards.
      */
-    public <T> CompletableFuture<T> execute(Function<Kademlia, T> function) {
+    <T> CompletableFuture<T> execute(Function<Kademlia, T> function) {
         Objects.requireNonNull(function, "function");
-        return call(now -> function.apply(kademlia));
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // Marshalling onto the logic thread
-
-    private <R extends QueryResult> CompletableFuture<R> query(Function<Instant, QueryId> start) {
-        CompletableFuture<R> f = new CompletableFuture<>();
-        submit(f, () -> {
-            QueryId id = start.apply(clock.instant());
-            @SuppressWarnings("unchecked")
-            CompletableFuture<QueryResult> any = (CompletableFuture<QueryResult>) (CompletableFuture<?>) f;
-            pendingQueries.put(id, any);
-        });
-        return f;
-    }
-
-    private <T> CompletableFuture<T> call(Function<Instant, T> body) {
-        CompletableFuture<T> f = new CompletableFuture<>();
-        submit(f, () -> f.complete(body.apply(clock.instant())));
-        return f;
-    }
-
-    /** Runs {@code body} then {@link #drive()} on the logic thread; {@code f} fails if either cannot run. */
-    private void submit(CompletableFuture<?> f, Runnable body) {
-        if (closed) {
-            f.completeExceptionally(closedError());
-            return;
-        }
-        try {
-            logic.execute(() -> {
-                if (closed) {
-                    f.completeExceptionally(closedError());
-                    return;
-                }
-                try {
-                    body.run();
-                } catch (RuntimeException e) {
-                    f.completeExceptionally(e);
-                }
-                safeDrive();
-            });
-        } catch (RejectedExecutionException e) {
-            f.completeExceptionally(closedError());
-        }
-    }
-
-    /** Runs {@code task} on the logic thread unless the node is closed (then it is dropped). */
-    private void runOnLogic(Runnable task) {
-        if (closed) {
-            return;
-        }
-        try {
-            logic.execute(() -> {
-                if (closed) {
-                    return;
-                }
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.error("{}: logic task failed", peerId(), e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            LOG.trace("{}: logic thread stopped; task dropped", peerId());
-        }
-    }
-
-    private static IllegalStateException closedError() {
-        return new IllegalStateException("node closed");
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // The driver loop (logic thread)
-
-    private void safeDrive() {
-        try {
-            drive();
-        } catch (RuntimeException e) {
-            LOG.error("{}: driving the state machine failed", peerId(), e);
-        }
-    }
-
-    /** Polls the state machine until it has nothing left, carrying out each action; then arms the timer. */
-    private void drive() {
-        Instant now = clock.instant();
-        Optional<KademliaAction> action;
-        while ((action = kademlia.poll(now)).isPresent()) {
-            handle(action.get(), now);
-        }
-        scheduleTick(now);
-    }
-
-    private void handle(KademliaAction action, Instant now) {
-        if (action instanceof KademliaAction.SendRequest s) {
-            sendRequest(s, now);
-        } else if (action instanceof KademliaAction.Respond r) {
-            KadInboundHandler stream = inboundRequests.remove(r.requestId().value());
-            if (stream != null) {
-                stream.respond(r.response());
-            }
-        } else if (action instanceof KademliaAction.ResetStream r) {
-            KadInboundHandler stream = inboundRequests.remove(r.requestId().value());
-            if (stream != null) {
-                stream.reset();
-            }
-        } else if (action instanceof KademliaAction.Dial d) {
-            dial(d.peer(), d.addresses(), now);
-        } else if (action instanceof KademliaAction.Emit e) {
-            emit(e.event());
-        }
-    }
-
-    private void scheduleTick(Instant now) {
-        if (closed) {
-            return;
-        }
-        Instant next = now.plus(kademlia.numQueries() > 0 ? POLL_INTERVAL : MAX_IDLE_WAIT);
-        Optional<Instant> deadline = kademlia.nextDeadline();
-        if (deadline.isPresent() && deadline.get().isBefore(next)) {
-            next = deadline.get();
-        }
-        if (tick != null && !tickAt.isAfter(next)) {
-            return; // an earlier (or equal) tick is armed
-        }
-        if (tick != null) {
-            tick.cancel(false);
-        }
-        long delay = Math.max(MIN_TICK_NANOS, Duration.between(now, next).toNanos());
-        tickAt = next;
-        try {
-            tick = logic.schedule(() -> {
-                if (closed) {
-                    return;
-                }
-                tick = null;
-                tickAt = null;
-                safeDrive();
-            }, delay, TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            tick = null;
-            tickAt = null;
-        }
-    }
-
-    private void sendRequest(KademliaAction.SendRequest s, Instant now) {
-        PeerId peer = s.peer();
-        QueryId query = s.query();
-        KadRequest request = s.request();
-        boolean expectsResponse = request.expectsResponse();
-        byte[] bytes;
-        try {
-            bytes = codec.encodeRequest(request, now);
-        } catch (IllegalArgumentException e) {
-            LOG.warn("{}: cannot send {} to {}: {}", peerId(), request.messageType(), peer, e.getMessage());
-            if (expectsResponse) {
-                kademlia.onRequestFailure(peer, query, now);
-            }
-            return;
-        }
-        KadOutboundHandler handler = new KadOutboundHandler(bytes, request, codec, clock);
-        CompletableFuture<KadResponse> result = handler.result();
-        host.openStream(peer, protocol, stream -> stream.pipeline().addLast(
-                        new UvarintFrameDecoder(maxPacketSize, config.frameTimeout()),
-                        new UvarintFrameEncoder(maxPacketSize), handler))
-                .whenComplete((stream, error) -> {
-                    if (error != null) {
-                        result.completeExceptionally(error);
-                    }
-                });
-        Duration timeout = config.requestTimeout();
-        ScheduledFuture<?> timer;
-        try {
-            timer = logic.schedule(() -> result.completeExceptionally(new TimeoutException(
-                    request.messageType() + " to " + peer + " not answered within " + timeout.toMillis() + " ms")),
-                    timeout.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            result.completeExceptionally(closedError());
-            return;
-        }
-        result.whenComplete((r, e) -> timer.cancel(false));
-        if (!expectsResponse) {
-            result.whenComplete((r, e) -> {
-                if (e != null) {
-                    LOG.debug("{}: ADD_PROVIDER to {} failed: {}", peerId(), peer, e.toString());
-                }
-            });
-            return;
-        }
-        result.whenCompleteAsync((response, error) -> {
-            Instant t = clock.instant();
-            if (error == null) {
-                kademlia.onResponse(peer, query, response, t);
-            } else {
-                LOG.debug("{}: {} to {} failed: {}", peerId(), request.messageType(), peer, Host.unwrap(error).toString());
-                kademlia.onRequestFailure(peer, query, t);
-            }
-            drive();
-        }, logicExecutor);
-    }
-
-    private void dial(PeerId peer, List<Multiaddr> addresses, Instant now) {
-        if (peer.equals(peerId())) {
-            return;
-        }
-        if (host.connection(peer).isPresent()) {
-            // Connected already (its event may still be on the way): release the waiting requests.
-            kademlia.onConnected(peer, now);
-            return;
-        }
-        if (!dialing.add(peer)) {
-            return;
-        }
-        host.dial(peer, addresses).whenCompleteAsync((connection, error) -> {
-            dialing.remove(peer);
-            Instant t = clock.instant();
-            if (error == null) {
-                kademlia.onConnected(peer, t);
-            } else {
-                LOG.debug("{}: dialing {} failed: {}", peerId(), peer, Host.unwrap(error).toString());
-                kademlia.onDialFailure(peer, t);
-            }
-            drive();
-        }, logicExecutor);
-    }
-
-    private void emit(KademliaEvent event) {
-        for (Consumer<? super KademliaEvent> l : listeners) {
-            try {
-                l.accept(event);
-            } catch (RuntimeException e) {
-                LOG.warn("{}: event listener {} failed", peerId(), l, e);
-            }
-        }
-        if (event instanceof KademliaEvent.QueryCompleted c && c.last()) {
-            CompletableFuture<QueryResult> f = pendingQueries.remove(c.id());
-            if (f != null) {
-                f.complete(c.result());
-            }
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // Network input (logic thread)
-
-    private void inboundRequest(KadInboundHandler stream, PeerId source, KadRequest request) {
-        runOnLogic(() -> {
-            long id = ++nextInboundRequest;
-            // Kept until answered or refused; ADD_PROVIDER, which has no answer, only while it is
-            // handled (a refusal resets its stream too).
-            inboundRequests.put(id, stream);
-            try {
-                kademlia.onRequest(source, new io.jkad.kademlia.InboundRequestId(id), request, clock.instant());
-            } catch (RuntimeException e) {
-                // The state machine refuses failed requests itself; should it throw anyway, the
-                // stream is reset and its entry freed here.
-                LOG.error("{}: {} from {} not handled", peerId(), request.messageType(), source, e);
-                inboundRequests.remove(id);
-                stream.reset();
-            }
-            try {
-                drive();
-            } finally {
-                if (!request.expectsResponse() && inboundRequests.remove(id) != null) {
-                    stream.handled(); // taken in: the stream may hand on its next request
-                }
-            }
-        });
-    }
-
-    private void connectionUp(Connection c) {
-        Set<Connection> set = connections.computeIfAbsent(c.remotePeer(), p -> new HashSet<>(2));
-        boolean first = set.isEmpty();
-        if (set.add(c) && first) {
-            kademlia.onConnected(c.remotePeer(), clock.instant());
-        }
-    }
-
-    private void connectionDown(Connection c) {
-        Set<Connection> set = connections.get(c.remotePeer());
-        if (set == null || !set.remove(c)) {
-            return;
-        }
-        if (set.isEmpty()) {
-            connections.remove(c.remotePeer());
-            kademlia.onDisconnected(c.remotePeer(), clock.instant());
-        }
-    }
-
-    private void identified(Connection c, IdentifyInfo info) {
-        Instant now = clock.instant();
-        if (info.supports(protocol)) {
-            List<Multiaddr> addresses = dialableFirst(info.listenAddresses());
-            if (addresses.isEmpty() && c.isOutbound()) {
-                addresses = List.of(c.remoteAddress());
-            }
-            kademlia.onProtocolConfirmed(c.remotePeer(), addresses, now);
-        }
-        info.observedAddress().ifPresent(observed -> {
-            List<Multiaddr> candidates = translateObserved(observed, host.listenAddresses());
-            if (candidates.isEmpty()) {
-                LOG.trace("{}: observed address {} from {} not usable", peerId(), observed, c.remotePeer());
-            }
-            for (Multiaddr candidate : candidates) {
-                kademlia.onNewExternalAddress(candidate);
-            }
-        });
-    }
-
-    /** TCP addresses we can dial first (the routing table's first address is the one tried first). */
-    private static List<Multiaddr> dialableFirst(List<Multiaddr> addresses) {
-        List<Multiaddr> tcp = new ArrayList<>();
-        List<Multiaddr> other = new ArrayList<>();
-        for (Multiaddr a : addresses) {
-            (a.toTcpSocketAddress().isPresent() ? tcp : other).add(a);
-        }
-        tcp.addAll(other);
-        return tcp;
-    }
-
-    /**
-     * The external address candidates for an address a peer observed us at: its IP with the port
-     * of each TCP listen address of the same IP family (the swarm's address translation in the
-     * reference; an observed port is the remote end of our socket, for a connection we dialed an
-     * ephemeral one). None when the observation is not TCP over an IP address, or names a wildcard
-     * or multicast address.
-     */
-    static List<Multiaddr> translateObserved(Multiaddr observed, Collection<Multiaddr> listenAddresses) {
-        Optional<InetSocketAddress> sa = observed.withoutPeerId().toTcpSocketAddress();
-        if (sa.isEmpty() || sa.get().isUnresolved()) {
-            return List.of();
-        }
-        InetAddress ip = sa.get().getAddress();
-        if (ip.isAnyLocalAddress() || ip.isMulticastAddress()) {
-            return List.of();
-        }
-        Set<Multiaddr> out = new LinkedHashSet<>();
-        for (Multiaddr l : listenAddresses) {
-            Optional<InetSocketAddress> ls = l.toTcpSocketAddress();
-            if (ls.isPresent() && !ls.get().isUnresolved()
-                    && (ls.get().getAddress() instanceof Inet4Address) == (ip instanceof Inet4Address)) {
-                out.add(Multiaddr.tcp(new InetSocketAddress(ip, ls.get().getPort())));
-            }
-        }
-        return List.copyOf(out);
-    }
-
-    /** The host's events, handed to the logic thread (they arrive on IO threads). */
-    private final class Listener implements HostListener {
-        @Override
-        public void connectionEstablished(Connection connection) {
-            runOnLogic(() -> {
-                connectionUp(connection);
-                drive();
-            });
-        }
-
-        @Override
-        public void connectionClosed(Connection connection) {
-            runOnLogic(() -> {
-                connectionDown(connection);
-                drive();
-            });
-        }
-
-        @Override
-        public void identifyReceived(Connection connection, IdentifyInfo info) {
-            runOnLogic(() -> {
-                if (connections.getOrDefault(connection.remotePeer(), Set.of()).contains(connection)) {
-                    identified(connection, info);
-                    drive();
-                }
-            });
-        }
-
-        @Override
-        public void dialFailed(PeerId peer, Multiaddr address, Throwable cause) {
-            runOnLogic(() -> {
-                kademlia.onAddressReachFailure(Optional.of(peer), address, clock.instant());
-                drive();
-            });
-        }
+        return loop.call(now -> function.apply(kademlia));
     }
 
     // ------------------------------------------------------------------------------------------
@@ -902,46 +434,11 @@ public final class KademliaNode implements AutoCloseable {
      */
     @Override
     public void close() {
-        synchronized (closeLock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (!loop.markClosed()) {
+            return;
         }
         host.close();
-        boolean onLogicThread = Thread.currentThread() == logicThread;
-        Runnable finish = () -> {
-            IllegalStateException e = closedError();
-            for (CompletableFuture<QueryResult> f : pendingQueries.values()) {
-                f.completeExceptionally(e);
-            }
-            pendingQueries.clear();
-            inboundRequests.clear();
-            if (tick != null) {
-                tick.cancel(false);
-            }
-        };
-        if (onLogicThread) {
-            finish.run();
-        } else {
-            try {
-                logic.execute(finish);
-            } catch (RejectedExecutionException ignored) {
-                // already stopped
-            }
-        }
-        logic.shutdown();
-        if (!onLogicThread) {
-            try {
-                if (!logic.awaitTermination(10, TimeUnit.SECONDS)) {
-                    LOG.warn("{}: logic thread did not stop within 10 s", peerId());
-                    logic.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                logic.shutdownNow();
-            }
-        }
+        loop.close(actions::clear);
         if (ownsStore) {
             try {
                 store.close();
@@ -955,11 +452,5 @@ public final class KademliaNode implements AutoCloseable {
     @Override
     public String toString() {
         return "KademliaNode(" + peerId() + (config.clientMode() ? " client " : " ") + host.listenAddresses() + ")";
-    }
-
-
-    private static String shortId(PeerId id) {
-        String s = id.toBase58();
-        return s.length() > 8 ? s.substring(s.length() - 8) : s;
     }
 }

@@ -14,9 +14,17 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
+import java.util.function.Consumer;
 
 /**
  * Settings of a {@link KademliaNode}. Immutable; built with {@link #builder(Ed25519KeyPair)}.
+ *
+ * <p>The node's {@link Host} settings are a {@link HostConfig} held here ({@link #host()}), not
+ * copies of its fields: the builder's {@link Builder#listen}, {@link Builder#announce},
+ * {@link Builder#dialTimeout}, {@link Builder#ioThreads}, {@link Builder#resourceLimits},
+ * {@link Builder#handshakeTimeout} and {@link Builder#handshakeRateLimit} set the host
+ * configuration's, and {@link Builder#host(Consumer)} reaches every other host setting. The host's
+ * connection idle timeout is always {@link KademliaConfig#connectionIdleTimeout()}.
  *
  * <p>Defaults: no listen addresses (the node only dials; add {@code /ip4/127.0.0.1/tcp/0} or a
  * public address to be reachable); no announce addresses (Identify advertises the bound listen
@@ -53,48 +61,35 @@ public final class KademliaNodeConfig {
     /** The store backend opened when none is configured. */
     public static final String DEFAULT_STORE_BACKEND = "memory";
 
-    private final Ed25519KeyPair identity;
-    private final List<Multiaddr> listenAddresses;
-    private final List<Multiaddr> announceAddresses;
+    private final HostConfig host;
+    /** The host settings made through the builder, in order: {@link #toBuilder()} replays them. */
+    private final List<Consumer<HostConfig.Builder>> hostSettings;
     private final KademliaConfig kademlia;
     private final Clock clock;
     private final boolean clientMode;
     private final Duration requestTimeout;
-    private final Duration dialTimeout;
     private final Duration inboundStreamIdleTimeout;
-    private final int ioThreads;
     private final OptionalLong randomSeed;
     private final Optional<RecordStore> store;
     private final String storeBackend;
     private final StoreConfig storeConfig;
     private final OptionalInt maxRequestSize;
     private final Duration frameTimeout;
-    private final Optional<ResourceLimits> resourceLimits;
-    private final Duration handshakeTimeout;
-    private final int handshakeBurst;
-    private final double handshakesPerSecond;
 
     private KademliaNodeConfig(Builder b) {
-        this.identity = b.identity;
-        this.listenAddresses = List.copyOf(b.listenAddresses);
-        this.announceAddresses = List.copyOf(b.announceAddresses);
+        this.hostSettings = List.copyOf(b.hostSettings);
+        this.host = b.host.idleTimeout(b.kademlia.connectionIdleTimeout()).build();
         this.kademlia = b.kademlia;
         this.clock = b.clock;
         this.clientMode = b.clientMode;
         this.requestTimeout = b.requestTimeout;
         this.inboundStreamIdleTimeout = b.inboundStreamIdleTimeout;
-        this.dialTimeout = b.dialTimeout;
-        this.ioThreads = b.ioThreads;
         this.randomSeed = b.randomSeed;
         this.store = b.store;
         this.storeBackend = b.storeBackend;
         this.storeConfig = b.storeConfig != null ? b.storeConfig : StoreConfig.defaults(b.identity.peerId());
         this.maxRequestSize = b.maxRequestSize;
         this.frameTimeout = b.frameTimeout;
-        this.resourceLimits = b.resourceLimits;
-        this.handshakeTimeout = b.handshakeTimeout;
-        this.handshakeBurst = b.handshakeBurst;
-        this.handshakesPerSecond = b.handshakesPerSecond;
     }
 
     /** A builder with the defaults for the node with this identity. */
@@ -102,23 +97,22 @@ public final class KademliaNodeConfig {
         return new Builder(identity);
     }
 
+    /**
+     * The settings of the node's host: listen and announce addresses, dial and handshake timeouts,
+     * IO threads, admission and resource limits; its idle timeout is
+     * {@link KademliaConfig#connectionIdleTimeout()}.
+     */
+    public HostConfig host() {
+        return host;
+    }
+
     /** The node's key pair (its peer id is derived from it). */
     public Ed25519KeyPair identity() {
-        return identity;
+        return host.identity();
     }
 
     public PeerId peerId() {
-        return identity.peerId();
-    }
-
-    /** The TCP addresses to listen on (port 0 picks a free port). */
-    public List<Multiaddr> listenAddresses() {
-        return listenAddresses;
-    }
-
-    /** Addresses advertised instead of the listen addresses (empty: the bound listen addresses). */
-    public List<Multiaddr> announceAddresses() {
-        return announceAddresses;
+        return host.identity().peerId();
     }
 
     public KademliaConfig kademlia() {
@@ -143,11 +137,6 @@ public final class KademliaNodeConfig {
         return requestTimeout;
     }
 
-    /** How long dialing one address may take. Default 10 s. */
-    public Duration dialTimeout() {
-        return dialTimeout;
-    }
-
     /**
      * How long an inbound Kademlia stream may stay open with no request to answer before it is
      * reset (a peer that opens streams and sends nothing would otherwise hold them, and its
@@ -155,11 +144,6 @@ public final class KademliaNodeConfig {
      */
     public Duration inboundStreamIdleTimeout() {
         return inboundStreamIdleTimeout;
-    }
-
-    /** The host's IO threads; 0 means the host's default. */
-    public int ioThreads() {
-        return ioThreads;
     }
 
     /** The seed of the random source for bucket refresh targets; empty: seeded randomly. */
@@ -180,26 +164,6 @@ public final class KademliaNodeConfig {
     /** The configuration the node opens its own store with. */
     public StoreConfig storeConfig() {
         return storeConfig;
-    }
-
-    /** The host's resource limits; empty: {@link ResourceLimits#defaults()} (see {@link HostConfig#resourceLimits()}). */
-    public Optional<ResourceLimits> resourceLimits() {
-        return resourceLimits;
-    }
-
-    /** How long an inbound connection has for its whole upgrade (see {@link HostConfig#handshakeTimeout()}). Default 5 s. */
-    public Duration handshakeTimeout() {
-        return handshakeTimeout;
-    }
-
-    /** Handshakes one source IP may start at once (see {@link HostConfig#handshakeBurst()}). */
-    public int handshakeBurst() {
-        return handshakeBurst;
-    }
-
-    /** Handshakes one source IP may start per second after its burst (see {@link HostConfig#handshakesPerSecond()}). */
-    public double handshakesPerSecond() {
-        return handshakesPerSecond;
     }
 
     /**
@@ -233,53 +197,56 @@ public final class KademliaNodeConfig {
      * service that opens the store itself and hands it in with {@link Builder#store}).
      */
     public Builder toBuilder() {
-        Builder b = new Builder(identity);
-        b.listenAddresses.addAll(listenAddresses);
-        b.announceAddresses.addAll(announceAddresses);
+        Builder b = new Builder(identity());
+        hostSettings.forEach(b::host);
         b.kademlia = kademlia;
         b.clock = clock;
         b.clientMode = clientMode;
         b.requestTimeout = requestTimeout;
-        b.dialTimeout = dialTimeout;
-        b.ioThreads = ioThreads;
+        b.inboundStreamIdleTimeout = inboundStreamIdleTimeout;
         b.randomSeed = randomSeed;
         b.store = store;
         b.storeBackend = storeBackend;
         b.storeConfig = store.isPresent() ? null : storeConfig;
         b.maxRequestSize = maxRequestSize;
         b.frameTimeout = frameTimeout;
-        b.resourceLimits = resourceLimits;
-        b.handshakeTimeout = handshakeTimeout;
-        b.handshakeBurst = handshakeBurst;
-        b.handshakesPerSecond = handshakesPerSecond;
         return b;
     }
 
     /** Builds a {@link KademliaNodeConfig}; every setter checks its argument. */
     public static final class Builder {
         private final Ed25519KeyPair identity;
-        private final List<Multiaddr> listenAddresses = new ArrayList<>();
-        private final List<Multiaddr> announceAddresses = new ArrayList<>();
+        private final HostConfig.Builder host;
+        private final List<Consumer<HostConfig.Builder>> hostSettings = new ArrayList<>();
         private KademliaConfig kademlia = KademliaConfig.defaults();
         private Clock clock = Clock.systemUTC();
         private boolean clientMode;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private Duration inboundStreamIdleTimeout = DEFAULT_INBOUND_STREAM_IDLE_TIMEOUT;
-        private Duration dialTimeout = DEFAULT_DIAL_TIMEOUT;
-        private int ioThreads;
         private OptionalLong randomSeed = OptionalLong.empty();
         private Optional<RecordStore> store = Optional.empty();
         private String storeBackend = DEFAULT_STORE_BACKEND;
         private StoreConfig storeConfig;
         private OptionalInt maxRequestSize = OptionalInt.empty();
         private Duration frameTimeout = UvarintFrameDecoder.DEFAULT_FRAME_TIMEOUT;
-        private Optional<ResourceLimits> resourceLimits = Optional.empty();
-        private Duration handshakeTimeout = HostConfig.DEFAULT_HANDSHAKE_TIMEOUT;
-        private int handshakeBurst = HostConfig.DEFAULT_HANDSHAKE_BURST;
-        private double handshakesPerSecond = HostConfig.DEFAULT_HANDSHAKES_PER_SECOND;
 
         private Builder(Ed25519KeyPair identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
+            this.host = HostConfig.builder(identity).dialTimeout(DEFAULT_DIAL_TIMEOUT);
+        }
+
+        /**
+         * Changes the host's settings (see {@link HostConfig.Builder}; its idle timeout is replaced
+         * by {@link KademliaConfig#connectionIdleTimeout()}), e.g.
+         * {@code host(h -> h.agentVersion("my-app/1.0").keepAliveInterval(Duration.ZERO))}.
+         *
+         * @throws IllegalArgumentException as the host builder's setters
+         */
+        public Builder host(Consumer<HostConfig.Builder> settings) {
+            Objects.requireNonNull(settings, "settings");
+            settings.accept(host);
+            hostSettings.add(settings);
+            return this;
         }
 
         /**
@@ -288,18 +255,42 @@ public final class KademliaNodeConfig {
          * @throws IllegalArgumentException if it is not {@code /ip4|ip6/<ip>/tcp/<port>}
          */
         public Builder listen(Multiaddr address) {
-            Objects.requireNonNull(address, "address");
-            if (address.toTcpSocketAddress().map(a -> a.isUnresolved()).orElse(true) || address.peerId().isPresent()) {
-                throw new IllegalArgumentException("listen address must be /ip4|ip6/<ip>/tcp/<port>: " + address);
-            }
-            listenAddresses.add(address);
-            return this;
+            return host(h -> h.listen(address));
         }
 
         /** Adds an address to advertise instead of the listen addresses (e.g. a public one). */
         public Builder announce(Multiaddr address) {
-            announceAddresses.add(Objects.requireNonNull(address, "address"));
-            return this;
+            return host(h -> h.announce(address));
+        }
+
+        /** How long dialing one address may take. Default 10 s. @throws IllegalArgumentException if not positive */
+        public Builder dialTimeout(Duration timeout) {
+            return host(h -> h.dialTimeout(timeout));
+        }
+
+        /** The host's IO threads (0: the host's default). @throws IllegalArgumentException if negative */
+        public Builder ioThreads(int threads) {
+            return host(h -> h.ioThreads(threads == 0 ? HostConfig.builder(identity).build().ioThreads() : threads));
+        }
+
+        /** The host's resource limits (connections, streams, buffered bytes per scope; see {@link ResourceLimits}). */
+        public Builder resourceLimits(ResourceLimits limits) {
+            return host(h -> h.resourceLimits(limits));
+        }
+
+        /** See {@link HostConfig#handshakeTimeout()}. @throws IllegalArgumentException if not positive */
+        public Builder handshakeTimeout(Duration timeout) {
+            return host(h -> h.handshakeTimeout(timeout));
+        }
+
+        /**
+         * Handshakes per source IP: {@code burst} at once, {@code perSecond} after that (see
+         * {@link HostConfig.Builder#handshakeRateLimit}).
+         *
+         * @throws IllegalArgumentException if {@code burst} is below 1 or {@code perSecond} not positive
+         */
+        public Builder handshakeRateLimit(int burst, double perSecond) {
+            return host(h -> h.handshakeRateLimit(burst, perSecond));
         }
 
         public Builder kademlia(KademliaConfig config) {
@@ -324,24 +315,9 @@ public final class KademliaNodeConfig {
             return this;
         }
 
-        /** @throws IllegalArgumentException if not positive */
-        public Builder dialTimeout(Duration timeout) {
-            this.dialTimeout = positive("dialTimeout", timeout);
-            return this;
-        }
-
         /** See {@link KademliaNodeConfig#inboundStreamIdleTimeout()}. @throws IllegalArgumentException if not positive */
         public Builder inboundStreamIdleTimeout(Duration timeout) {
             this.inboundStreamIdleTimeout = positive("inboundStreamIdleTimeout", timeout);
-            return this;
-        }
-
-        /** The host's IO threads (0: the host's default). @throws IllegalArgumentException if negative */
-        public Builder ioThreads(int threads) {
-            if (threads < 0) {
-                throw new IllegalArgumentException("ioThreads must be >= 0: " + threads);
-            }
-            this.ioThreads = threads;
             return this;
         }
 
@@ -396,31 +372,6 @@ public final class KademliaNodeConfig {
         /** See {@link KademliaNodeConfig#frameTimeout()}. @throws IllegalArgumentException if not positive */
         public Builder frameTimeout(Duration timeout) {
             this.frameTimeout = positive("frameTimeout", timeout);
-            return this;
-        }
-
-        /** The host's resource limits (connections, streams, buffered bytes per scope; see {@link ResourceLimits}). */
-        public Builder resourceLimits(ResourceLimits limits) {
-            this.resourceLimits = Optional.of(Objects.requireNonNull(limits, "resourceLimits"));
-            return this;
-        }
-
-        /** See {@link KademliaNodeConfig#handshakeTimeout()}. @throws IllegalArgumentException if not positive */
-        public Builder handshakeTimeout(Duration timeout) {
-            this.handshakeTimeout = positive("handshakeTimeout", timeout);
-            return this;
-        }
-
-        /**
-         * Handshakes per source IP: {@code burst} at once, {@code perSecond} after that (see
-         * {@link HostConfig.Builder#handshakeRateLimit}).
-         *
-         * @throws IllegalArgumentException if {@code burst} is below 1 or {@code perSecond} not positive
-         */
-        public Builder handshakeRateLimit(int burst, double perSecond) {
-            HostConfig.checkHandshakeRate(burst, perSecond);
-            this.handshakeBurst = burst;
-            this.handshakesPerSecond = perSecond;
             return this;
         }
 

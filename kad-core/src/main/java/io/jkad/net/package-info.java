@@ -17,7 +17,8 @@
  *   <li>{@link io.jkad.net.KademliaNode} (started from a {@link io.jkad.net.KademliaNodeConfig}):
  *       a Kademlia DHT node, one {@link io.jkad.kademlia.Kademlia} state machine bound to one
  *       {@code Host} on a logic thread of its own, with a {@code CompletableFuture} API;
- *       {@link io.jkad.net.RoutingTableEntry} for its routing table snapshots.</li>
+ *       {@link io.jkad.net.RoutingTableEntry}, {@link io.jkad.net.NodeStats} and
+ *       {@link io.jkad.net.NodeResources} for its read-only snapshots.</li>
  * </ul>
  * Everything else (the multistream, Noise and Yamux handlers, the Kademlia stream handlers) is
  * package-private.

@@ -13,7 +13,7 @@ class KademliaNodeAddressTest {
             Multiaddr.parse("/ip6/::/tcp/4002"), Multiaddr.parse("/ip4/127.0.0.1/tcp/4003"));
 
     private static List<String> candidates(String observed) {
-        return KademliaNode.translateObserved(Multiaddr.parse(observed), LISTEN).stream()
+        return AddressPolicy.translateObserved(Multiaddr.parse(observed), LISTEN).stream()
                 .map(Multiaddr::toString).toList();
     }
 

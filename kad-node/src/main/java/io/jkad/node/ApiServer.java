@@ -325,7 +325,7 @@ final class ApiServer implements AutoCloseable {
         m.putAll(statusExtras.get());
         Integer size = null;
         try {
-            size = node.execute(k -> k.routingTableSize()).get(5, TimeUnit.SECONDS);
+            size = node.stats().get(5, TimeUnit.SECONDS).routingTableSize();
         } catch (Exception e) {
             LOG.debug("routing table size not read: {}", e.toString());
         }
@@ -465,15 +465,10 @@ final class ApiServer implements AutoCloseable {
         }
         QueryResult.GetClosestPeers r = await(node.getClosestPeers(target), "closest peers");
         List<PeerId> closest = r.peers();
-        Map<PeerId, List<Multiaddr>> addresses = await(node.execute(k -> {
-            Instant now = Instant.now();
-            Map<PeerId, List<Multiaddr>> out = new LinkedHashMap<>();
-            out.put(target, k.addressesOf(target, now));
-            for (PeerId p : closest) {
-                out.put(p, k.addressesOf(p, now));
-            }
-            return out;
-        }), "addresses");
+        List<PeerId> asked = new ArrayList<>();
+        asked.add(target);
+        asked.addAll(closest);
+        Map<PeerId, List<Multiaddr>> addresses = await(node.addressesOf(asked), "addresses");
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("peer_id", target.toBase58());
         List<Multiaddr> own = addresses.getOrDefault(target, List.of());

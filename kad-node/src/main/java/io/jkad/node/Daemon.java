@@ -282,7 +282,7 @@ final class Daemon implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.debug("store counts not read: {}", e.toString());
         }
-        m.put("resources", NodeMetrics.resourceStatus(node.host()));
+        m.put("resources", NodeMetrics.resourceStatus(node.resources()));
         return m;
     }
 

@@ -2,8 +2,8 @@ package io.jkad.node;
 
 import io.jkad.kademlia.KademliaEvent;
 import io.jkad.kademlia.QueryResult;
-import io.jkad.net.Host;
 import io.jkad.net.KademliaNode;
+import io.jkad.net.NodeResources;
 import io.jkad.net.ResourceManager;
 import io.jkad.record.RecordStore;
 import io.jkad.record.StoreCounts;
@@ -70,8 +70,9 @@ import org.slf4j.LoggerFactory;
  *       processor metrics</td></tr>
  * </table>
  *
- * <p>The routing table size and the store counts are read when scraped ({@link #scrape()}): the
- * table from the node's logic thread (waiting at most 2 s; the last value otherwise), the counts
+ * <p>The routing table size, the host's counters and the store counts are read when scraped
+ * ({@link #scrape()}): the table size from {@link KademliaNode#stats()} (waiting at most 2 s; the
+ * last value otherwise), the host's counters once from {@link KademliaNode#resources()}, the counts
  * from the store directly (stores are thread-safe).
  */
 final class NodeMetrics {
@@ -84,6 +85,8 @@ final class NodeMetrics {
     private final RecordStore store;
     private final Consumer<KademliaEvent> listener = this::onEvent;
     private volatile long routingTableSize;
+    /** The host's counters, read once per scrape so that every meter of one scrape shows the same moment. */
+    private volatile NodeResources resources;
     private volatile long storeRecords;
     private volatile long storeProviderKeys;
     /** The meters of the logic thread's events, made at their first use: by message type, and by kind and outcome. */
@@ -94,6 +97,7 @@ final class NodeMetrics {
     NodeMetrics(KademliaNode node, RecordStore store) {
         this.node = node;
         this.store = store;
+        this.resources = node.resources();
         Gauge.builder("kad.routing.table.peers", () -> routingTableSize)
                 .description("Peers in the routing table").register(registry);
         Gauge.builder("kad.connections", () -> node.connectedPeers().size())
@@ -102,40 +106,37 @@ final class NodeMetrics {
                 .description("Value records in the store").register(registry);
         Gauge.builder("kad.store.provider.keys", () -> storeProviderKeys)
                 .description("Keys with provider records in the store").register(registry);
-        FunctionCounter.builder("kad.network.bytes", node, n -> n.host().bytesReceived()).tag("direction", "in")
+        FunctionCounter.builder("kad.network.bytes", this, m -> m.resources.bytesReceived()).tag("direction", "in")
                 .baseUnit("bytes").description("Bytes read from connections").register(registry);
-        FunctionCounter.builder("kad.network.bytes", node, n -> n.host().bytesSent()).tag("direction", "out")
+        FunctionCounter.builder("kad.network.bytes", this, m -> m.resources.bytesSent()).tag("direction", "out")
                 .baseUnit("bytes").description("Bytes written to connections").register(registry);
-        Host host = node.host();
-        ResourceManager resources = host.resources();
-        Gauge.builder("kad.resource.memory", resources, r -> r.usage().memoryBytes()).baseUnit("bytes")
+        Gauge.builder("kad.resource.memory", this, m -> m.resources.usage().memoryBytes()).baseUnit("bytes")
                 .description("Bytes reserved for buffers by the resource manager").register(registry);
-        Gauge.builder("kad.resource.memory.limit", resources, r -> r.limits().memoryBytes()).baseUnit("bytes")
+        Gauge.builder("kad.resource.memory.limit", this, m -> m.resources.limits().memoryBytes()).baseUnit("bytes")
                 .description("The resource manager's node-wide memory budget").register(registry);
-        Gauge.builder("kad.resource.connections", resources, r -> r.usage().connections()).tag("kind", "all")
+        Gauge.builder("kad.resource.connections", this, m -> m.resources.usage().connections()).tag("kind", "all")
                 .description("Connections counted by the resource manager").register(registry);
-        Gauge.builder("kad.resource.connections", resources, r -> r.usage().inboundConnections()).tag("kind", "inbound")
-                .description("Connections counted by the resource manager").register(registry);
-        Gauge.builder("kad.resource.connections", resources, r -> r.usage().transientConnections())
+        Gauge.builder("kad.resource.connections", this, m -> m.resources.usage().inboundConnections())
+                .tag("kind", "inbound").description("Connections counted by the resource manager").register(registry);
+        Gauge.builder("kad.resource.connections", this, m -> m.resources.usage().transientConnections())
                 .tag("kind", "transient").description("Connections counted by the resource manager").register(registry);
-        Gauge.builder("kad.resource.peers", resources, r -> r.usage().peers())
+        Gauge.builder("kad.resource.peers", this, m -> m.resources.usage().peers())
                 .description("Peers with a resource scope").register(registry);
-        Gauge.builder("kad.resource.inbound.streams", resources, r -> r.usage().inboundStreams())
+        Gauge.builder("kad.resource.inbound.streams", this, m -> m.resources.usage().inboundStreams())
                 .description("Inbound streams open").register(registry);
         for (ResourceManager.Scope scope : ResourceManager.Scope.values()) {
             for (ResourceManager.Resource resource : ResourceManager.Resource.values()) {
-                FunctionCounter.builder("kad.resource.refusals", resources,
-                                r -> r.refusals().getOrDefault(scope, Map.of()).getOrDefault(resource, 0L))
+                FunctionCounter.builder("kad.resource.refusals", this, m -> m.resources.refusals(scope, resource))
                         .tag("scope", scope.name().toLowerCase(Locale.ROOT))
                         .tag("resource", resource.name().toLowerCase(Locale.ROOT))
                         .description("Refusals of the resource manager, by full scope and resource").register(registry);
             }
         }
-        FunctionCounter.builder("kad.admission.refusals", host, h -> h.admission().rateLimited())
+        FunctionCounter.builder("kad.admission.refusals", this, m -> m.resources.admission().rateLimited())
                 .tag("reason", "handshake_rate").description("Inbound connections refused by admission").register(registry);
-        FunctionCounter.builder("kad.admission.refusals", host, h -> h.admission().handshakeTimeouts())
+        FunctionCounter.builder("kad.admission.refusals", this, m -> m.resources.admission().handshakeTimeouts())
                 .tag("reason", "handshake_timeout").description("Inbound connections refused by admission").register(registry);
-        FunctionCounter.builder("kad.admission.refusals", host, h -> h.admission().handshakeFailures())
+        FunctionCounter.builder("kad.admission.refusals", this, m -> m.resources.admission().handshakeFailures())
                 .tag("reason", "handshake_failed").description("Inbound connections refused by admission").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -162,9 +163,9 @@ final class NodeMetrics {
     }
 
     private void refresh() {
+        resources = node.resources();
         try {
-            routingTableSize = node.execute(k -> k.routingTableSize())
-                    .get(REFRESH_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            routingTableSize = node.stats().get(REFRESH_WAIT.toMillis(), TimeUnit.MILLISECONDS).routingTableSize();
         } catch (Exception e) {
             LOG.debug("routing table size not read: {}", e.toString());
         }
@@ -206,10 +207,8 @@ final class NodeMetrics {
     }
 
     /** The resource manager's counts for the {@code status} API. */
-    static Map<String, Object> resourceStatus(Host host) {
-        ResourceManager r = host.resources();
+    static Map<String, Object> resourceStatus(NodeResources r) {
         ResourceManager.Usage u = r.usage();
-        Host.AdmissionCounts a = host.admission();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("memory_bytes", u.memoryBytes());
         m.put("memory_limit_bytes", r.limits().memoryBytes());
@@ -218,7 +217,7 @@ final class NodeMetrics {
         m.put("transient_connections", u.transientConnections());
         m.put("peers", u.peers());
         m.put("inbound_streams", u.inboundStreams());
-        m.put("refusals", r.refusalCount() + a.rateLimited() + a.handshakeTimeouts() + a.handshakeFailures());
+        m.put("refusals", r.totalRefusals());
         return m;
     }
 
