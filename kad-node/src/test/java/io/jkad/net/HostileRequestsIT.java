@@ -244,6 +244,21 @@ class HostileRequestsIT {
             }
             after.close();
             assertThat(resetAfter).as("flooder's requests refused after the flood").isPositive();
+            // Likewise 300 ADD_PROVIDERs back to back: past the burst of 100 and what 20 a second
+            // refill while the node reads them, some are refused. (During the flood the node may read
+            // the provider stream slower than the budget refills, so that phase alone cannot show it.)
+            RawKadStream burst = RawKadStream.open(flooder, target.peerId());
+            for (int i = 0; i < 300; i++) {
+                try {
+                    burst.send(new KadRequest.AddProvider(RecordKey.ofUtf8("/burst/" + i), asProvider));
+                } catch (Exception e) {
+                    burst.close();
+                    burst = RawKadStream.open(flooder, target.peerId());
+                }
+            }
+            burst.close();
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> refusedByNode(flooderId, "ADD_PROVIDER") > 0);
 
             long expectedRefusals = reset + resetAfter;
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
