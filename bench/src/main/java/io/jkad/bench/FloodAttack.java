@@ -1,6 +1,8 @@
 package io.jkad.bench;
 
 import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.identity.PeerId;
+import io.jkad.multiaddr.Multiaddr;
 import io.jkad.net.Connection;
 import io.jkad.net.Host;
 import io.jkad.net.HostConfig;
@@ -72,7 +74,8 @@ final class FloodAttack implements AutoCloseable {
     private static final int OVER_LIMIT_FRAME = 4 * 1024 * 1024;
     private static final int UNDER_LIMIT_FRAME = 60 * 1024;
 
-    private final FloodTarget target;
+    private final PeerId targetId;
+    private final Multiaddr targetAddress;
     private final Sizes sizes;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
@@ -83,8 +86,9 @@ final class FloodAttack implements AutoCloseable {
     private final KadCodec codec = KadCodec.defaults();
     private final Map<String, AtomicLong> counters = new LinkedHashMap<>();
 
-    private FloodAttack(FloodTarget target, Sizes sizes) {
-        this.target = target;
+    private FloodAttack(PeerId targetId, Multiaddr targetAddress, Sizes sizes) {
+        this.targetId = targetId;
+        this.targetAddress = targetAddress;
         this.sizes = sizes;
         for (String c : List.of("pre_auth_opened", "pre_auth_closed_by_target", "pre_auth_connect_failures")) {
             counters.put(c, new AtomicLong());
@@ -99,8 +103,8 @@ final class FloodAttack implements AutoCloseable {
         }
     }
 
-    static FloodAttack start(FloodTarget target, Sizes sizes) {
-        FloodAttack f = new FloodAttack(target, sizes);
+    static FloodAttack start(PeerId targetId, Multiaddr targetAddress, Sizes sizes) {
+        FloodAttack f = new FloodAttack(targetId, targetAddress, sizes);
         if (sizes.preAuth() > 0) {
             f.thread("flood-pre-auth", f::keepPreAuth);
         }
@@ -137,7 +141,7 @@ final class FloodAttack implements AutoCloseable {
     }
 
     private void keepPreAuth() {
-        InetSocketAddress to = target.address.toTcpSocketAddress().orElseThrow();
+        InetSocketAddress to = targetAddress.toTcpSocketAddress().orElseThrow();
         byte[] header = "\u0013/multistream/1.0.0\n".getBytes(StandardCharsets.US_ASCII);
         int next = 0;
         while (running.get()) {
@@ -187,7 +191,7 @@ final class FloodAttack implements AutoCloseable {
         SourceProxy proxy;
         Host host;
         try {
-            proxy = new SourceProxy(ip, target.address);
+            proxy = new SourceProxy(ip, targetAddress);
             proxies.add(proxy);
             host = Host.start(HostConfig.builder(Ed25519KeyPair.generate()).idleTimeout(Duration.ZERO).build());
             hosts.add(host);
@@ -197,7 +201,7 @@ final class FloodAttack implements AutoCloseable {
         }
         boolean connected = false;
         while (running.get()) {
-            Optional<Connection> c = host.connection(target.id);
+            Optional<Connection> c = host.connection(targetId);
             if (c.isEmpty() || !c.get().isOpen()) {
                 if (connected) {
                     counter(kind, "cut_off").incrementAndGet();
@@ -205,7 +209,7 @@ final class FloodAttack implements AutoCloseable {
                 }
                 proxy.readFromTargetAgain();
                 try {
-                    host.dial(target.id, List.of(proxy.address())).get(10, TimeUnit.SECONDS);
+                    host.dial(targetId, List.of(proxy.address())).get(10, TimeUnit.SECONDS);
                     counter(kind, "dials").incrementAndGet();
                     connected = true;
                     misbehave(kind, host, proxy);
@@ -244,7 +248,7 @@ final class FloodAttack implements AutoCloseable {
 
     /** Opens a stream; when it ends while the connection lives, {@code again} runs 200 ms later. */
     private void open(Kind kind, Host host, String protocol, StreamUse use, Runnable again) {
-        host.openStream(target.id, protocol, ch -> { }).whenComplete((ch, e) -> {
+        host.openStream(targetId, protocol, ch -> { }).whenComplete((ch, e) -> {
             if (e != null) {
                 counter(kind, "streams_failed").incrementAndGet();
                 return; // the connection went: the abuser's loop dials again
@@ -329,7 +333,7 @@ final class FloodAttack implements AutoCloseable {
         if (!running.get()) {
             return;
         }
-        host.openStream(target.id, KAD, ch -> ch.pipeline().addLast(new UvarintFrameDecoder(),
+        host.openStream(targetId, KAD, ch -> ch.pipeline().addLast(new UvarintFrameDecoder(),
                 new UvarintFrameEncoder(), new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelRead(ChannelHandlerContext ctx, Object msg) {

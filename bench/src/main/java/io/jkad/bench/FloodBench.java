@@ -30,8 +30,14 @@ import java.util.Map;
  *      [--heap 256m] [--max-memory 64m] [--jvm-overhead 128] [--honest 8] [--interval-ms 250]
  *      [--warmup 10] [--phase 20] [--settle 3] [--pre-auth 200] [--pre-auth-ips 40] [--abusers 2]
  *      [--request-streams 8] [--ping-streams 16] [--frame-streams 24] [--out bench/results]
- *      [--name flood-&lt;date&gt;]
+ *      [--name flood-&lt;date&gt;] [--target-cpus 0] [--attack-cpus 1]
  * </pre>
+ * {@code --target-cpus} runs the node under {@code taskset -c} on those CPUs, {@code --attack-cpus}
+ * runs the attackers in a JVM of their own ({@link AttackProcess}) on those (by default neither:
+ * everything shares every CPU). On a small machine the attackers are then kept off the CPUs that
+ * the node and the honest peers use, as they would be on machines of their own; the honest
+ * peers stay in this JVM (pin it with {@code taskset}, e.g. through {@code BENCH_CPUS} of
+ * {@code bench/run-flood-bench.sh}).
  * Durations in seconds; {@code --abusers} per kind of abuse (four kinds). {@code bench/run-flood-bench.sh}
  * builds both jars and runs it. Linux only ({@code /proc}, all of 127.0.0.0/8 local).
  */
@@ -41,7 +47,8 @@ public final class FloodBench {
 
     /** The command line. */
     record Options(Path jar, String heap, String maxMemory, long jvmOverheadMib, int honest, Duration interval,
-                   Duration warmUp, Duration phase, Duration settle, FloodAttack.Sizes sizes, Path out, String name) {
+                   Duration warmUp, Duration phase, Duration settle, FloodAttack.Sizes sizes, Path out, String name,
+                   String targetCpus, String attackCpus) {
 
         private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
 
@@ -63,6 +70,8 @@ public final class FloodBench {
             DEFAULTS.put("frame-streams", "24");
             DEFAULTS.put("out", "bench/results");
             DEFAULTS.put("name", "flood-" + LocalDate.now(ZoneOffset.UTC));
+            DEFAULTS.put("target-cpus", "");
+            DEFAULTS.put("attack-cpus", "");
         }
 
         static Options parse(String[] args) {
@@ -82,7 +91,7 @@ public final class FloodBench {
                             Integer.parseInt(m.get("pre-auth-ips")), Integer.parseInt(m.get("abusers")),
                             Integer.parseInt(m.get("request-streams")), Integer.parseInt(m.get("ping-streams")),
                             Integer.parseInt(m.get("frame-streams"))),
-                    Path.of(m.get("out")), m.get("name"));
+                    Path.of(m.get("out")), m.get("name"), m.get("target-cpus"), m.get("attack-cpus"));
         }
 
         private static Duration seconds(Map<String, String> m, String name) {
@@ -113,6 +122,8 @@ public final class FloodBench {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("date", ZonedDateTime.now(ZoneOffset.UTC).withNano(0).toString());
         report.put("heap", o.heap());
+        report.put("target_cpus", o.targetCpus().isBlank() ? "any" : o.targetCpus());
+        report.put("attack_cpus", o.attackCpus().isBlank() ? "this JVM" : o.attackCpus());
         report.put("max_memory", o.maxMemory());
         report.put("rss_budget_mib", o.rssBudgetMib());
         report.put("honest_nodes", o.honest());
@@ -123,7 +134,7 @@ public final class FloodBench {
         report.put("cores", Runtime.getRuntime().availableProcessors());
         report.put("load_average_at_start", loadAverage());
         report.put("java", System.getProperty("java.version"));
-        try (FloodTarget target = FloodTarget.start(o.jar(), o.heap(), o.maxMemory(), work);
+        try (FloodTarget target = FloodTarget.start(o.jar(), o.heap(), o.maxMemory(), o.targetCpus(), work);
              HonestLoad honest = HonestLoad.start(o.honest(), o.interval(), target)) {
             out.printf("target %s at %s (pid %d, -Xmx%s, --max-memory %s); %d honest nodes, one op each every %d ms%n",
                     target.id, target.address, target.pid(), o.heap(), o.maxMemory(), honest.size(),
@@ -140,9 +151,20 @@ public final class FloodBench {
             out.printf("flood phase: %s; %d s to build up, then %d s counted%n", o.sizes(), o.settle().toSeconds(),
                     o.phase().toSeconds());
             Phase flooded;
-            try (FloodAttack flood = FloodAttack.start(target, o.sizes())) {
-                Thread.sleep(o.settle().toMillis());
-                flooded = honest.run("flood", o.phase());
+            if (o.attackCpus().isBlank()) {
+                try (FloodAttack flood = FloodAttack.start(target.id, target.address, o.sizes())) {
+                    Thread.sleep(o.settle().toMillis());
+                    flooded = honest.run("flood", o.phase());
+                    report.put("flood", flood.stats());
+                }
+            } else {
+                AttackProcess flood = AttackProcess.start(target, o.sizes(), o.attackCpus(), work.resolve("attack.log"));
+                try {
+                    Thread.sleep(o.settle().toMillis());
+                    flooded = honest.run("flood", o.phase());
+                } finally {
+                    flood.close();
+                }
                 report.put("flood", flood.stats());
             }
             out.println("flood: " + flooded.json());

@@ -37,17 +37,26 @@ final class FloodTarget implements AutoCloseable {
         this.log = log;
     }
 
-    static FloodTarget start(Path jar, String heap, String maxMemory, Path work) throws Exception {
+    static FloodTarget start(Path jar, String heap, String maxMemory, String cpus, Path work) throws Exception {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException("no " + jar + ": build it (./mvnw -DskipTests -pl kad-node -am package)");
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = work.resolve("target.log");
         Path stdoutLog = work.resolve("target-stdout.log");
-        List<String> cmd = List.of(java, "-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError", "-jar",
+        List<String> cmd = new java.util.ArrayList<>();
+        if (!cpus.isBlank()) {
+            cmd.addAll(List.of("taskset", "-c", cpus));
+        }
+        cmd.add(java);
+        String extra = System.getenv("FLOOD_TARGET_JAVA_OPTS"); // e.g. a flight recording of the node
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        cmd.addAll(List.of("-Xmx" + heap, "-XX:+ExitOnOutOfMemoryError", "-jar",
                 jar.toAbsolutePath().toString(), "run", "--listen", "/ip4/127.0.0.1/tcp/0",
                 "--api", "127.0.0.1:" + freePort(), "--store", "memory", "--max-memory", maxMemory, "--data-dir",
-                work.resolve("target").toString(), "--log-level", "warn");
+                work.resolve("target").toString(), "--log-level", "warn"));
         Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
         CompletableFuture<JsonObject> ready = new CompletableFuture<>();
         Thread reader = new Thread(() -> {

@@ -16,7 +16,7 @@ import java.util.Map;
  * @param maxThreads        the most threads sampled
  * @param targetDiedAfterMs when the target was first seen dead, -1 if never
  * @param targetCpuPct      the target's CPU use over the phase, % of one core (the machine is shared: see the bench's)
- * @param benchCpuPct       this JVM's (honest nodes, attackers, proxies), % of one core
+ * @param benchCpuPct       this JVM's (the honest nodes; the attackers and proxies too unless they run in their own), % of one core
  */
 record Phase(String name, List<Op> ops, long peakRssKb, long maxSampledRssKb, long maxThreads, Duration length,
              long targetDiedAfterMs, long targetCpuPct, long benchCpuPct) {

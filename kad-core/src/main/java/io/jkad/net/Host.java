@@ -194,6 +194,7 @@ public final class Host implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, YamuxConfig.WRITE_BUFFER_WATER_MARK)
+                .childOption(ChannelOption.RECVBUF_ALLOCATOR, YamuxConfig.FAIR_READS)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -472,6 +473,7 @@ public final class Host implements AutoCloseable {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.WRITE_BUFFER_WATER_MARK, YamuxConfig.WRITE_BUFFER_WATER_MARK)
+                .option(ChannelOption.RECVBUF_ALLOCATOR, YamuxConfig.FAIR_READS)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
