@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -128,37 +130,37 @@ final class PeriodicJobs {
         }
         int capacity = Math.max(0, MAX_QUERIES - queries.size());
         if (addProviderJob != null) {
-            int started = 0;
-            try {
-                while (started < Math.min(MAX_NEW_QUERIES, capacity)) {
-                    ProviderRecord r = addProviderJob.poll(store, now);
-                    if (r == null) {
-                        break;
-                    }
-                    queries.startLookup(AddProviderQuery.lookup(r.key(), true));
-                    started++;
-                }
-            } catch (StoreException e) {
-                log.warn("Provider republication job failed: {}", e.getMessage());
-            }
-            capacity -= started;
+            capacity -= startEach(() -> addProviderJob.poll(store, now),
+                    r -> queries.startLookup(AddProviderQuery.lookup(r.key(), true)),
+                    Math.min(MAX_NEW_QUERIES, capacity), "Provider republication");
         }
         if (putRecordJob != null) {
-            int started = 0;
-            try {
-                while (started < Math.min(MAX_NEW_QUERIES, capacity)) {
-                    DhtRecord r = putRecordJob.poll(store, now);
-                    if (r == null) {
-                        break;
-                    }
-                    boolean own = r.publisher().map(localId::equals).orElse(false);
-                    queries.startLookup(PutRecordQuery.lookup(r, Quorum.ALL.eval(config.replicationFactor()),
-                            own ? QueryContext.REPUBLISH : QueryContext.REPLICATE));
-                    started++;
-                }
-            } catch (StoreException e) {
-                log.warn("Record replication job failed: {}", e.getMessage());
-            }
+            int quorum = Quorum.ALL.eval(config.replicationFactor());
+            startEach(() -> putRecordJob.poll(store, now), r -> {
+                boolean own = r.publisher().map(localId::equals).orElse(false);
+                queries.startLookup(PutRecordQuery.lookup(r, quorum, own ? QueryContext.REPUBLISH : QueryContext.REPLICATE));
+            }, Math.min(MAX_NEW_QUERIES, capacity), "Record replication");
         }
+    }
+
+    /**
+     * Starts a query for each item a job hands out ({@code next} returns null when it has no more
+     * now), at most {@code max}; a store failure ends the run of this poll. How many started.
+     */
+    private static <T> int startEach(Supplier<T> next, Consumer<T> start, int max, String job) {
+        int started = 0;
+        try {
+            while (started < max) {
+                T item = next.get();
+                if (item == null) {
+                    break;
+                }
+                start.accept(item);
+                started++;
+            }
+        } catch (StoreException e) {
+            log.warn("{} job failed: {}", job, e.getMessage());
+        }
+        return started;
     }
 }
