@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * reports what happens on the network through the {@code on…} methods and calls
  * {@link #poll(Instant)} until it returns empty, carrying out each {@link KademliaAction}
  * (send a request, answer one, dial a peer, report an event), then again at
- * {@link #nextDeadline()} or at the next input. Time is always a parameter.
+ * {@link #nextDeadline()} or at the next input, whichever comes first. Time is always a parameter.
  *
  * <p>This class dispatches; the work is its parts': {@link RoutingTable} (the k-buckets and how
  * connection and address events change them), {@link Queries} (the running queries, each kind a
@@ -62,6 +62,8 @@ public final class Kademlia {
     private final Queries queries;
     private final PeriodicJobs jobs;
     private final InboundRequests inbound;
+    /** The time of the last poll (from which the queries' deadlines are counted as due). */
+    private Instant lastPoll;
 
     /**
      * A node with identity {@code localId} keeping its records in {@code store}.
@@ -87,6 +89,7 @@ public final class Kademlia {
         this.queries = new Queries(localId, config, routing, localAddresses, actions, random);
         this.jobs = new PeriodicJobs(localId, store, config, now);
         this.inbound = new InboundRequests(localId, config, store, routing, localAddresses, jobs, actions);
+        this.lastPoll = Objects.requireNonNull(now, "now");
     }
 
     public KademliaConfig config() {
@@ -425,6 +428,7 @@ public final class Kademlia {
      * and steps the queries.
      */
     public Optional<KademliaAction> poll(Instant now) {
+        lastPoll = now;
         jobs.run(now, queries, routing);
         while (true) {
             KademliaAction action = actions.poll();
@@ -443,11 +447,19 @@ public final class Kademlia {
 
     /**
      * The earliest instant at which {@link #poll} may have something new to do without new input:
-     * a job run; empty when no job is enabled. (Query and peer timeouts are found by polling at
-     * least every second while queries run.)
+     * a job run, a query's timeout, or a peer's request timeout within a query (which lets the
+     * query ask the next peer); never before the last poll, and equal to it when a step is due at
+     * once (a peer that timed out freed a slot the last poll did not use yet). Empty when only
+     * input can change anything. A driver polls at this instant, or at the next input, whichever
+     * comes first; a deadline not after the last poll means: poll again now.
      */
     public Optional<Instant> nextDeadline() {
-        return jobs.nextRun();
+        Optional<Instant> job = jobs.nextRun();
+        Optional<Instant> query = queries.nextDeadline(lastPoll);
+        if (job.isEmpty() || query.isEmpty()) {
+            return job.or(() -> query);
+        }
+        return Optional.of(PeriodicJobs.earlier(job.get(), query.get()));
     }
 
     /** The number of running queries. */

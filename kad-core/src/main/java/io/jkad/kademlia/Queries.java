@@ -245,6 +245,21 @@ final class Queries {
         }
     }
 
+    /**
+     * The earliest instant at which a running query times out or one of its peers does (see
+     * {@link Query#nextDeadline}); {@code lastPoll} is the time of the last poll.
+     */
+    Optional<Instant> nextDeadline(Instant lastPoll) {
+        Instant next = null;
+        for (Query<QueryInner> q : pool.queries()) {
+            Optional<Instant> d = q.nextDeadline(lastPoll);
+            if (d.isPresent() && (next == null || d.get().isBefore(next))) {
+                next = d.get();
+            }
+        }
+        return Optional.ofNullable(next);
+    }
+
     private void contact(Query<QueryInner> query, PeerId peer, Instant now) {
         KadRequest request = query.inner().state.request();
         if (!request.expectsResponse()) {

@@ -17,7 +17,8 @@ import java.util.Optional;
  * <p>A multi-phase query (a put or a provide: look up the closest peers, then store at them)
  * continues under the same id with a new state whose phase is a record, as rust-libp2p-kad's
  * {@code PutRecordPhase}. When a query times out is the {@link io.jkad.query.QueryPool}'s
- * business ({@link Query#deadline()}), the same for every kind.
+ * business ({@link Query#nextDeadline}), the same for every kind, so a kind has no deadline of
+ * its own.
  *
  * <p>Adding a kind: its class here, its {@link QueryResult} family, a {@link QueryKind}, and the
  * method of {@link Kademlia} (and the façade) that starts it.
