@@ -25,8 +25,6 @@ import java.util.function.BiConsumer;
  * {@link SimNetwork}'s.
  */
 final class SimLinks {
-    private static final Duration TICK = Duration.ofSeconds(1);
-
     private final SimConfig config;
     private final Random random;
     private final EventQueue events;
@@ -76,24 +74,21 @@ final class SimLinks {
         while ((action = node.kademlia.poll(now())).isPresent()) {
             handle(node, action.get());
         }
-        if (node.kademlia.numQueries() > 0 && node.tickAt == null) {
-            node.tickAt = now().plus(TICK);
-            schedule(node.tickAt, () -> {
-                node.tickAt = null;
-                drive(node);
-            });
-        }
-        scheduleJobTick(node);
+        scheduleWakeUp(node);
     }
 
-    void scheduleJobTick(SimNode node) {
+    /**
+     * Drives {@code node} again at its next deadline (a job, a query or a peer timing out), unless
+     * a wake-up no later than that is already scheduled.
+     */
+    void scheduleWakeUp(SimNode node) {
         Optional<Instant> deadline = node.kademlia.nextDeadline();
-        if (deadline.isPresent() && (node.jobTickAt == null || deadline.get().isBefore(node.jobTickAt))) {
+        if (deadline.isPresent() && (node.wakeUpAt == null || deadline.get().isBefore(node.wakeUpAt))) {
             Instant at = deadline.get().isBefore(now()) ? now() : deadline.get();
-            node.jobTickAt = at;
+            node.wakeUpAt = at;
             schedule(at, () -> {
-                if (at.equals(node.jobTickAt)) {
-                    node.jobTickAt = null;
+                if (at.equals(node.wakeUpAt)) {
+                    node.wakeUpAt = null;
                 }
                 drive(node);
             });

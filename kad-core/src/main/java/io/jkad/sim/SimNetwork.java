@@ -135,7 +135,7 @@ public final class SimNetwork implements AutoCloseable {
         node.adversarial = index > 0 && adversarialFraction > 0 && random.nextDouble() < adversarialFraction;
         nodes.add(node);
         byId.put(id, node);
-        links.scheduleJobTick(node);
+        links.scheduleWakeUp(node);
         return node;
     }
 
@@ -292,7 +292,7 @@ public final class SimNetwork implements AutoCloseable {
             return;
         }
         node.online = true;
-        links.scheduleJobTick(node);
+        links.scheduleWakeUp(node);
         drive(node);
     }
 
