@@ -12,7 +12,7 @@ import java.util.ArrayDeque;
  * interval it takes a snapshot of the store's local provider records and hands them out, one per
  * {@link #poll}; expired ones are removed instead.
  */
-public final class AddProviderJob {
+final class AddProviderJob {
     private final Duration interval;
     private Instant nextRun;
     /** How soon a run the store failed to start is tried again. */

@@ -29,7 +29,7 @@ import java.util.Set;
  * </ul>
  * Each run first sweeps expired records out of the store; expired records met later are removed.
  */
-public final class PutRecordJob {
+final class PutRecordJob {
     private final PeerId localId;
     private final Duration interval;
     private final Optional<Duration> publishInterval;
@@ -62,7 +62,7 @@ public final class PutRecordJob {
     }
 
     /** When the next run starts (while waiting). */
-    public Instant nextRun() {
+    Instant nextRun() {
         return nextRun;
     }
 

@@ -8,10 +8,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The state {@link Kademlia} keeps for each query in its pool. */
+/** The state {@link Kademlia} keeps for each query in its pool, for one phase of the query. */
 final class QueryInner {
     /** What the query does, and what it found so far. */
-    final QueryInfo info;
+    final QueryState state;
     /** Addresses of peers learned during the query, to dial them. */
     final Map<PeerId, List<Multiaddr>> addresses = new HashMap<>();
     /** Requests waiting for a connection to their peer. */
@@ -19,7 +19,7 @@ final class QueryInner {
 
     record PendingRequest(PeerId peer, KadRequest request) {}
 
-    QueryInner(QueryInfo info) {
-        this.info = info;
+    QueryInner(QueryState state) {
+        this.state = state;
     }
 }

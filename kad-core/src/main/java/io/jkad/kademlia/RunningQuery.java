@@ -22,21 +22,21 @@ public final class RunningQuery {
     }
 
     public QueryKind kind() {
-        return query.inner().info.kind();
+        return query.inner().state.kind();
     }
 
     public QueryPhase phase() {
-        return query.inner().info.phase();
+        return query.inner().state.phase();
     }
 
     /** Why a put or provide query runs; empty for lookups. */
     public Optional<QueryContext> context() {
-        return Optional.ofNullable(query.inner().info.context());
+        return query.inner().state.context();
     }
 
     /** The key looked up, stored or provided (for bootstrap: the current lookup target's bytes). */
     public RecordKey key() {
-        return query.inner().info.key();
+        return query.inner().state.key();
     }
 
     /** The statistics of the current phase. */

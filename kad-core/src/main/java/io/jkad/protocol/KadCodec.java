@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * The mapping between Kademlia messages ({@code /ipfs/kad/1.0.0}, the {@code dht.proto}
  * {@code Message}) and the domain types {@link KadRequest} and {@link KadResponse}: bytes of one
  * message in, domain value out, and back. The length prefix around each message is the framing's
- * business ({@link LengthPrefix}); this class sees one message's bytes. Immutable and thread-safe.
+ * business ({@code io.jkad.net.UvarintFrameDecoder} and its encoder); this class sees one message's bytes. Immutable and thread-safe.
  *
  * <h2>Wire rules</h2>
  * <ul>

@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A closest-peers lookup over disjoint paths (S/Kademlia): {@code parallelism} paths, each a
@@ -109,6 +110,19 @@ public final class ClosestDisjointPeersIter implements PeersIterator {
      * room for more requests, {@code WaitingAtCapacity} if all waiting paths are at capacity,
      * {@code Finished} when every path is.
      */
+    /** {@inheritDoc} The earliest of the paths' that have not finished. */
+    @Override
+    public Optional<Instant> nextDeadline(Instant now) {
+        Instant earliest = null;
+        for (ClosestPeersIter path : paths) {
+            Optional<Instant> d = path.nextDeadline(now);
+            if (d.isPresent()) {
+                earliest = Deadlines.earlier(earliest, d.get());
+            }
+        }
+        return Optional.ofNullable(earliest);
+    }
+
     @Override
     public PeersIterState next(Instant now) {
         Objects.requireNonNull(now, "now");

@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * An iterative lookup of the closest peers to a target (the reference's {@code ClosestPeersIter}).
@@ -96,6 +97,34 @@ public final class ClosestPeersIter implements PeersIterator {
             Objects.requireNonNull(key, "a known closest peer is null");
             insert(new Peer(key.preimage(), key.distance(target)));
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Mirrors {@link #next}'s walk: at capacity it stops at the first peer in flight, until that
+     * one turns unresponsive; below capacity every peer in flight may, and a peer not contacted
+     * yet would be asked at once.
+     */
+    @Override
+    public Optional<Instant> nextDeadline(Instant now) {
+        Objects.requireNonNull(now, "now");
+        if (state == State.FINISHED) {
+            return Optional.empty();
+        }
+        boolean atCapacity = atCapacity();
+        Instant earliest = null;
+        for (Peer peer : closest) {
+            if (peer.state == PeerState.WAITING) {
+                if (atCapacity) {
+                    return Optional.of(Deadlines.notBefore(peer.deadline, now));
+                }
+                earliest = earliest == null || peer.deadline.isBefore(earliest) ? peer.deadline : earliest;
+            } else if (peer.state == PeerState.NOT_CONTACTED) {
+                return atCapacity ? Optional.empty() : Optional.of(now);
+            }
+        }
+        return Optional.ofNullable(earliest).map(d -> Deadlines.notBefore(d, now));
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Requests to a fixed set of peers, at most {@code parallelism} at a time.
@@ -60,6 +61,12 @@ public final class FixedPeersIter implements PeersIterator {
      *
      * <p>{@code now} is not used: fixed-peer requests have no per-peer timeout.
      */
+    /** Empty: fixed-peer requests have no per-peer timeout, only reports move the iteration. */
+    @Override
+    public Optional<Instant> nextDeadline(Instant now) {
+        return Optional.empty();
+    }
+
     @Override
     public PeersIterState next(Instant now) {
         if (finished) {

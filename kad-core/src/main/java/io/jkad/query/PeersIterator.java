@@ -4,12 +4,21 @@ import io.jkad.identity.PeerId;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 /** A sans-IO iteration over peers: the caller sends the requests and reports the outcomes. */
 public interface PeersIterator {
 
     /** The next step at time {@code now}. */
     PeersIterState next(Instant now);
+
+    /**
+     * The earliest instant at which {@link #next} may step differently without a report: a peer
+     * whose request is in flight turns unresponsive. {@code now} (the time of the last step) when
+     * a step now would already contact a peer or finish; empty when only a report can change
+     * what the next step does.
+     */
+    Optional<Instant> nextDeadline(Instant now);
 
     /**
      * Reports that {@code peer} answered, naming {@code closerPeers}.

@@ -126,6 +126,21 @@ public final class Query<T> {
         }
     }
 
+    /**
+     * The earliest instant at which the pool's poll may do something new for this query without
+     * a report: the query's deadline (its start plus the pool's query timeout) or its iterator's
+     * next peer timeout ({@link PeersIterator#nextDeadline}), not before {@code now}, the time of
+     * the last poll. Empty before the query's first poll (it starts at the next one).
+     */
+    public Optional<Instant> nextDeadline(Instant now) {
+        if (deadline == null) {
+            return Optional.empty();
+        }
+        Instant next = Deadlines.notBefore(deadline, now);
+        Optional<Instant> peer = peers.nextDeadline(now);
+        return Optional.of(peer.isPresent() ? Deadlines.earlier(next, peer.get()) : next);
+    }
+
     /** Whether the query has run for its whole timeout at {@code now}. */
     boolean timedOut(Instant now) {
         return deadline != null && !now.isBefore(deadline);

@@ -4,12 +4,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.ConcurrentModificationException;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -36,20 +34,20 @@ public final class KBucketsTable<K, V> {
     public static final int NUM_BUCKETS = 256;
 
     private final Key<K> localKey;
-    private final KeyBytes local;
+    final KeyBytes local;
     private final int k;
     private final Duration pendingTimeout;
-    private final KBucket<K, V>[] buckets;
+    final KBucket<K, V>[] buckets;
 
     /** Bit {@code i} (word {@code i >>> 6}, bit {@code i & 63}) is set iff bucket {@code i} has entries. */
-    private final long[] occupied = new long[4];
+    final long[] occupied = new long[4];
     /** Bit {@code i} is set iff bucket {@code i} has a pending entry. */
-    private final long[] withPending = new long[4];
+    final long[] withPending = new long[4];
 
     private final ArrayDeque<AppliedPending<K, V>> applied = new ArrayDeque<>();
     private int size;
     /** Changes whenever the entries (not the pending ones) of any bucket change: fail-fast iterators. */
-    private int modCount;
+    int modCount;
 
     /**
      * An empty table.
@@ -173,7 +171,7 @@ public final class KBucketsTable<K, V> {
      * table's entries change while it is in use. It does not support {@code remove()}.
      */
     public Iterator<Key<K>> closestKeys(KeyBytes target) {
-        return new ClosestIterator<>(target, null, false);
+        return new ClosestIterator<>(this, target, null, false);
     }
 
     /**
@@ -182,17 +180,17 @@ public final class KBucketsTable<K, V> {
      * #takeAppliedPending()}.
      */
     public Iterator<Key<K>> closestKeys(KeyBytes target, Instant now) {
-        return new ClosestIterator<>(target, Objects.requireNonNull(now, "now"), false);
+        return new ClosestIterator<>(this, target, Objects.requireNonNull(now, "now"), false);
     }
 
     /** Like {@link #closestKeys(KeyBytes)}, with the entries' values and status. */
     public Iterator<EntryView<K, V>> closest(KeyBytes target) {
-        return new ClosestIterator<>(target, null, true);
+        return new ClosestIterator<>(this, target, null, true);
     }
 
     /** Like {@link #closestKeys(KeyBytes, Instant)}, with the entries' values and status. */
     public Iterator<EntryView<K, V>> closest(KeyBytes target, Instant now) {
-        return new ClosestIterator<>(target, Objects.requireNonNull(now, "now"), true);
+        return new ClosestIterator<>(this, target, Objects.requireNonNull(now, "now"), true);
     }
 
     /**
@@ -253,11 +251,11 @@ public final class KBucketsTable<K, V> {
     }
 
     /** {@code a XOR b} as four words in bucket order: bit {@code i} at word {@code i >>> 6}, bit {@code i & 63}. */
-    private static long[] distanceBits(KeyBytes a, KeyBytes b) {
+    static long[] distanceBits(KeyBytes a, KeyBytes b) {
         return new long[] {a.w3 ^ b.w3, a.w2 ^ b.w2, a.w1 ^ b.w1, a.w0 ^ b.w0};
     }
 
-    private void applyPending(KBucket<K, V> bucket, Instant now) {
+    void applyPending(KBucket<K, V> bucket, Instant now) {
         if (!bucket.hasPending()) {
             return;
         }
@@ -429,204 +427,6 @@ public final class KBucketsTable<K, V> {
         @Override
         public String toString() {
             return "Entry{" + key + ", " + resolve() + "}";
-        }
-    }
-
-    /**
-     * Iterates the entries in ascending distance to a target. For an entry {@code n} of bucket
-     * {@code i}, {@code d(n, target) = d(n, local) XOR d(local, target)} agrees with
-     * {@code D = d(local, target)} above bit {@code i} and differs from it at bit {@code i}. So
-     * of two buckets {@code i > j}, bucket {@code i} holds the closer entries iff bit {@code i}
-     * of {@code D} is set. The order of the buckets is therefore: the indices of the set bits of
-     * {@code D} descending ("zooming in"), then the indices of its clear bits ascending ("zooming
-     * out"). Empty buckets are skipped through the occupancy mask; only the entries of the bucket
-     * being visited are sorted.
-     */
-    private final class ClosestIterator<T> implements Iterator<T> {
-
-        /** The target's words, most significant first. */
-        private final long[] target;
-        private final long[] d;
-        private final Instant now;
-        private final boolean views;
-
-        /** 0: zooming in (set bits of d, descending); 1: zooming out (clear bits, ascending); 2: done. */
-        private int phase;
-        /** Zooming in: the next index is below it. Zooming out: the next index is at or above it. */
-        private int cursor = NUM_BUCKETS;
-
-        @SuppressWarnings("unchecked")
-        private Node<K, V>[] buf = (Node<K, V>[]) new Node<?, ?>[0];
-        private boolean[] bufConnected = new boolean[0];
-        private long[] bufPacked = new long[0];
-        private int bufPos;
-        private int bufLen;
-        private int expectedModCount;
-
-        ClosestIterator(KeyBytes target, Instant now, boolean views) {
-            this.target = new long[] {target.w0, target.w1, target.w2, target.w3};
-            this.d = distanceBits(local, target);
-            this.now = now;
-            this.views = views;
-            this.expectedModCount = modCount;
-        }
-
-        @Override
-        public boolean hasNext() {
-            checkForComodification();
-            while (bufPos == bufLen) {
-                int i = nextBucket();
-                if (i < 0) {
-                    return false;
-                }
-                load(buckets[i]);
-            }
-            return true;
-        }
-
-        @Override
-        @SuppressWarnings("unchecked")
-        public T next() {
-            if (!hasNext()) {
-                throw new NoSuchElementException();
-            }
-            int p = bufPos++;
-            Node<K, V> node = buf[p];
-            buf[p] = null;
-            if (views) {
-                return (T) new EntryView<>(node, bufConnected[p] ? NodeStatus.CONNECTED : NodeStatus.DISCONNECTED);
-            }
-            return (T) node.key();
-        }
-
-        private void checkForComodification() {
-            if (modCount != expectedModCount) {
-                throw new ConcurrentModificationException("the routing table changed during iteration");
-            }
-        }
-
-        private long candidates(int w) {
-            long m = occupied[w];
-            if (now != null) {
-                m |= withPending[w];
-            }
-            return m;
-        }
-
-        /** The index of the next bucket worth visiting, or -1 when all have been. */
-        private int nextBucket() {
-            if (phase == 0) {
-                // Highest index below cursor whose bit in d is set and whose bucket may hold entries.
-                for (int w = (cursor - 1) >> 6; w >= 0; w--) {
-                    long bits = d[w] & candidates(w);
-                    int top = cursor - (w << 6); // bits at positions >= top are already visited
-                    if (top < 64) {
-                        bits &= (1L << top) - 1;
-                    }
-                    if (bits != 0) {
-                        cursor = (w << 6) | (63 - Long.numberOfLeadingZeros(bits));
-                        return cursor;
-                    }
-                }
-                phase = 1;
-                cursor = 0;
-            }
-            if (phase == 1) {
-                for (int w = cursor >> 6; w < 4; w++) {
-                    long bits = ~d[w] & candidates(w);
-                    int low = cursor - (w << 6); // bits below low are already visited
-                    if (low > 0) {
-                        bits &= -1L << low;
-                    }
-                    if (bits != 0) {
-                        int i = (w << 6) | Long.numberOfTrailingZeros(bits);
-                        cursor = i + 1;
-                        return i;
-                    }
-                }
-                phase = 2;
-            }
-            return -1;
-        }
-
-        /**
-         * Copies the entries of {@code bucket} into the buffer, sorted by distance to the target.
-         *
-         * <p>The distances of the entries of bucket {@code i} to the target all agree above bit
-         * {@code i}, and at bit {@code i} too, so they are ordered by their bits {@code i - 1}
-         * down to {@code i - 63}. Each entry becomes one long: those bits, with the entry's slot
-         * in the lowest {@code s} bits (enough for the bucket's size), sorted as primitives. Two
-         * entries whose distances agree on all the bits kept (a chance of about 2^-57 for random
-         * keys) are then put in order by comparing their whole distances.
-         */
-        private void load(KBucket<K, V> bucket) {
-            if (now != null && bucket.hasPending()) {
-                applyPending(bucket, now);
-                expectedModCount = modCount;
-            }
-            int n = bucket.size();
-            if (buf.length < n) {
-                buf = Arrays.copyOf(buf, n);
-                bufConnected = new boolean[n];
-                bufPacked = new long[n];
-            }
-            long[] w = bucket.words;
-            int f = 3 - (bucket.index >>> 6); // the word holding bit i
-            int b = bucket.index & 63;        // bit i's position in it
-            long tf = target[f];
-            boolean spill = f < 3 && b < 63;  // bits below i continue in the next word
-            long tn = spill ? target[f + 1] : 0;
-            int slotBits = 32 - Integer.numberOfLeadingZeros(Math.max(n - 1, 1));
-            long slotMask = (1L << slotBits) - 1;
-            long[] packed = bufPacked;
-            for (int s = 0; s < n; s++) {
-                int j = 4 * s;
-                // Bits i-1 .. i-64 of the distance, left-aligned (bit i itself is shifted out).
-                long x = b == 0 ? 0 : (w[j + f] ^ tf) << (64 - b);
-                if (spill) {
-                    x |= (w[j + f + 1] ^ tn) >>> b;
-                }
-                // Flip the sign bit so that the signed sort orders the bits as unsigned.
-                packed[s] = ((x & ~slotMask) | s) ^ Long.MIN_VALUE;
-            }
-            Arrays.sort(packed, 0, n);
-            for (int p = 1; p < n; p++) {
-                if ((packed[p] & ~slotMask) == (packed[p - 1] & ~slotMask)) {
-                    fixTies(w, packed, p, slotMask);
-                }
-            }
-            int firstConnected = bucket.firstConnected();
-            for (int p = 0; p < n; p++) {
-                int slot = (int) (packed[p] & slotMask);
-                buf[p] = bucket.node(slot);
-                bufConnected[p] = slot >= firstConnected;
-            }
-            bufPos = 0;
-            bufLen = n;
-        }
-
-        /** Moves {@code packed[p]} back among the earlier entries with the same kept bits, by whole distance. */
-        private void fixTies(long[] w, long[] packed, int p, long slotMask) {
-            long v = packed[p];
-            int q = p;
-            while (q > 0 && (packed[q - 1] & ~slotMask) == (v & ~slotMask)
-                    && compareSlots(w, (int) (packed[q - 1] & slotMask), (int) (v & slotMask)) > 0) {
-                packed[q] = packed[q - 1];
-                q--;
-            }
-            packed[q] = v;
-        }
-
-        /** Compares the distances to the target of the entries in slots {@code a} and {@code b}. */
-        private int compareSlots(long[] w, int a, int b) {
-            for (int q = 0; q < 4; q++) {
-                long da = w[4 * a + q] ^ target[q];
-                long db = w[4 * b + q] ^ target[q];
-                if (da != db) {
-                    return Long.compareUnsigned(da, db);
-                }
-            }
-            return 0;
         }
     }
 }

@@ -35,8 +35,8 @@ public final class SimNode {
     final Map<QueryId, KademliaEvent.QueryCompleted> completed = new LinkedHashMap<>();
     /** Per running query: the lookup depth of each peer it heard of (1 = from the routing table). */
     final Map<QueryId, QueryTrace> traces = new HashMap<>();
-    Instant tickAt;
-    Instant jobTickAt;
+    /** When the node is driven next without input ({@link Kademlia#nextDeadline}); null: not scheduled. */
+    Instant wakeUpAt;
 
     record OutboundRequest(PeerId peer, QueryId query, Instant sentAt) {}
 

@@ -317,4 +317,48 @@ class ClosestPeersIterTest {
         withNull.add(null);
         assertThatThrownBy(() -> iter.onSuccess(peers.get(0), withNull)).isInstanceOf(NullPointerException.class);
     }
+
+    @Test
+    void nextDeadlineIsTheFirstWaitingPeersTimeoutAtCapacityAndTheEarliestBelowIt() {
+        ClosestPeersIter iter = iter(2, 5, peers.keys(0, 10));
+        assertThat(iter.nextDeadline(T0)).as("a peer to contact now").contains(T0);
+        assertThat(iter.next(T0)).isEqualTo(contact(peers.get(0)));
+        Instant later = T0.plusSeconds(3);
+        assertThat(iter.next(later)).isEqualTo(contact(peers.get(1)));
+        assertThat(iter.next(later)).isEqualTo(PeersIterState.WAITING_AT_CAPACITY);
+        // At capacity the walk stops at the closest peer in flight: its timeout is the next step.
+        assertThat(iter.nextDeadline(later)).contains(T0.plus(TIMEOUT));
+        assertThat(iter.next(T0.plus(TIMEOUT).minusNanos(1))).isEqualTo(PeersIterState.WAITING_AT_CAPACITY);
+        assertThat(iter.next(T0.plus(TIMEOUT))).isEqualTo(PeersIterState.WAITING_AT_CAPACITY);
+        assertThat(iter.peerState(peers.get(0))).isEqualTo(PeerState.UNRESPONSIVE);
+        // The walk saw the capacity as full when it started: the next step asks the next peer.
+        assertThat(iter.nextDeadline(T0.plus(TIMEOUT))).contains(T0.plus(TIMEOUT));
+        assertThat(iter.next(T0.plus(TIMEOUT))).isEqualTo(contact(peers.get(2)));
+
+    }
+
+    @Test
+    void nextDeadlineIsNowForAPeerToAskAndEmptyOnceFinished() {
+        ClosestPeersIter iter = iter(1, 1, peers.keys(5, 10));
+        assertThat(iter.next(T0)).isEqualTo(contact(peers.get(5)));
+        // A closer peer learned from the answer: asked at once.
+        iter.onSuccess(peers.get(5), List.of(peers.get(0)));
+        assertThat(iter.nextDeadline(T0)).contains(T0);
+        assertThat(iter.next(T0)).isEqualTo(contact(peers.get(0)));
+        assertThat(iter.nextDeadline(T0)).contains(T0.plus(TIMEOUT));
+        iter.onSuccess(peers.get(0), List.of());
+        assertThat(iter.next(T0)).isEqualTo(PeersIterState.FINISHED);
+        assertThat(iter.nextDeadline(T0)).isEmpty();
+    }
+
+    @Test
+    void belowCapacityTheEarliestTimeoutOfThePeersInFlightIsTheNextDeadline() {
+        ClosestPeersIter iter = iter(3, 5, peers.keys(0, 3));
+        assertThat(iter.next(T0.plusSeconds(2))).isEqualTo(contact(peers.get(0)));
+        assertThat(iter.next(T0.plusSeconds(1))).isEqualTo(contact(peers.get(1)));
+        assertThat(iter.next(T0)).isEqualTo(contact(peers.get(2)));
+        iter.onSuccess(peers.get(2), List.of());
+        assertThat(iter.nextDeadline(T0)).contains(T0.plusSeconds(1).plus(TIMEOUT));
+        assertThat(iter.nextDeadline(T0.plusSeconds(30))).as("overdue: due now").contains(T0.plusSeconds(30));
+    }
 }

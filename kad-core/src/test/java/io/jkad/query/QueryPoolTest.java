@@ -244,4 +244,23 @@ class QueryPoolTest {
         contactOf(pool.poll(T0), query);
         assertThat(pool.poll(Instant.MAX.minusSeconds(1))).isInstanceOf(QueryPoolState.Waiting.class);
     }
+
+    @Test
+    void aQueryDeadlineIsItsTimeoutOrItsNextPeerTimeoutWhicheverComesFirst() {
+        QueryPool<String> pool = new QueryPool<>(new QueryConfig(TIMEOUT, 20, 1, false, Duration.ofSeconds(10)));
+        QueryId id = pool.addIterClosest(peers.target, peers.keys(0, 3), "lookup");
+        Query<String> query = pool.get(id).orElseThrow();
+        assertThat(query.nextDeadline(T0)).as("not started").isEmpty();
+        contactOf(pool.poll(T0), query);
+        assertThat(query.nextDeadline(T0)).contains(T0.plusSeconds(10));
+        query.onSuccess(p(0), List.of());
+        contactOf(pool.poll(T0.plusSeconds(55)), query);
+        assertThat(query.nextDeadline(T0.plusSeconds(55))).contains(T0.plus(TIMEOUT));
+        assertThat(query.nextDeadline(T0.plusSeconds(61))).as("overdue: due now").contains(T0.plusSeconds(61));
+
+        QueryId fixed = pool.addFixed(List.of(p(7)), "fixed");
+        Query<String> fixedQuery = pool.get(fixed).orElseThrow();
+        pool.poll(T0.plusSeconds(56));
+        assertThat(fixedQuery.nextDeadline(T0.plusSeconds(56))).contains(T0.plusSeconds(56).plus(TIMEOUT));
+    }
 }

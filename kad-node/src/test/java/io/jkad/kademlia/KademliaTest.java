@@ -225,9 +225,9 @@ class KademliaTest {
         } else {
             assertThat(stored.orElseThrow().expires()).contains(T0.plusSeconds(expectedSeconds));
         }
-        assertThat(Kademlia.expDecrease(ttl, 0)).isEqualTo(ttl);
-        assertThat(Kademlia.expDecrease(ttl, 3)).isEqualTo(Duration.ofSeconds(ttl.getSeconds() / 8));
-        assertThat(Kademlia.expDecrease(ttl, 70)).isEqualTo(Duration.ZERO);
+        assertThat(InboundRequests.expDecrease(ttl, 0)).isEqualTo(ttl);
+        assertThat(InboundRequests.expDecrease(ttl, 3)).isEqualTo(Duration.ofSeconds(ttl.getSeconds() / 8));
+        assertThat(InboundRequests.expDecrease(ttl, 70)).isEqualTo(Duration.ZERO);
     }
 
     @Test

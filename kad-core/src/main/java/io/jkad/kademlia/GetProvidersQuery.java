@@ -1,0 +1,60 @@
+package io.jkad.kademlia;
+
+import io.jkad.identity.PeerId;
+import io.jkad.protocol.KadPeer;
+import io.jkad.protocol.KadRequest;
+import io.jkad.protocol.KadResponse;
+import io.jkad.query.Query;
+import io.jkad.record.RecordKey;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.Optional;
+import java.util.Set;
+
+/** {@link Kademlia#getProviders}: a lookup that collects the providers of a key on its way. */
+final class GetProvidersQuery implements QueryState {
+    private final RecordKey key;
+    private final Set<PeerId> providers;
+
+    /** A lookup of {@code key}'s providers, starting with those known locally. */
+    GetProvidersQuery(RecordKey key, Collection<PeerId> localProviders) {
+        this.key = key;
+        this.providers = new LinkedHashSet<>(localProviders);
+    }
+
+    @Override
+    public QueryKind kind() {
+        return QueryKind.GET_PROVIDERS;
+    }
+
+    @Override
+    public RecordKey key() {
+        return key;
+    }
+
+    @Override
+    public KadRequest request() {
+        return new KadRequest.GetProviders(key);
+    }
+
+    @Override
+    public void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries) {
+        if (response instanceof KadResponse.GetProviders r) {
+            for (KadPeer p : r.providers()) {
+                providers.add(p.id());
+            }
+        }
+        queries.discovered(query, source, response);
+    }
+
+    @Override
+    public Optional<KademliaEvent> onFinished(Query<QueryInner> query, Queries queries, Instant now) {
+        return Queries.completed(query, new QueryResult.GetProviders.Ok(key, providers, query.resultPeers()));
+    }
+
+    @Override
+    public Optional<KademliaEvent> onTimeout(Query<QueryInner> query, Queries queries, Instant now) {
+        return Queries.completed(query, new QueryResult.GetProviders.Timeout(key, providers, query.resultPeers()));
+    }
+}

@@ -1,0 +1,166 @@
+package io.jkad.kademlia;
+
+import io.jkad.identity.PeerId;
+import io.jkad.record.CloseableIterator;
+import io.jkad.record.DhtRecord;
+import io.jkad.record.ProviderRecord;
+import io.jkad.record.RecordKey;
+import io.jkad.record.RecordStore;
+import io.jkad.record.StoreException;
+import io.jkad.query.QueryId;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The periodic work of a {@link Kademlia} node, run at each poll: the periodic bootstrap, the
+ * republication of provider records ({@link AddProviderJob}) and the replication and
+ * republication of records ({@link PutRecordJob}), each starting at most a few queries per poll.
+ */
+final class PeriodicJobs {
+    private static final Logger log = LoggerFactory.getLogger(PeriodicJobs.class);
+
+    /** The most queries the periodic jobs may have running. */
+    static final int MAX_QUERIES = 100;
+    /** The most queries the periodic jobs start per poll. */
+    static final int MAX_NEW_QUERIES = 10;
+
+    private final PeerId localId;
+    private final RecordStore store;
+    private final KademliaConfig config;
+    private final PutRecordJob putRecordJob;
+    private final AddProviderJob addProviderJob;
+    /** When the periodic bootstrap runs next (null when disabled). */
+    private Instant nextBootstrap;
+    private QueryId periodicBootstrap;
+    /**
+     * Set while a store that already held records or provider records at construction (a
+     * persistent store reopened by a restart) waits for its first peer: see {@link Kademlia}'s
+     * constructor.
+     */
+    private boolean publishOnFirstPeer;
+
+    PeriodicJobs(PeerId localId, RecordStore store, KademliaConfig config, Instant now) {
+        this.localId = localId;
+        this.store = store;
+        this.config = config;
+        Optional<Duration> putInterval = config.replicationInterval().or(config::publicationInterval);
+        this.putRecordJob = putInterval
+                .map(i -> new PutRecordJob(localId, i, config.publicationInterval(), config.recordTtl(), now))
+                .orElse(null);
+        this.addProviderJob = config.providerPublicationInterval()
+                .map(i -> new AddProviderJob(i, now))
+                .orElse(null);
+        this.nextBootstrap = config.bootstrapInterval().map(now::plus).orElse(null);
+        this.publishOnFirstPeer = (putRecordJob != null || addProviderJob != null) && holdsRecords(store);
+    }
+
+    /** Whether {@code store} holds a record or a local provider record (reads at most one of each). */
+    private static boolean holdsRecords(RecordStore store) {
+        try {
+            try (CloseableIterator<ProviderRecord> provided = store.provided()) {
+                if (provided.hasNext()) {
+                    return true;
+                }
+            }
+            try (CloseableIterator<DhtRecord> records = store.records()) {
+                return records.hasNext();
+            }
+        } catch (StoreException e) {
+            log.warn("Cannot tell whether the store holds records to publish ({}): the jobs run with the first peer",
+                    e.getMessage());
+            return true;
+        }
+    }
+
+    /** A record from another node was stored: the next replication run skips it once. */
+    void recordReceived(RecordKey key) {
+        if (putRecordJob != null) {
+            putRecordJob.skip(key);
+        }
+    }
+
+    /**
+     * Makes the jobs run at the next poll, once, when the store held records at construction and
+     * a peer that confirmed the protocol is in the routing table ({@code peerPresent}, asked only
+     * while waiting: reading the table may apply a due pending entry).
+     */
+    void firstPeer(BooleanSupplier peerPresent, Instant now) {
+        if (!publishOnFirstPeer || !peerPresent.getAsBoolean()) {
+            return;
+        }
+        publishOnFirstPeer = false;
+        if (addProviderJob != null && !addProviderJob.isRunning()) {
+            addProviderJob.asap(now);
+        }
+        if (putRecordJob != null && !putRecordJob.isRunning()) {
+            putRecordJob.asap(config.publicationInterval().isPresent(), now);
+        }
+    }
+
+    /** The next job run; empty when no job is enabled. */
+    Optional<Instant> nextRun() {
+        Instant next = nextBootstrap;
+        if (putRecordJob != null && !putRecordJob.isRunning()) {
+            next = earlier(next, putRecordJob.nextRun());
+        }
+        if (addProviderJob != null && !addProviderJob.isRunning()) {
+            next = earlier(next, addProviderJob.nextRun());
+        }
+        return Optional.ofNullable(next);
+    }
+
+    static Instant earlier(Instant a, Instant b) {
+        return a == null || b.isBefore(a) ? b : a;
+    }
+
+    /** Starts the queries of the jobs that are due. */
+    void run(Instant now, Queries queries, RoutingTable routing) {
+        if (nextBootstrap != null && !now.isBefore(nextBootstrap)) {
+            nextBootstrap = now.plus(config.bootstrapInterval().orElseThrow());
+            boolean running = periodicBootstrap != null && queries.get(periodicBootstrap).isPresent();
+            if (!running && routing.size() > 0) {
+                periodicBootstrap = queries.startLookup(BootstrapQuery.of(localId));
+            }
+        }
+        int capacity = Math.max(0, MAX_QUERIES - queries.size());
+        if (addProviderJob != null) {
+            capacity -= startEach(() -> addProviderJob.poll(store, now),
+                    r -> queries.startLookup(AddProviderQuery.lookup(r.key(), true)),
+                    Math.min(MAX_NEW_QUERIES, capacity), "Provider republication");
+        }
+        if (putRecordJob != null) {
+            int quorum = Quorum.ALL.eval(config.replicationFactor());
+            startEach(() -> putRecordJob.poll(store, now), r -> {
+                boolean own = r.publisher().map(localId::equals).orElse(false);
+                queries.startLookup(PutRecordQuery.lookup(r, quorum, own ? QueryContext.REPUBLISH : QueryContext.REPLICATE));
+            }, Math.min(MAX_NEW_QUERIES, capacity), "Record replication");
+        }
+    }
+
+    /**
+     * Starts a query for each item a job hands out ({@code next} returns null when it has no more
+     * now), at most {@code max}; a store failure ends the run of this poll. How many started.
+     */
+    private static <T> int startEach(Supplier<T> next, Consumer<T> start, int max, String job) {
+        int started = 0;
+        try {
+            while (started < max) {
+                T item = next.get();
+                if (item == null) {
+                    break;
+                }
+                start.accept(item);
+                started++;
+            }
+        } catch (StoreException e) {
+            log.warn("{} job failed: {}", job, e.getMessage());
+        }
+        return started;
+    }
+}

@@ -1,0 +1,276 @@
+package io.jkad.kademlia;
+
+import io.jkad.identity.PeerId;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.protocol.KadPeer;
+import io.jkad.protocol.KadRequest;
+import io.jkad.protocol.KadResponse;
+import io.jkad.query.Query;
+import io.jkad.query.QueryId;
+import io.jkad.query.QueryPool;
+import io.jkad.query.QueryPoolState;
+import io.jkad.query.QueryStats;
+import io.jkad.routing.Key;
+import io.jkad.routing.KeyBytes;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running queries of a {@link Kademlia} node and what is common to all kinds: starting them,
+ * sending their requests (dialing first when the peer is not connected), learning peers'
+ * addresses from answers, and stepping the {@link QueryPool}, whose finished and timed-out queries
+ * go to their {@link QueryState}. What a kind does with an answer, and what it reports, is the
+ * kind's.
+ */
+final class Queries {
+    private static final Logger log = LoggerFactory.getLogger(Queries.class);
+
+    private final PeerId localId;
+    private final KademliaConfig config;
+    private final QueryPool<QueryInner> pool;
+    private final RoutingTable routing;
+    private final LocalAddresses localAddresses;
+    private final Actions actions;
+    private final Random random;
+
+    Queries(PeerId localId, KademliaConfig config, RoutingTable routing, LocalAddresses localAddresses,
+            Actions actions, Random random) {
+        this.localId = localId;
+        this.config = config;
+        this.pool = new QueryPool<>(config.queryConfig());
+        this.routing = routing;
+        this.localAddresses = localAddresses;
+        this.actions = actions;
+        this.random = random;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // For the query kinds
+
+    PeerId localId() {
+        return localId;
+    }
+
+    List<Multiaddr> localAddresses() {
+        return localAddresses.all();
+    }
+
+    Caching caching() {
+        return config.caching();
+    }
+
+    /** The targets of a bootstrap's bucket refreshes (see {@link RoutingTable#refreshTargets}). */
+    ArrayDeque<Key<PeerId>> refreshTargets(Instant now) {
+        return routing.refreshTargets(random, now);
+    }
+
+    /** Starts a lookup of the closest peers to {@code state}'s key, then run by {@code state}. */
+    QueryId startLookup(QueryState state) {
+        KeyBytes target = KeyBytes.digestOf(state.key().toBytes());
+        return pool.addIterClosest(target, routing.closestKeys(target), new QueryInner(state));
+    }
+
+    /** Starts a query of the given peers, run by {@code state}. */
+    QueryId startFixed(Collection<PeerId> peers, QueryState state) {
+        return pool.addFixed(peers, new QueryInner(state));
+    }
+
+    /** Continues the finished query {@code id} with a lookup of {@code next}'s key (its next phase). */
+    void continueLookup(QueryId id, QueryState next) {
+        KeyBytes target = KeyBytes.digestOf(next.key().toBytes());
+        pool.continueIterClosest(id, target, routing.closestKeys(target), new QueryInner(next));
+    }
+
+    /** Continues the finished query {@code id} at the given peers (its next phase). */
+    void continueFixed(QueryId id, Collection<PeerId> peers, QueryState next) {
+        pool.continueFixed(id, peers, new QueryInner(next));
+    }
+
+    /**
+     * Reports an answer to the query's iterator: the closer peers (and providers) it names, whose
+     * addresses are kept for dialing them; other answers count as a plain success.
+     */
+    void discovered(Query<QueryInner> query, PeerId source, KadResponse response) {
+        if (response instanceof KadResponse.FindNode r) {
+            discovered(query, source, r.closerPeers(), List.of());
+        } else if (response instanceof KadResponse.GetProviders r) {
+            discovered(query, source, r.closerPeers(), r.providers());
+        } else if (response instanceof KadResponse.GetValue r) {
+            discovered(query, source, r.closerPeers(), List.of());
+        } else {
+            query.onSuccess(source, List.of());
+        }
+    }
+
+    private void discovered(Query<QueryInner> query, PeerId source, List<KadPeer> closer, List<KadPeer> more) {
+        List<PeerId> others = new ArrayList<>(closer.size() + more.size());
+        Map<PeerId, List<Multiaddr>> cache = query.inner().addresses;
+        for (List<KadPeer> list : List.of(closer, more)) {
+            for (KadPeer p : list) {
+                if (p.id().equals(localId)) {
+                    continue;
+                }
+                others.add(p.id());
+                if (!p.addresses().isEmpty()) {
+                    cache.put(p.id(), new ArrayList<>(p.addresses()));
+                }
+            }
+        }
+        query.onSuccess(source, others);
+    }
+
+    static Optional<KademliaEvent> completed(Query<QueryInner> query, QueryResult result) {
+        return Optional.of(completed(query.id(), result, query.stats()));
+    }
+
+    static KademliaEvent completed(QueryId id, QueryResult result, QueryStats stats) {
+        return new KademliaEvent.QueryCompleted(id, result, stats, true);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // For the node
+
+    int size() {
+        return pool.size();
+    }
+
+    Optional<Query<QueryInner>> get(QueryId id) {
+        return pool.get(id);
+    }
+
+    Collection<Query<QueryInner>> all() {
+        return pool.queries();
+    }
+
+    /** The known addresses of {@code peer}: the routing table's, then those the queries learned. */
+    List<Multiaddr> addressesOf(PeerId peer, Instant now) {
+        Set<Multiaddr> out = new LinkedHashSet<>(routing.addresses(peer, now));
+        for (Query<QueryInner> q : pool.queries()) {
+            List<Multiaddr> addrs = q.inner().addresses.get(peer);
+            if (addrs != null) {
+                out.addAll(addrs);
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    /** Sends the requests that waited for a connection to {@code peer}. */
+    void onConnected(PeerId peer) {
+        for (Query<QueryInner> q : pool.queries()) {
+            Iterator<QueryInner.PendingRequest> it = q.inner().pendingRequests.iterator();
+            while (it.hasNext()) {
+                QueryInner.PendingRequest p = it.next();
+                if (p.peer().equals(peer)) {
+                    it.remove();
+                    actions.add(new KademliaAction.SendRequest(peer, q.id(), p.request()));
+                }
+            }
+        }
+    }
+
+    /** The requests in flight to {@code peer} failed. */
+    void onDisconnected(PeerId peer) {
+        for (Query<QueryInner> q : pool.queries()) {
+            q.onFailure(peer);
+        }
+    }
+
+    /** {@code peer} could not be dialed: the requests waiting for it failed. */
+    void onDialFailure(PeerId peer) {
+        for (Query<QueryInner> q : pool.queries()) {
+            q.inner().pendingRequests.removeIf(p -> p.peer().equals(peer));
+            q.onFailure(peer);
+        }
+    }
+
+    void onAddressChange(PeerId peer, Multiaddr old, Multiaddr replacement) {
+        for (Query<QueryInner> q : pool.queries()) {
+            List<Multiaddr> addrs = q.inner().addresses.get(peer);
+            if (addrs != null) {
+                addrs.replaceAll(a -> a.equals(old) ? replacement : a);
+            }
+        }
+    }
+
+    void onAddressReachFailure(PeerId peer, Multiaddr address) {
+        for (Query<QueryInner> q : pool.queries()) {
+            List<Multiaddr> addrs = q.inner().addresses.get(peer);
+            if (addrs != null) {
+                addrs.remove(address);
+            }
+        }
+    }
+
+    void onResponse(PeerId source, QueryId id, KadResponse response) {
+        pool.get(id).ifPresent(q -> q.inner().state.onResponse(q, source, response, this));
+    }
+
+    void onRequestFailure(PeerId source, QueryId id) {
+        pool.get(id).ifPresent(q -> q.onFailure(source));
+    }
+
+    /**
+     * Steps the queries: requests are queued as actions; the first finished or timed-out query
+     * that reports something gives its event; empty when all queries wait.
+     */
+    Optional<KademliaEvent> poll(Instant now) {
+        while (true) {
+            QueryPoolState<QueryInner> state = pool.poll(now);
+            Optional<KademliaEvent> event = Optional.empty();
+            if (state instanceof QueryPoolState.Finished<QueryInner> f) {
+                event = f.query().inner().state.onFinished(f.query(), this, now);
+            } else if (state instanceof QueryPoolState.Timeout<QueryInner> t) {
+                log.debug("Query {} timed out", t.query().id());
+                event = t.query().inner().state.onTimeout(t.query(), this, now);
+            } else if (state instanceof QueryPoolState.Contact<QueryInner> c) {
+                contact(c.query(), c.peer(), now);
+            } else {
+                return Optional.empty();
+            }
+            if (event.isPresent()) {
+                return event;
+            }
+        }
+    }
+
+    /**
+     * The earliest instant at which a running query times out or one of its peers does (see
+     * {@link Query#nextDeadline}); {@code lastPoll} is the time of the last poll.
+     */
+    Optional<Instant> nextDeadline(Instant lastPoll) {
+        Instant next = null;
+        for (Query<QueryInner> q : pool.queries()) {
+            Optional<Instant> d = q.nextDeadline(lastPoll);
+            if (d.isPresent() && (next == null || d.get().isBefore(next))) {
+                next = d.get();
+            }
+        }
+        return Optional.ofNullable(next);
+    }
+
+    private void contact(Query<QueryInner> query, PeerId peer, Instant now) {
+        KadRequest request = query.inner().state.request();
+        if (!request.expectsResponse()) {
+            // ADD_PROVIDER has no answer: the request counts as a success once handed out.
+            query.onSuccess(peer, List.of());
+        }
+        if (routing.isConnected(peer)) {
+            actions.add(new KademliaAction.SendRequest(peer, query.id(), request));
+        } else if (!peer.equals(localId)) {
+            query.inner().pendingRequests.add(new QueryInner.PendingRequest(peer, request));
+            actions.dial(peer, addressesOf(peer, now));
+        }
+    }
+}

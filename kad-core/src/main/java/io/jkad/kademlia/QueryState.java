@@ -1,0 +1,59 @@
+package io.jkad.kademlia;
+
+import io.jkad.identity.PeerId;
+import io.jkad.protocol.KadRequest;
+import io.jkad.protocol.KadResponse;
+import io.jkad.query.Query;
+import io.jkad.record.RecordKey;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * One kind of query, as a state machine: what it asks peers in its current phase, what it does
+ * with an answer, and what it reports (or which phase follows) when its peers iterator finishes
+ * or the query times out. Each kind is one class; the compiler checks that it handles every
+ * event, and {@link Queries} dispatches to it without knowing the kinds.
+ *
+ * <p>A multi-phase query (a put or a provide: look up the closest peers, then store at them)
+ * continues under the same id with a new state whose phase is a record, as rust-libp2p-kad's
+ * {@code PutRecordPhase}. When a query times out is the {@link io.jkad.query.QueryPool}'s
+ * business ({@link Query#nextDeadline}), the same for every kind, so a kind has no deadline of
+ * its own.
+ *
+ * <p>Adding a kind: its class here, its {@link QueryResult} family, a {@link QueryKind}, and the
+ * method of {@link Kademlia} (and the façade) that starts it.
+ */
+sealed interface QueryState
+        permits BootstrapQuery, ClosestPeersQuery, GetProvidersQuery, GetRecordQuery, PutRecordQuery,
+                AddProviderQuery {
+
+    QueryKind kind();
+
+    /** The phase the query is in; single-phase lookups are always in {@link QueryPhase#LOOKUP}. */
+    default QueryPhase phase() {
+        return QueryPhase.LOOKUP;
+    }
+
+    /** Why a put or provide query runs; empty for lookups. */
+    default Optional<QueryContext> context() {
+        return Optional.empty();
+    }
+
+    /** The key the query is about (for bootstrap: the current lookup target's bytes). */
+    RecordKey key();
+
+    /** The request the query sends to a peer in its current phase. */
+    KadRequest request();
+
+    /** {@code source} answered the request of {@code query}; report it to the query's iterator. */
+    void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries);
+
+    /**
+     * The query's peers iterator finished: the event to report, or empty when the query continues
+     * with its next phase (or reports nothing, as replication does).
+     */
+    Optional<KademliaEvent> onFinished(Query<QueryInner> query, Queries queries, Instant now);
+
+    /** The query ran past its timeout: the event to report, if any. */
+    Optional<KademliaEvent> onTimeout(Query<QueryInner> query, Queries queries, Instant now);
+}

@@ -1,0 +1,345 @@
+package io.jkad.sim;
+
+import io.jkad.identity.PeerId;
+import io.jkad.kademlia.InboundRequestId;
+import io.jkad.kademlia.KademliaAction;
+import io.jkad.kademlia.KademliaEvent;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.protocol.KadPeer;
+import io.jkad.protocol.KadResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.function.BiConsumer;
+
+/**
+ * The links of a {@link SimNetwork}: how its nodes' actions travel. It drives a node's state
+ * machine and carries out what it asks: requests and answers take a random latency and may be
+ * lost, a dial takes a handshake's round trips (or the dial timeout for an unreachable node), an
+ * unanswered request fails after the request timeout, and idle connections close. The network
+ * itself (its nodes, their joining and leaving, the workloads and the oracle) is
+ * {@link SimNetwork}'s.
+ */
+final class SimLinks {
+    private final SimConfig config;
+    private final Random random;
+    private final EventQueue events;
+    private final List<SimNode> nodes;
+    private final Map<PeerId, SimNode> byId;
+    private final List<BiConsumer<SimNode, KademliaEvent>> listeners = new ArrayList<>();
+    private long requestNumbers;
+    private long messagesSent;
+    private long messagesLost;
+    private double loss;
+
+    SimLinks(SimConfig config, Random random, EventQueue events, List<SimNode> nodes, Map<PeerId, SimNode> byId) {
+        this.config = config;
+        this.random = random;
+        this.events = events;
+        this.nodes = nodes;
+        this.byId = byId;
+        this.loss = config.loss();
+    }
+
+    void setLoss(double loss) {
+        this.loss = loss;
+    }
+
+    long messagesSent() {
+        return messagesSent;
+    }
+
+    long messagesLost() {
+        return messagesLost;
+    }
+
+    void addListener(BiConsumer<SimNode, KademliaEvent> listener) {
+        listeners.add(listener);
+    }
+
+    private Instant now() {
+        return events.now();
+    }
+
+    /** Polls {@code node} until it has nothing to do, carrying out its actions. */
+    void drive(SimNode node) {
+        if (!node.online) {
+            return;
+        }
+        Optional<KademliaAction> action;
+        while ((action = node.kademlia.poll(now())).isPresent()) {
+            handle(node, action.get());
+        }
+        scheduleWakeUp(node);
+    }
+
+    /**
+     * Drives {@code node} again at its next deadline (a job, a query or a peer timing out), unless
+     * a wake-up no later than that is already scheduled.
+     */
+    void scheduleWakeUp(SimNode node) {
+        Optional<Instant> deadline = node.kademlia.nextDeadline();
+        if (deadline.isPresent() && (node.wakeUpAt == null || deadline.get().isBefore(node.wakeUpAt))) {
+            Instant at = deadline.get().isBefore(now()) ? now() : deadline.get();
+            node.wakeUpAt = at;
+            schedule(at, () -> {
+                if (at.equals(node.wakeUpAt)) {
+                    node.wakeUpAt = null;
+                }
+                drive(node);
+            });
+        }
+    }
+
+    private void handle(SimNode node, KademliaAction action) {
+        if (action instanceof KademliaAction.SendRequest s) {
+            sendRequest(node, s);
+        } else if (action instanceof KademliaAction.Respond r) {
+            respond(node, r.requestId(), r.response());
+        } else if (action instanceof KademliaAction.ResetStream r) {
+            reset(node, r.requestId());
+        } else if (action instanceof KademliaAction.Dial d) {
+            dial(node, d.peer(), d.addresses());
+        } else if (action instanceof KademliaAction.Emit e) {
+            if (e.event() instanceof KademliaEvent.QueryCompleted c && c.last()) {
+                node.completed.put(c.id(), c);
+            }
+            for (BiConsumer<SimNode, KademliaEvent> l : listeners) {
+                l.accept(node, e.event());
+            }
+        }
+    }
+
+    private void sendRequest(SimNode from, KademliaAction.SendRequest s) {
+        SimNode to = byId.get(s.peer());
+        boolean expectsAnswer = s.request().expectsResponse();
+        long number = ++requestNumbers;
+        SimNode.QueryTrace trace = from.traces.get(s.query());
+        if (trace != null) {
+            int depth = trace.depth.computeIfAbsent(s.peer(), p -> 1);
+            trace.maxContactedDepth = Math.max(trace.maxContactedDepth, depth);
+        }
+        if (expectsAnswer) {
+            from.outbound.put(number, new SimNode.OutboundRequest(s.peer(), s.query(), now()));
+        }
+        touch(from, s.peer());
+        messagesSent++;
+        if (to == null || lost()) {
+            messagesLost++;
+            failLater(from, number);
+            return;
+        }
+        schedule(now().plus(latency()), () -> {
+            if (!from.online) {
+                return;
+            }
+            if (!to.online) {
+                failLater(from, number);
+                return;
+            }
+            touch(to, from.id);
+            if (to.adversarial) {
+                if (expectsAnswer) {
+                    deliverResponse(to, from, number,
+                            Adversary.answer(to, from, s.request(), nodes, config.kademlia().replicationFactor()));
+                }
+                return;
+            }
+            if (expectsAnswer) {
+                to.inbound.put(number, new SimNode.InboundRequest(from.id, number));
+            }
+            to.kademlia.onRequest(from.id, new InboundRequestId(number), s.request(), now());
+            drive(to);
+            if (to.inbound.remove(number) != null) {
+                // Never answered: the requester's request times out.
+                failLater(from, number);
+            }
+        });
+    }
+
+    /**
+     * The request {@code number} of {@code from} gets no answer: it fails when its request timeout
+     * runs out. (Timeouts are scheduled only for requests that will get no answer, which keeps the
+     * event queue small.)
+     */
+    void failLater(SimNode from, long number) {
+        SimNode.OutboundRequest pending = from.outbound.get(number);
+        if (pending == null) {
+            return;
+        }
+        Instant at = pending.sentAt().plus(config.requestTimeout());
+        schedule(at.isBefore(now()) ? now() : at, () -> {
+            SimNode.OutboundRequest p = from.outbound.remove(number);
+            if (p != null && from.online) {
+                from.kademlia.onRequestFailure(p.peer(), p.query(), now());
+                drive(from);
+            }
+        });
+    }
+
+    private void respond(SimNode node, InboundRequestId id, KadResponse response) {
+        SimNode.InboundRequest req = node.inbound.remove(id.value());
+        if (req == null) {
+            return;
+        }
+        SimNode requester = byId.get(req.source());
+        deliverResponse(node, requester, req.requestNumber(), response);
+    }
+
+    private void deliverResponse(SimNode from, SimNode to, long number, KadResponse response) {
+        messagesSent++;
+        if (lost()) {
+            messagesLost++;
+            failLater(to, number);
+            return;
+        }
+        schedule(now().plus(latency()), () -> {
+            SimNode.OutboundRequest pending = to.outbound.remove(number);
+            if (pending == null || !to.online) {
+                return;
+            }
+            touch(to, from.id);
+            SimNode.QueryTrace trace = to.traces.get(pending.query());
+            if (trace != null) {
+                int depth = trace.depth.getOrDefault(from.id, 1);
+                for (KadPeer p : closerPeers(response)) {
+                    trace.depth.putIfAbsent(p.id(), depth + 1);
+                }
+            }
+            to.kademlia.onResponse(from.id, pending.query(), response, now());
+            drive(to);
+        });
+    }
+
+    private void reset(SimNode node, InboundRequestId id) {
+        SimNode.InboundRequest req = node.inbound.remove(id.value());
+        if (req == null) {
+            return;
+        }
+        SimNode requester = byId.get(req.source());
+        schedule(now().plus(latency()), () -> {
+            SimNode.OutboundRequest pending = requester.outbound.remove(req.requestNumber());
+            if (pending != null && requester.online) {
+                requester.kademlia.onRequestFailure(node.id, pending.query(), now());
+                drive(requester);
+            }
+        });
+    }
+
+    private void dial(SimNode from, PeerId peer, List<Multiaddr> addresses) {
+        if (from.connections.containsKey(peer)) {
+            from.kademlia.onConnected(peer, now());
+            drive(from);
+            return;
+        }
+        if (!from.dialing.add(peer)) {
+            return;
+        }
+        SimNode to = byId.get(peer);
+        boolean reachable = to != null && to.online && addresses.contains(to.address);
+        if (!reachable) {
+            schedule(now().plus(addresses.isEmpty() ? Duration.ZERO : config.dialTimeout()), () -> {
+                from.dialing.remove(peer);
+                if (from.online) {
+                    from.kademlia.onDialFailure(peer, now());
+                    drive(from);
+                }
+            });
+            return;
+        }
+        // A TCP + Noise + Yamux + Identify handshake: about two round trips.
+        Duration handshake = latency().plus(latency()).plus(latency()).plus(latency());
+        schedule(now().plus(handshake), () -> {
+            from.dialing.remove(peer);
+            if (!from.online) {
+                return;
+            }
+            if (!to.online) {
+                from.kademlia.onDialFailure(peer, now());
+                drive(from);
+                return;
+            }
+            connect(from, to);
+            connect(to, from);
+            from.kademlia.onConnected(to.id, now());
+            to.kademlia.onConnected(from.id, now());
+            from.kademlia.onProtocolConfirmed(to.id, List.of(to.address), now());
+            to.kademlia.onProtocolConfirmed(from.id, List.of(from.address), now());
+            drive(from);
+            drive(to);
+        });
+    }
+
+    private void connect(SimNode a, SimNode b) {
+        a.connections.put(b.id, now());
+        scheduleIdleCheck(a, b.id);
+    }
+
+    private void touch(SimNode node, PeerId peer) {
+        if (node.connections.containsKey(peer)) {
+            node.connections.put(peer, now());
+        }
+    }
+
+    private void scheduleIdleCheck(SimNode node, PeerId peer) {
+        Duration idle = config.kademlia().connectionIdleTimeout();
+        Instant lastUse = node.connections.get(peer);
+        schedule(lastUse.plus(idle), () -> {
+            Instant last = node.connections.get(peer);
+            if (last == null) {
+                return;
+            }
+            if (last.plus(idle).isAfter(now())) {
+                scheduleIdleCheck(node, peer);
+                return;
+            }
+            // Idle on this side: the connection closes for both.
+            SimNode other = byId.get(peer);
+            node.connections.remove(peer);
+            other.connections.remove(node.id);
+            if (node.online) {
+                node.kademlia.onDisconnected(peer, now());
+                drive(node);
+            }
+            if (other.online) {
+                other.kademlia.onDisconnected(node.id, now());
+                drive(other);
+            }
+        });
+    }
+
+    private static List<KadPeer> closerPeers(KadResponse response) {
+        if (response instanceof KadResponse.FindNode r) {
+            return r.closerPeers();
+        } else if (response instanceof KadResponse.GetValue r) {
+            return r.closerPeers();
+        } else if (response instanceof KadResponse.GetProviders r) {
+            List<KadPeer> all = new ArrayList<>(r.closerPeers());
+            all.addAll(r.providers());
+            return all;
+        }
+        return List.of();
+    }
+
+    private boolean lost() {
+        return loss > 0 && random.nextDouble() < loss;
+    }
+
+    private Duration latency() {
+        return latency(random);
+    }
+
+    Duration latency(Random random) {
+        long min = config.minLatency().toNanos();
+        long max = config.maxLatency().toNanos();
+        return Duration.ofNanos(min == max ? min : min + (long) (random.nextDouble() * (max - min)));
+    }
+
+    void schedule(Instant at, Runnable action) {
+        events.schedule(at, action);
+    }
+}

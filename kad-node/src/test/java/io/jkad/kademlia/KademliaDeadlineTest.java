@@ -1,0 +1,106 @@
+package io.jkad.kademlia;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jkad.identity.PeerId;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.record.RecordKey;
+import io.jkad.record.RecordStore;
+import io.jkad.record.RecordStores;
+import io.jkad.record.StoreConfig;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link Kademlia#nextDeadline()} names the instant a driver must poll again without input: the
+ * jobs, and the running queries' peer and query timeouts, so that no polling tick is needed.
+ */
+class KademliaDeadlineTest {
+    private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+    private final Random random = new Random(1);
+    private final PeerId local = PeerId.random(random);
+    private final List<RecordStore> stores = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        stores.forEach(RecordStore::close);
+    }
+
+    /** A node without periodic jobs (so only queries have deadlines) knowing {@code peers} peers. */
+    private Kademlia node(KademliaConfig.Builder config, int peers) {
+        RecordStore store = RecordStores.open("memory", StoreConfig.defaults(local));
+        stores.add(store);
+        Kademlia k = new Kademlia(local, store, config.bootstrapInterval(Optional.empty())
+                .replicationInterval(Optional.empty()).publicationInterval(Optional.empty())
+                .providerPublicationInterval(Optional.empty()).build(), T0, new Random(2));
+        for (int i = 0; i < peers; i++) {
+            k.addAddress(PeerId.random(random), Multiaddr.parse("/ip4/10.0.0." + (i + 1) + "/tcp/4001"), T0);
+        }
+        drain(k, T0);
+        return k;
+    }
+
+    private static List<KademliaAction> drain(Kademlia k, Instant now) {
+        List<KademliaAction> out = new ArrayList<>();
+        Optional<KademliaAction> a;
+        while ((a = k.poll(now)).isPresent()) {
+            out.add(a.get());
+        }
+        return out;
+    }
+
+    /** Polls at {@code now} as a driver does: again while the next deadline is already due (a bounded number of times). */
+    private static List<KademliaAction> driveAt(Kademlia k, Instant now) {
+        List<KademliaAction> out = drain(k, now);
+        for (int i = 0; i < 10 && k.nextDeadline().filter(d -> !d.isAfter(now)).isPresent(); i++) {
+            out.addAll(drain(k, now));
+        }
+        assertThat(k.nextDeadline().filter(d -> !d.isAfter(now))).as("nothing left due at %s", now).isEmpty();
+        return out;
+    }
+
+    private static long dials(List<KademliaAction> actions) {
+        return actions.stream().filter(KademliaAction.Dial.class::isInstance).count();
+    }
+
+    @Test
+    void aPeerTimeoutIsTheNextDeadlineAndItsSlotIsUsedAtOnce() {
+        Kademlia k = node(KademliaConfig.builder().parallelism(3).peerTimeout(Duration.ofSeconds(10)), 5);
+        assertThat(k.nextDeadline()).as("no job, no query").isEmpty();
+        k.getClosestPeers(RecordKey.of(new byte[] {1}));
+        assertThat(dials(driveAt(k, T0))).isEqualTo(3);
+        assertThat(k.nextDeadline()).contains(T0.plusSeconds(10));
+
+        assertThat(dials(driveAt(k, T0.plusSeconds(10).minusNanos(1)))).isZero();
+        assertThat(dials(driveAt(k, T0.plusSeconds(10)))).as("the two peers left, asked when the others time out")
+                .isEqualTo(2);
+        assertThat(k.nextDeadline()).contains(T0.plusSeconds(20));
+
+        List<KademliaAction> done = driveAt(k, T0.plusSeconds(20));
+        assertThat(done).filteredOn(KademliaAction.Emit.class::isInstance).singleElement()
+                .satisfies(a -> assertThat(((KademliaAction.Emit) a).event())
+                        .isInstanceOf(KademliaEvent.QueryCompleted.class));
+        assertThat(k.nextDeadline()).isEmpty();
+    }
+
+    @Test
+    void theQueryTimeoutIsTheNextDeadlineWhenNoPeerTimesOutBefore() {
+        Kademlia k = node(KademliaConfig.builder().queryTimeout(Duration.ofSeconds(30))
+                .peerTimeout(Duration.ofSeconds(120)), 2);
+        k.getClosestPeers(RecordKey.of(new byte[] {2}));
+        driveAt(k, T0.plusSeconds(1));
+        assertThat(k.nextDeadline()).contains(T0.plusSeconds(31));
+        List<KademliaAction> timedOut = driveAt(k, T0.plusSeconds(31));
+        assertThat(timedOut).filteredOn(KademliaAction.Emit.class::isInstance).singleElement()
+                .satisfies(a -> assertThat(((KademliaAction.Emit) a).event())
+                        .isInstanceOfSatisfying(KademliaEvent.QueryCompleted.class,
+                                c -> assertThat(c.result()).isInstanceOf(QueryResult.GetClosestPeers.Timeout.class)));
+        assertThat(k.nextDeadline()).isEmpty();
+    }
+}
