@@ -99,37 +99,20 @@ final class InteropSupport {
     }
 
     /** Waits until {@code node}'s routing table holds every one of {@code peers}. */
-    static void awaitInRoutingTable(KademliaNode node, Collection<PeerId> peers) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            List<PeerId> have = await(node.routingTable()).stream().map(RoutingTableEntry::peer).toList();
-            if (have.containsAll(peers)) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(node + " never had all of " + peers + " in its routing table: " + have);
-            }
-            Thread.sleep(50);
-        }
+    static void awaitInRoutingTable(KademliaNode node, Collection<PeerId> peers) {
+        Awaitility.await(node + " has all of " + peers + " in its routing table").atMost(WAIT)
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> await(node.routingTable()).stream().map(RoutingTableEntry::peer).toList(),
+                        have -> have.containsAll(peers));
     }
 
     /** Waits until js's routing table satisfies {@code condition}; returns it. */
-    static List<String> awaitJsRoutingTable(PeerCommands js, Predicate<List<String>> condition, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            List<String> table = js.routingTable();
-            if (condition.test(table)) {
-                return table;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(js + ": routing table never " + what + ": " + table);
-            }
-            Thread.sleep(50);
-        }
+    static List<String> awaitJsRoutingTable(PeerCommands js, Predicate<List<String>> condition, String what) {
+        return Awaitility.await(js + ": routing table " + what).atMost(WAIT).pollInterval(Duration.ofMillis(50))
+                .until(js::routingTable, condition);
     }
 
-    static List<String> awaitJsRoutingTableHas(PeerCommands js, Collection<String> peerIds) throws InterruptedException {
+    static List<String> awaitJsRoutingTableHas(PeerCommands js, Collection<String> peerIds) {
         return awaitJsRoutingTable(js, t -> t.containsAll(peerIds), "held " + peerIds);
     }
 
@@ -166,17 +149,12 @@ final class InteropSupport {
         Awaitility.await(what).atMost(atMost).pollInterval(Duration.ofMillis(50)).until(check::holds);
     }
 
-
     /** Waits (up to 10 s) for the remote's Identify on {@code c}; returns it. */
-    static IdentifyInfo awaitIdentify(Connection c) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (c.identifyInfo().isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no identify from " + c.remotePeer() + " within 10 s");
-            }
-            Thread.sleep(20);
-        }
-        return c.identifyInfo().get();
+    static IdentifyInfo awaitIdentify(Connection c) {
+        return Awaitility.await("Identify from " + c.remotePeer()).atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20))
+                .until(c::identifyInfo, java.util.Optional::isPresent)
+                .get();
     }
 
     /** A record key in js's test namespace ({@code /jkad/}, the one js's test validator accepts). */
