@@ -179,8 +179,7 @@ class JsPeerIT {
     }
 
     private static void awaitRoutingTable(PeerCommands node, String peerId) {
-        awaitTrue(() -> node.routingTable().contains(peerId),
-                () -> node + " did not put " + peerId + " in its routing table: " + node.routingTable());
+        node.awaitRoutingTableHas(List.of(peerId), Duration.ofSeconds(10));
     }
 
     /** Polls {@code condition} for up to 10 s. */

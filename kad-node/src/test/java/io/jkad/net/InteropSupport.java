@@ -34,23 +34,9 @@ final class InteropSupport {
         return peerOptions(InteropPeer.Kind.JS);
     }
 
-    /**
-     * Options for a peer of {@code kind}. {@code -Djkad.interop.debug=…} turns on the peer's own
-     * debug log (its stderr, in target/KIND-peer-logs): js's {@code DEBUG} (e.g. {@code libp2p:*}),
-     * go's {@code GOLOG_LOG_LEVEL} (e.g. {@code dht=debug}), rust's {@code RUST_LOG} (e.g.
-     * {@code libp2p_kad=debug}).
-     */
+    /** Options for a peer of {@code kind}, with {@link InteropPeer.Options#debugFromSystemProperty()}. */
     static InteropPeer.Options peerOptions(InteropPeer.Kind kind) {
-        InteropPeer.Options o = InteropPeer.options(kind);
-        String debug = System.getProperty("jkad.interop.debug");
-        if (debug == null) {
-            return o;
-        }
-        return switch (kind) {
-            case JS -> o.env("DEBUG", debug);
-            case GO -> o.env("GOLOG_LOG_LEVEL", debug);
-            case RUST -> o.env("RUST_LOG", debug);
-        };
+        return InteropPeer.options(kind).debugFromSystemProperty();
     }
 
     /** A jkad node on loopback with the default Kademlia settings and one IO thread. */
@@ -108,12 +94,11 @@ final class InteropSupport {
 
     /** Waits until js's routing table satisfies {@code condition}; returns it. */
     static List<String> awaitJsRoutingTable(PeerCommands js, Predicate<List<String>> condition, String what) {
-        return Awaitility.await(js + ": routing table " + what).atMost(WAIT).pollInterval(Duration.ofMillis(50))
-                .until(js::routingTable, condition);
+        return js.awaitRoutingTable(condition, what, WAIT);
     }
 
     static List<String> awaitJsRoutingTableHas(PeerCommands js, Collection<String> peerIds) {
-        return awaitJsRoutingTable(js, t -> t.containsAll(peerIds), "held " + peerIds);
+        return js.awaitRoutingTableHas(peerIds, WAIT);
     }
 
     /** An interop node's peer id. */

@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code kad run} as separate processes: a SIGKILL and a restart on RocksDB; a restart whose bootstrap peer is gone. */
@@ -21,17 +21,11 @@ class DaemonProcessIT {
     @TempDir
     Path dir;
 
-    private final List<KadProcess> processes = new ArrayList<>();
-
-    @AfterEach
-    void killAll() {
-        KadProcess.closeAll(processes);
-    }
+    @RegisterExtension
+    final KadProcesses processes = new KadProcesses(() -> dir);
 
     private KadProcess process(String name, String... args) {
-        KadProcess p = new KadProcess(name, dir.resolve(name), List.of(args));
-        processes.add(p);
-        return p;
+        return processes.process(name, args);
     }
 
     @Test
