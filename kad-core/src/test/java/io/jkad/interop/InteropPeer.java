@@ -839,5 +839,23 @@ public final class InteropPeer implements PeerCommands, AutoCloseable {
             env.put(name, value);
             return this;
         }
+
+        /**
+         * Turns on the peer's own debug log (its stderr, in target/KIND-peer-logs) when
+         * {@code -Djkad.interop.debug=…} is set: js's {@code DEBUG} (e.g. {@code libp2p:*}), go's
+         * {@code GOLOG_LOG_LEVEL} (e.g. {@code dht=debug}), rust's {@code RUST_LOG} (e.g.
+         * {@code libp2p_kad=debug}). Without the property, nothing changes.
+         */
+        public Options debugFromSystemProperty() {
+            String debug = System.getProperty("jkad.interop.debug");
+            if (debug == null) {
+                return this;
+            }
+            return switch (kind) {
+                case JS -> env("DEBUG", debug);
+                case GO -> env("GOLOG_LOG_LEVEL", debug);
+                case RUST -> env("RUST_LOG", debug);
+            };
+        }
     }
 }

@@ -11,6 +11,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -177,24 +179,17 @@ class JsPeerIT {
     }
 
     private static void awaitRoutingTable(PeerCommands node, String peerId) {
-        awaitTrue(() -> node.routingTable().contains(peerId),
-                () -> node + " did not put " + peerId + " in its routing table: " + node.routingTable());
+        node.awaitRoutingTableHas(List.of(peerId), Duration.ofSeconds(10));
     }
 
     /** Polls {@code condition} for up to 10 s. */
     private static void awaitTrue(java.util.function.BooleanSupplier condition,
                                   java.util.function.Supplier<String> failure) {
-        long deadline = System.currentTimeMillis() + 10_000;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError(failure.get());
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
+        try {
+            Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50))
+                    .until(condition::getAsBoolean);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(failure.get(), e);
         }
     }
 

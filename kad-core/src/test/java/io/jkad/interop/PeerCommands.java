@@ -2,10 +2,13 @@ package io.jkad.interop;
 
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 
 /**
  * The commands of one js-libp2p node hosted by a {@link InteropPeer} process (see interop/js/README.md).
@@ -121,6 +124,21 @@ public interface PeerCommands {
     /** The peer ids in the DHT routing table. */
     default List<String> routingTable() {
         return Results.strings(call("routingTable", Map.of()), "peers");
+    }
+
+    /**
+     * Waits (at most {@code atMost}) until the routing table satisfies {@code condition}; returns
+     * it. The wait every interop test uses for "they know each other"; {@code what} names the
+     * condition in the failure.
+     */
+    default List<String> awaitRoutingTable(Predicate<List<String>> condition, String what, Duration atMost) {
+        return Awaitility.await(this + ": routing table " + what).atMost(atMost).pollInterval(Duration.ofMillis(50))
+                .until(this::routingTable, condition);
+    }
+
+    /** Waits (at most {@code atMost}) until the routing table holds every one of {@code peerIds}; returns it. */
+    default List<String> awaitRoutingTableHas(Collection<String> peerIds, Duration atMost) {
+        return awaitRoutingTable(t -> t.containsAll(peerIds), "holds " + peerIds, atMost);
     }
 
     /** Stores {@code value} under {@code key} locally and at the closest peers (keys must start with {@code /jkad/}). */

@@ -78,9 +78,7 @@ class JsHostInteropIT {
 
     /** js options; {@code -Djkad.interop.debug=libp2p:*} turns on js-libp2p's debug log (target/js-peer-logs). */
     private static InteropPeer.Options jsOptions(long seed) {
-        InteropPeer.Options o = InteropPeer.options().seed(seed);
-        String debug = System.getProperty("jkad.interop.debug");
-        return debug == null ? o : o.env("DEBUG", debug);
+        return InteropPeer.options().seed(seed).debugFromSystemProperty();
     }
 
     private String ourDialAddress() {
@@ -98,14 +96,8 @@ class JsHostInteropIT {
         throw new AssertionError("no identify from " + peer);
     }
 
-    private static void awaitInRoutingTable(InteropPeer js, String peerId) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!js.routingTable().contains(peerId)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("js never added " + peerId + " to its routing table: " + js.routingTable());
-            }
-            Thread.sleep(100);
-        }
+    private static void awaitInRoutingTable(InteropPeer js, String peerId) {
+        js.awaitRoutingTableHas(List.of(peerId), Duration.ofSeconds(20));
     }
 
     @Test

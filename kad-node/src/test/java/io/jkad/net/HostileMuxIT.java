@@ -102,7 +102,7 @@ class HostileMuxIT {
             while (!done.get()) {
                 try {
                     peak.accumulateAndGet(node.rssBytes(), Math::max);
-                    Thread.sleep(250);
+                    Thread.sleep(250); // the sampling interval, not a wait for a condition
                 } catch (IOException | InterruptedException e) {
                     return;
                 }
@@ -200,7 +200,7 @@ class HostileMuxIT {
         }, "ping-flooder");
         long[] rss = measure("yamux ping flood, never read", () -> {
             flooder.start();
-            Thread.sleep(ATTACK.toMillis());
+            Thread.sleep(ATTACK.toMillis()); // the subject: the flood runs for this long
         });
         System.out.printf("yamux ping flood, never read: the offender could write %d KiB of pings in %d s%n",
                 written.get() >> 10, ATTACK.toSeconds());

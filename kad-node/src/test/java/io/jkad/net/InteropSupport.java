@@ -34,23 +34,9 @@ final class InteropSupport {
         return peerOptions(InteropPeer.Kind.JS);
     }
 
-    /**
-     * Options for a peer of {@code kind}. {@code -Djkad.interop.debug=…} turns on the peer's own
-     * debug log (its stderr, in target/KIND-peer-logs): js's {@code DEBUG} (e.g. {@code libp2p:*}),
-     * go's {@code GOLOG_LOG_LEVEL} (e.g. {@code dht=debug}), rust's {@code RUST_LOG} (e.g.
-     * {@code libp2p_kad=debug}).
-     */
+    /** Options for a peer of {@code kind}, with {@link InteropPeer.Options#debugFromSystemProperty()}. */
     static InteropPeer.Options peerOptions(InteropPeer.Kind kind) {
-        InteropPeer.Options o = InteropPeer.options(kind);
-        String debug = System.getProperty("jkad.interop.debug");
-        if (debug == null) {
-            return o;
-        }
-        return switch (kind) {
-            case JS -> o.env("DEBUG", debug);
-            case GO -> o.env("GOLOG_LOG_LEVEL", debug);
-            case RUST -> o.env("RUST_LOG", debug);
-        };
+        return InteropPeer.options(kind).debugFromSystemProperty();
     }
 
     /** A jkad node on loopback with the default Kademlia settings and one IO thread. */
@@ -99,38 +85,20 @@ final class InteropSupport {
     }
 
     /** Waits until {@code node}'s routing table holds every one of {@code peers}. */
-    static void awaitInRoutingTable(KademliaNode node, Collection<PeerId> peers) throws Exception {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            List<PeerId> have = await(node.routingTable()).stream().map(RoutingTableEntry::peer).toList();
-            if (have.containsAll(peers)) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(node + " never had all of " + peers + " in its routing table: " + have);
-            }
-            Thread.sleep(50);
-        }
+    static void awaitInRoutingTable(KademliaNode node, Collection<PeerId> peers) {
+        Awaitility.await(node + " has all of " + peers + " in its routing table").atMost(WAIT)
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> await(node.routingTable()).stream().map(RoutingTableEntry::peer).toList(),
+                        have -> have.containsAll(peers));
     }
 
     /** Waits until js's routing table satisfies {@code condition}; returns it. */
-    static List<String> awaitJsRoutingTable(PeerCommands js, Predicate<List<String>> condition, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (true) {
-            List<String> table = js.routingTable();
-            if (condition.test(table)) {
-                return table;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(js + ": routing table never " + what + ": " + table);
-            }
-            Thread.sleep(50);
-        }
+    static List<String> awaitJsRoutingTable(PeerCommands js, Predicate<List<String>> condition, String what) {
+        return js.awaitRoutingTable(condition, what, WAIT);
     }
 
-    static List<String> awaitJsRoutingTableHas(PeerCommands js, Collection<String> peerIds) throws InterruptedException {
-        return awaitJsRoutingTable(js, t -> t.containsAll(peerIds), "held " + peerIds);
+    static List<String> awaitJsRoutingTableHas(PeerCommands js, Collection<String> peerIds) {
+        return js.awaitRoutingTableHas(peerIds, WAIT);
     }
 
     /** An interop node's peer id. */
@@ -166,17 +134,12 @@ final class InteropSupport {
         Awaitility.await(what).atMost(atMost).pollInterval(Duration.ofMillis(50)).until(check::holds);
     }
 
-
     /** Waits (up to 10 s) for the remote's Identify on {@code c}; returns it. */
-    static IdentifyInfo awaitIdentify(Connection c) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (c.identifyInfo().isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no identify from " + c.remotePeer() + " within 10 s");
-            }
-            Thread.sleep(20);
-        }
-        return c.identifyInfo().get();
+    static IdentifyInfo awaitIdentify(Connection c) {
+        return Awaitility.await("Identify from " + c.remotePeer()).atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(20))
+                .until(c::identifyInfo, java.util.Optional::isPresent)
+                .get();
     }
 
     /** A record key in js's test namespace ({@code /jkad/}, the one js's test validator accepts). */

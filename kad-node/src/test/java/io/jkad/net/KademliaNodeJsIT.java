@@ -13,11 +13,13 @@ import io.jkad.multiaddr.Multiaddr;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -46,18 +48,8 @@ class KademliaNodeJsIT {
         js = InteropPeer.start(InteropPeer.options().seed(4242).bootstrap(ourAddr));
         jsId = PeerId.parse(js.peerId());
         // js dialed us: each takes the other into its routing table after Identify.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            boolean ours = await(jkad.routingTable()).stream().anyMatch(e -> e.peer().equals(jsId));
-            boolean theirs = js.routingTable().contains(jkad.peerId().toString());
-            if (ours && theirs) {
-                break;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("routing tables never met: jkad has js " + ours + ", js has jkad " + theirs);
-            }
-            Thread.sleep(100);
-        }
+        InteropSupport.awaitInRoutingTable(jkad, List.of(jsId));
+        InteropSupport.awaitJsRoutingTableHas(js, List.of(jkad.peerId().toString()));
     }
 
     @AfterAll
@@ -141,23 +133,15 @@ class KademliaNodeJsIT {
         assertThat(provided.multihash()).isEqualTo(key.toBytes());
         assertThat(provided.sentTo()).contains(jkad.peerId().toString());
         // ADD_PROVIDER has no answer: js reports it sent once written, so wait until jkad stored it.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (await(jkad.execute(k -> k.store().providers(key))).isEmpty()) {
-            assertThat(System.nanoTime()).as("jkad stores js's provider record").isLessThan(deadline);
-            Thread.sleep(20);
-        }
+        InteropSupport.awaitCondition(() -> !await(jkad.execute(k -> k.store().providers(key))).isEmpty(),
+                "jkad stores js's provider record", Duration.ofSeconds(10));
         // jkad's look-up asks the network only (as libp2p-kad 0.29), here js alone; js lists itself
         // as a provider only once its peer store holds its own addresses, which js-libp2p fills in
         // a moment after start-up.
-        while (!selfAddressesKnownToJs()) {
-            assertThat(System.nanoTime()).as("js knows its own addresses").isLessThan(deadline);
-            Thread.sleep(50);
-        }
-        QueryResult.GetProviders found = await(jkad.getProviders(key));
-        for (int i = 0; i < 50 && !found.providers().contains(jsId); i++) {
-            Thread.sleep(100);
-            found = await(jkad.getProviders(key));
-        }
+        InteropSupport.awaitCondition(this::selfAddressesKnownToJs, "js knows its own addresses", Duration.ofSeconds(10));
+        QueryResult.GetProviders found = Awaitility.await("jkad's look-up finds js as a provider")
+                .atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(100))
+                .until(() -> await(jkad.getProviders(key)), f -> f.providers().contains(jsId));
         assertThat(found.isOk()).isTrue();
         assertThat(found.providers()).contains(jsId);
     }

@@ -40,6 +40,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -82,12 +83,6 @@ class KademliaNodeTest {
 
     private static <T> T await(CompletableFuture<T> f) throws Exception {
         return f.get(30, TimeUnit.SECONDS);
-    }
-
-    /** Sleeps, for use in a loop condition; true. */
-    private static boolean sleep(long millis) throws InterruptedException {
-        Thread.sleep(millis);
-        return true;
     }
 
     @BeforeAll
@@ -457,22 +452,16 @@ class KademliaNodeTest {
         KademliaNode a = startExtra(nodeConfig().kademlia(quick).build());
         KademliaNode b = startExtra(nodeConfig().kademlia(quick).build());
         InteropSupport.join(a, b);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         // a closes the idle connection; b sees the close a moment later, so wait for both.
-        while ((!a.connectedPeers().isEmpty() || !b.connectedPeers().isEmpty())
-                && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertThat(a.connectedPeers()).isEmpty();
-        assertThat(b.connectedPeers()).isEmpty();
+        Awaitility.await("a and b close their idle connection").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> a.connectedPeers().isEmpty() && b.connectedPeers().isEmpty());
         // The routing table keeps b, marked disconnected once the logic thread has seen the close;
         // a query connects again.
-        RoutingTableEntry entry;
-        do {
-            entry = await(a.routingTable()).stream().filter(e -> e.peer().equals(b.peerId()))
-                    .findFirst().orElseThrow();
-        } while (entry.connected() && System.nanoTime() < deadline && sleep(50));
-        assertThat(entry.connected()).isFalse();
+        Awaitility.await("a's routing table marks b disconnected").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> await(a.routingTable()).stream().filter(e -> e.peer().equals(b.peerId()))
+                        .findFirst().orElseThrow(), entry -> !entry.connected());
         // Recorded as it happens: sampling connectedPeers() afterwards could miss a connection
         // that idled out again (500 ms) on a slow machine.
         BlockingQueue<PeerId> reconnected = new LinkedBlockingQueue<>();
@@ -518,16 +507,18 @@ class KademliaNodeTest {
         KademliaNode asker = startExtra(nodeConfig().build());
         Host silent = Host.start(HostConfig.builder(Ed25519KeyPair.generate()).listen(LOOPBACK).build());
         extra.add(silent);
+        CompletableFuture<Void> asked = new CompletableFuture<>();
         silent.setStreamHandler(RawKadStream.KAD, s -> s.pipeline().addLast(new ChannelInboundHandlerAdapter() {
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 ReferenceCountUtil.release(msg);
+                asked.complete(null);
             }
         }));
         silent.dial(asker.peerId(), asker.listenAddresses()).get(10, TimeUnit.SECONDS);
         InteropSupport.awaitInRoutingTable(asker, List.of(silent.peerId()));
         CompletableFuture<QueryResult.GetClosestPeers> pending = asker.getClosestPeers(RecordKey.ofUtf8("slow"));
-        Thread.sleep(200);
+        asked.get(10, TimeUnit.SECONDS); // the query's request reached the silent peer: it is in flight
         assertThat(pending).isNotDone();
         asker.close();
         assertThat(pending).isCompletedExceptionally();

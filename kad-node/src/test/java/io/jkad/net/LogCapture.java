@@ -7,6 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Records what is logged while it is open: slf4j-simple writes to {@code System.err} as it is at
@@ -55,19 +58,16 @@ final class LogCapture implements AutoCloseable {
      *
      * @throws AssertionError if none comes, listing what was logged
      */
-    String await(Duration timeout, String... fragments) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            for (String line : lines()) {
-                if (Arrays.stream(fragments).allMatch(line::contains)) {
-                    return line;
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no log line with " + Arrays.toString(fragments) + " within " + timeout
-                        + "; logged:\n" + String.join("\n", lines()));
-            }
-            Thread.sleep(20);
+    String await(Duration timeout, String... fragments) {
+        try {
+            return Awaitility.await("a log line with " + Arrays.toString(fragments)).atMost(timeout)
+                    .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(20))
+                    .until(() -> lines().stream().filter(line -> Arrays.stream(fragments).allMatch(line::contains))
+                            .findFirst(), Optional::isPresent)
+                    .get();
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("no log line with " + Arrays.toString(fragments) + " within " + timeout
+                    + "; logged:\n" + String.join("\n", lines()), e);
         }
     }
 

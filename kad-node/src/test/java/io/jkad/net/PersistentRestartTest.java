@@ -38,6 +38,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -327,12 +329,11 @@ class PersistentRestartTest {
 
     /** Polls {@code check} until it holds; the milliseconds since {@code since} (a nanoTime). */
     private static long eventually(String what, long since, Callable<Boolean> check) throws Exception {
-        long deadline = System.nanoTime() + JOB_DEADLINE.toNanos();
-        while (!check.call()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(what + ": not within " + JOB_DEADLINE.toMillis() + " ms");
-            }
-            Thread.sleep(50);
+        try {
+            Awaitility.await(what).atMost(JOB_DEADLINE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+                    .until(check);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError(what + ": not within " + JOB_DEADLINE.toMillis() + " ms", e);
         }
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - since);
     }

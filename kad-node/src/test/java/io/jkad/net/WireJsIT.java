@@ -2,6 +2,7 @@ package io.jkad.net;
 
 import static io.jkad.net.InteropSupport.KAD;
 import static io.jkad.net.InteropSupport.await;
+import static io.jkad.net.InteropSupport.awaitCondition;
 import static io.jkad.net.InteropSupport.awaitConnection;
 import static io.jkad.net.InteropSupport.awaitInRoutingTable;
 import static io.jkad.net.InteropSupport.awaitJsRoutingTableHas;
@@ -129,7 +130,9 @@ class WireJsIT {
         assertThatThrownBy(() -> c.dial(address)).isInstanceOf(PeerException.class)
                 .satisfies(e -> System.out.println("js refused a wrong peer id: " + e.getMessage()));
         assertThat(c.peers()).doesNotContain(node.peerId().toString(), wrong.toString());
-        Thread.sleep(200);
+        // js gave up after our half of the handshake: wait until jkad has disposed of that socket.
+        awaitCondition(() -> node.host().resources().usage().transientConnections() == 0,
+                "jkad drops the half-done connection", Duration.ofSeconds(10));
         assertThat(node.host().connection(id(c))).as("no connection kept at jkad").isEmpty();
         // The right id works.
         assertThat(c.dial(dialAddr(node))).isEqualTo(node.peerId().toString());
@@ -227,6 +230,7 @@ class WireJsIT {
         PeerCommands.Connection before = h.connections().stream()
                 .filter(c -> c.peerId().equals(node.peerId().toString())).findFirst().orElseThrow();
         Connection ours = awaitConnection(node.host(), id(h));
+        // The subject: the connection lasts through 20 of js's keep-alive rounds (nothing is to happen).
         Thread.sleep(20 * JS_KEEPALIVE.toMillis());
         List<PeerCommands.Connection> after = h.connections().stream()
                 .filter(c -> c.peerId().equals(node.peerId().toString())).toList();

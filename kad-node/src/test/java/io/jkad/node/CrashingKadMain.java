@@ -21,6 +21,8 @@ public final class CrashingKadMain {
         String kind = System.getProperty("jkad.test.crash");
         Path trigger = Path.of(System.getProperty("jkad.test.crash-trigger"));
         Thread crasher = new Thread(() -> {
+            // A plain poll: this runs in the child process, whose class path (kad.jar and the test
+            // classes) has no Awaitility.
             while (!Files.exists(trigger)) {
                 try {
                     Thread.sleep(50);

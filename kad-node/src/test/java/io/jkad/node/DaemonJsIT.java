@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,21 +25,19 @@ class DaemonJsIT {
     @TempDir
     Path dir;
 
-    private final List<KadProcess> processes = new ArrayList<>();
+    @RegisterExtension
+    final KadProcesses processes = new KadProcesses(() -> dir);
     private InteropPeer js;
 
     @AfterEach
-    void stopAll() {
+    void stopJs() {
         if (js != null) {
             js.close();
         }
-        KadProcess.closeAll(processes);
     }
 
     private KadProcess process(String name, String... args) {
-        KadProcess p = new KadProcess(name, dir.resolve(name), List.of(args));
-        processes.add(p);
-        return p;
+        return processes.process(name, args);
     }
 
     @Test

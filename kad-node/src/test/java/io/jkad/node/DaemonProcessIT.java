@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.AfterEach;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code kad run} as separate processes: a SIGKILL and a restart on RocksDB; a restart whose bootstrap peer is gone. */
@@ -18,17 +21,11 @@ class DaemonProcessIT {
     @TempDir
     Path dir;
 
-    private final List<KadProcess> processes = new ArrayList<>();
-
-    @AfterEach
-    void killAll() {
-        KadProcess.closeAll(processes);
-    }
+    @RegisterExtension
+    final KadProcesses processes = new KadProcesses(() -> dir);
 
     private KadProcess process(String name, String... args) {
-        KadProcess p = new KadProcess(name, dir.resolve(name), List.of(args));
-        processes.add(p);
-        return p;
+        return processes.process(name, args);
     }
 
     @Test
@@ -110,13 +107,12 @@ class DaemonProcessIT {
         return out;
     }
 
-    static void eventually(BooleanSupplier condition, String what, KadProcess p) throws InterruptedException {
-        long deadline = System.nanoTime() + 60_000_000_000L;
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what + "; log of " + p.name + ":\n" + p.tail());
-            }
-            Thread.sleep(250);
+    static void eventually(BooleanSupplier condition, String what, KadProcess p) {
+        try {
+            Awaitility.await(what).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+                    .until(condition::getAsBoolean);
+        } catch (ConditionTimeoutException e) {
+            throw new AssertionError("timed out waiting for " + what + "; log of " + p.name + ":\n" + p.tail(), e);
         }
     }
 }

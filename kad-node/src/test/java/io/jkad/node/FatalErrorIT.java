@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,16 +24,11 @@ class FatalErrorIT {
     @TempDir
     Path dir;
 
-    private final List<KadProcess> processes = new ArrayList<>();
-
-    @AfterEach
-    void killAll() {
-        KadProcess.closeAll(processes);
-    }
+    @RegisterExtension
+    final KadProcesses processes = new KadProcesses(() -> dir);
 
     private KadProcess crashing(String name, String kind, List<String> jvmOptions) throws Exception {
-        KadProcess p = new KadProcess(name, dir.resolve(name), List.of("--store", "memory"));
-        processes.add(p);
+        KadProcess p = processes.process(name, "--store", "memory");
         List<String> options = new ArrayList<>(jvmOptions);
         options.add("-Djkad.test.crash=" + kind);
         options.add("-Djkad.test.crash-trigger=" + dir.resolve(name + ".crash"));

@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A {@code kad run} in a process of its own: the shaded jar ({@code target/kad.jar}, which Failsafe
@@ -128,26 +130,26 @@ public final class KadProcess implements AutoCloseable {
         return process.pid();
     }
 
-    private void awaitReady() throws Exception {
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + " before it was ready:\n"
-                        + tail());
-            }
-            ApiClient.Response r;
-            try {
-                r = new ApiClient(ApiClient.parseAddress(api())).get("/v1/status");
-            } catch (IOException e) {
-                Thread.sleep(200);
-                continue;
-            }
-            if (r.ok()) {
-                return;
-            }
-            Thread.sleep(200);
+    private void awaitReady() {
+        try {
+            Awaitility.await(name + " ready").atMost(READY_TIMEOUT).pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(200)).until(this::answersStatus);
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException(name + " not ready within " + READY_TIMEOUT + ":\n" + tail(), e);
         }
-        throw new IllegalStateException(name + " not ready within " + READY_TIMEOUT + ":\n" + tail());
+    }
+
+    /** Whether the API answers {@code /v1/status}; throws (ending the wait) once the process has exited. */
+    private boolean answersStatus() {
+        if (!process.isAlive()) {
+            throw new IllegalStateException(name + " exited with " + process.exitValue() + " before it was ready:\n"
+                    + tail());
+        }
+        try {
+            return new ApiClient(ApiClient.parseAddress(api())).get("/v1/status").ok();
+        } catch (IOException e) {
+            return false; // not listening yet
+        }
     }
 
     /** The peer id from {@code kad status}. */

@@ -31,6 +31,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The state machine's record lifetimes (TTL expiry, replication, republication of value and
  * provider records) in the simulator, with every node on the same store backend, opened by name
  * through the SPI: the jobs and the expiry sweep behave the same on each backend.
+ *
+ * <p>Here rather than in kad-core with the other simulator tests because it needs the real
+ * backends (memory, RocksDB, JDBC), which depend on kad-core.
  */
 class StoreBackendSimulationTest {
     private static final Duration LIMIT = Duration.ofMinutes(5);

@@ -6,8 +6,8 @@ import io.jkad.identity.PeerId;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
-import io.jkad.record.RecordStores;
 import io.jkad.record.StoreConfig;
+import io.jkad.record.TestRecordStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,7 +34,7 @@ class KademliaDeadlineTest {
 
     /** A node without periodic jobs (so only queries have deadlines) knowing {@code peers} peers. */
     private Kademlia node(KademliaConfig.Builder config, int peers) {
-        RecordStore store = RecordStores.open("memory", StoreConfig.defaults(local));
+        RecordStore store = new TestRecordStore(StoreConfig.defaults(local));
         stores.add(store);
         Kademlia k = new Kademlia(local, store, config.bootstrapInterval(Optional.empty())
                 .replicationInterval(Optional.empty()).publicationInterval(Optional.empty())

@@ -15,8 +15,8 @@ import io.jkad.record.DhtRecord;
 import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
-import io.jkad.record.RecordStores;
 import io.jkad.record.StoreConfig;
+import io.jkad.record.TestRecordStore;
 import io.jkad.routing.Key;
 import io.jkad.routing.KeyBytes;
 import java.nio.charset.StandardCharsets;
@@ -29,7 +29,7 @@ import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** The state machine driven by hand: one node, its actions and events, with the memory store. */
+/** The state machine driven by hand: one node, its actions and events, with kad-core's test store. */
 class KademliaTest {
     private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
     private final Random random = new Random(1);
@@ -46,7 +46,7 @@ class KademliaTest {
     }
 
     private Kademlia node(KademliaConfig config, StoreConfig storeConfig) {
-        RecordStore store = RecordStores.open("memory", storeConfig);
+        RecordStore store = new TestRecordStore(storeConfig);
         stores.add(store);
         Kademlia k = new Kademlia(local, store, config, T0, new Random(2));
         k.onNewListenAddress(Multiaddr.parse("/ip4/127.0.0.1/tcp/4001"));
@@ -584,9 +584,9 @@ class KademliaTest {
         assertThat(k.store().get(key).orElseThrow().expires()).isEmpty();
     }
 
-    /** A memory store holding what a reopened persistent store would: an own record, another's, a provided key. */
+    /** A store holding what a reopened persistent store would: an own record, another's, a provided key. */
     private RecordStore storeWithRecords(RecordKey own, RecordKey others, RecordKey provided) {
-        RecordStore store = RecordStores.open("memory", StoreConfig.defaults(local));
+        RecordStore store = new TestRecordStore(StoreConfig.defaults(local));
         stores.add(store);
         store.put(DhtRecord.of(own, new byte[] {1}, Optional.of(local), Optional.empty()));
         store.put(DhtRecord.of(others, new byte[] {2}, Optional.of(PeerId.random(random)),
@@ -803,7 +803,7 @@ class KademliaTest {
         assertThat(none.trackedPeers()).isZero();
     }
 
-    /** A memory store that throws an unexpected exception from its reads and provider writes while told to. */
+    /** A store that throws an unexpected exception from its reads and provider writes while told to. */
     private static final class FailingStore implements RecordStore {
         private final RecordStore delegate;
         boolean failing;
@@ -839,7 +839,7 @@ class KademliaTest {
 
     @Test
     void anyExceptionInRequestHandlingResetsTheStreamAndTheNodeGoesOn() {
-        RecordStore memory = RecordStores.open("memory", StoreConfig.defaults(local));
+        RecordStore memory = new TestRecordStore(StoreConfig.defaults(local));
         stores.add(memory);
         FailingStore store = new FailingStore(memory);
         Kademlia k = new Kademlia(local, store, KademliaConfig.defaults(), T0, new Random(2));
@@ -887,7 +887,7 @@ class KademliaTest {
 
     @Test
     void aProviderRepublicationTheStoreFailedToStartIsRetriedSoonNotAfterAWholeInterval() {
-        RecordStore memory = RecordStores.open("memory", StoreConfig.defaults(local));
+        RecordStore memory = new TestRecordStore(StoreConfig.defaults(local));
         stores.add(memory);
         FailingStore store = new FailingStore(memory);
         Duration interval = Duration.ofHours(1);

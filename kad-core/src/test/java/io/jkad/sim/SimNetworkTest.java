@@ -7,8 +7,8 @@ import io.jkad.kademlia.Quorum;
 import io.jkad.kademlia.QueryResult;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
-import io.jkad.record.RecordStores;
 import io.jkad.record.StoreConfig;
+import io.jkad.record.TestRecordStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class SimNetworkTest {
 
     private static SimConfig config(long seed) {
-        return SimConfig.defaults(seed, id -> RecordStores.open("memory", StoreConfig.defaults(id)));
+        return SimConfig.defaults(seed, id -> new TestRecordStore(StoreConfig.defaults(id)));
     }
 
     /** A fingerprint of a run: messages, virtual time and the requests of a few lookups. */

@@ -8,8 +8,8 @@ import io.jkad.kademlia.KademliaEvent;
 import io.jkad.kademlia.QueryResult;
 import io.jkad.kademlia.RequestLimits;
 import io.jkad.record.RecordKey;
-import io.jkad.record.RecordStores;
 import io.jkad.record.StoreConfig;
+import io.jkad.record.TestRecordStore;
 import io.jkad.routing.KeyBytes;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +48,7 @@ class SybilFloodSimulationTest {
     }
 
     private static SimNetwork network(KademliaConfig config) {
-        SimConfig sc = SimConfig.defaults(SEED, id -> RecordStores.open("memory", StoreConfig.defaults(id)))
+        SimConfig sc = SimConfig.defaults(SEED, id -> new TestRecordStore(StoreConfig.defaults(id)))
                 .withKademlia(config);
         return new SimNetwork(sc);
     }

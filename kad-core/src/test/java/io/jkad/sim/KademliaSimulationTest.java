@@ -10,8 +10,8 @@ import io.jkad.kademlia.Quorum;
 import io.jkad.kademlia.QueryResult;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
-import io.jkad.record.RecordStores;
 import io.jkad.record.StoreConfig;
+import io.jkad.record.TestRecordStore;
 import io.jkad.routing.Key;
 import io.jkad.routing.KeyBytes;
 import java.nio.charset.StandardCharsets;
@@ -49,7 +49,7 @@ class KademliaSimulationTest {
     }
 
     private SimNetwork network(long seed, KademliaConfig config, double loss) {
-        SimConfig sc = SimConfig.defaults(seed, id -> RecordStores.open("memory", StoreConfig.defaults(id)))
+        SimConfig sc = SimConfig.defaults(seed, id -> new TestRecordStore(StoreConfig.defaults(id)))
                 .withKademlia(config).withLoss(loss);
         return new SimNetwork(sc);
     }
