@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * The logic thread of a {@link KademliaNode}: the one thread that owns its {@link Kademlia} state
  * machine (and so its record store). Every input (an API call, a host event, an answer, a timer)
  * is a task here; after each the loop polls the state machine until it has nothing left to do,
- * hands each action to the node's {@link ActionExecutor}, and arms one timer for the next poll:
- * every {@link #POLL_INTERVAL} while queries run (query and peer timeouts), otherwise at the state
- * machine's next job deadline, and at least every {@link #MAX_IDLE_WAIT}.
+ * hands each action to the node's {@link ActionExecutor}, and arms one timer for the next poll at
+ * the state machine's {@link Kademlia#nextDeadline() next deadline} (a periodic job, a query's
+ * timeout or a request's), and at least every {@link #MAX_IDLE_WAIT}.
  *
  * <p>The futures of API calls are completed here. A task's {@link RuntimeException} is logged (or
  * fails the call's future) and the loop carries on; an {@link Error} goes to the thread's
@@ -44,9 +44,7 @@ final class LogicLoop {
 
     private static final Logger LOG = LoggerFactory.getLogger(LogicLoop.class);
 
-    /** How often a node with running queries polls its state machine without other input. */
-    static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
-    /** The longest a node waits for its next poll when no query runs. */
+    /** The longest a node waits for its next poll without input, whatever the deadlines say. */
     static final Duration MAX_IDLE_WAIT = Duration.ofMinutes(1);
     private static final long MIN_TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
@@ -268,7 +266,7 @@ final class LogicLoop {
         if (closed) {
             return;
         }
-        Instant next = now.plus(kademlia.numQueries() > 0 ? POLL_INTERVAL : MAX_IDLE_WAIT);
+        Instant next = now.plus(MAX_IDLE_WAIT);
         Optional<Instant> deadline = kademlia.nextDeadline();
         if (deadline.isPresent() && deadline.get().isBefore(next)) {
             next = deadline.get();
