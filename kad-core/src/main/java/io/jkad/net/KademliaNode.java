@@ -75,8 +75,8 @@ import org.slf4j.LoggerFactory;
  * ({@link HostEventAdapter}). After each input the logic thread polls the state machine until it
  * has nothing left to do and carries out each action ({@link ActionExecutor}): sending a request on
  * a new outbound stream (one request per stream), answering an inbound request on the stream it
- * came on, dialing, and reporting events. While queries run it also polls every second (query and
- * peer timeouts), and otherwise at the state machine's next job deadline (at least once a minute).
+ * came on, dialing, and reporting events. Without input it polls at the state machine's next
+ * deadline (a job, a query's or a request's timeout), and at least once a minute.
  * This class is the façade over those parts: the operations, the read-only views
  * ({@link #routingTable()}, {@link #stats()}, {@link #addressesOf}, {@link #resources()}), start
  * and close.
