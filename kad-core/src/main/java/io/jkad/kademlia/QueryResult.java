@@ -18,6 +18,22 @@ public sealed interface QueryResult {
     /** The kind of query that produced this result. */
     QueryKind kind();
 
+    /** A result of an operation that succeeded. */
+    sealed interface Success extends QueryResult {
+        @Override
+        default boolean isOk() {
+            return true;
+        }
+    }
+
+    /** A result of an operation that failed, with what it found before. */
+    sealed interface Failure extends QueryResult {
+        @Override
+        default boolean isOk() {
+            return false;
+        }
+    }
+
     /** One step of {@link Kademlia#bootstrap}: a lookup of {@code peer}, with how many lookups follow. */
     sealed interface Bootstrap extends QueryResult {
         @Override
@@ -27,19 +43,9 @@ public sealed interface QueryResult {
 
         PeerId peer();
 
-        record Ok(PeerId peer, int numRemaining) implements Bootstrap {
-            @Override
-            public boolean isOk() {
-                return true;
-            }
-        }
+        record Ok(PeerId peer, int numRemaining) implements Bootstrap, Success {}
 
-        record Timeout(PeerId peer, OptionalInt numRemaining) implements Bootstrap {
-            @Override
-            public boolean isOk() {
-                return false;
-            }
-        }
+        record Timeout(PeerId peer, OptionalInt numRemaining) implements Bootstrap, Failure {}
     }
 
     /** The result of {@link Kademlia#getClosestPeers}: closest first. */
@@ -53,25 +59,15 @@ public sealed interface QueryResult {
 
         List<PeerId> peers();
 
-        record Ok(RecordKey key, List<PeerId> peers) implements GetClosestPeers {
+        record Ok(RecordKey key, List<PeerId> peers) implements GetClosestPeers, Success {
             public Ok {
                 peers = List.copyOf(peers);
             }
-
-            @Override
-            public boolean isOk() {
-                return true;
-            }
         }
 
-        record Timeout(RecordKey key, List<PeerId> peers) implements GetClosestPeers {
+        record Timeout(RecordKey key, List<PeerId> peers) implements GetClosestPeers, Failure {
             public Timeout {
                 peers = List.copyOf(peers);
-            }
-
-            @Override
-            public boolean isOk() {
-                return false;
             }
         }
     }
@@ -89,27 +85,17 @@ public sealed interface QueryResult {
 
         List<PeerId> closestPeers();
 
-        record Ok(RecordKey key, Set<PeerId> providers, List<PeerId> closestPeers) implements GetProviders {
+        record Ok(RecordKey key, Set<PeerId> providers, List<PeerId> closestPeers) implements GetProviders, Success {
             public Ok {
                 providers = Set.copyOf(providers);
                 closestPeers = List.copyOf(closestPeers);
             }
-
-            @Override
-            public boolean isOk() {
-                return true;
-            }
         }
 
-        record Timeout(RecordKey key, Set<PeerId> providers, List<PeerId> closestPeers) implements GetProviders {
+        record Timeout(RecordKey key, Set<PeerId> providers, List<PeerId> closestPeers) implements GetProviders, Failure {
             public Timeout {
                 providers = Set.copyOf(providers);
                 closestPeers = List.copyOf(closestPeers);
-            }
-
-            @Override
-            public boolean isOk() {
-                return false;
             }
         }
     }
@@ -125,19 +111,9 @@ public sealed interface QueryResult {
 
         boolean republish();
 
-        record Ok(RecordKey key, boolean republish) implements AddProvider {
-            @Override
-            public boolean isOk() {
-                return true;
-            }
-        }
+        record Ok(RecordKey key, boolean republish) implements AddProvider, Success {}
 
-        record Timeout(RecordKey key, boolean republish) implements AddProvider {
-            @Override
-            public boolean isOk() {
-                return false;
-            }
-        }
+        record Timeout(RecordKey key, boolean republish) implements AddProvider, Failure {}
     }
 
     /** The result of {@link Kademlia#getRecord}. */
@@ -153,50 +129,30 @@ public sealed interface QueryResult {
          * The records found (at least the quorum), and the peers closest to the key that were asked
          * and did not return it, closest first (empty when caching is disabled).
          */
-        record Ok(RecordKey key, List<PeerRecord> records, List<PeerId> cacheCandidates) implements GetRecord {
+        record Ok(RecordKey key, List<PeerRecord> records, List<PeerId> cacheCandidates) implements GetRecord, Success {
             public Ok {
                 records = List.copyOf(records);
                 cacheCandidates = List.copyOf(cacheCandidates);
             }
-
-            @Override
-            public boolean isOk() {
-                return true;
-            }
         }
 
         /** No peer returned the record; the closest peers that were found. */
-        record NotFound(RecordKey key, List<PeerId> closestPeers) implements GetRecord {
+        record NotFound(RecordKey key, List<PeerId> closestPeers) implements GetRecord, Failure {
             public NotFound {
                 closestPeers = List.copyOf(closestPeers);
-            }
-
-            @Override
-            public boolean isOk() {
-                return false;
             }
         }
 
         /** Fewer than {@code quorum} peers returned the record. */
-        record QuorumFailed(RecordKey key, List<PeerRecord> records, int quorum) implements GetRecord {
+        record QuorumFailed(RecordKey key, List<PeerRecord> records, int quorum) implements GetRecord, Failure {
             public QuorumFailed {
                 records = List.copyOf(records);
             }
-
-            @Override
-            public boolean isOk() {
-                return false;
-            }
         }
 
-        record Timeout(RecordKey key, List<PeerRecord> records, int quorum) implements GetRecord {
+        record Timeout(RecordKey key, List<PeerRecord> records, int quorum) implements GetRecord, Failure {
             public Timeout {
                 records = List.copyOf(records);
-            }
-
-            @Override
-            public boolean isOk() {
-                return false;
             }
         }
     }
@@ -218,36 +174,21 @@ public sealed interface QueryResult {
         /** The peers that stored the record. */
         List<PeerId> success();
 
-        record Ok(RecordKey key, boolean republish, List<PeerId> success) implements PutRecord {
+        record Ok(RecordKey key, boolean republish, List<PeerId> success) implements PutRecord, Success {
             public Ok {
                 success = List.copyOf(success);
             }
-
-            @Override
-            public boolean isOk() {
-                return true;
-            }
         }
 
-        record QuorumFailed(RecordKey key, boolean republish, List<PeerId> success, int quorum) implements PutRecord {
+        record QuorumFailed(RecordKey key, boolean republish, List<PeerId> success, int quorum) implements PutRecord, Failure {
             public QuorumFailed {
                 success = List.copyOf(success);
             }
-
-            @Override
-            public boolean isOk() {
-                return false;
-            }
         }
 
-        record Timeout(RecordKey key, boolean republish, List<PeerId> success, int quorum) implements PutRecord {
+        record Timeout(RecordKey key, boolean republish, List<PeerId> success, int quorum) implements PutRecord, Failure {
             public Timeout {
                 success = List.copyOf(success);
-            }
-
-            @Override
-            public boolean isOk() {
-                return false;
             }
         }
     }
