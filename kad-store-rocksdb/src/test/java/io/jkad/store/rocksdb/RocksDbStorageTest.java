@@ -2,6 +2,7 @@ package io.jkad.store.rocksdb;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.awaitility.Awaitility.await;
 
 import io.jkad.identity.PeerId;
 import io.jkad.record.CloseableIterator;
@@ -529,9 +530,7 @@ class RocksDbStorageTest {
                     }
                 }));
             }
-            while (operations.get() < 200) {
-                Thread.sleep(1);
-            }
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(1)).until(() -> operations.get() >= 200);
             s.close();
             for (Future<Throwable> f : workers) {
                 Throwable t = f.get(20, TimeUnit.SECONDS);
