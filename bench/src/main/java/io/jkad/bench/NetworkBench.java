@@ -14,6 +14,7 @@ import io.jkad.net.KademliaNodeConfig;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.StoreConfig;
+import io.jkad.util.Samples;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +26,6 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -94,42 +94,6 @@ public final class NetworkBench {
         void close();
     }
 
-    /** Latencies and successes of one kind of operation. */
-    static final class Stats {
-        final List<Double> millis = new ArrayList<>();
-        int ok;
-
-        void add(double ms, boolean success) {
-            millis.add(ms);
-            if (success) {
-                ok++;
-            }
-        }
-
-        int count() {
-            return millis.size();
-        }
-
-        double median() {
-            if (millis.isEmpty()) {
-                return Double.NaN;
-            }
-            List<Double> s = new ArrayList<>(millis);
-            Collections.sort(s);
-            int n = s.size();
-            return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-        }
-
-        double p95() {
-            if (millis.isEmpty()) {
-                return Double.NaN;
-            }
-            List<Double> s = new ArrayList<>(millis);
-            Collections.sort(s);
-            return s.get(Math.max(0, (int) Math.ceil(0.95 * s.size()) - 1));
-        }
-    }
-
     /** What one network did. */
     static final class Row {
         final String name;
@@ -138,10 +102,10 @@ public final class NetworkBench {
         long startMs;
         /** For js: the part of the start-up until the node process printed its ready line. */
         long processMs = -1;
-        final Stats put = new Stats();
-        final Stats get = new Stats();
-        final Stats provide = new Stats();
-        final Stats find = new Stats();
+        final Samples put = new Samples();
+        final Samples get = new Samples();
+        final Samples provide = new Samples();
+        final Samples find = new Samples();
         final List<String> failures = new ArrayList<>();
 
         Row(String name, String key) {
@@ -153,7 +117,7 @@ public final class NetworkBench {
             return key.startsWith("jkad");
         }
 
-        List<Stats> ops() {
+        List<Samples> ops() {
             return List.of(put, get, provide, find);
         }
     }
