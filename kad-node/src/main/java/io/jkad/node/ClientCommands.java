@@ -163,7 +163,7 @@ final class ClientCommands {
             if ((value == null) == (file == null)) {
                 throw new IllegalArgumentException("give either VALUE or --file F");
             }
-            ApiServer.parseQuorum(quorum);
+            ApiEndpoints.parseQuorum(quorum);
             byte[] bytes = file != null ? Files.readAllBytes(file) : value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
             Map<String, Object> body = key.body();
             body.put("value_base64", Base64.getEncoder().encodeToString(bytes));
@@ -202,7 +202,7 @@ final class ClientCommands {
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
-            ApiServer.parseQuorum(quorum);
+            ApiEndpoints.parseQuorum(quorum);
             Map<String, Object> body = key.body();
             body.put("quorum", quorum);
             ApiClient.Response r = client.post("/v1/get", body);

@@ -378,7 +378,7 @@ public final class DevnetCommand implements Callable<Integer> {
 
     private Quorum parseQuorum(String option, String text) {
         try {
-            return ApiServer.parseQuorum(text);
+            return ApiEndpoints.parseQuorum(text);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     option + " must be a number >= 1, 'majority' or 'all': " + text);
