@@ -1,19 +1,7 @@
 package io.jkad.bench;
 
-import io.jkad.identity.Ed25519KeyPair;
-import io.jkad.identity.PeerId;
-import io.jkad.interop.PeerCommands;
 import io.jkad.interop.InteropPeer;
-import io.jkad.interop.PeerException;
-import io.jkad.kademlia.KademliaConfig;
-import io.jkad.kademlia.QueryResult;
-import io.jkad.kademlia.Quorum;
-import io.jkad.multiaddr.Multiaddr;
-import io.jkad.net.KademliaNode;
-import io.jkad.net.KademliaNodeConfig;
-import io.jkad.record.DhtRecord;
-import io.jkad.record.RecordKey;
-import io.jkad.record.StoreConfig;
+import io.jkad.util.Samples;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,20 +12,17 @@ import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The devnet workload on several networks in one run: N js-libp2p nodes ({@code @libp2p/kad-dht},
@@ -65,8 +50,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class NetworkBench {
 
-    private static final int BATCH = 8;
-    private static final Duration OP_TIMEOUT = Duration.ofSeconds(120);
+    static final Duration OP_TIMEOUT = Duration.ofSeconds(120);
 
     private NetworkBench() {}
 
@@ -94,42 +78,6 @@ public final class NetworkBench {
         void close();
     }
 
-    /** Latencies and successes of one kind of operation. */
-    static final class Stats {
-        final List<Double> millis = new ArrayList<>();
-        int ok;
-
-        void add(double ms, boolean success) {
-            millis.add(ms);
-            if (success) {
-                ok++;
-            }
-        }
-
-        int count() {
-            return millis.size();
-        }
-
-        double median() {
-            if (millis.isEmpty()) {
-                return Double.NaN;
-            }
-            List<Double> s = new ArrayList<>(millis);
-            Collections.sort(s);
-            int n = s.size();
-            return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-        }
-
-        double p95() {
-            if (millis.isEmpty()) {
-                return Double.NaN;
-            }
-            List<Double> s = new ArrayList<>(millis);
-            Collections.sort(s);
-            return s.get(Math.max(0, (int) Math.ceil(0.95 * s.size()) - 1));
-        }
-    }
-
     /** What one network did. */
     static final class Row {
         final String name;
@@ -138,10 +86,10 @@ public final class NetworkBench {
         long startMs;
         /** For js: the part of the start-up until the node process printed its ready line. */
         long processMs = -1;
-        final Stats put = new Stats();
-        final Stats get = new Stats();
-        final Stats provide = new Stats();
-        final Stats find = new Stats();
+        final Samples put = new Samples();
+        final Samples get = new Samples();
+        final Samples provide = new Samples();
+        final Samples find = new Samples();
         final List<String> failures = new ArrayList<>();
 
         Row(String name, String key) {
@@ -153,7 +101,7 @@ public final class NetworkBench {
             return key.startsWith("jkad");
         }
 
-        List<Stats> ops() {
+        List<Samples> ops() {
             return List.of(put, get, provide, find);
         }
     }
@@ -162,42 +110,95 @@ public final class NetworkBench {
 
     // ------------------------------------------------------------------------------------------
 
-    public static void main(String[] args) throws Exception {
+    /** The command line: the options, checked by picocli before the run. */
+    @Command(name = "NetworkBench", mixinStandardHelpOptions = true,
+            description = "The devnet workload on N nodes of each kind, then on N jkad nodes; writes <out>/network-<date>.md and .json.")
+    static final class Options implements Callable<Integer> {
+        @Option(names = "--nodes", defaultValue = "20", description = "Nodes of each kind (>= 2; default ${DEFAULT-VALUE}).")
+        int nodes;
+
+        @Option(names = "--ops", defaultValue = "100", description = "Operations on each network (default ${DEFAULT-VALUE}).")
+        int ops;
+
+        @Option(names = "--seed", defaultValue = "1", description = "Seed of the workload (default ${DEFAULT-VALUE}).")
+        long seed;
+
+        @Option(names = "--put-quorum", defaultValue = "1", description = "jkad's put quorum (default ${DEFAULT-VALUE}).")
+        int putQuorum;
+
+        @Option(names = "--get-quorum", defaultValue = "2", description = "jkad's get quorum (default ${DEFAULT-VALUE}).")
+        int getQuorum;
+
+        @Option(names = "--kinds", defaultValue = "js,go,rust", split = ",",
+                description = "The other kinds to run: js, go, rust (default ${DEFAULT-VALUE}).")
+        List<String> kinds;
+
+        @Option(names = "--out", defaultValue = "bench/results", description = "Where the results go (default ${DEFAULT-VALUE}).")
+        Path out;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            atLeast("--nodes", nodes, 2);
+            atLeast("--ops", ops, 0);
+            atLeast("--seed", seed, 0);
+            atLeast("--put-quorum", putQuorum, 1);
+            atLeast("--get-quorum", getQuorum, 1);
+            List<InteropPeer.Kind> parsed = new ArrayList<>();
+            for (String k : kinds) {
+                try {
+                    parsed.add(InteropPeer.Kind.valueOf(k.trim().toUpperCase(Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    throw new ParameterException(spec.commandLine(), "--kinds: unknown kind " + k);
+                }
+            }
+            run(this, parsed);
+            return 0;
+        }
+
+        private void atLeast(String option, long value, long min) {
+            if (value < min) {
+                throw new ParameterException(spec.commandLine(), option + " must be >= " + min + ": " + value);
+            }
+        }
+    }
+
+    public static void main(String[] args) {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
             System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
         }
-        Map<String, String> opts = parse(args);
-        int nodes = intOpt(opts, "nodes", 20, 2);
-        int ops = intOpt(opts, "ops", 100, 0);
-        long seed = intOpt(opts, "seed", 1, 0);
-        int putQuorum = intOpt(opts, "put-quorum", 1, 1);
-        int getQuorum = intOpt(opts, "get-quorum", 2, 1);
-        Path out = Path.of(opts.getOrDefault("out", "bench/results"));
-        PrintStream o = System.out;
+        System.exit(new CommandLine(new Options()).execute(args));
+    }
 
-        List<InteropPeer.Kind> kinds = new ArrayList<>();
-        for (String k : opts.getOrDefault("kinds", "js,go,rust").split(",")) {
-            kinds.add(InteropPeer.Kind.valueOf(k.trim().toUpperCase(Locale.ROOT)));
-        }
+    private static void run(Options opts, List<InteropPeer.Kind> kinds) throws Exception {
+        int nodes = opts.nodes;
+        int ops = opts.ops;
+        long seed = opts.seed;
+        int putQuorum = opts.putQuorum;
+        int getQuorum = opts.getQuorum;
+        Path out = opts.out;
+        PrintStream o = System.out;
 
         o.printf(Locale.ROOT, "network benchmark: %d nodes of each of %s, then jkad, on loopback; %d operations"
                 + " each, seed %d%n", nodes, kinds, ops, seed);
         List<Row> rows = new ArrayList<>();
         for (InteropPeer.Kind kind : kinds) {
-            Row row = new Row(NAMES.get(kind), kind.label());
-            try (Network net = startPeer(kind, nodes, seed, row)) {
+            Row row = new Row(BenchNetworks.NAMES.get(kind), kind.label());
+            try (Network net = BenchNetworks.startPeer(kind, nodes, seed, row)) {
                 runWorkload(net, ops, seed, row, o);
             }
             rows.add(row);
         }
         Row jkad = new Row("jkad", "jkad");
-        try (Network net = startJkad(nodes, seed, putQuorum, getQuorum, jkad)) {
+        try (Network net = BenchNetworks.startJkad(nodes, seed, putQuorum, getQuorum, jkad)) {
             runWorkload(net, ops, seed, jkad, o);
         }
         // The same once more with js's notion of done: a put waits for every peer it stores at,
         // a get for every copy.
         Row jkadAll = new Row("jkad, all copies", "jkad_all");
-        try (Network net = startJkad(nodes, seed, nodes - 1, nodes, jkadAll)) {
+        try (Network net = BenchNetworks.startJkad(nodes, seed, nodes - 1, nodes, jkadAll)) {
             runWorkload(net, ops, seed, jkadAll, o);
         }
         rows.add(jkad);
@@ -316,260 +317,11 @@ public final class NetworkBench {
         return mh;
     }
 
-    private static byte[] sha256(byte[] b) {
+    static byte[] sha256(byte[] b) {
         try {
             return MessageDigest.getInstance("SHA-256").digest(b);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    // ---- start-up ---------------------------------------------------------------------------
-
-    /**
-     * Joins nodes 1..n-1 in batches of 8: each through a random node that joined before, then its
-     * own lookup; waits for each batch. {@code join(node, via)} does both steps for one node.
-     */
-    private interface Join {
-        void join(int node, int via) throws Exception;
-    }
-
-    private static void joinInBatches(int n, long seed, Join join) throws Exception {
-        Random rnd = new Random(seed);
-        ExecutorService pool = Executors.newFixedThreadPool(BATCH);
-        try {
-            int joined = 1;
-            while (joined < n) {
-                int end = Math.min(n, joined + BATCH);
-                List<Future<Object>> batch = new ArrayList<>();
-                for (int i = joined; i < end; i++) {
-                    int node = i;
-                    int via = rnd.nextInt(joined);
-                    batch.add(pool.submit((Callable<Object>) () -> {
-                        join.join(node, via);
-                        return null;
-                    }));
-                }
-                for (Future<Object> f : batch) {
-                    try {
-                        f.get(OP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-                    } catch (ExecutionException e) {
-                        throw new IllegalStateException("joining the network failed: " + e.getCause(), e.getCause());
-                    }
-                }
-                joined = end;
-            }
-        } finally {
-            pool.shutdownNow();
-        }
-    }
-
-    /** How each kind is named in the tables. */
-    static final Map<InteropPeer.Kind, String> NAMES = Map.of(InteropPeer.Kind.JS, "js-libp2p",
-            InteropPeer.Kind.GO, "go-libp2p-kad-dht", InteropPeer.Kind.RUST, "rust-libp2p");
-
-    static Network startPeer(InteropPeer.Kind kind, int n, long seed, Row row) throws Exception {
-        long t0 = System.nanoTime();
-        InteropPeer peer = InteropPeer.start(InteropPeer.options(kind).nodes(n).seed(1000 + seed * 1000).timeout(OP_TIMEOUT));
-        row.processMs = (System.nanoTime() - t0) / 1_000_000;
-        List<PeerCommands> nodes = peer.nodes();
-        try {
-            joinInBatches(n, seed, (node, via) -> {
-                PeerCommands c = nodes.get(node);
-                String viaId = nodes.get(via).peerId();
-                c.dial(nodes.get(via).dialAddr());
-                // js takes a peer into its routing table only after Identify and a ping, go after
-                // Identify and a FIND_NODE, rust after Identify: wait for it (jkad's bootstrap starts
-                // from its routing table, which addAddress filled at once).
-                long deadline = System.nanoTime() + OP_TIMEOUT.toNanos();
-                while (!c.routingTable().contains(viaId)) {
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException(c.peerId() + " never took " + viaId + " into its routing table");
-                    }
-                    Thread.sleep(5);
-                }
-                c.getClosestPeers(PeerId.parse(c.peerId()).toBytes());
-            });
-        } catch (Exception e) {
-            peer.close();
-            throw e;
-        }
-        row.startMs = (System.nanoTime() - t0) / 1_000_000;
-        System.out.printf(Locale.ROOT, "  %s: %d nodes started and joined in %d ms (the process was ready after %d ms)%n",
-                row.name, n, row.startMs, row.processMs);
-        return new Network() {
-            @Override
-            public String name() {
-                return row.name;
-            }
-
-            @Override
-            public int size() {
-                return n;
-            }
-
-            @Override
-            public String peerId(int node) {
-                return nodes.get(node).peerId();
-            }
-
-            @Override
-            public boolean put(int node, byte[] key, byte[] value) {
-                return !nodes.get(node).put(key, value).storedAt().isEmpty();
-            }
-
-            @Override
-            public boolean get(int node, byte[] key, byte[] value) {
-                try {
-                    return Arrays.equals(nodes.get(node).get(key).value(), value);
-                } catch (PeerException e) {
-                    if (e.isNotFound()) {
-                        return false;
-                    }
-                    throw e;
-                }
-            }
-
-            @Override
-            public boolean provide(int node, byte[] multihash) {
-                return !nodes.get(node).provide(multihash).sentTo().isEmpty();
-            }
-
-            @Override
-            public boolean findProviders(int node, byte[] multihash, String provider) {
-                return nodes.get(node).findProviders(multihash).stream().anyMatch(p -> p.peerId().equals(provider));
-            }
-
-            @Override
-            public void close() {
-                peer.close();
-            }
-        };
-    }
-
-    static Network startJkad(int n, long seed, int putQuorum, int getQuorum, Row row) throws Exception {
-        long t0 = System.nanoTime();
-        List<KademliaNode> nodes = new ArrayList<>();
-        try {
-            for (int i = 0; i < n; i++) {
-                Ed25519KeyPair identity = Ed25519KeyPair.fromSeed(sha256(("jkad-bench-" + seed + "-" + i)
-                        .getBytes(StandardCharsets.UTF_8)));
-                nodes.add(KademliaNode.start(KademliaNodeConfig.builder(identity)
-                        .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
-                        .kademlia(KademliaConfig.defaults())
-                        .randomSeed(seed * 1_000_003L + i)
-                        .ioThreads(1)
-                        .openStore("memory", StoreConfig.defaults(identity.peerId()))
-                        .build()));
-            }
-            joinInBatches(n, seed, (node, via) -> {
-                KademliaNode k = nodes.get(node);
-                KademliaNode v = nodes.get(via);
-                await(k.addAddress(v.peerId(), v.listenAddresses().get(0)));
-                QueryResult.Bootstrap b = await(k.bootstrap());
-                if (!b.isOk()) {
-                    throw new IllegalStateException("bootstrap of node " + node + " failed: " + b);
-                }
-            });
-        } catch (Exception e) {
-            nodes.forEach(KademliaNode::close);
-            throw e;
-        }
-        row.startMs = (System.nanoTime() - t0) / 1_000_000;
-        System.out.printf(Locale.ROOT, "  %s: %d nodes started and joined in %d ms%n", row.name, n, row.startMs);
-        Quorum pq = putQuorum == 1 ? Quorum.ONE : Quorum.of(putQuorum);
-        Quorum gq = getQuorum == 1 ? Quorum.ONE : Quorum.of(getQuorum);
-        return new Network() {
-            @Override
-            public String name() {
-                return row.name;
-            }
-
-            @Override
-            public int size() {
-                return n;
-            }
-
-            @Override
-            public String peerId(int node) {
-                return nodes.get(node).peerId().toString();
-            }
-
-            @Override
-            public boolean put(int node, byte[] key, byte[] value) throws Exception {
-                return await(nodes.get(node).putRecord(DhtRecord.of(RecordKey.of(key), value), pq)).isOk();
-            }
-
-            @Override
-            public boolean get(int node, byte[] key, byte[] value) throws Exception {
-                return await(nodes.get(node).getRecord(RecordKey.of(key), gq)) instanceof QueryResult.GetRecord.Ok ok
-                        && ok.records().stream().anyMatch(r -> Arrays.equals(r.record().value(), value));
-            }
-
-            @Override
-            public boolean provide(int node, byte[] multihash) throws Exception {
-                return await(nodes.get(node).startProviding(RecordKey.of(multihash))).isOk();
-            }
-
-            @Override
-            public boolean findProviders(int node, byte[] multihash, String provider) throws Exception {
-                return await(nodes.get(node).getProviders(RecordKey.of(multihash))).providers()
-                        .contains(PeerId.parse(provider));
-            }
-
-            @Override
-            public void close() {
-                nodes.forEach(KademliaNode::close);
-            }
-        };
-    }
-
-    private static <T> T await(java.util.concurrent.CompletableFuture<T> f) throws Exception {
-        try {
-            return f.get(OP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception c ? c : e;
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("not done within " + OP_TIMEOUT, e);
-        }
-    }
-
-    // ---- options ----------------------------------------------------------------------------
-
-    private static Map<String, String> parse(String[] args) {
-        Map<String, String> m = new LinkedHashMap<>();
-        List<String> known = List.of("nodes", "ops", "seed", "put-quorum", "get-quorum", "kinds", "out");
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--help") || a.equals("-h")) {
-                System.out.println("usage: NetworkBench [--nodes 20] [--ops 100] [--seed 1] [--put-quorum 1]"
-                        + " [--get-quorum 2] [--kinds js,go,rust] [--out bench/results]");
-                System.exit(0);
-            }
-            if (!a.startsWith("--") || !known.contains(a.substring(2))) {
-                throw new IllegalArgumentException("unknown option: " + a + "; known: --" + String.join(", --", known));
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException(a + " needs a value");
-            }
-            m.put(a.substring(2), args[++i]);
-        }
-        return m;
-    }
-
-    private static int intOpt(Map<String, String> m, String name, int def, int min) {
-        String v = m.get(name);
-        if (v == null) {
-            return def;
-        }
-        try {
-            int n = Integer.parseInt(v);
-            if (n >= min) {
-                return n;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        throw new IllegalArgumentException("--" + name + " must be an integer >= " + min + ": " + v);
     }
 }

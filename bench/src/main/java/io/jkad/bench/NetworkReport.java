@@ -1,7 +1,8 @@
 package io.jkad.bench;
 
+import com.google.gson.GsonBuilder;
 import io.jkad.bench.NetworkBench.Row;
-import io.jkad.bench.NetworkBench.Stats;
+import io.jkad.util.Samples;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.ZoneOffset;
@@ -56,8 +57,8 @@ final class NetworkReport {
         for (Row r : rows) {
             b.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %d/%d | %d/%d | %d/%d | %d/%d |%n",
                     r.name, r.startMs, num(r.put.median()), num(r.get.median()), num(r.provide.median()),
-                    num(r.find.median()), r.put.ok, r.put.count(), r.get.ok, r.get.count(), r.provide.ok,
-                    r.provide.count(), r.find.ok, r.find.count()));
+                    num(r.find.median()), r.put.ok(), r.put.count(), r.get.ok(), r.get.count(), r.provide.ok(),
+                    r.provide.count(), r.find.ok(), r.find.count()));
         }
         for (Row r : ours) {
             for (Row other : others) {
@@ -69,8 +70,8 @@ final class NetworkReport {
         }
         b.append("\np95 ms (put / get / provide / find):");
         for (Row r : rows) {
-            b.append(String.format(Locale.ROOT, " %s %s / %s / %s / %s;", r.name, num(r.put.p95()), num(r.get.p95()),
-                    num(r.provide.p95()), num(r.find.p95())));
+            b.append(String.format(Locale.ROOT, " %s %s / %s / %s / %s;", r.name, num(r.put.percentile(0.95)), num(r.get.percentile(0.95)),
+                    num(r.provide.percentile(0.95)), num(r.find.percentile(0.95))));
         }
         b.setLength(b.length() - 1);
         b.append('\n');
@@ -109,10 +110,10 @@ final class NetworkReport {
             String p = r.key + "_";
             m.put(p + "start_ms", r.startMs);
             for (int i = 0; i < 4; i++) {
-                Stats s = r.ops().get(i);
+                Samples s = r.ops().get(i);
                 m.put(p + NetworkBench.OP_NAMES.get(i) + "_ms_median", round(s.median()));
-                m.put(p + NetworkBench.OP_NAMES.get(i) + "_ms_p95", round(s.p95()));
-                m.put(p + NetworkBench.OP_NAMES.get(i) + "_ok", s.ok);
+                m.put(p + NetworkBench.OP_NAMES.get(i) + "_ms_p95", round(s.percentile(0.95)));
+                m.put(p + NetworkBench.OP_NAMES.get(i) + "_ok", s.ok());
                 m.put(p + NetworkBench.OP_NAMES.get(i) + "_count", s.count());
             }
         }
@@ -126,22 +127,9 @@ final class NetworkReport {
                 }
             }
         }
-        StringBuilder b = new StringBuilder("{");
-        for (Map.Entry<String, Object> e : m.entrySet()) {
-            if (b.length() > 1) {
-                b.append(',');
-            }
-            b.append('"').append(e.getKey()).append("\":");
-            Object v = e.getValue();
-            if (v instanceof String s) {
-                b.append('"').append(s.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-            } else if (v instanceof Double d && (d.isNaN() || d.isInfinite())) {
-                b.append("null");
-            } else {
-                b.append(v);
-            }
-        }
-        return b.append('}').toString();
+        // NaN (a kind with no operations) and infinity (a ratio to nothing) are written as null.
+        m.replaceAll((k, v) -> v instanceof Double d && (d.isNaN() || d.isInfinite()) ? null : v);
+        return new GsonBuilder().disableHtmlEscaping().serializeNulls().create().toJson(m);
     }
 
     private static double round(double v) {

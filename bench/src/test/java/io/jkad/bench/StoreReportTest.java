@@ -131,10 +131,10 @@ class StoreReportTest {
 
     @Test
     void opsAreRoundedToThreeFigures() {
-        assertThat(StoreReport.ops(3_214_567)).isEqualTo("3,210,000");
-        assertThat(StoreReport.ops(17_049)).isEqualTo("17,000");
-        assertThat(StoreReport.ops(Double.NaN)).isEqualTo("?");
-        assertThat(StoreReport.ops(12.3456)).isEqualTo("12.3");
+        assertThat(StoreReportMarkdown.ops(3_214_567)).isEqualTo("3,210,000");
+        assertThat(StoreReportMarkdown.ops(17_049)).isEqualTo("17,000");
+        assertThat(StoreReportMarkdown.ops(Double.NaN)).isEqualTo("?");
+        assertThat(StoreReportMarkdown.ops(12.3456)).isEqualTo("12.3");
     }
 
     @Test

@@ -94,7 +94,7 @@ final class ApiClient {
     private Response send(HttpRequest.Builder request, String path) throws IOException {
         HttpResponse<String> r;
         try {
-            r = http.send(request.timeout(ApiServer.OPERATION_TIMEOUT.plusSeconds(10)).build(),
+            r = http.send(request.timeout(ApiEndpoints.OPERATION_TIMEOUT.plusSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (ConnectException | HttpConnectTimeoutException e) {
             throw new NotRunningException("no node is running at " + where() + " (" + describe(e)

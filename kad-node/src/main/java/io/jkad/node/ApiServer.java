@@ -2,35 +2,17 @@ package io.jkad.node;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.jkad.identity.PeerId;
-import io.jkad.kademlia.PeerRecord;
-import io.jkad.kademlia.QueryResult;
 import io.jkad.kademlia.Quorum;
-import io.jkad.multiaddr.Multiaddr;
 import io.jkad.net.KademliaNode;
-import io.jkad.net.RoutingTableEntry;
-import io.jkad.record.DhtRecord;
-import io.jkad.record.RecordKey;
-import io.jkad.record.StoreException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,29 +41,23 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code GET /metrics}</td><td>Prometheus text ({@link NodeMetrics})</td></tr>
  * </table>
  *
- * <p>Quorum: a number, {@code "majority"} or {@code "all"}; default 1.
+ * <p>Quorum: a number, {@code "majority"} or {@code "all"}; default 1. This class is the HTTP
+ * plumbing (routes, bodies, errors, the metrics page); what each endpoint does is
+ * {@link ApiEndpoints}'.
  */
 final class ApiServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
-    /** The longest an API call waits for its operation (queries time out after 60 s by default). */
-    static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(120);
     private static final int MAX_BODY = 8 * 1024 * 1024;
 
     private final HttpServer server;
     private final ExecutorService executor;
-    private final KademliaNode node;
     private final NodeMetrics metrics;
-    private final Supplier<Map<String, Object>> statusExtras;
-    private final Instant started = Instant.now();
 
-    private ApiServer(HttpServer server, ExecutorService executor, KademliaNode node, NodeMetrics metrics,
-                      Supplier<Map<String, Object>> statusExtras) {
+    private ApiServer(HttpServer server, ExecutorService executor, NodeMetrics metrics) {
         this.server = server;
         this.executor = executor;
-        this.node = node;
         this.metrics = metrics;
-        this.statusExtras = statusExtras;
     }
 
     /**
@@ -108,14 +84,15 @@ final class ApiServer implements AutoCloseable {
             return t;
         });
         server.setExecutor(executor);
-        ApiServer api = new ApiServer(server, executor, node, metrics, statusExtras);
-        api.route("/v1/status", "GET", b -> api.status());
-        api.route("/v1/put", "POST", api::put);
-        api.route("/v1/get", "POST", api::get);
-        api.route("/v1/provide", "POST", api::provide);
-        api.route("/v1/providers", "POST", api::providers);
-        api.route("/v1/peer", "POST", api::peer);
-        api.route("/v1/routing-table", "GET", b -> api.routingTable());
+        ApiServer api = new ApiServer(server, executor, metrics);
+        ApiEndpoints endpoints = new ApiEndpoints(node, statusExtras);
+        api.route("/v1/status", "GET", b -> endpoints.status());
+        api.route("/v1/put", "POST", endpoints::put);
+        api.route("/v1/get", "POST", endpoints::get);
+        api.route("/v1/provide", "POST", endpoints::provide);
+        api.route("/v1/providers", "POST", endpoints::providers);
+        api.route("/v1/peer", "POST", endpoints::peer);
+        api.route("/v1/routing-table", "GET", b -> endpoints.routingTable());
         server.createContext("/metrics", api::metrics);
         server.createContext("/", ex -> api.send(ex, 404, error("no_such_endpoint", "no endpoint " + ex.getRequestURI())));
         server.start();
@@ -158,7 +135,7 @@ final class ApiServer implements AutoCloseable {
         Map<String, Object> handle(Map<String, Object> body) throws ApiException;
     }
 
-    private static Map<String, Object> error(String code, String message) {
+    static Map<String, Object> error(String code, String message) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("error", code);
         m.put("message", message);
@@ -230,284 +207,5 @@ final class ApiServer implements AutoCloseable {
         } finally {
             ex.close();
         }
-    }
-
-    private <T> T await(CompletableFuture<T> f, String what) throws ApiException {
-        try {
-            return f.get(OPERATION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new ApiException(504, "timeout", what + " did not finish within " + OPERATION_TIMEOUT.toSeconds() + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiException(503, "stopping", "the node is stopping");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof StoreException se) {
-                Map<String, Object> body = error("store_refused", se.getMessage());
-                body.put("kind", se.kind().name());
-                throw new ApiException(422, body);
-            }
-            if (c instanceof IllegalStateException && node.isClosed()) {
-                throw new ApiException(503, "stopping", "the node is stopping");
-            }
-            if (c instanceof IllegalArgumentException iae) {
-                throw iae;
-            }
-            throw new ApiException(500, "internal", what + " failed: " + c);
-        }
-    }
-
-    // ------------------------------------------------------------------ arguments
-
-    static RecordKey key(Map<String, Object> body) {
-        Object hex = body.get("key_hex");
-        if (!(hex instanceof String s)) {
-            throw new IllegalArgumentException("key_hex (the key's bytes in hex) is required");
-        }
-        byte[] bytes;
-        try {
-            bytes = HexFormat.of().parseHex(s);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("key_hex is not hex: " + s);
-        }
-        if (bytes.length == 0) {
-            throw new IllegalArgumentException("the key must not be empty");
-        }
-        return RecordKey.of(bytes);
-    }
-
-    static Quorum quorum(Map<String, Object> body) {
-        Object q = body.getOrDefault("quorum", "1");
-        return parseQuorum(String.valueOf(q));
-    }
-
-    /**
-     * A quorum from its text: a number &gt;= 1, {@code majority} or {@code all}.
-     *
-     * @throws IllegalArgumentException otherwise
-     */
-    static Quorum parseQuorum(String text) {
-        String t = text.strip();
-        if (t.equalsIgnoreCase("majority")) {
-            return Quorum.MAJORITY;
-        }
-        if (t.equalsIgnoreCase("all")) {
-            return Quorum.ALL;
-        }
-        try {
-            int n = Integer.parseInt(t);
-            if (n >= 1) {
-                return n == 1 ? Quorum.ONE : Quorum.of(n);
-            }
-        } catch (NumberFormatException ignored) {
-            // below
-        }
-        throw new IllegalArgumentException("quorum must be a number >= 1, 'majority' or 'all': " + text);
-    }
-
-    private static String keyText(RecordKey key) {
-        return DisplayKeys.describe(key.toBytes());
-    }
-
-    private static List<String> ids(java.util.Collection<PeerId> peers) {
-        return peers.stream().map(PeerId::toBase58).toList();
-    }
-
-    // ------------------------------------------------------------------ endpoints
-
-    private Map<String, Object> status() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("peer_id", node.peerId().toBase58());
-        m.put("listen_addrs", node.listenAddresses().stream().map(Multiaddr::toString).toList());
-        m.put("advertised_addrs", node.advertisedAddresses().stream().map(a -> a.withPeerId(node.peerId()).toString())
-                .toList());
-        m.put("client_mode", node.config().clientMode());
-        m.putAll(statusExtras.get());
-        Integer size = null;
-        try {
-            size = node.stats().get(5, TimeUnit.SECONDS).routingTableSize();
-        } catch (Exception e) {
-            LOG.debug("routing table size not read: {}", e.toString());
-        }
-        m.put("routing_table_size", size);
-        m.put("connections", node.connectedPeers().size());
-        m.put("uptime_s", Duration.between(started, Instant.now()).toSeconds());
-        m.put("version", KadCommand.version());
-        return m;
-    }
-
-    private Map<String, Object> put(Map<String, Object> body) throws ApiException {
-        RecordKey key = key(body);
-        Quorum quorum = quorum(body);
-        Object v = body.get("value_base64");
-        if (!(v instanceof String s)) {
-            throw new IllegalArgumentException("value_base64 (the value in base64) is required");
-        }
-        byte[] value;
-        try {
-            value = Base64.getDecoder().decode(s);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("value_base64 is not base64: " + e.getMessage());
-        }
-        QueryResult.PutRecord r = await(node.putRecord(DhtRecord.of(key, value), quorum), "put");
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("key", keyText(key));
-        m.put("key_hex", key.toHex());
-        m.put("value_bytes", value.length);
-        m.put("stored_at", ids(r.success()));
-        if (r instanceof QueryResult.PutRecord.Ok) {
-            m.put("ok", true);
-            return m;
-        }
-        m.put("ok", false);
-        m.put("error", r instanceof QueryResult.PutRecord.QuorumFailed ? "quorum_failed" : "timeout");
-        int needed = r instanceof QueryResult.PutRecord.QuorumFailed q ? q.quorum()
-                : ((QueryResult.PutRecord.Timeout) r).quorum();
-        m.put("quorum", needed);
-        m.put("message", "stored at " + r.success().size() + " of the " + needed + " peers the quorum needs"
-                + " (the node keeps its own copy and publishes it again later)");
-        throw new ApiException(r instanceof QueryResult.PutRecord.QuorumFailed ? 409 : 504, m);
-    }
-
-    private Map<String, Object> get(Map<String, Object> body) throws ApiException {
-        RecordKey key = key(body);
-        Quorum quorum = quorum(body);
-        QueryResult.GetRecord r = await(node.getRecord(key, quorum), "get");
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("key", keyText(key));
-        m.put("key_hex", key.toHex());
-        if (r instanceof QueryResult.GetRecord.Ok ok) {
-            DhtRecord first = ok.records().get(0).record();
-            m.put("ok", true);
-            m.put("value_base64", Base64.getEncoder().encodeToString(first.value()));
-            m.put("from", from(ok.records()));
-            List<String> distinct = ok.records().stream()
-                    .map(pr -> Base64.getEncoder().encodeToString(pr.record().value())).distinct().toList();
-            if (distinct.size() > 1) {
-                m.put("values_base64", distinct);
-            }
-            return m;
-        }
-        m.put("ok", false);
-        if (r instanceof QueryResult.GetRecord.NotFound nf) {
-            m.put("error", "not_found");
-            m.put("message", "no peer returned a record for " + keyText(key) + " (asked the "
-                    + nf.closestPeers().size() + " closest peers found)");
-            throw new ApiException(404, m);
-        }
-        List<PeerRecord> found = r instanceof QueryResult.GetRecord.QuorumFailed q ? q.records()
-                : ((QueryResult.GetRecord.Timeout) r).records();
-        int needed = r instanceof QueryResult.GetRecord.QuorumFailed q ? q.quorum()
-                : ((QueryResult.GetRecord.Timeout) r).quorum();
-        m.put("error", r instanceof QueryResult.GetRecord.QuorumFailed ? "quorum_failed" : "timeout");
-        m.put("quorum", needed);
-        m.put("from", from(found));
-        if (!found.isEmpty()) {
-            m.put("value_base64", Base64.getEncoder().encodeToString(found.get(0).record().value()));
-        }
-        m.put("message", found.size() + " of the " + needed + " copies the quorum needs were found");
-        throw new ApiException(r instanceof QueryResult.GetRecord.QuorumFailed ? 409 : 504, m);
-    }
-
-    private static List<String> from(List<PeerRecord> records) {
-        List<String> out = new ArrayList<>();
-        for (PeerRecord pr : records) {
-            out.add(pr.peer().map(PeerId::toBase58).orElse("local"));
-        }
-        return out;
-    }
-
-    private Map<String, Object> provide(Map<String, Object> body) throws ApiException {
-        RecordKey key = key(body);
-        QueryResult.AddProvider r = await(node.startProviding(key), "provide");
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("key", keyText(key));
-        m.put("key_hex", key.toHex());
-        m.put("provider", node.peerId().toBase58());
-        m.put("ok", r.isOk());
-        if (!r.isOk()) {
-            m.put("error", "timeout");
-            m.put("message", "the announcement did not reach the closest peers in time (the node provides the key "
-                    + "and announces it again later)");
-            throw new ApiException(504, m);
-        }
-        return m;
-    }
-
-    private Map<String, Object> providers(Map<String, Object> body) throws ApiException {
-        RecordKey key = key(body);
-        QueryResult.GetProviders r = await(node.getProviders(key), "find providers");
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("key", keyText(key));
-        m.put("key_hex", key.toHex());
-        List<String> providers = new ArrayList<>(ids(r.providers()));
-        providers.sort(null);
-        m.put("providers", providers);
-        m.put("ok", !providers.isEmpty());
-        if (providers.isEmpty()) {
-            m.put("error", r.isOk() ? "not_found" : "timeout");
-            m.put("message", "no provider of " + keyText(key) + " found");
-            throw new ApiException(r.isOk() ? 404 : 504, m);
-        }
-        return m;
-    }
-
-    private Map<String, Object> peer(Map<String, Object> body) throws ApiException {
-        Object text = body.get("peer_id");
-        if (!(text instanceof String s)) {
-            throw new IllegalArgumentException("peer_id is required");
-        }
-        PeerId target;
-        try {
-            target = PeerId.parse(s);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("not a peer id: " + s + " (" + e.getMessage() + ")");
-        }
-        QueryResult.GetClosestPeers r = await(node.getClosestPeers(target), "closest peers");
-        List<PeerId> closest = r.peers();
-        List<PeerId> asked = new ArrayList<>();
-        asked.add(target);
-        asked.addAll(closest);
-        Map<PeerId, List<Multiaddr>> addresses = await(node.addressesOf(asked), "addresses");
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("peer_id", target.toBase58());
-        List<Multiaddr> own = addresses.getOrDefault(target, List.of());
-        boolean found = target.equals(node.peerId()) || closest.contains(target) || !own.isEmpty();
-        m.put("found", found);
-        m.put("addrs", (target.equals(node.peerId()) ? node.advertisedAddresses() : own).stream()
-                .map(Multiaddr::toString).toList());
-        List<Map<String, Object>> list = new ArrayList<>();
-        for (PeerId p : closest) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("peer_id", p.toBase58());
-            e.put("addrs", addresses.getOrDefault(p, List.of()).stream().map(Multiaddr::toString).toList());
-            list.add(e);
-        }
-        m.put("closest", list);
-        m.put("ok", found);
-        if (!found) {
-            m.put("error", "not_found");
-            m.put("message", "peer " + target + " was not found (the " + closest.size() + " closest peers to its id are listed)");
-            throw new ApiException(404, m);
-        }
-        return m;
-    }
-
-    private Map<String, Object> routingTable() throws ApiException {
-        List<RoutingTableEntry> entries = await(node.routingTable(), "routing table");
-        List<Map<String, Object>> peers = new ArrayList<>();
-        for (RoutingTableEntry e : entries) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("peer_id", e.peer().toBase58());
-            p.put("bucket", e.bucket());
-            p.put("connected", e.connected());
-            p.put("addrs", e.addresses().stream().map(Multiaddr::toString).toList());
-            peers.add(p);
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("peer_id", node.peerId().toBase58());
-        m.put("size", peers.size());
-        m.put("peers", peers);
-        return m;
     }
 }

@@ -61,21 +61,9 @@ final class ClientCommands {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             } catch (ApiClient.NotRunningException e) {
-                err.println("kad " + name() + ": " + e.getMessage());
-                Map<String, Object> json = new LinkedHashMap<>();
-                json.put("ok", false);
-                json.put("error", "not_running");
-                json.put("message", e.getMessage());
-                out.println(Json.write(json));
-                return EXIT_NOT_RUNNING;
+                return unreachable(out, err, "not_running", e, EXIT_NOT_RUNNING);
             } catch (IOException e) {
-                err.println("kad " + name() + ": " + e.getMessage());
-                Map<String, Object> json = new LinkedHashMap<>();
-                json.put("ok", false);
-                json.put("error", "io");
-                json.put("message", String.valueOf(e.getMessage()));
-                out.println(Json.write(json));
-                return EXIT_FAILED;
+                return unreachable(out, err, "io", e, EXIT_FAILED);
             }
             if (r.ok()) {
                 printOk(out, r.json());
@@ -93,8 +81,46 @@ final class ClientCommands {
             return EXIT_FAILED;
         }
 
+        /** No answer from the node: the reason on stderr, and a JSON line of our own on stdout. */
+        private int unreachable(PrintStream out, PrintStream err, String error, IOException e, int exitCode) {
+            err.println("kad " + name() + ": " + e.getMessage());
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("ok", false);
+            json.put("error", error);
+            json.put("message", String.valueOf(e.getMessage()));
+            out.println(Json.write(json));
+            out.flush();
+            return exitCode;
+        }
+
         /** Prints what a failed answer still holds (partial results); nothing by default. */
         void printFailure(PrintStream out, Map<String, Object> json) {}
+    }
+
+    /** KEY and {@code --hex} of {@code put} and {@code get}: a record key. */
+    static final class RecordKeyArg {
+        @Parameters(index = "0", paramLabel = "KEY", description = "The record's key.")
+        String key;
+
+        @Option(names = "--hex", description = "KEY is hex bytes.")
+        boolean hex;
+
+        Map<String, Object> body() {
+            return keyBody(DisplayKeys.recordKey(key, hex));
+        }
+    }
+
+    /** KEY and {@code --hex} of {@code provide} and {@code providers}: a provider key. */
+    static final class ProviderKeyArg {
+        @Parameters(index = "0", paramLabel = "KEY", description = "The key.")
+        String key;
+
+        @Option(names = "--hex", description = "KEY is hex bytes, used as they are.")
+        boolean hex;
+
+        Map<String, Object> body() {
+            return keyBody(DisplayKeys.providerKey(key, hex));
+        }
     }
 
     static List<?> list(Map<String, Object> json, String name) {
@@ -114,17 +140,14 @@ final class ClientCommands {
                     + "on the node and at the k closest peers.",
                     "Fails (exit 1) when fewer peers than the quorum stored it; the node keeps its own copy."})
     static final class Put extends Base {
-        @Parameters(index = "0", paramLabel = "KEY", description = "The record's key.")
-        String key;
+        @CommandLine.Mixin
+        RecordKeyArg key;
 
         @Parameters(index = "1", arity = "0..1", paramLabel = "VALUE", description = "The value (UTF-8 text).")
         String value;
 
         @Option(names = "--file", paramLabel = "F", description = "Read the value from this file instead.")
         Path file;
-
-        @Option(names = "--hex", description = "KEY is hex bytes.")
-        boolean hex;
 
         @Option(names = "--quorum", defaultValue = "1",
                 description = "Peers that must store it: a number, 'majority' or 'all' (default: ${DEFAULT-VALUE}).")
@@ -140,9 +163,9 @@ final class ClientCommands {
             if ((value == null) == (file == null)) {
                 throw new IllegalArgumentException("give either VALUE or --file F");
             }
-            ApiServer.parseQuorum(quorum);
+            ApiEndpoints.parseQuorum(quorum);
             byte[] bytes = file != null ? Files.readAllBytes(file) : value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            Map<String, Object> body = keyBody(DisplayKeys.recordKey(key, hex));
+            Map<String, Object> body = key.body();
             body.put("value_base64", Base64.getEncoder().encodeToString(bytes));
             body.put("quorum", quorum);
             return client.post("/v1/put", body);
@@ -161,11 +184,8 @@ final class ClientCommands {
             description = {"Looks up the record of KEY (its UTF-8 bytes, or hex with --hex) and prints its value.",
                     "Fails (exit 1) when no peer has it (not found) or fewer than the quorum returned it."})
     static final class Get extends Base {
-        @Parameters(index = "0", paramLabel = "KEY", description = "The record's key.")
-        String key;
-
-        @Option(names = "--hex", description = "KEY is hex bytes.")
-        boolean hex;
+        @CommandLine.Mixin
+        RecordKeyArg key;
 
         @Option(names = "--quorum", defaultValue = "1",
                 description = "Copies to find (the node's own counts as one): a number, 'majority' or 'all' "
@@ -182,8 +202,8 @@ final class ClientCommands {
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
-            ApiServer.parseQuorum(quorum);
-            Map<String, Object> body = keyBody(DisplayKeys.recordKey(key, hex));
+            ApiEndpoints.parseQuorum(quorum);
+            Map<String, Object> body = key.body();
             body.put("quorum", quorum);
             ApiClient.Response r = client.post("/v1/get", body);
             if (r.ok() && output != null) {
@@ -212,11 +232,8 @@ final class ClientCommands {
                     + "(what go- and js-libp2p read as a content id), or the bytes given in hex with --hex.",
                     "The node announces it again every provider publication interval (12 h)."})
     static final class Provide extends Base {
-        @Parameters(index = "0", paramLabel = "KEY", description = "The key.")
-        String key;
-
-        @Option(names = "--hex", description = "KEY is hex bytes, used as they are.")
-        boolean hex;
+        @CommandLine.Mixin
+        ProviderKeyArg key;
 
         @Override
         String name() {
@@ -225,7 +242,7 @@ final class ClientCommands {
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
-            return client.post("/v1/provide", keyBody(DisplayKeys.providerKey(key, hex)));
+            return client.post("/v1/provide", key.body());
         }
 
         @Override
@@ -238,11 +255,8 @@ final class ClientCommands {
             description = {"Looks up the providers of KEY (the sha2-256 multihash of its UTF-8 bytes, or hex bytes "
                     + "with --hex, as for 'kad provide').", "Fails (exit 1) when none is found."})
     static final class Providers extends Base {
-        @Parameters(index = "0", paramLabel = "KEY", description = "The key.")
-        String key;
-
-        @Option(names = "--hex", description = "KEY is hex bytes, used as they are.")
-        boolean hex;
+        @CommandLine.Mixin
+        ProviderKeyArg key;
 
         @Override
         String name() {
@@ -251,7 +265,7 @@ final class ClientCommands {
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
-            return client.post("/v1/providers", keyBody(DisplayKeys.providerKey(key, hex)));
+            return client.post("/v1/providers", key.body());
         }
 
         @Override

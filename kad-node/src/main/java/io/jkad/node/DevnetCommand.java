@@ -11,8 +11,10 @@ import io.jkad.net.KademliaNodeConfig;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.StoreConfig;
+import io.jkad.util.Samples;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,7 +23,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -98,52 +99,6 @@ public final class DevnetCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
-
-    /** One measured operation kind. */
-    private static final class Stats {
-        final String name;
-        final List<Double> millis = new ArrayList<>();
-        int ok;
-
-        Stats(String name) {
-            this.name = name;
-        }
-
-        void add(double ms, boolean success) {
-            millis.add(ms);
-            if (success) {
-                ok++;
-            }
-        }
-
-        int count() {
-            return millis.size();
-        }
-
-        double percentile(double p) {
-            if (millis.isEmpty()) {
-                return 0;
-            }
-            List<Double> sorted = new ArrayList<>(millis);
-            Collections.sort(sorted);
-            int index = (int) Math.ceil(p * sorted.size()) - 1;
-            return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
-        }
-
-        double median() {
-            if (millis.isEmpty()) {
-                return 0;
-            }
-            List<Double> sorted = new ArrayList<>(millis);
-            Collections.sort(sorted);
-            int n = sorted.size();
-            return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-        }
-
-        double successRate() {
-            return millis.isEmpty() ? 1.0 : (double) ok / millis.size();
-        }
-    }
 
     @Override
     public Integer call() throws Exception {
@@ -249,10 +204,15 @@ public final class DevnetCommand implements Callable<Integer> {
     private int runWorkload(List<KademliaNode> all, Quorum quorum, Quorum readQuorum, long startMs, long wallStart, boolean joinedExternal)
             throws Exception {
         Random rnd = new Random(seed ^ 0x5DEECE66DL);
-        Stats puts = new Stats("put");
-        Stats gets = new Stats("get");
-        Stats provides = new Stats("provide");
-        Stats finds = new Stats("find_providers");
+        Samples puts = new Samples();
+        Samples gets = new Samples();
+        Samples provides = new Samples();
+        Samples finds = new Samples();
+        Map<String, Samples> byName = new LinkedHashMap<>();
+        byName.put("put", puts);
+        byName.put("get", gets);
+        byName.put("provide", provides);
+        byName.put("find_providers", finds);
         List<DhtRecord> putRecords = new ArrayList<>();
         List<KademliaNode> putters = new ArrayList<>();
         List<RecordKey> providedKeys = new ArrayList<>();
@@ -334,10 +294,8 @@ public final class DevnetCommand implements Callable<Integer> {
                 seed);
         out.printf(Locale.ROOT, "  start + bootstrap %d ms, total %d ms%n", startMs, wallMs);
         out.printf(Locale.ROOT, "  %-15s %6s %6s %12s %10s%n", "operation", "count", "ok", "median ms", "p95 ms");
-        for (Stats s : List.of(puts, gets, provides, finds)) {
-            out.printf(Locale.ROOT, "  %-15s %6d %6d %12.1f %10.1f%n", s.name, s.count(), s.ok, s.median(),
-                    s.percentile(0.95));
-        }
+        byName.forEach((name, s) -> out.printf(Locale.ROOT, "  %-15s %6d %6d %12.1f %10.1f%n", name, s.count(),
+                s.ok(), s.median(), s.percentile(0.95)));
         for (String f : failures) {
             out.println("  FAILED " + f);
         }
@@ -349,20 +307,20 @@ public final class DevnetCommand implements Callable<Integer> {
         json.put("put_quorum", putQuorum);
         json.put("get_quorum", getQuorum);
         json.put("start_ms", startMs);
-        for (Stats s : List.of(puts, gets, provides, finds)) {
-            json.put(s.name + "_count", s.count());
-            json.put(s.name + "_ok", s.ok);
-            json.put(s.name + "_ms_median", round(s.median()));
-            json.put(s.name + "_ms_p95", round(s.percentile(0.95)));
-        }
+        byName.forEach((name, s) -> {
+            json.put(name + "_count", s.count());
+            json.put(name + "_ok", s.ok());
+            json.put(name + "_ms_median", round(s.median()));
+            json.put(name + "_ms_p95", round(s.percentile(0.95)));
+        });
         json.put("put_success", round4(puts.successRate()));
         json.put("get_success", round4(gets.successRate()));
         json.put("provide_success", round4(provides.successRate()));
         json.put("providers_success", round4(finds.successRate()));
         json.put("wall_ms", wallMs);
-        out.println(toJson(json));
+        out.println(Json.write(json));
         out.flush();
-        return gets.ok == gets.count() && finds.ok == finds.count() ? 0 : 1;
+        return gets.ok() == gets.count() && finds.ok() == finds.count() ? 0 : 1;
     }
 
     /** A random node other than {@code not} (the same one when it is alone). */
@@ -392,29 +350,12 @@ public final class DevnetCommand implements Callable<Integer> {
         return (System.nanoTime() - startNanos) / 1e6;
     }
 
-    private static double round(double v) {
-        return Math.round(v * 10) / 10.0;
+    private static BigDecimal round(double v) {
+        return Json.decimal(Math.round(v * 10) / 10.0);
     }
 
-    private static double round4(double v) {
-        return Math.round(v * 10_000) / 10_000.0;
-    }
-
-    private static String toJson(Map<String, Object> map) {
-        StringBuilder sb = new StringBuilder("{");
-        for (Map.Entry<String, Object> e : map.entrySet()) {
-            if (sb.length() > 1) {
-                sb.append(',');
-            }
-            sb.append('"').append(e.getKey()).append("\":");
-            Object v = e.getValue();
-            if (v instanceof String s) {
-                sb.append('"').append(s.replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-            } else {
-                sb.append(v);
-            }
-        }
-        return sb.append('}').toString();
+    private static BigDecimal round4(double v) {
+        return Json.decimal(Math.round(v * 10_000) / 10_000.0);
     }
 
     private record Bootstrap(PeerId peer, Multiaddr address) {}
@@ -437,7 +378,7 @@ public final class DevnetCommand implements Callable<Integer> {
 
     private Quorum parseQuorum(String option, String text) {
         try {
-            return ApiServer.parseQuorum(text);
+            return ApiEndpoints.parseQuorum(text);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     option + " must be a number >= 1, 'majority' or 'all': " + text);

@@ -12,13 +12,17 @@ import io.jkad.routing.KeyBytes;
 import io.jkad.sim.SimConfig;
 import io.jkad.sim.SimNetwork;
 import io.jkad.sim.SimNode;
+import io.jkad.util.Samples;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.Callable;
@@ -97,8 +101,8 @@ public final class SimCommand implements Callable<Integer> {
             double precisionSum = 0;
             int successes = 0;
             long messages = 0;
-            List<Integer> rounds = new ArrayList<>();
-            List<Long> latencies = new ArrayList<>();
+            Samples rounds = new Samples();
+            Samples latencies = new Samples();
             progress = new Progress(out, "lookups", lookups);
             for (int i = 0; i < lookups; i++) {
                 SimNode source = sources.get(rnd.nextInt(sources.size()));
@@ -159,15 +163,13 @@ public final class SimCommand implements Callable<Integer> {
                 }
             }
             long maxMb = rt.maxMemory() / (1024 * 1024);
-            Collections.sort(rounds);
-            Collections.sort(latencies);
-            double meanRounds = rounds.stream().mapToInt(Integer::intValue).average().orElse(0);
-            int p95Rounds = rounds.isEmpty() ? 0 : rounds.get(Math.min(rounds.size() - 1, (int) Math.ceil(0.95 * rounds.size()) - 1));
+            double meanRounds = rounds.count() == 0 ? 0 : rounds.mean();
+            int p95Rounds = rounds.count() == 0 ? 0 : (int) rounds.percentile(0.95);
             double precision = lookups == 0 ? 0 : precisionSum / lookups;
             double success = lookups == 0 ? 0 : (double) successes / lookups;
             double msgsPerLookup = lookups == 0 ? 0 : (double) messages / lookups;
             double getSuccess = numPuts == 0 ? 0 : (double) gets / numPuts;
-            long medianLookupMs = latencies.isEmpty() ? 0 : latencies.get(latencies.size() / 2);
+            long medianLookupMs = latencies.count() == 0 ? 0 : Math.round(latencies.median());
 
             out.printf(Locale.ROOT, "%n%d nodes (%d left, %d adversarial), %d lookups, seed %d%s%n", nodes, leaving,
                     (int) Math.round(adversarial * nodes), lookups, seed, disjoint ? ", disjoint paths" : "");
@@ -177,15 +179,28 @@ public final class SimCommand implements Callable<Integer> {
                     getSuccess, gets, numPuts);
             out.printf(Locale.ROOT, "  wall %d ms (bootstrap %d ms)   heap %d MB live, %d MB peak, %d MB max   messages %d (lost %d)%n",
                     wallMs, bootstrapMs, heapMb, peakMb, maxMb, net.messagesSent(), net.messagesLost());
-            out.printf(Locale.ROOT,
-                    "{\"nodes\":%d,\"lookups\":%d,\"seed\":%d,\"churn\":%s,\"loss\":%s,\"adversarial\":%s,\"disjoint\":%s,"
-                            + "\"precision\":%.4f,\"success\":%.4f,\"mean_rounds\":%.3f,\"p95_rounds\":%d,"
-                            + "\"messages_per_lookup\":%.2f,\"median_lookup_virtual_ms\":%d,\"get_success\":%.4f,"
-                            + "\"wall_ms\":%d,\"bootstrap_wall_ms\":%d,\"heap_mb\":%d,\"heap_peak_mb\":%d,\"heap_max_mb\":%d,"
-                            + "\"messages\":%d}%n",
-                    nodes, lookups, seed, churn, loss, adversarial, disjoint, precision, success, meanRounds, p95Rounds,
-                    msgsPerLookup, medianLookupMs, getSuccess, wallMs, bootstrapMs, heapMb, peakMb, maxMb,
-                    net.messagesSent());
+            Map<String, Object> json = new LinkedHashMap<>();
+            json.put("nodes", nodes);
+            json.put("lookups", lookups);
+            json.put("seed", seed);
+            json.put("churn", BigDecimal.valueOf(churn));
+            json.put("loss", BigDecimal.valueOf(loss));
+            json.put("adversarial", BigDecimal.valueOf(adversarial));
+            json.put("disjoint", disjoint);
+            json.put("precision", Json.fixed(precision, 4));
+            json.put("success", Json.fixed(success, 4));
+            json.put("mean_rounds", Json.fixed(meanRounds, 3));
+            json.put("p95_rounds", p95Rounds);
+            json.put("messages_per_lookup", Json.fixed(msgsPerLookup, 2));
+            json.put("median_lookup_virtual_ms", medianLookupMs);
+            json.put("get_success", Json.fixed(getSuccess, 4));
+            json.put("wall_ms", wallMs);
+            json.put("bootstrap_wall_ms", bootstrapMs);
+            json.put("heap_mb", heapMb);
+            json.put("heap_peak_mb", peakMb);
+            json.put("heap_max_mb", maxMb);
+            json.put("messages", net.messagesSent());
+            out.println(Json.write(json));
             out.flush();
         }
         return 0;

@@ -30,7 +30,7 @@ class JsonTest {
     void badJsonIsAnIllegalArgument() {
         for (String bad : List.of("", "{", "{\"a\"}", "{\"a\":1,}", "[1 2]", "\"open", "tru", "{} x", "{\"a\":\"\\q\"}")) {
             assertThatThrownBy(() -> Json.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
-                    .hasMessageStartingWith("bad JSON at");
+                    .hasMessageStartingWith("bad JSON: ");
         }
         assertThatThrownBy(() -> Json.parseObject("[1]")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("expected a JSON object: [1]");
