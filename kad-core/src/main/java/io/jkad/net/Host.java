@@ -5,12 +5,10 @@ import io.jkad.identity.PeerId;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.net.pb.IdentifyProto.Identify;
 import io.jkad.util.RateLimitedLog;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -19,28 +17,21 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.channels.ClosedChannelException;
 import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
@@ -48,9 +39,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,6 +75,12 @@ import org.slf4j.LoggerFactory;
  * most once per {@link #REFUSAL_LOG_INTERVAL} per reason, with the count of the others, and
  * counted ({@link #admission()}, {@link ResourceManager#refusals()}).
  *
+ * <p><b>Parts.</b> This class binds the listeners and is the façade; {@link InboundAdmission}
+ * admits accepted sockets, {@link Dialer} dials, {@link Upgrader} runs the security and muxer
+ * upgrade of both, {@link ConnectionRegistry} keeps the connections and dials in progress, and
+ * {@link ProtocolRegistry} the stream protocols. A {@link HostConnection} sees only the narrow
+ * {@link HostConnection.Owner} of its host.
+ *
  * <p><b>Threading.</b> IO runs on the host's own event loops. Listener callbacks, stream
  * initializers, stream pipelines and the completion of the futures this class returns all run on
  * IO threads; they must not block or call the Kademlia state machine or a store (hand work to the
@@ -101,11 +96,8 @@ public final class Host implements AutoCloseable {
     public static final String PING = PingProtocol.ID;
 
     private static final Logger LOG = LoggerFactory.getLogger(Host.class);
-    private static final Set<String> BUILT_IN = Set.of(IDENTIFY, IDENTIFY_PUSH, PING);
     /** The least time between two log lines about refused connections or streams, per reason. */
     public static final Duration REFUSAL_LOG_INTERVAL = Duration.ofSeconds(10);
-    /** The most source IPs (and, separately, subnets) whose handshake rate is remembered. */
-    static final int MAX_RATE_LIMITED_SOURCES = 16_384;
 
     /**
      * What admission refused so far, besides the resource manager's refusals: inbound connections
@@ -123,20 +115,17 @@ public final class Host implements AutoCloseable {
     private final List<Channel> servers = new ArrayList<>();
     private final List<Multiaddr> listenAddresses = new ArrayList<>();
     private volatile List<Multiaddr> advertisedAddresses = List.of();
-    private final Map<String, StreamInitializer> handlers = new ConcurrentHashMap<>();
+    private final ProtocolRegistry protocols = new ProtocolRegistry();
     private final List<HostListener> listeners = new CopyOnWriteArrayList<>();
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private final TrafficCountHandler traffic = new TrafficCountHandler();
-    private final Object lock = new Object();
-    private final Map<PeerId, List<HostConnection>> connections = new HashMap<>();
-    private final Map<PeerId, CompletableFuture<Connection>> pendingDials = new HashMap<>();
+    private final ConnectionRegistry registry;
+    private final Upgrader upgrader;
+    private final Dialer dialer;
+    private final ConnectionEvents connectionEvents = new ConnectionEvents();
     private final ResourceManager resources;
-    private final TokenBuckets<InetAddress> handshakesPerIp;
-    private final TokenBuckets<ResourceManager.Subnet> handshakesPerSubnet;
     private final RateLimitedLog refusalLog = new RateLimitedLog(REFUSAL_LOG_INTERVAL, LOG::info);
-    private final LongAdder rateLimited = new LongAdder();
-    private final LongAdder handshakeTimeouts = new LongAdder();
-    private final LongAdder handshakeFailures = new LongAdder();
+    private final InboundAdmission admission;
     private volatile boolean closed;
 
     private Host(HostConfig config) {
@@ -144,25 +133,23 @@ public final class Host implements AutoCloseable {
         this.identity = config.identity();
         this.peerId = identity.peerId();
         this.resources = new ResourceManager(config.resourceLimits());
-        this.handshakesPerIp = new TokenBuckets<>(config.handshakeBurst(), config.handshakesPerSecond(),
-                MAX_RATE_LIMITED_SOURCES);
-        this.handshakesPerSubnet = new TokenBuckets<>(config.handshakeBurst() * HostConfig.SUBNET_RATE_FACTOR,
-                config.handshakesPerSecond() * HostConfig.SUBNET_RATE_FACTOR, MAX_RATE_LIMITED_SOURCES);
         this.yamuxConfig = YamuxConfig.DEFAULT
                 .withMaxInboundStreams(config.maxInboundStreamsPerConnection())
                 .withKeepAlive(config.keepAliveInterval(), Duration.ofSeconds(30));
         this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
-        handlers.put(IDENTIFY, stream -> stream.pipeline().addLast(
-                new IdentifyProtocol.ResponderHandler(identifyMessage((HostConnection) stream.connection()),
-                        config.identifyTimeout())));
-        handlers.put(IDENTIFY_PUSH, stream -> {
-            HostConnection conn = (HostConnection) stream.connection();
-            stream.pipeline().addLast(new UvarintFrameDecoder(IdentifyProtocol.MAX_PART),
-                    new IdentifyProtocol.ReaderHandler(config.identifyTimeout(), m -> conn.onIdentify(m, true),
-                            cause -> LOG.debug("identify push from {} failed: {}", conn.remotePeer(), cause.toString())));
-        });
-        handlers.put(PING, stream -> {
-            if (!((HostConnection) stream.connection()).acceptInboundPing(stream)) {
+        this.registry = new ConnectionRegistry(peerId);
+        this.upgrader = new Upgrader(identity, config, traffic, channels, refusalLog, this::established);
+        this.admission = new InboundAdmission(config, resources, refusalLog, upgrader, () -> closed);
+        this.dialer = new Dialer(peerId, config, group, resources, registry, upgrader, () -> closed,
+                (peer, address, cause) -> fire(l -> l.dialFailed(peer, address, cause)));
+        protocols.addBuiltIn(IDENTIFY, (conn, stream) -> stream.pipeline().addLast(
+                new IdentifyProtocol.ResponderHandler(identifyMessage(conn), config.identifyTimeout())));
+        protocols.addBuiltIn(IDENTIFY_PUSH, (conn, stream) -> stream.pipeline().addLast(
+                new UvarintFrameDecoder(IdentifyProtocol.MAX_PART),
+                new IdentifyProtocol.ReaderHandler(config.identifyTimeout(), m -> conn.onIdentify(m, true),
+                        cause -> LOG.debug("identify push from {} failed: {}", conn.remotePeer(), cause.toString()))));
+        protocols.addBuiltIn(PING, (conn, stream) -> {
+            if (!conn.acceptInboundPing(stream)) {
                 throw new IllegalStateException("more than " + PingProtocol.MAX_INBOUND + " ping streams from "
                         + stream.remotePeer());
             }
@@ -198,7 +185,7 @@ public final class Host implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        acceptInbound(ch);
+                        admission.accept(ch);
                     }
                 });
         List<Multiaddr> requested = config.listenAddresses();
@@ -288,7 +275,7 @@ public final class Host implements AutoCloseable {
 
     /** What admission refused so far (the resource manager's refusals are in {@link #resources()}). */
     public AdmissionCounts admission() {
-        return new AdmissionCounts(rateLimited.sum(), handshakeTimeouts.sum(), handshakeFailures.sum());
+        return new AdmissionCounts(admission.rateLimited(), upgrader.handshakeTimeouts(), admission.handshakeFailures());
     }
 
     /** Adds a listener; see {@link HostListener} for the threading rule. */
@@ -309,13 +296,7 @@ public final class Host implements AutoCloseable {
      * @throws IllegalArgumentException if the protocol id is invalid or built in (identify, ping)
      */
     public void setStreamHandler(String protocol, StreamInitializer initializer) {
-        MultistreamHandler.checkProtocolId(protocol);
-        Objects.requireNonNull(initializer, "initializer");
-        if (BUILT_IN.contains(protocol)) {
-            throw new IllegalArgumentException("protocol is built in: " + protocol);
-        }
-        StreamInitializer old = handlers.put(protocol, initializer);
-        if (old == null) {
+        if (protocols.set(protocol, initializer)) {
             pushIdentifyToAll();
         }
     }
@@ -327,10 +308,7 @@ public final class Host implements AutoCloseable {
      * @throws IllegalArgumentException if the protocol is built in
      */
     public boolean removeStreamHandler(String protocol) {
-        if (BUILT_IN.contains(protocol)) {
-            throw new IllegalArgumentException("protocol is built in: " + protocol);
-        }
-        boolean removed = handlers.remove(protocol) != null;
+        boolean removed = protocols.remove(protocol);
         if (removed) {
             pushIdentifyToAll();
         }
@@ -339,15 +317,7 @@ public final class Host implements AutoCloseable {
 
     /** The protocols we accept inbound (what Identify advertises), sorted. */
     public List<String> protocols() {
-        return List.copyOf(new TreeSet<>(handlers.keySet()));
-    }
-
-    boolean supportsInbound(String protocol) {
-        return handlers.containsKey(protocol);
-    }
-
-    StreamInitializer inboundHandler(String protocol) {
-        return handlers.get(protocol);
+        return protocols.protocols();
     }
 
     Identify identifyMessage(HostConnection conn) {
@@ -356,7 +326,7 @@ public final class Host implements AutoCloseable {
     }
 
     private void pushIdentifyToAll() {
-        for (HostConnection c : allConnections()) {
+        for (HostConnection c : registry.all()) {
             c.pushIdentify();
         }
     }
@@ -372,124 +342,7 @@ public final class Host implements AutoCloseable {
      * @throws IllegalArgumentException if {@code peer} is our own peer id
      */
     public CompletableFuture<Connection> dial(PeerId peer, List<Multiaddr> addresses) {
-        Objects.requireNonNull(peer, "peer");
-        List<Multiaddr> addrs = List.copyOf(addresses);
-        if (peer.equals(peerId)) {
-            throw new IllegalArgumentException("cannot dial ourselves: " + peer);
-        }
-        CompletableFuture<Connection> result;
-        synchronized (lock) {
-            if (closed) {
-                return CompletableFuture.failedFuture(new IllegalStateException("host closed"));
-            }
-            Optional<HostConnection> existing = best(peer);
-            if (existing.isPresent()) {
-                return CompletableFuture.completedFuture(existing.get());
-            }
-            CompletableFuture<Connection> pending = pendingDials.get(peer);
-            if (pending != null) {
-                return pending.copy();
-            }
-            result = new CompletableFuture<>();
-            pendingDials.put(peer, result);
-        }
-        dialNext(peer, addrs, 0, new LinkedHashMap<>(), result);
-        return result.copy();
-    }
-
-    /** Ends a dial: forgets it first, so a dial started right after does not join a finished one. */
-    private void settle(PeerId peer, CompletableFuture<Connection> result, Connection conn, Throwable error) {
-        synchronized (lock) {
-            pendingDials.remove(peer, result);
-        }
-        if (error == null) {
-            result.complete(conn);
-        } else {
-            result.completeExceptionally(error);
-        }
-    }
-
-    private void dialNext(PeerId peer, List<Multiaddr> addrs, int index, Map<Multiaddr, Throwable> failures,
-                          CompletableFuture<Connection> result) {
-        if (closed) {
-            settle(peer, result, null, new IllegalStateException("host closed"));
-            return;
-        }
-        Optional<HostConnection> existing;
-        synchronized (lock) {
-            existing = best(peer);
-        }
-        if (existing.isPresent()) {
-            settle(peer, result, existing.get(), null);
-            return;
-        }
-        if (index >= addrs.size()) {
-            settle(peer, result, null, new DialException(peer, failures));
-            return;
-        }
-        Multiaddr address = addrs.get(index);
-        CompletableFuture<HostConnection> attempt = new CompletableFuture<>();
-        attempt.whenComplete((conn, err) -> {
-            if (err == null) {
-                settle(peer, result, conn, null);
-                return;
-            }
-            Throwable cause = unwrap(err);
-            LOG.debug("dialing {} at {} failed: {}", peer, address, cause.toString());
-            failures.put(address, cause);
-            fire(l -> l.dialFailed(peer, address, cause));
-            dialNext(peer, addrs, index + 1, failures, result);
-        });
-        Optional<PeerId> named = address.peerId();
-        if (named.isPresent() && !named.get().equals(peer)) {
-            attempt.completeExceptionally(new IllegalArgumentException("address names another peer: " + address));
-            return;
-        }
-        Optional<InetSocketAddress> target = address.toTcpSocketAddress();
-        if (target.isEmpty()) {
-            attempt.completeExceptionally(new IllegalArgumentException("not a TCP address: " + address));
-            return;
-        }
-        ResourceManager.ConnectionScope scope;
-        try {
-            // An outbound scope is not counted per IP: a DNS address, resolved only by the connect, may stand in as 0.0.0.0.
-            scope = resources.openConnection(false, target.get().isUnresolved()
-                    ? InetAddress.getByAddress(new byte[4]) : target.get().getAddress());
-        } catch (ResourceLimitException e) {
-            attempt.completeExceptionally(e);
-            return;
-        } catch (IOException e) {
-            throw new IllegalStateException(e); // never: four bytes make an address
-        }
-        attempt.whenComplete((c, e) -> {
-            if (e != null) {
-                scope.close();
-            }
-        });
-        Bootstrap b = new Bootstrap()
-                .group(group)
-                .channel(NioSocketChannel.class)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.dialTimeout().toMillis()))
-                .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.SO_KEEPALIVE, true)
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, YamuxConfig.WRITE_BUFFER_WATER_MARK)
-                .option(ChannelOption.RECVBUF_ALLOCATOR, YamuxConfig.FAIR_READS)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.closeFuture().addListener(f -> scope.close());
-                        upgrade(ch, true, peer, scope, attempt);
-                    }
-                });
-        try {
-            b.connect(target.get()).addListener((ChannelFuture f) -> {
-                if (!f.isSuccess()) {
-                    attempt.completeExceptionally(f.cause());
-                }
-            });
-        } catch (RuntimeException e) {
-            attempt.completeExceptionally(e); // closes the scope
-        }
+        return dialer.dial(peer, addresses);
     }
 
     static Throwable unwrap(Throwable t) {
@@ -499,172 +352,21 @@ public final class Host implements AutoCloseable {
         return t;
     }
 
-    private void acceptInbound(SocketChannel ch) {
-        if (closed) {
-            ch.close();
-            return;
-        }
-        InetAddress ip = ch.remoteAddress().getAddress();
-        if (config.maxInboundConnections() == 0) {
-            refuse(ch, "inbound off", () -> "refusing inbound connection from " + ip.getHostAddress()
-                    + ": inbound connections are off (maxInboundConnections 0)");
-            return;
-        }
-        // The IP's bucket first: a source over its own rate does not drain its subnet's.
-        if (!handshakesPerIp.tryAcquire(ip) || !handshakesPerSubnet.tryAcquire(ResourceManager.subnetOf(ip))) {
-            rateLimited.increment();
-            refuse(ch, "handshake rate", () -> "refusing inbound connection from " + ip.getHostAddress()
-                    + ": its address or subnet started more than " + config.handshakeBurst() + " handshakes at once or "
-                    + config.handshakesPerSecond() + " a second (x" + HostConfig.SUBNET_RATE_FACTOR + " per subnet)");
-            return;
-        }
-        ResourceManager.ConnectionScope scope;
-        try {
-            scope = resources.openConnection(true, ip);
-        } catch (ResourceLimitException e) {
-            refuse(ch, e.scope() + " " + e.resource(), () -> "refusing inbound connection from " + ip.getHostAddress()
-                    + ": " + e.getMessage());
-            return;
-        }
-        ch.closeFuture().addListener(f -> scope.close());
-        CompletableFuture<HostConnection> upgraded = new CompletableFuture<>();
-        upgraded.whenComplete((c, e) -> {
-            if (e == null) {
-                return;
-            }
-            scope.close(); // the channel is closed too; the scope's close is idempotent
-            Throwable cause = unwrap(e);
-            if (cause instanceof HandshakeException && !(cause.getCause() instanceof ClosedChannelException)) {
-                // The remote failed to authenticate (a bad signature, a key that is not its own…):
-                // worth a line, but not one per attempt; garbage, timeouts and closed sockets are the internet's noise.
-                handshakeFailures.increment();
-                refusalLog.log("handshake failed", () -> "refused inbound connection from " + ip.getHostAddress() + ": "
-                        + cause.getMessage());
-            } else if (cause instanceof ResourceLimitException r) {
-                refusalLog.log(r.scope() + " " + r.resource(), () -> "refused inbound connection from "
-                        + ip.getHostAddress() + ": " + r.getMessage());
-            } else {
-                LOG.debug("inbound connection from {} failed: {}", ch.remoteAddress(), cause.toString());
-            }
-        });
-        upgrade(ch, false, null, scope, upgraded);
-    }
-
-    /** Logs, rate-limited, that a peer's stream was refused by the resource manager. */
-    void logStreamRefusal(PeerId peer, ResourceLimitException e) {
-        refusalLog.log(e.scope() + " " + e.resource(), () -> "resetting inbound stream from " + peer + ": " + e.getMessage());
-    }
-
-    /** Closes a refused inbound socket at once, with a reset (no TIME_WAIT left here per refusal), and logs, rate-limited. */
-    private void refuse(SocketChannel ch, String reason, Supplier<String> line) {
-        refusalLog.log(reason, line);
-        try {
-            ch.config().setOption(ChannelOption.SO_LINGER, 0);
-        } catch (RuntimeException e) {
-            LOG.debug("SO_LINGER not set on {}: {}", ch, e.toString());
-        }
-        ch.close();
-    }
-
-    /**
-     * Sets up the upgrade of a TCP channel: multistream-select for /noise, Noise, multistream-select
-     * for /yamux/1.0.0, Yamux; {@code result} completes with the established connection.
-     */
-    private void upgrade(SocketChannel ch, boolean dialer, PeerId expected, ResourceManager.ConnectionScope scope,
-                         CompletableFuture<HostConnection> result) {
-        channels.add(ch);
-        ch.pipeline().addFirst("traffic", traffic);
-        ch.closeFuture().addListener(f -> channels.remove(ch));
-        // One deadline for the whole upgrade: the multistream handlers' own timeouts are the same, never longer.
-        Duration timeout = dialer ? config.dialTimeout() : config.handshakeTimeout();
-        ScheduledFuture<?> timeoutTask = ch.eventLoop().schedule(() -> {
-            if (result.completeExceptionally(new TimeoutException((dialer ? "dial" : "inbound upgrade")
-                    + " did not finish within " + timeout.toMillis() + " ms"))) {
-                if (!dialer) {
-                    handshakeTimeouts.increment();
-                }
-                ch.close();
-            }
-        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
-        result.whenComplete((c, e) -> timeoutTask.cancel(false));
-
-        MultistreamHandler.Outcome muxerOutcome = new MultistreamHandler.Outcome() {
-            @Override
-            public void selected(ChannelHandlerContext ctx, String protocol) {
-                NoiseHandler noise = ctx.pipeline().get(NoiseHandler.class);
-                established(ctx, ch, noise.remotePeer(), dialer, scope, result);
-            }
-
-            @Override
-            public void failed(ChannelHandlerContext ctx, ProtocolNegotiationException cause) {
-                result.completeExceptionally(cause);
-                ctx.close();
-            }
-        };
-        NoiseHandler.Listener noiseListener = new NoiseHandler.Listener() {
-            @Override
-            public void secured(ChannelHandlerContext ctx, PeerId remote) {
-                try {
-                    scope.authenticated(remote); // from the transient scope to the peer's
-                } catch (ResourceLimitException | IllegalStateException e) {
-                    result.completeExceptionally(e);
-                    ctx.close();
-                    return;
-                }
-                ctx.pipeline().addAfter(ctx.name(), "muxer-select", dialer
-                        ? MultistreamHandler.dialer(List.of(YamuxHandler.PROTOCOL_ID), timeout, muxerOutcome)
-                        : MultistreamHandler.listener(YamuxHandler.PROTOCOL_ID::equals, timeout, muxerOutcome));
-            }
-
-            @Override
-            public void failed(ChannelHandlerContext ctx, HandshakeException cause) {
-                if (!result.completeExceptionally(cause)) {
-                    if (result.isCompletedExceptionally()) {
-                        LOG.debug("closing connection {}: {}", ch, cause.getMessage()); // the upgrade failed already (a timeout)
-                    } else {
-                        // A peer can cause this at will (a bad frame after the handshake): rate-limited.
-                        refusalLog.log("noise transport", () -> "closing connection " + ch + ": " + cause.getMessage());
-                    }
-                }
-                ctx.close();
-            }
-        };
-        MultistreamHandler.Outcome securityOutcome = new MultistreamHandler.Outcome() {
-            @Override
-            public void selected(ChannelHandlerContext ctx, String protocol) {
-                ctx.pipeline().addAfter(ctx.name(), "noise", new NoiseHandler(dialer, identity, expected, noiseListener));
-            }
-
-            @Override
-            public void failed(ChannelHandlerContext ctx, ProtocolNegotiationException cause) {
-                result.completeExceptionally(cause);
-                ctx.close();
-            }
-        };
-        ch.pipeline().addLast("security-select", dialer
-                ? MultistreamHandler.dialer(List.of(NoiseHandler.PROTOCOL_ID), timeout, securityOutcome)
-                : MultistreamHandler.listener(NoiseHandler.PROTOCOL_ID::equals, timeout, securityOutcome));
-        ch.pipeline().addLast("errors", new ErrorHandler(result));
-    }
-
     private void established(ChannelHandlerContext ctx, SocketChannel ch, PeerId remote, boolean dialer,
                              ResourceManager.ConnectionScope scope, CompletableFuture<HostConnection> result) {
         if (result.isDone()) {
             ctx.close(); // timed out meanwhile
             return;
         }
-        HostConnection conn = new HostConnection(this, ch, remote, dialer);
+        HostConnection conn = new HostConnection(config, protocols, connectionEvents, ch, remote, dialer);
         YamuxHandler yamux = new YamuxHandler(dialer, yamuxConfig, conn, scope);
         yamux.attach(conn, remote);
         conn.yamux(yamux);
         ctx.pipeline().addAfter(ctx.name(), "yamux", yamux);
-        synchronized (lock) {
-            if (closed) {
-                result.completeExceptionally(new IllegalStateException("host closed"));
-                ch.close();
-                return;
-            }
-            connections.computeIfAbsent(remote, k -> new ArrayList<>(2)).add(conn);
+        if (!registry.add(conn)) {
+            result.completeExceptionally(new IllegalStateException("host closed"));
+            ch.close();
+            return;
         }
         ch.closeFuture().addListener(f -> connectionClosed(conn));
         LOG.debug("connection established {}", conn);
@@ -675,65 +377,48 @@ public final class Host implements AutoCloseable {
     }
 
     private void connectionClosed(HostConnection conn) {
-        synchronized (lock) {
-            List<HostConnection> list = connections.get(conn.remotePeer());
-            if (list != null) {
-                list.remove(conn);
-                if (list.isEmpty()) {
-                    connections.remove(conn.remotePeer());
-                }
-            }
-        }
+        registry.remove(conn);
         LOG.debug("connection closed {}", conn);
         fire(l -> l.connectionClosed(conn));
     }
 
-    void identified(HostConnection conn, IdentifyInfo info) {
-        fire(l -> l.identifyReceived(conn, info));
-    }
-
-    void streamOpened(HostConnection conn, StreamChannel stream) {
-        fire(l -> l.streamOpened(conn, stream));
-    }
-
-    /** The connection new streams to {@code peer} use (see the class comment); call with the lock held. */
-    private Optional<HostConnection> best(PeerId peer) {
-        List<HostConnection> list = connections.get(peer);
-        if (list == null) {
-            return Optional.empty();
+    /** What a connection tells and asks its host ({@link HostConnection.Owner}). */
+    private final class ConnectionEvents implements HostConnection.Owner {
+        @Override
+        public void identified(HostConnection conn, IdentifyInfo info) {
+            fire(l -> l.identifyReceived(conn, info));
         }
-        boolean weAreSmaller = peerId.compareTo(peer) < 0;
-        return list.stream()
-                .filter(HostConnection::isUsable)
-                .max(Comparator.<HostConnection>comparingInt(c -> c.isOutbound() == weAreSmaller ? 1 : 0)
-                        .thenComparingLong(HostConnection::establishedNanos));
-    }
 
-    /** Whether {@code conn} is the connection new streams to its peer use. */
-    boolean isPreferred(HostConnection conn) {
-        synchronized (lock) {
-            return best(conn.remotePeer()).orElse(null) == conn;
+        @Override
+        public void streamOpened(HostConnection conn, StreamChannel stream) {
+            fire(l -> l.streamOpened(conn, stream));
+        }
+
+        @Override
+        public void streamRefused(PeerId peer, ResourceLimitException e) {
+            refusalLog.log(e.scope() + " " + e.resource(), () -> "resetting inbound stream from " + peer + ": "
+                    + e.getMessage());
+        }
+
+        @Override
+        public boolean isPreferred(HostConnection conn) {
+            return registry.isPreferred(conn);
+        }
+
+        @Override
+        public Identify identifyMessage(HostConnection conn) {
+            return Host.this.identifyMessage(conn);
         }
     }
 
     /** The connection new streams to {@code peer} would use, if connected. */
     public Optional<Connection> connection(PeerId peer) {
-        synchronized (lock) {
-            return best(peer).map(c -> c);
-        }
+        return registry.preferred(peer).map(c -> c);
     }
 
     /** Every open connection (a peer may have two briefly, after simultaneous dials). */
     public List<Connection> connections() {
-        return List.copyOf(allConnections());
-    }
-
-    private List<HostConnection> allConnections() {
-        synchronized (lock) {
-            List<HostConnection> all = new ArrayList<>();
-            connections.values().forEach(all::addAll);
-            return all;
-        }
+        return List.copyOf(registry.all());
     }
 
     /**
@@ -757,10 +442,7 @@ public final class Host implements AutoCloseable {
      *     {@link TimeoutException} after the ping timeout, or the stream's failure
      */
     public CompletableFuture<Duration> ping(PeerId peer) {
-        HostConnection c;
-        synchronized (lock) {
-            c = best(peer).orElse(null);
-        }
+        HostConnection c = registry.preferred(peer).orElse(null);
         if (c == null) {
             return CompletableFuture.failedFuture(new IllegalStateException("not connected to " + peer));
         }
@@ -783,17 +465,13 @@ public final class Host implements AutoCloseable {
      */
     @Override
     public void close() {
-        List<HostConnection> conns;
-        List<CompletableFuture<Connection>> dials;
-        synchronized (lock) {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            conns = new ArrayList<>();
-            connections.values().forEach(conns::addAll);
-            dials = new ArrayList<>(pendingDials.values());
+        ConnectionRegistry.Closing open = registry.close();
+        if (open == null) {
+            return;
         }
+        closed = true;
+        List<HostConnection> conns = open.connections();
+        List<CompletableFuture<Connection>> dials = open.dials();
         for (Channel s : servers) {
             s.close();
         }
@@ -834,37 +512,5 @@ public final class Host implements AutoCloseable {
     @Override
     public String toString() {
         return "Host(" + peerId + " " + listenAddresses + ")";
-    }
-
-    /** The last handler of a connection's pipeline: fails the upgrade on error or close, and logs. */
-    private static final class ErrorHandler extends ChannelInboundHandlerAdapter {
-        private final CompletableFuture<HostConnection> upgrade;
-
-        ErrorHandler(CompletableFuture<HostConnection> upgrade) {
-            this.upgrade = upgrade;
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (!upgrade.completeExceptionally(cause)) {
-                if (cause instanceof IOException) {
-                    LOG.debug("closing connection {}: {}", ctx.channel(), cause.toString());
-                } else {
-                    LOG.warn("closing connection {}: {}", ctx.channel(), cause.toString(), cause);
-                }
-            }
-            ctx.close();
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            upgrade.completeExceptionally(new IOException("connection closed during the upgrade",
-                    new ClosedChannelException()));
-        }
-
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ReferenceCountUtil.release(msg);
-        }
     }
 }

@@ -28,11 +28,29 @@ import org.slf4j.LoggerFactory;
  */
 final class HostConnection implements Connection, YamuxHandler.Listener {
 
+    /** What a connection tells, and asks, the host it belongs to: no more than this. */
+    interface Owner {
+        void identified(HostConnection conn, IdentifyInfo info);
+
+        void streamOpened(HostConnection conn, StreamChannel stream);
+
+        /** The resource manager refused an inbound stream of {@code peer} (logged, rate-limited). */
+        void streamRefused(PeerId peer, ResourceLimitException e);
+
+        /** Whether {@code conn} is the connection new streams to its peer use. */
+        boolean isPreferred(HostConnection conn);
+
+        /** Our Identify message as {@code conn}'s remote is to see it. */
+        Identify identifyMessage(HostConnection conn);
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(HostConnection.class);
     /** How long a duplicate connection to a peer may stay idle when idle connections are otherwise kept. */
     static final Duration REDUNDANT_IDLE = Duration.ofSeconds(10);
 
-    private final Host host;
+    private final HostConfig config;
+    private final ProtocolRegistry protocols;
+    private final Owner owner;
     private final Channel channel;
     private final PeerId remotePeer;
     private final boolean outbound;
@@ -53,8 +71,11 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
     private final Map<String, Integer> inboundStreams = new HashMap<>();
     private CompletableFuture<Duration> pingInFlight;
 
-    HostConnection(Host host, Channel channel, PeerId remotePeer, boolean outbound) {
-        this.host = host;
+    HostConnection(HostConfig config, ProtocolRegistry protocols, Owner owner, Channel channel, PeerId remotePeer,
+                   boolean outbound) {
+        this.config = config;
+        this.protocols = protocols;
+        this.owner = owner;
         this.channel = channel;
         this.remotePeer = remotePeer;
         this.outbound = outbound;
@@ -134,14 +155,14 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
             result.completeExceptionally(new IllegalStateException("connection to " + remotePeer + " is closed"));
             return;
         }
-        MultistreamHandler negotiation = MultistreamHandler.dialer(List.of(protocol), host.config().negotiationTimeout(),
+        MultistreamHandler negotiation = MultistreamHandler.dialer(List.of(protocol), config.negotiationTimeout(),
                 new MultistreamHandler.Outcome() {
                     @Override
                     public void selected(ChannelHandlerContext ctx, String p) throws Exception {
                         YamuxStreamChannel s = (YamuxStreamChannel) ctx.channel();
                         s.protocol(p);
                         initializer.initialize(s);
-                        host.streamOpened(HostConnection.this, s);
+                        owner.streamOpened(HostConnection.this, s);
                         result.complete(s);
                     }
 
@@ -185,24 +206,24 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
 
     @Override
     public void inboundStream(YamuxStreamChannel stream) {
-        stream.pipeline().addLast(MultistreamHandler.listener(host::supportsInbound, host.config().negotiationTimeout(),
+        stream.pipeline().addLast(MultistreamHandler.listener(protocols::supports, config.negotiationTimeout(),
                 new MultistreamHandler.Outcome() {
                     @Override
                     public void selected(ChannelHandlerContext ctx, String protocol) throws Exception {
-                        StreamInitializer handler = host.inboundHandler(protocol);
+                        ProtocolRegistry.InboundHandler handler = protocols.handler(protocol);
                         if (handler == null) {
                             throw new IllegalStateException("no handler for " + protocol);
                         }
                         try {
                             stream.resources().protocol(protocol);
                         } catch (ResourceLimitException e) {
-                            host.logStreamRefusal(remotePeer, e);
+                            owner.streamRefused(remotePeer, e);
                             stream.reset();
                             return;
                         }
                         stream.protocol(protocol);
-                        handler.initialize(stream);
-                        host.streamOpened(HostConnection.this, stream);
+                        handler.initialize(HostConnection.this, stream);
+                        owner.streamOpened(HostConnection.this, stream);
                     }
 
                     @Override
@@ -249,14 +270,21 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
         scheduleIdleCheck();
     }
 
+    /** Whether the idle timer is armed, read on the event loop (what tests observe instead of waiting it out). */
+    CompletableFuture<Boolean> idleTimerArmed() {
+        CompletableFuture<Boolean> armed = new CompletableFuture<>();
+        channel.eventLoop().execute(() -> armed.complete(idleTask != null));
+        return armed;
+    }
+
     /** Arms the idle timer when no streams are open (runs on the event loop). */
     void scheduleIdleCheck() {
         if (yamux == null || busyStreams() > 0 || !channel.isActive() || idleTask != null) {
             return;
         }
-        Duration idle = yamux.isGoingAway() ? Duration.ZERO : host.config().idleTimeout();
+        Duration idle = yamux.isGoingAway() ? Duration.ZERO : config.idleTimeout();
         if (idle.isZero() && !yamux.isGoingAway()) {
-            if (host.isPreferred(this)) {
+            if (owner.isPreferred(this)) {
                 return; // idle connections are kept
             }
             // A duplicate left by simultaneous dials: nobody opens streams on it any more.
@@ -277,7 +305,7 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
     void startIdentify() {
         openStream(IdentifyProtocol.ID, stream -> stream.pipeline().addLast(
                 new UvarintFrameDecoder(IdentifyProtocol.MAX_PART),
-                new IdentifyProtocol.ReaderHandler(host.config().identifyTimeout(),
+                new IdentifyProtocol.ReaderHandler(config.identifyTimeout(),
                         m -> onIdentify(m, false),
                         cause -> LOG.debug("identify of {} failed: {}", remotePeer, cause.toString()))))
                 .whenComplete((s, e) -> {
@@ -299,7 +327,7 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
             return;
         }
         identifyInfo = info;
-        host.identified(this, info);
+        owner.identified(this, info);
         if (!push && pushWanted) {
             pushIdentify();
         }
@@ -319,9 +347,9 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
         if (!info.supports(IdentifyProtocol.PUSH) || !isUsable()) {
             return;
         }
-        Identify message = host.identifyMessage(this);
+        Identify message = owner.identifyMessage(this);
         openStream(IdentifyProtocol.PUSH, stream -> stream.pipeline().addLast(
-                new IdentifyProtocol.ResponderHandler(message, host.config().identifyTimeout())))
+                new IdentifyProtocol.ResponderHandler(message, config.identifyTimeout())))
                 .whenComplete((s, e) -> {
                     if (e != null) {
                         LOG.debug("identify push to {} failed: {}", remotePeer, e.toString());
@@ -371,7 +399,7 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
             pingInFlight = result;
             holder.complete(result);
             openStream(PingProtocol.ID, stream -> stream.pipeline().addLast(
-                    new PingProtocol.RequestHandler(result, host.config().pingTimeout())))
+                    new PingProtocol.RequestHandler(result, config.pingTimeout())))
                     .whenComplete((s, e) -> {
                         if (e != null) {
                             result.completeExceptionally(e);

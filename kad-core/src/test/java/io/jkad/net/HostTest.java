@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -91,14 +92,9 @@ class HostTest {
         return f.get(10, TimeUnit.SECONDS);
     }
 
-    static void eventually(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(10);
-        }
+    static void eventually(BooleanSupplier condition, String what) {
+        Awaitility.await(what).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10))
+                .until(condition::getAsBoolean);
     }
 
     /** Echoes everything; half-closes when the remote does. */
@@ -264,7 +260,8 @@ class HostTest {
         Sink sink = new Sink();
         StreamChannel s = await(a.dial(b.peerId(), b.listenAddresses())
                 .thenCompose(c -> c.openStream(ECHO, st -> st.pipeline().addLast(sink))));
-        Thread.sleep(800);
+        // While a stream is open no idle timer runs, so the 300 ms idle timeout cannot close the connection.
+        assertThat(await(((HostConnection) s.connection()).idleTimerArmed())).isFalse();
         assertThat(s.isOpen()).isTrue();
         assertThat(ea.closed).isEmpty();
         s.writeAndFlush(Unpooled.copiedBuffer("still here", StandardCharsets.UTF_8));
