@@ -16,7 +16,6 @@ import io.jkad.store.rocksdb.ValueCodec.CorruptValueException;
 import io.jkad.store.rocksdb.ValueCodec.ProviderHead;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -25,7 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -149,7 +147,7 @@ final class RocksDbRecordStore implements RecordStore {
         }
         try {
             RocksDbRecordStore store = new RocksDbRecordStore(res, directory, config);
-            store.checkFormat();
+            LayoutMigration.checkFormat(res, directory);
             store.countAtOpen();
             return store;
         } catch (RocksDBException e) {
@@ -159,43 +157,6 @@ final class RocksDbRecordStore implements RecordStore {
         } catch (RuntimeException e) {
             res.close();
             throw e;
-        }
-    }
-
-    /**
-     * Checks the layout version marker: version 2 is read as it is; version 1 is migrated
-     * ({@link LayoutMigration}). A database without a marker is new (or was made by an open that
-     * died before writing it): it gets the marker, after a migration if it holds provider entries
-     * all the same (as a version 1 database would).
-     *
-     * @throws StoreException {@code BACKEND} for any other marker (a newer layout, or not ours)
-     */
-    private void checkFormat() throws RocksDBException {
-        byte[] format = res.db.get(res.defaultCf, KeyLayout.FORMAT_KEY);
-        if (format != null && format.length == 1 && format[0] == KeyLayout.FORMAT_VERSION) {
-            return;
-        }
-        if (format == null && isEmpty(res.providers)) {
-            res.db.put(res.defaultCf, res.writeOptions, KeyLayout.FORMAT_KEY, new byte[] {KeyLayout.FORMAT_VERSION});
-            return;
-        }
-        if (format == null || (format.length == 1 && format[0] == KeyLayout.FORMAT_VERSION_1)) {
-            LayoutMigration.v1ToV2(res, directory);
-            return;
-        }
-        boolean newer = format.length == 1 && format[0] > KeyLayout.FORMAT_VERSION;
-        throw new StoreException(Kind.BACKEND, NAME, "open", "the database in " + directory
-                + " has layout version " + Arrays.toString(format)
-                + (newer ? ", newer than this build knows (written by a later version of jkad?)" : "")
-                + "; this build reads version " + KeyLayout.FORMAT_VERSION + " and migrates version "
-                + KeyLayout.FORMAT_VERSION_1);
-    }
-
-    private boolean isEmpty(ColumnFamilyHandle family) throws RocksDBException {
-        try (RocksIterator it = res.db.newIterator(family)) {
-            it.seekToFirst();
-            it.status();
-            return !it.isValid();
         }
     }
 
