@@ -73,6 +73,10 @@ import org.slf4j.LoggerFactory;
  * <p>Parts: this class keeps the locks, the counts and the value records; the provider column
  * families are {@link ProviderIndex}'s, the expiry sweep is {@link ExpirySweeper}'s and iteration
  * is {@link StoreIterator}'s. They hold no lock of their own: they are called under this class's.
+ * It stays somewhat over 500 lines because each of the eight operations of the SPI carries here,
+ * and only here, its close guard, its hold of the mutation lock, its limit checks, its count
+ * update and its mapping of RocksDB errors; the value records' few lines of batch code stay with
+ * them rather than in a class of their own.
  *
  * <p>Layout versions: a database of layout version 1 is migrated when opened ({@link LayoutMigration});
  * one of a later version than {@link KeyLayout#FORMAT_VERSION} is refused.
