@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
@@ -17,8 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings a database of layout version 1 to version 2 ({@link KeyLayout#FORMAT_VERSION}) when the
- * store opens it, before anything else reads or writes it.
+ * Checks the layout version of a database when the store opens it ({@link #checkFormat}) and
+ * brings one of layout version 1 to version 2 ({@link KeyLayout#FORMAT_VERSION}), before anything
+ * else reads or writes it.
  *
  * <p>Version 2 adds the {@code provider_peers} column family (RocksDB creates it, empty, when the
  * store opens the database). The migration fills it from the {@code providers} column family, one
@@ -44,6 +46,43 @@ final class LayoutMigration {
     static final int BATCH = 1024;
 
     private LayoutMigration() {}
+
+    /**
+     * Checks the layout version marker when the store opens the database: version 2 is read as it is; version 1 is migrated
+     * ({@link #v1ToV2}). A database without a marker is new (or was made by an open that
+     * died before writing it): it gets the marker, after a migration if it holds provider entries
+     * all the same (as a version 1 database would).
+     *
+     * @throws StoreException {@code BACKEND} for any other marker (a newer layout, or not ours)
+     */
+    static void checkFormat(RocksDbResources res, Path directory) throws RocksDBException {
+        byte[] format = res.db.get(res.defaultCf, KeyLayout.FORMAT_KEY);
+        if (format != null && format.length == 1 && format[0] == KeyLayout.FORMAT_VERSION) {
+            return;
+        }
+        if (format == null && isEmpty(res, res.providers)) {
+            res.db.put(res.defaultCf, res.writeOptions, KeyLayout.FORMAT_KEY, new byte[] {KeyLayout.FORMAT_VERSION});
+            return;
+        }
+        if (format == null || (format.length == 1 && format[0] == KeyLayout.FORMAT_VERSION_1)) {
+            v1ToV2(res, directory);
+            return;
+        }
+        boolean newer = format.length == 1 && format[0] > KeyLayout.FORMAT_VERSION;
+        throw new StoreException(Kind.BACKEND, NAME, "open", "the database in " + directory
+                + " has layout version " + Arrays.toString(format)
+                + (newer ? ", newer than this build knows (written by a later version of jkad?)" : "")
+                + "; this build reads version " + KeyLayout.FORMAT_VERSION + " and migrates version "
+                + KeyLayout.FORMAT_VERSION_1);
+    }
+
+    private static boolean isEmpty(RocksDbResources res, ColumnFamilyHandle family) throws RocksDBException {
+        try (RocksIterator it = res.db.newIterator(family)) {
+            it.seekToFirst();
+            it.status();
+            return !it.isValid();
+        }
+    }
 
     /** What a migration did. */
     record Result(long indexed, long removed, boolean finished) {}

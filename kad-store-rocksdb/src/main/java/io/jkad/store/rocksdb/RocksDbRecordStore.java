@@ -1,6 +1,5 @@
 package io.jkad.store.rocksdb;
 
-import static io.jkad.store.rocksdb.KeyLayout.KIND_PROVIDER;
 import static io.jkad.store.rocksdb.KeyLayout.KIND_RECORD;
 
 import io.jkad.identity.PeerId;
@@ -17,14 +16,7 @@ import io.jkad.store.rocksdb.ValueCodec.CorruptValueException;
 import io.jkad.store.rocksdb.ValueCodec.ProviderHead;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -32,7 +24,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
@@ -79,6 +70,14 @@ import org.slf4j.LoggerFactory;
  * {@code provider_peers} entry makes the writes of that provider throw {@code BACKEND}. A sweep
  * removes a damaged value record or provider record whose expiry index entry says it has expired.
  *
+ * <p>Parts: this class keeps the locks, the counts and the value records; the provider column
+ * families are {@link ProviderIndex}'s, the expiry sweep is {@link ExpirySweeper}'s and iteration
+ * is {@link StoreIterator}'s. They hold no lock of their own: they are called under this class's.
+ * It stays somewhat over 500 lines because each of the eight operations of the SPI carries here,
+ * and only here, its close guard, its hold of the mutation lock, its limit checks, its count
+ * update and its mapping of RocksDB errors; the value records' few lines of batch code stay with
+ * them rather than in a class of their own.
+ *
  * <p>Layout versions: a database of layout version 1 is migrated when opened ({@link LayoutMigration});
  * one of a later version than {@link KeyLayout#FORMAT_VERSION} is refused.
  */
@@ -112,11 +111,11 @@ final class RocksDbRecordStore implements RecordStore {
     private volatile long providedKeyCount;
     /** The {@code seq} of the next provider entry. Guarded by {@link #mutationLock}. */
     private long nextSeq;
-    /**
-     * No expiry index entry is earlier than this (null: unknown, sweep from the start). Lets a sweep
-     * seek past the tombstones that earlier sweeps left. Guarded by {@link #mutationLock}.
-     */
-    private Instant sweepFrom;
+
+    /** The provider column families. Writes through it hold {@link #mutationLock}. */
+    private final ProviderIndex providerIndex;
+    /** The expiry sweep. Used holding {@link #mutationLock}. */
+    private final ExpirySweeper sweeper;
 
     private final Set<StoreIterator<?>> openIterators = ConcurrentHashMap.newKeySet();
 
@@ -131,6 +130,8 @@ final class RocksDbRecordStore implements RecordStore {
         this.maxValueBytes = config.maxValueBytes();
         this.maxProvidersPerKey = config.maxProvidersPerKey();
         this.maxProvidedKeys = config.maxProvidedKeys();
+        this.providerIndex = new ProviderIndex(res, directory, localPeer);
+        this.sweeper = new ExpirySweeper(res, directory, providerIndex);
     }
 
     /**
@@ -150,7 +151,7 @@ final class RocksDbRecordStore implements RecordStore {
         }
         try {
             RocksDbRecordStore store = new RocksDbRecordStore(res, directory, config);
-            store.checkFormat();
+            LayoutMigration.checkFormat(res, directory);
             store.countAtOpen();
             return store;
         } catch (RocksDBException e) {
@@ -163,43 +164,6 @@ final class RocksDbRecordStore implements RecordStore {
         }
     }
 
-    /**
-     * Checks the layout version marker: version 2 is read as it is; version 1 is migrated
-     * ({@link LayoutMigration}). A database without a marker is new (or was made by an open that
-     * died before writing it): it gets the marker, after a migration if it holds provider entries
-     * all the same (as a version 1 database would).
-     *
-     * @throws StoreException {@code BACKEND} for any other marker (a newer layout, or not ours)
-     */
-    private void checkFormat() throws RocksDBException {
-        byte[] format = res.db.get(res.defaultCf, KeyLayout.FORMAT_KEY);
-        if (format != null && format.length == 1 && format[0] == KeyLayout.FORMAT_VERSION) {
-            return;
-        }
-        if (format == null && isEmpty(res.providers)) {
-            res.db.put(res.defaultCf, res.writeOptions, KeyLayout.FORMAT_KEY, new byte[] {KeyLayout.FORMAT_VERSION});
-            return;
-        }
-        if (format == null || (format.length == 1 && format[0] == KeyLayout.FORMAT_VERSION_1)) {
-            LayoutMigration.v1ToV2(res, directory);
-            return;
-        }
-        boolean newer = format.length == 1 && format[0] > KeyLayout.FORMAT_VERSION;
-        throw new StoreException(Kind.BACKEND, NAME, "open", "the database in " + directory
-                + " has layout version " + Arrays.toString(format)
-                + (newer ? ", newer than this build knows (written by a later version of jkad?)" : "")
-                + "; this build reads version " + KeyLayout.FORMAT_VERSION + " and migrates version "
-                + KeyLayout.FORMAT_VERSION_1);
-    }
-
-    private boolean isEmpty(ColumnFamilyHandle family) throws RocksDBException {
-        try (RocksIterator it = res.db.newIterator(family)) {
-            it.seekToFirst();
-            it.status();
-            return !it.isValid();
-        }
-    }
-
     /** Counts the records and the keys with providers, and finds the largest provider {@code seq}. */
     private void countAtOpen() throws RocksDBException {
         long records = 0;
@@ -209,35 +173,12 @@ final class RocksDbRecordStore implements RecordStore {
             }
             it.status();
         }
-        long keys = 0;
-        long maxSeq = -1;
-        byte[] previous = null;
-        int previousPrefix = 0;
-        try (RocksIterator it = res.db.newIterator(res.providers, res.scanReadOptions)) {
-            for (it.seekToFirst(); it.isValid(); it.next()) {
-                byte[] key = it.key();
-                int prefix;
-                try {
-                    prefix = KeyLayout.providerPrefixLength(key);
-                } catch (IllegalArgumentException e) {
-                    throw new StoreException(Kind.BACKEND, NAME, "open", "the providers column family of "
-                            + directory + " holds a malformed key 0x" + hex(key) + ": " + e.getMessage(), e);
-                }
-                if (previous == null || prefix != previousPrefix
-                        || !Arrays.equals(key, 0, prefix, previous, 0, prefix)) {
-                    keys++;
-                }
-                maxSeq = Math.max(maxSeq, KeyLayout.seqOfProviderKey(key));
-                previous = key;
-                previousPrefix = prefix;
-            }
-            it.status();
-        }
+        ProviderIndex.OpenCounts providerCounts = providerIndex.countAtOpen();
         mutationLock.lock();
         try {
             recordCount = records;
-            providedKeyCount = keys;
-            nextSeq = maxSeq + 1;
+            providedKeyCount = providerCounts.keys();
+            nextSeq = providerCounts.maxSeq() + 1;
         } finally {
             mutationLock.unlock();
         }
@@ -301,7 +242,7 @@ final class RocksDbRecordStore implements RecordStore {
                 if (isNew) {
                     recordCount++;
                 }
-                expires.ifPresent(this::noteIndexed);
+                expires.ifPresent(sweeper::noteIndexed);
             } finally {
                 mutationLock.unlock();
             }
@@ -386,7 +327,7 @@ final class RocksDbRecordStore implements RecordStore {
     public CloseableIterator<DhtRecord> records() {
         Lock guard = enter("records");
         try {
-            return new StoreIterator<>("records", "value record", res.records,
+            return new StoreIterator<>(res, closeGuard, openIterators, directory, "records", "value record", res.records,
                     (k, v) -> ValueCodec.decodeRecord(RecordKey.of(k), v));
         } finally {
             guard.unlock();
@@ -411,17 +352,16 @@ final class RocksDbRecordStore implements RecordStore {
             byte[] k = key.toBytes();
             byte[] peerKey = KeyLayout.providerPeerKey(k, record.provider().toBytes());
             Optional<Instant> expires = record.expires();
-            boolean local = record.provider().equals(localPeer);
             byte[] headBuffer = new byte[ValueCodec.PROVIDER_HEAD_MAX_BYTES];
             mutationLock.lock();
             try (WriteBatch batch = new WriteBatch()) {
-                ProviderHead old = readProviderHead(key, peerKey, headBuffer, "addProvider");
+                ProviderHead old = providerIndex.readHead(key, peerKey, headBuffer, "addProvider");
                 long seq;
                 boolean keyIsNew = false;
                 if (old != null) {
                     seq = old.seq(); // updated in place: same seq, so the same position
                 } else {
-                    int listed = countProviders(k, maxProvidersPerKey);
+                    int listed = providerIndex.count(k, maxProvidersPerKey);
                     if (listed == 0 && providedKeyCount >= maxProvidedKeys) {
                         throw new StoreException(Kind.MAX_PROVIDED_KEYS, NAME, "addProvider",
                                 "provider records exist for the maximum of " + maxProvidedKeys + " keys and key "
@@ -433,23 +373,7 @@ final class RocksDbRecordStore implements RecordStore {
                     seq = nextSeq;
                     keyIsNew = listed == 0;
                 }
-                byte[] providerKey = KeyLayout.providerKey(k, seq);
-                byte[] value = ValueCodec.encodeProvider(seq, record);
-                batch.put(res.providers, providerKey, value);
-                Optional<Instant> oldExpires = old == null ? Optional.empty() : old.expires();
-                if (old == null || !oldExpires.equals(expires)) {
-                    // the head holds the expiry: it changes with it (and the index entry moves)
-                    batch.put(res.providerPeers, peerKey, ValueCodec.encodeProviderHead(seq, expires));
-                    if (oldExpires.isPresent()) {
-                        batch.delete(res.expiry, KeyLayout.expiryKey(oldExpires.get(), KIND_PROVIDER, providerKey));
-                    }
-                    if (expires.isPresent()) {
-                        batch.put(res.expiry, KeyLayout.expiryKey(expires.get(), KIND_PROVIDER, providerKey), EMPTY);
-                    }
-                }
-                if (local) {
-                    batch.put(res.provided, k, value);
-                }
+                providerIndex.putEntry(batch, k, peerKey, seq, record, old);
                 res.db.write(res.writeOptions, batch);
                 if (old == null) {
                     nextSeq++;
@@ -457,7 +381,7 @@ final class RocksDbRecordStore implements RecordStore {
                         providedKeyCount++;
                     }
                 }
-                expires.ifPresent(this::noteIndexed);
+                expires.ifPresent(sweeper::noteIndexed);
                 return true;
             } finally {
                 mutationLock.unlock();
@@ -477,20 +401,7 @@ final class RocksDbRecordStore implements RecordStore {
             if (!config.fits(key)) {
                 return List.of();
             }
-            byte[] prefix = KeyLayout.providerPrefix(key.toBytes());
-            byte[] keyBuffer = new byte[prefix.length];
-            List<ProviderRecord> out = new ArrayList<>();
-            try (RocksIterator it = res.db.newIterator(res.providers)) {
-                for (it.seek(prefix); it.isValid() && hasPrefix(it, prefix, keyBuffer); it.next()) {
-                    try {
-                        out.add(ValueCodec.decodeProvider(key, it.value()).record());
-                    } catch (CorruptValueException e) {
-                        throw backend("providers", "a provider record of key " + key + ": " + e.getMessage(), e);
-                    }
-                }
-                it.status();
-            }
-            return Collections.unmodifiableList(out);
+            return providerIndex.list(key);
         } catch (RocksDBException e) {
             throw backend("providers", "reading the providers of key " + key, e);
         } finally {
@@ -502,7 +413,7 @@ final class RocksDbRecordStore implements RecordStore {
     public CloseableIterator<ProviderRecord> provided() {
         Lock guard = enter("provided");
         try {
-            return new StoreIterator<>("provided", "provided record", res.provided,
+            return new StoreIterator<>(res, closeGuard, openIterators, directory, "provided", "provided record", res.provided,
                     (k, v) -> ValueCodec.decodeProvider(RecordKey.of(k), v).record());
         } finally {
             guard.unlock();
@@ -523,20 +434,12 @@ final class RocksDbRecordStore implements RecordStore {
             byte[] headBuffer = new byte[ValueCodec.PROVIDER_HEAD_MAX_BYTES];
             mutationLock.lock();
             try (WriteBatch batch = new WriteBatch()) {
-                ProviderHead head = readProviderHead(key, peerKey, headBuffer, "removeProvider");
+                ProviderHead head = providerIndex.readHead(key, peerKey, headBuffer, "removeProvider");
                 if (head == null) {
                     return;
                 }
-                byte[] providerKey = KeyLayout.providerKey(k, head.seq());
-                batch.delete(res.providers, providerKey);
-                batch.delete(res.providerPeers, peerKey);
-                if (head.expires().isPresent()) {
-                    batch.delete(res.expiry, KeyLayout.expiryKey(head.expires().get(), KIND_PROVIDER, providerKey));
-                }
-                if (provider.equals(localPeer)) {
-                    batch.delete(res.provided, k);
-                }
-                boolean last = !hasOtherProvider(k, peerKey);
+                providerIndex.deleteEntry(batch, k, peerKey, head, provider);
+                boolean last = !providerIndex.hasOther(k, peerKey);
                 res.db.write(res.writeOptions, batch);
                 if (last) {
                     providedKeyCount--;
@@ -551,67 +454,6 @@ final class RocksDbRecordStore implements RecordStore {
         }
     }
 
-    /**
-     * The head ({@code seq}, expiry) of the provider entry that {@code peerKey} names, from its
-     * {@code provider_peers} entry, or null if the provider is not listed.
-     *
-     * @param buffer at least {@link ValueCodec#PROVIDER_HEAD_MAX_BYTES}: the value is read into it
-     * @throws StoreException {@code BACKEND} if the entry cannot be decoded
-     */
-    private ProviderHead readProviderHead(RecordKey key, byte[] peerKey, byte[] buffer, String operation)
-            throws RocksDBException {
-        int length = res.db.get(res.providerPeers, peerKey, buffer);
-        if (length == RocksDB.NOT_FOUND) {
-            return null;
-        }
-        try {
-            return ValueCodec.decodeProviderHead(buffer, length);
-        } catch (CorruptValueException e) {
-            throw backend(operation, "the provider_peers entry of a provider of key " + key + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** The number of providers of the record key {@code k}, counted up to {@code limit}: keys of {@code provider_peers} only. */
-    private int countProviders(byte[] k, int limit) throws RocksDBException {
-        byte[] prefix = KeyLayout.providerPrefix(k);
-        byte[] keyBuffer = new byte[prefix.length];
-        int n = 0;
-        try (RocksIterator it = res.db.newIterator(res.providerPeers)) {
-            for (it.seek(prefix); n < limit && it.isValid() && hasPrefix(it, prefix, keyBuffer); it.next()) {
-                n++;
-            }
-            it.status();
-        }
-        return n;
-    }
-
-    /** Whether the record key {@code k} has a provider besides the one {@code peerKey} names. */
-    private boolean hasOtherProvider(byte[] k, byte[] peerKey) throws RocksDBException {
-        byte[] prefix = KeyLayout.providerPrefix(k);
-        try (RocksIterator it = res.db.newIterator(res.providerPeers)) {
-            for (it.seek(prefix); it.isValid(); it.next()) {
-                byte[] key = it.key();
-                if (!KeyLayout.startsWith(key, prefix)) {
-                    return false;
-                }
-                if (!Arrays.equals(key, peerKey)) {
-                    return true;
-                }
-            }
-            it.status();
-        }
-        return false;
-    }
-
-    /**
-     * Whether the iterator's key starts with {@code prefix}, read into {@code buffer} (of the
-     * prefix's length) rather than copied out whole.
-     */
-    private static boolean hasPrefix(RocksIterator it, byte[] prefix, byte[] buffer) {
-        int length = it.key(buffer);
-        return length >= prefix.length && Arrays.equals(buffer, prefix);
-    }
-
     // ------------------------------------------------------------------ expiry
 
     @Override
@@ -623,9 +465,11 @@ final class RocksDbRecordStore implements RecordStore {
             while (true) {
                 mutationLock.lock();
                 try {
-                    Sweep sweep = sweepChunk(now);
-                    removed += sweep.removed;
-                    if (!sweep.more) {
+                    ExpirySweeper.Chunk chunk = sweeper.sweepChunk(now);
+                    recordCount -= chunk.recordsRemoved();
+                    providedKeyCount -= chunk.keysFreed();
+                    removed += chunk.removed();
+                    if (!chunk.more()) {
                         return removed;
                     }
                 } finally {
@@ -636,225 +480,6 @@ final class RocksDbRecordStore implements RecordStore {
             throw backend("removeExpired", "sweeping up to " + now, e);
         } finally {
             guard.unlock();
-        }
-    }
-
-    private record Sweep(long removed, boolean more) {}
-
-    /**
-     * Removes what expired at {@code now}, reading at most {@link #SWEEP_CHUNK} expiry index entries
-     * from {@link #sweepFrom}, in one write batch. Holds {@link #mutationLock}.
-     */
-    private Sweep sweepChunk(Instant now) throws RocksDBException {
-        long recordsRemoved = 0;
-        long providersRemoved = 0;
-        Instant last = null;
-        boolean more = false;
-        // keys that lost provider entries in this batch -> the seqs of those entries
-        Map<RecordKey, Set<Long>> providerLosses = new HashMap<>();
-        // value records removed in this batch (two index entries could name one damaged record)
-        Set<RecordKey> recordLosses = new HashSet<>();
-        try (WriteBatch batch = new WriteBatch(); RocksIterator it = res.db.newIterator(res.expiry)) {
-            if (sweepFrom == null) {
-                it.seekToFirst();
-            } else {
-                it.seek(KeyLayout.instantKey(sweepFrom));
-            }
-            int visited = 0;
-            for (; it.isValid(); it.next()) {
-                byte[] indexKey = it.key();
-                Instant t;
-                try {
-                    t = KeyLayout.instantOfExpiryKey(indexKey);
-                } catch (IllegalArgumentException e) {
-                    LOG.warn("rocksdb store {}: dropping a malformed expiry index key 0x{}: {}", directory,
-                            hex(indexKey), e.getMessage());
-                    batch.delete(res.expiry, indexKey);
-                    continue;
-                }
-                if (t.isAfter(now)) {
-                    break;
-                }
-                if (visited == SWEEP_CHUNK) {
-                    more = true;
-                    break;
-                }
-                visited++;
-                last = t;
-                batch.delete(res.expiry, indexKey);
-                byte kind = KeyLayout.kindOfExpiryKey(indexKey);
-                byte[] identity = KeyLayout.identityOfExpiryKey(indexKey);
-                if (kind == KIND_RECORD) {
-                    RecordKey key = RecordKey.of(identity);
-                    if (!recordLosses.contains(key) && sweepRecord(batch, identity, t)) {
-                        recordLosses.add(key);
-                        recordsRemoved++;
-                    }
-                } else if (kind == KIND_PROVIDER) {
-                    if (sweepProvider(batch, identity, t, providerLosses)) {
-                        providersRemoved++;
-                    }
-                } else {
-                    LOG.warn("rocksdb store {}: dropping an expiry index entry of unknown kind {}", directory, kind);
-                }
-            }
-            if (!it.isValid()) {
-                it.status();
-            }
-            long keysFreed = 0;
-            for (Map.Entry<RecordKey, Set<Long>> loss : providerLosses.entrySet()) {
-                if (!hasProvidersBesides(loss.getKey(), loss.getValue())) {
-                    keysFreed++;
-                }
-            }
-            if (batch.count() > 0) {
-                res.db.write(res.writeOptions, batch);
-            }
-            recordCount -= recordsRemoved;
-            providedKeyCount -= keysFreed;
-            if (more) {
-                sweepFrom = last;
-            } else if (sweepFrom == null || now.isAfter(sweepFrom)) {
-                sweepFrom = now;
-            }
-            return new Sweep(recordsRemoved + providersRemoved, more);
-        }
-    }
-
-    /** Adds the removal of the value record {@code key} to {@code batch} if it expires at {@code t}. */
-    private boolean sweepRecord(WriteBatch batch, byte[] key, Instant t) throws RocksDBException {
-        byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
-        int length = readRecordHead(key, head);
-        if (length == RocksDB.NOT_FOUND) {
-            return false;
-        }
-        try {
-            if (!ValueCodec.recordExpiry(head, Math.min(length, head.length)).equals(Optional.of(t))) {
-                return false; // a stale index entry: the record was replaced and its expiry moved
-            }
-        } catch (CorruptValueException e) {
-            LOG.warn("rocksdb store {}: removing an undecodable value record under key {}, expired at {}: {}",
-                    directory, keyText(key), t, e.getMessage());
-        }
-        batch.delete(res.records, key);
-        return true;
-    }
-
-    /** Adds the removal of the provider entry {@code providerKey} to {@code batch} if it expires at {@code t}. */
-    private boolean sweepProvider(WriteBatch batch, byte[] providerKey, Instant t, Map<RecordKey, Set<Long>> losses)
-            throws RocksDBException {
-        byte[] keyBytes;
-        long seq;
-        try {
-            keyBytes = KeyLayout.recordKeyOfProviderKey(providerKey);
-            seq = KeyLayout.seqOfProviderKey(providerKey);
-        } catch (IllegalArgumentException e) {
-            LOG.warn("rocksdb store {}: dropping an expiry index entry with a malformed provider key 0x{}", directory,
-                    hex(providerKey));
-            return false;
-        }
-        RecordKey key = RecordKey.of(keyBytes);
-        Set<Long> lost = losses.get(key);
-        if (lost != null && lost.contains(seq)) {
-            return false; // already removed in this batch
-        }
-        byte[] value = res.db.get(res.providers, providerKey);
-        if (value == null) {
-            return false;
-        }
-        PeerId peer = null;
-        try {
-            ProviderRecord record = ValueCodec.decodeProvider(key, value).record();
-            if (!record.expires().equals(Optional.of(t))) {
-                return false;
-            }
-            peer = record.provider();
-        } catch (CorruptValueException e) {
-            LOG.warn("rocksdb store {}: removing an undecodable provider record of key {}, expired at {}: {}",
-                    directory, key, t, e.getMessage());
-        }
-        batch.delete(res.providers, providerKey);
-        deleteProviderPeer(batch, key, keyBytes, peer, seq);
-        // the local peer's copy, if this entry is the local peer's (only the local peer's entries
-        // have one; an undecodable entry, peer null, may be)
-        byte[] provided = peer == null || peer.equals(localPeer) ? res.db.get(res.provided, keyBytes) : null;
-        if (provided != null) {
-            try {
-                if (ValueCodec.decodeProvider(key, provided).seq() == seq) {
-                    batch.delete(res.provided, keyBytes);
-                }
-            } catch (CorruptValueException e) {
-                LOG.warn("rocksdb store {}: undecodable provided record of key {}: {}", directory, key, e.getMessage());
-            }
-        }
-        losses.computeIfAbsent(key, x -> new HashSet<>()).add(seq);
-        return true;
-    }
-
-    /**
-     * Adds the removal of the {@code provider_peers} entry of the provider entry {@code seq} of
-     * {@code key} to {@code batch}: that of {@code peer} if it names this entry, or, when the
-     * entry's record could not be decoded ({@code peer} null), the one of the key's entries whose
-     * head holds {@code seq} (a scan of the key's few entries).
-     */
-    private void deleteProviderPeer(WriteBatch batch, RecordKey key, byte[] keyBytes, PeerId peer, long seq)
-            throws RocksDBException {
-        if (peer != null) {
-            byte[] peerKey = KeyLayout.providerPeerKey(keyBytes, peer.toBytes());
-            byte[] head = res.db.get(res.providerPeers, peerKey);
-            if (head != null && seqOfHead(key, head) == seq) {
-                batch.delete(res.providerPeers, peerKey);
-            }
-            return;
-        }
-        byte[] prefix = KeyLayout.providerPrefix(keyBytes);
-        try (RocksIterator it = res.db.newIterator(res.providerPeers)) {
-            for (it.seek(prefix); it.isValid(); it.next()) {
-                byte[] peerKey = it.key();
-                if (!KeyLayout.startsWith(peerKey, prefix)) {
-                    break;
-                }
-                if (seqOfHead(key, it.value()) == seq) {
-                    batch.delete(res.providerPeers, peerKey);
-                    break;
-                }
-            }
-            it.status();
-        }
-    }
-
-    /** The {@code seq} of a {@code provider_peers} value, or -1 (no entry's) if it cannot be decoded. */
-    private long seqOfHead(RecordKey key, byte[] head) {
-        try {
-            return ValueCodec.decodeProviderHead(head, head.length).seq();
-        } catch (CorruptValueException e) {
-            LOG.warn("rocksdb store {}: undecodable provider_peers entry of key {}: {}", directory, key, e.getMessage());
-            return -1;
-        }
-    }
-
-    /** Whether {@code key} has a provider entry whose seq is not in {@code removed}. */
-    private boolean hasProvidersBesides(RecordKey key, Set<Long> removed) throws RocksDBException {
-        byte[] prefix = KeyLayout.providerPrefix(key.toBytes());
-        try (RocksIterator it = res.db.newIterator(res.providers)) {
-            for (it.seek(prefix); it.isValid(); it.next()) {
-                byte[] providerKey = it.key();
-                if (!KeyLayout.startsWith(providerKey, prefix)) {
-                    return false;
-                }
-                if (!removed.contains(KeyLayout.seqOfProviderKey(providerKey))) {
-                    return true;
-                }
-            }
-            it.status();
-        }
-        return false;
-    }
-
-    /** An expiry was indexed: the next sweep must start at or before it. Holds {@link #mutationLock}. */
-    private void noteIndexed(Instant expires) {
-        if (sweepFrom != null && expires.isBefore(sweepFrom)) {
-            sweepFrom = expires;
         }
     }
 
@@ -875,8 +500,7 @@ final class RocksDbRecordStore implements RecordStore {
             closed = true;
             // 1. iterators first: they pin the database's memtables and files
             for (StoreIterator<?> it : List.copyOf(openIterators)) {
-                it.endedByClose = true;
-                it.release();
+                it.endByClose();
             }
             // 2. column family handles, database, options, filter, cache
             res.close();
@@ -897,6 +521,11 @@ final class RocksDbRecordStore implements RecordStore {
     }
 
     private StoreException backend(String operation, String what, Exception cause) {
+        return backend(directory, operation, what, cause);
+    }
+
+    /** A {@code BACKEND} error of the store in {@code directory}. */
+    static StoreException backend(Path directory, String operation, String what, Exception cause) {
         return new StoreException(Kind.BACKEND, NAME, operation, what + " (database " + directory + ")"
                 + (cause instanceof RocksDBException ? ": " + cause.getMessage() : ""), cause);
     }
@@ -923,117 +552,11 @@ final class RocksDbRecordStore implements RecordStore {
         return "RocksDbRecordStore[" + directory + (closed ? ", closed" : "") + "]";
     }
 
-    private static String hex(byte[] bytes) {
+    static String hex(byte[] bytes) {
         return java.util.HexFormat.of().formatHex(bytes);
     }
 
-    // ------------------------------------------------------------------ iteration
-
-    /** Decodes one entry of a column family. */
-    @FunctionalInterface
-    private interface EntryDecoder<T> {
-        T decode(byte[] key, byte[] value) throws CorruptValueException;
-    }
-
-    /**
-     * A {@link CloseableIterator} over a RocksDB iterator of one column family. Not for use from
-     * several threads at once (like any iterator), but safe against the store closing from another
-     * thread: it touches the native iterator only holding the read side of {@link #closeGuard}, and
-     * the store's {@link #close()} releases it (it then ends).
-     */
-    private final class StoreIterator<T> implements CloseableIterator<T> {
-        private final String operation;
-        private final String what;
-        private final EntryDecoder<T> decoder;
-        private final RocksIterator iterator;
-        private T buffered;
-        /** Released: closed, exhausted, or its store closed. */
-        private boolean ended;
-        /** Released because its store closed. */
-        private boolean endedByClose;
-
-        /** Made holding the read side of {@link #closeGuard}. */
-        StoreIterator(String operation, String what, ColumnFamilyHandle family, EntryDecoder<T> decoder) {
-            this.operation = operation;
-            this.what = what;
-            this.decoder = decoder;
-            this.iterator = res.db.newIterator(family, res.scanReadOptions);
-            openIterators.add(this);
-            iterator.seekToFirst();
-        }
-
-        @Override
-        public boolean hasNext() {
-            Lock shared = closeGuard.readLock();
-            shared.lock();
-            try {
-                if (ended) {
-                    return false;
-                }
-                if (buffered != null) {
-                    return true;
-                }
-                if (!iterator.isValid()) {
-                    try {
-                        iterator.status();
-                    } catch (RocksDBException e) {
-                        release();
-                        throw backend(operation, "iterating", e);
-                    }
-                    release();
-                    return false;
-                }
-                byte[] key = iterator.key();
-                byte[] value = iterator.value();
-                iterator.next(); // past a damaged entry too, so that a caller may go on
-                try {
-                    buffered = decoder.decode(key, value);
-                } catch (CorruptValueException | IllegalArgumentException e) {
-                    throw backend(operation, what + " under key " + keyText(key) + ": " + e.getMessage(), e);
-                }
-                return true;
-            } finally {
-                shared.unlock();
-            }
-        }
-
-        @Override
-        public T next() {
-            if (!hasNext()) {
-                if (endedByClose) {
-                    // hasNext() may have said true just before the store closed: say why there is no next
-                    throw new StoreException(Kind.CLOSED, NAME, operation, "the store is closed");
-                }
-                throw new NoSuchElementException();
-            }
-            T next = buffered;
-            buffered = null;
-            return next;
-        }
-
-        @Override
-        public void close() {
-            Lock shared = closeGuard.readLock();
-            shared.lock();
-            try {
-                release();
-            } finally {
-                shared.unlock();
-            }
-        }
-
-        /** Frees the native iterator; idempotent. Holds either side of {@link #closeGuard}. */
-        void release() {
-            if (!ended) {
-                ended = true;
-                buffered = null;
-                iterator.close();
-                openIterators.remove(this);
-            }
-        }
-    }
-
-    private static String keyText(byte[] key) {
+    static String keyText(byte[] key) {
         return key.length == 0 ? "(empty)" : RecordKey.of(key).toString();
     }
 }

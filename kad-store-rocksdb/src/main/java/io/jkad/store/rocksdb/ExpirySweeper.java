@@ -1,0 +1,158 @@
+package io.jkad.store.rocksdb;
+
+import static io.jkad.store.rocksdb.KeyLayout.KIND_PROVIDER;
+import static io.jkad.store.rocksdb.KeyLayout.KIND_RECORD;
+
+import io.jkad.record.RecordKey;
+import io.jkad.store.rocksdb.ValueCodec.CorruptValueException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The expiry sweep of a {@link RocksDbRecordStore}: walks the {@code expiry} column family in time
+ * order up to now and removes, one write batch per {@link RocksDbRecordStore#SWEEP_CHUNK} index
+ * entries, the value records and provider entries that expired (provider entries through
+ * {@link ProviderIndex}). It remembers where the last sweep ended, so the next one seeks past the
+ * tombstones it left. Not thread-safe: the store calls it under its mutation lock and applies the
+ * counts that a chunk returns.
+ */
+final class ExpirySweeper {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ExpirySweeper.class);
+
+    private final RocksDbResources res;
+    private final Path directory;
+    private final ProviderIndex providers;
+    /**
+     * No expiry index entry is earlier than this (null: unknown, sweep from the start). Lets a sweep
+     * seek past the tombstones that earlier sweeps left.
+     */
+    private Instant sweepFrom;
+
+    ExpirySweeper(RocksDbResources res, Path directory, ProviderIndex providers) {
+        this.res = res;
+        this.directory = directory;
+        this.providers = providers;
+    }
+
+    /**
+     * What one chunk did: entries removed (value records and provider entries), value records
+     * removed, keys left without providers, and whether expired index entries remain.
+     */
+    record Chunk(long removed, long recordsRemoved, long keysFreed, boolean more) {}
+
+    /** An expiry was indexed: the next sweep must start at or before it. */
+    void noteIndexed(Instant expires) {
+        if (sweepFrom != null && expires.isBefore(sweepFrom)) {
+            sweepFrom = expires;
+        }
+    }
+
+    /**
+     * Removes what expired at {@code now}, reading at most {@link RocksDbRecordStore#SWEEP_CHUNK}
+     * expiry index entries from where the last chunk ended, in one write batch.
+     */
+    Chunk sweepChunk(Instant now) throws RocksDBException {
+        long recordsRemoved = 0;
+        long providersRemoved = 0;
+        Instant last = null;
+        boolean more = false;
+        // keys that lost provider entries in this batch -> the seqs of those entries
+        Map<RecordKey, Set<Long>> providerLosses = new HashMap<>();
+        // value records removed in this batch (two index entries could name one damaged record)
+        Set<RecordKey> recordLosses = new HashSet<>();
+        try (WriteBatch batch = new WriteBatch(); RocksIterator it = res.db.newIterator(res.expiry)) {
+            if (sweepFrom == null) {
+                it.seekToFirst();
+            } else {
+                it.seek(KeyLayout.instantKey(sweepFrom));
+            }
+            int visited = 0;
+            for (; it.isValid(); it.next()) {
+                byte[] indexKey = it.key();
+                Instant t;
+                try {
+                    t = KeyLayout.instantOfExpiryKey(indexKey);
+                } catch (IllegalArgumentException e) {
+                    LOG.warn("rocksdb store {}: dropping a malformed expiry index key 0x{}: {}", directory,
+                            RocksDbRecordStore.hex(indexKey), e.getMessage());
+                    batch.delete(res.expiry, indexKey);
+                    continue;
+                }
+                if (t.isAfter(now)) {
+                    break;
+                }
+                if (visited == RocksDbRecordStore.SWEEP_CHUNK) {
+                    more = true;
+                    break;
+                }
+                visited++;
+                last = t;
+                batch.delete(res.expiry, indexKey);
+                byte kind = KeyLayout.kindOfExpiryKey(indexKey);
+                byte[] identity = KeyLayout.identityOfExpiryKey(indexKey);
+                if (kind == KIND_RECORD) {
+                    RecordKey key = RecordKey.of(identity);
+                    if (!recordLosses.contains(key) && sweepRecord(batch, identity, t)) {
+                        recordLosses.add(key);
+                        recordsRemoved++;
+                    }
+                } else if (kind == KIND_PROVIDER) {
+                    if (providers.sweepEntry(batch, identity, t, providerLosses)) {
+                        providersRemoved++;
+                    }
+                } else {
+                    LOG.warn("rocksdb store {}: dropping an expiry index entry of unknown kind {}", directory, kind);
+                }
+            }
+            if (!it.isValid()) {
+                it.status();
+            }
+            long keysFreed = 0;
+            for (Map.Entry<RecordKey, Set<Long>> loss : providerLosses.entrySet()) {
+                if (!providers.hasProvidersBesides(loss.getKey(), loss.getValue())) {
+                    keysFreed++;
+                }
+            }
+            if (batch.count() > 0) {
+                res.db.write(res.writeOptions, batch);
+            }
+            if (more) {
+                sweepFrom = last;
+            } else if (sweepFrom == null || now.isAfter(sweepFrom)) {
+                sweepFrom = now;
+            }
+            return new Chunk(recordsRemoved + providersRemoved, recordsRemoved, keysFreed, more);
+        }
+    }
+
+    /** Adds the removal of the value record {@code key} to {@code batch} if it expires at {@code t}. */
+    private boolean sweepRecord(WriteBatch batch, byte[] key, Instant t) throws RocksDBException {
+        byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
+        int length = res.db.get(res.records, key, head);
+        if (length == RocksDB.NOT_FOUND) {
+            return false;
+        }
+        try {
+            if (!ValueCodec.recordExpiry(head, Math.min(length, head.length)).equals(Optional.of(t))) {
+                return false; // a stale index entry: the record was replaced and its expiry moved
+            }
+        } catch (CorruptValueException e) {
+            LOG.warn("rocksdb store {}: removing an undecodable value record under key {}, expired at {}: {}",
+                    directory, RocksDbRecordStore.keyText(key), t, e.getMessage());
+        }
+        batch.delete(res.records, key);
+        return true;
+    }
+}
