@@ -14,19 +14,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLNonTransientConnectionException;
-import java.sql.SQLRecoverableException;
-import java.sql.SQLTimeoutException;
-import java.sql.SQLTransientConnectionException;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
@@ -72,13 +65,19 @@ import org.slf4j.LoggerFactory;
  * The node calls the store on its logic thread, so a store call that waits stops the node. Every
  * operation goes through a {@link CircuitBreaker}: a failure of the unavailable kind (no connection
  * within the pool's acquire timeout, a connection error, a statement cancelled by its timeout: see
- * {@link #isUnavailable}) is thrown as a {@link StoreException} of kind {@code UNAVAILABLE}, and
+ * {@link SqlRunner#isUnavailable}) is thrown as a {@link StoreException} of kind {@code UNAVAILABLE}, and
  * after {@code jdbc.breaker_threshold} of them in a row ({@value JdbcStoreProvider#DEFAULT_BREAKER_THRESHOLD})
  * every call fails at once with {@code UNAVAILABLE}, without touching the pool, for
  * {@code jdbc.breaker_cooldown_ms} ({@value JdbcStoreProvider#DEFAULT_BREAKER_COOLDOWN_MS} ms); then
  * one call probes the database, and its success closes the breaker. The timeouts that bound each
  * call are those of the provider's pool ({@link JdbcStoreProvider}); an embedder's
  * {@link DataSource} brings its own.
+ *
+ * <h2>Parts</h2>
+ * This class keeps the checks of each operation of the SPI, its transaction and its value-record
+ * statements, iteration and the store's life cycle; {@link SqlRunner} runs the transactions (the
+ * breaker, retries, error mapping), {@link ProviderRows} holds the provider statements and
+ * {@link Counters} the counters. Most of its length is the description above.
  *
  * <p>Thread-safe. Expiry instants are kept exactly as nanoseconds since the epoch, so expiries
  * before 1677-09-21 or after 2262-04-11 are refused with {@link IllegalArgumentException}. Keys
@@ -111,6 +110,9 @@ public final class JdbcRecordStore implements RecordStore {
     private final AutoCloseable owned;
     private final Set<StoreIterator<?>> iterators = ConcurrentHashMap.newKeySet();
     private final CircuitBreaker breaker;
+    private final SqlRunner sql;
+    private final Counters counters;
+    private final ProviderRows providerRows;
     private volatile boolean closed;
 
     private JdbcRecordStore(DataSource dataSource, SqlDialect dialect, StoreConfig config, AutoCloseable owned,
@@ -126,6 +128,9 @@ public final class JdbcRecordStore implements RecordStore {
         this.maxProvidersPerKey = config.maxProvidersPerKey();
         this.maxProvidedKeys = config.maxProvidedKeys();
         this.owned = owned;
+        this.sql = new SqlRunner(dataSource, dialect, breaker, () -> closed);
+        this.counters = new Counters(dialect);
+        this.providerRows = new ProviderRows(dialect, counters, maxProvidersPerKey, maxProvidedKeys);
     }
 
     /**
@@ -195,7 +200,7 @@ public final class JdbcRecordStore implements RecordStore {
             return new JdbcRecordStore(dataSource, dialect, config, owned, breaker);
         } catch (SQLException e) {
             closeQuietly(owned, e);
-            throw new StoreException(Kind.BACKEND, NAME, "open", "cannot open the store: " + describe(e), e);
+            throw new StoreException(Kind.BACKEND, NAME, "open", "cannot open the store: " + SqlRunner.describe(e), e);
         } catch (IllegalStateException e) {
             closeQuietly(owned, e);
             throw new StoreException(Kind.BACKEND, NAME, "open", e.getMessage(), e);
@@ -235,11 +240,11 @@ public final class JdbcRecordStore implements RecordStore {
     public Optional<DhtRecord> get(RecordKey key) {
         Objects.requireNonNull(key, "key");
         if (!config.fits(key)) {
-            checkOpen("get");
+            sql.checkOpen("get");
             return Optional.empty();
         }
         byte[] k = key.toBytes();
-        return run("get", c -> {
+        return sql.run("get", c -> {
             try (PreparedStatement ps = c.prepareStatement(dialect.selectRecord)) {
                 ps.setBytes(1, k);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -255,7 +260,7 @@ public final class JdbcRecordStore implements RecordStore {
     @Override
     public void put(DhtRecord record) {
         Objects.requireNonNull(record, "record");
-        checkOpen("put");
+        sql.checkOpen("put");
         config.checkKey(record.key(), NAME, "put");
         if (record.valueLength() > maxValueBytes) {
             throw new StoreException(Kind.VALUE_TOO_LARGE, NAME, "put", "value of " + record.valueLength()
@@ -265,13 +270,13 @@ public final class JdbcRecordStore implements RecordStore {
         byte[] key = record.key().toBytes();
         byte[] value = record.value();
         byte[] publisher = record.publisher().map(PeerId::toBytes).orElse(null);
-        run("put", c -> {
+        sql.run("put", c -> {
             // the usual case, a key already stored: one autocommit statement
             if (updateRecord(c, key, value, publisher, expiry) == 1) {
                 return null;
             }
             c.setAutoCommit(false);
-            if (!reserve(c, SqlDialect.COUNT_RECORDS, maxRecords)) {
+            if (!counters.reserve(c, SqlDialect.COUNT_RECORDS, maxRecords)) {
                 // full; unless a concurrent put stored this key meanwhile, which makes this a replacement
                 if (updateRecord(c, key, value, publisher, expiry) == 1) {
                     c.commit();
@@ -307,11 +312,11 @@ public final class JdbcRecordStore implements RecordStore {
     public void remove(RecordKey key) {
         Objects.requireNonNull(key, "key");
         if (!config.fits(key)) {
-            checkOpen("remove");
+            sql.checkOpen("remove");
             return;
         }
         byte[] k = key.toBytes();
-        run("remove", c -> {
+        sql.run("remove", c -> {
             c.setAutoCommit(false);
             int removed;
             try (PreparedStatement ps = c.prepareStatement(dialect.deleteRecord)) {
@@ -319,7 +324,7 @@ public final class JdbcRecordStore implements RecordStore {
                 removed = ps.executeUpdate();
             }
             if (removed > 0) {
-                release(c, SqlDialect.COUNT_RECORDS, removed);
+                counters.release(c, SqlDialect.COUNT_RECORDS, removed);
             }
             c.commit();
             return null;
@@ -339,105 +344,27 @@ public final class JdbcRecordStore implements RecordStore {
     @Override
     public boolean addProvider(ProviderRecord record) {
         Objects.requireNonNull(record, "record");
-        checkOpen("addProvider");
+        sql.checkOpen("addProvider");
         config.checkKey(record.key(), NAME, "addProvider");
         Long expiry = Columns.expiryNanos(record.expires());
         byte[] key = record.key().toBytes();
         byte[] peer = record.provider().toBytes();
         byte[] addresses = Columns.encodeAddresses(record.addresses());
-        return run("addProvider", c -> {
-            // a provider already listed: updated in place, one autocommit statement
-            if (updateProvider(c, key, peer, expiry, addresses) == 1) {
-                return true;
-            }
-            c.setAutoCommit(false);
-            boolean slotTaken;
-            try (PreparedStatement ps = c.prepareStatement(dialect.addToProviderKey)) {
-                ps.setBytes(1, key);
-                ps.setInt(2, maxProvidersPerKey);
-                slotTaken = ps.executeUpdate() == 1;
-            }
-            if (!slotTaken) {
-                // the key has no providers, or a full list: decide under the key's lock
-                Integer providers = lockProviderKey(c, key);
-                if (providers == null) {
-                    if (!reserve(c, SqlDialect.COUNT_PROVIDER_KEYS, maxProvidedKeys)) {
-                        throw new StoreException(Kind.MAX_PROVIDED_KEYS, NAME, "addProvider",
-                                "provider records exist for the maximum of " + maxProvidedKeys + " keys and key "
-                                        + record.key() + " is new");
-                    }
-                    try (PreparedStatement ps = c.prepareStatement(dialect.insertProviderKey)) {
-                        ps.setBytes(1, key);
-                        ps.executeUpdate(); // a duplicate (a concurrent first provider) runs addProvider again
-                    }
-                } else if (updateProvider(c, key, peer, expiry, addresses) == 1) {
-                    c.commit(); // listed meanwhile by a concurrent addProvider
-                    return true;
-                } else if (providers >= maxProvidersPerKey) {
-                    c.rollback();
-                    return false;
-                } else {
-                    // a concurrent removal made room between the two statements
-                    try (PreparedStatement ps = c.prepareStatement(dialect.removeFromProviderKey)) {
-                        ps.setInt(1, -1);
-                        ps.setBytes(2, key);
-                        ps.executeUpdate();
-                    }
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement(dialect.insertProvider)) {
-                ps.setBytes(1, key);
-                ps.setBytes(2, peer);
-                Columns.setExpiry(ps, 3, expiry);
-                Columns.setBytesOrNull(ps, 4, addresses);
-                ps.executeUpdate();
-            }
-            c.commit();
-            return true;
+        return sql.run("addProvider", c -> {
+            return providerRows.add(c, record.key(), key, peer, expiry, addresses);
         });
-    }
-
-    private int updateProvider(Connection c, byte[] key, byte[] peer, Long expiry, byte[] addresses)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(dialect.updateProvider)) {
-            Columns.setExpiry(ps, 1, expiry);
-            Columns.setBytesOrNull(ps, 2, addresses);
-            ps.setBytes(3, key);
-            ps.setBytes(4, peer);
-            return ps.executeUpdate();
-        }
-    }
-
-    /** Locks the key's {@code kad_provider_keys} row; its number of providers, or null if it has none. */
-    private Integer lockProviderKey(Connection c, byte[] key) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(dialect.lockProviderKey)) {
-            ps.setBytes(1, key);
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? rs.getInt(1) : null;
-            }
-        }
     }
 
     @Override
     public List<ProviderRecord> providers(RecordKey key) {
         Objects.requireNonNull(key, "key");
         if (!config.fits(key)) {
-            checkOpen("providers");
+            sql.checkOpen("providers");
             return List.of();
         }
         byte[] k = key.toBytes();
-        return run("providers", c -> {
-            try (PreparedStatement ps = c.prepareStatement(dialect.selectProviders)) {
-                ps.setBytes(1, k);
-                try (ResultSet rs = ps.executeQuery()) {
-                    List<ProviderRecord> list = new ArrayList<>();
-                    while (rs.next()) {
-                        list.add(new ProviderRecord(key, PeerId.fromBytes(rs.getBytes(1)), Columns.expiry(rs, 2),
-                                Columns.decodeAddresses(rs.getBytes(3))));
-                    }
-                    return List.copyOf(list);
-                }
-            }
+        return sql.run("providers", c -> {
+            return providerRows.select(c, key);
         });
     }
 
@@ -454,58 +381,17 @@ public final class JdbcRecordStore implements RecordStore {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(provider, "provider");
         if (!config.fits(key)) {
-            checkOpen("removeProvider");
+            sql.checkOpen("removeProvider");
             return;
         }
         byte[] k = key.toBytes();
         byte[] peer = provider.toBytes();
-        run("removeProvider", c -> {
+        sql.run("removeProvider", c -> {
             c.setAutoCommit(false);
-            int removed;
-            try (PreparedStatement ps = c.prepareStatement(dialect.deleteProvider)) {
-                ps.setBytes(1, k);
-                ps.setBytes(2, peer);
-                removed = ps.executeUpdate();
-            }
-            if (removed > 0) {
-                releaseProviderSlots(c, Map.of(key, removed));
-            }
+            providerRows.delete(c, key, peer);
             c.commit();
             return null;
         });
-    }
-
-    /**
-     * Gives back {@code removed.get(key)} provider slots of each key, deletes the keys left without
-     * providers and gives back their provided-key slots. Keys in order, so that concurrent
-     * removals lock rows in the same order.
-     */
-    private void releaseProviderSlots(Connection c, Map<RecordKey, Integer> removed) throws SQLException {
-        TreeMap<RecordKey, Integer> sorted = new TreeMap<>(removed);
-        try (PreparedStatement ps = c.prepareStatement(dialect.removeFromProviderKey)) {
-            for (Map.Entry<RecordKey, Integer> e : sorted.entrySet()) {
-                ps.setInt(1, e.getValue());
-                ps.setBytes(2, e.getKey().toBytes());
-                ps.addBatch();
-            }
-            ps.executeBatch();
-        }
-        long emptied = 0;
-        try (PreparedStatement ps = c.prepareStatement(dialect.deleteEmptyProviderKey)) {
-            for (RecordKey key : sorted.keySet()) {
-                ps.setBytes(1, key.toBytes());
-                ps.addBatch();
-            }
-            for (int n : ps.executeBatch()) {
-                if (n < 0) {
-                    throw new SQLException("the driver did not say how many rows a batched delete removed: " + n);
-                }
-                emptied += n;
-            }
-        }
-        if (emptied > 0) {
-            release(c, SqlDialect.COUNT_PROVIDER_KEYS, emptied);
-        }
     }
 
     // ------------------------------------------------------------------ expiry
@@ -513,9 +399,9 @@ public final class JdbcRecordStore implements RecordStore {
     @Override
     public long removeExpired(Instant now) {
         Objects.requireNonNull(now, "now");
-        checkOpen("removeExpired");
+        sql.checkOpen("removeExpired");
         long t = Columns.sweepNanos(now);
-        return run("removeExpired", c -> {
+        return sql.run("removeExpired", c -> {
             c.setAutoCommit(false);
             long records;
             try (PreparedStatement ps = c.prepareStatement(dialect.deleteExpiredRecords)) {
@@ -523,22 +409,9 @@ public final class JdbcRecordStore implements RecordStore {
                 records = ps.executeUpdate();
             }
             if (records > 0) {
-                release(c, SqlDialect.COUNT_RECORDS, records);
+                counters.release(c, SqlDialect.COUNT_RECORDS, records);
             }
-            long providers = 0;
-            Map<RecordKey, Integer> removed = new TreeMap<>();
-            try (PreparedStatement ps = c.prepareStatement(dialect.deleteExpiredProvidersReturningKeys())) {
-                ps.setLong(1, t);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        removed.merge(RecordKey.of(rs.getBytes(1)), 1, Integer::sum);
-                        providers++;
-                    }
-                }
-            }
-            if (providers > 0) {
-                releaseProviderSlots(c, removed);
-            }
+            long providers = providerRows.deleteExpired(c, t);
             c.commit();
             return records + providers;
         });
@@ -546,30 +419,11 @@ public final class JdbcRecordStore implements RecordStore {
 
     // ------------------------------------------------------------------ counters
 
-    /** Takes one unit of counter {@code name} if it is below {@code limit}; false if at the limit. */
-    private boolean reserve(Connection c, String name, int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(dialect.reserveCount)) {
-            ps.setString(1, name);
-            ps.setLong(2, limit);
-            return ps.executeUpdate() == 1;
-        }
-    }
-
-    private void release(Connection c, String name, long n) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(dialect.releaseCount)) {
-            ps.setLong(1, n);
-            ps.setString(2, name);
-            if (ps.executeUpdate() != 1) {
-                throw new SQLException("the counter " + name + " is missing from kad_counts");
-            }
-        }
-    }
-
     /** The two rows of {@code kad_counts} (kept in the same transactions as the rows they count), read in one query. */
     @Override
     public StoreCounts counts() {
-        checkOpen("counts");
-        return run("counts", c -> {
+        sql.checkOpen("counts");
+        return sql.run("counts", c -> {
             long records = 0;
             long providerKeys = 0;
             try (PreparedStatement ps = c.prepareStatement(dialect.selectCounts);
@@ -589,7 +443,7 @@ public final class JdbcRecordStore implements RecordStore {
 
     /** The value of counter {@code name}, for tests. */
     long count(String name) {
-        return run("count", c -> {
+        return sql.run("count", c -> {
             try (PreparedStatement ps = c.prepareStatement(dialect.selectCount)) {
                 ps.setString(1, name);
                 try (ResultSet rs = ps.executeQuery()) {
@@ -599,128 +453,7 @@ public final class JdbcRecordStore implements RecordStore {
         });
     }
 
-    // ------------------------------------------------------------------ plumbing
-
-    /** Work on one connection. */
-    @FunctionalInterface
-    private interface SqlWork<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    /**
-     * Runs {@code work} on a pooled connection. Work that leaves autocommit off is rolled back if
-     * it does not commit. Work that fails with a conflict ({@link SqlDialect#isRetryable}) is run
-     * again on a fresh transaction, up to {@link #MAX_ATTEMPTS} times.
-     */
-    private <T> T run(String operation, SqlWork<T> work) {
-        checkOpen(operation);
-        admit(operation);
-        boolean reached = true; // whether the database answered, for the breaker
-        String unavailable = null;
-        try {
-            return attempt(operation, work);
-        } catch (StoreException e) {
-            if (e.kind() == Kind.UNAVAILABLE) {
-                reached = false;
-                unavailable = cause(e);
-            }
-            throw e;
-        } finally {
-            if (reached) {
-                breakerSucceeded();
-            } else {
-                breakerFailed(operation, unavailable);
-            }
-        }
-    }
-
-    /** Refuses {@code operation} with {@code UNAVAILABLE} if the breaker does not let it through. */
-    private void admit(String operation) {
-        if (!breaker.tryAcquire()) {
-            throw refused(operation);
-        }
-    }
-
-    private StoreException refused(String operation) {
-        return new StoreException(Kind.UNAVAILABLE, NAME, operation, "the database is unavailable: "
-                + breaker.threshold() + " calls in a row failed (last: " + breaker.lastFailure()
-                + "); calls fail at once until the cooldown of " + breaker.cooldown().toMillis()
-                + " ms ends, then one call probes the database");
-    }
-
-    private void breakerSucceeded() {
-        boolean wasOpen = breaker.state() != CircuitBreaker.State.CLOSED;
-        breaker.succeeded();
-        if (wasOpen) {
-            LOG.info("jdbc store: the database answers again; store calls go through");
-        }
-    }
-
-    private void breakerFailed(String operation, String description) {
-        if (breaker.failed(description)) {
-            LOG.warn("jdbc store: the database is unavailable ({} failed: {}); store calls fail at once for {} ms,"
-                    + " then one probes it", operation, description, breaker.cooldown().toMillis());
-        }
-    }
-
-    /** What the database said in {@code e}, for the breaker's messages. */
-    private static String cause(StoreException e) {
-        return e.getCause() instanceof SQLException s ? describe(s) : e.getMessage();
-    }
-
-    /** {@link #run} without the breaker. */
-    private <T> T attempt(String operation, SqlWork<T> work) {
-        for (int attempt = 1; ; attempt++) {
-            try (Connection c = dataSource.getConnection()) {
-                T result;
-                try {
-                    result = work.run(c);
-                } catch (SQLException | RuntimeException e) {
-                    restoreQuietly(c, e);
-                    throw e;
-                }
-                if (!c.getAutoCommit()) {
-                    c.rollback(); // nothing left to roll back after a commit
-                    c.setAutoCommit(true);
-                }
-                return result;
-            } catch (SQLException e) {
-                if (attempt < MAX_ATTEMPTS && !closed && dialect.isRetryable(e)) {
-                    LOG.debug("jdbc store: {} conflicted with a concurrent write (attempt {}), running it again: {}",
-                            operation, attempt, e.toString());
-                    backOff(attempt);
-                    continue;
-                }
-                throw failure(operation, e);
-            } catch (IllegalArgumentException e) {
-                throw corrupt(operation, e);
-            }
-        }
-    }
-
-    /** Rolls back what {@code c} has not committed and turns autocommit on again; failures go to {@code failure}. */
-    private static void restoreQuietly(Connection c, Exception failure) {
-        try {
-            if (!c.getAutoCommit()) {
-                c.rollback();
-                c.setAutoCommit(true);
-            }
-        } catch (SQLException e) {
-            failure.addSuppressed(e);
-        }
-    }
-
-    /** A short pause before trying a conflicting write again, longer with each attempt. */
-    private static void backOff(int attempt) {
-        if (attempt < 3) {
-            return; // a duplicate key from a concurrent insert: at once
-        }
-        try {
-            Thread.sleep(Math.min(50, attempt * 2L));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
+    // ------------------------------------------------------------------ iteration
 
     /**
      * An iterator over the rows of {@code cursorQuery} ({@link SqlDialect.Iteration#CURSOR}) or of
@@ -729,10 +462,10 @@ public final class JdbcRecordStore implements RecordStore {
      */
     private <T> CloseableIterator<T> iterate(String operation, String cursorQuery, String firstPage,
                                              String nextPage, byte[] peer, StoreIterator.RowReader<T> reader) {
-        checkOpen(operation);
+        sql.checkOpen(operation);
         StoreIterator<T> it;
         if (dialect.iteration() == SqlDialect.Iteration.CURSOR) {
-            admit(operation);
+            sql.admit(operation);
             try {
                 Connection c = dataSource.getConnection();
                 it = CursorIterator.start(this, dialect, operation, c, cursorQuery, ps -> {
@@ -741,21 +474,21 @@ public final class JdbcRecordStore implements RecordStore {
                     }
                 }, FETCH_SIZE, reader);
             } catch (SQLException e) {
-                StoreException failure = failure(operation, e);
+                StoreException failure = sql.failure(operation, e);
                 if (failure.kind() == Kind.UNAVAILABLE) {
-                    breakerFailed(operation, cause(failure));
+                    sql.breakerFailed(operation, SqlRunner.cause(failure));
                 } else {
-                    breakerSucceeded();
+                    sql.breakerSucceeded();
                 }
                 throw failure;
             } catch (RuntimeException | Error e) {
-                breakerSucceeded(); // not the database's availability: let the next call through
+                sql.breakerSucceeded(); // not the database's availability: let the next call through
                 throw e;
             }
-            breakerSucceeded();
+            sql.breakerSucceeded();
         } else {
             if (breaker.refusing()) {
-                throw refused(operation);
+                throw sql.refused(operation);
             }
             it = new KeysetIterator<>(this, operation, dataSource, firstPage, nextPage, ps -> {
                 if (peer == null) {
@@ -768,98 +501,24 @@ public final class JdbcRecordStore implements RecordStore {
         iterators.add(it);
         if (closed) {
             it.close();
-            throw closedException(operation);
+            throw SqlRunner.closedException(operation);
         }
         return it;
+    }
+
+    /** As {@link SqlRunner#failure}, for an iterator's read; an availability failure counts for the breaker. */
+    StoreException iterationFailure(String operation, SQLException e) {
+        return sql.iterationFailure(operation, e);
+    }
+
+    /** The exception for a row an iterator cannot read. */
+    StoreException corrupt(String operation, RuntimeException e) {
+        return sql.corrupt(operation, e);
     }
 
     /** Forgets an iterator that closed. */
     void forget(StoreIterator<?> it) {
         iterators.remove(it);
-    }
-
-    /**
-     * The exception for {@code e} ending {@code operation}: {@code CLOSED} once the store is closed,
-     * {@code UNAVAILABLE} if the database could not be reached ({@link #isUnavailable}), else {@code BACKEND}.
-     */
-    StoreException failure(String operation, SQLException e) {
-        if (closed) {
-            return new StoreException(Kind.CLOSED, NAME, operation, "the store is closed", e);
-        }
-        if (isUnavailable(e)) {
-            return new StoreException(Kind.UNAVAILABLE, NAME, operation, "the database is unavailable: "
-                    + describe(e), e);
-        }
-        return new StoreException(Kind.BACKEND, NAME, operation, describe(e), e);
-    }
-
-    /** As {@link #failure}, for an iterator's read; an availability failure counts for the breaker. */
-    StoreException iterationFailure(String operation, SQLException e) {
-        StoreException failure = failure(operation, e);
-        if (failure.kind() == Kind.UNAVAILABLE) {
-            breakerFailed(operation, cause(failure));
-        }
-        return failure;
-    }
-
-    /**
-     * Whether {@code e} says the database could not be reached or did not answer in time, rather
-     * than refused what was asked: the JDBC connection and timeout exception types (HikariCP's
-     * acquire timeout is an {@link SQLTransientConnectionException}), SQLSTATE class {@code 08}
-     * (connection exception), {@code 57} (operator intervention: {@code 57014} a statement cancelled
-     * by {@code statement_timeout}, {@code 57P01}..{@code 57P03} a server shutting down or starting)
-     * and {@code 53300} (too many connections).
-     */
-    static boolean isUnavailable(SQLException e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof SQLTransientConnectionException || t instanceof SQLNonTransientConnectionException
-                    || t instanceof SQLRecoverableException || t instanceof SQLTimeoutException) {
-                return true;
-            }
-            if (t instanceof SQLException s && s.getSQLState() != null) {
-                String state = s.getSQLState();
-                if (state.startsWith("08") || state.startsWith("57") || state.equals("53300")) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    /** The exception for a row that cannot be read (bad bytes in a column). */
-    StoreException corrupt(String operation, RuntimeException e) {
-        if (closed) {
-            return new StoreException(Kind.CLOSED, NAME, operation, "the store is closed", e);
-        }
-        return new StoreException(Kind.BACKEND, NAME, operation, "a stored row cannot be read: " + e.getMessage(), e);
-    }
-
-    /** SQLSTATE, vendor code and message of {@code e}, and those of the exceptions chained to it. */
-    static String describe(SQLException e) {
-        StringBuilder s = new StringBuilder();
-        int depth = 0;
-        for (SQLException x = e; x != null && depth < 3; x = x.getNextException(), depth++) {
-            if (depth > 0) {
-                s.append("; next: ");
-            }
-            s.append(x.getMessage()).append(" (SQLSTATE ").append(x.getSQLState()).append(", error ")
-                    .append(x.getErrorCode()).append(')');
-        }
-        Throwable cause = e.getCause();
-        if (cause != null && cause != e && !(cause instanceof SQLException)) {
-            s.append(", caused by ").append(cause);
-        }
-        return s.toString();
-    }
-
-    private void checkOpen(String operation) {
-        if (closed) {
-            throw closedException(operation);
-        }
-    }
-
-    private static StoreException closedException(String operation) {
-        return new StoreException(Kind.CLOSED, NAME, operation, "the store is closed");
     }
 
     /**

@@ -1,0 +1,197 @@
+package io.jkad.store.jdbc;
+
+import io.jkad.identity.PeerId;
+import io.jkad.record.ProviderRecord;
+import io.jkad.record.RecordKey;
+import io.jkad.record.StoreException;
+import io.jkad.record.StoreException.Kind;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The provider rows of the {@link JdbcRecordStore}, on a connection the store's transaction
+ * holds: {@code kad_providers} (one row per key and provider) and {@code kad_provider_keys} (one
+ * row per key with its number of providers, the row concurrent writers of a key lock), with the
+ * per-key and provided-key limits and the {@code provider_keys} counter kept in the same
+ * transaction. The store keeps the checks, the transactions and their retries ({@link SqlRunner}).
+ */
+final class ProviderRows {
+
+    private static final String NAME = JdbcStoreProvider.NAME;
+
+    private final SqlDialect dialect;
+    private final Counters counters;
+    private final int maxProvidersPerKey;
+    private final int maxProvidedKeys;
+
+    ProviderRows(SqlDialect dialect, Counters counters, int maxProvidersPerKey, int maxProvidedKeys) {
+        this.dialect = dialect;
+        this.counters = counters;
+        this.maxProvidersPerKey = maxProvidersPerKey;
+        this.maxProvidedKeys = maxProvidedKeys;
+    }
+
+    /**
+     * Adds or refreshes a provider of {@code recordKey}; false if the key's list is full.
+     *
+     * @throws StoreException {@code MAX_PROVIDED_KEYS} if the key is new and the store provides for the most keys
+     */
+    boolean add(Connection c, RecordKey recordKey, byte[] key, byte[] peer, Long expiry, byte[] addresses)
+            throws SQLException {
+        // a provider already listed: updated in place, one autocommit statement
+        if (updateProvider(c, key, peer, expiry, addresses) == 1) {
+            return true;
+        }
+        c.setAutoCommit(false);
+        boolean slotTaken;
+        try (PreparedStatement ps = c.prepareStatement(dialect.addToProviderKey)) {
+            ps.setBytes(1, key);
+            ps.setInt(2, maxProvidersPerKey);
+            slotTaken = ps.executeUpdate() == 1;
+        }
+        if (!slotTaken) {
+            // the key has no providers, or a full list: decide under the key's lock
+            Integer providers = lockProviderKey(c, key);
+            if (providers == null) {
+                if (!counters.reserve(c, SqlDialect.COUNT_PROVIDER_KEYS, maxProvidedKeys)) {
+                    throw new StoreException(Kind.MAX_PROVIDED_KEYS, NAME, "addProvider",
+                            "provider records exist for the maximum of " + maxProvidedKeys + " keys and key "
+                                    + recordKey + " is new");
+                }
+                try (PreparedStatement ps = c.prepareStatement(dialect.insertProviderKey)) {
+                    ps.setBytes(1, key);
+                    ps.executeUpdate(); // a duplicate (a concurrent first provider) runs addProvider again
+                }
+            } else if (updateProvider(c, key, peer, expiry, addresses) == 1) {
+                c.commit(); // listed meanwhile by a concurrent addProvider
+                return true;
+            } else if (providers >= maxProvidersPerKey) {
+                c.rollback();
+                return false;
+            } else {
+                // a concurrent removal made room between the two statements
+                try (PreparedStatement ps = c.prepareStatement(dialect.removeFromProviderKey)) {
+                    ps.setInt(1, -1);
+                    ps.setBytes(2, key);
+                    ps.executeUpdate();
+                }
+            }
+        }
+        try (PreparedStatement ps = c.prepareStatement(dialect.insertProvider)) {
+            ps.setBytes(1, key);
+            ps.setBytes(2, peer);
+            Columns.setExpiry(ps, 3, expiry);
+            Columns.setBytesOrNull(ps, 4, addresses);
+            ps.executeUpdate();
+        }
+        c.commit();
+        return true;
+    }
+
+    /** The providers of {@code key}, in the order they were added. */
+    List<ProviderRecord> select(Connection c, RecordKey key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(dialect.selectProviders)) {
+            ps.setBytes(1, key.toBytes());
+            try (ResultSet rs = ps.executeQuery()) {
+                List<ProviderRecord> list = new ArrayList<>();
+                while (rs.next()) {
+                    list.add(new ProviderRecord(key, PeerId.fromBytes(rs.getBytes(1)), Columns.expiry(rs, 2),
+                            Columns.decodeAddresses(rs.getBytes(3))));
+                }
+                return List.copyOf(list);
+            }
+        }
+    }
+
+    /** Removes {@code peer} from the providers of {@code key}, in the caller's transaction. */
+    void delete(Connection c, RecordKey key, byte[] peer) throws SQLException {
+        int removed;
+        try (PreparedStatement ps = c.prepareStatement(dialect.deleteProvider)) {
+            ps.setBytes(1, key.toBytes());
+            ps.setBytes(2, peer);
+            removed = ps.executeUpdate();
+        }
+        if (removed > 0) {
+            releaseSlots(c, Map.of(key, removed));
+        }
+    }
+
+    /** Deletes the provider rows expired before {@code sweepNanos}; how many. */
+    long deleteExpired(Connection c, long sweepNanos) throws SQLException {
+        long providers = 0;
+        Map<RecordKey, Integer> removed = new TreeMap<>();
+        try (PreparedStatement ps = c.prepareStatement(dialect.deleteExpiredProvidersReturningKeys())) {
+            ps.setLong(1, sweepNanos);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    removed.merge(RecordKey.of(rs.getBytes(1)), 1, Integer::sum);
+                    providers++;
+                }
+            }
+        }
+        if (providers > 0) {
+            releaseSlots(c, removed);
+        }
+        return providers;
+    }
+
+    private int updateProvider(Connection c, byte[] key, byte[] peer, Long expiry, byte[] addresses)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(dialect.updateProvider)) {
+            Columns.setExpiry(ps, 1, expiry);
+            Columns.setBytesOrNull(ps, 2, addresses);
+            ps.setBytes(3, key);
+            ps.setBytes(4, peer);
+            return ps.executeUpdate();
+        }
+    }
+
+    /** Locks the key's {@code kad_provider_keys} row; its number of providers, or null if it has none. */
+    private Integer lockProviderKey(Connection c, byte[] key) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(dialect.lockProviderKey)) {
+            ps.setBytes(1, key);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getInt(1) : null;
+            }
+        }
+    }
+
+    /**
+     * Gives back {@code removed.get(key)} provider slots of each key, deletes the keys left without
+     * providers and gives back their provided-key slots. Keys in order, so that concurrent
+     * removals lock rows in the same order.
+     */
+    private void releaseSlots(Connection c, Map<RecordKey, Integer> removed) throws SQLException {
+        TreeMap<RecordKey, Integer> sorted = new TreeMap<>(removed);
+        try (PreparedStatement ps = c.prepareStatement(dialect.removeFromProviderKey)) {
+            for (Map.Entry<RecordKey, Integer> e : sorted.entrySet()) {
+                ps.setInt(1, e.getValue());
+                ps.setBytes(2, e.getKey().toBytes());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        long emptied = 0;
+        try (PreparedStatement ps = c.prepareStatement(dialect.deleteEmptyProviderKey)) {
+            for (RecordKey key : sorted.keySet()) {
+                ps.setBytes(1, key.toBytes());
+                ps.addBatch();
+            }
+            for (int n : ps.executeBatch()) {
+                if (n < 0) {
+                    throw new SQLException("the driver did not say how many rows a batched delete removed: " + n);
+                }
+                emptied += n;
+            }
+        }
+        if (emptied > 0) {
+            counters.release(c, SqlDialect.COUNT_PROVIDER_KEYS, emptied);
+        }
+    }
+}
