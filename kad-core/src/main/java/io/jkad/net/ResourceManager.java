@@ -28,6 +28,10 @@ import java.util.concurrent.atomic.LongAdder;
  * chain and rolled back when a wider scope refuses; per-peer, per-IP and per-protocol entries are
  * created on first use and removed when they count nothing. Every refusal is counted by scope and
  * resource ({@link #refusals()}) for the metrics.
+ *
+ * <p>Why one class of this length: its scopes (node, transient, IP, subnet, peer, connection, stream,
+ * protocol) reserve along one chain and roll back together; the limits themselves are
+ * {@link ResourceLimits}'.
  */
 public final class ResourceManager {
 

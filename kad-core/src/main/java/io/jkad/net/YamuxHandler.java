@@ -43,6 +43,10 @@ import org.slf4j.LoggerFactory;
  * connection is closed.
  *
  * <p>All state is confined to the connection's event loop. Not sharable.
+ *
+ * <p>Why one class of this length: it is the Yamux session of the spec, whose frame parsing,
+ * stream table, session windows, keep-alive pings and Go Away all change the same state on one
+ * event loop; the per-stream half lives in {@link YamuxStreamChannel}.
  */
 final class YamuxHandler extends ByteToMessageDecoder {
 

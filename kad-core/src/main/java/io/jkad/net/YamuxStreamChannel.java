@@ -33,6 +33,10 @@ import java.util.ArrayDeque;
  * goes to the connection only while the connection is writable. A stream whose channel has closed
  * and whose remote never closes its side is reset and forgotten after
  * {@link YamuxConfig#streamCloseGrace()}.
+ *
+ * <p>Why one class of this length: it is a whole Netty {@code Channel} (its {@code Unsafe}, its
+ * config, reads and writes) over one Yamux stream, with the stream's two windows and its half-closed
+ * states, which every one of those paths reads.
  */
 final class YamuxStreamChannel extends AbstractChannel implements StreamChannel {
 

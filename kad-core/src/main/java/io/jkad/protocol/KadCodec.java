@@ -69,6 +69,9 @@ import org.slf4j.LoggerFactory;
  *       near {@link #responseSizeTarget()} by dropping peers from the end of the closer-peers list,
  *       then of the providers list (a record is never dropped, so a large value may exceed it).</li>
  * </ul>
+ *
+ * <p>Why one class of this length: it mirrors the Kademlia wire format message by message, both
+ * ways, with the bound of each field, so that it reads against the protobuf schema in one place.
  */
 public final class KadCodec {
 
