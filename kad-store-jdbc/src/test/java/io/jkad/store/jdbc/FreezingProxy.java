@@ -22,6 +22,7 @@ final class FreezingProxy implements AutoCloseable {
     private final List<Socket> sockets = new CopyOnWriteArrayList<>();
     private volatile boolean frozen;
     private volatile boolean closed;
+    private final Object gate = new Object();
 
     FreezingProxy(String host, int port) throws IOException {
         this.upstream = new InetSocketAddress(host, port);
@@ -36,11 +37,16 @@ final class FreezingProxy implements AutoCloseable {
     }
 
     void freeze() {
-        frozen = true;
+        synchronized (gate) {
+            frozen = true;
+        }
     }
 
     void thaw() {
-        frozen = false;
+        synchronized (gate) {
+            frozen = false;
+            gate.notifyAll();
+        }
     }
 
     private void accept() {
@@ -57,11 +63,18 @@ final class FreezingProxy implements AutoCloseable {
         }
     }
 
+    /** Blocks while the proxy is frozen (and open). */
+    private void awaitThawed() throws InterruptedException {
+        synchronized (gate) {
+            while (frozen && !closed) {
+                gate.wait();
+            }
+        }
+    }
+
     private void connect(Socket client) {
         try {
-            while (frozen && !closed) {
-                Thread.sleep(20);
-            }
+            awaitThawed();
             Socket server = new Socket();
             server.connect(upstream, 5000);
             sockets.add(server);
@@ -78,9 +91,7 @@ final class FreezingProxy implements AutoCloseable {
             try {
                 int n;
                 while ((n = in.read(buf)) >= 0) {
-                    while (frozen && !closed) {
-                        Thread.sleep(20);
-                    }
+                    awaitThawed();
                     out.write(buf, 0, n);
                     out.flush();
                 }
@@ -107,7 +118,10 @@ final class FreezingProxy implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        closed = true;
+        synchronized (gate) {
+            closed = true;
+            gate.notifyAll();
+        }
         server.close();
         for (Socket s : sockets) {
             closeQuietly(s);
