@@ -49,6 +49,20 @@ final class ApiServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
     private static final int MAX_BODY = 8 * 1024 * 1024;
+    /**
+     * The most seconds a client may take to send its request (headers and body): the JDK server's
+     * own limit, read once when its first server starts, so set before (unless the JVM was given
+     * one). Without it, clients that stall their bodies hold the API's threads for good.
+     */
+    static final int REQUEST_SECONDS = 5;
+    /** The API's threads. */
+    static final int THREADS = 32;
+
+    static {
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", String.valueOf(REQUEST_SECONDS));
+        }
+    }
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -78,7 +92,9 @@ final class ApiServer implements AutoCloseable {
             throw new IOException("cannot bind the API to " + address.getHostString() + ":" + address.getPort()
                     + ": " + e.getMessage() + " (another node running? choose another with --api)", e);
         }
-        ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
+        // Threads for calls in progress: an operation may wait up to OPERATION_TIMEOUT for the network,
+        // and a client that stalls its body holds one for up to REQUEST_SECONDS.
+        ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
             Thread t = new Thread(r, "kad-api");
             t.setDaemon(true);
             return t;
@@ -137,6 +153,7 @@ final class ApiServer implements AutoCloseable {
 
     static Map<String, Object> error(String code, String message) {
         Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ok", false);
         m.put("error", code);
         m.put("message", message);
         return m;
@@ -152,6 +169,11 @@ final class ApiServer implements AutoCloseable {
                 if (!method.equals(ex.getRequestMethod())) {
                     ex.getResponseHeaders().add("Allow", method);
                     send(ex, 405, error("method_not_allowed", path + " takes " + method));
+                    return;
+                }
+                ApiException refused = ApiGuard.check(ex.getRequestHeaders(), method);
+                if (refused != null) {
+                    send(ex, refused.status, refused.body);
                     return;
                 }
                 Map<String, Object> body = method.equals("POST") ? readBody(ex) : Map.of();
@@ -195,6 +217,12 @@ final class ApiServer implements AutoCloseable {
     }
 
     private void metrics(HttpExchange ex) {
+        ApiException refused = ApiGuard.check(ex.getRequestHeaders(), "GET");
+        if (refused != null) {
+            send(ex, refused.status, refused.body);
+            ex.close();
+            return;
+        }
         try {
             byte[] bytes = metrics.scrape().getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().set("Content-Type", NodeMetrics.contentType());
