@@ -12,7 +12,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,8 +57,9 @@ final class ApiServer implements AutoCloseable {
      * one). Without it, clients that stall their bodies hold the API's threads for good.
      */
     static final int REQUEST_SECONDS = 5;
-    /** The API's threads. */
+    /** The most threads serving calls at once. */
     static final int THREADS = 32;
+    private static final long IDLE_THREAD_SECONDS = 5;
 
     static {
         if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
@@ -93,12 +96,15 @@ final class ApiServer implements AutoCloseable {
                     + ": " + e.getMessage() + " (another node running? choose another with --api)", e);
         }
         // Threads for calls in progress: an operation may wait up to OPERATION_TIMEOUT for the network,
-        // and a client that stalls its body holds one for up to REQUEST_SECONDS.
-        ExecutorService executor = Executors.newFixedThreadPool(THREADS, r -> {
-            Thread t = new Thread(r, "kad-api");
-            t.setDaemon(true);
-            return t;
-        });
+        // and a client that stalls its body holds one for up to REQUEST_SECONDS. Up to THREADS of
+        // them; one idle for IDLE_THREAD_SECONDS ends, so a quiet node keeps none.
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(THREADS, THREADS, IDLE_THREAD_SECONDS, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "kad-api");
+                    t.setDaemon(true);
+                    return t;
+                });
+        executor.allowCoreThreadTimeOut(true);
         server.setExecutor(executor);
         ApiServer api = new ApiServer(server, executor, metrics);
         ApiEndpoints endpoints = new ApiEndpoints(node, statusExtras);
