@@ -131,6 +131,9 @@ public final class KademliaService implements AutoCloseable {
                 LOG.warn("bootstrap through {} failed: {}", bootstrapPeers.addresses(), e.toString());
             } else if (!r.isOk()) {
                 LOG.warn("bootstrap through {} did not complete: {}", bootstrapPeers.addresses(), r);
+            } else if (n.connectedPeers().isEmpty()) {
+                LOG.warn("bootstrap through {} ended with no peer answering; the node is alone until a peer "
+                        + "reaches it or the next bootstrap finds one", bootstrapPeers.addresses());
             } else {
                 LOG.info("bootstrapped through {}", bootstrapPeers.addresses());
             }

@@ -16,9 +16,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The client commands: each sends one request to a running node's local API ({@code kad run}),
- * prints a readable result, and prints the API's JSON answer last, on one line. Exit codes: 0 done;
- * 1 the operation failed (not found, quorum failed, timeout, refused by the store); 2 bad usage;
+ * The client commands: each sends one request to a running node's local API ({@code kad run}) and
+ * prints a readable result, or with {@code --json} exactly one JSON document (the API's answer, or
+ * an error object of the same shape, {@code {"ok":false,"error":…,"message":…}}) and nothing else
+ * on stdout. A failure is one line on stderr. Exit codes: 0 done; 1 the operation failed (not found,
+ * quorum failed, timeout, refused by the store); 2 a usage or input error, found here or by the node;
  * 3 no node running at the API address.
  */
 final class ClientCommands {
@@ -26,13 +28,23 @@ final class ClientCommands {
     static final int EXIT_FAILED = 1;
     static final int EXIT_NOT_RUNNING = 3;
 
+    /**
+     * The largest value {@code put} reads and sends (its base64 stays under the API's 8 MiB body
+     * limit); the node's store refuses values over its own limit (64 KiB by default) with a clear error.
+     */
+    static final int MAX_VALUE_BYTES = 4 * 1024 * 1024;
+
     private ClientCommands() {}
 
-    /** What every client command shares: {@code --api}, the output streams, the error handling. */
+    /** What every client command shares: {@code --api}, {@code --json}, the output streams, the error handling. */
     abstract static class Base implements Callable<Integer> {
         @Option(names = "--api", defaultValue = ApiClient.DEFAULT_API, paramLabel = "HOST:PORT",
                 description = "The node's local API (default: ${DEFAULT-VALUE}, the default of 'kad run --api').")
         String api;
+
+        @Option(names = "--json", description = "Print exactly one JSON document on stdout (the API's answer), "
+                + "and nothing else.")
+        boolean json;
 
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
@@ -43,10 +55,15 @@ final class ClientCommands {
         abstract ApiClient.Response request(ApiClient client) throws IOException;
 
         /** Prints the readable part of a successful answer. */
-        abstract void printOk(PrintStream out, Map<String, Object> json);
+        abstract void printOk(PrintStream out, Map<String, Object> json) throws IOException;
+
+        /** The JSON document {@code --json} prints for a successful answer: the answer itself by default. */
+        Map<String, Object> jsonOk(Map<String, Object> answer) {
+            return answer;
+        }
 
         @Override
-        public Integer call() {
+        public Integer call() throws IOException {
             PrintStream out = System.out;
             PrintStream err = System.err;
             ApiClient client;
@@ -66,30 +83,45 @@ final class ClientCommands {
                 return unreachable(out, err, "io", e, EXIT_FAILED);
             }
             if (r.ok()) {
-                printOk(out, r.json());
-                out.println(Json.write(r.json()));
+                if (json) {
+                    out.println(Json.write(jsonOk(r.json())));
+                } else {
+                    printOk(out, r.json());
+                }
                 out.flush();
                 return 0;
             }
-            Map<String, Object> json = r.json().isEmpty() ? Map.of("error", "http_" + r.status(), "message", r.text())
-                    : r.json();
-            err.println("kad " + name() + ": " + String.valueOf(json.getOrDefault("error", "failed")).replace('_', ' ')
-                    + ": " + json.getOrDefault("message", r.text()));
-            printFailure(out, json);
-            out.println(Json.write(json));
+            Map<String, Object> answer = new LinkedHashMap<>();
+            if (r.json().isEmpty()) {
+                answer.put("ok", false);
+                answer.put("error", "http_" + r.status());
+                answer.put("message", r.text());
+            } else {
+                answer.putAll(r.json());
+            }
+            err.println("kad " + name() + ": " + String.valueOf(answer.getOrDefault("error", "failed")).replace('_', ' ')
+                    + ": " + answer.getOrDefault("message", r.text()));
+            if (json) {
+                out.println(Json.write(answer));
+            } else {
+                printFailure(out, answer);
+            }
             out.flush();
-            return EXIT_FAILED;
+            // the node found the input bad (400 bad_request, 413, 415): a usage or input error like ours
+            return r.status() == 400 || r.status() == 413 || r.status() == 415 ? KadCommand.EXIT_USAGE : EXIT_FAILED;
         }
 
-        /** No answer from the node: the reason on stderr, and a JSON line of our own on stdout. */
+        /** No answer from the node: the reason on stderr, and with --json an error document of our own. */
         private int unreachable(PrintStream out, PrintStream err, String error, IOException e, int exitCode) {
             err.println("kad " + name() + ": " + e.getMessage());
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("ok", false);
-            json.put("error", error);
-            json.put("message", String.valueOf(e.getMessage()));
-            out.println(Json.write(json));
-            out.flush();
+            if (json) {
+                Map<String, Object> doc = new LinkedHashMap<>();
+                doc.put("ok", false);
+                doc.put("error", error);
+                doc.put("message", String.valueOf(e.getMessage()));
+                out.println(Json.write(doc));
+                out.flush();
+            }
             return exitCode;
         }
 
@@ -146,7 +178,7 @@ final class ClientCommands {
         @Parameters(index = "1", arity = "0..1", paramLabel = "VALUE", description = "The value (UTF-8 text).")
         String value;
 
-        @Option(names = "--file", paramLabel = "F", description = "Read the value from this file instead.")
+        @Option(names = "--file", paramLabel = "F", description = "Read the value from this file instead ('-': stdin).")
         Path file;
 
         @Option(names = "--quorum", defaultValue = "1",
@@ -164,7 +196,21 @@ final class ClientCommands {
                 throw new IllegalArgumentException("give either VALUE or --file F");
             }
             ApiEndpoints.parseQuorum(quorum);
-            byte[] bytes = file != null ? Files.readAllBytes(file) : value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] bytes;
+            if (file != null && file.toString().equals("-")) {
+                bytes = System.in.readNBytes(MAX_VALUE_BYTES + 1);
+            } else if (file != null) {
+                if (!Files.isRegularFile(file)) {
+                    throw new IllegalArgumentException("--file " + file + ": no such file");
+                }
+                bytes = Files.readAllBytes(file);
+            } else {
+                bytes = value.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            }
+            if (bytes.length > MAX_VALUE_BYTES) {
+                throw new IllegalArgumentException("the value is larger than " + MAX_VALUE_BYTES
+                        + " bytes, more than the API takes");
+            }
             Map<String, Object> body = key.body();
             body.put("value_base64", Base64.getEncoder().encodeToString(bytes));
             body.put("quorum", quorum);
@@ -181,7 +227,8 @@ final class ClientCommands {
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true,
-            description = {"Looks up the record of KEY (its UTF-8 bytes, or hex with --hex) and prints its value.",
+            description = {"Looks up the record of KEY (its UTF-8 bytes, or hex with --hex) and writes its value, as it "
+                    + "is, to stdout or to -o F.",
                     "Fails (exit 1) when no peer has it (not found) or fewer than the quorum returned it."})
     static final class Get extends Base {
         @CommandLine.Mixin
@@ -207,23 +254,33 @@ final class ClientCommands {
             body.put("quorum", quorum);
             ApiClient.Response r = client.post("/v1/get", body);
             if (r.ok() && output != null) {
-                Files.write(output, Base64.getDecoder().decode((String) r.json().get("value_base64")));
+                Files.write(output, value(r.json()));
             }
             return r;
         }
 
+        private static byte[] value(Map<String, Object> json) {
+            return Base64.getDecoder().decode((String) json.get("value_base64"));
+        }
+
+        /** The value's bytes to stdout as they are, nothing else; nothing at all with {@code -o}. */
         @Override
-        void printOk(PrintStream out, Map<String, Object> json) {
-            byte[] value = Base64.getDecoder().decode((String) json.get("value_base64"));
-            String text = DisplayKeys.printable(value).orElse(null);
-            if (output != null) {
-                out.println("wrote " + value.length + " bytes to " + output);
-            } else if (text != null) {
-                out.println(text);
-            } else {
-                out.println("(" + value.length + " bytes, not text; base64 below, or use --output F)");
+        void printOk(PrintStream out, Map<String, Object> json) throws IOException {
+            if (output == null) {
+                out.write(value(json));
             }
-            out.println("from " + String.join(", ", list(json, "from").stream().map(String::valueOf).toList()));
+        }
+
+        /** With {@code -o}, the file's name instead of the value. */
+        @Override
+        Map<String, Object> jsonOk(Map<String, Object> answer) {
+            if (output == null) {
+                return answer;
+            }
+            Map<String, Object> m = new LinkedHashMap<>(answer);
+            m.remove("value_base64");
+            m.put("output", output.toAbsolutePath().toString());
+            return m;
         }
     }
 

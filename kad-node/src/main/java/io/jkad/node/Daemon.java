@@ -152,11 +152,31 @@ final class Daemon implements AutoCloseable {
     private final NodeMetrics metrics;
     private final ApiServer api;
     private final ScheduledExecutorService saver;
+    private final DataDirLock lock;
     private boolean closed;
+    private Stopped stopped;
 
-    private Daemon(Options options, KademliaService service, boolean keyCreated, Path routingFile, int savedPeersLoaded)
-            throws IOException {
+    /**
+     * What {@link #close()} left behind: the peers of the routing table written to {@code routingFile}
+     * (0: none written), and the store's counts as it was closed ({@code -1} when not read).
+     */
+    record Stopped(int savedPeers, Path routingFile, String store, boolean persistent, Path storeDirectory,
+                   long records, long providerKeys) {
+        /** One line for the log and the terminal. */
+        String describe() {
+            String table = savedPeers > 0 ? "routing table of " + savedPeers + " peers saved to " + routingFile
+                    : "routing table empty, nothing saved";
+            String counts = records < 0 ? "" : " with " + records + " records and " + providerKeys + " provider keys";
+            String kept = persistent ? "store " + store + " closed" + counts + " in " + storeDirectory
+                    : "store " + store + " discarded" + counts + " (not persistent)";
+            return table + "; " + kept;
+        }
+    }
+
+    private Daemon(Options options, KademliaService service, boolean keyCreated, Path routingFile, int savedPeersLoaded,
+                   DataDirLock lock) throws IOException {
         this.options = options;
+        this.lock = lock;
         this.service = service;
         this.node = service.node();
         this.keyCreated = keyCreated;
@@ -179,7 +199,7 @@ final class Daemon implements AutoCloseable {
             return t;
         });
         long every = options.saveInterval().toMillis();
-        saver.scheduleWithFixedDelay(this::saveQuietly, every, every, TimeUnit.MILLISECONDS);
+        saver.scheduleWithFixedDelay(() -> saveQuietly(), every, every, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -189,11 +209,22 @@ final class Daemon implements AutoCloseable {
      *
      * @throws IllegalArgumentException for a bad option (an unknown store lists the ones found; a
      *     non-loopback API address; a damaged key file)
+     * @throws DataDirLock.InUseException if another node runs on the data directory
      * @throws IOException if a port cannot be bound or a file cannot be read or written
      * @throws io.jkad.record.StoreException if the store cannot be opened
      */
     static Daemon start(Options options) throws IOException {
         Files.createDirectories(options.dataDir());
+        DataDirLock lock = DataDirLock.acquire(options.dataDir());
+        try {
+            return start(options, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static Daemon start(Options options, DataDirLock lock) throws IOException {
         KeyFile.Loaded key = KeyFile.loadOrCreate(options.identityFile());
         Ed25519KeyPair identity = key.key();
         PeerId self = identity.peerId();
@@ -238,7 +269,7 @@ final class Daemon implements AutoCloseable {
         KademliaService service = injector.getInstance(KademliaService.class);
         service.start();
         try {
-            return new Daemon(options, service, key.created(), routingFile, savedPeers);
+            return new Daemon(options, service, key.created(), routingFile, savedPeers, lock);
         } catch (IOException | RuntimeException e) {
             service.stop();
             throw e;
@@ -311,30 +342,58 @@ final class Daemon implements AutoCloseable {
         return entries.size();
     }
 
-    private void saveQuietly() {
+    private int saveQuietly() {
         try {
-            saveRoutingTable();
+            return saveRoutingTable();
         } catch (IOException | RuntimeException e) {
             LOG.warn("saving the routing table failed: {}", e.toString());
+            return 0;
         }
     }
 
-    /** Stops the API, saves the routing table, stops the node and closes the store. Idempotent. */
-    @Override
-    public void close() {
+    /**
+     * Stops the API, saves the routing table, stops the node, closes the store and releases the data
+     * directory. Idempotent: a second call returns what the first did.
+     *
+     * @return what was saved
+     */
+    Stopped stop() {
+        int saved;
         synchronized (this) {
             if (closed) {
-                return;
+                return stopped;
             }
             saver.shutdownNow();
             if (api != null) {
                 api.close();
             }
-            saveQuietly();
+            saved = saveQuietly();
             closed = true;
+        }
+        long records = -1;
+        long providerKeys = -1;
+        try {
+            var counts = service.store().counts();
+            records = counts.records();
+            providerKeys = counts.providerKeys();
+        } catch (RuntimeException e) {
+            LOG.debug("store counts not read at stop: {}", e.toString());
         }
         metrics.close();
         service.stop();
-        LOG.info("stopped");
+        lock.close();
+        Stopped s = new Stopped(saved, routingFile, options.store(), !"memory".equals(options.store()),
+                storeDirectory(options), records, providerKeys);
+        synchronized (this) {
+            stopped = s;
+        }
+        LOG.info("stopped: {}", s.describe());
+        return s;
+    }
+
+    /** {@link #stop()}, for try-with-resources. */
+    @Override
+    public void close() {
+        stop();
     }
 }

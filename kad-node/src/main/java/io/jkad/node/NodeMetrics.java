@@ -5,6 +5,7 @@ import io.jkad.kademlia.QueryResult;
 import io.jkad.net.KademliaNode;
 import io.jkad.net.NodeResources;
 import io.jkad.net.ResourceManager;
+import io.jkad.query.QueryStats;
 import io.jkad.record.RecordStore;
 import io.jkad.record.StoreCounts;
 import io.micrometer.core.instrument.Counter;
@@ -194,7 +195,7 @@ final class NodeMetrics {
             Instant end = c.stats().end().orElse(null);
             Duration d = end == null ? Duration.ZERO : c.stats().duration(end).orElse(Duration.ZERO);
             String kind = c.result().kind().name().toLowerCase(Locale.ROOT);
-            String outcome = outcome(c.result());
+            String outcome = outcome(c.result(), c.stats());
             queryTimers.computeIfAbsent(kind + " " + outcome, k -> Timer.builder("kad.query")
                     .tag("kind", kind)
                     .tag("outcome", outcome)
@@ -221,7 +222,19 @@ final class NodeMetrics {
         return m;
     }
 
-    static String outcome(QueryResult r) {
+    /**
+     * A finished query's outcome as the metrics name it. A success that found nothing is not counted
+     * {@code ok}: a bootstrap or closest-peers lookup that no peer answered is {@code no_peer_answered},
+     * a provider look-up that found no provider is {@code not_found}.
+     */
+    static String outcome(QueryResult r, QueryStats stats) {
+        if (r instanceof QueryResult.GetProviders.Ok p && p.providers().isEmpty()) {
+            return "not_found";
+        }
+        if (r.isOk() && stats.success() == 0
+                && (r instanceof QueryResult.Bootstrap || r instanceof QueryResult.GetClosestPeers)) {
+            return "no_peer_answered";
+        }
         if (r.isOk()) {
             return "ok";
         }

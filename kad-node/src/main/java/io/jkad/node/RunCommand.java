@@ -16,7 +16,15 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import io.jkad.kademlia.NoKnownPeersException;
+import io.jkad.kademlia.QueryResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,6 +40,8 @@ import picocli.CommandLine.Option;
                 + "at http://API/metrics. Stops on SIGTERM or Ctrl-C, saving the routing table and closing the store.",
                 "Prints the node's peer id and addresses, then a JSON line, when it is ready."})
 public final class RunCommand implements Callable<Integer> {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
     @Option(names = "--listen", paramLabel = "MULTIADDR", split = ",",
             defaultValue = "/ip4/0.0.0.0/tcp/4001",
@@ -54,9 +64,9 @@ public final class RunCommand implements Callable<Integer> {
                     + "jdbc.url=jdbc:postgresql://localhost/kad, jdbc.user=kad (repeatable).")
     Map<String, String> storeOptions = new LinkedHashMap<>();
 
-    @Option(names = "--data-dir", defaultValue = "data/node", paramLabel = "DIR",
-            description = "Where the key, the store (store-<name>/) and the saved routing table live "
-                    + "(default: ${DEFAULT-VALUE}).")
+    @Option(names = "--data-dir", paramLabel = "DIR",
+            description = "Where the key, the store (store-<name>/) and the saved routing table live; one node "
+                    + "at a time (DIR/lock) (default: $XDG_DATA_HOME/jkad or ~/.local/share/jkad; here ${DEFAULT-VALUE}).")
     Path dataDir;
 
     @Option(names = "--key-file", paramLabel = "F",
@@ -82,6 +92,11 @@ public final class RunCommand implements Callable<Integer> {
             description = "How often the node bootstraps again (refreshing its buckets and dropping dead "
                     + "peers): 30s, 5m, 1h (default: ${DEFAULT-VALUE}).")
     String bootstrapInterval;
+
+    @Option(names = "--bootstrap-wait", defaultValue = "60s", paramLabel = "DURATION",
+            description = "How long the first bootstrap may take before the node says it is ready anyway "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String bootstrapWait;
 
     @Option(names = "--save-interval", defaultValue = "5m", paramLabel = "DURATION",
             description = "How often the routing table is saved, besides at stop (default: ${DEFAULT-VALUE}).")
@@ -118,6 +133,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         Daemon.Options options = options();
         PrintStream out = System.out;
+        // SIGTERM and Ctrl-C ask for a graceful stop, after which the command exits 0, as a supervisor
+        // expects of a service that stopped when told to; a second Ctrl-C stops at once (130)
         Daemon daemon;
         try {
             daemon = Daemon.start(options);
@@ -125,18 +142,77 @@ public final class RunCommand implements Callable<Integer> {
             System.err.println("kad run: " + e.getMessage());
             return 1;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            daemon.close();
-            stopped.countDown();
-        }, "kad-shutdown");
+        CompletableFuture<String> stopRequested = new CompletableFuture<>();
+        Signals.onStop(stopRequested);
+        // any other way out of the JVM (System.exit elsewhere, SIGHUP) still stops the node in order
+        Thread hook = new Thread(daemon::close, "kad-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        printReady(out, daemon);
-        stopped.await();
+        Bootstrap bootstrap = awaitBootstrap(daemon, stopRequested, parseDuration("--bootstrap-wait", bootstrapWait));
+        printReady(out, daemon, bootstrap);
+        String signal = stopRequested.join();
+        LOG.info("stopping on {}", signal);
+        Daemon.Stopped stopped = daemon.stop();
+        out.println("stopped: " + stopped.describe());
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("event", "stopped");
+        json.put("signal", signal);
+        json.put("saved_peers", stopped.savedPeers());
+        json.put("store", stopped.store());
+        json.put("store_persistent", stopped.persistent());
+        json.put("store_records", stopped.records());
+        json.put("store_provider_keys", stopped.providerKeys());
+        out.println(Json.write(json));
+        out.flush();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException alreadyStopping) {
+            // the JVM is exiting anyway
+        }
         return 0;
     }
 
-    static void printReady(PrintStream out, Daemon daemon) {
+    /**
+     * How the first bootstrap went, as the {@code ready} line reports it: {@code ok} (peers answered),
+     * {@code no_peer_answered}, {@code timeout}, {@code failed}, {@code no_bootstrap_peers} (nothing to
+     * join through: the node waits for others to find it), or {@code running} (still going when
+     * {@code --bootstrap-wait} ran out).
+     */
+    record Bootstrap(String outcome, int routingTableSize, int connectedPeers) {}
+
+    static Bootstrap awaitBootstrap(Daemon daemon, CompletableFuture<?> stopRequested, Duration wait) {
+        CompletableFuture<QueryResult.Bootstrap> first = daemon.service().initialBootstrap();
+        try {
+            CompletableFuture.anyOf(first, stopRequested).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // judged below
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String outcome;
+        if (!first.isDone()) {
+            outcome = "running";
+        } else if (first.isCompletedExceptionally()) {
+            Throwable cause = first.handle((r, e) -> e).join();
+            outcome = cause instanceof CompletionException && cause.getCause() != null ? outcomeOf(cause.getCause())
+                    : outcomeOf(cause);
+        } else {
+            QueryResult.Bootstrap r = first.join();
+            outcome = !r.isOk() ? "timeout" : daemon.node().connectedPeers().isEmpty() ? "no_peer_answered" : "ok";
+        }
+        int table;
+        try {
+            table = daemon.node().routingTable().get(10, TimeUnit.SECONDS).size();
+        } catch (Exception e) {
+            table = -1;
+        }
+        return new Bootstrap(outcome, table, daemon.node().connectedPeers().size());
+    }
+
+    private static String outcomeOf(Throwable e) {
+        return e instanceof NoKnownPeersException ? "no_bootstrap_peers" : "failed";
+    }
+
+    static void printReady(PrintStream out, Daemon daemon, Bootstrap bootstrap) {
         var node = daemon.node();
         out.println("jkad node " + node.peerId() + " (" + (node.config().clientMode() ? "client" : "server")
                 + " mode, identity " + (daemon.keyCreated() ? "created" : "loaded") + ")");
@@ -148,6 +224,8 @@ public final class RunCommand implements Callable<Integer> {
         }
         daemon.apiAddress().ifPresent(a -> out.println("  API http://" + a.getHostString() + ":" + a.getPort()
                 + "  (metrics at /metrics)"));
+        out.println("  bootstrap    " + bootstrap.outcome().replace('_', ' ') + ": " + bootstrap.routingTableSize()
+                + " peers in the routing table, " + bootstrap.connectedPeers() + " connected");
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("event", "ready");
         json.put("peer_id", node.peerId().toBase58());
@@ -156,6 +234,9 @@ public final class RunCommand implements Callable<Integer> {
                 .map(a -> a.withPeerId(node.peerId()).toString()).toList());
         json.put("api", daemon.apiAddress().map(a -> a.getHostString() + ":" + a.getPort()).orElse(null));
         json.put("saved_peers", daemon.savedPeersLoaded());
+        json.put("bootstrap", bootstrap.outcome());
+        json.put("routing_table_size", bootstrap.routingTableSize());
+        json.put("connected_peers", bootstrap.connectedPeers());
         out.println(Json.write(json));
         out.flush();
     }
@@ -165,7 +246,8 @@ public final class RunCommand implements Callable<Integer> {
             Optional<InetSocketAddress> apiAddress = "off".equalsIgnoreCase(api) ? Optional.empty()
                     : Optional.of(ApiClient.parseAddress(api));
             return new Daemon.Options(multiaddrs("--listen", listen), multiaddrs("--announce", announce),
-                    multiaddrs("--bootstrap", bootstrap), store, storeOptions, dataDir,
+                    multiaddrs("--bootstrap", bootstrap), store, storeOptions,
+                    dataDir != null ? dataDir : OptionDefaults.defaultDataDir(System.getenv()),
                     Optional.ofNullable(keyFile), apiAddress, clientMode,
                     parseDuration("--bootstrap-interval", bootstrapInterval),
                     parseDuration("--save-interval", saveInterval), admission());

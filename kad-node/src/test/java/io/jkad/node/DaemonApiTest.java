@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -71,10 +72,12 @@ class DaemonApiTest {
 
     @Test
     void statusShowsPeerIdAndListenAddresses() {
-        KadRun r = kad("status", "--api", apiA);
+        KadRun human = kad("status", "--api", apiA);
+        assertThat(human.exitCode()).as(human.err()).isZero();
+        assertThat(human.out()).contains(a.node().peerId().toString())
+                .contains(a.node().listenAddresses().get(0).toString()).doesNotContain("{");
+        KadRun r = kad("status", "--api", apiA, "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains(a.node().peerId().toString())
-                .contains(a.node().listenAddresses().get(0).toString());
         Map<String, Object> json = r.json();
         assertThat(json.get("peer_id")).isEqualTo(a.node().peerId().toBase58());
         assertThat(json.get("listen_addrs")).isEqualTo(List.of(a.node().listenAddresses().get(0).toString()));
@@ -93,14 +96,17 @@ class DaemonApiTest {
                 Duration.ofMinutes(5)))) {
             int port = w.node().listenAddresses().get(0).toTcpSocketAddress().orElseThrow().getPort();
             java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-            RunCommand.printReady(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8), w);
+            RunCommand.Bootstrap none = RunCommand.awaitBootstrap(w, new CompletableFuture<>(), Duration.ofSeconds(5));
+            assertThat(none.outcome()).isEqualTo("no_bootstrap_peers");
+            RunCommand.printReady(new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8), w, none);
             String ready = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
             assertThat(ready).contains("listening on /ip4/0.0.0.0/tcp/" + port + "/p2p/")
                     .contains("advertised   /ip4/127.0.0.1/tcp/" + port + "/p2p/")
                     .doesNotContain("/ip6/").doesNotContain("advertised   /ip4/0.0.0.0/");
-            KadRun r = kad("status", "--api", "127.0.0.1:" + apiPort);
+            assertThat(kad("status", "--api", "127.0.0.1:" + apiPort).out())
+                    .contains("listening on /ip4/0.0.0.0/tcp/" + port).doesNotContain("/ip6/");
+            KadRun r = kad("status", "--api", "127.0.0.1:" + apiPort, "--json");
             assertThat(r.exitCode()).as(r.err()).isZero();
-            assertThat(r.out()).contains("listening on /ip4/0.0.0.0/tcp/" + port).doesNotContain("/ip6/");
             Map<String, Object> json = r.json();
             assertThat(json.get("listen_addrs")).isEqualTo(List.of("/ip4/0.0.0.0/tcp/" + port));
             List<String> advertised = (List<String>) json.get("advertised_addrs");
@@ -111,32 +117,81 @@ class DaemonApiTest {
     }
 
     @Test
+    void theReadyLineSaysHowTheBootstrapWent() throws Exception {
+        RunCommand.Bootstrap joined = RunCommand.awaitBootstrap(b, new CompletableFuture<>(), Duration.ofSeconds(30));
+        assertThat(joined.outcome()).isEqualTo("ok");
+        assertThat(joined.routingTableSize()).isPositive();
+        // a bootstrap peer on a port where nothing listens: the bootstrap ends, and nobody answered
+        Multiaddr closed = Multiaddr.parse("/ip4/127.0.0.1/tcp/" + KadRun.freePort() + "/p2p/"
+                + io.jkad.identity.Ed25519KeyPair.generate().peerId());
+        try (Daemon lonely = Daemon.start(options("lonely", KadRun.freePort(), List.of(closed)))) {
+            RunCommand.Bootstrap r = RunCommand.awaitBootstrap(lonely, new CompletableFuture<>(), Duration.ofSeconds(60));
+            assertThat(r.outcome()).isIn("no_peer_answered", "timeout", "failed");
+            assertThat(r.connectedPeers()).isZero();
+        }
+    }
+
+    @Test
+    void aSecondNodeOnTheSameDataDirectoryIsRefusedWithTheHoldersProcess() throws Exception {
+        assertThatThrownBy(() -> Daemon.start(options("a", KadRun.freePort(), List.of())))
+                .isInstanceOf(DataDirLock.InUseException.class)
+                .hasMessageContaining("is in use by another node (pid " + ProcessHandle.current().pid());
+        // the refused start left the running node's directory as it was
+        assertThat(kad("status", "--api", apiA).exitCode()).isZero();
+    }
+
+    @Test
+    void stopSaysWhatWasSaved() throws Exception {
+        Path d = dir.resolve("stop");
+        Daemon s = Daemon.start(options("stop", KadRun.freePort(), List.of(
+                a.node().listenAddresses().get(0).withPeerId(a.node().peerId()))));
+        s.service().initialBootstrap().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        Daemon.Stopped stopped = s.stop();
+        assertThat(stopped.savedPeers()).isPositive();
+        assertThat(Files.exists(d.resolve(RoutingTableFile.NAME))).isTrue();
+        assertThat(stopped.persistent()).isFalse();
+        assertThat(stopped.describe()).contains("routing table of " + stopped.savedPeers() + " peers saved")
+                .contains("store memory discarded");
+        assertThat(s.stop()).isSameAs(stopped);
+        // the directory is free again
+        try (Daemon again = Daemon.start(options("stop", KadRun.freePort(), List.of()))) {
+            assertThat(again.savedPeersLoaded()).isEqualTo(stopped.savedPeers());
+        }
+    }
+
+    @Test
     void putOnOneNodeGetFromTheOther() throws Exception {
         Path file = dir.resolve("value.bin");
         Files.write(file, new byte[] {0, 1, 2, (byte) 0xff});
-        KadRun put = kad("put", "bin-key", "--file", file.toString(), "--api", apiA);
+        KadRun put = kad("put", "bin-key", "--file", file.toString(), "--api", apiA, "--json");
         assertThat(put.exitCode()).as(put.err()).isZero();
         assertThat(put.json().get("stored_at")).isEqualTo(List.of(b.node().peerId().toBase58()));
 
         KadRun text = kad("put", "greeting", "hello from a", "--api", apiA);
         assertThat(text.exitCode()).isZero();
+        assertThat(text.out()).startsWith("stored greeting (12 bytes) on the node and at 1 peer").doesNotContain("{");
         // Quorum 2: b's own copy and a's answer.
-        KadRun get = kad("get", "greeting", "--quorum", "2", "--api", apiB);
+        KadRun get = kad("get", "greeting", "--quorum", "2", "--api", apiB, "--json");
         assertThat(get.exitCode()).as(get.err()).isZero();
-        assertThat(get.out()).startsWith("hello from a");
+        assertThat(get.value()).isEqualTo("hello from a");
         assertThat((List<Object>) get.json().get("from")).contains("local", a.node().peerId().toBase58());
+        // without --json: the value as it is, and nothing else
+        assertThat(kad("get", "greeting", "--api", apiB).out()).isEqualTo("hello from a");
 
         Path out = dir.resolve("got.bin");
         KadRun bin = kad("get", "bin-key", "--output", out.toString(), "--api", apiB);
         assertThat(bin.exitCode()).isZero();
+        assertThat(bin.out()).isEmpty();
         assertThat(Files.readAllBytes(out)).containsExactly(0, 1, 2, 0xff);
+        KadRun binJson = kad("get", "bin-key", "-o", out.toString(), "--api", apiB, "--json");
+        assertThat(binJson.json()).doesNotContainKey("value_base64").containsEntry("output", out.toAbsolutePath().toString());
     }
 
     @Test
     void provideOnOneNodeFindFromTheOther() {
         KadRun provide = kad("provide", "some content", "--api", apiB);
         assertThat(provide.exitCode()).as(provide.err()).isZero();
-        KadRun providers = kad("providers", "some content", "--api", apiA);
+        KadRun providers = kad("providers", "some content", "--api", apiA, "--json");
         assertThat(providers.exitCode()).as(providers.err()).isZero();
         assertThat(providers.json().get("providers")).isEqualTo(List.of(b.node().peerId().toBase58()));
         // The key is the sha2-256 multihash of the text.
@@ -145,49 +200,64 @@ class DaemonApiTest {
 
     @Test
     void peerAndRoutingTable() {
-        KadRun peer = kad("peer", b.node().peerId().toBase58(), "--api", apiA);
+        KadRun peer = kad("peer", b.node().peerId().toBase58(), "--api", apiA, "--json");
         assertThat(peer.exitCode()).as(peer.err()).isZero();
         assertThat(peer.json().get("found")).isEqualTo(true);
         assertThat((List<Object>) peer.json().get("addrs")).contains(b.node().listenAddresses().get(0).toString());
 
         KadRun table = kad("routing-table", "--api", apiB);
         assertThat(table.exitCode()).isZero();
-        assertThat(table.out()).contains(a.node().peerId().toString());
-        assertThat(table.json().get("size")).isEqualTo(1L);
+        assertThat(table.out()).contains(a.node().peerId().toString()).doesNotContain("{");
+        assertThat(kad("routing-table", "--api", apiB, "--json").json().get("size")).isEqualTo(1L);
     }
 
     @Test
     void failuresExitNonZeroWithAClearMessageAndAJsonLine() {
         KadRun missing = kad("get", "never stored", "--api", apiA);
         assertThat(missing.exitCode()).isEqualTo(1);
-        assertThat(missing.err()).contains("kad get: not found");
-        assertThat(missing.json().get("error")).isEqualTo("not_found");
+        assertThat(missing.err()).startsWith("kad get: not found").hasLineCount(1);
+        assertThat(missing.out()).isEmpty();
+        KadRun missingJson = kad("get", "never stored", "--api", apiA, "--json");
+        assertThat(missingJson.exitCode()).isEqualTo(1);
+        assertThat(missingJson.json()).containsEntry("ok", false).containsEntry("error", "not_found").containsKey("message");
 
-        KadRun quorum = kad("get", "only-local", "--quorum", "5", "--api", apiA);
+        KadRun quorum = kad("get", "only-local", "--quorum", "5", "--api", apiA, "--json");
         assertThat(quorum.exitCode()).isEqualTo(1);
         assertThat(quorum.json().get("error")).isIn("not_found", "quorum_failed");
 
-        KadRun nobody = kad("providers", "nobody provides this", "--api", apiA);
+        KadRun nobody = kad("providers", "nobody provides this", "--api", apiA, "--json");
         assertThat(nobody.exitCode()).isEqualTo(1);
         assertThat(nobody.json().get("error")).isEqualTo("not_found");
 
         int closed = KadRun.freePort();
-        KadRun notRunning = kad("status", "--api", "127.0.0.1:" + closed);
+        KadRun notRunning = kad("status", "--api", "127.0.0.1:" + closed, "--json");
         assertThat(notRunning.exitCode()).isEqualTo(ClientCommands.EXIT_NOT_RUNNING);
-        assertThat(notRunning.err()).contains("no node is running at 127.0.0.1:" + closed);
-        assertThat(notRunning.json().get("error")).isEqualTo("not_running");
+        assertThat(notRunning.err()).contains("no node is running at 127.0.0.1:" + closed).hasLineCount(1);
+        assertThat(notRunning.json()).containsEntry("ok", false).containsEntry("error", "not_running");
 
         KadRun badQuorum = kad("get", "k", "--quorum", "zero", "--api", apiA);
         assertThat(badQuorum.exitCode()).isEqualTo(2);
-        assertThat(badQuorum.err()).contains("quorum must be a number >= 1, 'majority' or 'all': zero");
+        assertThat(badQuorum.err()).isEqualToIgnoringNewLines("kad get: quorum must be a number >= 1, 'majority' or "
+                + "'all': zero (see 'kad get --help')");
 
         KadRun badApi = kad("status", "--api", "localhost");
         assertThat(badApi.exitCode()).isEqualTo(2);
         assertThat(badApi.err()).contains("expected HOST:PORT");
 
-        KadRun badPeer = kad("peer", "not-a-peer", "--api", apiA);
-        assertThat(badPeer.exitCode()).isEqualTo(1);
+        // checked by the node: an input error all the same
+        KadRun badPeer = kad("peer", "not-a-peer", "--api", apiA, "--json");
+        assertThat(badPeer.exitCode()).isEqualTo(2);
         assertThat(badPeer.json().get("error")).isEqualTo("bad_request");
+
+        KadRun unknownOption = kad("status", "--api", apiA, "--loud");
+        assertThat(unknownOption.exitCode()).isEqualTo(2);
+        assertThat(unknownOption.err()).hasLineCount(1).startsWith("kad status: Unknown option: '--loud'");
+        KadRun missingArg = kad("get", "--api", apiA);
+        assertThat(missingArg.exitCode()).isEqualTo(2);
+        assertThat(missingArg.err()).hasLineCount(1).contains("KEY");
+        KadRun noFile = kad("put", "k", "--file", dir.resolve("absent").toString(), "--api", apiA);
+        assertThat(noFile.exitCode()).isEqualTo(2);
+        assertThat(noFile.err()).hasLineCount(1).contains("no such file");
 
         KadRun both = kad("put", "k", "v", "--file", "x", "--api", apiA);
         assertThat(both.exitCode()).isEqualTo(2);

@@ -59,7 +59,7 @@ class DaemonJsIT {
         assertThat(put.strings("stored_at")).contains(idB, jsId);
         KadRun getB = b.kad("get", key1, "--quorum", "3");
         assertThat(getB.exitCode()).as(getB.err()).isZero();
-        assertThat(getB.out()).startsWith("put by kad a");
+        assertThat(getB.value()).isEqualTo("put by kad a");
         assertThat(new String(js.get(key1.getBytes(StandardCharsets.UTF_8)).value(), StandardCharsets.UTF_8))
                 .isEqualTo("put by kad a");
 
@@ -70,7 +70,7 @@ class DaemonJsIT {
         for (KadProcess p : List.of(a, b)) {
             KadRun get = p.kad("get", key2, "--quorum", "3");
             assertThat(get.exitCode()).as(get.err()).isZero();
-            assertThat(get.out()).startsWith("put by js");
+            assertThat(get.value()).startsWith("put by js");
             assertThat(get.strings("from")).contains(jsId);
         }
 

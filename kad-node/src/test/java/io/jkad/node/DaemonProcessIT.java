@@ -47,7 +47,7 @@ class DaemonProcessIT {
         assertThat(a.peerId()).isEqualTo(peerId);
         KadRun get = a.kad("get", "survivor");
         assertThat(get.exitCode()).as(get.err() + a.tail()).isZero();
-        assertThat(get.out()).startsWith("written before kill -9");
+        assertThat(get.value()).isEqualTo("written before kill -9");
         assertThat(get.json().get("from")).isEqualTo(List.of("local"));
         KadRun status = a.kad("status");
         assertThat(status.json().get("store")).isEqualTo("rocksdb");
@@ -76,7 +76,7 @@ class DaemonProcessIT {
         assertThat(other.kad("put", "after-restart", "found again").exitCode()).isZero();
         KadRun get = c.kad("get", "after-restart");
         assertThat(get.exitCode()).as(get.err()).isZero();
-        assertThat(get.out()).startsWith("found again");
+        assertThat(get.value()).isEqualTo("found again");
     }
 
     private static long tableSize(KadProcess p) {

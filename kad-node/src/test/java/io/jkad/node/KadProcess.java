@@ -154,7 +154,7 @@ public final class KadProcess implements AutoCloseable {
 
     /** The peer id from {@code kad status}. */
     String peerId() {
-        KadRun r = KadRun.kad("status", "--api", api());
+        KadRun r = KadRun.kad("status", "--api", api(), "--json");
         if (r.exitCode() != 0) {
             throw new IllegalStateException(name + ": status failed: " + r.err() + "\n" + tail());
         }
@@ -166,12 +166,13 @@ public final class KadProcess implements AutoCloseable {
         return listenAddress() + "/p2p/" + peerId();
     }
 
-    /** Runs a client command against this node. */
+    /** Runs a client command against this node, with {@code --json}. */
     KadRun kad(String... args) {
-        String[] all = new String[args.length + 2];
+        String[] all = new String[args.length + 3];
         System.arraycopy(args, 0, all, 0, args.length);
         all[args.length] = "--api";
         all[args.length + 1] = api();
+        all[args.length + 2] = "--json";
         return KadRun.kad(all);
     }
 

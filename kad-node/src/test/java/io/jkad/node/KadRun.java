@@ -12,8 +12,19 @@ import java.util.Map;
 /** A {@code kad} command run in this JVM, with what it printed. Test code. */
 record KadRun(int exitCode, String out, String err) {
 
+    /**
+     * An environment without {@code JKAD_…} variables whose config directory does not exist: the
+     * commands see only their arguments, whatever the machine's environment and home hold.
+     */
+    static final Map<String, String> CLEAN_ENV = Map.of("XDG_CONFIG_HOME", "/nonexistent/jkad-test-config");
+
     /** Runs {@code kad args…} in this JVM, capturing stdout and stderr (and echoing stdout). */
-    static synchronized KadRun kad(String... args) {
+    static KadRun kad(String... args) {
+        return kadWithEnv(CLEAN_ENV, args);
+    }
+
+    /** Runs {@code kad args…} in this JVM with this environment. */
+    static synchronized KadRun kadWithEnv(Map<String, String> env, String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -22,7 +33,7 @@ record KadRun(int exitCode, String out, String err) {
         try {
             System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
             System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            code = KadCommand.run(args);
+            code = KadCommand.run(env, args);
         } finally {
             System.setOut(oldOut);
             System.setErr(oldErr);
@@ -32,15 +43,19 @@ record KadRun(int exitCode, String out, String err) {
         return run;
     }
 
-    /** The last line of stdout, parsed as a JSON object. */
+    /** Stdout, which must be exactly one JSON object (what {@code --json} promises). */
     Map<String, Object> json() {
-        String[] lines = out.strip().split("\\R");
-        String last = lines[lines.length - 1];
-        assertThat(last).as("last line of %s", out).startsWith("{").endsWith("}");
-        return Json.parseObject(last);
+        String doc = out.strip();
+        assertThat(doc).as("stdout").startsWith("{").endsWith("}").doesNotContain("\n");
+        return Json.parseObject(doc);
     }
 
-    /** A list of strings in the last JSON line. */
+    /** The UTF-8 text of {@code value_base64} in the JSON document (of {@code get --json}). */
+    String value() {
+        return new String(java.util.Base64.getDecoder().decode((String) json().get("value_base64")), StandardCharsets.UTF_8);
+    }
+
+    /** A list of strings in the JSON document. */
     java.util.List<String> strings(String field) {
         Object v = json().get(field);
         assertThat(v).as("%s in %s", field, out).isInstanceOf(java.util.List.class);

@@ -117,7 +117,7 @@ class MultiHostIT {
             // A short-lived JVM: start fast.
             cmd.addAll(1, List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto"));
             cmd.addAll(List.of(args));
-            cmd.addAll(List.of("--api", API));
+            cmd.addAll(List.of("--api", API, "--json"));
             return Client.run(host.name() + "$ kad " + String.join(" ", args), host.command(cmd));
         }
 
@@ -186,11 +186,17 @@ class MultiHostIT {
             }
         }
 
+        /** Stdout: exactly one JSON object ({@code --json}). */
         Map<String, Object> json() {
-            String[] lines = out.strip().split("\\R");
-            String last = lines[lines.length - 1];
-            assertThat(last).as("last line of %s / %s", out, err).startsWith("{").endsWith("}");
-            return Json.parseObject(last);
+            String doc = out.strip();
+            assertThat(doc).as("stdout %s / %s", out, err).startsWith("{").endsWith("}").doesNotContain("\n");
+            return Json.parseObject(doc);
+        }
+
+        /** The value {@code get --json} returned, as UTF-8 text. */
+        String value() {
+            return new String(java.util.Base64.getDecoder().decode((String) json().get("value_base64")),
+                    java.nio.charset.StandardCharsets.UTF_8);
         }
 
         List<String> strings(String field) {
@@ -280,7 +286,7 @@ class MultiHostIT {
         assertThat(put.strings("stored_at")).contains(h2.peerId(), h3.peerId(), h4.peerId());
         Client get = h4.kad("get", key, "--quorum", "3");
         assertThat(get.exitCode).as(get.err).isZero();
-        assertThat(get.out).startsWith("put on h1");
+        assertThat(get.value()).startsWith("put on h1");
 
         String content = "multihost content " + run;
         Client provide = h3.kad("provide", content);
@@ -321,7 +327,7 @@ class MultiHostIT {
         assertThat(jsPut.storedAt()).containsAnyElementsOf(jkadIds);
         Client get = h4.kad("get", fromJs, "--quorum", "2");
         assertThat(get.exitCode).as(get.err).isZero();
-        assertThat(get.out).startsWith("put by js");
+        assertThat(get.value()).startsWith("put by js");
 
         // A jkad host puts; js reads it, and holds a copy (h3's PUT_VALUE reached js at its address).
         // Quorum 4: every one of h3's peers (h1, h2, h4, js), since a put ends once its quorum is reached.
@@ -374,7 +380,7 @@ class MultiHostIT {
         assertThat(goPut.storedAt()).containsAnyElementsOf(jkadIds);
         Client get = h1.kad("get", fromGo, "--quorum", "2");
         assertThat(get.exitCode).as(get.err).isZero();
-        assertThat(get.out).startsWith("put by go");
+        assertThat(get.value()).startsWith("put by go");
 
         // A jkad host puts; go holds a copy and reads it. Quorum 5: every one of h3's peers (h1, h2,
         // h4, js, go), since a put ends once its quorum is reached.
@@ -417,7 +423,7 @@ class MultiHostIT {
             assertThat(put.strings("stored_at")).doesNotContain(h4.peerId());
             Client get = h2.kad("get", key);
             assertThat(get.exitCode).as(get.err).isZero();
-            assertThat(get.out).startsWith("put while h4 was cut off");
+            assertThat(get.value()).startsWith("put while h4 was cut off");
             assertThat(h3.kad("provide", content).exitCode).isZero();
             Client providers = h1.kad("providers", content);
             assertThat(providers.exitCode).as(providers.err).isZero();
@@ -435,7 +441,7 @@ class MultiHostIT {
         eventually(() -> h4.routingTableIds().containsAll(others), "h4's routing table to refill", h4);
         eventually(() -> {
             Client get = h4.kad("get", key);
-            return get.exitCode == 0 && get.out.startsWith("put while h4 was cut off");
+            return get.exitCode == 0 && get.value().startsWith("put while h4 was cut off");
         }, "a get from h4 to succeed", h4);
         Client providers = h4.kad("providers", content);
         assertThat(providers.exitCode).as(providers.err).isZero();

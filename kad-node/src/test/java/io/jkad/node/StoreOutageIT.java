@@ -147,11 +147,11 @@ class StoreOutageIT {
                 .until(() -> node.kad("put", "after-outage", "stored").exitCode() == 0);
         KadRun after = node.kad("get", "after-outage");
         assertThat(after.exitCode()).as(after.err()).isZero();
-        assertThat(after.out()).startsWith("stored");
+        assertThat(after.value()).isEqualTo("stored");
         KadRun kept = node.kad("get", "before-outage");
         assertThat(kept.exitCode()).as(kept.err()).isZero();
         assertThat(kept.json().get("from")).isEqualTo(List.of("local"));
-        assertThat(kept.out()).startsWith("kept");
+        assertThat(kept.value()).isEqualTo("kept");
 
         QueryResult.PutRecord storedAgain = peer.putRecordTo(record("from-peer-up", "v2"), List.of(nodeId), Quorum.ONE)
                 .get(30, TimeUnit.SECONDS);
