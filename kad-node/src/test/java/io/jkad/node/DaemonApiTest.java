@@ -188,6 +188,22 @@ class DaemonApiTest {
     }
 
     @Test
+    void putReadsTheValueFromStdinWithFileDash() throws Exception {
+        java.io.InputStream stdin = System.in;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(new byte[] {9, 8, 7, 0}));
+            KadRun put = kad("put", "from-stdin", "--file", "-", "--api", apiA, "--json");
+            assertThat(put.exitCode()).as(put.err()).isZero();
+            assertThat(put.json().get("value_bytes")).isEqualTo(4L);
+        } finally {
+            System.setIn(stdin);
+        }
+        Path out = dir.resolve("stdin.bin");
+        assertThat(kad("get", "from-stdin", "-o", out.toString(), "--api", apiB).exitCode()).isZero();
+        assertThat(Files.readAllBytes(out)).containsExactly(9, 8, 7, 0);
+    }
+
+    @Test
     void provideOnOneNodeFindFromTheOther() {
         KadRun provide = kad("provide", "some content", "--api", apiB);
         assertThat(provide.exitCode()).as(provide.err()).isZero();
