@@ -8,8 +8,8 @@ import java.util.HexFormat;
  *
  * <p>Decoded: {@code b} base32 (lower), {@code B} base32upper, {@code z} base58btc, {@code f}
  * base16 (lower), {@code F} base16upper, {@code m} base64, {@code M} base64pad, {@code u}
- * base64url, {@code U} base64urlpad. Other prefixes (base2, base8, base10, base36, …) are
- * refused with an error that names the prefix.
+ * base64url, {@code U} base64urlpad, {@code k} base36 (lower), {@code K} base36upper (IPNS names
+ * use it). Other prefixes (base2, base8, base10, …) are refused with an error that names the prefix.
  */
 public final class Multibase {
     private static final HexFormat HEX = HexFormat.of();
@@ -40,9 +40,9 @@ public final class Multibase {
             throw new IllegalArgumentException("empty multibase text");
         }
         char prefix = text.charAt(0);
-        if ("bBzfFmMuU".indexOf(prefix) < 0) {
+        if ("bBzfFmMuUkK".indexOf(prefix) < 0) {
             throw new IllegalArgumentException("unsupported multibase prefix '" + prefix
-                    + "' (supported: b, B, z, f, F, m, M, u, U)");
+                    + "' (supported: b, B, z, f, F, m, M, u, U, k, K)");
         }
         try {
             switch (prefix) {
@@ -62,6 +62,10 @@ public final class Multibase {
                     return decodeBase64(text, Base64.getDecoder(), true);
                 case 'u':
                     return decodeBase64(text, Base64.getUrlDecoder(), false);
+                case 'k':
+                    return decodeBase36(text, false);
+                case 'K':
+                    return decodeBase36(text, true);
                 default: // 'U'
                     return decodeBase64(text, Base64.getUrlDecoder(), true);
             }
@@ -82,6 +86,39 @@ public final class Multibase {
             throw new IllegalArgumentException("odd number of base16 digits: " + (text.length() - 1));
         }
         return HEX.parseHex(text, 1, text.length());
+    }
+
+    /**
+     * Base36 as multibase defines it: the number in digits 0-9 then a-z (or A-Z), each leading
+     * {@code 0} digit one leading zero byte (as base58btc does with {@code 1}).
+     */
+    private static byte[] decodeBase36(String text, boolean upper) {
+        int zeros = 0;
+        while (1 + zeros < text.length() && text.charAt(1 + zeros) == '0') {
+            zeros++;
+        }
+        java.math.BigInteger n = java.math.BigInteger.ZERO;
+        java.math.BigInteger base = java.math.BigInteger.valueOf(36);
+        for (int i = 1 + zeros; i < text.length(); i++) {
+            char c = text.charAt(i);
+            int digit;
+            if (c >= '0' && c <= '9') {
+                digit = c - '0';
+            } else if (!upper && c >= 'a' && c <= 'z') {
+                digit = c - 'a' + 10;
+            } else if (upper && c >= 'A' && c <= 'Z') {
+                digit = c - 'A' + 10;
+            } else {
+                throw new IllegalArgumentException("invalid base36" + (upper ? "upper" : "") + " character '" + c
+                        + "' at " + (i - 1));
+            }
+            n = n.multiply(base).add(java.math.BigInteger.valueOf(digit));
+        }
+        byte[] magnitude = n.signum() == 0 ? new byte[0] : n.toByteArray();
+        int skip = magnitude.length > 0 && magnitude[0] == 0 ? 1 : 0; // BigInteger's sign byte
+        byte[] out = new byte[zeros + magnitude.length - skip];
+        System.arraycopy(magnitude, skip, out, zeros, magnitude.length - skip);
+        return out;
     }
 
     private static byte[] decodeBase64(String text, Base64.Decoder decoder, boolean padded) {

@@ -10,6 +10,7 @@ import io.jkad.net.RoutingTableEntry;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.StoreException;
+import io.jkad.util.Cid;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -122,6 +123,15 @@ final class ApiEndpoints {
 
     private static String keyText(RecordKey key) {
         return DisplayKeys.describe(key.toBytes());
+    }
+
+    /** A provider key as a CIDv1 of raw bytes ({@code bafkrei…}), when it is a multihash; else nothing. */
+    private static void putCid(Map<String, Object> m, RecordKey key) {
+        try {
+            m.put("cid", Cid.rawV1(key.toBytes()).toString());
+        } catch (IllegalArgumentException notAMultihash) {
+            // a key given in hex that is no multihash: no CID to print
+        }
     }
 
     private static List<String> ids(java.util.Collection<PeerId> peers) {
@@ -238,6 +248,7 @@ final class ApiEndpoints {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("key", keyText(key));
         m.put("key_hex", key.toHex());
+        putCid(m, key);
         m.put("provider", node.peerId().toBase58());
         m.put("ok", r.isOk());
         if (!r.isOk()) {
@@ -255,9 +266,16 @@ final class ApiEndpoints {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("key", keyText(key));
         m.put("key_hex", key.toHex());
+        putCid(m, key);
         List<String> providers = new ArrayList<>(ids(r.providers()));
         providers.sort(null);
         m.put("providers", providers);
+        Map<PeerId, List<Multiaddr>> known = await(node.addressesOf(r.providers()), "addresses");
+        Map<String, Object> addrs = new LinkedHashMap<>();
+        for (PeerId p : r.providers()) {
+            addrs.put(p.toBase58(), known.getOrDefault(p, List.of()).stream().map(Multiaddr::toString).toList());
+        }
+        m.put("addrs", addrs);
         m.put("ok", !providers.isEmpty());
         if (providers.isEmpty()) {
             m.put("error", r.isOk() ? "not_found" : "timeout");

@@ -2,6 +2,8 @@ package io.jkad.node;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import io.jkad.util.Cid;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -142,16 +144,47 @@ final class ClientCommands {
         }
     }
 
-    /** KEY and {@code --hex} of {@code provide} and {@code providers}: a provider key. */
+    /**
+     * KEY, {@code --hex} and {@code --text} of {@code provide} and {@code providers}: a provider key,
+     * the multihash of a CID (v0 or v1, any common multibase) or of a bare multihash; else, or with
+     * {@code --text}, the sha2-256 multihash of KEY's UTF-8 bytes; with {@code --hex}, the bytes as given.
+     */
     static final class ProviderKeyArg {
-        @Parameters(index = "0", paramLabel = "KEY", description = "The key.")
+        @Parameters(index = "0", paramLabel = "KEY", description = "A CID (Qm…, bafy…, bafk…, any common "
+                + "multibase) or multihash; other text stands for the CID of its UTF-8 bytes (raw, sha2-256).")
         String key;
 
         @Option(names = "--hex", description = "KEY is hex bytes, used as they are.")
         boolean hex;
 
+        @Option(names = "--text", description = "KEY is text even if it reads as a CID: use its bytes' sha2-256.")
+        boolean text;
+
+        /** The CID KEY names, or the raw CIDv1 of its text; empty with --hex. */
+        java.util.Optional<Cid> cid() {
+            if (hex) {
+                return java.util.Optional.empty();
+            }
+            if (!text) {
+                try {
+                    return java.util.Optional.of(Cid.parse(key));
+                } catch (IllegalArgumentException notACid) {
+                    // text: hashed below
+                }
+            }
+            return java.util.Optional.of(Cid.rawV1(DisplayKeys.multihash(key.getBytes(StandardCharsets.UTF_8))));
+        }
+
+        /** How to print the key: the CID as given (canonical form), or the hex. */
+        String display() {
+            return cid().map(Cid::toString).orElse("0x" + key);
+        }
+
         Map<String, Object> body() {
-            return keyBody(DisplayKeys.providerKey(key, hex));
+            if (hex && text) {
+                throw new IllegalArgumentException("give --hex or --text, not both");
+            }
+            return keyBody(cid().map(Cid::multihash).orElseGet(() -> DisplayKeys.hex(key)));
         }
     }
 
@@ -285,8 +318,8 @@ final class ClientCommands {
     }
 
     @Command(name = "provide", mixinStandardHelpOptions = true,
-            description = {"Announces the node as a provider of KEY: the sha2-256 multihash of KEY's UTF-8 bytes "
-                    + "(what go- and js-libp2p read as a content id), or the bytes given in hex with --hex.",
+            description = {"Announces the node as a provider of KEY: a CID (its multihash is the key go- and js-libp2p "
+                    + "use), or text, which stands for the CID of its UTF-8 bytes; hex bytes with --hex.",
                     "The node announces it again every provider publication interval (12 h)."})
     static final class Provide extends Base {
         @CommandLine.Mixin
@@ -304,13 +337,13 @@ final class ClientCommands {
 
         @Override
         void printOk(PrintStream out, Map<String, Object> json) {
-            out.println(json.get("provider") + " provides " + json.get("key"));
+            out.println(json.get("provider") + " provides " + key.display());
         }
     }
 
     @Command(name = "providers", mixinStandardHelpOptions = true,
-            description = {"Looks up the providers of KEY (the sha2-256 multihash of its UTF-8 bytes, or hex bytes "
-                    + "with --hex, as for 'kad provide').", "Fails (exit 1) when none is found."})
+            description = {"Looks up the providers of KEY (a CID, or text, or hex bytes with --hex, as for "
+                    + "'kad provide') and their addresses.", "Fails (exit 1) when none is found."})
     static final class Providers extends Base {
         @CommandLine.Mixin
         ProviderKeyArg key;
@@ -322,14 +355,39 @@ final class ClientCommands {
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
+            if (max < 1) {
+                throw new IllegalArgumentException("-n must be >= 1: " + max);
+            }
             return client.post("/v1/providers", key.body());
         }
+
+        @Option(names = {"-n", "--num-providers"}, paramLabel = "N", defaultValue = "20",
+                description = "Print at most N providers (default: ${DEFAULT-VALUE}).")
+        int max;
 
         @Override
         void printOk(PrintStream out, Map<String, Object> json) {
             List<?> p = list(json, "providers");
-            out.println(p.size() + (p.size() == 1 ? " provider" : " providers") + " of " + json.get("key") + ":");
-            p.forEach(x -> out.println("  " + x));
+            Object addrs = json.get("addrs");
+            out.println(p.size() + (p.size() == 1 ? " provider" : " providers") + " of " + key.display()
+                    + (p.size() > max ? " (the first " + max + ")" : "") + ":");
+            p.stream().limit(max).forEach(x -> {
+                Object a = addrs instanceof Map<?, ?> m ? m.get(x) : null;
+                out.println("  " + x + (a instanceof List<?> l && !l.isEmpty() ? "  " + String.join(" ",
+                        l.stream().map(String::valueOf).toList()) : ""));
+            });
+        }
+
+        /** At most N providers, as in the readable output. */
+        @Override
+        Map<String, Object> jsonOk(Map<String, Object> answer) {
+            List<?> p = list(answer, "providers");
+            if (p.size() <= max) {
+                return answer;
+            }
+            Map<String, Object> m = new LinkedHashMap<>(answer);
+            m.put("providers", p.subList(0, max));
+            return m;
         }
     }
 

@@ -12,9 +12,8 @@ import java.util.HexFormat;
  * How the command line turns a KEY argument into key bytes, and key bytes back into text.
  *
  * <p>Record keys ({@code put}, {@code get}) are the UTF-8 bytes of the text. Provider keys
- * ({@code provide}, {@code providers}) are the sha2-256 multihash of the text ({@code 0x12 0x20}
- * + SHA-256), the form go- and js-libp2p decode as a content id. With {@code --hex} the argument
- * is the key's bytes in hex, used as they are.
+ * ({@code provide}, {@code providers}) are CIDs' multihashes ({@link ClientCommands.ProviderKeyArg}).
+ * With {@code --hex} the argument is the key's bytes in hex, used as they are.
  */
 final class DisplayKeys {
 
@@ -23,11 +22,6 @@ final class DisplayKeys {
     /** The UTF-8 bytes of {@code text}, or the bytes {@code text} spells in hex. */
     static byte[] recordKey(String text, boolean hex) {
         return hex ? hex(text) : text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** The sha2-256 multihash of {@code text}'s UTF-8 bytes, or the bytes {@code text} spells in hex. */
-    static byte[] providerKey(String text, boolean hex) {
-        return hex ? hex(text) : multihash(text.getBytes(StandardCharsets.UTF_8));
     }
 
     /** A sha2-256 multihash. */

@@ -210,8 +210,28 @@ class DaemonApiTest {
         KadRun providers = kad("providers", "some content", "--api", apiA, "--json");
         assertThat(providers.exitCode()).as(providers.err()).isZero();
         assertThat(providers.json().get("providers")).isEqualTo(List.of(b.node().peerId().toBase58()));
-        // The key is the sha2-256 multihash of the text.
+        // The key is the sha2-256 multihash of the text: the CID of those bytes
         assertThat(providers.json().get("key_hex")).asString().startsWith("1220").hasSize(68);
+        String cid = io.jkad.util.Cid.rawV1(DisplayKeys.multihash("some content".getBytes(
+                java.nio.charset.StandardCharsets.UTF_8))).toString();
+        assertThat(providers.json().get("cid")).isEqualTo(cid);
+        assertThat((Map<String, Object>) providers.json().get("addrs"))
+                .containsEntry(b.node().peerId().toBase58(), List.of(b.node().listenAddresses().get(0).toString()));
+        KadRun byCid = kad("providers", cid, "--api", apiA);
+        assertThat(byCid.exitCode()).as(byCid.err()).isZero();
+        assertThat(byCid.out()).startsWith("1 provider of " + cid + ":")
+                .contains(b.node().peerId().toBase58() + "  " + b.node().listenAddresses().get(0));
+        // a CIDv0 and a dag-pb CIDv1 of one multihash are one key
+        String v0 = "QmRN6wdp1S2A5EtjW9A3M1vKSBuQQGcgvuhoMUoEz4iiT5";
+        String v1 = "bafybeibm6jg3ux5qumhcn2b3flc3tyu6dmlb4xa7u5bf44yegnrjhc4yeq";
+        KadRun provideV0 = kad("provide", v0, "--api", apiB);
+        assertThat(provideV0.out()).isEqualTo(b.node().peerId() + " provides " + v0 + "\n");
+        KadRun findV1 = kad("providers", v1, "--api", apiA, "--json");
+        assertThat(findV1.exitCode()).as(findV1.err()).isZero();
+        assertThat(findV1.strings("providers")).containsExactly(b.node().peerId().toBase58());
+        // --text: the CID's characters as text, another key
+        assertThat(kad("providers", v1, "--text", "--api", apiA).exitCode()).isEqualTo(1);
+        assertThat(kad("providers", v1, "-n", "0", "--api", apiA).exitCode()).isEqualTo(2);
     }
 
     @Test
