@@ -22,6 +22,7 @@ import io.jkad.routing.NodeStatus;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -36,6 +37,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -233,6 +235,59 @@ public final class KademliaNode implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The protocols this node serves, as its Identify lists them. */
+    public List<String> protocols() {
+        return host.protocols();
+    }
+
+    /** The open connections, one view each (a peer may have more than one). */
+    public List<PeerConnection> connections() {
+        List<PeerConnection> out = new ArrayList<>();
+        for (Connection c : host.connections()) {
+            if (c.isOpen()) {
+                out.add(PeerConnection.of(c));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Measures the round-trip time to a connected peer with {@code /ipfs/ping/1.0.0}.
+     *
+     * @return the time; fails if the peer is not connected, does not answer in the ping timeout, or
+     *     refuses the protocol
+     */
+    public CompletableFuture<Duration> ping(PeerId peer) {
+        return host.ping(peer);
+    }
+
+    /**
+     * Connects to {@code peer} (at {@code addresses}, or at those the node knows) unless it is
+     * connected, and returns what it says through Identify.
+     *
+     * @return its Identify; fails if it cannot be dialed, or sends no Identify within {@code wait}
+     */
+    public CompletableFuture<IdentifyInfo> identify(PeerId peer, List<Multiaddr> addresses, Duration wait) {
+        CompletableFuture<Connection> connected = host.connection(peer)
+                .<CompletableFuture<Connection>>map(CompletableFuture::completedFuture)
+                .orElseGet(() -> host.dial(peer, addresses));
+        return connected.thenCompose(c -> awaitIdentify(c, System.nanoTime() + wait.toNanos()));
+    }
+
+    private static CompletableFuture<IdentifyInfo> awaitIdentify(Connection c, long deadline) {
+        Optional<IdentifyInfo> info = c.identifyInfo();
+        if (info.isPresent()) {
+            return CompletableFuture.completedFuture(info.get());
+        }
+        if (!c.isOpen() || System.nanoTime() > deadline) {
+            return CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException(
+                    c.remotePeer() + " sent no Identify" + (c.isOpen() ? " in time" : " before the connection closed")));
+        }
+        // Identify arrives within a round trip or two of the handshake: look again shortly
+        return CompletableFuture.supplyAsync(() -> c, CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS))
+                .thenCompose(again -> awaitIdentify(again, deadline));
     }
 
     /** True once {@link #close()} was called. */

@@ -5,7 +5,9 @@ import io.jkad.kademlia.PeerRecord;
 import io.jkad.kademlia.QueryResult;
 import io.jkad.kademlia.Quorum;
 import io.jkad.multiaddr.Multiaddr;
+import io.jkad.net.IdentifyInfo;
 import io.jkad.net.KademliaNode;
+import io.jkad.net.PeerConnection;
 import io.jkad.net.RoutingTableEntry;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
@@ -341,6 +343,112 @@ final class ApiEndpoints {
         m.put("peer_id", node.peerId().toBase58());
         m.put("size", peers.size());
         m.put("peers", peers);
+        return m;
+    }
+
+    /** How long {@code peers} waits for each peer's ping, and {@code id} for a peer's Identify. */
+    static final Duration PING_WAIT = Duration.ofSeconds(2);
+    static final Duration IDENTIFY_WAIT = Duration.ofSeconds(10);
+
+    Map<String, Object> peers() {
+        List<PeerConnection> connections = node.connections();
+        List<CompletableFuture<Duration>> pings = new ArrayList<>();
+        for (PeerConnection c : connections) {
+            pings.add(node.ping(c.peer()).completeOnTimeout(null, PING_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                    .exceptionally(e -> null));
+        }
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (int i = 0; i < connections.size(); i++) {
+            PeerConnection c = connections.get(i);
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("peer_id", c.peer().toBase58());
+            e.put("addr", c.remoteAddress().toString());
+            e.put("direction", c.outbound() ? "outbound" : "inbound");
+            e.put("agent", c.identify().map(IdentifyInfo::agentVersion).orElse(null));
+            Duration rtt = pings.get(i).join();
+            e.put("latency_ms", rtt == null ? null : Json.fixed(rtt.toNanos() / 1e6, 3));
+            e.put("protocols", c.identify().map(IdentifyInfo::protocols).orElse(List.of()));
+            e.put("streams", c.streams());
+            list.add(e);
+        }
+        list.sort(java.util.Comparator.comparing(m -> (String) m.get("peer_id")));
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ok", true);
+        m.put("count", list.size());
+        m.put("peers", list);
+        return m;
+    }
+
+    Map<String, Object> closest(Map<String, Object> body) throws ApiServer.ApiException {
+        RecordKey key = key(body);
+        QueryResult.GetClosestPeers r = await(node.getClosestPeers(key), "closest peers");
+        Map<PeerId, List<Multiaddr>> addresses = await(node.addressesOf(r.peers()), "addresses");
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("key", keyText(key));
+        m.put("key_hex", key.toHex());
+        List<Map<String, Object>> list = new ArrayList<>();
+        for (PeerId p : r.peers()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("peer_id", p.toBase58());
+            e.put("addrs", addresses.getOrDefault(p, List.of()).stream().map(Multiaddr::toString).toList());
+            list.add(e);
+        }
+        m.put("peers", list);
+        m.put("ok", r.isOk() && !list.isEmpty());
+        if (!r.isOk() || list.isEmpty()) {
+            m.put("error", r.isOk() ? "not_found" : "timeout");
+            m.put("message", r.isOk() ? "no peer answered" : "the lookup did not finish in time");
+            throw new ApiServer.ApiException(r.isOk() ? 404 : 504, m);
+        }
+        return m;
+    }
+
+    Map<String, Object> id(Map<String, Object> body) throws ApiServer.ApiException {
+        Object text = body.get("peer_id");
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (text == null || node.peerId().toBase58().equals(text)) {
+            m.put("ok", true);
+            m.put("peer_id", node.peerId().toBase58());
+            m.put("agent", node.config().host().agentVersion());
+            m.put("protocol_version", "ipfs/0.1.0");
+            m.put("protocols", node.protocols());
+            m.put("addrs", node.advertisedAddresses().stream().map(Multiaddr::toString).toList());
+            return m;
+        }
+        if (!(text instanceof String s)) {
+            throw new IllegalArgumentException("peer_id must be a string");
+        }
+        PeerId peer;
+        try {
+            peer = PeerId.parse(s);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a peer id: " + s + " (" + e.getMessage() + ")");
+        }
+        List<Multiaddr> known = await(node.addressesOf(List.of(peer)), "addresses").getOrDefault(peer, List.of());
+        if (known.isEmpty() && node.connections().stream().noneMatch(c -> c.peer().equals(peer))) {
+            await(node.getClosestPeers(peer), "finding the peer");
+            known = await(node.addressesOf(List.of(peer)), "addresses").getOrDefault(peer, List.of());
+        }
+        IdentifyInfo info;
+        try {
+            info = node.identify(peer, known, IDENTIFY_WAIT).get(OPERATION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            Throwable c = e instanceof ExecutionException ? e.getCause() : e;
+            m.put("ok", false);
+            m.put("error", "unreachable");
+            m.put("message", "no Identify from " + peer + (known.isEmpty() ? " (no address found)" : " at " + known)
+                    + ": " + c);
+            throw new ApiServer.ApiException(404, m);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiServer.ApiException(503, "stopping", "the node is stopping");
+        }
+        m.put("ok", true);
+        m.put("peer_id", peer.toBase58());
+        m.put("agent", info.agentVersion());
+        m.put("protocol_version", info.protocolVersion());
+        m.put("protocols", info.protocols());
+        m.put("addrs", info.listenAddresses().stream().map(Multiaddr::toString).toList());
         return m;
     }
 }

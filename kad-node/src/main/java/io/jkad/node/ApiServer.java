@@ -40,6 +40,12 @@ import org.slf4j.LoggerFactory;
  *   <tr><td>{@code POST /v1/peer} {@code {peer_id}}</td><td>the peer's known addresses and the closest
  *       peers to its id; 404 when nothing about it was found</td></tr>
  *   <tr><td>{@code GET /v1/routing-table}</td><td>the routing table's peers</td></tr>
+ *   <tr><td>{@code GET /v1/peers}</td><td>the connected peers: address, direction, agent, ping
+ *       round-trip time, protocols</td></tr>
+ *   <tr><td>{@code POST /v1/closest} {@code {key_hex}}</td><td>the k closest peers to the key, from the
+ *       network; 404 when no peer answered</td></tr>
+ *   <tr><td>{@code POST /v1/id} {@code {peer_id?}}</td><td>the node's own Identify, or a remote peer's
+ *       (connecting to it, found through the DHT if needed); 404 {@code unreachable}</td></tr>
  *   <tr><td>{@code GET /metrics}</td><td>Prometheus text ({@link NodeMetrics})</td></tr>
  * </table>
  *
@@ -115,6 +121,9 @@ final class ApiServer implements AutoCloseable {
         api.route("/v1/providers", "POST", endpoints::providers);
         api.route("/v1/peer", "POST", endpoints::peer);
         api.route("/v1/routing-table", "GET", b -> endpoints.routingTable());
+        api.route("/v1/peers", "GET", b -> endpoints.peers());
+        api.route("/v1/closest", "POST", endpoints::closest);
+        api.route("/v1/id", "POST", endpoints::id);
         server.createContext("/metrics", api::metrics);
         server.createContext("/", ex -> api.send(ex, 404, error("no_such_endpoint", "no endpoint " + ex.getRequestURI())));
         server.start();

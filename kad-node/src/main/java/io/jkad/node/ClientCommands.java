@@ -492,4 +492,97 @@ final class ClientCommands {
             out.println("uptime       " + json.get("uptime_s") + " s, jkad " + json.get("version"));
         }
     }
+
+    @Command(name = "peers", mixinStandardHelpOptions = true,
+            description = "Lists the connected peers: address, direction, agent, round-trip time (ping), protocols.")
+    static final class Peers extends Base {
+        @Override
+        String name() {
+            return "peers";
+        }
+
+        @Override
+        ApiClient.Response request(ApiClient client) throws IOException {
+            return client.get("/v1/peers");
+        }
+
+        @Override
+        void printOk(PrintStream out, Map<String, Object> json) {
+            List<?> peers = list(json, "peers");
+            out.println(peers.size() + (peers.size() == 1 ? " connected peer" : " connected peers"));
+            for (Object o : peers) {
+                if (o instanceof Map<?, ?> m) {
+                    Object rtt = m.get("latency_ms");
+                    out.printf("  %s  %-8s  %s  %s  %s%n", m.get("peer_id"), m.get("direction"), m.get("addr"),
+                            rtt == null ? "-" : rtt + " ms", m.get("agent") == null ? "(no identify)" : m.get("agent"));
+                    Object protocols = m.get("protocols");
+                    if (protocols instanceof List<?> l && !l.isEmpty()) {
+                        out.println("      " + String.join(" ", l.stream().map(String::valueOf).toList()));
+                    }
+                }
+            }
+        }
+    }
+
+    @Command(name = "closest", mixinStandardHelpOptions = true,
+            description = {"Looks up the k closest peers to KEY (its UTF-8 bytes, or hex with --hex) in the network.",
+                    "Fails (exit 1) when no peer answered."})
+    static final class Closest extends Base {
+        @CommandLine.Mixin
+        RecordKeyArg key;
+
+        @Override
+        String name() {
+            return "closest";
+        }
+
+        @Override
+        ApiClient.Response request(ApiClient client) throws IOException {
+            return client.post("/v1/closest", key.body());
+        }
+
+        @Override
+        void printOk(PrintStream out, Map<String, Object> json) {
+            List<?> peers = list(json, "peers");
+            out.println(peers.size() + " closest peers to " + json.get("key") + ":");
+            for (Object o : peers) {
+                if (o instanceof Map<?, ?> m) {
+                    Object addrs = m.get("addrs");
+                    out.println("  " + m.get("peer_id") + (addrs instanceof List<?> l && !l.isEmpty() ? "  " + l.get(0) : ""));
+                }
+            }
+        }
+    }
+
+    @Command(name = "id", mixinStandardHelpOptions = true,
+            description = {"Shows the node's identity (agent, protocols, addresses), or PEER's as it tells it through "
+                    + "Identify (connecting to it, found through the DHT if needed).",
+                    "Fails (exit 1) when PEER cannot be reached."})
+    static final class Id extends Base {
+        @Parameters(index = "0", arity = "0..1", paramLabel = "PEER", description = "A peer id; none for the node's own.")
+        String peer;
+
+        @Override
+        String name() {
+            return "id";
+        }
+
+        @Override
+        ApiClient.Response request(ApiClient client) throws IOException {
+            Map<String, Object> body = new LinkedHashMap<>();
+            if (peer != null) {
+                body.put("peer_id", peer);
+            }
+            return client.post("/v1/id", body);
+        }
+
+        @Override
+        void printOk(PrintStream out, Map<String, Object> json) {
+            out.println("peer id   " + json.get("peer_id"));
+            out.println("agent     " + json.get("agent"));
+            out.println("protocol  " + json.get("protocol_version"));
+            list(json, "addrs").forEach(a -> out.println("address   " + a));
+            list(json, "protocols").forEach(p -> out.println("serves    " + p));
+        }
+    }
 }

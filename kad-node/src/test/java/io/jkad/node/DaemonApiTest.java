@@ -248,6 +248,38 @@ class DaemonApiTest {
     }
 
     @Test
+    void peersClosestAndId() {
+        // a lookup first, so that a and b are connected now (idle connections close)
+        KadRun closest = kad("closest", "somewhere", "--api", apiA, "--json");
+        assertThat(closest.exitCode()).as(closest.err()).isZero();
+        assertThat(closest.json().get("peers")).asList().hasSize(1);
+        assertThat(((Map<String, Object>) ((List<?>) closest.json().get("peers")).get(0)).get("peer_id"))
+                .isEqualTo(b.node().peerId().toBase58());
+        assertThat(kad("closest", "somewhere", "--api", apiA).out()).startsWith("1 closest peers to somewhere:");
+
+        KadRun peers = kad("peers", "--api", apiA, "--json");
+        assertThat(peers.exitCode()).as(peers.err()).isZero();
+        Map<String, Object> peer = ((List<Map<String, Object>>) peers.json().get("peers")).stream()
+                .filter(p -> b.node().peerId().toBase58().equals(p.get("peer_id"))).findFirst().orElseThrow();
+        assertThat(peer.get("direction")).isIn("inbound", "outbound");
+        assertThat((String) peer.get("agent")).startsWith("jkad/");
+        assertThat((List<Object>) peer.get("protocols")).contains("/ipfs/kad/1.0.0", "/ipfs/ping/1.0.0");
+        assertThat(((Number) peer.get("latency_ms")).doubleValue()).isPositive();
+        assertThat(kad("peers", "--api", apiA).out()).contains(b.node().peerId().toBase58()).contains(" ms ");
+
+        KadRun self = kad("id", "--api", apiA, "--json");
+        assertThat(self.json().get("peer_id")).isEqualTo(a.node().peerId().toBase58());
+        assertThat((List<Object>) self.json().get("protocols")).contains("/ipfs/kad/1.0.0");
+        KadRun remote = kad("id", b.node().peerId().toBase58(), "--api", apiA);
+        assertThat(remote.exitCode()).as(remote.err()).isZero();
+        assertThat(remote.out()).contains("peer id   " + b.node().peerId().toBase58()).contains("agent     jkad/")
+                .contains("serves    /ipfs/kad/1.0.0");
+        KadRun nobody = kad("id", io.jkad.identity.Ed25519KeyPair.generate().peerId().toBase58(), "--api", apiA);
+        assertThat(nobody.exitCode()).isEqualTo(1);
+        assertThat(nobody.err()).startsWith("kad id: unreachable");
+    }
+
+    @Test
     void failuresExitNonZeroWithAClearMessageAndAJsonLine() {
         KadRun missing = kad("get", "never stored", "--api", apiA);
         assertThat(missing.exitCode()).isEqualTo(1);
