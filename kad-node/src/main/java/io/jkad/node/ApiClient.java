@@ -37,7 +37,15 @@ final class ApiClient {
     private final InetSocketAddress address;
     private final HttpClient http;
 
+    private final java.util.Optional<String> token;
+
     ApiClient(InetSocketAddress address) {
+        this(address, java.util.Optional.empty());
+    }
+
+    /** A client that sends {@code token} as {@code Authorization: Bearer …}, if given. */
+    ApiClient(InetSocketAddress address, java.util.Optional<String> token) {
+        this.token = token;
         this.address = address;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1)
                 .build();
@@ -92,6 +100,7 @@ final class ApiClient {
     }
 
     private Response send(HttpRequest.Builder request, String path) throws IOException {
+        token.ifPresent(t -> request.header("Authorization", "Bearer " + t));
         HttpResponse<String> r;
         try {
             r = http.send(request.timeout(ApiEndpoints.OPERATION_TIMEOUT.plusSeconds(10)).build(),

@@ -17,8 +17,12 @@ final class ApiGuard {
 
     private ApiGuard() {}
 
-    /** The refusal for a request with these headers, or null if it may go on. */
-    static ApiServer.ApiException check(Headers headers, String method) {
+    /**
+     * The refusal for a request with these headers, or null if it may go on.
+     *
+     * @param token the bearer token every request must carry, if the API has one
+     */
+    static ApiServer.ApiException check(Headers headers, String method, java.util.Optional<String> token) {
         String host = headers.getFirst("Host");
         if (host != null && !isLoopbackAuthority(host)) {
             return new ApiServer.ApiException(403, "forbidden_host",
@@ -28,6 +32,11 @@ final class ApiGuard {
         if (origin != null && !isLoopbackOrigin(origin)) {
             return new ApiServer.ApiException(403, "forbidden_origin",
                     "the API refuses requests from web pages of other origins: " + origin);
+        }
+        if (token.isPresent() && !ApiToken.matches(headers.getFirst("Authorization"), token.get())) {
+            return new ApiServer.ApiException(401, "unauthorized", headers.getFirst("Authorization") == null
+                    ? "the API needs its token: Authorization: Bearer <the token in the node's api.token file>"
+                    : "wrong API token");
         }
         if (method.equals("POST")) {
             String type = headers.getFirst("Content-Type");

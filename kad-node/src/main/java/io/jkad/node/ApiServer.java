@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -55,6 +56,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ApiServer implements AutoCloseable {
 
+    private final Optional<String> token;
+
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
     private static final int MAX_BODY = 8 * 1024 * 1024;
     /**
@@ -77,7 +80,8 @@ final class ApiServer implements AutoCloseable {
     private final ExecutorService executor;
     private final NodeMetrics metrics;
 
-    private ApiServer(HttpServer server, ExecutorService executor, NodeMetrics metrics) {
+    private ApiServer(HttpServer server, ExecutorService executor, NodeMetrics metrics, Optional<String> token) {
+        this.token = token;
         this.server = server;
         this.executor = executor;
         this.metrics = metrics;
@@ -91,6 +95,15 @@ final class ApiServer implements AutoCloseable {
      */
     static ApiServer start(InetSocketAddress address, KademliaNode node, NodeMetrics metrics,
                            Supplier<Map<String, Object>> statusExtras) throws IOException {
+        return start(address, node, metrics, statusExtras, Optional.empty());
+    }
+
+    /**
+     * Starts the API on {@code address}; with a {@code token}, every request must carry it
+     * ({@code Authorization: Bearer …}; 401 otherwise).
+     */
+    static ApiServer start(InetSocketAddress address, KademliaNode node, NodeMetrics metrics,
+                           Supplier<Map<String, Object>> statusExtras, Optional<String> token) throws IOException {
         if (address.isUnresolved() || !address.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("the API binds to a loopback address only (127.0.0.1, ::1): " + address);
         }
@@ -112,7 +125,7 @@ final class ApiServer implements AutoCloseable {
                 });
         executor.allowCoreThreadTimeOut(true);
         server.setExecutor(executor);
-        ApiServer api = new ApiServer(server, executor, metrics);
+        ApiServer api = new ApiServer(server, executor, metrics, token);
         ApiEndpoints endpoints = new ApiEndpoints(node, statusExtras);
         api.route("/v1/status", "GET", b -> endpoints.status());
         api.route("/v1/put", "POST", endpoints::put);
@@ -186,7 +199,7 @@ final class ApiServer implements AutoCloseable {
                     send(ex, 405, error("method_not_allowed", path + " takes " + method));
                     return;
                 }
-                ApiException refused = ApiGuard.check(ex.getRequestHeaders(), method);
+                ApiException refused = ApiGuard.check(ex.getRequestHeaders(), method, token);
                 if (refused != null) {
                     send(ex, refused.status, refused.body);
                     return;
@@ -232,7 +245,7 @@ final class ApiServer implements AutoCloseable {
     }
 
     private void metrics(HttpExchange ex) {
-        ApiException refused = ApiGuard.check(ex.getRequestHeaders(), "GET");
+        ApiException refused = ApiGuard.check(ex.getRequestHeaders(), "GET", token);
         if (refused != null) {
             send(ex, refused.status, refused.body);
             ex.close();

@@ -44,6 +44,11 @@ final class ClientCommands {
                 description = "The node's local API (default: ${DEFAULT-VALUE}, the default of 'kad run --api').")
         String api;
 
+        @Option(names = "--api-token-file", paramLabel = "F",
+                description = "The node's API token, for a node run with --api-token (default: api.token in the "
+                        + "default data directory, when it exists).")
+        Path apiTokenFile;
+
         @Option(names = "--json", description = "Print exactly one JSON document on stdout (the API's answer), "
                 + "and nothing else.")
         boolean json;
@@ -70,7 +75,7 @@ final class ClientCommands {
             PrintStream err = System.err;
             ApiClient client;
             try {
-                client = new ApiClient(ApiClient.parseAddress(api));
+                client = new ApiClient(ApiClient.parseAddress(api), token());
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--api: " + e.getMessage());
             }
@@ -111,6 +116,18 @@ final class ClientCommands {
             out.flush();
             // the node found the input bad (400 bad_request, 413, 415): a usage or input error like ours
             return r.status() == 400 || r.status() == 413 || r.status() == 415 ? KadCommand.EXIT_USAGE : EXIT_FAILED;
+        }
+
+        /** The token to send: from --api-token-file, else the default data directory's, if there is one. */
+        private java.util.Optional<String> token() throws IOException {
+            if (apiTokenFile != null) {
+                if (!Files.isRegularFile(apiTokenFile)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--api-token-file " + apiTokenFile
+                            + ": no such file");
+                }
+                return ApiToken.read(apiTokenFile);
+            }
+            return ApiToken.read(OptionDefaults.defaultDataDir(System.getenv()).resolve(ApiToken.NAME));
         }
 
         /** No answer from the node: the reason on stderr, and with --json an error document of our own. */

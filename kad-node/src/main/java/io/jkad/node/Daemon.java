@@ -51,19 +51,20 @@ final class Daemon implements AutoCloseable {
     record Options(List<Multiaddr> listen, List<Multiaddr> announce, List<Multiaddr> bootstrap, String store,
                    Map<String, String> storeOptions, Path dataDir, Optional<Path> keyFile,
                    Optional<InetSocketAddress> api, boolean clientMode, Duration bootstrapInterval,
-                   Duration saveInterval, Admission admission) {
+                   Duration saveInterval, Admission admission, Optional<Path> apiTokenFile) {
 
-        /** With the default admission limits. */
+        /** With the default admission limits and no API token. */
         Options(List<Multiaddr> listen, List<Multiaddr> announce, List<Multiaddr> bootstrap, String store,
                 Map<String, String> storeOptions, Path dataDir, Optional<Path> keyFile,
                 Optional<InetSocketAddress> api, boolean clientMode, Duration bootstrapInterval,
                 Duration saveInterval) {
             this(listen, announce, bootstrap, store, storeOptions, dataDir, keyFile, api, clientMode, bootstrapInterval,
-                    saveInterval, Admission.DEFAULTS);
+                    saveInterval, Admission.DEFAULTS, Optional.empty());
         }
 
         Options {
             Objects.requireNonNull(admission, "admission");
+            Objects.requireNonNull(apiTokenFile, "apiTokenFile");
             listen = List.copyOf(listen);
             announce = List.copyOf(announce);
             bootstrap = List.copyOf(bootstrap);
@@ -186,7 +187,12 @@ final class Daemon implements AutoCloseable {
         ApiServer started = null;
         if (options.api().isPresent()) {
             try {
-                started = ApiServer.start(options.api().get(), node, metrics, this::statusExtras);
+                Optional<String> token = Optional.empty();
+                if (options.apiTokenFile().isPresent()) {
+                    token = Optional.of(ApiToken.loadOrCreate(options.apiTokenFile().get()));
+                    LOG.info("the API needs the token in {}", options.apiTokenFile().get());
+                }
+                started = ApiServer.start(options.api().get(), node, metrics, this::statusExtras, token);
             } catch (IOException | RuntimeException e) {
                 metrics.close();
                 throw e;

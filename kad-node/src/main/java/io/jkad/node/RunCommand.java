@@ -79,6 +79,15 @@ public final class RunCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String api;
 
+    @Option(names = "--api-token",
+            description = "The API (and /metrics) asks every request for the token in DIR/api.token, made once "
+                    + "(owner-only) if missing: for machines with other users.")
+    boolean apiToken;
+
+    @Option(names = "--api-token-file", paramLabel = "F",
+            description = "As --api-token, with the token in F (made if missing).")
+    Path apiTokenFileOption;
+
     @Option(names = "--client-mode",
             description = "Do not serve the DHT to others (no peer adds this node to its routing table); "
                     + "still query it.")
@@ -250,10 +259,19 @@ public final class RunCommand implements Callable<Integer> {
                     dataDir != null ? dataDir : OptionDefaults.defaultDataDir(System.getenv()),
                     Optional.ofNullable(keyFile), apiAddress, clientMode,
                     parseDuration("--bootstrap-interval", bootstrapInterval),
-                    parseDuration("--save-interval", saveInterval), admission());
+                    parseDuration("--save-interval", saveInterval), admission(), apiTokenFile());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
+    }
+
+    /** The token file, if the API needs one: {@code --api-token-file F}, or {@code DIR/api.token} with {@code --api-token}. */
+    private Optional<Path> apiTokenFile() {
+        if (apiTokenFileOption != null) {
+            return Optional.of(apiTokenFileOption);
+        }
+        return apiToken ? Optional.of((dataDir != null ? dataDir : OptionDefaults.defaultDataDir(System.getenv()))
+                .resolve(ApiToken.NAME)) : Optional.empty();
     }
 
     private Daemon.Admission admission() {

@@ -248,6 +248,45 @@ class DaemonApiTest {
     }
 
     @Test
+    void withATokenTheApiAnswersOnlyThoseWhoHaveIt() throws Exception {
+        int port = KadRun.freePort();
+        Path tokenFile = dir.resolve("token-node").resolve(ApiToken.NAME);
+        Daemon.Options o = options("token-node", port, List.of());
+        try (Daemon t = Daemon.start(new Daemon.Options(o.listen(), o.announce(), o.bootstrap(), o.store(),
+                o.storeOptions(), o.dataDir(), o.keyFile(), o.api(), o.clientMode(), o.bootstrapInterval(),
+                o.saveInterval(), o.admission(), Optional.of(tokenFile)))) {
+            String api = "127.0.0.1:" + port;
+            assertThat(java.nio.file.Files.getPosixFilePermissions(tokenFile))
+                    .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+            String token = Files.readString(tokenFile).strip();
+            assertThat(token).hasSize(64);
+
+            KadRun without = kad("status", "--api", api, "--api-token-file", dir.resolve("absent").toString());
+            assertThat(without.exitCode()).isEqualTo(2);
+            Path wrong = dir.resolve("wrong.token");
+            Files.writeString(wrong, "0".repeat(64));
+            KadRun refused = kad("status", "--api", api, "--api-token-file", wrong.toString(), "--json");
+            assertThat(refused.exitCode()).isEqualTo(1);
+            assertThat(refused.json()).containsEntry("error", "unauthorized").containsEntry("message", "wrong API token");
+            KadRun ok = kad("status", "--api", api, "--api-token-file", tokenFile.toString(), "--json");
+            assertThat(ok.exitCode()).as(ok.err()).isZero();
+
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://" + api + "/metrics"))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.statusCode()).isEqualTo(401);
+            assertThat(metrics.body()).contains("\"error\":\"unauthorized\"");
+            HttpResponse<String> scraped = http.send(HttpRequest.newBuilder(URI.create("http://" + api + "/metrics"))
+                    .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(scraped.statusCode()).isEqualTo(200);
+        }
+        // the next start keeps the token
+        String before = Files.readString(tokenFile);
+        assertThat(ApiToken.loadOrCreate(tokenFile)).isEqualTo(before.strip());
+    }
+
+    @Test
     void peersClosestAndId() {
         // a lookup first, so that a and b are connected now (idle connections close)
         KadRun closest = kad("closest", "somewhere", "--api", apiA, "--json");
