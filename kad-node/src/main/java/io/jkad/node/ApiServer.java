@@ -47,6 +47,8 @@ import org.slf4j.LoggerFactory;
  *       network; 404 when no peer answered</td></tr>
  *   <tr><td>{@code POST /v1/id} {@code {peer_id?}}</td><td>the node's own Identify, or a remote peer's
  *       (connecting to it, found through the DHT if needed); 404 {@code unreachable}</td></tr>
+ *   <tr><td>{@code GET /v1/openapi.json}</td><td>this table as an OpenAPI 3 document
+ *       ({@code openapi.json} beside this class)</td></tr>
  *   <tr><td>{@code GET /metrics}</td><td>Prometheus text ({@link NodeMetrics})</td></tr>
  * </table>
  *
@@ -79,6 +81,7 @@ final class ApiServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final NodeMetrics metrics;
+    private final Map<String, String> routes = new java.util.LinkedHashMap<>();
 
     private ApiServer(HttpServer server, ExecutorService executor, NodeMetrics metrics, Optional<String> token) {
         this.token = token;
@@ -137,6 +140,8 @@ final class ApiServer implements AutoCloseable {
         api.route("/v1/peers", "GET", b -> endpoints.peers());
         api.route("/v1/closest", "POST", endpoints::closest);
         api.route("/v1/id", "POST", endpoints::id);
+        Map<String, Object> openApi = openApi();
+        api.route("/v1/openapi.json", "GET", b -> openApi);
         server.createContext("/metrics", api::metrics);
         server.createContext("/", ex -> api.send(ex, 404, error("no_such_endpoint", "no endpoint " + ex.getRequestURI())));
         server.start();
@@ -187,7 +192,25 @@ final class ApiServer implements AutoCloseable {
         return m;
     }
 
+    /** The endpoints served, path to method, in the order they were added (for the OpenAPI check). */
+    Map<String, String> routes() {
+        return Map.copyOf(routes);
+    }
+
+    /** The OpenAPI document of this API ({@code GET /v1/openapi.json}), as kept in the jar. */
+    static Map<String, Object> openApi() {
+        try (var in = ApiServer.class.getResourceAsStream("openapi.json")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.json missing from the jar");
+            }
+            return Json.parseObject(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private void route(String path, String method, Handler handler) {
+        routes.put(path, method);
         server.createContext(path, ex -> {
             try {
                 if (!ex.getRequestURI().getPath().equals(path)) {

@@ -303,6 +303,11 @@ final class Daemon implements AutoCloseable {
         return savedPeersLoaded;
     }
 
+    /** The API server, if it runs. */
+    Optional<ApiServer> apiServer() {
+        return Optional.ofNullable(api);
+    }
+
     /** The API's bound address, if the API runs. */
     Optional<InetSocketAddress> apiAddress() {
         return Optional.ofNullable(api).map(ApiServer::address);

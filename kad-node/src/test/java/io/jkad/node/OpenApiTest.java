@@ -1,0 +1,195 @@
+package io.jkad.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jkad.multiaddr.Multiaddr;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code /v1/openapi.json} against the API it documents: the same endpoints and methods, and every
+ * answer of two running nodes (successes and failures) valid under the document's schema — no
+ * field the document does not declare, none it requires missing, each of its declared type.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@SuppressWarnings("unchecked")
+class OpenApiTest {
+
+    @TempDir
+    static Path dir;
+
+    private Daemon a;
+    private Daemon b;
+    private ApiClient clientA;
+    private Map<String, Object> doc;
+    private final List<String> checked = new ArrayList<>();
+
+    @BeforeAll
+    void start() throws Exception {
+        a = Daemon.start(options("a", List.of()));
+        b = Daemon.start(options("b", List.of(a.node().listenAddresses().get(0).withPeerId(a.node().peerId()))));
+        b.service().initialBootstrap().get(30, TimeUnit.SECONDS);
+        clientA = new ApiClient(a.apiAddress().orElseThrow());
+        ApiClient.Response r = clientA.get("/v1/openapi.json");
+        assertThat(r.status()).isEqualTo(200);
+        doc = r.json();
+    }
+
+    private static Daemon.Options options(String name, List<Multiaddr> bootstrap) {
+        return new Daemon.Options(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")), List.of(), bootstrap, "memory",
+                Map.of(), dir.resolve(name), Optional.empty(), Optional.of(new InetSocketAddress("127.0.0.1", 0)),
+                false, Duration.ofMinutes(5), Duration.ofMinutes(5));
+    }
+
+    @AfterAll
+    void stop() {
+        if (b != null) {
+            b.close();
+        }
+        if (a != null) {
+            a.close();
+        }
+    }
+
+    @Test
+    void theDocumentListsExactlyTheEndpointsServed() {
+        Map<String, Object> paths = (Map<String, Object>) doc.get("paths");
+        Set<String> documented = new TreeSet<>();
+        paths.forEach((path, ops) -> ((Map<String, Object>) ops).keySet()
+                .forEach(m -> documented.add(m.toUpperCase() + " " + path)));
+        Set<String> served = new TreeSet<>();
+        a.apiServer().orElseThrow().routes().forEach((path, method) -> served.add(method + " " + path));
+        served.add("GET /metrics");
+        assertThat(documented).isEqualTo(served);
+    }
+
+    @Test
+    void everyAnswerMatchesItsSchema() throws Exception {
+        String keyHex = HexFormat.of().formatHex("openapi-key".getBytes(StandardCharsets.UTF_8));
+        String mh = HexFormat.of().formatHex(DisplayKeys.multihash("openapi".getBytes(StandardCharsets.UTF_8)));
+        String peerB = b.node().peerId().toBase58();
+        check("/v1/status", "get", clientA.get("/v1/status"));
+        check("/v1/put", "post", clientA.post("/v1/put", body("key_hex", keyHex, "value_base64", "aGk=", "quorum", 1)));
+        check("/v1/get", "post", clientA.post("/v1/get", body("key_hex", keyHex, "quorum", "all")));
+        check("/v1/get", "post", clientA.post("/v1/get", body("key_hex", "abcd")));
+        check("/v1/get", "post", clientA.post("/v1/get", body("key_hex", keyHex, "quorum", 5)));
+        check("/v1/get", "post", clientA.post("/v1/get", body("key_hex", "zz")));
+        check("/v1/provide", "post", clientA.post("/v1/provide", body("key_hex", mh)));
+        ApiClient clientB = new ApiClient(b.apiAddress().orElseThrow());
+        check("/v1/providers", "post", clientB.post("/v1/providers", body("key_hex", mh)));
+        check("/v1/providers", "post", clientB.post("/v1/providers", body("key_hex", "1220" + "00".repeat(32))));
+        check("/v1/peer", "post", clientA.post("/v1/peer", body("peer_id", peerB)));
+        check("/v1/peer", "post", clientA.post("/v1/peer", body("peer_id", "nope")));
+        check("/v1/routing-table", "get", clientA.get("/v1/routing-table"));
+        check("/v1/peers", "get", clientA.get("/v1/peers"));
+        check("/v1/closest", "post", clientA.post("/v1/closest", body("key_hex", keyHex)));
+        check("/v1/id", "post", clientA.post("/v1/id", body()));
+        check("/v1/id", "post", clientA.post("/v1/id", body("peer_id", peerB)));
+        check("/v1/openapi.json", "get", clientA.get("/v1/openapi.json"));
+        assertThat(checked).hasSize(17).anyMatch(c -> c.contains(" 404")).anyMatch(c -> c.contains(" 400"))
+                .anyMatch(c -> c.contains(" 409"));
+    }
+
+    private static Map<String, Object> body(Object... kv) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put((String) kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+
+    private void check(String path, String method, ApiClient.Response r) {
+        Map<String, Object> op = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) doc.get("paths"))
+                .get(path)).get(method);
+        Map<String, Object> responses = (Map<String, Object>) op.get("responses");
+        String where = method.toUpperCase() + " " + path + " " + r.status();
+        assertThat(responses).as("%s is documented", where).containsKey(String.valueOf(r.status()));
+        Map<String, Object> schema = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                ((Map<String, Object>) responses.get(String.valueOf(r.status()))).get("content"))
+                .get("application/json")).get("schema");
+        validate(r.json(), schema, where);
+        checked.add(where);
+    }
+
+    /** The subset of JSON Schema the document uses: $ref, type, nullable, enum, properties, required, additionalProperties, items, oneOf. */
+    private void validate(Object value, Map<String, Object> schema, String at) {
+        if (schema.containsKey("$ref")) {
+            String name = ((String) schema.get("$ref")).substring("#/components/schemas/".length());
+            validate(value, (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) doc.get("components"))
+                    .get("schemas")).get(name), at);
+            return;
+        }
+        if (schema.containsKey("oneOf")) {
+            long matching = ((List<Map<String, Object>>) schema.get("oneOf")).stream().filter(s -> {
+                try {
+                    validate(value, s, at);
+                    return true;
+                } catch (AssertionError e) {
+                    return false;
+                }
+            }).count();
+            assertThat(matching).as("%s: %s matches one of oneOf", at, value).isEqualTo(1);
+            return;
+        }
+        if (value == null) {
+            assertThat(schema.get("nullable")).as("%s is null", at).isEqualTo(true);
+            return;
+        }
+        if (schema.containsKey("enum")) {
+            assertThat((List<Object>) schema.get("enum")).as(at).contains(value);
+        }
+        String type = (String) schema.get("type");
+        if (type == null) {
+            return;
+        }
+        switch (type) {
+            case "string" -> assertThat(value).as(at).isInstanceOf(String.class);
+            case "boolean" -> assertThat(value).as(at).isInstanceOf(Boolean.class);
+            case "integer" -> assertThat(value).as(at).isInstanceOf(Long.class);
+            case "number" -> assertThat(value).as(at).isInstanceOf(Number.class);
+            case "array" -> {
+                assertThat(value).as(at).isInstanceOf(List.class);
+                Map<String, Object> items = (Map<String, Object>) schema.get("items");
+                List<Object> list = (List<Object>) value;
+                for (int i = 0; i < list.size(); i++) {
+                    validate(list.get(i), items, at + "[" + i + "]");
+                }
+            }
+            case "object" -> {
+                assertThat(value).as(at).isInstanceOf(Map.class);
+                Map<String, Object> object = (Map<String, Object>) value;
+                Map<String, Object> properties = (Map<String, Object>) schema.getOrDefault("properties", Map.of());
+                for (Object required : (List<Object>) schema.getOrDefault("required", List.of())) {
+                    assertThat(object).as("%s has the required %s", at, required).containsKey((String) required);
+                }
+                Object additional = schema.get("additionalProperties");
+                object.forEach((k, v) -> {
+                    if (properties.containsKey(k)) {
+                        validate(v, (Map<String, Object>) properties.get(k), at + "." + k);
+                    } else if (additional instanceof Map<?, ?> extra) {
+                        validate(v, (Map<String, Object>) extra, at + "." + k);
+                    } else {
+                        assertThat(additional).as("%s: %s is not in the document", at, k).isNotEqualTo(false);
+                    }
+                });
+            }
+            default -> throw new AssertionError("type " + type + " at " + at);
+        }
+    }
+}
