@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -70,6 +71,11 @@ final class ApiServer implements AutoCloseable {
     static final int REQUEST_SECONDS = 5;
     /** The most threads serving calls at once. */
     static final int THREADS = 32;
+    /**
+     * Operations (lookups, puts) running at once, each waiting on a thread of its own, made when
+     * needed and ended after IDLE_THREAD_SECONDS idle; one more is refused with 503 busy.
+     */
+    static final int OPERATIONS = 256;
     private static final long IDLE_THREAD_SECONDS = 5;
 
     static {
@@ -81,6 +87,12 @@ final class ApiServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final NodeMetrics metrics;
+    private final ThreadPoolExecutor operations = new ThreadPoolExecutor(0, OPERATIONS, IDLE_THREAD_SECONDS,
+            TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "kad-api-op");
+                t.setDaemon(true);
+                return t;
+            });
     private final Map<String, String> routes = new java.util.LinkedHashMap<>();
 
     private ApiServer(HttpServer server, ExecutorService executor, NodeMetrics metrics, Optional<String> token) {
@@ -117,8 +129,8 @@ final class ApiServer implements AutoCloseable {
             throw new IOException("cannot bind the API to " + address.getHostString() + ":" + address.getPort()
                     + ": " + e.getMessage() + " (another node running? choose another with --api)", e);
         }
-        // Threads for calls in progress: an operation may wait up to OPERATION_TIMEOUT for the network,
-        // and a client that stalls its body holds one for up to REQUEST_SECONDS. Up to THREADS of
+        // Threads that read requests: a client that stalls its body holds one for up to REQUEST_SECONDS;
+        // the operation itself then waits on a thread of `operations`, not here. Up to THREADS of
         // them; one idle for IDLE_THREAD_SECONDS ends, so a quiet node keeps none.
         ThreadPoolExecutor executor = new ThreadPoolExecutor(THREADS, THREADS, IDLE_THREAD_SECONDS, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), r -> {
@@ -159,6 +171,7 @@ final class ApiServer implements AutoCloseable {
     public void close() {
         server.stop(1);
         executor.shutdownNow();
+        operations.shutdownNow();
     }
 
     // ------------------------------------------------------------------ plumbing
@@ -212,6 +225,7 @@ final class ApiServer implements AutoCloseable {
     private void route(String path, String method, Handler handler) {
         routes.put(path, method);
         server.createContext(path, ex -> {
+            boolean handedOver = false;
             try {
                 if (!ex.getRequestURI().getPath().equals(path)) {
                     send(ex, 404, error("no_such_endpoint", "no endpoint " + ex.getRequestURI()));
@@ -228,18 +242,42 @@ final class ApiServer implements AutoCloseable {
                     return;
                 }
                 Map<String, Object> body = method.equals("POST") ? readBody(ex) : Map.of();
-                send(ex, 200, handler.handle(body));
-            } catch (ApiException e) {
-                send(ex, e.status, e.body);
+                // the operation waits on its own thread, so that slow lookups do not hold the
+                // threads that read requests; the exchange is answered and closed there
+                try {
+                    operations.execute(() -> answer(ex, path, handler, body));
+                    handedOver = true;
+                } catch (RejectedExecutionException busy) {
+                    send(ex, 503, error("busy", OPERATIONS + " operations are running already; try again when "
+                            + "some have finished"));
+                }
             } catch (IllegalArgumentException e) {
                 send(ex, 400, error("bad_request", e.getMessage()));
             } catch (RuntimeException | Error e) {
                 LOG.warn("API {} failed", path, e);
                 send(ex, 500, error("internal", e.toString()));
             } finally {
-                ex.close();
+                if (!handedOver) {
+                    ex.close();
+                }
             }
         });
+    }
+
+    /** Runs one operation on an operations thread and answers its exchange. */
+    private void answer(HttpExchange ex, String path, Handler handler, Map<String, Object> body) {
+        try {
+            send(ex, 200, handler.handle(body));
+        } catch (ApiException e) {
+            send(ex, e.status, e.body);
+        } catch (IllegalArgumentException e) {
+            send(ex, 400, error("bad_request", e.getMessage()));
+        } catch (RuntimeException | Error e) {
+            LOG.warn("API {} failed", path, e);
+            send(ex, 500, error("internal", e.toString()));
+        } finally {
+            ex.close();
+        }
     }
 
     private static Map<String, Object> readBody(HttpExchange ex) throws IOException {
