@@ -92,7 +92,8 @@ public final class DevnetCommand implements Callable<Integer> {
     String getQuorum;
 
     @Option(names = "--log-level", defaultValue = "warn",
-            description = "Log level of the nodes (slf4j-simple: trace, debug, info, warn, error; default: ${DEFAULT-VALUE}).")
+            description = "Log level of the nodes: trace, debug, info, warn, error, and LOGGER=LEVEL parts "
+                    + "(default: ${DEFAULT-VALUE}).")
     String logLevel;
 
     PrintStream out = System.out;
@@ -103,9 +104,7 @@ public final class DevnetCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validate();
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel);
-        }
+        LogSetup.apply(KadCommand.logLevels(spec, logLevel), "text");
         Optional<Bootstrap> external = bootstrap == null ? Optional.empty() : Optional.of(parseBootstrap(bootstrap));
         Quorum quorum = parseQuorum("--put-quorum", putQuorum);
         Quorum readQuorum = parseQuorum("--get-quorum", getQuorum);
@@ -393,7 +392,7 @@ public final class DevnetCommand implements Callable<Integer> {
         if (ops < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--ops must be >= 0: " + ops);
         }
-        KadCommand.checkLogLevel(spec, logLevel);
+        KadCommand.logLevels(spec, logLevel);
     }
 
     private static byte[] sha256(String text) {

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Locale;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -85,15 +84,28 @@ public final class KadCommand implements Runnable {
     }
 
     /**
-     * Checks a {@code --log-level} value.
+     * Parses a {@code --log-level} value.
      *
-     * @throws CommandLine.ParameterException unless it is trace, debug, info, warn, error or off
+     * @throws CommandLine.ParameterException if it is not one
      */
-    static void checkLogLevel(CommandLine.Model.CommandSpec spec, String logLevel) {
-        if (!List.of("trace", "debug", "info", "warn", "error", "off")
-                .contains(logLevel.toLowerCase(Locale.ROOT))) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--log-level must be trace, debug, info, warn, error or off: " + logLevel);
+    static LogSetup.Levels logLevels(CommandLine.Model.CommandSpec spec, String logLevel) {
+        try {
+            return LogSetup.parse(logLevel);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /**
+     * Checks a {@code --log-format} value.
+     *
+     * @throws CommandLine.ParameterException unless text or json
+     */
+    static String logFormat(CommandLine.Model.CommandSpec spec, String format) {
+        try {
+            return LogSetup.format(format);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
     }
 

@@ -111,9 +111,14 @@ public final class RunCommand implements Callable<Integer> {
             description = "How often the routing table is saved, besides at stop (default: ${DEFAULT-VALUE}).")
     String saveInterval;
 
-    @Option(names = "--log-level", defaultValue = "info",
-            description = "trace, debug, info, warn, error or off (default: ${DEFAULT-VALUE}); logs go to stderr.")
+    @Option(names = "--log-level", defaultValue = "info", paramLabel = "LEVEL[,LOGGER=LEVEL…]",
+            description = "trace, debug, info, warn, error or off, and levels per logger, e.g. "
+                    + "info,io.jkad.net=debug (default: ${DEFAULT-VALUE}); logs go to stderr.")
     String logLevel;
+
+    @Option(names = "--log-format", defaultValue = "text", paramLabel = "text|json",
+            description = "Log lines as text, or one JSON object per event (default: ${DEFAULT-VALUE}).")
+    String logFormat;
 
     @Option(names = "--max-memory", paramLabel = "SIZE",
             description = "The node's budget for buffered network bytes (every peer, connection and stream draws from "
@@ -134,13 +139,8 @@ public final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        KadCommand.checkLogLevel(spec, logLevel);
-        if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", logLevel.toLowerCase(Locale.ROOT));
-            System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
-            System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
-        }
         Daemon.Options options = options();
+        LogSetup.apply(KadCommand.logLevels(spec, logLevel), KadCommand.logFormat(spec, logFormat));
         PrintStream out = System.out;
         // SIGTERM and Ctrl-C ask for a graceful stop, after which the command exits 0, as a supervisor
         // expects of a service that stopped when told to; a second Ctrl-C stops at once (130)

@@ -12,7 +12,7 @@ import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
- * Records what is logged while it is open: slf4j-simple writes to {@code System.err} as it is at
+ * Records what is logged while it is open: logback's console appender writes to {@code System.err} as it is at
  * each call, so replacing it (and passing everything on to the old one) sees every line. Test
  * code; not for tests that run in parallel.
  */

@@ -65,6 +65,8 @@ class SystemdUnitIT {
         env.put("JKAD_DATA_DIR", state.toString());
         env.put("JKAD_LISTEN", "/ip4/127.0.0.1/tcp/" + KadRun.freePort());
         env.put("JKAD_API", "127.0.0.1:" + apiPort);
+        env.put("JKAD_LOG_FORMAT", "json"); // for a log collector: one JSON object per line
+        env.put("JKAD_LOG_LEVEL", "info,io.jkad.node.Daemon=debug");
 
         Path out = dir.resolve("stdout");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile())
@@ -96,6 +98,12 @@ class SystemdUnitIT {
             assertThat(printed).contains("stopped: ").contains("store rocksdb closed")
                     .contains("\"event\":\"stopped\"").contains("\"signal\":\"SIGTERM\"");
             assertThat(Files.readString(state.resolve(DataDirLock.NAME))).isEmpty();
+            List<String> logs = Files.readAllLines(dir.resolve("stderr"));
+            assertThat(logs).isNotEmpty().allSatisfy(line -> assertThat(Json.parseObject(line)).containsKeys("level",
+                    "loggerName", "message"));
+            assertThat(logs).anyMatch(l -> l.contains("\"level\":\"DEBUG\"") && l.contains("io.jkad.node.Daemon"))
+                    .noneMatch(l -> l.contains("\"level\":\"DEBUG\"") && !l.contains("io.jkad.node.Daemon"))
+                    .anyMatch(l -> l.contains("stopped: "));
         } finally {
             p.destroyForcibly();
         }
