@@ -96,7 +96,16 @@ public final class DevnetCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String logLevel;
 
+    @Option(names = "--json", description = "Print the figures as one JSON document on stdout (the summary goes "
+            + "to stderr).")
+    boolean json;
+
     PrintStream out = System.out;
+
+    /** Where the progress and the readable summary go: stdout, or stderr when stdout is for --json. */
+    private PrintStream human() {
+        return json ? System.err : out;
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -125,7 +134,7 @@ public final class DevnetCommand implements Callable<Integer> {
         List<KademliaNode> started = new ArrayList<>();
         int exit;
         try {
-            Progress progress = new Progress(out, "start", nodes);
+            Progress progress = new Progress(human(), "start", nodes);
             for (int i = 0; i < nodes; i++) {
                 started.add(startNode(i, dir));
                 progress.update(i + 1);
@@ -168,7 +177,7 @@ public final class DevnetCommand implements Callable<Integer> {
      */
     private void joinNetwork(List<KademliaNode> all, Optional<Bootstrap> external) throws Exception {
         Random rnd = new Random(seed);
-        Progress progress = new Progress(out, "bootstrap", all.size());
+        Progress progress = new Progress(human(), "bootstrap", all.size());
         List<KademliaNode> joined = new ArrayList<>();
         if (external.isPresent()) {
             KademliaNode first = all.get(0);
@@ -219,7 +228,7 @@ public final class DevnetCommand implements Callable<Integer> {
         List<String> failures = new ArrayList<>();
         String run = Long.toHexString(rnd.nextLong());
 
-        Progress progress = new Progress(out, "ops", ops);
+        Progress progress = new Progress(human(), "ops", ops);
         for (int i = 0; i < ops; i++) {
             int kind = i % 4;
             // A get needs a put before it, a provider look-up a provide.
@@ -288,36 +297,39 @@ public final class DevnetCommand implements Callable<Integer> {
         progress.done();
         long wallMs = (System.nanoTime() - wallStart) / 1_000_000;
 
-        out.printf(Locale.ROOT, "%n%d nodes on loopback (store %s%s), %d operations (put quorum %s, get quorum %s), "
+        PrintStream human = human();
+        human.printf(Locale.ROOT, "%n%d nodes on loopback (store %s%s), %d operations (put quorum %s, get quorum %s), "
                 + "seed %d%n", all.size(), store, joinedExternal ? ", joined " + bootstrap : "", ops, putQuorum, getQuorum,
                 seed);
-        out.printf(Locale.ROOT, "  start + bootstrap %d ms, total %d ms%n", startMs, wallMs);
-        out.printf(Locale.ROOT, "  %-15s %6s %6s %12s %10s%n", "operation", "count", "ok", "median ms", "p95 ms");
-        byName.forEach((name, s) -> out.printf(Locale.ROOT, "  %-15s %6d %6d %12.1f %10.1f%n", name, s.count(),
+        human.printf(Locale.ROOT, "  start + bootstrap %d ms, total %d ms%n", startMs, wallMs);
+        human.printf(Locale.ROOT, "  %-15s %6s %6s %12s %10s%n", "operation", "count", "ok", "median ms", "p95 ms");
+        byName.forEach((name, s) -> human.printf(Locale.ROOT, "  %-15s %6d %6d %12.1f %10.1f%n", name, s.count(),
                 s.ok(), s.median(), s.percentile(0.95)));
         for (String f : failures) {
-            out.println("  FAILED " + f);
+            human.println("  FAILED " + f);
         }
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("nodes", all.size());
-        json.put("ops", ops);
-        json.put("store", store);
-        json.put("seed", seed);
-        json.put("put_quorum", putQuorum);
-        json.put("get_quorum", getQuorum);
-        json.put("start_ms", startMs);
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("nodes", all.size());
+        doc.put("ops", ops);
+        doc.put("store", store);
+        doc.put("seed", seed);
+        doc.put("put_quorum", putQuorum);
+        doc.put("get_quorum", getQuorum);
+        doc.put("start_ms", startMs);
         byName.forEach((name, s) -> {
-            json.put(name + "_count", s.count());
-            json.put(name + "_ok", s.ok());
-            json.put(name + "_ms_median", round(s.median()));
-            json.put(name + "_ms_p95", round(s.percentile(0.95)));
+            doc.put(name + "_count", s.count());
+            doc.put(name + "_ok", s.ok());
+            doc.put(name + "_ms_median", round(s.median()));
+            doc.put(name + "_ms_p95", round(s.percentile(0.95)));
         });
-        json.put("put_success", round4(puts.successRate()));
-        json.put("get_success", round4(gets.successRate()));
-        json.put("provide_success", round4(provides.successRate()));
-        json.put("providers_success", round4(finds.successRate()));
-        json.put("wall_ms", wallMs);
-        out.println(Json.write(json));
+        doc.put("put_success", round4(puts.successRate()));
+        doc.put("get_success", round4(gets.successRate()));
+        doc.put("provide_success", round4(provides.successRate()));
+        doc.put("providers_success", round4(finds.successRate()));
+        doc.put("wall_ms", wallMs);
+        if (json) {
+            out.println(Json.write(doc));
+        }
         out.flush();
         return gets.ok() == gets.count() && finds.ok() == finds.count() ? 0 : 1;
     }

@@ -65,7 +65,16 @@ public final class SimCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
+    @picocli.CommandLine.Option(names = "--json", description = "Print the figures as one JSON document on stdout "
+            + "(the summary goes to stderr).")
+    boolean json;
+
     PrintStream out = System.out;
+
+    /** Where the progress and the readable summary go: stdout, or stderr when stdout is for --json. */
+    private PrintStream human() {
+        return json ? System.err : out;
+    }
 
     @Override
     public Integer call() {
@@ -76,7 +85,7 @@ public final class SimCommand implements Callable<Integer> {
                 .withLoss(loss).withKademlia(kad);
         int k = kad.replicationFactor();
         try (SimNetwork net = new SimNetwork(config)) {
-            Progress progress = new Progress(out, "bootstrap", nodes);
+            Progress progress = new Progress(human(), "bootstrap", nodes);
             int joined = 0;
             while (joined < nodes) {
                 int n = Math.min(batch, nodes - joined);
@@ -103,7 +112,7 @@ public final class SimCommand implements Callable<Integer> {
             long messages = 0;
             Samples rounds = new Samples();
             Samples latencies = new Samples();
-            progress = new Progress(out, "lookups", lookups);
+            progress = new Progress(human(), "lookups", lookups);
             for (int i = 0; i < lookups; i++) {
                 SimNode source = sources.get(rnd.nextInt(sources.size()));
                 byte[] target = new byte[32];
@@ -135,7 +144,7 @@ public final class SimCommand implements Callable<Integer> {
 
             int numPuts = puts >= 0 ? puts : Math.max(10, lookups / 10);
             int gets = 0;
-            progress = new Progress(out, "put/get", numPuts);
+            progress = new Progress(human(), "put/get", numPuts);
             for (int i = 0; i < numPuts; i++) {
                 SimNode writer = sources.get(rnd.nextInt(sources.size()));
                 SimNode reader = sources.get(rnd.nextInt(sources.size()));
@@ -171,36 +180,39 @@ public final class SimCommand implements Callable<Integer> {
             double getSuccess = numPuts == 0 ? 0 : (double) gets / numPuts;
             long medianLookupMs = latencies.count() == 0 ? 0 : Math.round(latencies.median());
 
-            out.printf(Locale.ROOT, "%n%d nodes (%d left, %d adversarial), %d lookups, seed %d%s%n", nodes, leaving,
+            PrintStream human = human();
+            human.printf(Locale.ROOT, "%n%d nodes (%d left, %d adversarial), %d lookups, seed %d%s%n", nodes, leaving,
                     (int) Math.round(adversarial * nodes), lookups, seed, disjoint ? ", disjoint paths" : "");
-            out.printf(Locale.ROOT, "  precision %.3f   success %.3f   rounds mean %.2f p95 %d   messages/lookup %.1f%n",
+            human.printf(Locale.ROOT, "  precision %.3f   success %.3f   rounds mean %.2f p95 %d   messages/lookup %.1f%n",
                     precision, success, meanRounds, p95Rounds, msgsPerLookup);
-            out.printf(Locale.ROOT, "  lookup median %d ms (virtual)   get success %.3f (%d/%d)%n", medianLookupMs,
+            human.printf(Locale.ROOT, "  lookup median %d ms (virtual)   get success %.3f (%d/%d)%n", medianLookupMs,
                     getSuccess, gets, numPuts);
-            out.printf(Locale.ROOT, "  wall %d ms (bootstrap %d ms)   heap %d MB live, %d MB peak, %d MB max   messages %d (lost %d)%n",
+            human.printf(Locale.ROOT, "  wall %d ms (bootstrap %d ms)   heap %d MB live, %d MB peak, %d MB max   messages %d (lost %d)%n",
                     wallMs, bootstrapMs, heapMb, peakMb, maxMb, net.messagesSent(), net.messagesLost());
-            Map<String, Object> json = new LinkedHashMap<>();
-            json.put("nodes", nodes);
-            json.put("lookups", lookups);
-            json.put("seed", seed);
-            json.put("churn", BigDecimal.valueOf(churn));
-            json.put("loss", BigDecimal.valueOf(loss));
-            json.put("adversarial", BigDecimal.valueOf(adversarial));
-            json.put("disjoint", disjoint);
-            json.put("precision", Json.fixed(precision, 4));
-            json.put("success", Json.fixed(success, 4));
-            json.put("mean_rounds", Json.fixed(meanRounds, 3));
-            json.put("p95_rounds", p95Rounds);
-            json.put("messages_per_lookup", Json.fixed(msgsPerLookup, 2));
-            json.put("median_lookup_virtual_ms", medianLookupMs);
-            json.put("get_success", Json.fixed(getSuccess, 4));
-            json.put("wall_ms", wallMs);
-            json.put("bootstrap_wall_ms", bootstrapMs);
-            json.put("heap_mb", heapMb);
-            json.put("heap_peak_mb", peakMb);
-            json.put("heap_max_mb", maxMb);
-            json.put("messages", net.messagesSent());
-            out.println(Json.write(json));
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("nodes", nodes);
+            doc.put("lookups", lookups);
+            doc.put("seed", seed);
+            doc.put("churn", BigDecimal.valueOf(churn));
+            doc.put("loss", BigDecimal.valueOf(loss));
+            doc.put("adversarial", BigDecimal.valueOf(adversarial));
+            doc.put("disjoint", disjoint);
+            doc.put("precision", Json.fixed(precision, 4));
+            doc.put("success", Json.fixed(success, 4));
+            doc.put("mean_rounds", Json.fixed(meanRounds, 3));
+            doc.put("p95_rounds", p95Rounds);
+            doc.put("messages_per_lookup", Json.fixed(msgsPerLookup, 2));
+            doc.put("median_lookup_virtual_ms", medianLookupMs);
+            doc.put("get_success", Json.fixed(getSuccess, 4));
+            doc.put("wall_ms", wallMs);
+            doc.put("bootstrap_wall_ms", bootstrapMs);
+            doc.put("heap_mb", heapMb);
+            doc.put("heap_peak_mb", peakMb);
+            doc.put("heap_max_mb", maxMb);
+            doc.put("messages", net.messagesSent());
+            if (json) {
+                out.println(Json.write(doc));
+            }
             out.flush();
         }
         return 0;

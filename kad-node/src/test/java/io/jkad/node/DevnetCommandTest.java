@@ -20,15 +20,14 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** {@code kad devnet} run small, through the command line, with its final JSON line parsed. */
+/** {@code kad devnet} run small, through the command line, with its JSON document ({@code --json}) parsed. */
 class DevnetCommandTest {
 
     private record Run(int exitCode, String out, String err) {
-        /** The last line, a flat JSON object, as key to raw value (strings unquoted). */
+        /** Stdout, one flat JSON object ({@code --json}), as key to raw value (strings unquoted). */
         Map<String, String> json() {
-            String[] lines = out.strip().split("\\R");
-            String last = lines[lines.length - 1];
-            assertThat(last).startsWith("{").endsWith("}");
+            String last = out.strip();
+            assertThat(last).startsWith("{").endsWith("}").doesNotContain("\n");
             Map<String, String> m = new LinkedHashMap<>();
             Matcher matcher = Pattern.compile("\"([a-z0-9_]+)\":(\"[^\"]*\"|[^,}]+)").matcher(last);
             while (matcher.find()) {
@@ -45,7 +44,7 @@ class DevnetCommandTest {
 
     @Test
     void smallDevnetSucceedsAndReportsJson() {
-        Run run = kad("devnet", "--nodes", "5", "--ops", "12", "--seed", "3");
+        Run run = kad("devnet", "--nodes", "5", "--ops", "12", "--seed", "3", "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         Map<String, String> json = run.json();
         assertThat(json.get("nodes")).isEqualTo("5");
@@ -65,13 +64,13 @@ class DevnetCommandTest {
         assertThat(Double.parseDouble(json.get("get_success"))).isEqualTo(1.0);
         assertThat(Double.parseDouble(json.get("providers_success"))).isEqualTo(1.0);
         assertThat(Long.parseLong(json.get("start_ms"))).isPositive();
-        assertThat(run.out()).contains("find_providers").contains("median ms");
+        assertThat(run.err()).as("the summary, on stderr with --json").contains("find_providers").contains("median ms");
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"rocksdb", "jdbc"})
     void persistentStoresLiveInTheDataDirectory(String store, @TempDir Path dir) {
-        Run run = kad("devnet", "--nodes", "3", "--ops", "4", "--store", store, "--data-dir", dir.toString());
+        Run run = kad("devnet", "--nodes", "3", "--ops", "4", "--store", store, "--data-dir", dir.toString(), "--json");
         assertThat(run.exitCode()).as(run.err()).isZero();
         assertThat(run.json().get("store")).isEqualTo(store);
         assertThat(run.json().get("get_success")).isEqualTo("1.0");
@@ -127,7 +126,8 @@ class DevnetCommandTest {
         }
         Run run = kad("devnet", "--nodes", "2", "--ops", "2");
         assertThat(run.exitCode()).as(run.err()).isZero();
-        assertThat(run.json().get("store")).isEqualTo("rocksdb");
+        assertThat(run.out()).as("without --json: the readable summary only").contains("start + bootstrap")
+                .doesNotContain("{");
         try (var s = Files.list(tmp)) {
             assertThat(s.filter(p -> p.getFileName().toString().startsWith("kad-devnet-")).toList())
                     .containsExactlyInAnyOrderElementsOf(before);

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** {@code kad sim}: a small network end to end, its summary and its final JSON line. */
+/** {@code kad sim}: a small network end to end, its summary, or its JSON document with {@code --json}. */
 class SimCommandTest {
 
     private static String run(String... args) {
@@ -32,10 +32,10 @@ class SimCommandTest {
 
     @Test
     void aSmallNetworkRunsAndEndsWithAJsonLine() {
-        String out = run("--nodes", "40", "--lookups", "20", "--seed", "3", "--puts", "5", "--batch", "20");
-        List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
-        String json = lines.get(lines.size() - 1);
-        assertThat(json).startsWith("{").endsWith("}");
+        String out = run("--nodes", "40", "--lookups", "20", "--seed", "3", "--puts", "5", "--batch", "20", "--json");
+        String json = out.strip();
+        assertThat(json).as("--json: one JSON document, nothing else").startsWith("{").endsWith("}")
+                .doesNotContain("\n");
         for (String name : List.of("nodes", "lookups", "precision", "success", "mean_rounds", "p95_rounds",
                 "messages_per_lookup", "get_success", "wall_ms", "heap_mb")) {
             field(json, name);
@@ -45,13 +45,15 @@ class SimCommandTest {
         assertThat(field(json, "precision")).isGreaterThan(0.9);
         assertThat(field(json, "get_success")).isEqualTo(1.0);
         assertThat(field(json, "mean_rounds")).isGreaterThanOrEqualTo(1.0);
-        assertThat(out).contains("precision");
+        // without --json: the readable summary only
+        String human = run("--nodes", "20", "--lookups", "5", "--seed", "3", "--puts", "2");
+        assertThat(human).contains("precision").doesNotContain("{");
     }
 
     @Test
     void theSameSeedGivesTheSameFigures() {
-        String a = run("--nodes", "30", "--lookups", "10", "--seed", "9", "--puts", "2");
-        String b = run("--nodes", "30", "--lookups", "10", "--seed", "9", "--puts", "2");
+        String a = run("--nodes", "30", "--lookups", "10", "--seed", "9", "--puts", "2", "--json");
+        String b = run("--nodes", "30", "--lookups", "10", "--seed", "9", "--puts", "2", "--json");
         for (String name : List.of("precision", "mean_rounds", "messages_per_lookup", "messages")) {
             assertThat(field(last(a), name)).isEqualTo(field(last(b), name));
         }
