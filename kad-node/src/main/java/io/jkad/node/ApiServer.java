@@ -48,6 +48,7 @@ import org.slf4j.LoggerFactory;
  *       network; 404 when no peer answered</td></tr>
  *   <tr><td>{@code POST /v1/id} {@code {peer_id?}}</td><td>the node's own Identify, or a remote peer's
  *       (connecting to it, found through the DHT if needed); 404 {@code unreachable}</td></tr>
+ *   <tr><td>{@code GET /v1/activity}</td><td>the recent queries and the periodic jobs (the status page's)</td></tr>
  *   <tr><td>{@code GET /v1/openapi.json}</td><td>this table as an OpenAPI 3 document
  *       ({@code openapi.json} beside this class)</td></tr>
  *   <tr><td>{@code GET /metrics}</td><td>Prometheus text ({@link NodeMetrics})</td></tr>
@@ -110,7 +111,7 @@ final class ApiServer implements AutoCloseable {
      */
     static ApiServer start(InetSocketAddress address, KademliaNode node, NodeMetrics metrics,
                            Supplier<Map<String, Object>> statusExtras) throws IOException {
-        return start(address, node, metrics, statusExtras, Optional.empty());
+        return start(address, node, metrics, statusExtras, Map::of, Optional.empty());
     }
 
     /**
@@ -118,7 +119,8 @@ final class ApiServer implements AutoCloseable {
      * ({@code Authorization: Bearer …}; 401 otherwise).
      */
     static ApiServer start(InetSocketAddress address, KademliaNode node, NodeMetrics metrics,
-                           Supplier<Map<String, Object>> statusExtras, Optional<String> token) throws IOException {
+                           Supplier<Map<String, Object>> statusExtras, Supplier<Map<String, Object>> activity,
+                           Optional<String> token) throws IOException {
         if (address.isUnresolved() || !address.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("the API binds to a loopback address only (127.0.0.1, ::1): " + address);
         }
@@ -150,12 +152,14 @@ final class ApiServer implements AutoCloseable {
         api.route("/v1/peer", "POST", endpoints::peer);
         api.route("/v1/routing-table", "GET", b -> endpoints.routingTable());
         api.route("/v1/peers", "GET", b -> endpoints.peers());
+        api.route("/v1/activity", "GET", b -> activity.get());
         api.route("/v1/closest", "POST", endpoints::closest);
         api.route("/v1/id", "POST", endpoints::id);
         Map<String, Object> openApi = openApi();
         api.route("/v1/openapi.json", "GET", b -> openApi);
         server.createContext("/metrics", api::metrics);
-        server.createContext("/", ex -> api.send(ex, 404, error("no_such_endpoint", "no endpoint " + ex.getRequestURI())));
+        byte[] page = resource("status.html");
+        server.createContext("/", ex -> api.statusPage(ex, page));
         server.start();
         LOG.info("API on http://{}:{}", address.getHostString(), server.getAddress().getPort());
         return api;
@@ -210,16 +214,57 @@ final class ApiServer implements AutoCloseable {
         return Map.copyOf(routes);
     }
 
-    /** The OpenAPI document of this API ({@code GET /v1/openapi.json}), as kept in the jar. */
-    static Map<String, Object> openApi() {
-        try (var in = ApiServer.class.getResourceAsStream("openapi.json")) {
+    private static byte[] resource(String name) {
+        try (var in = ApiServer.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("openapi.json missing from the jar");
+                throw new IllegalStateException(name + " missing from the jar");
             }
-            return Json.parseObject(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
+    }
+
+    /**
+     * {@code GET /}: the status page, a self-contained HTML page that reads the JSON endpoints
+     * (behind the same guard: loopback Host, no foreign Origin, the token if there is one — which
+     * the page takes from its URL's {@code #token=}); any other unknown path is 404.
+     */
+    private void statusPage(HttpExchange ex, byte[] page) {
+        try {
+            if (!ex.getRequestURI().getPath().equals("/")) {
+                send(ex, 404, error("no_such_endpoint", "no endpoint " + ex.getRequestURI()));
+                return;
+            }
+            if (!ex.getRequestMethod().equals("GET")) {
+                ex.getResponseHeaders().add("Allow", "GET");
+                send(ex, 405, error("method_not_allowed", "/ takes GET"));
+                return;
+            }
+            // the page itself holds nothing secret: only the Host and Origin checks apply to it
+            ApiException refused = ApiGuard.check(ex.getRequestHeaders(), "GET", Optional.empty());
+            if (refused != null) {
+                send(ex, refused.status, refused.body);
+                return;
+            }
+            ex.getResponseHeaders().set("Content-Type", "text/html; charset=utf-8");
+            ex.getResponseHeaders().set("Content-Security-Policy", "default-src 'self'; script-src 'unsafe-inline'; "
+                    + "style-src 'unsafe-inline'; connect-src 'self'");
+            ex.getResponseHeaders().set("X-Frame-Options", "DENY");
+            ex.sendResponseHeaders(200, page.length);
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(page);
+            }
+        } catch (IOException e) {
+            LOG.debug("status page not sent: {}", e.toString());
+        } finally {
+            ex.close();
+        }
+    }
+
+    /** The OpenAPI document of this API ({@code GET /v1/openapi.json}), as kept in the jar. */
+    static Map<String, Object> openApi() {
+        return Json.parseObject(new String(resource("openapi.json"), StandardCharsets.UTF_8));
     }
 
     private void route(String path, String method, Handler handler) {

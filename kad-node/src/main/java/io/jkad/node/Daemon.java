@@ -155,6 +155,7 @@ final class Daemon implements AutoCloseable {
     private final ScheduledExecutorService saver;
     private final DataDirLock lock;
     private boolean closed;
+    private volatile java.time.Instant lastSave;
     private Stopped stopped;
 
     /**
@@ -192,7 +193,7 @@ final class Daemon implements AutoCloseable {
                     token = Optional.of(ApiToken.loadOrCreate(options.apiTokenFile().get()));
                     LOG.info("the API needs the token in {}", options.apiTokenFile().get());
                 }
-                started = ApiServer.start(options.api().get(), node, metrics, this::statusExtras, token);
+                started = ApiServer.start(options.api().get(), node, metrics, this::statusExtras, this::activity, token);
             } catch (IOException | RuntimeException e) {
                 metrics.close();
                 throw e;
@@ -313,6 +314,30 @@ final class Daemon implements AutoCloseable {
         return Optional.ofNullable(api).map(ApiServer::address);
     }
 
+    /** The recent queries and the periodic jobs, for the status page ({@code GET /v1/activity}). */
+    private Map<String, Object> activity() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("queries", metrics.recentQueries());
+        var k = node.config().kademlia();
+        List<Map<String, Object>> jobs = new ArrayList<>();
+        jobs.add(job("bootstrap", k.bootstrapInterval(), metrics.lastFinished("bootstrap")));
+        jobs.add(job("routing_table_save", Optional.of(options.saveInterval()), Optional.ofNullable(lastSave)));
+        jobs.add(job("record_replication", k.replicationInterval(), Optional.empty()));
+        jobs.add(job("record_republication", k.publicationInterval(), Optional.empty()));
+        jobs.add(job("provider_republication", k.providerPublicationInterval(), Optional.empty()));
+        m.put("jobs", jobs);
+        return m;
+    }
+
+    private static Map<String, Object> job(String name, Optional<Duration> every, Optional<java.time.Instant> last) {
+        Map<String, Object> j = new LinkedHashMap<>();
+        j.put("name", name);
+        j.put("every_s", every.map(Duration::toSeconds).orElse(null));
+        j.put("last", last.map(Object::toString).orElse(null));
+        j.put("next", last.flatMap(l -> every.map(e -> l.plus(e).toString())).orElse(null));
+        return j;
+    }
+
     private Map<String, Object> statusExtras() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("store", options.store());
@@ -349,6 +374,7 @@ final class Daemon implements AutoCloseable {
             return 0;
         }
         RoutingTableFile.save(routingFile, entries);
+        lastSave = java.time.Instant.now();
         LOG.debug("saved {} peers to {}", entries.size(), routingFile);
         return entries.size();
     }

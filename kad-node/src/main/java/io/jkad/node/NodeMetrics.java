@@ -21,6 +21,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -94,6 +95,11 @@ final class NodeMetrics {
     private final Map<String, Counter> inboundRequests = new ConcurrentHashMap<>();
     private final Map<String, Counter> refusedRequests = new ConcurrentHashMap<>();
     private final Map<String, Timer> queryTimers = new ConcurrentHashMap<>();
+    /** The last RECENT finished queries, newest last, for the status page. */
+    private final java.util.ArrayDeque<Map<String, Object>> recent = new java.util.ArrayDeque<>();
+    /** When each kind of query last finished. */
+    private final Map<String, Instant> lastFinished = new ConcurrentHashMap<>();
+    static final int RECENT = 50;
 
     NodeMetrics(KademliaNode node, RecordStore store) {
         this.node = node;
@@ -204,7 +210,34 @@ final class NodeMetrics {
                     .maximumExpectedValue(Duration.ofSeconds(120))
                     .description("Finished queries, by kind and outcome")
                     .register(registry)).record(d);
+            Map<String, Object> q = new LinkedHashMap<>();
+            Instant at = end == null ? Instant.now() : end;
+            q.put("at", at.toString());
+            q.put("kind", kind);
+            q.put("outcome", outcome);
+            q.put("ms", d.toMillis());
+            q.put("requests", c.stats().requests());
+            q.put("answered", c.stats().success());
+            lastFinished.put(kind, at);
+            synchronized (recent) {
+                recent.addLast(q);
+                if (recent.size() > RECENT) {
+                    recent.removeFirst();
+                }
+            }
         }
+    }
+
+    /** The last finished queries, oldest first: when, kind, outcome, milliseconds, requests, answers. */
+    List<Map<String, Object>> recentQueries() {
+        synchronized (recent) {
+            return List.copyOf(recent);
+        }
+    }
+
+    /** When a kind of query last finished ({@code bootstrap}, {@code put_record}, …), if it did. */
+    java.util.Optional<Instant> lastFinished(String kind) {
+        return java.util.Optional.ofNullable(lastFinished.get(kind));
     }
 
     /** The resource manager's counts for the {@code status} API. */

@@ -76,6 +76,7 @@ class OpenApiTest {
         Set<String> served = new TreeSet<>();
         a.apiServer().orElseThrow().routes().forEach((path, method) -> served.add(method + " " + path));
         served.add("GET /metrics");
+        served.add("GET /");
         assertThat(documented).isEqualTo(served);
     }
 
@@ -102,7 +103,8 @@ class OpenApiTest {
         check("/v1/id", "post", clientA.post("/v1/id", body()));
         check("/v1/id", "post", clientA.post("/v1/id", body("peer_id", peerB)));
         check("/v1/openapi.json", "get", clientA.get("/v1/openapi.json"));
-        assertThat(checked).hasSize(17).anyMatch(c -> c.contains(" 404")).anyMatch(c -> c.contains(" 400"))
+        check("/v1/activity", "get", clientA.get("/v1/activity"));
+        assertThat(checked).hasSize(18).anyMatch(c -> c.contains(" 404")).anyMatch(c -> c.contains(" 400"))
                 .anyMatch(c -> c.contains(" 409"));
     }
 
