@@ -296,11 +296,8 @@ final class ApiServer implements AutoCloseable {
                     send(ex, 503, error("busy", OPERATIONS + " operations are running already; try again when "
                             + "some have finished"));
                 }
-            } catch (IllegalArgumentException e) {
-                send(ex, 400, error("bad_request", e.getMessage()));
             } catch (RuntimeException | Error e) {
-                LOG.warn("API {} failed", path, e);
-                send(ex, 500, error("internal", e.toString()));
+                fail(ex, path, e);
             } finally {
                 if (!handedOver) {
                     ex.close();
@@ -313,15 +310,22 @@ final class ApiServer implements AutoCloseable {
     private void answer(HttpExchange ex, String path, Handler handler, Map<String, Object> body) {
         try {
             send(ex, 200, handler.handle(body));
-        } catch (ApiException e) {
-            send(ex, e.status, e.body);
-        } catch (IllegalArgumentException e) {
-            send(ex, 400, error("bad_request", e.getMessage()));
-        } catch (RuntimeException | Error e) {
-            LOG.warn("API {} failed", path, e);
-            send(ex, 500, error("internal", e.toString()));
+        } catch (ApiException | RuntimeException | Error e) {
+            fail(ex, path, e);
         } finally {
             ex.close();
+        }
+    }
+
+    /** Answers a failed call: its own status, 400 for bad input, 500 (logged) for anything else. */
+    private void fail(HttpExchange ex, String path, Throwable e) {
+        if (e instanceof ApiException a) {
+            send(ex, a.status, a.body);
+        } else if (e instanceof IllegalArgumentException) {
+            send(ex, 400, error("bad_request", e.getMessage()));
+        } else {
+            LOG.warn("API {} failed", path, e);
+            send(ex, 500, error("internal", e.toString()));
         }
     }
 

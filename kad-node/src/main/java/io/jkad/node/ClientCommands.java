@@ -56,7 +56,10 @@ final class ClientCommands {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
-        abstract String name();
+        /** The command's name, as in {@code kad NAME}. */
+        String name() {
+            return spec.name();
+        }
 
         /** Sends the request; returns the answer. */
         abstract ApiClient.Response request(ApiClient client) throws IOException;
@@ -235,10 +238,6 @@ final class ClientCommands {
                 description = "Peers that must store it: a number, 'majority' or 'all' (default: ${DEFAULT-VALUE}).")
         String quorum;
 
-        @Override
-        String name() {
-            return "put";
-        }
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
@@ -292,10 +291,6 @@ final class ClientCommands {
         @Option(names = {"-o", "--output"}, paramLabel = "F", description = "Write the value's bytes to this file.")
         Path output;
 
-        @Override
-        String name() {
-            return "get";
-        }
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
@@ -342,10 +337,6 @@ final class ClientCommands {
         @CommandLine.Mixin
         ProviderKeyArg key;
 
-        @Override
-        String name() {
-            return "provide";
-        }
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
@@ -365,10 +356,6 @@ final class ClientCommands {
         @CommandLine.Mixin
         ProviderKeyArg key;
 
-        @Override
-        String name() {
-            return "providers";
-        }
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
@@ -415,10 +402,6 @@ final class ClientCommands {
         @Parameters(index = "0", paramLabel = "PEER_ID", description = "The peer id (12D3KooW…, Qm…, or CID text).")
         String peer;
 
-        @Override
-        String name() {
-            return "peer";
-        }
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
@@ -455,10 +438,6 @@ final class ClientCommands {
     @Command(name = "routing-table", mixinStandardHelpOptions = true,
             description = "Lists the peers of the node's routing table: bucket, connected or not, addresses.")
     static final class RoutingTable extends Base {
-        @Override
-        String name() {
-            return "routing-table";
-        }
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
@@ -482,10 +461,6 @@ final class ClientCommands {
     @Command(name = "status", mixinStandardHelpOptions = true,
             description = "Shows the running node: peer id, listen addresses, store, routing table size, connections.")
     static final class Status extends Base {
-        @Override
-        String name() {
-            return "status";
-        }
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
@@ -513,10 +488,6 @@ final class ClientCommands {
     @Command(name = "peers", mixinStandardHelpOptions = true,
             description = "Lists the connected peers: address, direction, agent, round-trip time (ping), protocols.")
     static final class Peers extends Base {
-        @Override
-        String name() {
-            return "peers";
-        }
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
@@ -548,10 +519,6 @@ final class ClientCommands {
         @CommandLine.Mixin
         RecordKeyArg key;
 
-        @Override
-        String name() {
-            return "closest";
-        }
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
@@ -579,10 +546,6 @@ final class ClientCommands {
         @Parameters(index = "0", arity = "0..1", paramLabel = "PEER", description = "A peer id; none for the node's own.")
         String peer;
 
-        @Override
-        String name() {
-            return "id";
-        }
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
