@@ -16,11 +16,21 @@ import java.util.Set;
 final class GetProvidersQuery implements QueryState {
     private final RecordKey key;
     private final Set<PeerId> providers;
+    private final int enough;
 
-    /** A lookup of {@code key}'s providers, starting with those known locally. */
-    GetProvidersQuery(RecordKey key, Collection<PeerId> localProviders) {
+    /**
+     * A lookup of {@code key}'s providers, starting with those known locally, that stops once it
+     * knows {@code enough} of them.
+     */
+    GetProvidersQuery(RecordKey key, Collection<PeerId> localProviders, int enough) {
         this.key = key;
         this.providers = new LinkedHashSet<>(localProviders);
+        this.enough = enough;
+    }
+
+    /** Whether the providers known already are enough: the lookup may stop. */
+    boolean satisfied() {
+        return providers.size() >= enough;
     }
 
     @Override
@@ -46,6 +56,9 @@ final class GetProvidersQuery implements QueryState {
             }
         }
         queries.discovered(query, source, response);
+        if (satisfied()) {
+            query.finish();
+        }
     }
 
     @Override

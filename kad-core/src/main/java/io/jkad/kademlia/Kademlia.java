@@ -284,6 +284,20 @@ public final class Kademlia {
      * so a node that stored a provider record could not find it itself.
      */
     public QueryId getProviders(RecordKey key, Instant now) {
+        return getProviders(key, Integer.MAX_VALUE, now);
+    }
+
+    /**
+     * As {@link #getProviders(RecordKey, Instant)}, stopping as soon as {@code enough} providers are
+     * known (as go-libp2p-kad-dht's {@code FindProvidersAsync} does with its count): a node that
+     * needs one provider does not wait for the whole lookup.
+     *
+     * @throws IllegalArgumentException if {@code enough} is below 1
+     */
+    public QueryId getProviders(RecordKey key, int enough, Instant now) {
+        if (enough < 1) {
+            throw new IllegalArgumentException("enough must be >= 1: " + enough);
+        }
         List<PeerId> local = new ArrayList<>();
         try {
             for (ProviderRecord p : store.providers(key)) {
@@ -294,7 +308,12 @@ public final class Kademlia {
         } catch (StoreException e) {
             log.warn("Local provider lookup of {} failed: {}", key, e.getMessage());
         }
-        return queries.startLookup(new GetProvidersQuery(key, local));
+        GetProvidersQuery query = new GetProvidersQuery(key, local, enough);
+        QueryId id = queries.startLookup(query);
+        if (query.satisfied()) {
+            queries.get(id).orElseThrow().finish();
+        }
+        return id;
     }
 
     /** The running queries, oldest first. */

@@ -453,7 +453,20 @@ public final class KademliaNode implements AutoCloseable {
         });
     }
 
-    /** Looks up the providers of {@code key}. */
+    /**
+     * Looks up the providers of {@code key}, stopping once {@code enough} are known.
+     *
+     * @throws IllegalArgumentException if {@code enough} is below 1
+     */
+    public CompletableFuture<QueryResult.GetProviders> getProviders(RecordKey key, int enough) {
+        Objects.requireNonNull(key, "key");
+        if (enough < 1) {
+            throw new IllegalArgumentException("enough must be >= 1: " + enough);
+        }
+        return loop.query(now -> kademlia.getProviders(key, enough, now));
+    }
+
+    /** Looks up the providers of {@code key}, the whole lookup (see {@link #getProviders(RecordKey, int)}). */
     public CompletableFuture<QueryResult.GetProviders> getProviders(RecordKey key) {
         Objects.requireNonNull(key, "key");
         return loop.query(now -> kademlia.getProviders(key, now));

@@ -668,6 +668,42 @@ class KademliaTest {
         assertThat(((QueryResult.GetProviders) done.result()).providers()).containsExactly(peers.get(0));
     }
 
+    @Test
+    void getProvidersStopsOnceItKnowsEnough() {
+        Kademlia k = node(KademliaConfig.defaults());
+        List<PeerId> peers = addPeers(k, 5);
+        RecordKey key = RecordKey.ofUtf8("wanted");
+        QueryId id = k.getProviders(key, 1, T0);
+        List<KademliaAction.Dial> dials = ofType(drain(k, T0), KademliaAction.Dial.class);
+        assertThat(dials).hasSize(3); // α requests in flight
+        dials.forEach(d -> k.onConnected(d.peer(), T0));
+        assertThat(ofType(drain(k, T0), KademliaAction.SendRequest.class)).hasSize(3);
+        PeerId provider = PeerId.random(random);
+        k.onResponse(dials.get(0).peer(), id, new KadResponse.GetProviders(List.of(),
+                List.of(new KadPeer(provider, List.of(addr(9)), ConnectionType.NOT_CONNECTED))), T0);
+        // the others have not answered; one provider is enough
+        KademliaEvent.QueryCompleted done = (KademliaEvent.QueryCompleted) events(drain(k, T0)).get(0);
+        assertThat(done.result()).isInstanceOf(QueryResult.GetProviders.Ok.class);
+        assertThat(((QueryResult.GetProviders) done.result()).providers()).containsExactly(provider);
+        assertThat(k.queries()).isEmpty();
+
+        // the whole lookup, as before: one answer with a provider does not end it
+        QueryId all = k.getProviders(key, T0);
+        List<KademliaAction.SendRequest> again = ofType(drain(k, T0), KademliaAction.SendRequest.class);
+        assertThat(again).as("connected now: sent at once").isNotEmpty();
+        k.onResponse(again.get(0).peer(), all, new KadResponse.GetProviders(List.of(),
+                List.of(new KadPeer(provider, List.of(addr(9)), ConnectionType.NOT_CONNECTED))), T0);
+        assertThat(events(drain(k, T0))).isEmpty();
+        assertThat(k.queries()).hasSize(1);
+
+        // enough known locally: the query ends at the next poll
+        k.store().addProvider(new ProviderRecord(key, peers.get(0), Optional.empty(), List.of(addr(0))));
+        k.getProviders(key, 1, T0);
+        assertThat(events(drain(k, T0))).anySatisfy(e -> assertThat(((KademliaEvent.QueryCompleted) e).result())
+                .isInstanceOf(QueryResult.GetProviders.Ok.class));
+        assertThatThrownBy(() -> k.getProviders(key, 0, T0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
     // ------------------------------------------------------------------ hostile peers
 
     private static InboundRequestId rid(long i) {

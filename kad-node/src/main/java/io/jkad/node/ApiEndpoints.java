@@ -264,7 +264,15 @@ final class ApiEndpoints {
 
     Map<String, Object> providers(Map<String, Object> body) throws ApiServer.ApiException {
         RecordKey key = key(body);
-        QueryResult.GetProviders r = await(node.getProviders(key), "find providers");
+        Object max = body.get("max");
+        int enough = Integer.MAX_VALUE;
+        if (max != null) {
+            if (!(max instanceof Long n) || n < 1 || n > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("max must be a number >= 1: " + max);
+            }
+            enough = n.intValue();
+        }
+        QueryResult.GetProviders r = await(node.getProviders(key, enough), "find providers");
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("key", keyText(key));
         m.put("key_hex", key.toHex());

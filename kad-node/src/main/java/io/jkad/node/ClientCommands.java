@@ -362,11 +362,14 @@ final class ClientCommands {
             if (max < 1) {
                 throw new IllegalArgumentException("-n must be >= 1: " + max);
             }
-            return client.post("/v1/providers", key.body());
+            Map<String, Object> body = key.body();
+            body.put("max", max);
+            return client.post("/v1/providers", body);
         }
 
         @Option(names = {"-n", "--num-providers"}, paramLabel = "N", defaultValue = "20",
-                description = "Print at most N providers (default: ${DEFAULT-VALUE}).")
+                description = "Stop the lookup once N providers are known, and print at most N "
+                        + "(default: ${DEFAULT-VALUE}).")
         int max;
 
         @Override

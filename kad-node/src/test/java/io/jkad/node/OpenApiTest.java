@@ -94,6 +94,8 @@ class OpenApiTest {
         check("/v1/provide", "post", clientA.post("/v1/provide", body("key_hex", mh)));
         ApiClient clientB = new ApiClient(b.apiAddress().orElseThrow());
         check("/v1/providers", "post", clientB.post("/v1/providers", body("key_hex", mh)));
+        check("/v1/providers", "post", clientB.post("/v1/providers", body("key_hex", mh, "max", 1)));
+        check("/v1/providers", "post", clientB.post("/v1/providers", body("key_hex", mh, "max", 0)));
         check("/v1/providers", "post", clientB.post("/v1/providers", body("key_hex", "1220" + "00".repeat(32))));
         check("/v1/peer", "post", clientA.post("/v1/peer", body("peer_id", peerB)));
         check("/v1/peer", "post", clientA.post("/v1/peer", body("peer_id", "nope")));
@@ -104,7 +106,7 @@ class OpenApiTest {
         check("/v1/id", "post", clientA.post("/v1/id", body("peer_id", peerB)));
         check("/v1/openapi.json", "get", clientA.get("/v1/openapi.json"));
         check("/v1/activity", "get", clientA.get("/v1/activity"));
-        assertThat(checked).hasSize(18).anyMatch(c -> c.contains(" 404")).anyMatch(c -> c.contains(" 400"))
+        assertThat(checked).hasSize(20).anyMatch(c -> c.contains(" 404")).anyMatch(c -> c.contains(" 400"))
                 .anyMatch(c -> c.contains(" 409"));
     }
 
