@@ -83,7 +83,7 @@ final class AddProviderQuery implements QueryState {
     public Optional<KademliaEvent> onFinished(Query<QueryInner> query, Queries queries, Instant now) {
         if (phase instanceof GetClosestPeers) {
             KadPeer local = new KadPeer(queries.localId(), queries.localAddresses(), ConnectionType.CONNECTED);
-            queries.continueFixed(query.id(), query.resultPeers(),
+            queries.continueFixed(query, query.resultPeers(),
                     new AddProviderQuery(key, republish, new AddProvider(local, query.stats())));
             return Optional.empty();
         }
@@ -96,6 +96,6 @@ final class AddProviderQuery implements QueryState {
     }
 
     private Optional<KademliaEvent> report(Query<QueryInner> query, QueryResult.AddProvider result) {
-        return Optional.of(Queries.completed(query.id(), result, phase.lookupStats().merge(query.stats())));
+        return Optional.of(Queries.completed(query, result, phase.lookupStats().merge(query.stats())));
     }
 }

@@ -84,11 +84,11 @@ final class BootstrapQuery implements QueryState {
         if (next == null) {
             return false;
         }
-        queries.continueLookup(query.id(), new BootstrapQuery(next.preimage(), new RefreshBuckets(remaining)));
+        queries.continueLookup(query, new BootstrapQuery(next.preimage(), new RefreshBuckets(remaining)));
         return true;
     }
 
     private static Optional<KademliaEvent> event(Query<QueryInner> query, QueryResult.Bootstrap result, boolean last) {
-        return Optional.of(new KademliaEvent.QueryCompleted(query.id(), result, query.stats(), last));
+        return Optional.of(new KademliaEvent.QueryCompleted(query.id(), result, query.stats(), last, query.trace()));
     }
 }

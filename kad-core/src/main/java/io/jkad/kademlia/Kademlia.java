@@ -179,6 +179,15 @@ public final class Kademlia {
     }
 
     /** Looks up the k closest peers to {@code key}; reports {@link QueryResult.GetClosestPeers}. */
+    /**
+     * Records how the running query {@code id} goes from now on: its completion
+     * ({@link KademliaEvent.QueryCompleted#trace()}) then carries a {@link io.jkad.query.QueryTrace}.
+     * Nothing if the query is not running.
+     */
+    public void trace(QueryId id) {
+        queries.trace(id);
+    }
+
     public QueryId getClosestPeers(RecordKey key) {
         return queries.startLookup(new ClosestPeersQuery(key));
     }
@@ -362,7 +371,7 @@ public final class Kademlia {
 
     /** The last connection to {@code peer} closed: its requests in flight failed. */
     public void onDisconnected(PeerId peer, Instant now) {
-        queries.onDisconnected(peer);
+        queries.onDisconnected(peer, now);
         routing.onDisconnected(peer, now);
     }
 
@@ -380,7 +389,7 @@ public final class Kademlia {
      * are not full; go-libp2p-kad-dht drops peers whose requests fail, as we do for dials.
      */
     public void onDialFailure(PeerId peer, Instant now) {
-        queries.onDialFailure(peer);
+        queries.onDialFailure(peer, now);
         routing.onDialFailure(peer, now);
     }
 
@@ -430,12 +439,12 @@ public final class Kademlia {
 
     /** The answer of {@code source} to a request of query {@code queryId}. */
     public void onResponse(PeerId source, QueryId queryId, KadResponse response, Instant now) {
-        queries.onResponse(source, queryId, response);
+        queries.onResponse(source, queryId, response, now);
     }
 
     /** A request of query {@code queryId} to {@code source} failed (refused, reset, timed out). */
     public void onRequestFailure(PeerId source, QueryId queryId, Instant now) {
-        queries.onRequestFailure(source, queryId);
+        queries.onRequestFailure(source, queryId, now);
     }
 
     // ------------------------------------------------------------------------------------------

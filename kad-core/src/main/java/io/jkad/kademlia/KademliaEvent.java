@@ -15,7 +15,13 @@ public sealed interface KademliaEvent {
      * A query produced a result. Bootstrap produces one per lookup step ({@code last} is false
      * until the final one); every other query produces exactly one.
      */
-    record QueryCompleted(QueryId id, QueryResult result, QueryStats stats, boolean last) implements KademliaEvent {}
+    record QueryCompleted(QueryId id, QueryResult result, QueryStats stats, boolean last,
+                          java.util.Optional<io.jkad.query.QueryTrace> trace) implements KademliaEvent {
+        /** An untraced query's completion. */
+        public QueryCompleted(QueryId id, QueryResult result, QueryStats stats, boolean last) {
+            this(id, result, stats, last, java.util.Optional.empty());
+        }
+    }
 
     /**
      * The routing table holds {@code peer} with {@code addresses}, possibly having evicted

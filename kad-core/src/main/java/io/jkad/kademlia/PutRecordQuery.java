@@ -109,7 +109,7 @@ final class PutRecordQuery implements QueryState {
     @Override
     public Optional<KademliaEvent> onFinished(Query<QueryInner> query, Queries queries, Instant now) {
         if (!(phase instanceof PutRecord p)) {
-            queries.continueFixed(query.id(), query.resultPeers(),
+            queries.continueFixed(query, query.resultPeers(),
                     new PutRecordQuery(record, quorum, context, new PutRecord(new ArrayList<>(), query.stats())));
             return Optional.empty();
         }
@@ -131,7 +131,7 @@ final class PutRecordQuery implements QueryState {
     private Optional<KademliaEvent> report(Query<QueryInner> query, QueryResult.PutRecord result, String outcome) {
         QueryStats merged = phase.lookupStats().merge(query.stats());
         return switch (context) {
-            case PUBLISH, CUSTOM, REPUBLISH -> Optional.of(Queries.completed(query.id(), result, merged));
+            case PUBLISH, CUSTOM, REPUBLISH -> Optional.of(Queries.completed(query, result, merged));
             case REPLICATE, CACHE -> {
                 log.debug("{} of record {}: {}", context, record.key(), outcome);
                 yield Optional.empty();

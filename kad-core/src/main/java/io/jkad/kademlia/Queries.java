@@ -88,14 +88,20 @@ final class Queries {
     }
 
     /** Continues the finished query {@code id} with a lookup of {@code next}'s key (its next phase). */
-    void continueLookup(QueryId id, QueryState next) {
+    void continueLookup(Query<QueryInner> previous, QueryState next) {
         KeyBytes target = KeyBytes.digestOf(next.key().toBytes());
-        pool.continueIterClosest(id, target, routing.closestKeys(target), new QueryInner(next));
+        pool.continueIterClosest(previous.id(), target, routing.closestKeys(target), new QueryInner(next),
+                previous.trace());
     }
 
     /** Continues the finished query {@code id} at the given peers (its next phase). */
-    void continueFixed(QueryId id, Collection<PeerId> peers, QueryState next) {
-        pool.continueFixed(id, peers, new QueryInner(next));
+    void continueFixed(Query<QueryInner> previous, Collection<PeerId> peers, QueryState next) {
+        pool.continueFixed(previous.id(), peers, new QueryInner(next), previous.trace());
+    }
+
+    /** Records how the query {@code id} goes, if it is running; its completion then carries the trace. */
+    void trace(QueryId id) {
+        pool.get(id).ifPresent(q -> q.enableTrace(KeyBytes.digestOf(q.inner().state.key().toBytes())));
     }
 
     /**
@@ -132,11 +138,12 @@ final class Queries {
     }
 
     static Optional<KademliaEvent> completed(Query<QueryInner> query, QueryResult result) {
-        return Optional.of(completed(query.id(), result, query.stats()));
+        return Optional.of(completed(query, result, query.stats()));
     }
 
-    static KademliaEvent completed(QueryId id, QueryResult result, QueryStats stats) {
-        return new KademliaEvent.QueryCompleted(id, result, stats, true);
+    /** The completion of {@code query} with these statistics (of all its phases), and its trace if traced. */
+    static KademliaEvent completed(Query<QueryInner> query, QueryResult result, QueryStats stats) {
+        return new KademliaEvent.QueryCompleted(query.id(), result, stats, true, query.trace());
     }
 
     // ------------------------------------------------------------------------------------------
@@ -181,16 +188,18 @@ final class Queries {
     }
 
     /** The requests in flight to {@code peer} failed. */
-    void onDisconnected(PeerId peer) {
+    void onDisconnected(PeerId peer, Instant now) {
         for (Query<QueryInner> q : pool.queries()) {
+            q.traceFailure(peer, "disconnected", now);
             q.onFailure(peer);
         }
     }
 
     /** {@code peer} could not be dialed: the requests waiting for it failed. */
-    void onDialFailure(PeerId peer) {
+    void onDialFailure(PeerId peer, Instant now) {
         for (Query<QueryInner> q : pool.queries()) {
             q.inner().pendingRequests.removeIf(p -> p.peer().equals(peer));
+            q.traceFailure(peer, "dial failed", now);
             q.onFailure(peer);
         }
     }
@@ -213,12 +222,31 @@ final class Queries {
         }
     }
 
-    void onResponse(PeerId source, QueryId id, KadResponse response) {
-        pool.get(id).ifPresent(q -> q.inner().state.onResponse(q, source, response, this));
+    void onResponse(PeerId source, QueryId id, KadResponse response, Instant now) {
+        pool.get(id).ifPresent(q -> {
+            q.traceAnswer(source, closerCount(response), now);
+            q.inner().state.onResponse(q, source, response, this);
+        });
     }
 
-    void onRequestFailure(PeerId source, QueryId id) {
-        pool.get(id).ifPresent(q -> q.onFailure(source));
+    private static int closerCount(KadResponse response) {
+        if (response instanceof KadResponse.FindNode r) {
+            return r.closerPeers().size();
+        }
+        if (response instanceof KadResponse.GetProviders r) {
+            return r.closerPeers().size();
+        }
+        if (response instanceof KadResponse.GetValue r) {
+            return r.closerPeers().size();
+        }
+        return 0;
+    }
+
+    void onRequestFailure(PeerId source, QueryId id, Instant now) {
+        pool.get(id).ifPresent(q -> {
+            q.traceFailure(source, "request failed", now);
+            q.onFailure(source);
+        });
     }
 
     /**

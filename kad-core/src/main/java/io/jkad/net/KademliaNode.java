@@ -453,6 +453,35 @@ public final class KademliaNode implements AutoCloseable {
         });
     }
 
+    /** {@link #getRecord}, traced: the result and how the lookup went. */
+    public CompletableFuture<Traced<QueryResult.GetRecord>> getRecordTraced(RecordKey key, Quorum quorum) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(quorum, "quorum");
+        return loop.queryTraced(now -> kademlia.getRecord(key, quorum, now));
+    }
+
+    /** {@link #putRecord}, traced (the lookup and the stores: one trace). */
+    public CompletableFuture<Traced<QueryResult.PutRecord>> putRecordTraced(DhtRecord record, Quorum quorum) {
+        Objects.requireNonNull(record, "record");
+        Objects.requireNonNull(quorum, "quorum");
+        return loop.queryTraced(now -> kademlia.putRecord(record, quorum, now));
+    }
+
+    /** {@link #getClosestPeers(RecordKey)}, traced. */
+    public CompletableFuture<Traced<QueryResult.GetClosestPeers>> getClosestPeersTraced(RecordKey key) {
+        Objects.requireNonNull(key, "key");
+        return loop.queryTraced(now -> kademlia.getClosestPeers(key));
+    }
+
+    /** {@link #getProviders(RecordKey, int)}, traced. */
+    public CompletableFuture<Traced<QueryResult.GetProviders>> getProvidersTraced(RecordKey key, int enough) {
+        Objects.requireNonNull(key, "key");
+        if (enough < 1) {
+            throw new IllegalArgumentException("enough must be >= 1: " + enough);
+        }
+        return loop.queryTraced(now -> kademlia.getProviders(key, enough, now));
+    }
+
     /**
      * Looks up the providers of {@code key}, stopping once {@code enough} are known.
      *

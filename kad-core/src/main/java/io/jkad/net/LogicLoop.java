@@ -5,6 +5,7 @@ import io.jkad.kademlia.Kademlia;
 import io.jkad.kademlia.KademliaAction;
 import io.jkad.kademlia.KademliaEvent;
 import io.jkad.kademlia.QueryResult;
+import io.jkad.query.QueryTrace;
 import io.jkad.query.QueryId;
 import java.time.Clock;
 import java.time.Duration;
@@ -60,6 +61,8 @@ final class LogicLoop {
 
     // ---- logic thread only ----
     private final Map<QueryId, CompletableFuture<QueryResult>> pendingQueries = new HashMap<>();
+    /** The traces of traced queries, completed beside their results. */
+    private final Map<QueryId, CompletableFuture<QueryTrace>> pendingTraces = new HashMap<>();
     private ScheduledFuture<?> tick;
     private Instant tickAt;
 
@@ -147,6 +150,21 @@ final class LogicLoop {
         return f;
     }
 
+    /**
+     * As {@link #query}, with the query traced: the result comes with how the query went. The trace
+     * future completes with the result's.
+     */
+    <R extends QueryResult> CompletableFuture<Traced<R>> queryTraced(Function<Instant, QueryId> start) {
+        CompletableFuture<QueryTrace> trace = new CompletableFuture<>();
+        CompletableFuture<R> result = query(now -> {
+            QueryId id = start.apply(now);
+            kademlia.trace(id);
+            pendingTraces.put(id, trace);
+            return id;
+        });
+        return result.thenCombine(trace, Traced::new);
+    }
+
     /** Runs {@code body} on the logic thread; the future completes with its result. */
     <T> CompletableFuture<T> call(Function<Instant, T> body) {
         CompletableFuture<T> f = new CompletableFuture<>();
@@ -157,6 +175,10 @@ final class LogicLoop {
     /** Completes the future of a query started through {@link #query} when its last result is in. */
     void queryCompleted(KademliaEvent.QueryCompleted c) {
         if (c.last()) {
+            CompletableFuture<QueryTrace> t = pendingTraces.remove(c.id());
+            if (t != null) {
+                t.complete(c.trace().orElseGet(() -> new QueryTrace(io.jkad.routing.KeyBytes.digestOf(new byte[0]))));
+            }
             CompletableFuture<QueryResult> f = pendingQueries.remove(c.id());
             if (f != null) {
                 f.complete(c.result());
@@ -202,6 +224,7 @@ final class LogicLoop {
                 f.completeExceptionally(e);
             }
             pendingQueries.clear();
+            pendingTraces.clear();
             cleanup.run();
             if (tick != null) {
                 tick.cancel(false);

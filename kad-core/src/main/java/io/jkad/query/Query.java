@@ -31,6 +31,8 @@ public final class Query<T> {
     private Instant end;
     /** {@code start} plus the pool's query timeout; null before the start. */
     private Instant deadline;
+    /** The trace, for a query asked to be traced; null otherwise. */
+    private QueryTrace trace;
 
     Query(QueryId id, PeersIterator peers, T inner) {
         this.id = Objects.requireNonNull(id, "id");
@@ -56,6 +58,37 @@ public final class Query<T> {
         return new QueryStats(requests, success, failure, Optional.ofNullable(start), Optional.ofNullable(end));
     }
 
+    /** Records how this query goes from now on ({@link #trace()}), toward {@code target}. */
+    public void enableTrace(io.jkad.routing.KeyBytes target) {
+        if (trace == null) {
+            trace = new QueryTrace(target);
+        }
+    }
+
+    /** Carries the trace of the phase before (a query continued under the same id). */
+    void continueTrace(Optional<QueryTrace> before) {
+        before.ifPresent(t -> trace = t);
+    }
+
+    /** The trace, if this query is traced. */
+    public Optional<QueryTrace> trace() {
+        return Optional.ofNullable(trace);
+    }
+
+    /** Records an answer of {@code peer} in the trace (if traced), seen at {@code now}. */
+    public void traceAnswer(PeerId peer, int closerPeers, Instant now) {
+        if (trace != null) {
+            trace.answered(peer, closerPeers, now);
+        }
+    }
+
+    /** Records a failure of {@code peer} in the trace (if traced), seen at {@code now}. */
+    public void traceFailure(PeerId peer, String why, Instant now) {
+        if (trace != null) {
+            trace.failed(peer, why, now);
+        }
+    }
+
     /** Reports a successful request; counts a success if the iterator took it. */
     public void onSuccess(PeerId peer, Collection<PeerId> closerPeers) {
         if (peers.onSuccess(peer, closerPeers)) {
@@ -79,14 +112,24 @@ public final class Query<T> {
     public boolean tryFinish(Collection<PeerId> peers) {
         Objects.requireNonNull(peers, "peers");
         if (this.peers instanceof ClosestDisjointPeersIter disjoint) {
-            return disjoint.finishPaths(peers);
+            boolean done = disjoint.finishPaths(peers);
+            if (done && trace != null) {
+                trace.stopping("enough results (the quorum or the wanted peers were reached)");
+            }
+            return done;
         }
         this.peers.finish();
+        if (trace != null) {
+            trace.stopping("enough results (the quorum or the wanted peers were reached)");
+        }
         return true;
     }
 
     /** Finishes the query at its next poll, without waiting for its termination condition. */
     public void finish() {
+        if (trace != null) {
+            trace.stopping("finished early (enough found, or cancelled)");
+        }
         peers.finish();
     }
 
@@ -107,8 +150,11 @@ public final class Query<T> {
     /** Steps the iterator; counts a request when it names a peer to contact. */
     PeersIterState next(Instant now) {
         PeersIterState state = peers.next(now);
-        if (state instanceof PeersIterState.Contact) {
+        if (state instanceof PeersIterState.Contact c) {
             requests++;
+            if (trace != null) {
+                trace.asked(c.peer(), now);
+            }
         }
         return state;
     }
@@ -146,7 +192,12 @@ public final class Query<T> {
         return deadline != null && !now.isBefore(deadline);
     }
 
-    void setEnd(Instant now) {
+    /** Leaves the pool at {@code now}: finished by its iterator, or timed out. */
+    void setEnd(Instant now, boolean timedOut) {
         end = now;
+        if (trace != null) {
+            trace.ended(now, timedOut ? "the query's timeout ran out"
+                    : "the closest peers found have answered (or no more peers to ask)");
+        }
     }
 }

@@ -82,8 +82,15 @@ public final class QueryPool<T> {
      * @throws IllegalStateException if a query with {@code id} is still running
      */
     public void continueFixed(QueryId id, Collection<PeerId> peers, T inner) {
+        continueFixed(id, peers, inner, Optional.empty());
+    }
+
+    /** As {@link #continueFixed(QueryId, Collection, Object)}, carrying the trace of the phase before. */
+    public void continueFixed(QueryId id, Collection<PeerId> peers, T inner, Optional<QueryTrace> trace) {
         checkContinuable(id);
-        queries.put(id, new Query<>(id, fixed(peers), inner));
+        Query<T> q = new Query<>(id, fixed(peers), inner);
+        q.continueTrace(trace);
+        queries.put(id, q);
     }
 
     /**
@@ -93,8 +100,16 @@ public final class QueryPool<T> {
      * @throws IllegalStateException if a query with {@code id} is still running
      */
     public void continueIterClosest(QueryId id, KeyBytes target, Iterable<Key<PeerId>> peers, T inner) {
+        continueIterClosest(id, target, peers, inner, Optional.empty());
+    }
+
+    /** As {@link #continueIterClosest(QueryId, KeyBytes, Iterable, Object)}, carrying a trace. */
+    public void continueIterClosest(QueryId id, KeyBytes target, Iterable<Key<PeerId>> peers, T inner,
+                                    Optional<QueryTrace> trace) {
         checkContinuable(id);
-        queries.put(id, new Query<>(id, closest(target, peers), inner));
+        Query<T> q = new Query<>(id, closest(target, peers), inner);
+        q.continueTrace(trace);
+        queries.put(id, q);
     }
 
     /**
@@ -117,13 +132,13 @@ public final class QueryPool<T> {
             }
             if (state instanceof PeersIterState.Finished) {
                 it.remove();
-                query.setEnd(now);
+                query.setEnd(now, false);
                 return new QueryPoolState.Finished<>(query);
             }
             // Waiting, at capacity or not.
             if (query.timedOut(now)) {
                 it.remove();
-                query.setEnd(now);
+                query.setEnd(now, true);
                 return new QueryPoolState.Timeout<>(query);
             }
         }

@@ -326,12 +326,15 @@ public final class SimNetwork implements AutoCloseable {
         KademliaEvent.QueryCompleted event = node.completed.remove(id);
         SimNode.QueryTrace trace = node.traces.remove(id);
         return new QueryOutcome(event.result(), event.stats(), trace == null ? 0 : trace.maxContactedDepth,
-                Duration.between(started, now()));
+                Duration.between(started, now()), event.trace());
     }
 
-    /** The result of {@link #run}: the query result, its statistics, its lookup rounds and virtual duration. */
+    /**
+     * The result of {@link #run}: the query result, its statistics, its lookup rounds and virtual
+     * duration, and its trace if the query was traced ({@link Kademlia#trace}).
+     */
     public record QueryOutcome(io.jkad.kademlia.QueryResult result, io.jkad.query.QueryStats stats, int rounds,
-                               Duration elapsed) {}
+                               Duration elapsed, java.util.Optional<io.jkad.query.QueryTrace> trace) {}
 
     // ------------------------------------------------------------------------------------------
     // The oracle

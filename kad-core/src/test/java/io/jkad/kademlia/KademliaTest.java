@@ -704,6 +704,44 @@ class KademliaTest {
         assertThatThrownBy(() -> k.getProviders(key, 0, T0)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void aTracedQueryRecordsEachPeerAskedItsAnswerOrFailureAndWhyItStopped() {
+        Kademlia k = node(KademliaConfig.defaults());
+        addPeers(k, 3);
+        QueryId id = k.getClosestPeers(RecordKey.ofUtf8("traced"));
+        k.trace(id);
+        List<KademliaAction.Dial> dials = ofType(drain(k, T0), KademliaAction.Dial.class);
+        assertThat(dials).hasSize(3);
+        dials.forEach(d -> k.onConnected(d.peer(), T0));
+        drain(k, T0);
+        Instant t1 = T0.plusMillis(40);
+        k.onResponse(dials.get(0).peer(), id, new KadResponse.FindNode(List.of()), t1);
+        drain(k, t1);
+        Instant t2 = T0.plusMillis(90);
+        k.onRequestFailure(dials.get(1).peer(), id, t2);
+        drain(k, t2);
+        Instant t3 = T0.plusMillis(120);
+        k.onResponse(dials.get(2).peer(), id, new KadResponse.FindNode(List.of()), t3);
+        KademliaEvent.QueryCompleted done = (KademliaEvent.QueryCompleted) events(drain(k, t3)).get(0);
+        io.jkad.query.QueryTrace trace = done.trace().orElseThrow();
+        List<io.jkad.query.QueryTrace.Event> events = trace.events();
+        assertThat(events).filteredOn(e -> e.step() == io.jkad.query.QueryTrace.Step.ASKED).hasSize(3)
+                .allSatisfy(e -> assertThat(e.at()).isEqualTo(T0));
+        io.jkad.query.QueryTrace.Event answer = events.stream()
+                .filter(e -> e.step() == io.jkad.query.QueryTrace.Step.ANSWERED).findFirst().orElseThrow();
+        assertThat(answer.peer()).isEqualTo(dials.get(0).peer());
+        assertThat(answer.rtt()).contains(Duration.ofMillis(40));
+        assertThat(answer.closestBits()).isBetween(0, 256);
+        assertThat(events).filteredOn(e -> e.step() == io.jkad.query.QueryTrace.Step.FAILED).singleElement()
+                .satisfies(e -> {
+                    assertThat(e.peer()).isEqualTo(dials.get(1).peer());
+                    assertThat(e.detail()).isEqualTo("request failed");
+                    assertThat(e.rtt()).contains(Duration.ofMillis(90));
+                });
+        assertThat(trace.stopReason()).hasValueSatisfying(r -> assertThat(r).contains("answered"));
+        assertThat(trace.end()).contains(t3);
+    }
+
     // ------------------------------------------------------------------ hostile peers
 
     private static InboundRequestId rid(long i) {

@@ -9,6 +9,8 @@ import io.jkad.net.IdentifyInfo;
 import io.jkad.net.KademliaNode;
 import io.jkad.net.PeerConnection;
 import io.jkad.net.RoutingTableEntry;
+import io.jkad.net.Traced;
+import io.jkad.query.QueryTrace;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.StoreException;
@@ -127,6 +129,45 @@ final class ApiEndpoints {
         return DisplayKeys.describe(key.toBytes());
     }
 
+    /** Whether the request asks for the query's trace ({@code "trace": true}). */
+    private static boolean traced(Map<String, Object> body) {
+        Object t = body.get("trace");
+        if (t != null && !(t instanceof Boolean)) {
+            throw new IllegalArgumentException("trace must be true or false: " + t);
+        }
+        return Boolean.TRUE.equals(t);
+    }
+
+    /** Puts the trace in the answer (last, whatever else comes) and returns the result. */
+    private static <R extends QueryResult> R traced(Map<String, Object> m, Traced<R> t) {
+        m.put("trace", traceJson(t.trace()));
+        return t.result();
+    }
+
+    /** A query's trace as the API answers it. */
+    static Map<String, Object> traceJson(QueryTrace trace) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("stop_reason", trace.stopReason().orElse(null));
+        m.put("end", trace.end().map(Instant::toString).orElse(null));
+        m.put("closest_bits", trace.closestBits());
+        List<Map<String, Object>> events = new ArrayList<>();
+        Instant first = trace.events().isEmpty() ? null : trace.events().get(0).at();
+        for (QueryTrace.Event e : trace.events()) {
+            Map<String, Object> ev = new LinkedHashMap<>();
+            ev.put("at", e.at().toString());
+            ev.put("t_ms", Duration.between(first, e.at()).toMillis());
+            ev.put("peer_id", e.peer().toBase58());
+            ev.put("step", e.step().name().toLowerCase(java.util.Locale.ROOT));
+            ev.put("closer_peers", e.closerPeers());
+            ev.put("rtt_ms", e.rtt().map(Duration::toMillis).orElse(null));
+            ev.put("closest_bits", e.closestBits());
+            ev.put("detail", e.detail());
+            events.add(ev);
+        }
+        m.put("events", events);
+        return m;
+    }
+
     /** A provider key as a CIDv1 of raw bytes ({@code bafkrei…}), when it is a multihash; else nothing. */
     private static void putCid(Map<String, Object> m, RecordKey key) {
         try {
@@ -176,8 +217,9 @@ final class ApiEndpoints {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("value_base64 is not base64: " + e.getMessage());
         }
-        QueryResult.PutRecord r = await(node.putRecord(DhtRecord.of(key, value), quorum), "put");
         Map<String, Object> m = new LinkedHashMap<>();
+        QueryResult.PutRecord r = traced(body) ? traced(m, await(node.putRecordTraced(DhtRecord.of(key, value), quorum), "put"))
+                : await(node.putRecord(DhtRecord.of(key, value), quorum), "put");
         m.put("key", keyText(key));
         m.put("key_hex", key.toHex());
         m.put("value_bytes", value.length);
@@ -199,8 +241,9 @@ final class ApiEndpoints {
     Map<String, Object> get(Map<String, Object> body) throws ApiServer.ApiException {
         RecordKey key = key(body);
         Quorum quorum = quorum(body);
-        QueryResult.GetRecord r = await(node.getRecord(key, quorum), "get");
         Map<String, Object> m = new LinkedHashMap<>();
+        QueryResult.GetRecord r = traced(body) ? traced(m, await(node.getRecordTraced(key, quorum), "get"))
+                : await(node.getRecord(key, quorum), "get");
         m.put("key", keyText(key));
         m.put("key_hex", key.toHex());
         if (r instanceof QueryResult.GetRecord.Ok ok) {
@@ -272,8 +315,10 @@ final class ApiEndpoints {
             }
             enough = n.intValue();
         }
-        QueryResult.GetProviders r = await(node.getProviders(key, enough), "find providers");
         Map<String, Object> m = new LinkedHashMap<>();
+        QueryResult.GetProviders r = traced(body)
+                ? traced(m, await(node.getProvidersTraced(key, enough), "find providers"))
+                : await(node.getProviders(key, enough), "find providers");
         m.put("key", keyText(key));
         m.put("key_hex", key.toHex());
         putCid(m, key);
@@ -389,9 +434,10 @@ final class ApiEndpoints {
 
     Map<String, Object> closest(Map<String, Object> body) throws ApiServer.ApiException {
         RecordKey key = key(body);
-        QueryResult.GetClosestPeers r = await(node.getClosestPeers(key), "closest peers");
-        Map<PeerId, List<Multiaddr>> addresses = await(node.addressesOf(r.peers()), "addresses");
         Map<String, Object> m = new LinkedHashMap<>();
+        QueryResult.GetClosestPeers r = traced(body) ? traced(m, await(node.getClosestPeersTraced(key), "closest peers"))
+                : await(node.getClosestPeers(key), "closest peers");
+        Map<PeerId, List<Multiaddr>> addresses = await(node.addressesOf(r.peers()), "addresses");
         m.put("key", keyText(key));
         m.put("key_hex", key.toHex());
         List<Map<String, Object>> list = new ArrayList<>();

@@ -97,6 +97,7 @@ final class ClientCommands {
                     out.println(Json.write(jsonOk(r.json())));
                 } else {
                     printOk(out, r.json());
+                    printTrace(err, r.json());
                 }
                 out.flush();
                 return 0;
@@ -115,6 +116,7 @@ final class ClientCommands {
                 out.println(Json.write(answer));
             } else {
                 printFailure(out, answer);
+                printTrace(err, answer);
             }
             out.flush();
             // the node found the input bad (400 bad_request, 413, 415): a usage or input error like ours
@@ -145,6 +147,31 @@ final class ClientCommands {
                 out.flush();
             }
             return exitCode;
+        }
+
+        /**
+         * Prints a query's trace ({@code --trace}) readably, on stderr so that stdout keeps the
+         * result: one line per peer asked, answered or failed, then why the query stopped.
+         */
+        static void printTrace(PrintStream err, Map<String, Object> answer) {
+            if (!(answer.get("trace") instanceof Map<?, ?> trace)) {
+                return;
+            }
+            err.println("trace:");
+            if (trace.get("events") instanceof List<?> events) {
+                for (Object o : events) {
+                    if (o instanceof Map<?, ?> e) {
+                        Object rtt = e.get("rtt_ms");
+                        String detail = String.valueOf(e.get("detail"));
+                        err.printf("  %6s ms  %-8s %s%s%s%s%n", e.get("t_ms"), e.get("step"), e.get("peer_id"),
+                                rtt == null ? "" : "  rtt " + rtt + " ms",
+                                "answered".equals(e.get("step")) ? "  " + e.get("closer_peers") + " closer, closest so far "
+                                        + e.get("closest_bits") + " bits" : "",
+                                detail.isEmpty() ? "" : "  (" + detail + ")");
+                    }
+                }
+            }
+            err.println("  stopped: " + trace.get("stop_reason"));
         }
 
         /** Prints what a failed answer still holds (partial results); nothing by default. */
@@ -213,6 +240,14 @@ final class ClientCommands {
         return v instanceof List<?> l ? l : List.of();
     }
 
+    /** The body, asking for the query's trace if {@code trace}. */
+    static Map<String, Object> withTrace(Map<String, Object> body, boolean trace) {
+        if (trace) {
+            body.put("trace", true);
+        }
+        return body;
+    }
+
     /** A key argument in the request body. */
     static Map<String, Object> keyBody(byte[] key) {
         Map<String, Object> body = new LinkedHashMap<>();
@@ -239,6 +274,10 @@ final class ClientCommands {
         String quorum;
 
 
+        @Option(names = "--trace", description = "Also print how the query went (on stderr; in the document "
+                + "with --json): each peer asked, its answer or failure and round trip, and why it stopped.")
+        boolean trace;
+
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
             if ((value == null) == (file == null)) {
@@ -263,7 +302,7 @@ final class ClientCommands {
             Map<String, Object> body = key.body();
             body.put("value_base64", Base64.getEncoder().encodeToString(bytes));
             body.put("quorum", quorum);
-            return client.post("/v1/put", body);
+            return client.post("/v1/put", withTrace(body, trace));
         }
 
         @Override
@@ -292,12 +331,16 @@ final class ClientCommands {
         Path output;
 
 
+        @Option(names = "--trace", description = "Also print how the query went (on stderr; in the document "
+                + "with --json): each peer asked, its answer or failure and round trip, and why it stopped.")
+        boolean trace;
+
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
             ApiEndpoints.parseQuorum(quorum);
             Map<String, Object> body = key.body();
             body.put("quorum", quorum);
-            ApiClient.Response r = client.post("/v1/get", body);
+            ApiClient.Response r = client.post("/v1/get", withTrace(body, trace));
             if (r.ok() && output != null) {
                 Files.write(output, value(r.json()));
             }
@@ -357,6 +400,10 @@ final class ClientCommands {
         ProviderKeyArg key;
 
 
+        @Option(names = "--trace", description = "Also print how the query went (on stderr; in the document "
+                + "with --json): each peer asked, its answer or failure and round trip, and why it stopped.")
+        boolean trace;
+
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
             if (max < 1) {
@@ -364,7 +411,7 @@ final class ClientCommands {
             }
             Map<String, Object> body = key.body();
             body.put("max", max);
-            return client.post("/v1/providers", body);
+            return client.post("/v1/providers", withTrace(body, trace));
         }
 
         @Option(names = {"-n", "--num-providers"}, paramLabel = "N", defaultValue = "20",
@@ -523,9 +570,13 @@ final class ClientCommands {
         RecordKeyArg key;
 
 
+        @Option(names = "--trace", description = "Also print how the query went (on stderr; in the document "
+                + "with --json): each peer asked, its answer or failure and round trip, and why it stopped.")
+        boolean trace;
+
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
-            return client.post("/v1/closest", key.body());
+            return client.post("/v1/closest", withTrace(key.body(), trace));
         }
 
         @Override

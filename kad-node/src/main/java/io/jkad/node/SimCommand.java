@@ -38,6 +38,11 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--nodes", defaultValue = "1000", description = "Number of nodes (default: ${DEFAULT-VALUE}).")
     int nodes;
 
+    @Option(names = "--trace", defaultValue = "0", paramLabel = "N",
+            description = "Print how the first N lookups went: each peer asked, when (virtual time), its answer or "
+                    + "failure and round trip, and why the lookup stopped (default: ${DEFAULT-VALUE}).")
+    int traces;
+
     @Option(names = "--lookups", defaultValue = "200", description = "Number of closest-peer lookups (default: ${DEFAULT-VALUE}).")
     int lookups;
 
@@ -118,7 +123,15 @@ public final class SimCommand implements Callable<Integer> {
                 byte[] target = new byte[32];
                 rnd.nextBytes(target);
                 RecordKey key = RecordKey.of(target);
-                SimNetwork.QueryOutcome outcome = net.run(source, kd -> kd.getClosestPeers(key), Duration.ofMinutes(5));
+                boolean traceThis = i < traces;
+                SimNetwork.QueryOutcome outcome = net.run(source, kd -> {
+                    io.jkad.query.QueryId id = kd.getClosestPeers(key);
+                    if (traceThis) {
+                        kd.trace(id);
+                    }
+                    return id;
+                }, Duration.ofMinutes(5));
+                outcome.trace().ifPresent(t -> printTrace(human(), source, key, t));
                 List<PeerId> found = ((QueryResult.GetClosestPeers) outcome.result()).peers();
                 Set<PeerId> truth = new HashSet<>();
                 for (SimNode n : net.trueClosest(KeyBytes.digestOf(target), k, false)) {
@@ -237,5 +250,20 @@ public final class SimCommand implements Callable<Integer> {
         if (batch < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--batch must be >= 1: " + batch);
         }
+    }
+
+    /** One lookup's trace, readably. */
+    private static void printTrace(PrintStream out, SimNode source, RecordKey key, io.jkad.query.QueryTrace trace) {
+        out.println("lookup of " + key.toHex().substring(0, 16) + "… from " + source.id() + ":");
+        java.time.Instant first = trace.events().isEmpty() ? null : trace.events().get(0).at();
+        for (io.jkad.query.QueryTrace.Event e : trace.events()) {
+            out.printf(Locale.ROOT, "  %6d ms  %-8s %s%s%s%s%n", Duration.between(first, e.at()).toMillis(),
+                    e.step().name().toLowerCase(Locale.ROOT), e.peer(),
+                    e.rtt().map(r -> "  rtt " + r.toMillis() + " ms").orElse(""),
+                    e.step() == io.jkad.query.QueryTrace.Step.ANSWERED ? "  " + e.closerPeers()
+                            + " closer, closest so far " + e.closestBits() + " bits" : "",
+                    e.detail().isEmpty() ? "" : "  (" + e.detail() + ")");
+        }
+        out.println("  stopped: " + trace.stopReason().orElse("?"));
     }
 }

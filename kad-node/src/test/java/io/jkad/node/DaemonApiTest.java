@@ -177,6 +177,13 @@ class DaemonApiTest {
         assertThat((List<Object>) get.json().get("from")).contains("local", a.node().peerId().toBase58());
         // without --json: the value as it is, and nothing else
         assertThat(kad("get", "greeting", "--api", apiB).out()).isEqualTo("hello from a");
+        // --trace: the same stdout; how the lookup went on stderr (asked a, its answer, why it stopped)
+        KadRun traced = kad("get", "greeting", "--quorum", "2", "--trace", "--api", apiB);
+        assertThat(traced.out()).isEqualTo("hello from a");
+        assertThat(traced.err()).contains("trace:").contains("asked    " + a.node().peerId().toBase58())
+                .contains("answered " + a.node().peerId().toBase58()).contains("rtt ").contains("stopped: ");
+        KadRun tracedJson = kad("closest", "greeting", "--trace", "--json", "--api", apiB);
+        assertThat(((Map<String, Object>) tracedJson.json().get("trace")).get("events")).asList().isNotEmpty();
 
         Path out = dir.resolve("got.bin");
         KadRun bin = kad("get", "bin-key", "--output", out.toString(), "--api", apiB);

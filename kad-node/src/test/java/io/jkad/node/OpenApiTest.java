@@ -106,7 +106,18 @@ class OpenApiTest {
         check("/v1/id", "post", clientA.post("/v1/id", body("peer_id", peerB)));
         check("/v1/openapi.json", "get", clientA.get("/v1/openapi.json"));
         check("/v1/activity", "get", clientA.get("/v1/activity"));
-        assertThat(checked).hasSize(20).anyMatch(c -> c.contains(" 404")).anyMatch(c -> c.contains(" 400"))
+        // traced: the answers carry the trace, also when the operation fails
+        check("/v1/get", "post", clientA.post("/v1/get", body("key_hex", keyHex, "trace", true)));
+        check("/v1/get", "post", clientA.post("/v1/get", body("key_hex", "abcdef", "trace", true)));
+        check("/v1/put", "post", clientA.post("/v1/put", body("key_hex", keyHex, "value_base64", "aGk=", "trace", true)));
+        check("/v1/providers", "post", clientB.post("/v1/providers", body("key_hex", mh, "trace", true)));
+        ApiClient.Response closestTraced = clientA.post("/v1/closest", body("key_hex", keyHex, "trace", true));
+        check("/v1/closest", "post", closestTraced);
+        Map<String, Object> trace = (Map<String, Object>) closestTraced.json().get("trace");
+        assertThat((List<Map<String, Object>>) trace.get("events")).extracting(e -> e.get("step"))
+                .contains("asked", "answered");
+        assertThat(trace.get("stop_reason")).isNotNull();
+        assertThat(checked).hasSize(25).anyMatch(c -> c.contains(" 404")).anyMatch(c -> c.contains(" 400"))
                 .anyMatch(c -> c.contains(" 409"));
     }
 

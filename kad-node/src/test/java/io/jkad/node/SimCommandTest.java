@@ -51,6 +51,19 @@ class SimCommandTest {
     }
 
     @Test
+    void traceShowsHowTheFirstLookupsWent() {
+        String out = run("--nodes", "30", "--lookups", "4", "--seed", "5", "--puts", "1", "--trace", "2");
+        assertThat(out.split("lookup of ", -1)).as("two traced lookups").hasSize(3);
+        assertThat(out).contains(" asked ").contains(" answered ").contains("rtt ").contains("closest so far")
+                .contains("stopped: ");
+        // the same figures as without traces: tracing changes nothing it records
+        String plain = run("--nodes", "30", "--lookups", "4", "--seed", "5", "--puts", "1", "--json");
+        String traced = run("--nodes", "30", "--lookups", "4", "--seed", "5", "--puts", "1", "--trace", "2", "--json");
+        assertThat(field(traced.strip(), "messages")).isEqualTo(field(plain.strip(), "messages"));
+        assertThat(field(traced.strip(), "precision")).isEqualTo(field(plain.strip(), "precision"));
+    }
+
+    @Test
     void theSameSeedGivesTheSameFigures() {
         String a = run("--nodes", "30", "--lookups", "10", "--seed", "9", "--puts", "2", "--json");
         String b = run("--nodes", "30", "--lookups", "10", "--seed", "9", "--puts", "2", "--json");
