@@ -177,7 +177,8 @@ final class LogicLoop {
         if (c.last()) {
             CompletableFuture<QueryTrace> t = pendingTraces.remove(c.id());
             if (t != null) {
-                t.complete(c.trace().orElseGet(() -> new QueryTrace(io.jkad.routing.KeyBytes.digestOf(new byte[0]))));
+                c.trace().ifPresentOrElse(t::complete,
+                        () -> t.completeExceptionally(new IllegalStateException("query " + c.id() + " was not traced")));
             }
             CompletableFuture<QueryResult> f = pendingQueries.remove(c.id());
             if (f != null) {

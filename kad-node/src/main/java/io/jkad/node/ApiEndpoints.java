@@ -130,7 +130,7 @@ final class ApiEndpoints {
     }
 
     /** Whether the request asks for the query's trace ({@code "trace": true}). */
-    private static boolean traced(Map<String, Object> body) {
+    private static boolean wantsTrace(Map<String, Object> body) {
         Object t = body.get("trace");
         if (t != null && !(t instanceof Boolean)) {
             throw new IllegalArgumentException("trace must be true or false: " + t);
@@ -218,7 +218,7 @@ final class ApiEndpoints {
             throw new IllegalArgumentException("value_base64 is not base64: " + e.getMessage());
         }
         Map<String, Object> m = new LinkedHashMap<>();
-        QueryResult.PutRecord r = traced(body) ? traced(m, await(node.putRecordTraced(DhtRecord.of(key, value), quorum), "put"))
+        QueryResult.PutRecord r = wantsTrace(body) ? traced(m, await(node.putRecordTraced(DhtRecord.of(key, value), quorum), "put"))
                 : await(node.putRecord(DhtRecord.of(key, value), quorum), "put");
         m.put("key", keyText(key));
         m.put("key_hex", key.toHex());
@@ -242,7 +242,7 @@ final class ApiEndpoints {
         RecordKey key = key(body);
         Quorum quorum = quorum(body);
         Map<String, Object> m = new LinkedHashMap<>();
-        QueryResult.GetRecord r = traced(body) ? traced(m, await(node.getRecordTraced(key, quorum), "get"))
+        QueryResult.GetRecord r = wantsTrace(body) ? traced(m, await(node.getRecordTraced(key, quorum), "get"))
                 : await(node.getRecord(key, quorum), "get");
         m.put("key", keyText(key));
         m.put("key_hex", key.toHex());
@@ -316,7 +316,7 @@ final class ApiEndpoints {
             enough = n.intValue();
         }
         Map<String, Object> m = new LinkedHashMap<>();
-        QueryResult.GetProviders r = traced(body)
+        QueryResult.GetProviders r = wantsTrace(body)
                 ? traced(m, await(node.getProvidersTraced(key, enough), "find providers"))
                 : await(node.getProviders(key, enough), "find providers");
         m.put("key", keyText(key));
@@ -435,7 +435,7 @@ final class ApiEndpoints {
     Map<String, Object> closest(Map<String, Object> body) throws ApiServer.ApiException {
         RecordKey key = key(body);
         Map<String, Object> m = new LinkedHashMap<>();
-        QueryResult.GetClosestPeers r = traced(body) ? traced(m, await(node.getClosestPeersTraced(key), "closest peers"))
+        QueryResult.GetClosestPeers r = wantsTrace(body) ? traced(m, await(node.getClosestPeersTraced(key), "closest peers"))
                 : await(node.getClosestPeers(key), "closest peers");
         Map<PeerId, List<Multiaddr>> addresses = await(node.addressesOf(r.peers()), "addresses");
         m.put("key", keyText(key));

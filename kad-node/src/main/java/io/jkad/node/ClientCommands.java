@@ -1,8 +1,8 @@
 package io.jkad.node;
 
+import io.jkad.util.Cid;
 import java.io.IOException;
 import java.io.PrintStream;
-import io.jkad.util.Cid;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,8 +18,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * The client commands: each sends one request to a running node's local API ({@code kad run}) and
- * prints a readable result, or with {@code --json} exactly one JSON document (the API's answer, or
+ * The client commands about records and providers (those about the node and its network are in
+ * {@link PeerCommands}), and what every client command shares ({@link Base}): each sends one
+ * request to a running node's local API ({@code kad run}) and prints a readable result, or with {@code --json} exactly one JSON document (the API's answer, or
  * an error object of the same shape, {@code {"ok":false,"error":…,"message":…}}) and nothing else
  * on stdout. A failure is one line on stderr. Exit codes: 0 done; 1 the operation failed (not found,
  * quorum failed, timeout, refused by the store); 2 a usage or input error, found here or by the node;
@@ -240,12 +241,19 @@ final class ClientCommands {
         return v instanceof List<?> l ? l : List.of();
     }
 
-    /** The body, asking for the query's trace if {@code trace}. */
-    static Map<String, Object> withTrace(Map<String, Object> body, boolean trace) {
-        if (trace) {
-            body.put("trace", true);
+    /** {@code --trace} of {@code get}, {@code put}, {@code providers} and {@code closest}. */
+    static final class TraceOption {
+        @Option(names = "--trace", description = "Also print how the query went (on stderr; in the document "
+                + "with --json): each peer asked, its answer or failure and round trip, and why it stopped.")
+        boolean trace;
+
+        /** The request body, asking for the query's trace if {@code --trace} was given. */
+        Map<String, Object> addTo(Map<String, Object> body) {
+            if (trace) {
+                body.put("trace", true);
+            }
+            return body;
         }
-        return body;
     }
 
     /** A key argument in the request body. */
@@ -274,9 +282,8 @@ final class ClientCommands {
         String quorum;
 
 
-        @Option(names = "--trace", description = "Also print how the query went (on stderr; in the document "
-                + "with --json): each peer asked, its answer or failure and round trip, and why it stopped.")
-        boolean trace;
+        @CommandLine.Mixin
+        TraceOption trace;
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
@@ -302,7 +309,7 @@ final class ClientCommands {
             Map<String, Object> body = key.body();
             body.put("value_base64", Base64.getEncoder().encodeToString(bytes));
             body.put("quorum", quorum);
-            return client.post("/v1/put", withTrace(body, trace));
+            return client.post("/v1/put", trace.addTo(body));
         }
 
         @Override
@@ -331,16 +338,15 @@ final class ClientCommands {
         Path output;
 
 
-        @Option(names = "--trace", description = "Also print how the query went (on stderr; in the document "
-                + "with --json): each peer asked, its answer or failure and round trip, and why it stopped.")
-        boolean trace;
+        @CommandLine.Mixin
+        TraceOption trace;
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
             ApiEndpoints.parseQuorum(quorum);
             Map<String, Object> body = key.body();
             body.put("quorum", quorum);
-            ApiClient.Response r = client.post("/v1/get", withTrace(body, trace));
+            ApiClient.Response r = client.post("/v1/get", trace.addTo(body));
             if (r.ok() && output != null) {
                 Files.write(output, value(r.json()));
             }
@@ -400,9 +406,8 @@ final class ClientCommands {
         ProviderKeyArg key;
 
 
-        @Option(names = "--trace", description = "Also print how the query went (on stderr; in the document "
-                + "with --json): each peer asked, its answer or failure and round trip, and why it stopped.")
-        boolean trace;
+        @CommandLine.Mixin
+        TraceOption trace;
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
@@ -411,7 +416,7 @@ final class ClientCommands {
             }
             Map<String, Object> body = key.body();
             body.put("max", max);
-            return client.post("/v1/providers", withTrace(body, trace));
+            return client.post("/v1/providers", trace.addTo(body));
         }
 
         @Option(names = {"-n", "--num-providers"}, paramLabel = "N", defaultValue = "20",
@@ -442,181 +447,6 @@ final class ClientCommands {
             Map<String, Object> m = new LinkedHashMap<>(answer);
             m.put("providers", p.subList(0, max));
             return m;
-        }
-    }
-
-    @Command(name = "peer", mixinStandardHelpOptions = true,
-            description = {"Looks up PEER_ID: its known addresses and the closest peers to its id.",
-                    "Fails (exit 1) when nothing about the peer was found."})
-    static final class Peer extends Base {
-        @Parameters(index = "0", paramLabel = "PEER_ID", description = "The peer id (12D3KooW…, Qm…, or CID text).")
-        String peer;
-
-
-        @Override
-        ApiClient.Response request(ApiClient client) throws IOException {
-            return client.post("/v1/peer", Map.of("peer_id", peer));
-        }
-
-        @Override
-        void printOk(PrintStream out, Map<String, Object> json) {
-            out.println("peer " + json.get("peer_id"));
-            list(json, "addrs").forEach(a -> out.println("  " + a));
-            printClosest(out, json);
-        }
-
-        @Override
-        void printFailure(PrintStream out, Map<String, Object> json) {
-            printClosest(out, json);
-        }
-
-        private static void printClosest(PrintStream out, Map<String, Object> json) {
-            List<?> closest = list(json, "closest");
-            if (closest.isEmpty()) {
-                return;
-            }
-            out.println("closest peers to its id:");
-            for (Object o : closest) {
-                if (o instanceof Map<?, ?> m) {
-                    Object addrs = m.get("addrs");
-                    out.println("  " + m.get("peer_id") + (addrs instanceof List<?> l && !l.isEmpty() ? "  " + l.get(0) : ""));
-                }
-            }
-        }
-    }
-
-    @Command(name = "routing-table", mixinStandardHelpOptions = true,
-            description = "Lists the peers of the node's routing table: bucket, connected or not, addresses.")
-    static final class RoutingTable extends Base {
-
-        @Override
-        ApiClient.Response request(ApiClient client) throws IOException {
-            return client.get("/v1/routing-table");
-        }
-
-        @Override
-        void printOk(PrintStream out, Map<String, Object> json) {
-            out.println(json.get("size") + " peers in the routing table of " + json.get("peer_id"));
-            for (Object o : list(json, "peers")) {
-                if (o instanceof Map<?, ?> m) {
-                    Object addrs = m.get("addrs");
-                    out.printf("  bucket %3s  %-9s  %s  %s%n", m.get("bucket"),
-                            Boolean.TRUE.equals(m.get("connected")) ? "connected" : "-", m.get("peer_id"),
-                            addrs instanceof List<?> l && !l.isEmpty() ? l.get(0) : "");
-                }
-            }
-        }
-    }
-
-    @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Shows the running node: peer id, listen addresses, store, routing table size, connections.")
-    static final class Status extends Base {
-
-        @Override
-        ApiClient.Response request(ApiClient client) throws IOException {
-            return client.get("/v1/status");
-        }
-
-        @Override
-        void printOk(PrintStream out, Map<String, Object> json) {
-            out.println("peer id      " + json.get("peer_id"));
-            out.println("mode         " + (Boolean.TRUE.equals(json.get("client_mode")) ? "client" : "server"));
-            for (Object a : list(json, "listen_addrs")) {
-                out.println("listening on " + a);
-            }
-            for (Object a : list(json, "advertised_addrs")) {
-                out.println("advertised   " + a);
-            }
-            out.println("store        " + json.get("store") + " (" + json.get("store_records") + " records, "
-                    + json.get("store_provider_keys") + " provider keys) in " + json.get("data_dir"));
-            out.println("routing      " + json.get("routing_table_size") + " peers, " + json.get("connections")
-                    + " connected");
-            out.println("uptime       " + json.get("uptime_s") + " s, jkad " + json.get("version"));
-        }
-    }
-
-    @Command(name = "peers", mixinStandardHelpOptions = true,
-            description = "Lists the connected peers: address, direction, agent, round-trip time (ping), protocols.")
-    static final class Peers extends Base {
-
-        @Override
-        ApiClient.Response request(ApiClient client) throws IOException {
-            return client.get("/v1/peers");
-        }
-
-        @Override
-        void printOk(PrintStream out, Map<String, Object> json) {
-            List<?> peers = list(json, "peers");
-            out.println(peers.size() + (peers.size() == 1 ? " connected peer" : " connected peers"));
-            for (Object o : peers) {
-                if (o instanceof Map<?, ?> m) {
-                    Object rtt = m.get("latency_ms");
-                    out.printf("  %s  %-8s  %s  %s  %s%n", m.get("peer_id"), m.get("direction"), m.get("addr"),
-                            rtt == null ? "-" : rtt + " ms", m.get("agent") == null ? "(no identify)" : m.get("agent"));
-                    Object protocols = m.get("protocols");
-                    if (protocols instanceof List<?> l && !l.isEmpty()) {
-                        out.println("      " + String.join(" ", l.stream().map(String::valueOf).toList()));
-                    }
-                }
-            }
-        }
-    }
-
-    @Command(name = "closest", mixinStandardHelpOptions = true,
-            description = {"Looks up the k closest peers to KEY (its UTF-8 bytes, or hex with --hex) in the network.",
-                    "Fails (exit 1) when no peer answered."})
-    static final class Closest extends Base {
-        @CommandLine.Mixin
-        RecordKeyArg key;
-
-
-        @Option(names = "--trace", description = "Also print how the query went (on stderr; in the document "
-                + "with --json): each peer asked, its answer or failure and round trip, and why it stopped.")
-        boolean trace;
-
-        @Override
-        ApiClient.Response request(ApiClient client) throws IOException {
-            return client.post("/v1/closest", withTrace(key.body(), trace));
-        }
-
-        @Override
-        void printOk(PrintStream out, Map<String, Object> json) {
-            List<?> peers = list(json, "peers");
-            out.println(peers.size() + " closest peers to " + json.get("key") + ":");
-            for (Object o : peers) {
-                if (o instanceof Map<?, ?> m) {
-                    Object addrs = m.get("addrs");
-                    out.println("  " + m.get("peer_id") + (addrs instanceof List<?> l && !l.isEmpty() ? "  " + l.get(0) : ""));
-                }
-            }
-        }
-    }
-
-    @Command(name = "id", mixinStandardHelpOptions = true,
-            description = {"Shows the node's identity (agent, protocols, addresses), or PEER's as it tells it through "
-                    + "Identify (connecting to it, found through the DHT if needed).",
-                    "Fails (exit 1) when PEER cannot be reached."})
-    static final class Id extends Base {
-        @Parameters(index = "0", arity = "0..1", paramLabel = "PEER", description = "A peer id; none for the node's own.")
-        String peer;
-
-
-        @Override
-        ApiClient.Response request(ApiClient client) throws IOException {
-            Map<String, Object> body = new LinkedHashMap<>();
-            if (peer != null) {
-                body.put("peer_id", peer);
-            }
-            return client.post("/v1/id", body);
-        }
-
-        @Override
-        void printOk(PrintStream out, Map<String, Object> json) {
-            out.println("peer id   " + json.get("peer_id"));
-            out.println("agent     " + json.get("agent"));
-            out.println("protocol  " + json.get("protocol_version"));
-            list(json, "addrs").forEach(a -> out.println("address   " + a));
-            list(json, "protocols").forEach(p -> out.println("serves    " + p));
         }
     }
 }

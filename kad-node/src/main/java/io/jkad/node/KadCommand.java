@@ -16,9 +16,9 @@ import picocli.CommandLine.Command;
                 + "JKAD_SOME_NAME, else from the config file (some-name = value), else its default.",
                 "%nExit codes: 0 done; 1 the operation failed; 2 a usage or input error; 3 no node at the API address."},
         subcommands = {RunCommand.class, ClientCommands.Put.class, ClientCommands.Get.class, ClientCommands.Provide.class,
-                ClientCommands.Providers.class, ClientCommands.Peer.class, ClientCommands.Peers.class,
-                ClientCommands.Closest.class, ClientCommands.Id.class, ClientCommands.RoutingTable.class,
-                ClientCommands.Status.class, DevnetCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
+                ClientCommands.Providers.class, PeerCommands.Peer.class, PeerCommands.Peers.class,
+                PeerCommands.Closest.class, PeerCommands.Id.class, PeerCommands.RoutingTable.class,
+                PeerCommands.Status.class, DevnetCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
 public final class KadCommand implements Runnable {
 
     @CommandLine.Option(names = "--config", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
