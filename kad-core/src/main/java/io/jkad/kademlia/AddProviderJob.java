@@ -19,6 +19,7 @@ final class AddProviderJob {
     static final java.time.Duration RETRY_AFTER_FAILURE = java.time.Duration.ofSeconds(30);
 
     private ArrayDeque<ProviderRecord> running;
+    private Instant lastStart;
 
     AddProviderJob(Duration interval, Instant now) {
         this.interval = interval;
@@ -31,6 +32,11 @@ final class AddProviderJob {
 
     Instant nextRun() {
         return nextRun;
+    }
+
+    /** When the last run started, if one did. */
+    java.util.Optional<Instant> lastStart() {
+        return java.util.Optional.ofNullable(lastStart);
     }
 
     void asap(Instant now) {
@@ -50,6 +56,7 @@ final class AddProviderJob {
                 throw e;
             }
             running = records;
+            lastStart = now;
         }
         if (running != null) {
             ProviderRecord r;

@@ -490,6 +490,14 @@ public final class Kademlia {
         return Optional.of(PeriodicJobs.earlier(job.get(), query.get()));
     }
 
+    /**
+     * Where each enabled periodic job stands: its interval, its last start and its next run, in
+     * the time this state machine was given.
+     */
+    public java.util.List<JobSchedule> jobs() {
+        return jobs.schedule();
+    }
+
     /** The number of running queries. */
     public int numQueries() {
         return queries.size();

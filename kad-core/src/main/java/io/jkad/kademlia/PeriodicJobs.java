@@ -38,6 +38,7 @@ final class PeriodicJobs {
     /** When the periodic bootstrap runs next (null when disabled). */
     private Instant nextBootstrap;
     private QueryId periodicBootstrap;
+    private Instant lastBootstrap;
     /**
      * Set while a store that already held records or provider records at construction (a
      * persistent store reopened by a restart) waits for its first peer: see {@link Kademlia}'s
@@ -115,6 +116,34 @@ final class PeriodicJobs {
         return Optional.ofNullable(next);
     }
 
+    /** Where each enabled job stands: bootstrap, provider republication, record replication and republication. */
+    java.util.List<JobSchedule> schedule() {
+        java.util.List<JobSchedule> out = new java.util.ArrayList<>();
+        if (nextBootstrap != null) {
+            out.add(new JobSchedule("bootstrap", config.bootstrapInterval().orElseThrow(), Optional.ofNullable(lastBootstrap),
+                    false, Optional.of(nextBootstrap)));
+        }
+        if (addProviderJob != null) {
+            boolean running = addProviderJob.isRunning();
+            out.add(new JobSchedule("provider_republication", config.providerPublicationInterval().orElseThrow(),
+                    addProviderJob.lastStart(), running, running ? Optional.empty() : Optional.of(addProviderJob.nextRun())));
+        }
+        if (putRecordJob != null) {
+            boolean running = putRecordJob.isRunning();
+            config.replicationInterval().ifPresent(every -> out.add(new JobSchedule("record_replication", every,
+                    putRecordJob.lastStart(), running, running ? Optional.empty() : Optional.of(putRecordJob.nextRun()))));
+            config.publicationInterval().ifPresent(every -> {
+                // publication rides on the first replication run that starts at or after its time:
+                // next is that run when it is known, else the earliest it can be
+                boolean publishing = putRecordJob.publishing();
+                Optional<Instant> next = publishing ? Optional.empty() : putRecordJob.nextPublish()
+                        .map(t -> running || putRecordJob.nextRun().isBefore(t) ? t : putRecordJob.nextRun());
+                out.add(new JobSchedule("record_republication", every, putRecordJob.lastPublish(), publishing, next));
+            });
+        }
+        return out;
+    }
+
     static Instant earlier(Instant a, Instant b) {
         return a == null || b.isBefore(a) ? b : a;
     }
@@ -126,6 +155,7 @@ final class PeriodicJobs {
             boolean running = periodicBootstrap != null && queries.get(periodicBootstrap).isPresent();
             if (!running && routing.size() > 0) {
                 periodicBootstrap = queries.startLookup(BootstrapQuery.of(localId));
+                lastBootstrap = now;
             }
         }
         int capacity = Math.max(0, MAX_QUERIES - queries.size());

@@ -41,6 +41,8 @@ final class PutRecordJob {
     private ArrayDeque<RecordKey> running;
     private boolean publishing;
     private Instant runStart;
+    private Instant lastStart;
+    private Instant lastPublish;
 
     PutRecordJob(PeerId localId, Duration replicateInterval, Optional<Duration> publishInterval,
                  Optional<Duration> recordTtl, Instant now) {
@@ -64,6 +66,26 @@ final class PutRecordJob {
     /** When the next run starts (while waiting). */
     Instant nextRun() {
         return nextRun;
+    }
+
+    /** When the next publication run is due, if records are republished. */
+    Optional<Instant> nextPublish() {
+        return nextPublish;
+    }
+
+    /** When the last run started, if one did. */
+    Optional<Instant> lastStart() {
+        return Optional.ofNullable(lastStart);
+    }
+
+    /** When the last publication run started, if one did. */
+    Optional<Instant> lastPublish() {
+        return Optional.ofNullable(lastPublish);
+    }
+
+    /** Whether the running run is a publication run. */
+    boolean publishing() {
+        return running != null && publishing;
     }
 
     /** Makes the next poll start a run, a publication run if {@code publish}. */
@@ -110,6 +132,10 @@ final class PutRecordJob {
     private void start(RecordStore store, Instant now) {
         publishing = nextPublish.map(t -> !now.isBefore(t)).orElse(false);
         runStart = now;
+        lastStart = now;
+        if (publishing) {
+            lastPublish = now;
+        }
         store.removeExpired(now);
         List<RecordKey> keys = new ArrayList<>();
         try (CloseableIterator<DhtRecord> it = store.records()) {

@@ -314,6 +314,11 @@ public final class KademliaNode implements AutoCloseable {
         return loop.call(now -> new NodeStats(kademlia.routingTableSize(), kademlia.numQueries()));
     }
 
+    /** Where each of the node's periodic jobs stands (read on the logic thread): see {@link Kademlia#jobs()}. */
+    public CompletableFuture<List<io.jkad.kademlia.JobSchedule>> jobs() {
+        return loop.call(now -> kademlia.jobs());
+    }
+
     /**
      * The addresses the node knows for each of {@code peers}, in the order given, read on the logic
      * thread: most promising first, those in the routing table, then those learned by running
