@@ -27,10 +27,22 @@ final class ApiClient {
         }
     }
 
-    /** An answer: the HTTP status and the JSON object (or, for text endpoints, {@code text}). */
+    /**
+     * An answer: the HTTP status, the JSON object as a map (empty for a text answer) and the text
+     * as received; {@link #as} reads it as one of the API's records.
+     */
     record Response(int status, Map<String, Object> json, String text) {
         boolean ok() {
             return status == 200;
+        }
+
+        /**
+         * The answer as {@code type} ({@link ApiTypes}).
+         *
+         * @throws IllegalArgumentException if it is no JSON object of that shape
+         */
+        <T> T as(Class<T> type) {
+            return Json.read(text, type);
         }
     }
 
@@ -86,9 +98,15 @@ final class ApiClient {
         return send(HttpRequest.newBuilder(uri(path)).GET(), path);
     }
 
-    Response post(String path, Map<String, Object> body) throws IOException {
+    /** Posts {@code body}, one of the API's request records (or a map), as JSON. */
+    Response post(String path, Object body) throws IOException {
+        return postJson(path, Json.write(body));
+    }
+
+    /** Posts {@code json}, as it is, with the JSON content type. */
+    Response postJson(String path, String json) throws IOException {
         return send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(Json.write(body), StandardCharsets.UTF_8)), path);
+                .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8)), path);
     }
 
     private URI uri(String path) {

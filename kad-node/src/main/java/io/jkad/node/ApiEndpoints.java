@@ -10,95 +10,78 @@ import io.jkad.net.KademliaNode;
 import io.jkad.net.PeerConnection;
 import io.jkad.net.RoutingTableEntry;
 import io.jkad.net.Traced;
-import io.jkad.query.QueryTrace;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
-import io.jkad.record.StoreException;
 import io.jkad.util.Cid;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the endpoints of the local API ({@link ApiServer}) do: each reads its JSON body, calls the
- * node's façade, waits for the result (at most {@link #OPERATION_TIMEOUT}) and answers with a JSON
- * object, or throws an {@link ApiServer.ApiException} with the HTTP status and error body. Also
- * the parsing of the arguments the client commands share with it (keys, quorums).
+ * What the endpoints of the local API ({@link ApiServer}) do: each takes its request record
+ * ({@link ApiTypes}), starts the node's operation and returns a future of its answer record,
+ * composed without waiting on any thread: the steps after the node's futures run on the API's
+ * {@code executor}, never on the node's logic thread. A failed operation completes the future
+ * with an {@link ApiServer.ApiException} carrying the HTTP status and the answer (with
+ * {@code ok: false}); bad input throws {@link IllegalArgumentException} (400). Also the parsing
+ * of the arguments the client commands share with it (keys, quorums).
  */
 final class ApiEndpoints {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiEndpoints.class);
     /** The longest an API call waits for its operation (queries time out after 60 s by default). */
     static final Duration OPERATION_TIMEOUT = Duration.ofSeconds(120);
+    /** How long {@code peers} waits for each peer's ping, and {@code id} for a peer's Identify. */
+    static final Duration PING_WAIT = Duration.ofSeconds(2);
+    static final Duration IDENTIFY_WAIT = Duration.ofSeconds(10);
+    /** How long {@code status} waits for the routing table's size. */
+    private static final Duration STATS_WAIT = Duration.ofSeconds(5);
 
     private final KademliaNode node;
-    private final Supplier<Map<String, Object>> statusExtras;
+    private final Supplier<ApiTypes.StatusExtras> statusExtras;
+    private final Executor executor;
     private final Instant started = Instant.now();
 
-    ApiEndpoints(KademliaNode node, Supplier<Map<String, Object>> statusExtras) {
+    ApiEndpoints(KademliaNode node, Supplier<ApiTypes.StatusExtras> statusExtras, Executor executor) {
         this.node = node;
         this.statusExtras = statusExtras;
-    }
-
-    private <T> T await(CompletableFuture<T> f, String what) throws ApiServer.ApiException {
-        try {
-            return f.get(OPERATION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            throw new ApiServer.ApiException(504, "timeout", what + " did not finish within " + OPERATION_TIMEOUT.toSeconds() + " s");
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiServer.ApiException(503, "stopping", "the node is stopping");
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof StoreException se) {
-                Map<String, Object> body = ApiServer.error("store_refused", se.getMessage());
-                body.put("kind", se.kind().name());
-                throw new ApiServer.ApiException(422, body);
-            }
-            if (c instanceof IllegalStateException && node.isClosed()) {
-                throw new ApiServer.ApiException(503, "stopping", "the node is stopping");
-            }
-            if (c instanceof IllegalArgumentException iae) {
-                throw iae;
-            }
-            throw new ApiServer.ApiException(500, "internal", what + " failed: " + c);
-        }
+        this.executor = executor;
     }
 
     // ------------------------------------------------------------------ arguments
 
-    static RecordKey key(Map<String, Object> body) {
-        Object hex = body.get("key_hex");
-        if (!(hex instanceof String s)) {
+    /**
+     * A key from its hex text.
+     *
+     * @throws IllegalArgumentException if it is missing, not hex or empty
+     */
+    static RecordKey key(String hex) {
+        if (hex == null) {
             throw new IllegalArgumentException("key_hex (the key's bytes in hex) is required");
         }
         byte[] bytes;
         try {
-            bytes = HexFormat.of().parseHex(s);
+            bytes = HexFormat.of().parseHex(hex);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("key_hex is not hex: " + s);
+            throw new IllegalArgumentException("key_hex is not hex: " + hex);
         }
         if (bytes.length == 0) {
             throw new IllegalArgumentException("the key must not be empty");
         }
         return RecordKey.of(bytes);
-    }
-
-    static Quorum quorum(Map<String, Object> body) {
-        Object q = body.getOrDefault("quorum", "1");
-        return parseQuorum(String.valueOf(q));
     }
 
     /**
@@ -125,384 +108,276 @@ final class ApiEndpoints {
         throw new IllegalArgumentException("quorum must be a number >= 1, 'majority' or 'all': " + text);
     }
 
+    private static PeerId peerId(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("peer_id is required");
+        }
+        try {
+            return PeerId.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a peer id: " + text + " (" + e.getMessage() + ")");
+        }
+    }
+
     private static String keyText(RecordKey key) {
         return DisplayKeys.describe(key.toBytes());
     }
 
-    /** Whether the request asks for the query's trace ({@code "trace": true}). */
-    private static boolean wantsTrace(Map<String, Object> body) {
-        Object t = body.get("trace");
-        if (t != null && !(t instanceof Boolean)) {
-            throw new IllegalArgumentException("trace must be true or false: " + t);
-        }
-        return Boolean.TRUE.equals(t);
-    }
-
-    /** Puts the trace in the answer (last, whatever else comes) and returns the result. */
-    private static <R extends QueryResult> R traced(Map<String, Object> m, Traced<R> t) {
-        m.put("trace", traceJson(t.trace()));
-        return t.result();
-    }
-
-    /** A query's trace as the API answers it. */
-    static Map<String, Object> traceJson(QueryTrace trace) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("stop_reason", trace.stopReason().orElse(null));
-        m.put("end", trace.end().map(Instant::toString).orElse(null));
-        m.put("closest_bits", trace.closestBits());
-        List<Map<String, Object>> events = new ArrayList<>();
-        Instant first = trace.events().isEmpty() ? null : trace.events().get(0).at();
-        for (QueryTrace.Event e : trace.events()) {
-            Map<String, Object> ev = new LinkedHashMap<>();
-            ev.put("at", e.at().toString());
-            ev.put("t_ms", Duration.between(first, e.at()).toMillis());
-            ev.put("peer_id", e.peer().toBase58());
-            ev.put("step", e.step().name().toLowerCase(java.util.Locale.ROOT));
-            ev.put("closer_peers", e.closerPeers());
-            ev.put("rtt_ms", e.rtt().map(Duration::toMillis).orElse(null));
-            ev.put("closest_bits", e.closestBits());
-            ev.put("detail", e.detail());
-            events.add(ev);
-        }
-        m.put("events", events);
-        return m;
-    }
-
-    /** A provider key as a CIDv1 of raw bytes ({@code bafkrei…}), when it is a multihash; else nothing. */
-    private static void putCid(Map<String, Object> m, RecordKey key) {
+    /** A provider key as a CIDv1 of raw bytes ({@code bafkrei…}) when it is a multihash; else null. */
+    private static String cid(RecordKey key) {
         try {
-            m.put("cid", Cid.rawV1(key.toBytes()).toString());
+            return Cid.rawV1(key.toBytes()).toString();
         } catch (IllegalArgumentException notAMultihash) {
-            // a key given in hex that is no multihash: no CID to print
+            return null; // a key given in hex that is no multihash: no CID to print
         }
     }
 
-    private static List<String> ids(java.util.Collection<PeerId> peers) {
+    private static List<String> ids(Collection<PeerId> peers) {
         return peers.stream().map(PeerId::toBase58).toList();
+    }
+
+    private static List<String> texts(Collection<Multiaddr> addrs) {
+        return addrs.stream().map(Multiaddr::toString).toList();
+    }
+
+    private static List<ApiTypes.PeerAddrs> peerAddrs(List<PeerId> peers, Map<PeerId, List<Multiaddr>> known) {
+        return peers.stream().map(p -> new ApiTypes.PeerAddrs(p.toBase58(), texts(known.getOrDefault(p, List.of()))))
+                .toList();
+    }
+
+    private static String base64(byte[] bytes) {
+        return Base64.getEncoder().encodeToString(bytes);
+    }
+
+    /** A query's result and, when it was asked for, its trace. */
+    private record Outcome<R extends QueryResult>(R result, ApiTypes.Trace trace) {}
+
+    /** Runs a query, traced if asked ({@code "trace": true}). */
+    private static <R extends QueryResult> CompletableFuture<Outcome<R>> query(
+            Boolean trace, Supplier<CompletableFuture<Traced<R>>> traced, Supplier<CompletableFuture<R>> plain) {
+        return Boolean.TRUE.equals(trace)
+                ? traced.get().thenApply(t -> new Outcome<>(t.result(), ApiTypes.Trace.of(t.trace())))
+                : plain.get().thenApply(r -> new Outcome<>(r, null));
+    }
+
+    private static List<String> from(List<PeerRecord> records) {
+        return records.stream().map(pr -> pr.peer().map(PeerId::toBase58).orElse("local")).toList();
     }
 
     // ------------------------------------------------------------------ endpoints
 
-    Map<String, Object> status() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("peer_id", node.peerId().toBase58());
-        m.put("listen_addrs", node.listenAddresses().stream().map(Multiaddr::toString).toList());
-        m.put("advertised_addrs", node.advertisedAddresses().stream().map(a -> a.withPeerId(node.peerId()).toString())
-                .toList());
-        m.put("client_mode", node.config().clientMode());
-        m.putAll(statusExtras.get());
-        Integer size = null;
-        try {
-            size = node.stats().get(5, TimeUnit.SECONDS).routingTableSize();
-        } catch (Exception e) {
-            LOG.debug("routing table size not read: {}", e.toString());
-        }
-        m.put("routing_table_size", size);
-        m.put("connections", node.connectedPeers().size());
-        m.put("uptime_s", Duration.between(started, Instant.now()).toSeconds());
-        m.put("version", KadCommand.version());
-        return m;
+    CompletableFuture<ApiTypes.Status> status() {
+        ApiTypes.StatusExtras x = statusExtras.get();
+        return node.stats().thenApply(s -> (Integer) s.routingTableSize())
+                .completeOnTimeout(null, STATS_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionally(e -> {
+                    LOG.debug("routing table size not read: {}", e.toString());
+                    return null;
+                })
+                .thenApplyAsync(size -> new ApiTypes.Status(node.peerId().toBase58(), texts(node.listenAddresses()),
+                        node.advertisedAddresses().stream().map(a -> a.withPeerId(node.peerId()).toString()).toList(),
+                        node.config().clientMode(), x.store(), x.dataDir(), x.storeRecords(), x.storeProviderKeys(),
+                        x.resources(), size, node.connectedPeers().size(),
+                        Duration.between(started, Instant.now()).toSeconds(), KadCommand.version()), executor);
     }
 
-    Map<String, Object> put(Map<String, Object> body) throws ApiServer.ApiException {
-        RecordKey key = key(body);
-        Quorum quorum = quorum(body);
-        Object v = body.get("value_base64");
-        if (!(v instanceof String s)) {
+    CompletableFuture<ApiTypes.PutAnswer> put(ApiTypes.PutRequest q) {
+        RecordKey key = key(q.keyHex());
+        Quorum quorum = q.quorum() == null ? Quorum.ONE : q.quorum();
+        if (q.valueBase64() == null) {
             throw new IllegalArgumentException("value_base64 (the value in base64) is required");
         }
         byte[] value;
         try {
-            value = Base64.getDecoder().decode(s);
+            value = Base64.getDecoder().decode(q.valueBase64());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("value_base64 is not base64: " + e.getMessage());
         }
-        Map<String, Object> m = new LinkedHashMap<>();
-        QueryResult.PutRecord r = wantsTrace(body) ? traced(m, await(node.putRecordTraced(DhtRecord.of(key, value), quorum), "put"))
-                : await(node.putRecord(DhtRecord.of(key, value), quorum), "put");
-        m.put("key", keyText(key));
-        m.put("key_hex", key.toHex());
-        m.put("value_bytes", value.length);
-        m.put("stored_at", ids(r.success()));
-        if (r instanceof QueryResult.PutRecord.Ok) {
-            m.put("ok", true);
-            return m;
-        }
-        m.put("ok", false);
-        m.put("error", r instanceof QueryResult.PutRecord.QuorumFailed ? "quorum_failed" : "timeout");
-        int needed = r instanceof QueryResult.PutRecord.QuorumFailed q ? q.quorum()
-                : ((QueryResult.PutRecord.Timeout) r).quorum();
-        m.put("quorum", needed);
-        m.put("message", "stored at " + r.success().size() + " of the " + needed + " peers the quorum needs"
-                + " (the node keeps its own copy and publishes it again later)");
-        throw new ApiServer.ApiException(r instanceof QueryResult.PutRecord.QuorumFailed ? 409 : 504, m);
+        DhtRecord record = DhtRecord.of(key, value);
+        return query(q.trace(), () -> node.putRecordTraced(record, quorum), () -> node.putRecord(record, quorum))
+                .thenApplyAsync(o -> {
+                    QueryResult.PutRecord r = o.result();
+                    List<String> at = ids(r.success());
+                    if (r instanceof QueryResult.PutRecord.Ok) {
+                        return new ApiTypes.PutAnswer(true, keyText(key), key.toHex(), value.length, at, null, null,
+                                null, o.trace());
+                    }
+                    boolean quorumFailed = r instanceof QueryResult.PutRecord.QuorumFailed;
+                    int needed = r instanceof QueryResult.PutRecord.QuorumFailed f ? f.quorum()
+                            : ((QueryResult.PutRecord.Timeout) r).quorum();
+                    throw new ApiServer.ApiException(quorumFailed ? 409 : 504, new ApiTypes.PutAnswer(false,
+                            keyText(key), key.toHex(), value.length, at, quorumFailed ? "quorum_failed" : "timeout",
+                            "stored at " + at.size() + " of the " + needed + " peers the quorum needs"
+                                    + " (the node keeps its own copy and publishes it again later)", needed, o.trace()));
+                }, executor);
     }
 
-    Map<String, Object> get(Map<String, Object> body) throws ApiServer.ApiException {
-        RecordKey key = key(body);
-        Quorum quorum = quorum(body);
-        Map<String, Object> m = new LinkedHashMap<>();
-        QueryResult.GetRecord r = wantsTrace(body) ? traced(m, await(node.getRecordTraced(key, quorum), "get"))
-                : await(node.getRecord(key, quorum), "get");
-        m.put("key", keyText(key));
-        m.put("key_hex", key.toHex());
-        if (r instanceof QueryResult.GetRecord.Ok ok) {
-            DhtRecord first = ok.records().get(0).record();
-            m.put("ok", true);
-            m.put("value_base64", Base64.getEncoder().encodeToString(first.value()));
-            m.put("from", from(ok.records()));
-            List<String> distinct = ok.records().stream()
-                    .map(pr -> Base64.getEncoder().encodeToString(pr.record().value())).distinct().toList();
-            if (distinct.size() > 1) {
-                m.put("values_base64", distinct);
+    CompletableFuture<ApiTypes.GetAnswer> get(ApiTypes.GetRequest q) {
+        RecordKey key = key(q.keyHex());
+        Quorum quorum = q.quorum() == null ? Quorum.ONE : q.quorum();
+        return query(q.trace(), () -> node.getRecordTraced(key, quorum), () -> node.getRecord(key, quorum))
+                .thenApplyAsync(o -> {
+                    QueryResult.GetRecord r = o.result();
+                    if (r instanceof QueryResult.GetRecord.Ok ok) {
+                        List<String> distinct = ok.records().stream().map(pr -> base64(pr.record().value()))
+                                .distinct().toList();
+                        return new ApiTypes.GetAnswer(true, keyText(key), key.toHex(),
+                                base64(ok.records().get(0).record().value()), from(ok.records()),
+                                distinct.size() > 1 ? distinct : null, null, null, null, o.trace());
+                    }
+                    if (r instanceof QueryResult.GetRecord.NotFound nf) {
+                        throw new ApiServer.ApiException(404, new ApiTypes.GetAnswer(false, keyText(key), key.toHex(),
+                                null, null, null, "not_found", "no peer returned a record for " + keyText(key)
+                                + " (asked the " + nf.closestPeers().size() + " closest peers found)", null, o.trace()));
+                    }
+                    boolean quorumFailed = r instanceof QueryResult.GetRecord.QuorumFailed;
+                    List<PeerRecord> found = r instanceof QueryResult.GetRecord.QuorumFailed f ? f.records()
+                            : ((QueryResult.GetRecord.Timeout) r).records();
+                    int needed = r instanceof QueryResult.GetRecord.QuorumFailed f ? f.quorum()
+                            : ((QueryResult.GetRecord.Timeout) r).quorum();
+                    throw new ApiServer.ApiException(quorumFailed ? 409 : 504, new ApiTypes.GetAnswer(false,
+                            keyText(key), key.toHex(), found.isEmpty() ? null : base64(found.get(0).record().value()),
+                            from(found), null, quorumFailed ? "quorum_failed" : "timeout",
+                            found.size() + " of the " + needed + " copies the quorum needs were found", needed,
+                            o.trace()));
+                }, executor);
+    }
+
+    CompletableFuture<ApiTypes.ProvideAnswer> provide(ApiTypes.KeyRequest q) {
+        RecordKey key = key(q.keyHex());
+        return node.startProviding(key).thenApplyAsync(r -> {
+            if (r.isOk()) {
+                return new ApiTypes.ProvideAnswer(true, keyText(key), key.toHex(), cid(key), node.peerId().toBase58(),
+                        null, null);
             }
-            return m;
-        }
-        m.put("ok", false);
-        if (r instanceof QueryResult.GetRecord.NotFound nf) {
-            m.put("error", "not_found");
-            m.put("message", "no peer returned a record for " + keyText(key) + " (asked the "
-                    + nf.closestPeers().size() + " closest peers found)");
-            throw new ApiServer.ApiException(404, m);
-        }
-        List<PeerRecord> found = r instanceof QueryResult.GetRecord.QuorumFailed q ? q.records()
-                : ((QueryResult.GetRecord.Timeout) r).records();
-        int needed = r instanceof QueryResult.GetRecord.QuorumFailed q ? q.quorum()
-                : ((QueryResult.GetRecord.Timeout) r).quorum();
-        m.put("error", r instanceof QueryResult.GetRecord.QuorumFailed ? "quorum_failed" : "timeout");
-        m.put("quorum", needed);
-        m.put("from", from(found));
-        if (!found.isEmpty()) {
-            m.put("value_base64", Base64.getEncoder().encodeToString(found.get(0).record().value()));
-        }
-        m.put("message", found.size() + " of the " + needed + " copies the quorum needs were found");
-        throw new ApiServer.ApiException(r instanceof QueryResult.GetRecord.QuorumFailed ? 409 : 504, m);
+            throw new ApiServer.ApiException(504, new ApiTypes.ProvideAnswer(false, keyText(key), key.toHex(), cid(key),
+                    node.peerId().toBase58(), "timeout", "the announcement did not reach the closest peers in time "
+                    + "(the node provides the key and announces it again later)"));
+        }, executor);
     }
 
-    private static List<String> from(List<PeerRecord> records) {
-        List<String> out = new ArrayList<>();
-        for (PeerRecord pr : records) {
-            out.add(pr.peer().map(PeerId::toBase58).orElse("local"));
+    CompletableFuture<ApiTypes.ProvidersAnswer> providers(ApiTypes.ProvidersRequest q) {
+        RecordKey key = key(q.keyHex());
+        if (q.max() != null && q.max() < 1) {
+            throw new IllegalArgumentException("max must be a number >= 1: " + q.max());
         }
-        return out;
+        int enough = q.max() == null ? Integer.MAX_VALUE : q.max();
+        return query(q.trace(), () -> node.getProvidersTraced(key, enough), () -> node.getProviders(key, enough))
+                .thenComposeAsync(o -> node.addressesOf(o.result().providers()).thenApplyAsync(known -> {
+                    QueryResult.GetProviders r = o.result();
+                    List<String> providers = new ArrayList<>(ids(r.providers()));
+                    providers.sort(null);
+                    Map<String, List<String>> addrs = new LinkedHashMap<>();
+                    for (PeerId p : r.providers()) {
+                        addrs.put(p.toBase58(), texts(known.getOrDefault(p, List.of())));
+                    }
+                    if (!providers.isEmpty()) {
+                        return new ApiTypes.ProvidersAnswer(true, keyText(key), key.toHex(), cid(key), providers, addrs,
+                                null, null, o.trace());
+                    }
+                    throw new ApiServer.ApiException(r.isOk() ? 404 : 504, new ApiTypes.ProvidersAnswer(false,
+                            keyText(key), key.toHex(), cid(key), providers, addrs, r.isOk() ? "not_found" : "timeout",
+                            "no provider of " + keyText(key) + " found", o.trace()));
+                }, executor), executor);
     }
 
-    Map<String, Object> provide(Map<String, Object> body) throws ApiServer.ApiException {
-        RecordKey key = key(body);
-        QueryResult.AddProvider r = await(node.startProviding(key), "provide");
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("key", keyText(key));
-        m.put("key_hex", key.toHex());
-        putCid(m, key);
-        m.put("provider", node.peerId().toBase58());
-        m.put("ok", r.isOk());
-        if (!r.isOk()) {
-            m.put("error", "timeout");
-            m.put("message", "the announcement did not reach the closest peers in time (the node provides the key "
-                    + "and announces it again later)");
-            throw new ApiServer.ApiException(504, m);
-        }
-        return m;
+    CompletableFuture<ApiTypes.PeerAnswer> peer(ApiTypes.PeerRequest q) {
+        PeerId target = peerId(q.peerId());
+        return node.getClosestPeers(target).thenComposeAsync(r -> {
+            List<PeerId> closest = r.peers();
+            List<PeerId> asked = new ArrayList<>();
+            asked.add(target);
+            asked.addAll(closest);
+            return node.addressesOf(asked).thenApplyAsync(known -> {
+                List<Multiaddr> own = known.getOrDefault(target, List.of());
+                boolean self = target.equals(node.peerId());
+                boolean found = self || closest.contains(target) || !own.isEmpty();
+                List<String> addrs = texts(self ? node.advertisedAddresses() : own);
+                if (found) {
+                    return new ApiTypes.PeerAnswer(true, target.toBase58(), true, addrs, peerAddrs(closest, known),
+                            null, null);
+                }
+                throw new ApiServer.ApiException(404, new ApiTypes.PeerAnswer(false, target.toBase58(), false, addrs,
+                        peerAddrs(closest, known), "not_found", "peer " + target + " was not found (the "
+                        + closest.size() + " closest peers to its id are listed)"));
+            }, executor);
+        }, executor);
     }
 
-    Map<String, Object> providers(Map<String, Object> body) throws ApiServer.ApiException {
-        RecordKey key = key(body);
-        Object max = body.get("max");
-        int enough = Integer.MAX_VALUE;
-        if (max != null) {
-            if (!(max instanceof Long n) || n < 1 || n > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("max must be a number >= 1: " + max);
+    CompletableFuture<ApiTypes.RoutingTable> routingTable() {
+        return node.routingTable().thenApplyAsync(entries -> {
+            List<ApiTypes.RoutingPeer> peers = new ArrayList<>();
+            for (RoutingTableEntry e : entries) {
+                peers.add(new ApiTypes.RoutingPeer(e.peer().toBase58(), e.bucket(), e.connected(), texts(e.addresses())));
             }
-            enough = n.intValue();
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        QueryResult.GetProviders r = wantsTrace(body)
-                ? traced(m, await(node.getProvidersTraced(key, enough), "find providers"))
-                : await(node.getProviders(key, enough), "find providers");
-        m.put("key", keyText(key));
-        m.put("key_hex", key.toHex());
-        putCid(m, key);
-        List<String> providers = new ArrayList<>(ids(r.providers()));
-        providers.sort(null);
-        m.put("providers", providers);
-        Map<PeerId, List<Multiaddr>> known = await(node.addressesOf(r.providers()), "addresses");
-        Map<String, Object> addrs = new LinkedHashMap<>();
-        for (PeerId p : r.providers()) {
-            addrs.put(p.toBase58(), known.getOrDefault(p, List.of()).stream().map(Multiaddr::toString).toList());
-        }
-        m.put("addrs", addrs);
-        m.put("ok", !providers.isEmpty());
-        if (providers.isEmpty()) {
-            m.put("error", r.isOk() ? "not_found" : "timeout");
-            m.put("message", "no provider of " + keyText(key) + " found");
-            throw new ApiServer.ApiException(r.isOk() ? 404 : 504, m);
-        }
-        return m;
+            return new ApiTypes.RoutingTable(node.peerId().toBase58(), peers.size(), peers);
+        }, executor);
     }
 
-    Map<String, Object> peer(Map<String, Object> body) throws ApiServer.ApiException {
-        Object text = body.get("peer_id");
-        if (!(text instanceof String s)) {
-            throw new IllegalArgumentException("peer_id is required");
-        }
-        PeerId target;
-        try {
-            target = PeerId.parse(s);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("not a peer id: " + s + " (" + e.getMessage() + ")");
-        }
-        QueryResult.GetClosestPeers r = await(node.getClosestPeers(target), "closest peers");
-        List<PeerId> closest = r.peers();
-        List<PeerId> asked = new ArrayList<>();
-        asked.add(target);
-        asked.addAll(closest);
-        Map<PeerId, List<Multiaddr>> addresses = await(node.addressesOf(asked), "addresses");
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("peer_id", target.toBase58());
-        List<Multiaddr> own = addresses.getOrDefault(target, List.of());
-        boolean found = target.equals(node.peerId()) || closest.contains(target) || !own.isEmpty();
-        m.put("found", found);
-        m.put("addrs", (target.equals(node.peerId()) ? node.advertisedAddresses() : own).stream()
-                .map(Multiaddr::toString).toList());
-        List<Map<String, Object>> list = new ArrayList<>();
-        for (PeerId p : closest) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("peer_id", p.toBase58());
-            e.put("addrs", addresses.getOrDefault(p, List.of()).stream().map(Multiaddr::toString).toList());
-            list.add(e);
-        }
-        m.put("closest", list);
-        m.put("ok", found);
-        if (!found) {
-            m.put("error", "not_found");
-            m.put("message", "peer " + target + " was not found (the " + closest.size() + " closest peers to its id are listed)");
-            throw new ApiServer.ApiException(404, m);
-        }
-        return m;
-    }
-
-    Map<String, Object> routingTable() throws ApiServer.ApiException {
-        List<RoutingTableEntry> entries = await(node.routingTable(), "routing table");
-        List<Map<String, Object>> peers = new ArrayList<>();
-        for (RoutingTableEntry e : entries) {
-            Map<String, Object> p = new LinkedHashMap<>();
-            p.put("peer_id", e.peer().toBase58());
-            p.put("bucket", e.bucket());
-            p.put("connected", e.connected());
-            p.put("addrs", e.addresses().stream().map(Multiaddr::toString).toList());
-            peers.add(p);
-        }
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("peer_id", node.peerId().toBase58());
-        m.put("size", peers.size());
-        m.put("peers", peers);
-        return m;
-    }
-
-    /** How long {@code peers} waits for each peer's ping, and {@code id} for a peer's Identify. */
-    static final Duration PING_WAIT = Duration.ofSeconds(2);
-    static final Duration IDENTIFY_WAIT = Duration.ofSeconds(10);
-
-    Map<String, Object> peers() {
+    CompletableFuture<ApiTypes.Peers> peers() {
         List<PeerConnection> connections = node.connections();
         List<CompletableFuture<Duration>> pings = new ArrayList<>();
         for (PeerConnection c : connections) {
             pings.add(node.ping(c.peer()).completeOnTimeout(null, PING_WAIT.toMillis(), TimeUnit.MILLISECONDS)
                     .exceptionally(e -> null));
         }
-        List<Map<String, Object>> list = new ArrayList<>();
-        for (int i = 0; i < connections.size(); i++) {
-            PeerConnection c = connections.get(i);
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("peer_id", c.peer().toBase58());
-            e.put("addr", c.remoteAddress().toString());
-            e.put("direction", c.outbound() ? "outbound" : "inbound");
-            e.put("agent", c.identify().map(IdentifyInfo::agentVersion).orElse(null));
-            Duration rtt = pings.get(i).join();
-            e.put("latency_ms", rtt == null ? null : Json.fixed(rtt.toNanos() / 1e6, 3));
-            e.put("protocols", c.identify().map(IdentifyInfo::protocols).orElse(List.of()));
-            e.put("streams", c.streams());
-            list.add(e);
-        }
-        list.sort(java.util.Comparator.comparing(m -> (String) m.get("peer_id")));
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("ok", true);
-        m.put("count", list.size());
-        m.put("peers", list);
-        return m;
+        return CompletableFuture.allOf(pings.toArray(CompletableFuture[]::new)).thenApplyAsync(done -> {
+            List<ApiTypes.ConnectedPeer> list = new ArrayList<>();
+            for (int i = 0; i < connections.size(); i++) {
+                PeerConnection c = connections.get(i);
+                Duration rtt = pings.get(i).join();
+                list.add(new ApiTypes.ConnectedPeer(c.peer().toBase58(), c.remoteAddress().toString(),
+                        c.outbound() ? "outbound" : "inbound", c.identify().map(IdentifyInfo::agentVersion).orElse(null),
+                        rtt == null ? null : Json.fixed(rtt.toNanos() / 1e6, 3),
+                        c.identify().map(IdentifyInfo::protocols).orElse(List.of()), c.streams()));
+            }
+            list.sort(java.util.Comparator.comparing(ApiTypes.ConnectedPeer::peerId));
+            return new ApiTypes.Peers(true, list.size(), list);
+        }, executor);
     }
 
-    Map<String, Object> closest(Map<String, Object> body) throws ApiServer.ApiException {
-        RecordKey key = key(body);
-        Map<String, Object> m = new LinkedHashMap<>();
-        QueryResult.GetClosestPeers r = wantsTrace(body) ? traced(m, await(node.getClosestPeersTraced(key), "closest peers"))
-                : await(node.getClosestPeers(key), "closest peers");
-        Map<PeerId, List<Multiaddr>> addresses = await(node.addressesOf(r.peers()), "addresses");
-        m.put("key", keyText(key));
-        m.put("key_hex", key.toHex());
-        List<Map<String, Object>> list = new ArrayList<>();
-        for (PeerId p : r.peers()) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("peer_id", p.toBase58());
-            e.put("addrs", addresses.getOrDefault(p, List.of()).stream().map(Multiaddr::toString).toList());
-            list.add(e);
-        }
-        m.put("peers", list);
-        m.put("ok", r.isOk() && !list.isEmpty());
-        if (!r.isOk() || list.isEmpty()) {
-            m.put("error", r.isOk() ? "not_found" : "timeout");
-            m.put("message", r.isOk() ? "no peer answered" : "the lookup did not finish in time");
-            throw new ApiServer.ApiException(r.isOk() ? 404 : 504, m);
-        }
-        return m;
+    CompletableFuture<ApiTypes.ClosestAnswer> closest(ApiTypes.ClosestRequest q) {
+        RecordKey key = key(q.keyHex());
+        return query(q.trace(), () -> node.getClosestPeersTraced(key), () -> node.getClosestPeers(key))
+                .thenComposeAsync(o -> node.addressesOf(o.result().peers()).thenApplyAsync(known -> {
+                    QueryResult.GetClosestPeers r = o.result();
+                    List<ApiTypes.PeerAddrs> list = peerAddrs(r.peers(), known);
+                    if (r.isOk() && !list.isEmpty()) {
+                        return new ApiTypes.ClosestAnswer(true, keyText(key), key.toHex(), list, null, null, o.trace());
+                    }
+                    throw new ApiServer.ApiException(r.isOk() ? 404 : 504, new ApiTypes.ClosestAnswer(false,
+                            keyText(key), key.toHex(), list, r.isOk() ? "not_found" : "timeout",
+                            r.isOk() ? "no peer answered" : "the lookup did not finish in time", o.trace()));
+                }, executor), executor);
     }
 
-    Map<String, Object> id(Map<String, Object> body) throws ApiServer.ApiException {
-        Object text = body.get("peer_id");
-        Map<String, Object> m = new LinkedHashMap<>();
-        if (text == null || node.peerId().toBase58().equals(text)) {
-            m.put("ok", true);
-            m.put("peer_id", node.peerId().toBase58());
-            m.put("agent", node.config().host().agentVersion());
-            m.put("protocol_version", "ipfs/0.1.0");
-            m.put("protocols", node.protocols());
-            m.put("addrs", node.advertisedAddresses().stream().map(Multiaddr::toString).toList());
-            return m;
+    CompletableFuture<ApiTypes.IdAnswer> id(ApiTypes.PeerRequest q) {
+        if (q.peerId() == null || node.peerId().toBase58().equals(q.peerId())) {
+            return CompletableFuture.completedFuture(new ApiTypes.IdAnswer(true, node.peerId().toBase58(),
+                    node.config().host().agentVersion(), "ipfs/0.1.0", node.protocols(),
+                    texts(node.advertisedAddresses()), null, null));
         }
-        if (!(text instanceof String s)) {
-            throw new IllegalArgumentException("peer_id must be a string");
-        }
-        PeerId peer;
-        try {
-            peer = PeerId.parse(s);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("not a peer id: " + s + " (" + e.getMessage() + ")");
-        }
-        List<Multiaddr> known = await(node.addressesOf(List.of(peer)), "addresses").getOrDefault(peer, List.of());
-        if (known.isEmpty() && node.connections().stream().noneMatch(c -> c.peer().equals(peer))) {
-            await(node.getClosestPeers(peer), "finding the peer");
-            known = await(node.addressesOf(List.of(peer)), "addresses").getOrDefault(peer, List.of());
-        }
-        IdentifyInfo info;
-        try {
-            info = node.identify(peer, known, IDENTIFY_WAIT).get(OPERATION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            Throwable c = e instanceof ExecutionException ? e.getCause() : e;
-            m.put("ok", false);
-            m.put("error", "unreachable");
-            m.put("message", "no Identify from " + peer + (known.isEmpty() ? " (no address found)" : " at " + known)
-                    + ": " + c);
-            throw new ApiServer.ApiException(404, m);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiServer.ApiException(503, "stopping", "the node is stopping");
-        }
-        m.put("ok", true);
-        m.put("peer_id", peer.toBase58());
-        m.put("agent", info.agentVersion());
-        m.put("protocol_version", info.protocolVersion());
-        m.put("protocols", info.protocols());
-        m.put("addrs", info.listenAddresses().stream().map(Multiaddr::toString).toList());
-        return m;
+        PeerId peer = peerId(q.peerId());
+        boolean connected = node.connections().stream().anyMatch(c -> c.peer().equals(peer));
+        // the addresses known, else those a lookup of the peer's id finds
+        CompletableFuture<List<Multiaddr>> addresses = node.addressesOf(List.of(peer))
+                .thenComposeAsync(known -> {
+                    List<Multiaddr> a = known.getOrDefault(peer, List.of());
+                    if (!a.isEmpty() || connected) {
+                        return CompletableFuture.completedFuture(a);
+                    }
+                    return node.getClosestPeers(peer).thenCompose(r -> node.addressesOf(List.of(peer)))
+                            .thenApply(k -> k.getOrDefault(peer, List.of()));
+                }, executor);
+        return addresses.thenComposeAsync(known -> node.identify(peer, known, IDENTIFY_WAIT).handleAsync((info, e) -> {
+            if (e != null) {
+                Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                throw new ApiServer.ApiException(404, new ApiTypes.IdAnswer(false, peer.toBase58(), null, null, null,
+                        null, "unreachable", "no Identify from " + peer + (known.isEmpty() ? " (no address found)"
+                        : " at " + known) + ": " + c));
+            }
+            return new ApiTypes.IdAnswer(true, peer.toBase58(), info.agentVersion(), info.protocolVersion(),
+                    info.protocols(), texts(info.listenAddresses()), null, null);
+        }, executor), executor);
     }
 }

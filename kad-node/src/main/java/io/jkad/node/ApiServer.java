@@ -9,12 +9,13 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
+import io.jkad.record.StoreException;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -73,8 +74,9 @@ final class ApiServer implements AutoCloseable {
     /** The most threads serving calls at once. */
     static final int THREADS = 32;
     /**
-     * Operations (lookups, puts) running at once, each waiting on a thread of its own, made when
-     * needed and ended after IDLE_THREAD_SECONDS idle; one more is refused with 503 busy.
+     * Operations (lookups, puts) running at once; one more is refused with 503 busy. A running
+     * operation holds no thread: its steps and its answer run on {@code steps} when its futures
+     * complete.
      */
     static final int OPERATIONS = 256;
     private static final long IDLE_THREAD_SECONDS = 5;
@@ -88,15 +90,24 @@ final class ApiServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService executor;
     private final NodeMetrics metrics;
-    private final ThreadPoolExecutor operations = new ThreadPoolExecutor(0, OPERATIONS, IDLE_THREAD_SECONDS,
+    /**
+     * The threads that run the operations' steps and write their answers: made when needed, ended
+     * after IDLE_THREAD_SECONDS idle. An operation runs one step at a time, so there are at most
+     * OPERATIONS busy at once (twice that is the bound, for the moment a thread is being handed back).
+     */
+    private final ThreadPoolExecutor steps = new ThreadPoolExecutor(0, 2 * OPERATIONS, IDLE_THREAD_SECONDS,
             TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
                 Thread t = new Thread(r, "kad-api-op");
                 t.setDaemon(true);
                 return t;
             });
+    private final java.util.concurrent.Semaphore running = new java.util.concurrent.Semaphore(OPERATIONS);
+    private final java.util.function.BooleanSupplier nodeClosed;
     private final Map<String, String> routes = new java.util.LinkedHashMap<>();
 
-    private ApiServer(HttpServer server, ExecutorService executor, NodeMetrics metrics, Optional<String> token) {
+    private ApiServer(HttpServer server, ExecutorService executor, NodeMetrics metrics, Optional<String> token,
+                      java.util.function.BooleanSupplier nodeClosed) {
+        this.nodeClosed = nodeClosed;
         this.token = token;
         this.server = server;
         this.executor = executor;
@@ -109,9 +120,9 @@ final class ApiServer implements AutoCloseable {
      * @throws IllegalArgumentException if the address is not a loopback address
      * @throws IOException if it cannot be bound
      */
-    static ApiServer start(InetSocketAddress address, KademliaNode node, NodeMetrics metrics,
-                           Supplier<Map<String, Object>> statusExtras) throws IOException {
-        return start(address, node, metrics, statusExtras, Map::of, Optional.empty());
+    static ApiServer start(InetSocketAddress address, KademliaNode node, NodeMetrics metrics) throws IOException {
+        return start(address, node, metrics, () -> ApiTypes.StatusExtras.NONE,
+                () -> CompletableFuture.completedFuture(new ApiTypes.Activity(List.of(), List.of())), Optional.empty());
     }
 
     /**
@@ -119,7 +130,8 @@ final class ApiServer implements AutoCloseable {
      * ({@code Authorization: Bearer …}; 401 otherwise).
      */
     static ApiServer start(InetSocketAddress address, KademliaNode node, NodeMetrics metrics,
-                           Supplier<Map<String, Object>> statusExtras, Supplier<Map<String, Object>> activity,
+                           Supplier<ApiTypes.StatusExtras> statusExtras,
+                           Supplier<CompletableFuture<ApiTypes.Activity>> activity,
                            Optional<String> token) throws IOException {
         if (address.isUnresolved() || !address.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("the API binds to a loopback address only (127.0.0.1, ::1): " + address);
@@ -142,27 +154,32 @@ final class ApiServer implements AutoCloseable {
                 });
         executor.allowCoreThreadTimeOut(true);
         server.setExecutor(executor);
-        ApiServer api = new ApiServer(server, executor, metrics, token);
-        ApiEndpoints endpoints = new ApiEndpoints(node, statusExtras);
-        api.route("/v1/status", "GET", b -> endpoints.status());
-        api.route("/v1/put", "POST", endpoints::put);
-        api.route("/v1/get", "POST", endpoints::get);
-        api.route("/v1/provide", "POST", endpoints::provide);
-        api.route("/v1/providers", "POST", endpoints::providers);
-        api.route("/v1/peer", "POST", endpoints::peer);
-        api.route("/v1/routing-table", "GET", b -> endpoints.routingTable());
-        api.route("/v1/peers", "GET", b -> endpoints.peers());
-        api.route("/v1/activity", "GET", b -> activity.get());
-        api.route("/v1/closest", "POST", endpoints::closest);
-        api.route("/v1/id", "POST", endpoints::id);
+        ApiServer api = new ApiServer(server, executor, metrics, token, node::isClosed);
+        ApiEndpoints endpoints = new ApiEndpoints(node, statusExtras, api.steps);
+        api.get("/v1/status", endpoints::status);
+        api.post("/v1/put", ApiTypes.PutRequest.class, endpoints::put);
+        api.post("/v1/get", ApiTypes.GetRequest.class, endpoints::get);
+        api.post("/v1/provide", ApiTypes.KeyRequest.class, endpoints::provide);
+        api.post("/v1/providers", ApiTypes.ProvidersRequest.class, endpoints::providers);
+        api.post("/v1/peer", ApiTypes.PeerRequest.class, endpoints::peer);
+        api.get("/v1/routing-table", endpoints::routingTable);
+        api.get("/v1/peers", endpoints::peers);
+        api.get("/v1/activity", activity);
+        api.post("/v1/closest", ApiTypes.ClosestRequest.class, endpoints::closest);
+        api.post("/v1/id", ApiTypes.PeerRequest.class, endpoints::id);
         Map<String, Object> openApi = openApi();
-        api.route("/v1/openapi.json", "GET", b -> openApi);
+        api.get("/v1/openapi.json", () -> CompletableFuture.completedFuture(openApi));
         server.createContext("/metrics", api::metrics);
         byte[] page = resource("status.html");
         server.createContext("/", ex -> api.statusPage(ex, page));
         server.start();
         LOG.info("API on http://{}:{}", address.getHostString(), server.getAddress().getPort());
         return api;
+    }
+
+    /** The operations under way (started and not yet answered). */
+    int runningOperations() {
+        return OPERATIONS - running.availablePermits();
     }
 
     /** The bound address (the chosen port if 0 was asked for). */
@@ -175,38 +192,43 @@ final class ApiServer implements AutoCloseable {
     public void close() {
         server.stop(1);
         executor.shutdownNow();
-        operations.shutdownNow();
+        steps.shutdownNow();
     }
 
     // ------------------------------------------------------------------ plumbing
 
-    /** An answer other than 200: the status and the JSON body. */
-    static final class ApiException extends Exception {
+    /**
+     * An answer other than 200: the status and the JSON body, an answer record with {@code ok:
+     * false} or a {@link ApiTypes.Failure}. Unchecked, so that the endpoints' future steps can
+     * end with it.
+     */
+    static final class ApiException extends RuntimeException {
         private static final long serialVersionUID = 1L;
         final int status;
-        final transient Map<String, Object> body;
+        final transient Object body;
 
         ApiException(int status, String code, String message) {
-            this(status, error(code, message));
+            this(status, new ApiTypes.Failure(code, message), message);
         }
 
-        ApiException(int status, Map<String, Object> body) {
-            super(String.valueOf(body.get("message")));
+        ApiException(int status, ApiTypes.Answer answer) {
+            this(status, answer, answer.message());
+        }
+
+        private ApiException(int status, Object body, String message) {
+            super(message, null, false, false);
             this.status = status;
             this.body = body;
         }
     }
 
-    private interface Handler {
-        Map<String, Object> handle(Map<String, Object> body) throws ApiException;
+    static ApiTypes.Failure error(String code, String message) {
+        return new ApiTypes.Failure(code, message);
     }
 
-    static Map<String, Object> error(String code, String message) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("ok", false);
-        m.put("error", code);
-        m.put("message", message);
-        return m;
+    /** An endpoint: its request record (null for a GET) to the future of its answer. */
+    private interface Handler<Q> {
+        CompletableFuture<?> handle(Q request);
     }
 
     /** The endpoints served, path to method, in the order they were added (for the OpenAPI check). */
@@ -262,12 +284,20 @@ final class ApiServer implements AutoCloseable {
         }
     }
 
+    private void get(String path, Supplier<? extends CompletableFuture<?>> handler) {
+        route(path, "GET", null, q -> handler.get());
+    }
+
+    private <Q> void post(String path, Class<Q> type, Handler<Q> handler) {
+        route(path, "POST", type, handler);
+    }
+
     /** The OpenAPI document of this API ({@code GET /v1/openapi.json}), as kept in the jar. */
     static Map<String, Object> openApi() {
         return Json.parseObject(new String(resource("openapi.json"), StandardCharsets.UTF_8));
     }
 
-    private void route(String path, String method, Handler handler) {
+    private <Q> void route(String path, String method, Class<Q> type, Handler<Q> handler) {
         routes.put(path, method);
         server.createContext(path, ex -> {
             boolean handedOver = false;
@@ -286,16 +316,35 @@ final class ApiServer implements AutoCloseable {
                     send(ex, refused.status, refused.body);
                     return;
                 }
-                Map<String, Object> body = method.equals("POST") ? readBody(ex) : Map.of();
-                // the operation waits on its own thread, so that slow lookups do not hold the
-                // threads that read requests; the exchange is answered and closed there
-                try {
-                    operations.execute(() -> answer(ex, path, handler, body));
-                    handedOver = true;
-                } catch (RejectedExecutionException busy) {
+                Q request = type == null ? null : readBody(ex, type);
+                if (!running.tryAcquire()) {
                     send(ex, 503, error("busy", OPERATIONS + " operations are running already; try again when "
                             + "some have finished"));
+                    return;
                 }
+                // the operation runs on the node's futures, holding no thread; its answer is written
+                // on a `steps` thread when it completes, which also closes the exchange
+                CompletableFuture<?> answer;
+                try {
+                    answer = handler.handle(request);
+                } catch (RuntimeException | Error e) {
+                    running.release();
+                    throw e;
+                }
+                handedOver = true;
+                answer.orTimeout(ApiEndpoints.OPERATION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                        .whenCompleteAsync((value, failure) -> {
+                            try {
+                                if (failure == null) {
+                                    send(ex, 200, value);
+                                } else {
+                                    fail(ex, path, failure);
+                                }
+                            } finally {
+                                running.release();
+                                ex.close();
+                            }
+                        }, steps);
             } catch (RuntimeException | Error e) {
                 fail(ex, path, e);
             } finally {
@@ -306,21 +355,26 @@ final class ApiServer implements AutoCloseable {
         });
     }
 
-    /** Runs one operation on an operations thread and answers its exchange. */
-    private void answer(HttpExchange ex, String path, Handler handler, Map<String, Object> body) {
-        try {
-            send(ex, 200, handler.handle(body));
-        } catch (ApiException | RuntimeException | Error e) {
-            fail(ex, path, e);
-        } finally {
-            ex.close();
+    /**
+     * Answers a failed call: its own status; 504 when it took over {@link ApiEndpoints#OPERATION_TIMEOUT};
+     * 422 for a record the store refused; 503 when the node is stopping; 400 for bad input; 500
+     * (logged) for anything else.
+     */
+    private void fail(HttpExchange ex, String path, Throwable failure) {
+        Throwable e = failure;
+        while ((e instanceof java.util.concurrent.CompletionException || e instanceof java.util.concurrent.ExecutionException)
+                && e.getCause() != null) {
+            e = e.getCause();
         }
-    }
-
-    /** Answers a failed call: its own status, 400 for bad input, 500 (logged) for anything else. */
-    private void fail(HttpExchange ex, String path, Throwable e) {
         if (e instanceof ApiException a) {
             send(ex, a.status, a.body);
+        } else if (e instanceof java.util.concurrent.TimeoutException) {
+            send(ex, 504, error("timeout", "the operation did not finish within "
+                    + ApiEndpoints.OPERATION_TIMEOUT.toSeconds() + " s"));
+        } else if (e instanceof StoreException se) {
+            send(ex, 422, new ApiTypes.Failure(false, "store_refused", se.getMessage(), se.kind().name()));
+        } else if (e instanceof IllegalStateException && nodeClosed.getAsBoolean()) {
+            send(ex, 503, error("stopping", "the node is stopping"));
         } else if (e instanceof IllegalArgumentException) {
             send(ex, 400, error("bad_request", e.getMessage()));
         } else {
@@ -329,7 +383,7 @@ final class ApiServer implements AutoCloseable {
         }
     }
 
-    private static Map<String, Object> readBody(HttpExchange ex) throws IOException {
+    private static <Q> Q readBody(HttpExchange ex, Class<Q> type) throws IOException {
         byte[] bytes;
         try (InputStream in = ex.getRequestBody()) {
             bytes = in.readNBytes(MAX_BODY + 1);
@@ -338,10 +392,10 @@ final class ApiServer implements AutoCloseable {
             throw new IllegalArgumentException("request body over " + MAX_BODY + " bytes");
         }
         String text = new String(bytes, StandardCharsets.UTF_8);
-        return text.isBlank() ? Map.of() : Json.parseObject(text);
+        return Json.read(text.isBlank() ? "{}" : text, type);
     }
 
-    private void send(HttpExchange ex, int status, Map<String, Object> body) {
+    private void send(HttpExchange ex, int status, Object body) {
         byte[] bytes = (Json.write(body) + "\n").getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
         try {

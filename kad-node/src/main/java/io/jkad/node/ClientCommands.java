@@ -1,5 +1,6 @@
 package io.jkad.node;
 
+import io.jkad.kademlia.Quorum;
 import io.jkad.util.Cid;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -8,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -39,8 +39,17 @@ final class ClientCommands {
 
     private ClientCommands() {}
 
-    /** What every client command shares: {@code --api}, {@code --json}, the output streams, the error handling. */
-    abstract static class Base implements Callable<Integer> {
+    /**
+     * What every client command shares: {@code --api}, {@code --json}, the output streams, the
+     * error handling. {@code A} is the record of the command's answer ({@link ApiTypes}).
+     */
+    abstract static class Base<A> implements Callable<Integer> {
+        private final Class<A> answerType;
+
+        Base(Class<A> answerType) {
+            this.answerType = answerType;
+        }
+
         @Option(names = "--api", defaultValue = ApiClient.DEFAULT_API, paramLabel = "HOST:PORT",
                 description = "The node's local API (default: ${DEFAULT-VALUE}, the default of 'kad run --api').")
         String api;
@@ -66,10 +75,10 @@ final class ClientCommands {
         abstract ApiClient.Response request(ApiClient client) throws IOException;
 
         /** Prints the readable part of a successful answer. */
-        abstract void printOk(PrintStream out, Map<String, Object> json) throws IOException;
+        abstract void printOk(PrintStream out, A answer) throws IOException;
 
         /** The JSON document {@code --json} prints for a successful answer: the answer itself by default. */
-        Map<String, Object> jsonOk(Map<String, Object> answer) {
+        Object jsonOk(A answer) {
             return answer;
         }
 
@@ -94,34 +103,47 @@ final class ClientCommands {
                 return unreachable(out, err, "io", e, EXIT_FAILED);
             }
             if (r.ok()) {
+                A answer;
+                try {
+                    answer = r.as(answerType);
+                } catch (IllegalArgumentException e) {
+                    return unreachable(out, err, "bad_answer", new IOException("the node at " + client.where()
+                            + " answered with " + e.getMessage(), e), EXIT_FAILED);
+                }
                 if (json) {
-                    out.println(Json.write(jsonOk(r.json())));
+                    out.println(Json.write(jsonOk(answer)));
                 } else {
-                    printOk(out, r.json());
-                    printTrace(err, r.json());
+                    printOk(out, answer);
+                    printTrace(err, answer);
                 }
                 out.flush();
                 return 0;
             }
-            Map<String, Object> answer = new LinkedHashMap<>();
-            if (r.json().isEmpty()) {
-                answer.put("ok", false);
-                answer.put("error", "http_" + r.status());
-                answer.put("message", r.text());
-            } else {
-                answer.putAll(r.json());
-            }
-            err.println("kad " + name() + ": " + String.valueOf(answer.getOrDefault("error", "failed")).replace('_', ' ')
-                    + ": " + answer.getOrDefault("message", r.text()));
+            // a failure: the node's answer, an error answer of the API or of what stood in its way
+            ApiTypes.Failure failure = failureOf(r);
+            err.println("kad " + name() + ": " + String.valueOf(failure.error()).replace('_', ' ') + ": "
+                    + failure.message());
             if (json) {
-                out.println(Json.write(answer));
+                out.println(r.json().isEmpty() ? Json.write(failure) : Json.write(r.json()));
             } else {
-                printFailure(out, answer);
-                printTrace(err, answer);
+                A answer = r.json().isEmpty() ? null : r.as(answerType);
+                if (answer != null) {
+                    printFailure(out, answer);
+                    printTrace(err, answer);
+                }
             }
             out.flush();
             // the node found the input bad (400 bad_request, 413, 415): a usage or input error like ours
             return r.status() == 400 || r.status() == 413 || r.status() == 415 ? KadCommand.EXIT_USAGE : EXIT_FAILED;
+        }
+
+        /** The error code and message of a failed answer (one not from the API: {@code http_<status>} and its text). */
+        private static ApiTypes.Failure failureOf(ApiClient.Response r) {
+            ApiTypes.Failure f = r.json().isEmpty() ? null : r.as(ApiTypes.Failure.class);
+            if (f == null || f.error() == null) {
+                return new ApiTypes.Failure("http_" + r.status(), r.text().strip());
+            }
+            return f;
         }
 
         /** The token to send: from --api-token-file, else the default data directory's, if there is one. */
@@ -140,11 +162,7 @@ final class ClientCommands {
         private int unreachable(PrintStream out, PrintStream err, String error, IOException e, int exitCode) {
             err.println("kad " + name() + ": " + e.getMessage());
             if (json) {
-                Map<String, Object> doc = new LinkedHashMap<>();
-                doc.put("ok", false);
-                doc.put("error", error);
-                doc.put("message", String.valueOf(e.getMessage()));
-                out.println(Json.write(doc));
+                out.println(Json.write(new ApiTypes.Failure(error, String.valueOf(e.getMessage()))));
                 out.flush();
             }
             return exitCode;
@@ -154,29 +172,25 @@ final class ClientCommands {
          * Prints a query's trace ({@code --trace}) readably, on stderr so that stdout keeps the
          * result: one line per peer asked, answered or failed, then why the query stopped.
          */
-        static void printTrace(PrintStream err, Map<String, Object> answer) {
-            if (!(answer.get("trace") instanceof Map<?, ?> trace)) {
+        static void printTrace(PrintStream err, Object answer) {
+            if (!(answer instanceof ApiTypes.WithTrace w) || w.trace() == null) {
                 return;
             }
+            ApiTypes.Trace trace = w.trace();
             err.println("trace:");
-            if (trace.get("events") instanceof List<?> events) {
-                for (Object o : events) {
-                    if (o instanceof Map<?, ?> e) {
-                        Object rtt = e.get("rtt_ms");
-                        String detail = String.valueOf(e.get("detail"));
-                        err.printf("  %6s ms  %-8s %s%s%s%s%n", e.get("t_ms"), e.get("step"), e.get("peer_id"),
-                                rtt == null ? "" : "  rtt " + rtt + " ms",
-                                "answered".equals(e.get("step")) ? "  " + e.get("closer_peers") + " closer, closest so far "
-                                        + e.get("closest_bits") + " bits" : "",
-                                detail.isEmpty() ? "" : "  (" + detail + ")");
-                    }
-                }
+            for (ApiTypes.TraceEvent e : trace.events()) {
+                String detail = e.detail() == null ? "" : e.detail();
+                err.printf("  %6s ms  %-8s %s%s%s%s%n", e.tMs(), e.step(), e.peerId(),
+                        e.rttMs() == null ? "" : "  rtt " + e.rttMs() + " ms",
+                        "answered".equals(e.step()) ? "  " + e.closerPeers() + " closer, closest so far "
+                                + e.closestBits() + " bits" : "",
+                        detail.isEmpty() ? "" : "  (" + detail + ")");
             }
-            err.println("  stopped: " + trace.get("stop_reason"));
+            err.println("  stopped: " + trace.stopReason());
         }
 
         /** Prints what a failed answer still holds (partial results); nothing by default. */
-        void printFailure(PrintStream out, Map<String, Object> json) {}
+        void printFailure(PrintStream out, A answer) {}
     }
 
     /** KEY and {@code --hex} of {@code put} and {@code get}: a record key. */
@@ -187,8 +201,9 @@ final class ClientCommands {
         @Option(names = "--hex", description = "KEY is hex bytes.")
         boolean hex;
 
-        Map<String, Object> body() {
-            return keyBody(DisplayKeys.recordKey(key, hex));
+        /** The key's bytes in hex, as requests carry it. */
+        String hex() {
+            return HexFormat.of().formatHex(DisplayKeys.recordKey(key, hex));
         }
     }
 
@@ -228,17 +243,18 @@ final class ClientCommands {
             return cid().map(Cid::toString).orElse("0x" + key);
         }
 
-        Map<String, Object> body() {
+        /** The key's bytes in hex, as requests carry it. */
+        String hexKey() {
             if (hex && text) {
                 throw new IllegalArgumentException("give --hex or --text, not both");
             }
-            return keyBody(cid().map(Cid::multihash).orElseGet(() -> DisplayKeys.hex(key)));
+            return HexFormat.of().formatHex(cid().map(Cid::multihash).orElseGet(() -> DisplayKeys.hex(key)));
         }
     }
 
-    static List<?> list(Map<String, Object> json, String name) {
-        Object v = json.get(name);
-        return v instanceof List<?> l ? l : List.of();
+    /** A list of an answer, empty when absent. */
+    static <T> List<T> list(List<T> list) {
+        return list == null ? List.of() : list;
     }
 
     /** {@code --trace} of {@code get}, {@code put}, {@code providers} and {@code closest}. */
@@ -247,27 +263,21 @@ final class ClientCommands {
                 + "with --json): each peer asked, its answer or failure and round trip, and why it stopped.")
         boolean trace;
 
-        /** The request body, asking for the query's trace if {@code --trace} was given. */
-        Map<String, Object> addTo(Map<String, Object> body) {
-            if (trace) {
-                body.put("trace", true);
-            }
-            return body;
+        /** What the request's {@code trace} is: true with {@code --trace}, else absent. */
+        Boolean asked() {
+            return trace ? Boolean.TRUE : null;
         }
-    }
-
-    /** A key argument in the request body. */
-    static Map<String, Object> keyBody(byte[] key) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("key_hex", HexFormat.of().formatHex(key));
-        return body;
     }
 
     @Command(name = "put", mixinStandardHelpOptions = true,
             description = {"Stores a record: KEY (its UTF-8 bytes, or hex with --hex) and VALUE (or the contents of --file), "
                     + "on the node and at the k closest peers.",
                     "Fails (exit 1) when fewer peers than the quorum stored it; the node keeps its own copy."})
-    static final class Put extends Base {
+    static final class Put extends Base<ApiTypes.PutAnswer> {
+        Put() {
+            super(ApiTypes.PutAnswer.class);
+        }
+
         @CommandLine.Mixin
         RecordKeyArg key;
 
@@ -290,7 +300,7 @@ final class ClientCommands {
             if ((value == null) == (file == null)) {
                 throw new IllegalArgumentException("give either VALUE or --file F");
             }
-            ApiEndpoints.parseQuorum(quorum);
+            Quorum q = ApiEndpoints.parseQuorum(quorum);
             byte[] bytes;
             if (file != null && file.toString().equals("-")) {
                 bytes = System.in.readNBytes(MAX_VALUE_BYTES + 1);
@@ -306,16 +316,14 @@ final class ClientCommands {
                 throw new IllegalArgumentException("the value is larger than " + MAX_VALUE_BYTES
                         + " bytes, more than the API takes");
             }
-            Map<String, Object> body = key.body();
-            body.put("value_base64", Base64.getEncoder().encodeToString(bytes));
-            body.put("quorum", quorum);
-            return client.post("/v1/put", trace.addTo(body));
+            return client.post("/v1/put", new ApiTypes.PutRequest(key.hex(), Base64.getEncoder().encodeToString(bytes),
+                    q, trace.asked()));
         }
 
         @Override
-        void printOk(PrintStream out, Map<String, Object> json) {
-            List<?> at = list(json, "stored_at");
-            out.println("stored " + json.get("key") + " (" + json.get("value_bytes") + " bytes) on the node and at "
+        void printOk(PrintStream out, ApiTypes.PutAnswer answer) {
+            List<String> at = list(answer.storedAt());
+            out.println("stored " + answer.key() + " (" + answer.valueBytes() + " bytes) on the node and at "
                     + at.size() + (at.size() == 1 ? " peer" : " peers"));
             at.forEach(p -> out.println("  " + p));
         }
@@ -325,7 +333,11 @@ final class ClientCommands {
             description = {"Looks up the record of KEY (its UTF-8 bytes, or hex with --hex) and writes its value, as it "
                     + "is, to stdout or to -o F.",
                     "Fails (exit 1) when no peer has it (not found) or fewer than the quorum returned it."})
-    static final class Get extends Base {
+    static final class Get extends Base<ApiTypes.GetAnswer> {
+        Get() {
+            super(ApiTypes.GetAnswer.class);
+        }
+
         @CommandLine.Mixin
         RecordKeyArg key;
 
@@ -343,35 +355,33 @@ final class ClientCommands {
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
-            ApiEndpoints.parseQuorum(quorum);
-            Map<String, Object> body = key.body();
-            body.put("quorum", quorum);
-            ApiClient.Response r = client.post("/v1/get", trace.addTo(body));
+            ApiClient.Response r = client.post("/v1/get", new ApiTypes.GetRequest(key.hex(),
+                    ApiEndpoints.parseQuorum(quorum), trace.asked()));
             if (r.ok() && output != null) {
-                Files.write(output, value(r.json()));
+                Files.write(output, value(r.as(ApiTypes.GetAnswer.class)));
             }
             return r;
         }
 
-        private static byte[] value(Map<String, Object> json) {
-            return Base64.getDecoder().decode((String) json.get("value_base64"));
+        private static byte[] value(ApiTypes.GetAnswer answer) {
+            return Base64.getDecoder().decode(answer.valueBase64());
         }
 
         /** The value's bytes to stdout as they are, nothing else; nothing at all with {@code -o}. */
         @Override
-        void printOk(PrintStream out, Map<String, Object> json) throws IOException {
+        void printOk(PrintStream out, ApiTypes.GetAnswer answer) throws IOException {
             if (output == null) {
-                out.write(value(json));
+                out.write(value(answer));
             }
         }
 
         /** With {@code -o}, the file's name instead of the value. */
         @Override
-        Map<String, Object> jsonOk(Map<String, Object> answer) {
+        Object jsonOk(ApiTypes.GetAnswer answer) {
             if (output == null) {
                 return answer;
             }
-            Map<String, Object> m = new LinkedHashMap<>(answer);
+            Map<String, Object> m = Json.parseObject(Json.write(answer));
             m.remove("value_base64");
             m.put("output", output.toAbsolutePath().toString());
             return m;
@@ -382,26 +392,34 @@ final class ClientCommands {
             description = {"Announces the node as a provider of KEY: a CID (its multihash is the key go- and js-libp2p "
                     + "use), or text, which stands for the CID of its UTF-8 bytes; hex bytes with --hex.",
                     "The node announces it again every provider publication interval (12 h)."})
-    static final class Provide extends Base {
+    static final class Provide extends Base<ApiTypes.ProvideAnswer> {
+        Provide() {
+            super(ApiTypes.ProvideAnswer.class);
+        }
+
         @CommandLine.Mixin
         ProviderKeyArg key;
 
 
         @Override
         ApiClient.Response request(ApiClient client) throws IOException {
-            return client.post("/v1/provide", key.body());
+            return client.post("/v1/provide", new ApiTypes.KeyRequest(key.hexKey()));
         }
 
         @Override
-        void printOk(PrintStream out, Map<String, Object> json) {
-            out.println(json.get("provider") + " provides " + key.display());
+        void printOk(PrintStream out, ApiTypes.ProvideAnswer answer) {
+            out.println(answer.provider() + " provides " + key.display());
         }
     }
 
     @Command(name = "providers", mixinStandardHelpOptions = true,
             description = {"Looks up the providers of KEY (a CID, or text, or hex bytes with --hex, as for "
                     + "'kad provide') and their addresses.", "Fails (exit 1) when none is found."})
-    static final class Providers extends Base {
+    static final class Providers extends Base<ApiTypes.ProvidersAnswer> {
+        Providers() {
+            super(ApiTypes.ProvidersAnswer.class);
+        }
+
         @CommandLine.Mixin
         ProviderKeyArg key;
 
@@ -414,9 +432,7 @@ final class ClientCommands {
             if (max < 1) {
                 throw new IllegalArgumentException("-n must be >= 1: " + max);
             }
-            Map<String, Object> body = key.body();
-            body.put("max", max);
-            return client.post("/v1/providers", trace.addTo(body));
+            return client.post("/v1/providers", new ApiTypes.ProvidersRequest(key.hexKey(), max, trace.asked()));
         }
 
         @Option(names = {"-n", "--num-providers"}, paramLabel = "N", defaultValue = "20",
@@ -425,28 +441,21 @@ final class ClientCommands {
         int max;
 
         @Override
-        void printOk(PrintStream out, Map<String, Object> json) {
-            List<?> p = list(json, "providers");
-            Object addrs = json.get("addrs");
+        void printOk(PrintStream out, ApiTypes.ProvidersAnswer answer) {
+            List<String> p = list(answer.providers());
+            Map<String, List<String>> addrs = answer.addrs() == null ? Map.of() : answer.addrs();
             out.println(p.size() + (p.size() == 1 ? " provider" : " providers") + " of " + key.display()
                     + (p.size() > max ? " (the first " + max + ")" : "") + ":");
             p.stream().limit(max).forEach(x -> {
-                Object a = addrs instanceof Map<?, ?> m ? m.get(x) : null;
-                out.println("  " + x + (a instanceof List<?> l && !l.isEmpty() ? "  " + String.join(" ",
-                        l.stream().map(String::valueOf).toList()) : ""));
+                List<String> a = addrs.getOrDefault(x, List.of());
+                out.println("  " + x + (a.isEmpty() ? "" : "  " + String.join(" ", a)));
             });
         }
 
         /** At most N providers, as in the readable output. */
         @Override
-        Map<String, Object> jsonOk(Map<String, Object> answer) {
-            List<?> p = list(answer, "providers");
-            if (p.size() <= max) {
-                return answer;
-            }
-            Map<String, Object> m = new LinkedHashMap<>(answer);
-            m.put("providers", p.subList(0, max));
-            return m;
+        Object jsonOk(ApiTypes.ProvidersAnswer answer) {
+            return answer.first(max);
         }
     }
 }

@@ -8,6 +8,7 @@ import io.jkad.identity.PeerId;
 import io.jkad.inject.BootstrapPeers;
 import io.jkad.inject.KademliaModule;
 import io.jkad.inject.KademliaService;
+import io.jkad.kademlia.JobSchedule;
 import io.jkad.kademlia.KademliaConfig;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.net.HostConfig;
@@ -21,6 +22,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -31,6 +33,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -156,6 +159,7 @@ final class Daemon implements AutoCloseable {
     private final DataDirLock lock;
     private boolean closed;
     private volatile java.time.Instant lastSave;
+    private volatile Instant nextSave;
     private Stopped stopped;
 
     /**
@@ -206,7 +210,11 @@ final class Daemon implements AutoCloseable {
             return t;
         });
         long every = options.saveInterval().toMillis();
-        saver.scheduleWithFixedDelay(() -> saveQuietly(), every, every, TimeUnit.MILLISECONDS);
+        nextSave = Instant.now().plus(options.saveInterval());
+        saver.scheduleWithFixedDelay(() -> {
+            saveQuietly();
+            nextSave = Instant.now().plus(options.saveInterval());
+        }, every, every, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -314,43 +322,37 @@ final class Daemon implements AutoCloseable {
         return Optional.ofNullable(api).map(ApiServer::address);
     }
 
-    /** The recent queries and the periodic jobs, for the status page ({@code GET /v1/activity}). */
-    private Map<String, Object> activity() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("queries", metrics.recentQueries());
-        var k = node.config().kademlia();
-        List<Map<String, Object>> jobs = new ArrayList<>();
-        jobs.add(job("bootstrap", k.bootstrapInterval(), metrics.lastFinished("bootstrap")));
-        jobs.add(job("routing_table_save", Optional.of(options.saveInterval()), Optional.ofNullable(lastSave)));
-        jobs.add(job("record_replication", k.replicationInterval(), Optional.empty()));
-        jobs.add(job("record_republication", k.publicationInterval(), Optional.empty()));
-        jobs.add(job("provider_republication", k.providerPublicationInterval(), Optional.empty()));
-        m.put("jobs", jobs);
-        return m;
+    /**
+     * The recent queries and the periodic jobs, for the status page ({@code GET /v1/activity}): the
+     * node's jobs as its state machine schedules them, and the routing table's save.
+     */
+    private CompletableFuture<ApiTypes.Activity> activity() {
+        List<ApiTypes.RecentQuery> queries = metrics.recentQueries();
+        return node.jobs().thenApply(schedule -> {
+            List<ApiTypes.Job> jobs = new ArrayList<>();
+            for (JobSchedule j : schedule) {
+                jobs.add(new ApiTypes.Job(j.name(), j.every().toSeconds(), j.lastStart().map(Object::toString).orElse(null),
+                        j.running(), j.next().map(Object::toString).orElse(null)));
+            }
+            Instant saved = lastSave;
+            jobs.add(new ApiTypes.Job("routing_table_save", options.saveInterval().toSeconds(),
+                    saved == null ? null : saved.toString(), false, String.valueOf(nextSave)));
+            return new ApiTypes.Activity(queries, jobs);
+        });
     }
 
-    private static Map<String, Object> job(String name, Optional<Duration> every, Optional<java.time.Instant> last) {
-        Map<String, Object> j = new LinkedHashMap<>();
-        j.put("name", name);
-        j.put("every_s", every.map(Duration::toSeconds).orElse(null));
-        j.put("last", last.map(Object::toString).orElse(null));
-        j.put("next", last.flatMap(l -> every.map(e -> l.plus(e).toString())).orElse(null));
-        return j;
-    }
-
-    private Map<String, Object> statusExtras() {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("store", options.store());
-        m.put("data_dir", options.dataDir().toAbsolutePath().toString());
+    private ApiTypes.StatusExtras statusExtras() {
+        Long records = null;
+        Long providerKeys = null;
         try {
             var counts = service.store().counts();
-            m.put("store_records", counts.records());
-            m.put("store_provider_keys", counts.providerKeys());
+            records = counts.records();
+            providerKeys = counts.providerKeys();
         } catch (RuntimeException e) {
             LOG.debug("store counts not read: {}", e.toString());
         }
-        m.put("resources", NodeMetrics.resourceStatus(node.resources()));
-        return m;
+        return new ApiTypes.StatusExtras(options.store(), options.dataDir().toAbsolutePath().toString(), records,
+                providerKeys, NodeMetrics.resourceStatus(node.resources()));
     }
 
     /**

@@ -20,7 +20,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -96,7 +95,7 @@ final class NodeMetrics {
     private final Map<String, Counter> refusedRequests = new ConcurrentHashMap<>();
     private final Map<String, Timer> queryTimers = new ConcurrentHashMap<>();
     /** The last RECENT finished queries, newest last, for the status page. */
-    private final java.util.ArrayDeque<Map<String, Object>> recent = new java.util.ArrayDeque<>();
+    private final java.util.ArrayDeque<ApiTypes.RecentQuery> recent = new java.util.ArrayDeque<>();
     /** When each kind of query last finished. */
     private final Map<String, Instant> lastFinished = new ConcurrentHashMap<>();
     static final int RECENT = 50;
@@ -210,14 +209,9 @@ final class NodeMetrics {
                     .maximumExpectedValue(Duration.ofSeconds(120))
                     .description("Finished queries, by kind and outcome")
                     .register(registry)).record(d);
-            Map<String, Object> q = new LinkedHashMap<>();
             Instant at = end == null ? Instant.now() : end;
-            q.put("at", at.toString());
-            q.put("kind", kind);
-            q.put("outcome", outcome);
-            q.put("ms", d.toMillis());
-            q.put("requests", c.stats().requests());
-            q.put("answered", c.stats().success());
+            ApiTypes.RecentQuery q = new ApiTypes.RecentQuery(at.toString(), kind, outcome, d.toMillis(),
+                    c.stats().requests(), c.stats().success());
             lastFinished.put(kind, at);
             synchronized (recent) {
                 recent.addLast(q);
@@ -229,7 +223,7 @@ final class NodeMetrics {
     }
 
     /** The last finished queries, oldest first: when, kind, outcome, milliseconds, requests, answers. */
-    List<Map<String, Object>> recentQueries() {
+    List<ApiTypes.RecentQuery> recentQueries() {
         synchronized (recent) {
             return List.copyOf(recent);
         }
@@ -241,18 +235,10 @@ final class NodeMetrics {
     }
 
     /** The resource manager's counts for the {@code status} API. */
-    static Map<String, Object> resourceStatus(NodeResources r) {
+    static ApiTypes.Resources resourceStatus(NodeResources r) {
         ResourceManager.Usage u = r.usage();
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("memory_bytes", u.memoryBytes());
-        m.put("memory_limit_bytes", r.limits().memoryBytes());
-        m.put("connections", u.connections());
-        m.put("inbound_connections", u.inboundConnections());
-        m.put("transient_connections", u.transientConnections());
-        m.put("peers", u.peers());
-        m.put("inbound_streams", u.inboundStreams());
-        m.put("refusals", r.totalRefusals());
-        return m;
+        return new ApiTypes.Resources(u.memoryBytes(), r.limits().memoryBytes(), u.connections(), u.inboundConnections(),
+                u.transientConnections(), u.peers(), u.inboundStreams(), r.totalRefusals());
     }
 
     /**

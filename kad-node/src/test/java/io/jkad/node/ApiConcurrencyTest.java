@@ -23,9 +23,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Slow operations do not hold the API's request threads: with more lookups waiting on a peer that
- * never answers than the API has request threads ({@link ApiServer#THREADS}), {@code status}
- * still answers at once.
+ * Slow operations hold no thread: with more lookups waiting on a peer that never answers than the
+ * API has request threads ({@link ApiServer#THREADS}), {@code status} still answers at once, and
+ * the waiting lookups occupy none of the API's threads.
  */
 class ApiConcurrencyTest {
 
@@ -69,11 +69,15 @@ class ApiConcurrencyTest {
                             }
                         }, callers));
                     }
-                    // the lookups are under way: each waits on the silent peer
+                    // the lookups are under way: each waits on the silent peer, on no thread of ours
+                    ApiServer api = d.apiServer().orElseThrow();
                     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-                            .until(() -> Thread.getAllStackTraces().keySet().stream()
-                                    .filter(t -> t.getName().equals("kad-api-op")).count() >= slow);
+                            .until(() -> api.runningOperations() >= slow);
                     assertThat(lookups).noneMatch(CompletableFuture::isDone);
+                    assertThat(Thread.getAllStackTraces().keySet().stream()
+                            .filter(t -> t.getName().startsWith("kad-api")).filter(ApiConcurrencyTest::isWaitingOnAnOperation)
+                            .count())
+                            .as("API threads waiting on an operation").isZero();
                     long t0 = System.nanoTime();
                     ApiClient.Response status = client.get("/v1/status");
                     long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -90,5 +94,17 @@ class ApiConcurrencyTest {
                 s.close();
             }
         }
+    }
+
+    /** Whether {@code t} waits in a future's get or join (an operation's result), not idle in its pool. */
+    private static boolean isWaitingOnAnOperation(Thread t) {
+        for (StackTraceElement e : t.getStackTrace()) {
+            if (e.getClassName().equals(CompletableFuture.class.getName())
+                    && (e.getMethodName().equals("get") || e.getMethodName().equals("join")
+                    || e.getMethodName().equals("waitingGet") || e.getMethodName().equals("timedGet"))) {
+                return true;
+            }
+        }
+        return false;
     }
 }

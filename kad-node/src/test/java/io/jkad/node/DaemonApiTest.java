@@ -87,6 +87,50 @@ class DaemonApiTest {
         assertThat(a.node().config().kademlia().bootstrapInterval()).contains(Duration.ofMinutes(5));
     }
 
+    /** A request field of the wrong JSON type is refused (400, naming the field), not converted. */
+    @Test
+    void requestFieldsOfTheWrongTypeAreRefused() throws Exception {
+        ApiClient client = new ApiClient(a.apiAddress().orElseThrow());
+        Map<String, String> bodies = Map.of(
+                "{\"key_hex\": 6162}", "key_hex must be a string",
+                "{\"key_hex\": \"6162\", \"trace\": \"yes\"}", "trace must be true or false",
+                "{\"key_hex\": \"6162\", \"quorum\": true}", "quorum must be",
+                "{\"key_hex\": \"6162\", \"quorum\": \"most\"}", "quorum must be",
+                "{\"key_hex\": \"6162\", \"quorum\": 0}", "quorum must be",
+                "[1, 2]", "bad JSON",
+                "{\"key_hex\": \"6162\"} {}", "bad JSON");
+        for (var e : bodies.entrySet()) {
+            ApiClient.Response r = client.postJson("/v1/get", e.getKey());
+            assertThat(r.status()).as(e.getKey()).isEqualTo(400);
+            assertThat(r.as(ApiTypes.Failure.class).message()).as(e.getKey()).contains(e.getValue());
+        }
+        ApiClient.Response ok = client.postJson("/v1/providers", "{\"key_hex\": \"6162\", \"max\": 1.5}");
+        assertThat(ok.status()).isEqualTo(400);
+        assertThat(ok.as(ApiTypes.Failure.class).message()).contains("max must be a whole number");
+    }
+
+    /** The status page's job schedule comes from the node's state machine (and the daemon's own save). */
+    @Test
+    void activityShowsTheJobScheduleOfTheStateMachine() throws Exception {
+        ApiTypes.Activity activity = new ApiClient(a.apiAddress().orElseThrow()).get("/v1/activity")
+                .as(ApiTypes.Activity.class);
+        Map<String, ApiTypes.Job> jobs = new java.util.HashMap<>();
+        activity.jobs().forEach(j -> jobs.put(j.name(), j));
+        assertThat(jobs.keySet()).containsExactlyInAnyOrder("bootstrap", "provider_republication", "record_replication",
+                "record_republication", "routing_table_save");
+        var scheduled = a.node().jobs().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        for (io.jkad.kademlia.JobSchedule j : scheduled) {
+            ApiTypes.Job shown = jobs.get(j.name());
+            assertThat(shown.everyS()).as(j.name()).isEqualTo(j.every().toSeconds());
+            assertThat(shown.running()).as(j.name()).isEqualTo(j.running());
+            assertThat(shown.next()).as(j.name()).isEqualTo(j.next().map(Object::toString).orElse(null));
+        }
+        assertThat(jobs.get("provider_republication").everyS()).isEqualTo(Duration.ofHours(12).toSeconds());
+        assertThat(java.time.Instant.parse(jobs.get("provider_republication").next()))
+                .isAfter(java.time.Instant.now().plus(Duration.ofHours(11)));
+        assertThat(jobs.get("routing_table_save").everyS()).isEqualTo(Duration.ofMinutes(5).toSeconds());
+    }
+
     @Test
     void anIpv4WildcardIsReportedAndAdvertisedAsIpv4() throws Exception {
         int apiPort = KadRun.freePort();

@@ -121,6 +121,112 @@ class OpenApiTest {
                 .anyMatch(c -> c.contains(" 409"));
     }
 
+    /**
+     * Each record of {@link ApiTypes} and its schema in the document: the same fields (snake_case),
+     * of matching types; a primitive component (always written) is required, and nothing is
+     * required that the record lacks.
+     */
+    @Test
+    void theRecordsAreTheDocumentsSchemas() {
+        Map<String, Object> schemas = (Map<String, Object>) ((Map<String, Object>) doc.get("components")).get("schemas");
+        Set<String> documented = new TreeSet<>(schemas.keySet());
+        documented.remove("IdRequest"); // PeerRequest's record, with the peer id optional
+        assertThat(new TreeSet<>(ApiTypes.SCHEMAS.values())).isEqualTo(documented);
+        ApiTypes.SCHEMAS.forEach((type, name) -> {
+            Map<String, Object> schema = (Map<String, Object>) schemas.get(name);
+            Map<String, Object> properties = (Map<String, Object>) schema.get("properties");
+            Map<String, java.lang.reflect.RecordComponent> components = new LinkedHashMap<>();
+            for (var c : type.getRecordComponents()) {
+                components.put(snake(c.getName()), c);
+            }
+            assertThat(properties.keySet()).as("%s: the properties of %s", name, type.getSimpleName())
+                    .containsExactlyInAnyOrderElementsOf(components.keySet());
+            List<Object> required = (List<Object>) schema.getOrDefault("required", List.of());
+            components.forEach((field, c) -> {
+                if (c.getType().isPrimitive()) {
+                    assertThat(required).as("%s.%s is always written", name, field).contains(field);
+                }
+                assertThat(typeOf((Map<String, Object>) properties.get(field)))
+                        .as("%s.%s", name, field).isEqualTo(jsonType(c.getGenericType()));
+            });
+        });
+    }
+
+    /** The requests the client commands send are their schemas' objects. */
+    @Test
+    void theClientsRequestsMatchTheDocument() {
+        var quorum = ApiEndpoints.parseQuorum("majority");
+        request("PutRequest", new ApiTypes.PutRequest("6b", "aGk=", quorum, true));
+        request("PutRequest", new ApiTypes.PutRequest("6b", "aGk=", ApiEndpoints.parseQuorum("3"), null));
+        request("GetRequest", new ApiTypes.GetRequest("6b", ApiEndpoints.parseQuorum("1"), null));
+        request("ProvidersRequest", new ApiTypes.ProvidersRequest("6b", 20, true));
+        request("ClosestRequest", new ApiTypes.ClosestRequest("6b", null));
+        request("KeyRequest", new ApiTypes.KeyRequest("6b"));
+        request("PeerRequest", new ApiTypes.PeerRequest("12D3KooW"));
+        request("IdRequest", new ApiTypes.PeerRequest(null));
+    }
+
+    private void request(String schema, Record r) {
+        validate(Json.parseObject(Json.write(r)), Map.of("$ref", "#/components/schemas/" + schema), schema);
+    }
+
+    private static String snake(String camel) {
+        return camel.replaceAll("([A-Z])", "_$1").toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** A schema's type as compared: its type, a $ref's name, an array's item type, a oneOf's types. */
+    private static String typeOf(Map<String, Object> schema) {
+        if (schema.containsKey("$ref")) {
+            return ((String) schema.get("$ref")).substring("#/components/schemas/".length());
+        }
+        if (schema.containsKey("oneOf")) {
+            return ((List<Map<String, Object>>) schema.get("oneOf")).stream().map(OpenApiTest::typeOf).sorted().toList()
+                    .toString();
+        }
+        String type = (String) schema.get("type");
+        if (type.equals("array")) {
+            return "array of " + typeOf((Map<String, Object>) schema.get("items"));
+        }
+        if (type.equals("object") && schema.get("additionalProperties") instanceof Map<?, ?> values) {
+            return "object of " + typeOf((Map<String, Object>) values);
+        }
+        return type;
+    }
+
+    /** The JSON type a record component is written as, in {@link #typeOf}'s terms. */
+    private static String jsonType(java.lang.reflect.Type t) {
+        if (t instanceof java.lang.reflect.ParameterizedType p) {
+            java.lang.reflect.Type[] args = p.getActualTypeArguments();
+            if (p.getRawType() == List.class) {
+                return "array of " + jsonType(args[0]);
+            }
+            if (p.getRawType() == Map.class) {
+                return "object of " + jsonType(args[1]);
+            }
+        }
+        Class<?> c = (Class<?>) t;
+        if (c == String.class) {
+            return "string";
+        }
+        if (c == boolean.class || c == Boolean.class) {
+            return "boolean";
+        }
+        if (c == int.class || c == long.class || c == Integer.class || c == Long.class) {
+            return "integer";
+        }
+        if (c == java.math.BigDecimal.class) {
+            return "number";
+        }
+        if (c == io.jkad.kademlia.Quorum.class) {
+            return "[integer, string]";
+        }
+        String name = ApiTypes.SCHEMAS.get(c);
+        if (name == null) {
+            throw new AssertionError("no JSON type for " + c);
+        }
+        return name;
+    }
+
     private static Map<String, Object> body(Object... kv) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
