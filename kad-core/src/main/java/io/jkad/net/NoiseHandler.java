@@ -1,5 +1,6 @@
 package io.jkad.net;
 
+import io.jkad.identity.PeerKeys;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.jkad.identity.Ed25519KeyPair;

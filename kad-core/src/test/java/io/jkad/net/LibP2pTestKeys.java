@@ -1,5 +1,6 @@
 package io.jkad.net;
 
+import io.jkad.identity.PeerKeys;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -38,27 +39,27 @@ import org.bouncycastle.crypto.signers.HMacDSAKCalculator;
  * (libp2p/specs, peer-ids/peer-ids.md, "Test vectors": hex {@code PrivateKey} / {@code PublicKey}
  * protobufs; the spec gives no peer ids) and signers that sign as go-libp2p and rust-libp2p do.
  */
-final class LibP2pTestKeys {
+public final class LibP2pTestKeys {
 
     private static final HexFormat HEX = HexFormat.of();
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    static final String ECDSA_PRIVATE =
+    public static final String ECDSA_PRIVATE =
             "08031279307702010104203E5B1FE9712E6C314942A750BD67485DE3C1EFE85B1BFB520AE8F9AE3DFA4A4CA00A06082A" +
             "8648CE3D030107A14403420004DE3D300FA36AE0E8F5D530899D83ABAB44ABF3161F162A4BC901D8E6ECDA020E8B6D5F" +
             "8DA30525E71D6851510C098E5C47C646A597FB4DCEC034E9F77C409E62";
 
-    static final String ECDSA_PUBLIC =
+    public static final String ECDSA_PUBLIC =
             "0803125b3059301306072a8648ce3d020106082a8648ce3d03010703420004de3d300fa36ae0e8f5d530899d83abab44" +
             "abf3161f162a4bc901d8e6ecda020e8b6d5f8da30525e71d6851510c098e5c47c646a597fb4dcec034e9f77c409e62";
 
-    static final String SECP256K1_PRIVATE =
+    public static final String SECP256K1_PRIVATE =
             "0802122053DADF1D5A164D6B4ACDB15E24AA4C5B1D3461BDBD42ABEDB0A4404D56CED8FB";
 
-    static final String SECP256K1_PUBLIC =
+    public static final String SECP256K1_PUBLIC =
             "08021221037777e994e452c21604f91de093ce415f5432f701dd8cd1a7a6fea0e630bfca99";
 
-    static final String RSA_PRIVATE =
+    public static final String RSA_PRIVATE =
             "080012ae123082092a0201000282020100e1beab071d08200bde24eef00d049449b07770ff9910257b2d7d5dda242ce8" +
             "f0e2f12e1af4b32d9efd2c090f66b0f29986dbb645dae9880089704a94e5066d594162ae6ee8892e6ec70701db0a6c44" +
             "5c04778eb3de1293aa1a23c3825b85c6620a2bc3f82f9b0c309bc0ab3aeb1873282bebd3da03c33e76c21e9beb172fd4" +
@@ -110,7 +111,7 @@ final class LibP2pTestKeys {
             "4af8e7dea0370b19c1b23cc531d78b40e06e1119ee2e08f6f31c6e2e8444c568d13c5d451a291ae0c9f1d4f27d23b3a0" +
             "0d60ad";
 
-    static final String RSA_PUBLIC =
+    public static final String RSA_PUBLIC =
             "080012a60430820222300d06092a864886f70d01010105000382020f003082020a0282020100e1beab071d08200bde24" +
             "eef00d049449b07770ff9910257b2d7d5dda242ce8f0e2f12e1af4b32d9efd2c090f66b0f29986dbb645dae988008970" +
             "4a94e5066d594162ae6ee8892e6ec70701db0a6c445c04778eb3de1293aa1a23c3825b85c6620a2bc3f82f9b0c309bc0" +
@@ -125,7 +126,7 @@ final class LibP2pTestKeys {
             "959b0f5dcbc90caeefc4135baca6fd475224269bbe1b0203010001";
 
     /** Signs like a remote libp2p peer: its {@code PublicKey} protobuf and signatures over data. */
-    interface Signer {
+    public interface Signer {
         byte[] publicKeyProtobuf();
 
         byte[] sign(byte[] data);
@@ -133,12 +134,12 @@ final class LibP2pTestKeys {
 
     private LibP2pTestKeys() {}
 
-    static byte[] hex(String s) {
+    public static byte[] hex(String s) {
         return HEX.parseHex(s);
     }
 
     /** {@code 08 <type> 12 <varint length> <data>}. */
-    static byte[] keyProtobuf(int type, byte[] data) {
+    public static byte[] keyProtobuf(int type, byte[] data) {
         byte[] len = data.length < 128 ? new byte[] {(byte) data.length}
                 : new byte[] {(byte) ((data.length & 0x7F) | 0x80), (byte) (data.length >>> 7)};
         if (data.length >= 1 << 14) {
@@ -154,7 +155,7 @@ final class LibP2pTestKeys {
     }
 
     /** The Data field of a protobuf written by {@link #keyProtobuf} (or the spec's, same shape). */
-    static byte[] data(byte[] protobuf) {
+    public static byte[] data(byte[] protobuf) {
         int pos = 3;
         int length = protobuf[pos] & 0x7F;
         if ((protobuf[pos] & 0x80) != 0) {
@@ -164,7 +165,7 @@ final class LibP2pTestKeys {
         return Arrays.copyOfRange(protobuf, pos + 1, pos + 1 + length);
     }
 
-    static ECDomainParameters domain(ASN1ObjectIdentifier curve) {
+    public static ECDomainParameters domain(ASN1ObjectIdentifier curve) {
         X9ECParameters x9 = CustomNamedCurves.getByOID(curve);
         return new ECDomainParameters(x9 != null ? x9 : ECNamedCurveTable.getByOID(curve));
     }
@@ -173,7 +174,7 @@ final class LibP2pTestKeys {
      * A secp256k1 signer as go-libp2p's: RFC 6979 nonce, low S, DER. With {@code highS} it
      * flips S to n - S (the other valid signature, which go and rust also accept).
      */
-    static Signer secp256k1(BigInteger d, boolean highS) {
+    public static Signer secp256k1(BigInteger d, boolean highS) {
         ECDomainParameters domain = domain(SECObjectIdentifiers.secp256k1);
         byte[] pub = domain.getG().multiply(d).normalize().getEncoded(true);
         byte[] protobuf = keyProtobuf(PeerKeys.TYPE_SECP256K1, pub);
@@ -191,7 +192,7 @@ final class LibP2pTestKeys {
     }
 
     /** A fresh secp256k1 identity. */
-    static Signer secp256k1() {
+    public static Signer secp256k1() {
         ECDomainParameters domain = domain(SECObjectIdentifiers.secp256k1);
         BigInteger d;
         do {
@@ -201,12 +202,12 @@ final class LibP2pTestKeys {
     }
 
     /** The spec's secp256k1 private key (Data is the 32-byte scalar). */
-    static BigInteger specSecp256k1Scalar() {
+    public static BigInteger specSecp256k1Scalar() {
         return new BigInteger(1, data(hex(SECP256K1_PRIVATE)));
     }
 
     /** An ECDSA signer with BouncyCastle on any named curve (the JDK has only P-256/384/521). */
-    static Signer ecdsaBc(ASN1ObjectIdentifier curve) {
+    public static Signer ecdsaBc(ASN1ObjectIdentifier curve) {
         ECDomainParameters domain = domain(curve);
         BigInteger d;
         do {
@@ -228,7 +229,7 @@ final class LibP2pTestKeys {
         };
     }
 
-    static byte[] spki(ASN1ObjectIdentifier curve, byte[] point) {
+    public static byte[] spki(ASN1ObjectIdentifier curve, byte[] point) {
         try {
             return new SubjectPublicKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey, curve), point)
                     .getEncoded(ASN1Encoding.DER);
@@ -254,7 +255,7 @@ final class LibP2pTestKeys {
         return der(rs[0], s);
     }
 
-    static byte[] der(BigInteger r, BigInteger s) {
+    public static byte[] der(BigInteger r, BigInteger s) {
         try {
             return new DERSequence(new ASN1Integer[] {new ASN1Integer(r), new ASN1Integer(s)}).getEncoded(ASN1Encoding.DER);
         } catch (java.io.IOException e) {
@@ -263,7 +264,7 @@ final class LibP2pTestKeys {
     }
 
     /** Signs as {@code signer} but presents {@code protobuf} as its key. */
-    static Signer withKey(byte[] protobuf, Signer signer) {
+    public static Signer withKey(byte[] protobuf, Signer signer) {
         return new Signer() {
             @Override
             public byte[] publicKeyProtobuf() {
@@ -278,12 +279,12 @@ final class LibP2pTestKeys {
     }
 
     /** A JDK signer from a JDK key pair: {@code SHA256withECDSA} or {@code SHA256withRSA}. */
-    static Signer jdk(int type, KeyPair pair) {
+    public static Signer jdk(int type, KeyPair pair) {
         byte[] protobuf = keyProtobuf(type, pair.getPublic().getEncoded());
         return jdk(protobuf, pair.getPrivate());
     }
 
-    static Signer jdk(byte[] protobuf, PrivateKey key) {
+    public static Signer jdk(byte[] protobuf, PrivateKey key) {
         String algorithm = key.getAlgorithm().equals("RSA") ? "SHA256withRSA" : "SHA256withECDSA";
         return new Signer() {
             @Override
@@ -305,7 +306,7 @@ final class LibP2pTestKeys {
         };
     }
 
-    static KeyPair generate(String algorithm, Object sizeOrCurve) {
+    public static KeyPair generate(String algorithm, Object sizeOrCurve) {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance(algorithm);
             if (sizeOrCurve instanceof Integer bits) {
@@ -320,7 +321,7 @@ final class LibP2pTestKeys {
     }
 
     /** The spec's ECDSA private key: a SEC1 ECPrivateKey (P-256) in Data; as a JDK key. */
-    static PrivateKey specEcdsaPrivateKey() throws Exception {
+    public static PrivateKey specEcdsaPrivateKey() throws Exception {
         ECPrivateKey sec1 = ECPrivateKey.getInstance(data(hex(ECDSA_PRIVATE)));
         byte[] pkcs8 = new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey,
                 X9ObjectIdentifiers.prime256v1), sec1).getEncoded(ASN1Encoding.DER);
@@ -328,16 +329,16 @@ final class LibP2pTestKeys {
     }
 
     /** The spec's ECDSA private scalar. */
-    static BigInteger specEcdsaScalar() {
+    public static BigInteger specEcdsaScalar() {
         return ECPrivateKey.getInstance(data(hex(ECDSA_PRIVATE))).getKey();
     }
 
     /** The spec's RSA private key: PKCS#1 RSAPrivateKey in Data. */
-    static RSAPrivateKey specRsaPkcs1() {
+    public static RSAPrivateKey specRsaPkcs1() {
         return RSAPrivateKey.getInstance(data(hex(RSA_PRIVATE)));
     }
 
-    static PrivateKey specRsaPrivateKey() throws Exception {
+    public static PrivateKey specRsaPrivateKey() throws Exception {
         RSAPrivateKey k = specRsaPkcs1();
         return KeyFactory.getInstance("RSA").generatePrivate(new RSAPrivateCrtKeySpec(k.getModulus(),
                 k.getPublicExponent(), k.getPrivateExponent(), k.getPrime1(), k.getPrime2(), k.getExponent1(),

@@ -1,5 +1,6 @@
 package io.jkad.net;
 
+import io.jkad.identity.PeerKeys;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;

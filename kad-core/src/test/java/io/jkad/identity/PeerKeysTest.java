@@ -1,10 +1,11 @@
-package io.jkad.net;
+package io.jkad.identity;
 
 import static io.jkad.net.LibP2pTestKeys.hex;
 import static io.jkad.net.LibP2pTestKeys.keyProtobuf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.jkad.net.LibP2pTestKeys;
 import io.jkad.identity.Ed25519KeyPair;
 import io.jkad.identity.PeerId;
 import java.math.BigInteger;

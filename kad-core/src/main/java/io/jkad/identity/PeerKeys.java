@@ -1,8 +1,6 @@
-package io.jkad.net;
+package io.jkad.identity;
 
 import com.google.protobuf.CodedInputStream;
-import io.jkad.identity.Ed25519PublicKey;
-import io.jkad.identity.PeerId;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -62,12 +60,12 @@ import org.bouncycastle.math.ec.ECPoint;
  * lengths but ignores bytes after the signature, which jkad refuses. Both sign exact DER, so this
  * refuses nothing a go or rust peer sends.
  */
-final class PeerKeys {
+public final class PeerKeys {
 
-    static final int TYPE_RSA = 0;
-    static final int TYPE_ED25519 = 1;
-    static final int TYPE_SECP256K1 = 2;
-    static final int TYPE_ECDSA = 3;
+    public static final int TYPE_RSA = 0;
+    public static final int TYPE_ED25519 = 1;
+    public static final int TYPE_SECP256K1 = 2;
+    public static final int TYPE_ECDSA = 3;
 
     /**
      * The smallest RSA modulus accepted. go-libp2p refuses keys under 2048 bits
@@ -92,7 +90,7 @@ final class PeerKeys {
             SECObjectIdentifiers.secp521r1, "P-521");
 
     /** A decoded remote key: its peer id and how to verify its signatures. */
-    static final class RemoteKey {
+    public static final class RemoteKey {
         private final PeerId peerId;
         private final Ed25519PublicKey ed25519;
         private final PublicKey rsa;
@@ -105,12 +103,12 @@ final class PeerKeys {
             this.ec = ec;
         }
 
-        PeerId peerId() {
+        public PeerId peerId() {
             return peerId;
         }
 
         /** Verifies a signature with this key; false for a bad or malformed signature. */
-        boolean verify(byte[] data, byte[] signature) {
+        public boolean verify(byte[] data, byte[] signature) {
             if (ed25519 != null) {
                 return ed25519.verify(data, signature);
             }
@@ -136,7 +134,7 @@ final class PeerKeys {
      * @throws IllegalArgumentException if it is malformed, of an unsupported type, on an
      *     unsupported curve, or an RSA key outside the accepted size or exponent
      */
-    static RemoteKey decode(byte[] protobuf) {
+    public static RemoteKey decode(byte[] protobuf) {
         int type = -1;
         byte[] data = null;
         try {
