@@ -75,7 +75,7 @@ final class AddProviderQuery implements QueryState {
     }
 
     @Override
-    public void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries) {
+    public void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries, Instant now) {
         queries.discovered(query, source, response);
     }
 

@@ -32,7 +32,7 @@ final class ClosestPeersQuery implements QueryState {
     }
 
     @Override
-    public void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries) {
+    public void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries, Instant now) {
         queries.discovered(query, source, response);
     }
 

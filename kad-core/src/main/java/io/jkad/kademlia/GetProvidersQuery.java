@@ -49,7 +49,7 @@ final class GetProvidersQuery implements QueryState {
     }
 
     @Override
-    public void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries) {
+    public void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries, Instant now) {
         if (response instanceof KadResponse.GetProviders r) {
             for (KadPeer p : r.providers()) {
                 providers.add(p.id());

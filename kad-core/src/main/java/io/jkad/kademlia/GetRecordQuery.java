@@ -9,6 +9,8 @@ import io.jkad.record.RecordKey;
 import io.jkad.routing.Distance;
 import io.jkad.routing.Key;
 import io.jkad.routing.KeyBytes;
+import io.jkad.validation.Validation;
+import io.jkad.validation.Validators;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,9 +20,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link Kademlia#getRecord}: a lookup that collects copies of a record until a quorum of peers
- * returned it. With caching, the closest peers that answered without it are remembered and, for a
- * quorum of 1, sent the record afterwards (a {@link PutRecordQuery} of its own).
+ * {@link Kademlia#getRecord}: a lookup that collects valid copies of a record until a quorum of
+ * peers returned one. Each copy a peer returns is checked by its namespace's validator
+ * ({@link KademliaConfig#validators()}); an invalid one does not count. At the end the validator
+ * selects the best of the copies, which the result lists first, and the best is sent (a
+ * {@link PutRecordQuery} of its own) to the peers that returned another or an invalid one and,
+ * with caching, to the closest peers that answered without one — the entry correction of the
+ * Kademlia spec (go does it too, but only after a lookup that ran to its end).
  */
 final class GetRecordQuery implements QueryState {
     private static final Logger log = LoggerFactory.getLogger(GetRecordQuery.class);
@@ -30,6 +36,8 @@ final class GetRecordQuery implements QueryState {
     private final List<PeerRecord> records = new ArrayList<>();
     /** The peers that answered without the record, by distance to the key. */
     private final TreeMap<Distance, PeerId> cacheCandidates = new TreeMap<>();
+    /** The peers that returned an invalid record. */
+    private final List<PeerId> invalid = new ArrayList<>();
 
     /** A lookup of {@code key} until {@code quorum} copies, counting a valid {@code local} copy. */
     GetRecordQuery(RecordKey key, int quorum, Optional<DhtRecord> local) {
@@ -59,13 +67,18 @@ final class GetRecordQuery implements QueryState {
     }
 
     @Override
-    public void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries) {
+    public void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries, Instant now) {
         if (response instanceof KadResponse.GetValue r) {
             Optional<DhtRecord> record = r.record().filter(rec -> rec.key().equals(key));
             if (r.record().isPresent() && record.isEmpty()) {
                 log.debug("Peer {} answered a lookup of {} with a record of {}", source, key, r.record().get().key());
             }
-            if (record.isPresent()) {
+            Optional<Validation.Invalid> refused = record.flatMap(rec -> queries.validators()
+                    .validate(key, rec.value(), now) instanceof Validation.Invalid i ? Optional.of(i) : Optional.empty());
+            if (refused.isPresent()) {
+                log.debug("Peer {} returned an invalid record for {}: {}", source, key, refused.get());
+                invalid.add(source);
+            } else if (record.isPresent()) {
                 found(query, source, record.get());
             } else if (queries.caching() instanceof Caching.Enabled enabled) {
                 Distance d = Key.of(source).distance(KeyBytes.digestOf(key.toBytes()));
@@ -95,21 +108,49 @@ final class GetRecordQuery implements QueryState {
     public Optional<KademliaEvent> onFinished(Query<QueryInner> query, Queries queries, Instant now) {
         QueryResult.GetRecord result;
         if (quorumReached()) {
+            selectBest(queries.validators());
+            DhtRecord best = records.get(0).record();
             List<PeerId> candidates = new ArrayList<>(cacheCandidates.values());
-            if (quorum == 1 && !candidates.isEmpty()) {
-                queries.startFixed(candidates, PutRecordQuery.storing(records.get(0).record(), 1, QueryContext.CACHE));
+            java.util.Set<PeerId> correct = new java.util.LinkedHashSet<>(invalid);
+            for (PeerRecord pr : records) {
+                if (!java.util.Arrays.equals(pr.record().value(), best.value())) {
+                    pr.peer().ifPresent(correct::add);
+                }
             }
-            result = new QueryResult.GetRecord.Ok(key, records, candidates);
+            if (queries.caching() instanceof Caching.Enabled) {
+                correct.addAll(candidates);
+            }
+            if (!correct.isEmpty()) {
+                queries.startFixed(new ArrayList<>(correct), PutRecordQuery.storing(best, 1, QueryContext.CACHE));
+            }
+            result = new QueryResult.GetRecord.Ok(key, List.copyOf(records), candidates);
         } else if (records.isEmpty()) {
             result = new QueryResult.GetRecord.NotFound(key, query.resultPeers());
         } else {
+            selectBest(queries.validators());
             result = new QueryResult.GetRecord.QuorumFailed(key, records, quorum);
         }
         return Queries.completed(query, result);
     }
 
+    /** Moves the best of the copies found to the front (the validator's choice; equal copies keep their order). */
+    private void selectBest(Validators validators) {
+        if (records.size() < 2) {
+            return;
+        }
+        List<byte[]> values = new ArrayList<>();
+        for (PeerRecord pr : records) {
+            values.add(pr.record().value());
+        }
+        int best = validators.select(key, values);
+        if (best != 0) {
+            records.add(0, records.remove(best));
+        }
+    }
+
     @Override
     public Optional<KademliaEvent> onTimeout(Query<QueryInner> query, Queries queries, Instant now) {
+        selectBest(queries.validators());
         return Queries.completed(query, new QueryResult.GetRecord.Timeout(key, records, quorum));
     }
 }

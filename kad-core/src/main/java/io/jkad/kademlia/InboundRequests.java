@@ -16,6 +16,8 @@ import io.jkad.routing.EntryView;
 import io.jkad.routing.Key;
 import io.jkad.routing.KeyBytes;
 import io.jkad.routing.NodeStatus;
+import io.jkad.validation.Validation;
+import io.jkad.validation.Validators;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -88,7 +90,11 @@ final class InboundRequests {
                 }
                 actions.respond(source, id, new KadResponse.GetValue(record, findClosest(r.key(), source)));
             } else if (request instanceof KadRequest.PutValue r) {
-                recordReceived(source, id, r.record(), now);
+                Optional<String> refusal = recordReceived(source, id, r.record(), now);
+                if (refusal.isPresent()) {
+                    refuse(source, id, request, KademliaEvent.RefusalReason.INVALID_RECORD,
+                            new IllegalArgumentException(refusal.get()), now);
+                }
             } else if (request instanceof KadRequest.Ping) {
                 actions.respond(source, id, new KadResponse.Pong());
             }
@@ -125,6 +131,7 @@ final class InboundRequests {
                     error.getMessage(), more);
             case FAILED -> log.warn("Request {} from {} failed; its stream is reset{}", request.messageType(), source,
                     more, error);
+            case INVALID_RECORD -> log.debug("Record from {} refused: {}{}", source, error.getMessage(), more);
         }
     }
 
@@ -197,25 +204,35 @@ final class InboundRequests {
         }
     }
 
-    private void recordReceived(PeerId source, InboundRequestId id, DhtRecord received, Instant now) {
+    /**
+     * Stores a record a peer sent, if its namespace's validator finds it valid and it is not worse
+     * than the one the node holds, and acknowledges it; otherwise answers nothing and returns why
+     * (the caller resets the stream, as go does).
+     */
+    private Optional<String> recordReceived(PeerId source, InboundRequestId id, DhtRecord received, Instant now) {
         if (received.publisher().map(localId::equals).orElse(false)) {
             // The publisher's own copy never changes through replication: acknowledge, keep ours.
             actions.respond(source, id, new KadResponse.PutValue(received.key(), received));
-            return;
+            return Optional.empty();
+        }
+        Validators validators = config.validators();
+        Validation validation = validators.validate(received.key(), received.value(), now);
+        if (validation instanceof Validation.Invalid invalid) {
+            return Optional.of("invalid record for " + received.key() + ": " + invalid);
+        }
+        Optional<DhtRecord> held = store.get(received.key()).filter(r -> !r.isExpired(now));
+        if (held.isPresent() && !java.util.Arrays.equals(held.get().value(), received.value())
+                && validators.validate(held.get().key(), held.get().value(), now).isValid()
+                && validators.select(received.key(), List.of(received.value(), held.get().value())) != 0) {
+            return Optional.of("outdated record for " + received.key() + ": the node holds a better one");
         }
         // Records stored far from the key (beyond the k closest) expire exponentially sooner.
         int between = routing.countNodesBetween(KeyBytes.digestOf(received.key().toBytes()));
         int k = config.replicationFactor();
         int beyondK = Math.max(k, between) - k;
         Optional<Instant> expiration = config.recordTtl().map(ttl -> now.plus(expDecrease(ttl, beyondK)));
-        Optional<Instant> expires;
-        if (received.expires().isPresent() && expiration.isPresent()) {
-            Instant a = received.expires().get();
-            Instant b = expiration.get();
-            expires = Optional.of(a.isBefore(b) ? a : b);
-        } else {
-            expires = received.expires().or(() -> expiration);
-        }
+        Optional<Instant> expires = earliest(earliest(received.expires(), expiration),
+                ((Validation.Valid) validation).validUntil());
         DhtRecord record = received.withExpires(expires);
         jobs.recordReceived(record.key());
         if (!record.isExpired(now)) {
@@ -223,6 +240,15 @@ final class InboundRequests {
         }
         // Acknowledged even when discarded as expired: the sender saw us among the k closest.
         actions.respond(source, id, new KadResponse.PutValue(record.key(), received));
+        return Optional.empty();
+    }
+
+    /** The earlier of two optional instants; either when only one is present. */
+    static Optional<Instant> earliest(Optional<Instant> a, Optional<Instant> b) {
+        if (a.isPresent() && b.isPresent()) {
+            return Optional.of(a.get().isBefore(b.get()) ? a.get() : b.get());
+        }
+        return a.or(() -> b);
     }
 
     /** {@code ttl / 2^exp}, in whole seconds (zero once the shift reaches 64). */

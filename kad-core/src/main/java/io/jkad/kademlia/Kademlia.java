@@ -11,6 +11,8 @@ import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
 import io.jkad.record.StoreException;
+import io.jkad.validation.InvalidRecordException;
+import io.jkad.validation.Validation;
 import io.jkad.routing.Addresses;
 import io.jkad.routing.EntryView;
 import io.jkad.routing.KBucketView;
@@ -206,7 +208,8 @@ public final class Kademlia {
         Optional<DhtRecord> local = Optional.empty();
         try {
             Optional<DhtRecord> stored = store.get(key);
-            if (stored.isPresent() && stored.get().isExpired(now)) {
+            if (stored.isPresent() && (stored.get().isExpired(now)
+                    || !config.validators().validate(key, stored.get().value(), now).isValid())) {
                 store.remove(key);
             } else {
                 local = stored;
@@ -227,10 +230,16 @@ public final class Kademlia {
      * {@link QueryResult.PutRecord}. A record without an expiry never expires locally but is sent
      * with the record TTL, and is republished with a fresh one every publication interval.
      *
+     * <p>The record must be valid for its namespace's validator; one with an end of life (an IPNS
+     * record) expires locally then.
+     *
+     * @throws InvalidRecordException if the validator refuses it (nothing is stored or sent then)
      * @throws StoreException if the local store refuses the record (nothing is sent then)
      */
     public QueryId putRecord(DhtRecord record, Quorum quorum, Instant now) {
-        DhtRecord own = record.withPublisher(Optional.of(localId));
+        Optional<Instant> validUntil = validUntil(record, now);
+        DhtRecord own = record.withPublisher(Optional.of(localId))
+                .withExpires(InboundRequests.earliest(record.expires(), validUntil));
         store.put(own);
         DhtRecord sent = own.expires().isPresent() ? own : own.withExpires(config.recordTtl().map(now::plus));
         int q = quorum.eval(config.replicationFactor());
@@ -243,11 +252,25 @@ public final class Kademlia {
      * query fails at once with a quorum failure. Reports {@link QueryResult.PutRecord}.
      */
     public QueryId putRecordTo(DhtRecord record, Collection<PeerId> peers, Quorum quorum, Instant now) {
+        validUntil(record, now);
         Set<PeerId> distinct = new LinkedHashSet<>(peers);
         distinct.remove(localId);
         int q = distinct.isEmpty() ? 1 : quorum.eval(distinct.size());
         DhtRecord sent = record.expires().isPresent() ? record : record.withExpires(config.recordTtl().map(now::plus));
         return queries.startFixed(new ArrayList<>(distinct), PutRecordQuery.storing(sent, q, QueryContext.CUSTOM));
+    }
+
+    /**
+     * Checks {@code record} with its namespace's validator: when it has one, the end of its validity.
+     *
+     * @throws InvalidRecordException if it is invalid
+     */
+    private Optional<Instant> validUntil(DhtRecord record, Instant now) {
+        Validation v = config.validators().validate(record.key(), record.value(), now);
+        if (v instanceof Validation.Invalid invalid) {
+            throw new InvalidRecordException(record.key(), invalid);
+        }
+        return ((Validation.Valid) v).validUntil();
     }
 
     /**
@@ -464,6 +487,7 @@ public final class Kademlia {
                 return Optional.of(action);
             }
             Optional<KademliaEvent> event = routing.takeAppliedPending().or(() -> queries.poll(now));
+            event.ifPresent(e -> keepBest(e, now));
             if (event.isPresent()) {
                 return Optional.of(new KademliaAction.Emit(event.get()));
             }
@@ -496,6 +520,33 @@ public final class Kademlia {
      */
     public java.util.List<JobSchedule> jobs() {
         return jobs.schedule();
+    }
+
+    /**
+     * After a lookup that found copies of a record, the local copy it started with (from another
+     * publisher) is replaced by the best one, when they differ: the local store keeps the best.
+     */
+    private void keepBest(KademliaEvent event, Instant now) {
+        if (!(event instanceof KademliaEvent.QueryCompleted c) || !(c.result() instanceof QueryResult.GetRecord.Ok ok)) {
+            return;
+        }
+        PeerRecord best = ok.records().get(0);
+        boolean outdatedLocal = ok.records().stream().anyMatch(pr -> pr.peer().isEmpty()
+                && !pr.record().publisher().map(localId::equals).orElse(false)
+                && !java.util.Arrays.equals(pr.record().value(), best.record().value()));
+        if (best.peer().isEmpty() || !outdatedLocal) {
+            return;
+        }
+        try {
+            Validation v = config.validators().validate(best.record().key(), best.record().value(), now);
+            if (v instanceof Validation.Valid valid) {
+                DhtRecord r = best.record();
+                store.put(r.withExpires(InboundRequests.earliest(r.expires().or(() -> config.recordTtl().map(now::plus)),
+                        valid.validUntil())));
+            }
+        } catch (StoreException e) {
+            log.warn("The better copy of {} was not stored: {}", best.record().key(), e.getMessage());
+        }
     }
 
     /** The number of running queries. */

@@ -1,6 +1,8 @@
 package io.jkad.kademlia;
 
 import io.jkad.query.QueryConfig;
+import io.jkad.validation.UnknownNamespacePolicy;
+import io.jkad.validation.Validators;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -47,6 +49,7 @@ public final class KademliaConfig {
     private final Caching caching;
     private final Optional<Duration> bootstrapInterval;
     private final RequestLimits requestLimits;
+    private final Validators validators;
 
     private KademliaConfig(Builder b) {
         this.protocolName = b.protocolName;
@@ -67,6 +70,7 @@ public final class KademliaConfig {
         this.caching = b.caching;
         this.bootstrapInterval = b.bootstrapInterval;
         this.requestLimits = b.requestLimits;
+        this.validators = b.validators;
     }
 
     /** The reference defaults. */
@@ -112,6 +116,7 @@ public final class KademliaConfig {
         b.caching = caching;
         b.bootstrapInterval = bootstrapInterval;
         b.requestLimits = requestLimits;
+        b.validators = validators;
         return b;
     }
 
@@ -201,6 +206,16 @@ public final class KademliaConfig {
     }
 
     /**
+     * The record validators by key namespace, and the policy for keys of other namespaces.
+     * Default: those {@link java.util.ServiceLoader} finds (the built-in {@code pk} and
+     * {@code ipns}), unknown namespaces accepted ({@link UnknownNamespacePolicy#ACCEPT}, as the
+     * reference accepts every key).
+     */
+    public Validators validators() {
+        return validators;
+    }
+
+    /**
      * How often the node bootstraps again by itself (a self-lookup and a refresh of the farther
      * buckets), which also finds and drops unreachable routing table entries; empty: only when
      * {@link Kademlia#bootstrap} is called. Default empty, as in the reference; a long-running
@@ -250,6 +265,7 @@ public final class KademliaConfig {
         private Caching caching = Caching.enabled(1);
         private Optional<Duration> bootstrapInterval = Optional.empty();
         private RequestLimits requestLimits = RequestLimits.DEFAULTS;
+        private Validators validators = Validators.builtIn();
 
         private Builder() {}
 
@@ -357,6 +373,18 @@ public final class KademliaConfig {
         /** The per-peer budgets of inbound requests ({@link RequestLimits#UNLIMITED} turns them off). */
         public Builder requestLimits(RequestLimits limits) {
             this.requestLimits = Objects.requireNonNull(limits, "requestLimits");
+            return this;
+        }
+
+        /** The record validators and the policy for unknown namespaces ({@link Validators#none()}: none, as the reference). */
+        public Builder validators(Validators validators) {
+            this.validators = Objects.requireNonNull(validators, "validators");
+            return this;
+        }
+
+        /** Keeps the validators, with {@code policy} for keys of no known namespace. */
+        public Builder unknownNamespaces(UnknownNamespacePolicy policy) {
+            this.validators = validators.withPolicy(Objects.requireNonNull(policy, "policy"));
             return this;
         }
 

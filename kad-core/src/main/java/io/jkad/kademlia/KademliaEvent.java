@@ -60,6 +60,11 @@ public sealed interface KademliaEvent {
         /** The record store could not serve it (a {@link io.jkad.record.StoreException}). */
         STORE_ERROR,
         /** Handling it failed unexpectedly (a bug, or input no check foresaw). */
-        FAILED
+        FAILED,
+        /**
+         * A PUT_VALUE whose record its namespace's validator refused, or one worse than the record
+         * the node holds (a lower IPNS sequence), as go refuses them: the stream is reset.
+         */
+        INVALID_RECORD
     }
 }

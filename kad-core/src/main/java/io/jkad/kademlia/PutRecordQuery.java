@@ -87,7 +87,7 @@ final class PutRecordQuery implements QueryState {
     }
 
     @Override
-    public void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries) {
+    public void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries, Instant now) {
         if (!(phase instanceof PutRecord p) || !(response instanceof KadResponse.PutValue r)) {
             queries.discovered(query, source, response);
             return;

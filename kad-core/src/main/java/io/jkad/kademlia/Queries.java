@@ -71,6 +71,10 @@ final class Queries {
         return config.caching();
     }
 
+    io.jkad.validation.Validators validators() {
+        return config.validators();
+    }
+
     /** The targets of a bootstrap's bucket refreshes (see {@link RoutingTable#refreshTargets}). */
     ArrayDeque<Key<PeerId>> refreshTargets(Instant now) {
         return routing.refreshTargets(random, now);
@@ -225,7 +229,7 @@ final class Queries {
     void onResponse(PeerId source, QueryId id, KadResponse response, Instant now) {
         pool.get(id).ifPresent(q -> {
             q.traceAnswer(source, closerCount(response), now);
-            q.inner().state.onResponse(q, source, response, this);
+            q.inner().state.onResponse(q, source, response, this, now);
         });
     }
 

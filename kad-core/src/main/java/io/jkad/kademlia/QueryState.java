@@ -46,7 +46,7 @@ sealed interface QueryState
     KadRequest request();
 
     /** {@code source} answered the request of {@code query}; report it to the query's iterator. */
-    void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries);
+    void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries, Instant now);
 
     /**
      * The query's peers iterator finished: the event to report, or empty when the query continues

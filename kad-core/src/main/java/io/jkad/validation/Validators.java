@@ -52,6 +52,15 @@ public final class Validators {
         return of(found, policy);
     }
 
+    private static final class BuiltIn {
+        static final Validators ACCEPTING = discovered(UnknownNamespacePolicy.ACCEPT);
+    }
+
+    /** {@link #discovered} with unknown namespaces accepted, found once per class loader. */
+    public static Validators builtIn() {
+        return BuiltIn.ACCEPTING;
+    }
+
     /** No validator, every record accepted: the reference's behaviour. */
     public static Validators none() {
         return NONE;

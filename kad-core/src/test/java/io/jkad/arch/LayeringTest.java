@@ -13,12 +13,13 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Keeps STYLE.md's table of where IO is allowed true: the sans-IO packages use no Netty, no
- * threads, no clock and no sleeps; protobuf types stay in the codec and the host.
+ * threads, no clock and no sleeps; protobuf's classes stay in the codecs: the wire's, the host's,
+ * the public keys' ({@code PeerKeys}) and the IPNS records' (validation).
  */
 class LayeringTest {
     private static final String[] SANS_IO = {
         "io.jkad.identity..", "io.jkad.multiaddr..", "io.jkad.routing..", "io.jkad.query..",
-        "io.jkad.record..", "io.jkad.kademlia..", "io.jkad.sim..", "io.jkad.util.."
+        "io.jkad.record..", "io.jkad.kademlia..", "io.jkad.sim..", "io.jkad.util..", "io.jkad.validation.."
     };
 
     private static JavaClasses classes;
@@ -62,7 +63,8 @@ class LayeringTest {
 
     @Test
     void protobufTypesStayInTheCodecAndTheHost() {
-        noClasses().that().resideOutsideOfPackages("io.jkad.protocol..", "io.jkad.net..")
+        noClasses().that().resideOutsideOfPackages("io.jkad.protocol..", "io.jkad.net..", "io.jkad.validation..",
+                        "io.jkad.identity..")
                 .should().dependOnClassesThat().resideInAnyPackage("com.google.protobuf..", "io.jkad.protocol.pb..")
                 .check(classes);
     }
@@ -70,7 +72,7 @@ class LayeringTest {
     @Test
     void theStateMachineDoesNotKnowTheHost() {
         noClasses().that().resideInAnyPackage("io.jkad.kademlia..", "io.jkad.routing..", "io.jkad.query..",
-                        "io.jkad.record..")
+                        "io.jkad.record..", "io.jkad.validation..", "io.jkad.identity..")
                 .should().dependOnClassesThat().resideInAnyPackage("io.jkad.net..", "io.jkad.sim..")
                 .check(classes);
     }
