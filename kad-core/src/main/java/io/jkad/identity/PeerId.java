@@ -232,6 +232,15 @@ public final class PeerId implements Comparable<PeerId> {
         return Multibase.encodeBase32(cid);
     }
 
+    /** The peer id as an IPNS name: a CIDv1 ({@code libp2p-key}) in base36 ({@code k51qzi5uqu5d…}). */
+    public String toIpnsName() {
+        byte[] cid = new byte[2 + bytes.length];
+        cid[0] = 0x01;
+        cid[1] = LIBP2P_KEY;
+        System.arraycopy(bytes, 0, cid, 2, bytes.length);
+        return Multibase.encodeBase36(cid);
+    }
+
     /** The public key, when the id is an identity multihash of an Ed25519 key. */
     public Optional<Ed25519PublicKey> publicKey() {
         Object cached = publicKeyCache;

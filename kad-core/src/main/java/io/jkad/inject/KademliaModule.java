@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Inject;
 import com.google.inject.Provider;
 import com.google.inject.Singleton;
+import com.google.inject.multibindings.Multibinder;
 import com.google.inject.multibindings.OptionalBinder;
 import io.jkad.identity.Ed25519KeyPair;
 import io.jkad.kademlia.KademliaConfig;
@@ -11,6 +12,7 @@ import io.jkad.multiaddr.Multiaddr;
 import io.jkad.net.KademliaNode;
 import io.jkad.net.KademliaNodeConfig;
 import io.jkad.record.RecordStoreProvider;
+import io.jkad.validation.RecordValidator;
 import java.time.Clock;
 
 /**
@@ -37,6 +39,11 @@ import java.time.Clock;
  *       ({@code MemoryStoreModule}, {@code RocksDbStoreModule}, {@code JdbcStoreModule}) binds its
  *       backend instead, whatever the name.</td></tr>
  *   <tr><td>{@link BootstrapPeers}</td><td>{@link BootstrapPeers#none()}</td></tr>
+ *   <tr><td>a {@code Set} of {@link RecordValidator}</td><td>empty: the validators of the
+ *       {@link KademliaConfig} (the built-in {@code pk} and {@code ipns}) are used. An embedder
+ *       adds one for its own namespace with {@code Multibinder.newSetBinder(binder(),
+ *       RecordValidator.class).addBinding().to(…)}; it joins (or replaces, for its namespace)
+ *       those of the configuration.</td></tr>
  *   <tr><td>{@link KademliaService}</td><td>a singleton (not optional)</td></tr>
  *   <tr><td>{@link KademliaNode}</td><td>the service's running node (provisioning fails with
  *       {@link IllegalStateException} while the service is not started; inject
@@ -62,6 +69,7 @@ public class KademliaModule extends AbstractModule {
                 .toProvider(DefaultNodeConfig.class).in(Singleton.class);
         OptionalBinder.newOptionalBinder(binder(), RecordStoreProvider.class);
         OptionalBinder.newOptionalBinder(binder(), BootstrapPeers.class).setDefault().toInstance(BootstrapPeers.none());
+        Multibinder.newSetBinder(binder(), RecordValidator.class);
         bind(KademliaService.class).in(Singleton.class);
         bind(KademliaNode.class).toProvider(RunningNode.class);
     }

@@ -7,6 +7,8 @@ import io.jkad.kademlia.QueryResult;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.net.KademliaNode;
 import io.jkad.net.KademliaNodeConfig;
+import io.jkad.validation.RecordValidator;
+import io.jkad.validation.Validators;
 import io.jkad.record.RecordStore;
 import io.jkad.record.RecordStoreProvider;
 import io.jkad.record.RecordStores;
@@ -54,10 +56,29 @@ public final class KademliaService implements AutoCloseable {
      * @param storeProvider the backend to open the store with; empty: the one named by {@code config}
      * @param bootstrapPeers the peers to join the network through at start
      */
-    @Inject
     public KademliaService(KademliaNodeConfig config, Optional<RecordStoreProvider> storeProvider,
                            BootstrapPeers bootstrapPeers) {
-        this.config = Objects.requireNonNull(config, "config");
+        this(config, storeProvider, bootstrapPeers, java.util.Set.of());
+    }
+
+    /**
+     * As {@link #KademliaService(KademliaNodeConfig, Optional, BootstrapPeers)}, with record
+     * validators added to those of {@code config}'s Kademlia settings (each replacing one of its
+     * namespace): those an embedder binds with {@code Multibinder.newSetBinder(binder(),
+     * RecordValidator.class)}.
+     */
+    @Inject
+    public KademliaService(KademliaNodeConfig config, Optional<RecordStoreProvider> storeProvider,
+                           BootstrapPeers bootstrapPeers, java.util.Set<RecordValidator> validators) {
+        Objects.requireNonNull(config, "config");
+        if (!validators.isEmpty()) {
+            Validators merged = config.kademlia().validators();
+            for (RecordValidator v : validators) {
+                merged = merged.with(v);
+            }
+            config = config.toBuilder().kademlia(config.kademlia().toBuilder().validators(merged).build()).build();
+        }
+        this.config = config;
         this.storeProvider = Objects.requireNonNull(storeProvider, "storeProvider");
         this.bootstrapPeers = Objects.requireNonNull(bootstrapPeers, "bootstrapPeers");
     }

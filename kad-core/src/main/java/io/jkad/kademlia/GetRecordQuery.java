@@ -107,30 +107,38 @@ final class GetRecordQuery implements QueryState {
     @Override
     public Optional<KademliaEvent> onFinished(Query<QueryInner> query, Queries queries, Instant now) {
         QueryResult.GetRecord result;
-        if (quorumReached()) {
-            selectBest(queries.validators());
-            DhtRecord best = records.get(0).record();
-            List<PeerId> candidates = new ArrayList<>(cacheCandidates.values());
-            java.util.Set<PeerId> correct = new java.util.LinkedHashSet<>(invalid);
-            for (PeerRecord pr : records) {
-                if (!java.util.Arrays.equals(pr.record().value(), best.value())) {
-                    pr.peer().ifPresent(correct::add);
-                }
-            }
-            if (queries.caching() instanceof Caching.Enabled) {
-                correct.addAll(candidates);
-            }
-            if (!correct.isEmpty()) {
-                queries.startFixed(new ArrayList<>(correct), PutRecordQuery.storing(best, 1, QueryContext.CACHE));
-            }
-            result = new QueryResult.GetRecord.Ok(key, List.copyOf(records), candidates);
-        } else if (records.isEmpty()) {
+        List<PeerId> candidates = new ArrayList<>(cacheCandidates.values());
+        if (records.isEmpty()) {
             result = new QueryResult.GetRecord.NotFound(key, query.resultPeers());
         } else {
+            // the quorum reached, or the lookup ran to its end: either way what it found is all
+            // there is to know, and the peers that hold less get the best
             selectBest(queries.validators());
-            result = new QueryResult.GetRecord.QuorumFailed(key, records, quorum);
+            correct(queries, candidates);
+            result = quorumReached() ? new QueryResult.GetRecord.Ok(key, List.copyOf(records), candidates)
+                    : new QueryResult.GetRecord.QuorumFailed(key, records, quorum);
         }
         return Queries.completed(query, result);
+    }
+
+    /**
+     * Sends the best copy (first, once selected) to the peers that returned another or an invalid
+     * one and, with caching, to the closest peers that answered without one.
+     */
+    private void correct(Queries queries, List<PeerId> candidates) {
+        DhtRecord best = records.get(0).record();
+        java.util.Set<PeerId> targets = new java.util.LinkedHashSet<>(invalid);
+        for (PeerRecord pr : records) {
+            if (!java.util.Arrays.equals(pr.record().value(), best.value())) {
+                pr.peer().ifPresent(targets::add);
+            }
+        }
+        if (queries.caching() instanceof Caching.Enabled) {
+            targets.addAll(candidates);
+        }
+        if (!targets.isEmpty()) {
+            queries.startFixed(new ArrayList<>(targets), PutRecordQuery.storing(best, 1, QueryContext.CACHE));
+        }
     }
 
     /** Moves the best of the copies found to the front (the validator's choice; equal copies keep their order). */

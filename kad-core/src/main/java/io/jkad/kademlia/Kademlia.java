@@ -527,11 +527,16 @@ public final class Kademlia {
      * publisher) is replaced by the best one, when they differ: the local store keeps the best.
      */
     private void keepBest(KademliaEvent event, Instant now) {
-        if (!(event instanceof KademliaEvent.QueryCompleted c) || !(c.result() instanceof QueryResult.GetRecord.Ok ok)) {
+        if (!(event instanceof KademliaEvent.QueryCompleted c)) {
             return;
         }
-        PeerRecord best = ok.records().get(0);
-        boolean outdatedLocal = ok.records().stream().anyMatch(pr -> pr.peer().isEmpty()
+        List<PeerRecord> found = c.result() instanceof QueryResult.GetRecord.Ok ok ? ok.records()
+                : c.result() instanceof QueryResult.GetRecord.QuorumFailed f ? f.records() : List.of();
+        if (found.isEmpty()) {
+            return;
+        }
+        PeerRecord best = found.get(0);
+        boolean outdatedLocal = found.stream().anyMatch(pr -> pr.peer().isEmpty()
                 && !pr.record().publisher().map(localId::equals).orElse(false)
                 && !java.util.Arrays.equals(pr.record().value(), best.record().value()));
         if (best.peer().isEmpty() || !outdatedLocal) {

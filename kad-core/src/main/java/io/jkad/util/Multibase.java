@@ -25,6 +25,20 @@ public final class Multibase {
     }
 
     /** {@code u} followed by base64url without padding. */
+    /** {@code k} and base36, lower case: how IPNS names are written ({@code k51qzi5uqu5d…}). */
+    public static String encodeBase36(byte[] data) {
+        int zeros = 0;
+        while (zeros < data.length && data[zeros] == 0) {
+            zeros++;
+        }
+        StringBuilder digits = new StringBuilder();
+        java.math.BigInteger n = new java.math.BigInteger(1, data);
+        if (n.signum() > 0) {
+            digits.append(n.toString(36));
+        }
+        return "k" + "0".repeat(zeros) + digits;
+    }
+
     public static String encodeBase64Url(byte[] data) {
         return "u" + Base64.getUrlEncoder().withoutPadding().encodeToString(data);
     }

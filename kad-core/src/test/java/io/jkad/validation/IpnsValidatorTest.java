@@ -96,6 +96,17 @@ class IpnsValidatorTest {
                 .isEqualTo(Instant.parse("2024-01-19T16:33:20.858209Z"));
     }
 
+    /** The fixtures' names read as peer ids and print back as the same base36 CIDs. */
+    @Test
+    void namesPrintAsTheSpecWritesThem() {
+        for (String suffix : List.of("v1-v2", "v2", "kubo-v1-v2-expired")) {
+            String name = fixtureName(suffix).substring(0, fixtureName(suffix).indexOf('_'));
+            assertThat(PeerId.parse(name).toIpnsName()).isEqualTo(name);
+        }
+        assertThat(PeerId.parse("12D3KooWGuR5BdSqp23UeoeesuwYwW3ebQ9rZ8aVwfWEDU8kvCYJ").toIpnsName())
+                .isEqualTo("k51qzi5uqu5dit2ku9mutlfgwyz8u730on38kd10m97m36bjt66my99hb6103f");
+    }
+
     @Test
     void theV2RecordsKeyAndDataAreAsTheSpecWorksThemOut() throws IOException {
         assertThat(fixtureKey("v2").toHex()).isEqualTo(

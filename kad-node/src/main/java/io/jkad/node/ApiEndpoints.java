@@ -13,6 +13,7 @@ import io.jkad.net.Traced;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.util.Cid;
+import io.jkad.validation.IpnsRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -349,6 +350,121 @@ final class ApiEndpoints {
                             keyText(key), key.toHex(), list, r.isOk() ? "not_found" : "timeout",
                             r.isOk() ? "no peer answered" : "the lookup did not finish in time", o.trace()));
                 }, executor), executor);
+    }
+
+    /** The quorum of a name resolution by default, as the IPNS spec recommends (16 copies). */
+    static final int RESOLVE_QUORUM = 16;
+
+    /** A name as users write it: a peer id, {@code /ipns/} and one, or a {@code libp2p-key} CID. */
+    static PeerId parseName(String text) {
+        if (text == null) {
+            throw new IllegalArgumentException("name is required");
+        }
+        String t = text.strip();
+        if (t.startsWith("/ipns/")) {
+            t = t.substring("/ipns/".length());
+        }
+        try {
+            return PeerId.parse(t);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not an IPNS name (a peer id or a libp2p-key CID): " + text + " ("
+                    + e.getMessage() + ")");
+        }
+    }
+
+    /**
+     * Publishes an IPNS record of the node's own name: signs it with the node's key (the sequence
+     * one above the best record found unless given) and puts it with the quorum.
+     */
+    CompletableFuture<ApiTypes.PublishAnswer> publish(ApiTypes.PublishRequest q) {
+        if (q.value() == null || q.value().isEmpty()) {
+            throw new IllegalArgumentException("value (the path to publish, e.g. /ipfs/bafy…) is required");
+        }
+        if (q.sequence() != null && q.sequence() < 0) {
+            throw new IllegalArgumentException("sequence must be >= 0: " + q.sequence());
+        }
+        Duration lifetime = q.lifetimeS() == null ? IpnsRecord.DEFAULT_LIFETIME : positiveSeconds("lifetime_s", q.lifetimeS());
+        Duration ttl = q.ttlS() == null ? IpnsRecord.DEFAULT_TTL : Duration.ofSeconds(nonNegative("ttl_s", q.ttlS()));
+        Quorum quorum = q.quorum() == null ? Quorum.ONE : q.quorum();
+        PeerId self = node.peerId();
+        RecordKey key = IpnsRecord.keyOf(self);
+        CompletableFuture<Long> sequence = q.sequence() != null ? CompletableFuture.completedFuture(q.sequence())
+                : node.getRecord(key, Quorum.ONE).thenApply(ApiEndpoints::nextSequence);
+        return sequence.thenComposeAsync(seq -> {
+            var identity = node.config().host().identity();
+            byte[] value = q.value().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            Instant validity = Instant.now().plus(lifetime);
+            byte[] record = IpnsRecord.create(identity.publicKey().encodeProtobuf(), identity::sign, false, value, seq,
+                    validity, ttl, true);
+            IpnsRecord made = IpnsRecord.parse(record);
+            return node.putRecord(DhtRecord.of(key, record), quorum).thenApplyAsync(r -> {
+                List<String> at = ids(r.success());
+                if (r.isOk()) {
+                    return new ApiTypes.PublishAnswer(true, self.toIpnsName(), self.toBase58(), key.toHex(), q.value(),
+                            seq, made.validityText(), ttl.toSeconds(), at, null, null, null);
+                }
+                int needed = r instanceof QueryResult.PutRecord.QuorumFailed f ? f.quorum()
+                        : ((QueryResult.PutRecord.Timeout) r).quorum();
+                boolean quorumFailed = r instanceof QueryResult.PutRecord.QuorumFailed;
+                throw new ApiServer.ApiException(quorumFailed ? 409 : 504, new ApiTypes.PublishAnswer(false,
+                        self.toIpnsName(), self.toBase58(), key.toHex(), q.value(), seq, made.validityText(),
+                        ttl.toSeconds(), at, quorumFailed ? "quorum_failed" : "timeout", "stored at " + at.size()
+                        + " of the " + needed + " peers the quorum needs (the node keeps its own copy and publishes "
+                        + "it again later)", needed));
+            }, executor);
+        }, executor);
+    }
+
+    /** One above the sequence of the best record a lookup found; 0 when it found none. */
+    private static long nextSequence(QueryResult.GetRecord r) {
+        List<PeerRecord> found = r instanceof QueryResult.GetRecord.Ok ok ? ok.records()
+                : r instanceof QueryResult.GetRecord.QuorumFailed f ? f.records()
+                : r instanceof QueryResult.GetRecord.Timeout t ? t.records() : List.of();
+        if (found.isEmpty()) {
+            return 0;
+        }
+        long current = IpnsRecord.parse(found.get(0).record().value()).sequence();
+        if (current == -1L) {
+            throw new IllegalStateException("the name's sequence is at its largest value");
+        }
+        return current + 1;
+    }
+
+    /** Resolves a name: the best valid IPNS record of the copies found (up to the quorum, 16 by default). */
+    CompletableFuture<ApiTypes.ResolveAnswer> resolve(ApiTypes.ResolveRequest q) {
+        PeerId name = parseName(q.name());
+        RecordKey key = IpnsRecord.keyOf(name);
+        Quorum quorum = q.quorum() == null ? Quorum.of(RESOLVE_QUORUM) : q.quorum();
+        return node.getRecord(key, quorum).thenApplyAsync(r -> {
+            List<PeerRecord> found = r instanceof QueryResult.GetRecord.Ok ok ? ok.records()
+                    : r instanceof QueryResult.GetRecord.QuorumFailed f ? f.records()
+                    : r instanceof QueryResult.GetRecord.Timeout t ? t.records() : List.of();
+            if (found.isEmpty()) {
+                throw new ApiServer.ApiException(404, new ApiTypes.ResolveAnswer(false, name.toIpnsName(),
+                        name.toBase58(), null, null, null, null, null, 0, "not_found", "no valid record of "
+                        + name.toIpnsName() + " was found"));
+            }
+            PeerRecord best = found.get(0);
+            IpnsRecord record = IpnsRecord.parse(best.record().value());
+            return new ApiTypes.ResolveAnswer(true, name.toIpnsName(), name.toBase58(),
+                    new String(record.value(), java.nio.charset.StandardCharsets.UTF_8), record.sequence(),
+                    record.validityText(), record.ttl().toSeconds(), best.peer().map(PeerId::toBase58).orElse("local"),
+                    found.size(), null, null);
+        }, executor);
+    }
+
+    private static Duration positiveSeconds(String what, long seconds) {
+        if (seconds <= 0) {
+            throw new IllegalArgumentException(what + " must be > 0: " + seconds);
+        }
+        return Duration.ofSeconds(seconds);
+    }
+
+    private static long nonNegative(String what, long value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(what + " must be >= 0: " + value);
+        }
+        return value;
     }
 
     CompletableFuture<ApiTypes.IdAnswer> id(ApiTypes.PeerRequest q) {

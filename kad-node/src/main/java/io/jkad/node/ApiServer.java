@@ -167,6 +167,8 @@ final class ApiServer implements AutoCloseable {
         api.get("/v1/activity", activity);
         api.post("/v1/closest", ApiTypes.ClosestRequest.class, endpoints::closest);
         api.post("/v1/id", ApiTypes.PeerRequest.class, endpoints::id);
+        api.post("/v1/name/publish", ApiTypes.PublishRequest.class, endpoints::publish);
+        api.post("/v1/name/resolve", ApiTypes.ResolveRequest.class, endpoints::resolve);
         Map<String, Object> openApi = openApi();
         api.get("/v1/openapi.json", () -> CompletableFuture.completedFuture(openApi));
         server.createContext("/metrics", api::metrics);
@@ -373,6 +375,9 @@ final class ApiServer implements AutoCloseable {
                     + ApiEndpoints.OPERATION_TIMEOUT.toSeconds() + " s"));
         } else if (e instanceof StoreException se) {
             send(ex, 422, new ApiTypes.Failure(false, "store_refused", se.getMessage(), se.kind().name()));
+        } else if (e instanceof io.jkad.validation.InvalidRecordException ir) {
+            send(ex, 400, new ApiTypes.Failure(false, "invalid_record", ir.getMessage(),
+                    ir.reason().name().toLowerCase(java.util.Locale.ROOT)));
         } else if (e instanceof IllegalStateException && nodeClosed.getAsBoolean()) {
             send(ex, 503, error("stopping", "the node is stopping"));
         } else if (e instanceof IllegalArgumentException) {

@@ -46,6 +46,15 @@ final class ApiTypes {
     /** {@code POST /v1/peer} (the peer id required) and {@code POST /v1/id} (none: the node's own). */
     record PeerRequest(String peerId) {}
 
+    /**
+     * {@code POST /v1/name/publish}: an IPNS record of the node's own name for {@code value}; the
+     * sequence one above the best record found when absent; lifetime 48 h and TTL 5 min by default.
+     */
+    record PublishRequest(String value, Long sequence, Long lifetimeS, Long ttlS, Quorum quorum) {}
+
+    /** {@code POST /v1/name/resolve}: a name (peer id, {@code /ipns/…}, or a {@code libp2p-key} CID); quorum 16 by default. */
+    record ResolveRequest(String name, Quorum quorum) {}
+
     // ------------------------------------------------------------------ answers
 
     /** An answer that can fail: {@code ok}, and when it is false an error code and a message. */
@@ -129,6 +138,18 @@ final class ApiTypes {
     record IdAnswer(boolean ok, String peerId, String agent, String protocolVersion, List<String> protocols,
                     List<String> addrs, String error, String message) implements Answer {}
 
+    /**
+     * {@code POST /v1/name/publish}: the name ({@code k51…}), its peer id and routing key, and the
+     * record's value, sequence, validity and TTL; {@code storedAt}: the peers that stored it.
+     */
+    record PublishAnswer(boolean ok, String name, String peerId, String keyHex, String value, long sequence,
+                         String validity, long ttlS, List<String> storedAt, String error, String message, Integer quorum)
+            implements Answer {}
+
+    /** {@code POST /v1/name/resolve}: the best valid record found; {@code from}: who returned it ({@code "local"}: the node). */
+    record ResolveAnswer(boolean ok, String name, String peerId, String value, Long sequence, String validity, Long ttlS,
+                         String from, Integer copies, String error, String message) implements Answer {}
+
     /** {@code GET /v1/activity}: the status page's recent queries and job schedule. */
     record Activity(List<RecentQuery> queries, List<Job> jobs) {}
 
@@ -169,5 +190,7 @@ final class ApiTypes {
             Map.entry(Peers.class, "Peers"), Map.entry(ConnectedPeer.class, "ConnectedPeer"),
             Map.entry(ClosestAnswer.class, "ClosestAnswer"), Map.entry(IdAnswer.class, "IdAnswer"),
             Map.entry(Activity.class, "Activity"), Map.entry(RecentQuery.class, "RecentQuery"),
-            Map.entry(Job.class, "Job"), Map.entry(Trace.class, "Trace"), Map.entry(TraceEvent.class, "TraceEvent"));
+            Map.entry(Job.class, "Job"), Map.entry(Trace.class, "Trace"), Map.entry(TraceEvent.class, "TraceEvent"),
+            Map.entry(PublishRequest.class, "PublishRequest"), Map.entry(ResolveRequest.class, "ResolveRequest"),
+            Map.entry(PublishAnswer.class, "PublishAnswer"), Map.entry(ResolveAnswer.class, "ResolveAnswer"));
 }

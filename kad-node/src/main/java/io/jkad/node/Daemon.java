@@ -17,6 +17,7 @@ import io.jkad.net.KademliaNodeConfig;
 import io.jkad.net.ResourceLimits;
 import io.jkad.net.RoutingTableEntry;
 import io.jkad.record.StoreConfig;
+import io.jkad.validation.UnknownNamespacePolicy;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -54,7 +55,17 @@ final class Daemon implements AutoCloseable {
     record Options(List<Multiaddr> listen, List<Multiaddr> announce, List<Multiaddr> bootstrap, String store,
                    Map<String, String> storeOptions, Path dataDir, Optional<Path> keyFile,
                    Optional<InetSocketAddress> api, boolean clientMode, Duration bootstrapInterval,
-                   Duration saveInterval, Admission admission, Optional<Path> apiTokenFile) {
+                   Duration saveInterval, Admission admission, Optional<Path> apiTokenFile,
+                   UnknownNamespacePolicy unknownNamespaces) {
+
+        /** Keys of unknown namespaces accepted ({@code --validation permissive}). */
+        Options(List<Multiaddr> listen, List<Multiaddr> announce, List<Multiaddr> bootstrap, String store,
+                Map<String, String> storeOptions, Path dataDir, Optional<Path> keyFile,
+                Optional<InetSocketAddress> api, boolean clientMode, Duration bootstrapInterval,
+                Duration saveInterval, Admission admission, Optional<Path> apiTokenFile) {
+            this(listen, announce, bootstrap, store, storeOptions, dataDir, keyFile, api, clientMode, bootstrapInterval,
+                    saveInterval, admission, apiTokenFile, UnknownNamespacePolicy.ACCEPT);
+        }
 
         /** With the default admission limits and no API token. */
         Options(List<Multiaddr> listen, List<Multiaddr> announce, List<Multiaddr> bootstrap, String store,
@@ -67,6 +78,7 @@ final class Daemon implements AutoCloseable {
 
         Options {
             Objects.requireNonNull(admission, "admission");
+            Objects.requireNonNull(unknownNamespaces, "unknownNamespaces");
             Objects.requireNonNull(apiTokenFile, "apiTokenFile");
             listen = List.copyOf(listen);
             announce = List.copyOf(announce);
@@ -266,6 +278,7 @@ final class Daemon implements AutoCloseable {
         }
         KademliaConfig kademlia = KademliaConfig.defaults().toBuilder()
                 .bootstrapInterval(Optional.of(options.bootstrapInterval()))
+                .unknownNamespaces(options.unknownNamespaces())
                 .build();
         KademliaNodeConfig.Builder nb = KademliaNodeConfig.builder(identity)
                 .kademlia(kademlia)

@@ -18,7 +18,8 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, ClientCommands.Put.class, ClientCommands.Get.class, ClientCommands.Provide.class,
                 ClientCommands.Providers.class, PeerCommands.Peer.class, PeerCommands.Peers.class,
                 PeerCommands.Closest.class, PeerCommands.Id.class, PeerCommands.RoutingTable.class,
-                PeerCommands.Status.class, DevnetCommand.class, SimCommand.class, CommandLine.HelpCommand.class})
+                PeerCommands.Status.class, NameCommands.class, DevnetCommand.class, SimCommand.class,
+                CommandLine.HelpCommand.class})
 public final class KadCommand implements Runnable {
 
     @CommandLine.Option(names = "--config", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,

@@ -88,6 +88,20 @@ public final class RunCommand implements Callable<Integer> {
             description = "As --api-token, with the token in F (made if missing).")
     Path apiTokenFileOption;
 
+    /** {@code --validation}: what the node does with records of namespaces it has no validator for. */
+    enum Validation {
+        /** Accept them unchecked, as the reference: for private networks. */
+        permissive,
+        /** Refuse them, as go and js: for public networks. */
+        strict
+    }
+
+    @Option(names = "--validation", paramLabel = "MODE", defaultValue = "permissive",
+            description = "Records of key namespaces without a validator (not /pk/ or /ipns/): 'permissive' "
+                    + "stores them unchecked (private networks), 'strict' refuses them as go and js do (public "
+                    + "networks). /pk/ and /ipns/ records are always checked. Default: ${DEFAULT-VALUE}.")
+    Validation validation;
+
     @Option(names = "--client-mode",
             description = "Do not serve the DHT to others (no peer adds this node to its routing table); "
                     + "still query it.")
@@ -259,7 +273,9 @@ public final class RunCommand implements Callable<Integer> {
                     dataDir != null ? dataDir : OptionDefaults.defaultDataDir(System.getenv()),
                     Optional.ofNullable(keyFile), apiAddress, clientMode,
                     parseDuration("--bootstrap-interval", bootstrapInterval),
-                    parseDuration("--save-interval", saveInterval), admission(), apiTokenFile());
+                    parseDuration("--save-interval", saveInterval), admission(), apiTokenFile(),
+                    validation == Validation.strict ? io.jkad.validation.UnknownNamespacePolicy.REFUSE
+                            : io.jkad.validation.UnknownNamespacePolicy.ACCEPT);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -87,6 +87,52 @@ class DaemonApiTest {
         assertThat(a.node().config().kademlia().bootstrapInterval()).contains(Duration.ofMinutes(5));
     }
 
+    /**
+     * {@code kad name}: a publishes under its name, b resolves it (by its k51… name, its peer id,
+     * /ipns/…), a newer publication wins, an unknown name fails with exit 1, and an invalid /ipns/
+     * record is refused by put with exit 2 and its reason.
+     */
+    @Test
+    void aNamePublishedByOneNodeResolvesFromTheOtherAndTheNewestWins() {
+        KadRun first = kad("name", "publish", "/ipfs/bafkqaddwgevxmmraojswg33smq", "--api", apiA, "--json");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        Map<String, Object> published = first.json();
+        String name = (String) published.get("name");
+        assertThat(name).startsWith("k51");
+        assertThat(published.get("peer_id")).isEqualTo(a.node().peerId().toBase58());
+        long seq = ((Number) published.get("sequence")).longValue();
+        assertThat((List<Object>) published.get("stored_at")).contains(b.node().peerId().toBase58());
+
+        KadRun resolved = kad("name", "resolve", name, "--api", apiB);
+        assertThat(resolved.exitCode()).as(resolved.err()).isZero();
+        assertThat(resolved.out().strip()).isEqualTo("/ipfs/bafkqaddwgevxmmraojswg33smq");
+
+        KadRun second = kad("name", "publish", "/ipfs/bafkqaddwgevxmmraojswg33smr", "--lifetime", "1h", "--api", apiA,
+                "--json");
+        assertThat(second.exitCode()).as(second.err()).isZero();
+        assertThat(((Number) second.json().get("sequence")).longValue()).isEqualTo(seq + 1);
+        for (String n : List.of(name, a.node().peerId().toBase58(), "/ipns/" + name)) {
+            KadRun r = kad("name", "resolve", n, "--api", apiB, "--json");
+            assertThat(r.exitCode()).as(n + ": " + r.err()).isZero();
+            assertThat(r.json().get("value")).isEqualTo("/ipfs/bafkqaddwgevxmmraojswg33smr");
+            assertThat(((Number) r.json().get("sequence")).longValue()).isEqualTo(seq + 1);
+        }
+
+        String unknown = io.jkad.identity.PeerId.fromPublicKey(io.jkad.identity.Ed25519KeyPair.generate().publicKey())
+                .toIpnsName();
+        KadRun missing = kad("name", "resolve", unknown, "--api", apiB, "--quorum", "1");
+        assertThat(missing.exitCode()).as(missing.err()).isEqualTo(1);
+        assertThat(missing.err()).contains("not found");
+        assertThat(kad("name", "resolve", "not-a-name", "--api", apiB).exitCode()).isEqualTo(2);
+
+        // a record under a's name signed by another key: the validator refuses it before anything is sent
+        String key = "2f69706e732f" + java.util.HexFormat.of().formatHex(a.node().peerId().toBytes());
+        KadRun forged = kad("put", key, "not a record", "--hex", "--api", apiB, "--json");
+        assertThat(forged.exitCode()).as(forged.err()).isEqualTo(2);
+        assertThat(forged.json().get("error")).isEqualTo("invalid_record");
+        assertThat(forged.json().get("kind")).isEqualTo("malformed");
+    }
+
     /** A request field of the wrong JSON type is refused (400, naming the field), not converted. */
     @Test
     void requestFieldsOfTheWrongTypeAreRefused() throws Exception {

@@ -105,6 +105,10 @@ class OpenApiTest {
         check("/v1/id", "post", clientA.post("/v1/id", body()));
         check("/v1/id", "post", clientA.post("/v1/id", body("peer_id", peerB)));
         check("/v1/openapi.json", "get", clientA.get("/v1/openapi.json"));
+        check("/v1/name/publish", "post", clientA.post("/v1/name/publish", body("value", "/ipfs/bafkqaddwgevxmmraojswg33smq")));
+        check("/v1/name/publish", "post", clientA.post("/v1/name/publish", body("value", "/ipfs/x", "ttl_s", -1)));
+        check("/v1/name/resolve", "post", clientB.post("/v1/name/resolve", body("name", a.node().peerId().toBase58())));
+        check("/v1/name/resolve", "post", clientB.post("/v1/name/resolve", body("name", peerB, "quorum", 1)));
         check("/v1/activity", "get", clientA.get("/v1/activity"));
         // traced: the answers carry the trace, also when the operation fails
         check("/v1/get", "post", clientA.post("/v1/get", body("key_hex", keyHex, "trace", true)));
@@ -117,7 +121,7 @@ class OpenApiTest {
         assertThat((List<Map<String, Object>>) trace.get("events")).extracting(e -> e.get("step"))
                 .contains("asked", "answered");
         assertThat(trace.get("stop_reason")).isNotNull();
-        assertThat(checked).hasSize(25).anyMatch(c -> c.contains(" 404")).anyMatch(c -> c.contains(" 400"))
+        assertThat(checked).hasSize(29).anyMatch(c -> c.contains(" 404")).anyMatch(c -> c.contains(" 400"))
                 .anyMatch(c -> c.contains(" 409"));
     }
 
@@ -164,6 +168,9 @@ class OpenApiTest {
         request("KeyRequest", new ApiTypes.KeyRequest("6b"));
         request("PeerRequest", new ApiTypes.PeerRequest("12D3KooW"));
         request("IdRequest", new ApiTypes.PeerRequest(null));
+        request("PublishRequest", new ApiTypes.PublishRequest("/ipfs/x", 3L, 3600L, 60L, quorum));
+        request("PublishRequest", new ApiTypes.PublishRequest("/ipfs/x", null, null, null, null));
+        request("ResolveRequest", new ApiTypes.ResolveRequest("k51", ApiEndpoints.parseQuorum("16")));
     }
 
     private void request(String schema, Record r) {
