@@ -45,6 +45,8 @@ const { multiaddr } = await import('@multiformats/multiaddr')
 const { CID } = await import('multiformats/cid')
 const Digest = await import('multiformats/hashes/digest')
 const { sha256 } = await import('multiformats/hashes/sha2')
+const { ipnsValidator } = await import('ipns/validator')
+const { ipnsSelector } = await import('ipns/selector')
 
 /** The key namespace ("/jkad/…") for which every record is accepted. */
 const TEST_NAMESPACE = 'jkad'
@@ -132,8 +134,9 @@ async function startNode (opts, index) {
         // The default mapper drops private and loopback addresses, so no test peer would ever
         // enter the routing table.
         peerInfoMapper: passthroughMapper,
-        validators: { [TEST_NAMESPACE]: async () => {} },
-        selectors: { [TEST_NAMESPACE]: () => 0 },
+        // IPNS as Helia adds it (pk is kad-dht's own)
+        validators: { [TEST_NAMESPACE]: async () => {}, ipns: ipnsValidator },
+        selectors: { [TEST_NAMESPACE]: () => 0, ipns: ipnsSelector },
         allowQueryWithZeroPeers: true
       })
     }

@@ -1,7 +1,6 @@
 package io.jkad.interop;
 
 import com.google.gson.JsonObject;
-import java.nio.file.Path;
 import java.util.List;
 
 /** {@link IpnsInterop} against go's boxo {@code ipns} package ({@code interop/go/cmd/ipns}). */
@@ -19,9 +18,6 @@ class IpnsGoIT extends IpnsInterop {
 
     @Override
     JsonObject run(JsonObject request) throws Exception {
-        Path go = InteropPeer.findTool("go", "jkad.go", "JKAD_GO", List.of(Path.of("/usr/local/go/bin/go")),
-                "the Go toolchain (1.25 or newer)");
-        Path dir = InteropPeer.findInteropDir("go", "go.mod");
-        return runProcess(dir, List.of(go.toString(), "run", "-mod=readonly", "./cmd/ipns"), request.toString());
+        return IpnsTools.go(request);
     }
 }

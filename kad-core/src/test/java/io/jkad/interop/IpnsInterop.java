@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import com.google.protobuf.ByteString;
 import io.jkad.identity.Ed25519KeyPair;
 import io.jkad.identity.PeerId;
@@ -16,9 +15,7 @@ import io.jkad.validation.IpnsRecord;
 import io.jkad.validation.IpnsValidator;
 import io.jkad.validation.Validation;
 import io.jkad.validation.pb.IpnsProto.IpnsEntry;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -27,7 +24,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -49,17 +45,6 @@ abstract class IpnsInterop {
 
     /** Runs the other side's helper on one request; its answer. */
     abstract JsonObject run(JsonObject request) throws Exception;
-
-    static JsonObject runProcess(Path dir, List<String> command, String request) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).directory(dir.toFile()).start();
-        p.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
-        p.getOutputStream().close();
-        byte[] out = p.getInputStream().readAllBytes();
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("%s: %s", command, err).isZero();
-        return JsonParser.parseString(new String(out, StandardCharsets.UTF_8)).getAsJsonObject();
-    }
 
     /** Validities as js writes them have 9 fraction digits and go's none when zero: both are read. */
     private static String validity(Instant t) {

@@ -1,7 +1,6 @@
 package io.jkad.interop;
 
 import com.google.gson.JsonObject;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -22,9 +21,6 @@ class IpnsJsIT extends IpnsInterop {
 
     @Override
     JsonObject run(JsonObject request) throws Exception {
-        Path node = InteropPeer.findNode();
-        Path dir = InteropPeer.findJsDir();
-        InteropPeer.ensureInstalled(dir, node, dir.resolve("target"));
-        return runProcess(dir, List.of(node.toString(), "ipns.mjs"), request.toString());
+        return IpnsTools.js(request);
     }
 }
