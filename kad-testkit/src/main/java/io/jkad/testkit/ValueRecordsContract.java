@@ -1,10 +1,13 @@
 package io.jkad.testkit;
 
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.identity.PeerId;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
@@ -12,6 +15,9 @@ import io.jkad.record.RecordStore;
 import io.jkad.record.StoreConfig;
 import io.jkad.record.StoreCounts;
 import io.jkad.record.StoreException.Kind;
+import io.jkad.validation.IpnsRecord;
+import io.jkad.validation.IpnsValidator;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Random;
@@ -30,6 +36,33 @@ public abstract class ValueRecordsContract extends StoreContractBase {
         DhtRecord bare = record(key("b"), "value b");
         s.put(bare);
         assertThat(s.get(key("b"))).contains(bare);
+    }
+
+    /**
+     * What validation needs of a store: a signed IPNS record comes back byte for byte (its
+     * signature covers those bytes) and still valid, also after a reopen, and the expiry sweep
+     * removes it at the end of its validity, where the node sets its expiry.
+     */
+    @Test
+    void aSignedIpnsRecordIsKeptVerbatimAndSweptAtItsEndOfLife() {
+        Ed25519KeyPair owner = Ed25519KeyPair.generate();
+        Instant validity = clock.instant().plusSeconds(600);
+        byte[] value = IpnsRecord.create(owner.publicKey().encodeProtobuf(), owner::sign, false,
+                bytes("/ipfs/bafkqaddwgevxmmraojswg33smq"), 3, validity, Duration.ofMinutes(5), true);
+        RecordKey key = IpnsRecord.keyOf(PeerId.fromPublicKey(owner.publicKey()));
+        IpnsValidator validator = new IpnsValidator();
+        StoreConfig config = config();
+        RecordStore s = open(config);
+        s.put(record(key, value, peer(1), validity));
+        if (persistent()) {
+            s = reopen(s, config);
+        }
+        byte[] back = s.get(key).orElseThrow().value();
+        assertThat(back).isEqualTo(value);
+        assertThat(validator.validate(key, back, clock.instant()).isValid()).isTrue();
+        assertThat(s.removeExpired(validity.minusNanos(1))).isZero();
+        assertThat(s.removeExpired(validity.plusNanos(1))).isEqualTo(1);
+        assertThat(s.get(key)).isEmpty();
     }
 
     @Test
