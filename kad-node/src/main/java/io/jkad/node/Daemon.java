@@ -172,6 +172,8 @@ final class Daemon implements AutoCloseable {
     private boolean closed;
     private volatile java.time.Instant lastSave;
     private volatile Instant nextSave;
+    private final NameRepublisher names;
+    private volatile Instant nextNameCheck;
     private Stopped stopped;
 
     /**
@@ -227,6 +229,22 @@ final class Daemon implements AutoCloseable {
             saveQuietly();
             nextSave = Instant.now().plus(options.saveInterval());
         }, every, every, TimeUnit.MILLISECONDS);
+        this.names = new NameRepublisher(node, node.config().host().identity(), service.store());
+        long names = NameRepublisher.EVERY.toMillis();
+        nextNameCheck = Instant.now().plus(NameRepublisher.EVERY);
+        saver.scheduleWithFixedDelay(() -> {
+            try {
+                this.names.runOnce(Instant.now());
+            } catch (RuntimeException e) {
+                LOG.warn("IPNS republication failed", e);
+            }
+            nextNameCheck = Instant.now().plus(NameRepublisher.EVERY);
+        }, names, names, TimeUnit.MILLISECONDS);
+    }
+
+    /** The job that keeps the node's own IPNS name valid. */
+    NameRepublisher names() {
+        return names;
     }
 
     /**
@@ -350,6 +368,8 @@ final class Daemon implements AutoCloseable {
             Instant saved = lastSave;
             jobs.add(new ApiTypes.Job("routing_table_save", options.saveInterval().toSeconds(),
                     saved == null ? null : saved.toString(), false, String.valueOf(nextSave)));
+            jobs.add(new ApiTypes.Job("ipns_republication", NameRepublisher.EVERY.toSeconds(),
+                    names.last().map(Object::toString).orElse(null), false, String.valueOf(nextNameCheck)));
             return new ApiTypes.Activity(queries, jobs);
         });
     }

@@ -118,6 +118,17 @@ class DaemonApiTest {
             assertThat(((Number) r.json().get("sequence")).longValue()).isEqualTo(seq + 1);
         }
 
+        // the republisher signs the record (1 h left) again: same value and sequence, 48 h of validity
+        java.time.Instant now = java.time.Instant.now();
+        var again = a.names().runOnce(now).orElseThrow();
+        var record = io.jkad.validation.IpnsRecord.parse(again.value());
+        assertThat(record.sequence()).isEqualTo(seq + 1);
+        assertThat(record.validity()).isEqualTo(now.plus(io.jkad.validation.IpnsRecord.DEFAULT_LIFETIME));
+        assertThat(a.names().runOnce(now.plusSeconds(60))).as("48 h left: nothing to do").isEmpty();
+        KadRun extended = kad("name", "resolve", name, "--api", apiB, "--json");
+        assertThat(extended.json().get("validity")).isEqualTo(record.validityText());
+        assertThat(extended.json().get("value")).isEqualTo("/ipfs/bafkqaddwgevxmmraojswg33smr");
+
         String unknown = io.jkad.identity.PeerId.fromPublicKey(io.jkad.identity.Ed25519KeyPair.generate().publicKey())
                 .toIpnsName();
         KadRun missing = kad("name", "resolve", unknown, "--api", apiB, "--quorum", "1");
@@ -163,7 +174,7 @@ class DaemonApiTest {
         Map<String, ApiTypes.Job> jobs = new java.util.HashMap<>();
         activity.jobs().forEach(j -> jobs.put(j.name(), j));
         assertThat(jobs.keySet()).containsExactlyInAnyOrder("bootstrap", "provider_republication", "record_replication",
-                "record_republication", "routing_table_save");
+                "record_republication", "routing_table_save", "ipns_republication");
         var scheduled = a.node().jobs().get(5, java.util.concurrent.TimeUnit.SECONDS);
         for (io.jkad.kademlia.JobSchedule j : scheduled) {
             ApiTypes.Job shown = jobs.get(j.name());
