@@ -11,6 +11,7 @@ import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
 import io.jkad.record.StoreException;
+import io.jkad.validation.InvalidReason;
 import io.jkad.validation.InvalidRecordException;
 import io.jkad.validation.Validation;
 import io.jkad.routing.Addresses;
@@ -238,6 +239,7 @@ public final class Kademlia {
      */
     public QueryId putRecord(DhtRecord record, Quorum quorum, Instant now) {
         Optional<Instant> validUntil = validUntil(record, now);
+        refuseIfWorseThanHeld(record, now);
         DhtRecord own = record.withPublisher(Optional.of(localId))
                 .withExpires(InboundRequests.earliest(record.expires(), validUntil));
         store.put(own);
@@ -271,6 +273,23 @@ public final class Kademlia {
             throw new InvalidRecordException(record.key(), invalid);
         }
         return ((Validation.Valid) v).validUntil();
+    }
+
+    /**
+     * Refuses a record worse than the valid one the store holds under its key (a lower IPNS
+     * sequence), as go's {@code PutValue} does: publishing it would replace a newer value with an
+     * older one.
+     *
+     * @throws InvalidRecordException ({@link InvalidReason#OUTDATED}) if it is
+     */
+    private void refuseIfWorseThanHeld(DhtRecord record, Instant now) {
+        Optional<DhtRecord> held = store.get(record.key()).filter(r -> !r.isExpired(now));
+        if (held.isPresent() && !java.util.Arrays.equals(held.get().value(), record.value())
+                && config.validators().validate(record.key(), held.get().value(), now).isValid()
+                && config.validators().select(record.key(), List.of(record.value(), held.get().value())) != 0) {
+            throw new InvalidRecordException(record.key(), Validation.invalid(InvalidReason.OUTDATED,
+                    "the node holds a better record under this key (an older value cannot replace a newer one)"));
+        }
     }
 
     /**

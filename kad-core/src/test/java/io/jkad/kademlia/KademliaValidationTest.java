@@ -171,8 +171,15 @@ class KademliaValidationTest {
         assertThat(ofType(drain(k, T0), KademliaAction.SendRequest.class)).isEmpty();
         assertThat(k.numQueries()).isZero();
         // a valid one is stored as the node's own, expiring with its validity
-        k.putRecord(ipns(owner, 1, T0.plusSeconds(60)), Quorum.ONE, T0);
+        k.putRecord(ipns(owner, 3, T0.plusSeconds(60)), Quorum.ONE, T0);
         assertThat(k.store().get(name).orElseThrow().expires()).contains(T0.plusSeconds(60));
+        // a sequence regression is refused (an older value would replace a newer one); a newer one is not
+        assertThatThrownBy(() -> k.putRecord(ipns(owner, 2, T0.plusSeconds(600)), Quorum.ONE, T0))
+                .isInstanceOfSatisfying(InvalidRecordException.class,
+                        e -> assertThat(e.reason()).isEqualTo(InvalidReason.OUTDATED));
+        assertThat(sequenceOf(k.store().get(name).orElseThrow())).isEqualTo(3);
+        k.putRecord(ipns(owner, 4, T0.plusSeconds(60)), Quorum.ONE, T0);
+        assertThat(sequenceOf(k.store().get(name).orElseThrow())).isEqualTo(4);
     }
 
     /**

@@ -129,6 +129,12 @@ class DaemonApiTest {
         assertThat(extended.json().get("validity")).isEqualTo(record.validityText());
         assertThat(extended.json().get("value")).isEqualTo("/ipfs/bafkqaddwgevxmmraojswg33smr");
 
+        // an older sequence cannot replace the newer record
+        KadRun older = kad("name", "publish", "/ipfs/bafkqaddwgevxmmraojswg33smq", "--sequence", "0", "--api", apiA,
+                "--json");
+        assertThat(older.exitCode()).as(older.err()).isEqualTo(2);
+        assertThat(older.json().get("kind")).isEqualTo("outdated");
+
         String unknown = io.jkad.identity.PeerId.fromPublicKey(io.jkad.identity.Ed25519KeyPair.generate().publicKey())
                 .toIpnsName();
         KadRun missing = kad("name", "resolve", unknown, "--api", apiB, "--quorum", "1");
