@@ -124,20 +124,7 @@ abstract class IpnsInterop {
     /** A key type's signer, made here. */
     private static LibP2pTestKeys.Signer signer(String type) {
         return switch (type) {
-            case "ed25519" -> {
-                Ed25519KeyPair pair = Ed25519KeyPair.generate();
-                yield new LibP2pTestKeys.Signer() {
-                    @Override
-                    public byte[] publicKeyProtobuf() {
-                        return pair.publicKey().encodeProtobuf();
-                    }
-
-                    @Override
-                    public byte[] sign(byte[] data) {
-                        return pair.sign(data);
-                    }
-                };
-            }
+            case "ed25519" -> LibP2pTestKeys.ed25519(Ed25519KeyPair.generate());
             case "secp256k1" -> LibP2pTestKeys.secp256k1();
             case "ecdsa" -> LibP2pTestKeys.jdk(PeerKeys.TYPE_ECDSA, LibP2pTestKeys.generate("EC", "secp256r1"));
             case "rsa" -> LibP2pTestKeys.jdk(PeerKeys.TYPE_RSA, LibP2pTestKeys.generate("RSA", 2048));

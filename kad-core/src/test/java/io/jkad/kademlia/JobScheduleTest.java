@@ -1,5 +1,6 @@
 package io.jkad.kademlia;
 
+import static io.jkad.kademlia.Drive.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jkad.identity.PeerId;
@@ -27,12 +28,6 @@ class JobScheduleTest {
 
     private static Map<String, JobSchedule> byName(Kademlia k) {
         return k.jobs().stream().collect(Collectors.toMap(JobSchedule::name, Function.identity()));
-    }
-
-    private static void drain(Kademlia k, Instant now) {
-        while (k.poll(now).isPresent()) {
-            // the actions go nowhere: the peers never answer
-        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.jkad.kademlia;
 
+import static io.jkad.kademlia.Drive.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jkad.identity.PeerId;
@@ -44,15 +45,6 @@ class KademliaDeadlineTest {
         }
         drain(k, T0);
         return k;
-    }
-
-    private static List<KademliaAction> drain(Kademlia k, Instant now) {
-        List<KademliaAction> out = new ArrayList<>();
-        Optional<KademliaAction> a;
-        while ((a = k.poll(now)).isPresent()) {
-            out.add(a.get());
-        }
-        return out;
     }
 
     /** Polls at {@code now} as a driver does: again while the next deadline is already due (a bounded number of times). */

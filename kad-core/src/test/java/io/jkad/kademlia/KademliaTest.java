@@ -1,5 +1,7 @@
 package io.jkad.kademlia;
 
+import static io.jkad.kademlia.Drive.drain;
+import static io.jkad.kademlia.Drive.ofType;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
@@ -55,19 +57,6 @@ class KademliaTest {
 
     private static Multiaddr addr(int i) {
         return Multiaddr.parse("/ip4/10.0." + (i / 250) + "." + (i % 250 + 1) + "/tcp/4001");
-    }
-
-    private static List<KademliaAction> drain(Kademlia k, Instant now) {
-        List<KademliaAction> out = new ArrayList<>();
-        Optional<KademliaAction> a;
-        while ((a = k.poll(now)).isPresent()) {
-            out.add(a.get());
-        }
-        return out;
-    }
-
-    private static <T> List<T> ofType(List<KademliaAction> actions, Class<T> type) {
-        return actions.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
     private static List<KademliaEvent> events(List<KademliaAction> actions) {

@@ -1,5 +1,7 @@
 package io.jkad.kademlia;
 
+import static io.jkad.kademlia.Drive.drain;
+import static io.jkad.kademlia.Drive.ofType;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -64,19 +66,6 @@ class KademliaValidationTest {
         }
         drain(k, T0);
         return peers;
-    }
-
-    private static List<KademliaAction> drain(Kademlia k, Instant now) {
-        List<KademliaAction> out = new ArrayList<>();
-        Optional<KademliaAction> a;
-        while ((a = k.poll(now)).isPresent()) {
-            out.add(a.get());
-        }
-        return out;
-    }
-
-    private static <T> List<T> ofType(List<KademliaAction> actions, Class<T> type) {
-        return actions.stream().filter(type::isInstance).map(type::cast).toList();
     }
 
     private DhtRecord ipns(Ed25519KeyPair signer, long sequence, Instant validity) {

@@ -192,6 +192,21 @@ public final class LibP2pTestKeys {
     }
 
     /** A fresh secp256k1 identity. */
+    /** A signer of an Ed25519 key pair of jkad's own. */
+    public static Signer ed25519(io.jkad.identity.Ed25519KeyPair pair) {
+        return new Signer() {
+            @Override
+            public byte[] publicKeyProtobuf() {
+                return pair.publicKey().encodeProtobuf();
+            }
+
+            @Override
+            public byte[] sign(byte[] data) {
+                return pair.sign(data);
+            }
+        };
+    }
+
     public static Signer secp256k1() {
         ECDomainParameters domain = domain(SECObjectIdentifiers.secp256k1);
         BigInteger d;

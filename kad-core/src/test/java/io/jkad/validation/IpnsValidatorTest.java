@@ -210,17 +210,7 @@ class IpnsValidatorTest {
     }
 
     static LibP2pTestKeys.Signer ed25519(Ed25519KeyPair pair) {
-        return new LibP2pTestKeys.Signer() {
-            @Override
-            public byte[] publicKeyProtobuf() {
-                return pair.publicKey().encodeProtobuf();
-            }
-
-            @Override
-            public byte[] sign(byte[] data) {
-                return pair.sign(data);
-            }
-        };
+        return LibP2pTestKeys.ed25519(pair);
     }
 
     static byte[] create(LibP2pTestKeys.Signer s, boolean embed, String value, long sequence, Instant validity,
