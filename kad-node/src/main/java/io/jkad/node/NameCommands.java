@@ -72,7 +72,7 @@ final class NameCommands implements Runnable {
 
     @Command(name = "resolve", mixinStandardHelpOptions = true,
             description = {"Looks up NAME (a peer id, /ipns/…, or a libp2p-key CID such as k51…) and prints the value of "
-                    + "the best valid record found (the highest sequence).",
+                    + "the best valid record found (the highest sequence); its sequence and validity on stderr.",
                     "Fails (exit 1) when no valid record is found."})
     static final class Resolve extends ClientCommands.Base<ApiTypes.ResolveAnswer> {
         @Parameters(index = "0", paramLabel = "NAME", description = "The name.")
@@ -93,9 +93,13 @@ final class NameCommands implements Runnable {
             return client.post("/v1/name/resolve", new ApiTypes.ResolveRequest(name, ApiEndpoints.parseQuorum(quorum)));
         }
 
+        /** The value on stdout (for scripts), the record's sequence and validity on stderr. */
         @Override
         void printOk(PrintStream out, ApiTypes.ResolveAnswer a) {
             out.println(a.value());
+            System.err.println("sequence " + a.sequence() + ", valid until " + a.validity() + ", ttl " + a.ttlS()
+                    + " s, from " + a.from() + " (" + a.copies() + (a.copies() == 1 ? " valid copy" : " valid copies")
+                    + " found)");
         }
     }
 }

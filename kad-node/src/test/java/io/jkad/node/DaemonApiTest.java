@@ -106,6 +106,7 @@ class DaemonApiTest {
         KadRun resolved = kad("name", "resolve", name, "--api", apiB);
         assertThat(resolved.exitCode()).as(resolved.err()).isZero();
         assertThat(resolved.out().strip()).isEqualTo("/ipfs/bafkqaddwgevxmmraojswg33smq");
+        assertThat(resolved.err()).contains("sequence " + seq + ", valid until ");
 
         KadRun second = kad("name", "publish", "/ipfs/bafkqaddwgevxmmraojswg33smr", "--lifetime", "1h", "--api", apiA,
                 "--json");
