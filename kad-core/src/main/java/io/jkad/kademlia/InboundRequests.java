@@ -84,7 +84,10 @@ final class InboundRequests {
                 providerReceived(source, r.key(), r.provider(), now);
             } else if (request instanceof KadRequest.GetValue r) {
                 Optional<DhtRecord> record = store.get(r.key());
-                if (record.isPresent() && record.get().isExpired(now)) {
+                // expired, or no longer valid (past an IPNS record's end of life; stored by a
+                // version that did not validate): removed, not served
+                if (record.isPresent() && (record.get().isExpired(now)
+                        || !config.validators().validate(r.key(), record.get().value(), now).isValid())) {
                     store.remove(r.key());
                     record = Optional.empty();
                 }

@@ -108,6 +108,18 @@ class KademliaValidationTest {
         assertThat(((KadResponse.GetValue) answer.response()).record()).isEmpty();
     }
 
+    /** A stored record that does not validate (say, stored before validation existed) is removed, not served. */
+    @Test
+    void aStoredRecordThatDoesNotValidateIsNotServed() {
+        Kademlia k = node(KademliaConfig.defaults());
+        PeerId asker = connectedPeers(k, 1).get(0);
+        k.store().put(ipns(Ed25519KeyPair.generate(), 1, T0.plusSeconds(3600)));
+        k.onRequest(asker, new InboundRequestId(1), new KadRequest.GetValue(name), T0);
+        KademliaAction.Respond answer = ofType(drain(k, T0), KademliaAction.Respond.class).get(0);
+        assertThat(((KadResponse.GetValue) answer.response()).record()).isEmpty();
+        assertThat(k.store().get(name)).isEmpty();
+    }
+
     @Test
     void aRecordWorseThanTheOneHeldIsRefusedABetterOneReplacesIt() {
         Kademlia k = node(KademliaConfig.defaults());
