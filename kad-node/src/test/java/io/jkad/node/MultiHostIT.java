@@ -294,6 +294,15 @@ class MultiHostIT {
         Client providers = h2.kad("providers", content);
         assertThat(providers.exitCode).as(providers.err).isZero();
         assertThat(providers.strings("providers")).contains(h3.peerId());
+
+        // an IPNS name published by the kad.jar of one host resolves from another
+        Client publish = h2.kad("name", "publish", "/ipfs/bafkqaddwgevxmmraojswg33smq", "--quorum", "2");
+        assertThat(publish.exitCode).as(publish.err).isZero();
+        String name = (String) publish.json().get("name");
+        Client resolve = h4.kad("name", "resolve", name);
+        assertThat(resolve.exitCode).as(resolve.err).isZero();
+        assertThat(resolve.json().get("value")).isEqualTo("/ipfs/bafkqaddwgevxmmraojswg33smq");
+        assertThat(resolve.json().get("peer_id")).isEqualTo(h2.peerId());
     }
 
     @Test
