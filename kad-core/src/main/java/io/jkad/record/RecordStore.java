@@ -121,6 +121,61 @@ public interface RecordStore extends AutoCloseable {
     CloseableIterator<ProviderRecord> provided();
 
     /**
+     * The local provider records (those of {@link #provided()}) in keyspace order ({@link Keyspace#ORDER}:
+     * by the SHA-256 of their key, then by the key), from the first whose key's id is at or after
+     * {@code from} (32 bytes, compared unsigned). A reprovide sweep reads one region of the keyspace
+     * as the run from the region's start ({@link Keyspace#regionStart}) while the ids keep its
+     * prefix, and finds the next region holding keys as the first record from
+     * {@link Keyspace#nextRegionStart}. Must be closed; same iteration guarantees as {@link #records()}.
+     *
+     * <p>The default reads every provided record and sorts them, at each call; jkad's memory store
+     * keeps them in this order instead.
+     *
+     * @throws IllegalArgumentException if {@code from} is not 32 bytes
+     * @throws StoreException {@code CLOSED}, {@code BACKEND}
+     */
+    default CloseableIterator<ProviderRecord> providedFrom(byte[] from) {
+        if (from.length != Keyspace.ID_BYTES) {
+            throw new IllegalArgumentException("a keyspace position is 32 bytes, not " + from.length);
+        }
+        record Placed(byte[] id, ProviderRecord record) {}
+        java.util.List<Placed> all = new java.util.ArrayList<>();
+        try (CloseableIterator<ProviderRecord> it = provided()) {
+            while (it.hasNext()) {
+                ProviderRecord r = it.next();
+                byte[] id = Keyspace.id(r.key());
+                if (java.util.Arrays.compareUnsigned(id, from) >= 0) {
+                    all.add(new Placed(id, r));
+                }
+            }
+        }
+        all.sort(java.util.Comparator.comparing(Placed::id, java.util.Arrays::compareUnsigned)
+                .thenComparing(p -> p.record().key()));
+        java.util.Iterator<ProviderRecord> sorted = all.stream().map(Placed::record).iterator();
+        return new CloseableIterator<>() {
+            private boolean closed;
+
+            @Override
+            public boolean hasNext() {
+                return !closed && sorted.hasNext();
+            }
+
+            @Override
+            public ProviderRecord next() {
+                if (closed) {
+                    throw new java.util.NoSuchElementException("closed");
+                }
+                return sorted.next();
+            }
+
+            @Override
+            public void close() {
+                closed = true;
+            }
+        };
+    }
+
+    /**
      * Removes the provider record of {@code provider} for {@code key}, if any (a no-op otherwise).
      *
      * @throws StoreException {@code CLOSED}, {@code BACKEND}

@@ -1,9 +1,12 @@
 package io.jkad.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.jkad.multiaddr.Multiaddr;
+import io.jkad.record.CloseableIterator;
 import io.jkad.record.DhtRecord;
+import io.jkad.record.Keyspace;
 import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
@@ -27,6 +30,82 @@ public abstract class ProviderRecordsContract extends ValueRecordsContract {
         ProviderRecord p = provider(key("k"), peer(1), clock.instant().plus(Duration.ofHours(24)));
         assertThat(s.addProvider(p)).isTrue();
         assertThat(s.providers(key("k"))).containsExactly(p);
+    }
+
+    /**
+     * {@code providedFrom}: the local provider records in keyspace order (by the SHA-256 of the
+     * key), from a position on; regions of the keyspace read as runs with one prefix, the next
+     * region found from its start; remote providers never listed; removals seen; kept across a
+     * reopen.
+     */
+    @Test
+    void providedFromWalksTheLocalProvidedKeysInKeyspaceOrder() {
+        StoreConfig config = config();
+        RecordStore s = open(config);
+        List<ProviderRecord> local = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            ProviderRecord p = provider(key("provided " + i), localPeer);
+            assertThat(s.addProvider(p)).isTrue();
+            local.add(p);
+            if (i % 3 == 0) {
+                s.addProvider(provider(key("provided " + i), peer(i + 1)));
+                s.addProvider(provider(key("only remote " + i), peer(i + 1)));
+            }
+        }
+        local.sort(Keyspace.ORDER);
+        assertThat(drain(s.providedFrom(new byte[Keyspace.ID_BYTES]))).containsExactlyElementsOf(local);
+
+        // regions of 3 bits: each read from its start while the prefix holds, the next found from there
+        List<ProviderRecord> walked = new ArrayList<>();
+        byte[] at = new byte[Keyspace.ID_BYTES];
+        int regions = 0;
+        while (true) {
+            List<ProviderRecord> region = new ArrayList<>();
+            byte[] prefix = null;
+            try (CloseableIterator<ProviderRecord> it = s.providedFrom(at)) {
+                while (it.hasNext()) {
+                    ProviderRecord r = it.next();
+                    byte[] id = Keyspace.id(r.key());
+                    if (prefix == null) {
+                        prefix = id;
+                    } else if (!Keyspace.hasPrefix(id, prefix, 3)) {
+                        break;
+                    }
+                    region.add(r);
+                }
+            }
+            if (prefix == null) {
+                break;
+            }
+            byte[] regionPrefix = prefix;
+            assertThat(region).allSatisfy(r -> assertThat(Keyspace.hasPrefix(Keyspace.id(r.key()), regionPrefix, 3)).isTrue());
+            assertThat(region).containsExactlyElementsOf(local.stream()
+                    .filter(r -> Keyspace.hasPrefix(Keyspace.id(r.key()), regionPrefix, 3)).toList());
+            walked.addAll(region);
+            regions++;
+            java.util.Optional<byte[]> next = Keyspace.nextRegionStart(prefix, 3);
+            if (next.isEmpty()) {
+                break;
+            }
+            at = next.get();
+        }
+        assertThat(walked).containsExactlyElementsOf(local);
+        assertThat(regions).isEqualTo(8); // 300 random ids leave no 3-bit region empty
+
+        // from the middle: exactly the records at or after that position
+        byte[] middle = Keyspace.id(local.get(150).key());
+        assertThat(drain(s.providedFrom(middle))).containsExactlyElementsOf(local.subList(150, 300));
+
+        s.removeProvider(local.get(10).key(), localPeer);
+        List<ProviderRecord> left = new ArrayList<>(local);
+        left.remove(10);
+        assertThat(drain(s.providedFrom(new byte[Keyspace.ID_BYTES]))).containsExactlyElementsOf(left);
+        if (persistent()) {
+            s = reopen(s, config);
+            assertThat(drain(s.providedFrom(new byte[Keyspace.ID_BYTES]))).containsExactlyElementsOf(left);
+        }
+        RecordStore store = s;
+        assertThatThrownBy(() -> store.providedFrom(new byte[31])).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

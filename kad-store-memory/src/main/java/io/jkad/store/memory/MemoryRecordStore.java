@@ -3,6 +3,7 @@ package io.jkad.store.memory;
 import io.jkad.identity.PeerId;
 import io.jkad.record.CloseableIterator;
 import io.jkad.record.DhtRecord;
+import io.jkad.record.Keyspace;
 import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
@@ -20,6 +21,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.RandomAccess;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The in-memory {@link RecordStore}, after rust-libp2p's {@code MemoryStore} (libp2p-kad 0.29) with
@@ -92,6 +94,30 @@ final class MemoryRecordStore implements RecordStore {
     private final ConcurrentHashMap<RecordKey, ProviderList> providers;
     /** The local peer's provider record of each key it provides. */
     private final ConcurrentHashMap<RecordKey, ProviderRecord> provided;
+    /** The keys of {@link #provided} in keyspace order (written under the write lock with it). */
+    private final ConcurrentSkipListMap<Position, RecordKey> providedInKeyspace = new ConcurrentSkipListMap<>();
+
+    /** A key's place in keyspace order: its Kademlia id, then the key; a null key is before every key of its id. */
+    private record Position(byte[] id, RecordKey key) implements Comparable<Position> {
+        @Override
+        public int compareTo(Position o) {
+            int c = Arrays.compareUnsigned(id, o.id);
+            if (c != 0 || key == o.key) {
+                return c;
+            }
+            return key == null ? -1 : o.key == null ? 1 : key.compareTo(o.key);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Position p && compareTo(p) == 0;
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(id) * 31 + java.util.Objects.hashCode(key);
+        }
+    }
 
     /** Guards every write and the two indexes. */
     private final Object writeLock = new Object();
@@ -233,7 +259,9 @@ final class MemoryRecordStore implements RecordStore {
                 record.expires().ifPresent(t -> providerExpiry.add(t, slot));
             }
             if (record.provider().equals(localPeer)) {
-                provided.put(key, record);
+                if (provided.put(key, record) == null) {
+                    providedInKeyspace.put(new Position(Keyspace.id(key), key), key);
+                }
             }
             return true;
         }
@@ -248,6 +276,38 @@ final class MemoryRecordStore implements RecordStore {
         }
         List<ProviderRecord> list = providers.get(key);
         return list == null ? List.of() : list;
+    }
+
+    /** From the keyspace-ordered index of the provided keys; each key's record read from {@link #provided} (skipped if gone). */
+    @Override
+    public CloseableIterator<ProviderRecord> providedFrom(byte[] from) {
+        if (from.length != Keyspace.ID_BYTES) {
+            throw new IllegalArgumentException("a keyspace position is 32 bytes, not " + from.length);
+        }
+        checkOpen("providedFrom");
+        java.util.Iterator<RecordKey> keys = providedInKeyspace.tailMap(new Position(from.clone(), null)).values().iterator();
+        java.util.Iterator<ProviderRecord> records = new java.util.Iterator<>() {
+            private ProviderRecord next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null && keys.hasNext()) {
+                    next = provided.get(keys.next());
+                }
+                return next != null;
+            }
+
+            @Override
+            public ProviderRecord next() {
+                if (!hasNext()) {
+                    throw new java.util.NoSuchElementException();
+                }
+                ProviderRecord r = next;
+                next = null;
+                return r;
+            }
+        };
+        return new StoreIterator<>(records, "providedFrom");
     }
 
     @Override
@@ -297,8 +357,8 @@ final class MemoryRecordStore implements RecordStore {
             System.arraycopy(array, i + 1, rest, i, array.length - i - 1);
             providers.put(key, new ProviderList(rest));
         }
-        if (provider.equals(localPeer)) {
-            provided.remove(key);
+        if (provider.equals(localPeer) && provided.remove(key) != null) {
+            providedInKeyspace.remove(new Position(Keyspace.id(key), key));
         }
         return array[i];
     }
@@ -336,6 +396,7 @@ final class MemoryRecordStore implements RecordStore {
             records.clear();
             providers.clear();
             provided.clear();
+            providedInKeyspace.clear();
             recordExpiry.clear();
             providerExpiry.clear();
         }

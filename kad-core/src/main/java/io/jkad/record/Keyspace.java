@@ -1,0 +1,93 @@
+package io.jkad.record;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Optional;
+
+/**
+ * Keyspace order, as a reprovide sweep walks it: a record key's Kademlia id is the SHA-256 of its
+ * bytes ({@link #id}); ids compare as unsigned 256-bit numbers, and keys of one id (never two, in
+ * practice) by their bytes. A region of the keyspace is every id with a given prefix of
+ * {@code bits} bits; {@link #regionStart} is its first id and {@link #nextRegionStart} the first
+ * id after it, so that {@link RecordStore#providedFrom} reads one region, or finds the next region
+ * that holds keys.
+ */
+public final class Keyspace {
+
+    /** The length of a Kademlia id: 32 bytes. */
+    public static final int ID_BYTES = 32;
+
+    /** Provided records in keyspace order: by their key's id, then by the key's bytes. */
+    public static final Comparator<ProviderRecord> ORDER = Comparator
+            .comparing((ProviderRecord r) -> id(r.key()), Arrays::compareUnsigned)
+            .thenComparing(ProviderRecord::key);
+
+    private Keyspace() {}
+
+    /** The Kademlia id of {@code key}: the SHA-256 of its bytes. */
+    public static byte[] id(RecordKey key) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(key.toBytes());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /** Whether the first {@code bits} bits of {@code id} are those of {@code prefix}. */
+    public static boolean hasPrefix(byte[] id, byte[] prefix, int bits) {
+        checkBits(bits);
+        int whole = bits / 8;
+        if (!Arrays.equals(id, 0, whole, prefix, 0, whole)) {
+            return false;
+        }
+        int rest = bits % 8;
+        if (rest == 0) {
+            return true;
+        }
+        int mask = 0xFF << (8 - rest) & 0xFF;
+        return (id[whole] & mask) == (prefix[whole] & mask);
+    }
+
+    /** The first id of the region of {@code prefix}'s first {@code bits} bits: those bits, then zeros. */
+    public static byte[] regionStart(byte[] prefix, int bits) {
+        checkBits(bits);
+        byte[] start = new byte[ID_BYTES];
+        int whole = bits / 8;
+        System.arraycopy(prefix, 0, start, 0, whole);
+        int rest = bits % 8;
+        if (rest != 0) {
+            start[whole] = (byte) (prefix[whole] & (0xFF << (8 - rest)));
+        }
+        return start;
+    }
+
+    /**
+     * The first id after the region of {@code prefix}'s first {@code bits} bits (the start of the
+     * next region of the same length); empty for the last region (all ones) and for {@code bits} 0.
+     */
+    public static Optional<byte[]> nextRegionStart(byte[] prefix, int bits) {
+        byte[] next = regionStart(prefix, bits);
+        if (bits == 0) {
+            return Optional.empty();
+        }
+        // add one at the prefix's last bit, carrying towards the front
+        int bit = bits - 1;
+        for (int i = bit / 8; i >= 0; i--) {
+            int add = i == bit / 8 ? 1 << (7 - bit % 8) : 1;
+            int sum = (next[i] & 0xFF) + add;
+            next[i] = (byte) sum;
+            if (sum <= 0xFF) {
+                return Optional.of(next);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static void checkBits(int bits) {
+        if (bits < 0 || bits > ID_BYTES * 8) {
+            throw new IllegalArgumentException("a prefix has 0 to 256 bits: " + bits);
+        }
+    }
+}
