@@ -224,9 +224,7 @@ final class InboundRequests {
             return Optional.of("invalid record for " + received.key() + ": " + invalid);
         }
         Optional<DhtRecord> held = store.get(received.key()).filter(r -> !r.isExpired(now));
-        if (held.isPresent() && !java.util.Arrays.equals(held.get().value(), received.value())
-                && validators.validate(held.get().key(), held.get().value(), now).isValid()
-                && validators.select(received.key(), List.of(received.value(), held.get().value())) != 0) {
+        if (held.isPresent() && validators.isWorse(received.key(), received.value(), held.get().value(), now)) {
             return Optional.of("outdated record for " + received.key() + ": the node holds a better one");
         }
         // Records stored far from the key (beyond the k closest) expire exponentially sooner.

@@ -284,9 +284,7 @@ public final class Kademlia {
      */
     private void refuseIfWorseThanHeld(DhtRecord record, Instant now) {
         Optional<DhtRecord> held = store.get(record.key()).filter(r -> !r.isExpired(now));
-        if (held.isPresent() && !java.util.Arrays.equals(held.get().value(), record.value())
-                && config.validators().validate(record.key(), held.get().value(), now).isValid()
-                && config.validators().select(record.key(), List.of(record.value(), held.get().value())) != 0) {
+        if (held.isPresent() && config.validators().isWorse(record.key(), record.value(), held.get().value(), now)) {
             throw new InvalidRecordException(record.key(), Validation.invalid(InvalidReason.OUTDATED,
                     "the node holds a better record under this key (an older value cannot replace a newer one)"));
         }

@@ -125,6 +125,9 @@ public sealed interface QueryResult {
 
         RecordKey key();
 
+        /** The valid copies found, the validator's best first; none for {@link NotFound}. */
+        List<PeerRecord> records();
+
         /**
          * The records found (at least the quorum), and the peers closest to the key that were asked
          * and did not return it, closest first (empty when caching is disabled).
@@ -140,6 +143,11 @@ public sealed interface QueryResult {
         record NotFound(RecordKey key, List<PeerId> closestPeers) implements GetRecord, Failure {
             public NotFound {
                 closestPeers = List.copyOf(closestPeers);
+            }
+
+            @Override
+            public List<PeerRecord> records() {
+                return List.of();
             }
         }
 

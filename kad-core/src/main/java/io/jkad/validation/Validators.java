@@ -137,6 +137,17 @@ public final class Validators {
         return i;
     }
 
+    /**
+     * Whether {@code value} is worse than {@code held}, the value stored under {@code key}: they
+     * differ, {@code held} is valid at {@code now}, and the validator selects it over
+     * {@code value}. Such a value must not replace the held one (go refuses it with
+     * {@code ErrOldRecord}); an invalid held value never stands in the way.
+     */
+    public boolean isWorse(RecordKey key, byte[] value, byte[] held, Instant now) {
+        return !java.util.Arrays.equals(held, value) && validate(key, held, now).isValid()
+                && select(key, List.of(value, held)) != 0;
+    }
+
     @Override
     public String toString() {
         return "Validators" + byNamespace.keySet() + " unknown namespaces: " + policy;

@@ -232,8 +232,7 @@ final class ApiEndpoints {
                                 + " (asked the " + nf.closestPeers().size() + " closest peers found)", null, o.trace()));
                     }
                     boolean quorumFailed = r instanceof QueryResult.GetRecord.QuorumFailed;
-                    List<PeerRecord> found = r instanceof QueryResult.GetRecord.QuorumFailed f ? f.records()
-                            : ((QueryResult.GetRecord.Timeout) r).records();
+                    List<PeerRecord> found = r.records();
                     int needed = r instanceof QueryResult.GetRecord.QuorumFailed f ? f.quorum()
                             : ((QueryResult.GetRecord.Timeout) r).quorum();
                     throw new ApiServer.ApiException(quorumFailed ? 409 : 504, new ApiTypes.GetAnswer(false,
@@ -417,9 +416,7 @@ final class ApiEndpoints {
 
     /** One above the sequence of the best record a lookup found; 0 when it found none. */
     private static long nextSequence(QueryResult.GetRecord r) {
-        List<PeerRecord> found = r instanceof QueryResult.GetRecord.Ok ok ? ok.records()
-                : r instanceof QueryResult.GetRecord.QuorumFailed f ? f.records()
-                : r instanceof QueryResult.GetRecord.Timeout t ? t.records() : List.of();
+        List<PeerRecord> found = r.records();
         if (found.isEmpty()) {
             return 0;
         }
@@ -436,9 +433,7 @@ final class ApiEndpoints {
         RecordKey key = IpnsRecord.keyOf(name);
         Quorum quorum = q.quorum() == null ? Quorum.of(RESOLVE_QUORUM) : q.quorum();
         return node.getRecord(key, quorum).thenApplyAsync(r -> {
-            List<PeerRecord> found = r instanceof QueryResult.GetRecord.Ok ok ? ok.records()
-                    : r instanceof QueryResult.GetRecord.QuorumFailed f ? f.records()
-                    : r instanceof QueryResult.GetRecord.Timeout t ? t.records() : List.of();
+            List<PeerRecord> found = r.records();
             if (found.isEmpty()) {
                 throw new ApiServer.ApiException(404, new ApiTypes.ResolveAnswer(false, name.toIpnsName(),
                         name.toBase58(), null, null, null, null, null, 0, "not_found", "no valid record of "

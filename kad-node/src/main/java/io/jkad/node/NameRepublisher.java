@@ -73,6 +73,7 @@ final class NameRepublisher {
                 current.sequence(), now.plus(IpnsRecord.DEFAULT_LIFETIME), current.ttl(), true);
         DhtRecord again = DhtRecord.of(key, bytes);
         try {
+            // waited for: the next check must find this record in the store, not the one it replaces
             node.putRecord(again, Quorum.ONE).get(2, TimeUnit.MINUTES);
         } catch (Exception e) {
             LOG.info("the node's IPNS record was signed again but not sent to enough peers: {}", e.toString());
