@@ -175,6 +175,61 @@ public interface RecordStore extends AutoCloseable {
         };
     }
 
+    /** The longest name of a node state entry ({@link #putNodeState}). */
+    int MAX_NODE_STATE_NAME = 64;
+    /** The largest value of a node state entry ({@link #putNodeState}): 64 KiB. */
+    int MAX_NODE_STATE_BYTES = 64 * 1024;
+
+    /**
+     * The node state entry {@code name}: a small value the node keeps beside its records, such as
+     * the reprovide sweep's schedule; empty if none was put. The array is a copy.
+     *
+     * <p>The default implementation throws {@link UnsupportedOperationException}; jkad's backends
+     * all implement it, and the conformance kit checks it.
+     *
+     * @throws IllegalArgumentException if {@code name} is not a valid entry name (see {@link #putNodeState})
+     * @throws StoreException {@code CLOSED}, {@code BACKEND}
+     * @throws UnsupportedOperationException if the backend keeps no node state
+     */
+    default Optional<byte[]> nodeState(String name) {
+        throw new UnsupportedOperationException(getClass().getName() + " keeps no node state");
+    }
+
+    /**
+     * Sets the node state entry {@code name} to {@code value} (a copy is kept), replacing any value
+     * it had. Names are 1 to {@value #MAX_NODE_STATE_NAME} characters of {@code a-z}, {@code 0-9},
+     * {@code .}, {@code _} and {@code -}; values at most {@value #MAX_NODE_STATE_BYTES} bytes,
+     * possibly none. Node state is not a record: no limit, count, iteration or expiry sees it. A
+     * persistent store has it durably when this returns, as it has a put record (a {@code kill -9}
+     * right after loses nothing).
+     *
+     * @throws IllegalArgumentException if the name is not valid or the value too large
+     * @throws StoreException {@code CLOSED}, {@code BACKEND}
+     * @throws UnsupportedOperationException if the backend keeps no node state
+     */
+    default void putNodeState(String name, byte[] value) {
+        throw new UnsupportedOperationException(getClass().getName() + " keeps no node state");
+    }
+
+    /**
+     * Checks a node state entry's name and value as {@link #putNodeState} requires (for backends).
+     *
+     * @param value the value, or null when only the name is checked
+     * @throws IllegalArgumentException if either is not valid
+     */
+    static void checkNodeState(String name, byte[] value) {
+        java.util.Objects.requireNonNull(name, "name");
+        if (name.isEmpty() || name.length() > MAX_NODE_STATE_NAME || !name.chars().allMatch(
+                c -> c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '_' || c == '-')) {
+            throw new IllegalArgumentException("a node state name is 1 to " + MAX_NODE_STATE_NAME
+                    + " characters of a-z, 0-9, '.', '_' and '-': \"" + name + "\"");
+        }
+        if (value != null && value.length > MAX_NODE_STATE_BYTES) {
+            throw new IllegalArgumentException("a node state value is at most " + MAX_NODE_STATE_BYTES
+                    + " bytes, not " + value.length);
+        }
+    }
+
     /**
      * Removes the provider record of {@code provider} for {@code key}, if any (a no-op otherwise).
      *

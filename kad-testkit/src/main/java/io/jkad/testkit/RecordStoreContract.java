@@ -1,6 +1,7 @@
 package io.jkad.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.jkad.multiaddr.Multiaddr;
@@ -57,6 +58,55 @@ import org.junit.jupiter.api.io.TempDir;
  * and this class (two threads at once, and persistence).
  */
 public abstract class RecordStoreContract extends IterationContract {
+    // ------------------------------------------------------------------ node state
+
+    /**
+     * Node state entries: absent until put, replaced by a put, copies in and out, invisible to the
+     * records, provider records and counts, names and sizes checked, kept across a reopen.
+     */
+    @Test
+    void nodeStateIsKeptBesideTheRecords() {
+        StoreConfig config = config();
+        RecordStore s = open(config);
+        assertThat(s.nodeState("reprovide.schedule")).isEmpty();
+        byte[] value = bytes("cycle 1");
+        s.putNodeState("reprovide.schedule", value);
+        value[0] = 'X';
+        assertThat(s.nodeState("reprovide.schedule")).hasValueSatisfying(v -> assertThat(v).isEqualTo(bytes("cycle 1")));
+        s.nodeState("reprovide.schedule").orElseThrow()[0] = 'Y';
+        assertThat(s.nodeState("reprovide.schedule").orElseThrow()).isEqualTo(bytes("cycle 1"));
+        s.putNodeState("reprovide.schedule", bytes("cycle 2"));
+        s.putNodeState("other_entry-2", new byte[0]);
+        byte[] largest = randomBytes(new java.util.Random(7), RecordStore.MAX_NODE_STATE_BYTES);
+        s.putNodeState("z", largest);
+        assertThat(s.nodeState("reprovide.schedule").orElseThrow()).isEqualTo(bytes("cycle 2"));
+        assertThat(s.nodeState("other_entry-2").orElseThrow()).isEmpty();
+        assertThat(s.nodeState("reprovide")).isEmpty();
+        assertThat(records(s)).isEmpty();
+        assertThat(provided(s)).isEmpty();
+        assertThat(s.counts()).isEqualTo(new io.jkad.record.StoreCounts(0, 0));
+        assertThatThrownBy(() -> s.putNodeState("", new byte[1])).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> s.putNodeState("Upper", new byte[1])).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> s.putNodeState("x".repeat(RecordStore.MAX_NODE_STATE_NAME + 1), new byte[1]))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> s.putNodeState("big", new byte[RecordStore.MAX_NODE_STATE_BYTES + 1]))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> s.nodeState("a/b")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(s.nodeState("big")).isEmpty();
+        if (persistent()) {
+            RecordStore again = reopen(s, config);
+            assertThat(again.nodeState("reprovide.schedule").orElseThrow()).isEqualTo(bytes("cycle 2"));
+            assertThat(again.nodeState("other_entry-2").orElseThrow()).isEmpty();
+            assertThat(again.nodeState("z").orElseThrow()).isEqualTo(largest);
+            again.close();
+            assertThatThrownBy(() -> again.nodeState("z")).isInstanceOf(StoreException.class)
+                    .extracting(e -> ((StoreException) e).kind()).isEqualTo(Kind.CLOSED);
+        } else {
+            s.close();
+            assertThatThrownBy(() -> s.putNodeState("z", new byte[1])).isInstanceOf(StoreException.class);
+        }
+    }
+
     // ------------------------------------------------------------------ two threads
 
     @Test

@@ -96,6 +96,8 @@ final class MemoryRecordStore implements RecordStore {
     private final ConcurrentHashMap<RecordKey, ProviderRecord> provided;
     /** The keys of {@link #provided} in keyspace order (written under the write lock with it). */
     private final ConcurrentSkipListMap<Position, RecordKey> providedInKeyspace = new ConcurrentSkipListMap<>();
+    /** The node state entries ({@link #putNodeState}). */
+    private final ConcurrentHashMap<String, byte[]> nodeState = new ConcurrentHashMap<>();
 
     /** A key's place in keyspace order: its Kademlia id, then the key; a null key is before every key of its id. */
     private record Position(byte[] id, RecordKey key) implements Comparable<Position> {
@@ -418,6 +420,21 @@ final class MemoryRecordStore implements RecordStore {
         // concurrent maps: no lock, so a scrape does not wait for a sweep (the SPI allows the two
         // numbers to be from slightly different moments)
         return new StoreCounts(records.size(), providers.size());
+    }
+
+    @Override
+    public Optional<byte[]> nodeState(String name) {
+        RecordStore.checkNodeState(name, null);
+        checkOpen("nodeState");
+        byte[] v = nodeState.get(name);
+        return v == null ? Optional.empty() : Optional.of(v.clone());
+    }
+
+    @Override
+    public void putNodeState(String name, byte[] value) {
+        RecordStore.checkNodeState(name, value);
+        checkOpen("putNodeState");
+        nodeState.put(name, value.clone());
     }
 
     /** Sizes of the maps and indexes, for tests: records, provider keys, provided, record and provider expiries. */

@@ -169,6 +169,8 @@ class RecordStoreContractSelfTest {
         }
         @Override public long removeExpired(Instant now) { java.util.Objects.requireNonNull(now); check("removeExpired"); return shared.removeExpired(now); }
         @Override public io.jkad.record.StoreCounts counts() { check("counts"); return shared.counts(); }
+        @Override public Optional<byte[]> nodeState(String name) { RecordStore.checkNodeState(name, null); check("nodeState"); return shared.nodeState(name); }
+        @Override public void putNodeState(String name, byte[] value) { RecordStore.checkNodeState(name, value); check("putNodeState"); shared.putNodeState(name, value); }
         @Override public void close() { closed = true; }
         @Override public CloseableIterator<DhtRecord> records() { check("records"); return guard(shared.records(), "records"); }
         @Override public CloseableIterator<ProviderRecord> provided() { check("provided"); return guard(shared.provided(), "provided"); }
