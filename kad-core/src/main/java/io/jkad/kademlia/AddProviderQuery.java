@@ -70,6 +70,11 @@ final class AddProviderQuery implements QueryState {
     }
 
     @Override
+    public boolean isWholeLookup() {
+        return phase instanceof GetClosestPeers;
+    }
+
+    @Override
     public KadRequest request() {
         return phase instanceof AddProvider a ? new KadRequest.AddProvider(key, a.provider()) : new KadRequest.FindNode(key);
     }

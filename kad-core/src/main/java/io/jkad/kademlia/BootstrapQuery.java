@@ -50,6 +50,11 @@ final class BootstrapQuery implements QueryState {
     }
 
     @Override
+    public boolean isWholeLookup() {
+        return true;
+    }
+
+    @Override
     public KadRequest request() {
         return new KadRequest.FindNode(key());
     }

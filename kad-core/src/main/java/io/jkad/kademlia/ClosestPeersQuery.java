@@ -27,6 +27,11 @@ final class ClosestPeersQuery implements QueryState {
     }
 
     @Override
+    public boolean isWholeLookup() {
+        return true;
+    }
+
+    @Override
     public KadRequest request() {
         return new KadRequest.FindNode(key);
     }

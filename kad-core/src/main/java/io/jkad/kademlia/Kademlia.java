@@ -90,7 +90,7 @@ public final class Kademlia {
         Objects.requireNonNull(random, "random");
         this.routing = new RoutingTable(io.jkad.routing.Key.of(localId), config, actions, this::addressesOf);
         this.queries = new Queries(localId, config, routing, localAddresses, actions, random);
-        this.jobs = new PeriodicJobs(localId, store, config, now);
+        this.jobs = new PeriodicJobs(localId, store, config, now, random);
         this.inbound = new InboundRequests(localId, config, store, routing, localAddresses, jobs, actions);
         this.lastPoll = Objects.requireNonNull(now, "now");
     }
@@ -315,6 +315,7 @@ public final class Kademlia {
         if (!stored) {
             log.debug("Provider list of {} is full; announcing this node anyway", key);
         }
+        jobs.provided(now);
         return queries.startLookup(AddProviderQuery.lookup(key, false));
     }
 
@@ -324,6 +325,24 @@ public final class Kademlia {
      */
     public void stopProviding(RecordKey key) {
         store.removeProvider(key, localId);
+        jobs.stopped(key);
+    }
+
+    /**
+     * Where the reprovide sweep stands ({@link ReprovideStrategy#SWEEP}); empty when the node
+     * announces its keys again key by key, or not at all.
+     */
+    public Optional<ReprovideStatus> reprovideStatus(Instant now) {
+        return jobs.sweepStatus(now, queries.networkSize());
+    }
+
+    /**
+     * The estimate of the number of nodes in the network (this one included), from the closest
+     * peers of recent lookups or, before there are enough, from the routing table (see
+     * {@link NetworkSize}); empty when the node knows too few peers to tell.
+     */
+    public java.util.OptionalDouble networkSizeEstimate() {
+        return queries.networkSize();
     }
 
     /**
@@ -503,7 +522,7 @@ public final class Kademlia {
             if (action != null) {
                 return Optional.of(action);
             }
-            Optional<KademliaEvent> event = routing.takeAppliedPending().or(() -> queries.poll(now));
+            Optional<KademliaEvent> event = routing.takeAppliedPending().or(jobs::takeEvent).or(() -> queries.poll(now));
             event.ifPresent(e -> keepBest(e, now));
             if (event.isPresent()) {
                 return Optional.of(new KademliaAction.Emit(event.get()));

@@ -17,6 +17,21 @@ public sealed interface KademliaAction {
      */
     record SendRequest(PeerId peer, QueryId query, KadRequest request) implements KademliaAction {}
 
+    /**
+     * Send {@code requests}, none of which expects an answer (ADD_PROVIDERs of a reprovide sweep),
+     * one after another on one new stream to the connected {@code peer}, then close it; report
+     * nothing. Peers read the messages of a stream in turn (go, rust, js and jkad do), so this
+     * costs one stream instead of one per request.
+     */
+    record SendRequests(PeerId peer, QueryId query, List<KadRequest> requests) implements KademliaAction {
+        public SendRequests {
+            requests = List.copyOf(requests);
+            if (requests.isEmpty() || requests.stream().anyMatch(KadRequest::expectsResponse)) {
+                throw new IllegalArgumentException("a batch holds one or more requests without answers");
+            }
+        }
+    }
+
     /** Answer the inbound request {@code requestId} of {@code peer}. */
     record Respond(PeerId peer, InboundRequestId requestId, KadResponse response) implements KademliaAction {}
 

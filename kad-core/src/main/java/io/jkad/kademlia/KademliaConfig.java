@@ -50,6 +50,7 @@ public final class KademliaConfig {
     private final Optional<Duration> bootstrapInterval;
     private final RequestLimits requestLimits;
     private final Validators validators;
+    private final ReprovideStrategy reprovideStrategy;
 
     private KademliaConfig(Builder b) {
         this.protocolName = b.protocolName;
@@ -71,6 +72,7 @@ public final class KademliaConfig {
         this.bootstrapInterval = b.bootstrapInterval;
         this.requestLimits = b.requestLimits;
         this.validators = b.validators;
+        this.reprovideStrategy = b.reprovideStrategy;
     }
 
     /** The reference defaults. */
@@ -117,6 +119,7 @@ public final class KademliaConfig {
         b.bootstrapInterval = bootstrapInterval;
         b.requestLimits = requestLimits;
         b.validators = validators;
+        b.reprovideStrategy = reprovideStrategy;
         return b;
     }
 
@@ -233,6 +236,15 @@ public final class KademliaConfig {
         return requestLimits;
     }
 
+    /**
+     * How the keys this node provides are announced again every provider publication interval:
+     * one lookup per key ({@link ReprovideStrategy#PER_KEY}, the reference and the default here) or
+     * a sweep over keyspace regions ({@link ReprovideStrategy#SWEEP}, {@code kad run}'s default).
+     */
+    public ReprovideStrategy reprovideStrategy() {
+        return reprovideStrategy;
+    }
+
     /** The query pool's configuration derived from this one. */
     public QueryConfig queryConfig() {
         return new QueryConfig(queryTimeout, replicationFactor, parallelism, disjointQueryPaths, peerTimeout);
@@ -266,6 +278,7 @@ public final class KademliaConfig {
         private Optional<Duration> bootstrapInterval = Optional.empty();
         private RequestLimits requestLimits = RequestLimits.DEFAULTS;
         private Validators validators = Validators.builtIn();
+        private ReprovideStrategy reprovideStrategy = ReprovideStrategy.PER_KEY;
 
         private Builder() {}
 
@@ -385,6 +398,12 @@ public final class KademliaConfig {
         /** Keeps the validators, with {@code policy} for keys of no known namespace. */
         public Builder unknownNamespaces(UnknownNamespacePolicy policy) {
             this.validators = validators.withPolicy(Objects.requireNonNull(policy, "policy"));
+            return this;
+        }
+
+        /** See {@link KademliaConfig#reprovideStrategy()}. */
+        public Builder reprovideStrategy(ReprovideStrategy strategy) {
+            this.reprovideStrategy = Objects.requireNonNull(strategy, "reprovideStrategy");
             return this;
         }
 

@@ -23,6 +23,9 @@ public sealed interface KademliaEvent {
         }
     }
 
+    /** The reprovide sweep announced the keys of one keyspace region (see {@link ReprovideReport}). */
+    record RegionReprovided(ReprovideReport report) implements KademliaEvent {}
+
     /**
      * The routing table holds {@code peer} with {@code addresses}, possibly having evicted
      * {@code evicted} to make room.

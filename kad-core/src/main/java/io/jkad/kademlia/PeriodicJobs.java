@@ -35,6 +35,8 @@ final class PeriodicJobs {
     private final KademliaConfig config;
     private final PutRecordJob putRecordJob;
     private final AddProviderJob addProviderJob;
+    /** The reprovide sweep, which replaces {@link #addProviderJob} with {@link ReprovideStrategy#SWEEP}. */
+    private final ReprovideSweep sweep;
     /** When the periodic bootstrap runs next (null when disabled). */
     private Instant nextBootstrap;
     private QueryId periodicBootstrap;
@@ -46,7 +48,7 @@ final class PeriodicJobs {
      */
     private boolean publishOnFirstPeer;
 
-    PeriodicJobs(PeerId localId, RecordStore store, KademliaConfig config, Instant now) {
+    PeriodicJobs(PeerId localId, RecordStore store, KademliaConfig config, Instant now, java.util.Random random) {
         this.localId = localId;
         this.store = store;
         this.config = config;
@@ -54,8 +56,14 @@ final class PeriodicJobs {
         this.putRecordJob = putInterval
                 .map(i -> new PutRecordJob(localId, i, config.publicationInterval(), config.recordTtl(), now))
                 .orElse(null);
+        boolean sweeping = config.reprovideStrategy() == ReprovideStrategy.SWEEP;
         this.addProviderJob = config.providerPublicationInterval()
+                .filter(i -> !sweeping)
                 .map(i -> new AddProviderJob(i, now))
+                .orElse(null);
+        this.sweep = config.providerPublicationInterval()
+                .filter(i -> sweeping)
+                .map(i -> new ReprovideSweep(localId, store, config, i, random, now))
                 .orElse(null);
         this.nextBootstrap = config.bootstrapInterval().map(now::plus).orElse(null);
         this.publishOnFirstPeer = (putRecordJob != null || addProviderJob != null) && holdsRecords(store);
@@ -92,6 +100,9 @@ final class PeriodicJobs {
      * while waiting: reading the table may apply a due pending entry).
      */
     void firstPeer(BooleanSupplier peerPresent, Instant now) {
+        if (sweep != null) {
+            sweep.wake(now);
+        }
         if (!publishOnFirstPeer || !peerPresent.getAsBoolean()) {
             return;
         }
@@ -113,6 +124,9 @@ final class PeriodicJobs {
         if (addProviderJob != null && !addProviderJob.isRunning()) {
             next = earlier(next, addProviderJob.nextRun());
         }
+        if (sweep != null && sweep.nextRun().isPresent()) {
+            next = earlier(next, sweep.nextRun().get());
+        }
         return Optional.ofNullable(next);
     }
 
@@ -127,6 +141,9 @@ final class PeriodicJobs {
             boolean running = addProviderJob.isRunning();
             out.add(new JobSchedule("provider_republication", config.providerPublicationInterval().orElseThrow(),
                     addProviderJob.lastStart(), running, running ? Optional.empty() : Optional.of(addProviderJob.nextRun())));
+        }
+        if (sweep != null) {
+            out.add(sweep.schedule());
         }
         if (putRecordJob != null) {
             boolean running = putRecordJob.isRunning();
@@ -144,6 +161,30 @@ final class PeriodicJobs {
         return out;
     }
 
+    /** A key is provided now: the sweep, if it waits for keys, looks again. */
+    void provided(Instant now) {
+        if (sweep != null) {
+            sweep.wake(now);
+        }
+    }
+
+    /** A key is no longer provided: the sweep does not announce it again. */
+    void stopped(RecordKey key) {
+        if (sweep != null) {
+            sweep.stopped(key);
+        }
+    }
+
+    /** The next event of the jobs (a region the sweep announced), if any. */
+    Optional<KademliaEvent> takeEvent() {
+        return sweep == null ? Optional.empty() : sweep.takeEvent();
+    }
+
+    /** Where the reprovide sweep stands; empty when the node reprovides key by key. */
+    Optional<ReprovideStatus> sweepStatus(Instant now, java.util.OptionalDouble networkSize) {
+        return sweep == null ? Optional.empty() : Optional.of(sweep.status(now, networkSize));
+    }
+
     static Instant earlier(Instant a, Instant b) {
         return a == null || b.isBefore(a) ? b : a;
     }
@@ -159,6 +200,9 @@ final class PeriodicJobs {
             }
         }
         int capacity = Math.max(0, MAX_QUERIES - queries.size());
+        if (sweep != null) {
+            sweep.poll(now, queries, routing);
+        }
         if (addProviderJob != null) {
             capacity -= startEach(() -> addProviderJob.poll(store, now),
                     r -> queries.startLookup(AddProviderQuery.lookup(r.key(), true)),

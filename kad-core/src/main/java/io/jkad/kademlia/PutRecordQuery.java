@@ -82,6 +82,11 @@ final class PutRecordQuery implements QueryState {
     }
 
     @Override
+    public boolean isWholeLookup() {
+        return !(phase instanceof PutRecord);
+    }
+
+    @Override
     public KadRequest request() {
         return phase instanceof PutRecord ? new KadRequest.PutValue(record) : new KadRequest.FindNode(record.key());
     }

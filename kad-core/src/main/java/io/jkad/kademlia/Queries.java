@@ -44,6 +44,7 @@ final class Queries {
     private final LocalAddresses localAddresses;
     private final Actions actions;
     private final Random random;
+    private final NetworkSize networkSize = new NetworkSize();
 
     Queries(PeerId localId, KademliaConfig config, RoutingTable routing, LocalAddresses localAddresses,
             Actions actions, Random random) {
@@ -89,6 +90,29 @@ final class Queries {
     /** Starts a query of the given peers, run by {@code state}. */
     QueryId startFixed(Collection<PeerId> peers, QueryState state) {
         return pool.addFixed(peers, new QueryInner(state));
+    }
+
+    /** As {@link #startFixed(Collection, QueryState)}, with addresses to dial the peers at (learned by earlier queries). */
+    QueryId startFixed(Collection<PeerId> peers, QueryState state, Map<PeerId, List<Multiaddr>> addresses) {
+        QueryInner inner = new QueryInner(state);
+        for (PeerId p : peers) {
+            List<Multiaddr> a = addresses.get(p);
+            if (a != null && !a.isEmpty()) {
+                inner.addresses.put(p, new ArrayList<>(a));
+            }
+        }
+        return pool.addFixed(peers, inner);
+    }
+
+    /** The estimate of the network's size (see {@link NetworkSize}). */
+    java.util.OptionalDouble networkSize() {
+        KeyBytes local = Key.of(localId).bytes();
+        List<PeerId> closest = new ArrayList<>(NetworkSize.MAX_PER_LOOKUP);
+        Iterator<Key<PeerId>> it = routing.closestKeys(local).iterator();
+        while (closest.size() < NetworkSize.MAX_PER_LOOKUP && it.hasNext()) {
+            closest.add(it.next().preimage());
+        }
+        return networkSize.estimate(local, closest);
     }
 
     /** Continues the finished query {@code id} with a lookup of {@code next}'s key (its next phase). */
@@ -185,7 +209,7 @@ final class Queries {
                 QueryInner.PendingRequest p = it.next();
                 if (p.peer().equals(peer)) {
                     it.remove();
-                    actions.add(new KademliaAction.SendRequest(peer, q.id(), p.request()));
+                    actions.add(send(peer, q.id(), p.requests()));
                 }
             }
         }
@@ -262,7 +286,11 @@ final class Queries {
             QueryPoolState<QueryInner> state = pool.poll(now);
             Optional<KademliaEvent> event = Optional.empty();
             if (state instanceof QueryPoolState.Finished<QueryInner> f) {
-                event = f.query().inner().state.onFinished(f.query(), this, now);
+                QueryState finished = f.query().inner().state;
+                if (finished.isWholeLookup()) {
+                    networkSize.onLookup(KeyBytes.digestOf(finished.key().toBytes()), f.query().resultPeers());
+                }
+                event = finished.onFinished(f.query(), this, now);
             } else if (state instanceof QueryPoolState.Timeout<QueryInner> t) {
                 log.debug("Query {} timed out", t.query().id());
                 event = t.query().inner().state.onTimeout(t.query(), this, now);
@@ -293,16 +321,21 @@ final class Queries {
     }
 
     private void contact(Query<QueryInner> query, PeerId peer, Instant now) {
-        KadRequest request = query.inner().state.request();
-        if (!request.expectsResponse()) {
+        List<KadRequest> requests = query.inner().state.requests(peer);
+        if (!requests.get(0).expectsResponse()) {
             // ADD_PROVIDER has no answer: the request counts as a success once handed out.
             query.onSuccess(peer, List.of());
         }
         if (routing.isConnected(peer)) {
-            actions.add(new KademliaAction.SendRequest(peer, query.id(), request));
+            actions.add(send(peer, query.id(), requests));
         } else if (!peer.equals(localId)) {
-            query.inner().pendingRequests.add(new QueryInner.PendingRequest(peer, request));
+            query.inner().pendingRequests.add(new QueryInner.PendingRequest(peer, requests));
             actions.dial(peer, addressesOf(peer, now));
         }
+    }
+
+    private static KademliaAction send(PeerId peer, QueryId id, List<KadRequest> requests) {
+        return requests.size() == 1 ? new KademliaAction.SendRequest(peer, id, requests.get(0))
+                : new KademliaAction.SendRequests(peer, id, requests);
     }
 }

@@ -17,7 +17,7 @@ final class QueryInner {
     /** Requests waiting for a connection to their peer. */
     final List<PendingRequest> pendingRequests = new ArrayList<>(2);
 
-    record PendingRequest(PeerId peer, KadRequest request) {}
+    record PendingRequest(PeerId peer, List<KadRequest> requests) {}
 
     QueryInner(QueryState state) {
         this.state = state;

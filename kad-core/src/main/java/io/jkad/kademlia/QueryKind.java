@@ -7,5 +7,7 @@ public enum QueryKind {
     GET_PROVIDERS,
     ADD_PROVIDER,
     GET_RECORD,
-    PUT_RECORD
+    PUT_RECORD,
+    /** A step of the reprovide sweep: exploring a keyspace region, or announcing its keys. */
+    REPROVIDE
 }

@@ -25,7 +25,7 @@ import java.util.Optional;
  */
 sealed interface QueryState
         permits BootstrapQuery, ClosestPeersQuery, GetProvidersQuery, GetRecordQuery, PutRecordQuery,
-                AddProviderQuery {
+                AddProviderQuery, ReprovideSweep.ExploreQuery, ReprovideSweep.AnnounceQuery {
 
     QueryKind kind();
 
@@ -44,6 +44,23 @@ sealed interface QueryState
 
     /** The request the query sends to a peer in its current phase. */
     KadRequest request();
+
+    /**
+     * The requests the query sends to {@code peer} in its current phase: {@link #request()}, except
+     * for a query that sends one peer several requests without answers on one stream (the
+     * ADD_PROVIDERs of a reprovide sweep).
+     */
+    default java.util.List<KadRequest> requests(PeerId peer) {
+        return java.util.List.of(request());
+    }
+
+    /**
+     * Whether the query, once its peers iterator finished, ran a whole lookup of the closest peers
+     * to {@link #key()} (its result then feeds the network size estimate).
+     */
+    default boolean isWholeLookup() {
+        return false;
+    }
 
     /** {@code source} answered the request of {@code query}; report it to the query's iterator. */
     void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries, Instant now);

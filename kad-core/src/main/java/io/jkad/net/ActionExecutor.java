@@ -73,6 +73,8 @@ final class ActionExecutor {
     void execute(KademliaAction action, Instant now) {
         if (action instanceof KademliaAction.SendRequest s) {
             sendRequest(s, now);
+        } else if (action instanceof KademliaAction.SendRequests s) {
+            sendRequests(s, now);
         } else if (action instanceof KademliaAction.Respond r) {
             KadInboundHandler stream = inboundRequests.remove(r.requestId().value());
             if (stream != null) {
@@ -160,6 +162,47 @@ final class ActionExecutor {
             }
             loop.drive();
         }, loop.executor());
+    }
+
+    /** Writes a batch of requests without answers (ADD_PROVIDERs) on one stream; reports nothing. */
+    private void sendRequests(KademliaAction.SendRequests s, Instant now) {
+        PeerId peer = s.peer();
+        List<byte[]> frames = new java.util.ArrayList<>(s.requests().size());
+        for (KadRequest request : s.requests()) {
+            try {
+                frames.add(codec.encodeRequest(request, now));
+            } catch (IllegalArgumentException e) {
+                LOG.warn("{}: cannot send {} to {}: {}", self, request.messageType(), peer, e.getMessage());
+            }
+        }
+        if (frames.isEmpty()) {
+            return;
+        }
+        KadOutboundHandler handler = new KadOutboundHandler(frames, s.requests().get(0), codec, clock);
+        CompletableFuture<KadResponse> result = handler.result();
+        host.openStream(peer, protocol, stream -> stream.pipeline().addLast(
+                        new UvarintFrameDecoder(maxPacketSize, frameTimeout),
+                        new UvarintFrameEncoder(maxPacketSize), handler))
+                .whenComplete((stream, error) -> {
+                    if (error != null) {
+                        result.completeExceptionally(error);
+                    }
+                });
+        ScheduledFuture<?> timer;
+        try {
+            // a batch may wait for the peer's flow control: a request timeout per 100 requests
+            timer = loop.schedule(() -> result.completeExceptionally(new TimeoutException(frames.size()
+                    + " requests to " + peer + " not written in time")), requestTimeout.multipliedBy(1 + frames.size() / 100));
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(LogicLoop.closedError());
+            return;
+        }
+        result.whenComplete((r, e) -> {
+            timer.cancel(false);
+            if (e != null) {
+                LOG.debug("{}: {} ADD_PROVIDERs to {} failed: {}", self, frames.size(), peer, e.toString());
+            }
+        });
     }
 
     private void dial(PeerId peer, List<Multiaddr> addresses, Instant now) {

@@ -27,7 +27,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class KadOutboundHandler extends ChannelInboundHandlerAdapter {
 
-    private final byte[] request;
+    /** The encoded requests (without length prefix): one, or several that expect no answer. */
+    private final java.util.List<byte[]> requests;
     private final KadRequest decoded;
     private final KadCodec codec;
     private final Clock clock;
@@ -39,7 +40,20 @@ final class KadOutboundHandler extends ChannelInboundHandlerAdapter {
      * @param decoded the same request, to decode the response against
      */
     KadOutboundHandler(byte[] request, KadRequest decoded, KadCodec codec, Clock clock) {
-        this.request = request;
+        this(java.util.List.of(request), decoded, codec, clock);
+    }
+
+    /**
+     * Writes several requests that expect no answer (ADD_PROVIDERs) one after another, then
+     * half-closes and closes the stream; the result completes with {@code null} once all are written.
+     *
+     * @param decoded the first of them
+     */
+    KadOutboundHandler(java.util.List<byte[]> requests, KadRequest decoded, KadCodec codec, Clock clock) {
+        if (requests.isEmpty() || requests.size() > 1 && decoded.expectsResponse()) {
+            throw new IllegalArgumentException("one request, or several without answers");
+        }
+        this.requests = java.util.List.copyOf(requests);
         this.decoded = decoded;
         this.codec = codec;
         this.clock = clock;
@@ -79,7 +93,14 @@ final class KadOutboundHandler extends ChannelInboundHandlerAdapter {
         }
         sent = true;
         StreamChannel stream = (StreamChannel) ctx.channel();
-        ByteBuf buf = Unpooled.wrappedBuffer(request);
+        for (int i = 0; i < requests.size() - 1; i++) {
+            ctx.write(Unpooled.wrappedBuffer(requests.get(i))).addListener(f -> {
+                if (!f.isSuccess()) {
+                    result.completeExceptionally(f.cause());
+                }
+            });
+        }
+        ByteBuf buf = Unpooled.wrappedBuffer(requests.get(requests.size() - 1));
         ctx.writeAndFlush(buf).addListener(f -> {
             if (!f.isSuccess()) {
                 result.completeExceptionally(f.cause());

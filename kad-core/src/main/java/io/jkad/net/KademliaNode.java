@@ -320,6 +320,14 @@ public final class KademliaNode implements AutoCloseable {
     }
 
     /**
+     * Where the reprovide sweep stands (read on the logic thread): see {@link Kademlia#reprovideStatus};
+     * empty when the node announces its keys again key by key.
+     */
+    public CompletableFuture<Optional<io.jkad.kademlia.ReprovideStatus>> reprovideStatus() {
+        return loop.call(kademlia::reprovideStatus);
+    }
+
+    /**
      * The addresses the node knows for each of {@code peers}, in the order given, read on the logic
      * thread: most promising first, those in the routing table, then those learned by running
      * queries; an empty list for a peer it knows none of.

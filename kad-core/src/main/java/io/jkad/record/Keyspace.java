@@ -85,6 +85,45 @@ public final class Keyspace {
         return Optional.empty();
     }
 
+    /** How far into the keyspace {@code id} lies, in [0, 1): its first 53 bits over 2^53. */
+    public static double fraction(byte[] id) {
+        long top = 0;
+        for (int i = 0; i < 8; i++) {
+            top = top << 8 | (id[i] & 0xFF);
+        }
+        return (top >>> 11) * 0x1.0p-53;
+    }
+
+    /**
+     * A random record key whose id has the first {@code bits} bits of {@code prefix}: a lookup
+     * target inside that region (peers hash the keys they are asked about, so a target must be a
+     * preimage). Found by trying random keys, about 2^bits SHA-256 hashes.
+     *
+     * @throws IllegalArgumentException if {@code bits} is over 24 (too many hashes)
+     */
+    public static RecordKey keyWithPrefix(byte[] prefix, int bits, java.util.Random random) {
+        checkBits(bits);
+        if (bits > 24) {
+            throw new IllegalArgumentException("finding a key with a prefix of " + bits + " bits takes too long");
+        }
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+        byte[] key = new byte[16];
+        random.nextBytes(key);
+        for (long counter = 0; ; counter++) {
+            for (int i = 0; i < 8; i++) {
+                key[8 + i] = (byte) (counter >>> (56 - 8 * i));
+            }
+            if (hasPrefix(sha.digest(key), prefix, bits)) {
+                return RecordKey.of(key.clone());
+            }
+        }
+    }
+
     private static void checkBits(int bits) {
         if (bits < 0 || bits > ID_BYTES * 8) {
             throw new IllegalArgumentException("a prefix has 0 to 256 bits: " + bits);

@@ -35,6 +35,14 @@ public final class Distance implements Comparable<Distance> {
     }
 
     /**
+     * This distance as a fraction of the keyspace, in [0, 1): its top 53 bits over 2^53 (enough for
+     * estimates over networks of up to about 2^40 nodes).
+     */
+    public double fraction() {
+        return (w0 >>> 11) * 0x1.0p-53;
+    }
+
+    /**
      * The k-bucket index of this distance: the position of its highest set bit (0..255), i.e.
      * floor(log2(d)); -1 for the zero distance.
      */

@@ -98,6 +98,11 @@ final class SimLinks {
     private void handle(SimNode node, KademliaAction action) {
         if (action instanceof KademliaAction.SendRequest s) {
             sendRequest(node, s);
+        } else if (action instanceof KademliaAction.SendRequests s) {
+            // one stream on the wire; here each request is a message of its own (as many bytes)
+            for (io.jkad.protocol.KadRequest r : s.requests()) {
+                sendRequest(node, new KademliaAction.SendRequest(s.peer(), s.query(), r));
+            }
         } else if (action instanceof KademliaAction.Respond r) {
             respond(node, r.requestId(), r.response());
         } else if (action instanceof KademliaAction.ResetStream r) {

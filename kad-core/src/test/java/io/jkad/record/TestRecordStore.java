@@ -40,6 +40,7 @@ public final class TestRecordStore implements RecordStore {
     /** Each key's providers in the order first added (a {@link LinkedHashMap} keeps it on update). */
     private final Map<RecordKey, LinkedHashMap<PeerId, ProviderRecord>> providers = new LinkedHashMap<>();
     private final NavigableMap<Instant, Set<Slot>> expiries = new TreeMap<>();
+    private final Map<String, byte[]> nodeState = new java.util.HashMap<>();
     private boolean closed;
 
     public TestRecordStore(StoreConfig config) {
@@ -187,6 +188,25 @@ public final class TestRecordStore implements RecordStore {
     public synchronized StoreCounts counts() {
         checkOpen("counts");
         return new StoreCounts(records.size(), providers.size());
+    }
+
+    @Override
+    public synchronized Optional<byte[]> nodeState(String name) {
+        RecordStore.checkNodeState(name, null);
+        checkOpen("nodeState");
+        return Optional.ofNullable(nodeState.get(name)).map(byte[]::clone);
+    }
+
+    @Override
+    public synchronized void putNodeState(String name, byte[] value) {
+        RecordStore.checkNodeState(name, value);
+        checkOpen("putNodeState");
+        nodeState.put(name, value.clone());
+    }
+
+    /** Reopening after a close: the same contents, open again (as a persistent store would be). */
+    public synchronized void reopen() {
+        closed = false;
     }
 
     @Override

@@ -10,6 +10,9 @@ import io.jkad.inject.KademliaModule;
 import io.jkad.inject.KademliaService;
 import io.jkad.kademlia.JobSchedule;
 import io.jkad.kademlia.KademliaConfig;
+import io.jkad.kademlia.KademliaEvent;
+import io.jkad.kademlia.ReprovideReport;
+import io.jkad.kademlia.ReprovideStrategy;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.net.HostConfig;
 import io.jkad.net.KademliaNode;
@@ -56,7 +59,18 @@ final class Daemon implements AutoCloseable {
                    Map<String, String> storeOptions, Path dataDir, Optional<Path> keyFile,
                    Optional<InetSocketAddress> api, boolean clientMode, Duration bootstrapInterval,
                    Duration saveInterval, Admission admission, Optional<Path> apiTokenFile,
-                   UnknownNamespacePolicy unknownNamespaces) {
+                   UnknownNamespacePolicy unknownNamespaces, ReprovideStrategy reprovide, Duration reprovideInterval) {
+
+        /** With the reprovide sweep every 12 h ({@code kad run}'s defaults). */
+        Options(List<Multiaddr> listen, List<Multiaddr> announce, List<Multiaddr> bootstrap, String store,
+                Map<String, String> storeOptions, Path dataDir, Optional<Path> keyFile,
+                Optional<InetSocketAddress> api, boolean clientMode, Duration bootstrapInterval,
+                Duration saveInterval, Admission admission, Optional<Path> apiTokenFile,
+                UnknownNamespacePolicy unknownNamespaces) {
+            this(listen, announce, bootstrap, store, storeOptions, dataDir, keyFile, api, clientMode, bootstrapInterval,
+                    saveInterval, admission, apiTokenFile, unknownNamespaces, ReprovideStrategy.SWEEP,
+                    KademliaConfig.DEFAULT_PROVIDER_PUBLICATION_INTERVAL);
+        }
 
         /** Keys of unknown namespaces accepted ({@code --validation permissive}). */
         Options(List<Multiaddr> listen, List<Multiaddr> announce, List<Multiaddr> bootstrap, String store,
@@ -79,6 +93,8 @@ final class Daemon implements AutoCloseable {
         Options {
             Objects.requireNonNull(admission, "admission");
             Objects.requireNonNull(unknownNamespaces, "unknownNamespaces");
+            Objects.requireNonNull(reprovide, "reprovide");
+            positive("reprovideInterval", reprovideInterval);
             Objects.requireNonNull(apiTokenFile, "apiTokenFile");
             listen = List.copyOf(listen);
             announce = List.copyOf(announce);
@@ -203,6 +219,15 @@ final class Daemon implements AutoCloseable {
         this.routingFile = routingFile;
         this.savedPeersLoaded = savedPeersLoaded;
         this.metrics = new NodeMetrics(node, service.store());
+        node.addListener(event -> {
+            if (event instanceof KademliaEvent.RegionReprovided r) {
+                ReprovideReport report = r.report();
+                LOG.info("reprovided region {}/{} of cycle {} from position {}: {} keys to {} peers found with {} lookups, {} ADD_PROVIDERs",
+                        report.prefix().isEmpty() ? "-" : report.prefix(), report.bits(), report.cycle(),
+                        String.format(java.util.Locale.ROOT, "%.6f", report.position()), report.keys(),
+                        report.peersExplored(), report.lookups(), report.addProviderRequests());
+            }
+        });
         ApiServer started = null;
         if (options.api().isPresent()) {
             try {
@@ -297,6 +322,8 @@ final class Daemon implements AutoCloseable {
         KademliaConfig kademlia = KademliaConfig.defaults().toBuilder()
                 .bootstrapInterval(Optional.of(options.bootstrapInterval()))
                 .unknownNamespaces(options.unknownNamespaces())
+                .reprovideStrategy(options.reprovide())
+                .providerPublicationInterval(Optional.of(options.reprovideInterval()))
                 .build();
         KademliaNodeConfig.Builder nb = KademliaNodeConfig.builder(identity)
                 .kademlia(kademlia)

@@ -102,6 +102,31 @@ public final class RunCommand implements Callable<Integer> {
                     + "networks). /pk/ and /ipns/ records are always checked. Default: ${DEFAULT-VALUE}.")
     Validation validation;
 
+    @Option(names = "--reprovide", paramLabel = "sweep|per-key", defaultValue = "sweep",
+            converter = ReprovideConverter.class,
+            description = "How the keys this node provides are announced again: 'sweep' groups them by keyspace "
+                    + "region, finds each region's peers once and sends each peer its keys on one stream (few "
+                    + "lookups for many keys; the schedule survives restarts); 'per-key' looks up each key's peers "
+                    + "(the reference). Default: ${DEFAULT-VALUE}.")
+    io.jkad.kademlia.ReprovideStrategy reprovide;
+
+    @Option(names = "--reprovide-interval", defaultValue = "12h", paramLabel = "DURATION",
+            description = "How often every provided key is announced again (default: ${DEFAULT-VALUE}; keep it "
+                    + "under the network's provider record TTL: 24 h here and in rust, 48 h in go).")
+    String reprovideInterval;
+
+    /** Reads {@code sweep} or {@code per-key}. */
+    static final class ReprovideConverter implements CommandLine.ITypeConverter<io.jkad.kademlia.ReprovideStrategy> {
+        @Override
+        public io.jkad.kademlia.ReprovideStrategy convert(String value) {
+            return switch (value) {
+                case "sweep" -> io.jkad.kademlia.ReprovideStrategy.SWEEP;
+                case "per-key" -> io.jkad.kademlia.ReprovideStrategy.PER_KEY;
+                default -> throw new CommandLine.TypeConversionException("'sweep' or 'per-key', not '" + value + "'");
+            };
+        }
+    }
+
     @Option(names = "--client-mode",
             description = "Do not serve the DHT to others (no peer adds this node to its routing table); "
                     + "still query it.")
@@ -275,7 +300,8 @@ public final class RunCommand implements Callable<Integer> {
                     parseDuration("--bootstrap-interval", bootstrapInterval),
                     parseDuration("--save-interval", saveInterval), admission(), apiTokenFile(),
                     validation == Validation.strict ? io.jkad.validation.UnknownNamespacePolicy.REFUSE
-                            : io.jkad.validation.UnknownNamespacePolicy.ACCEPT);
+                            : io.jkad.validation.UnknownNamespacePolicy.ACCEPT,
+                    reprovide, parseDuration("--reprovide-interval", reprovideInterval));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
