@@ -104,6 +104,11 @@ final class Queries {
         return pool.addFixed(peers, inner);
     }
 
+    /** The estimate of the network's size from recent lookups only; empty before there are enough. */
+    java.util.OptionalDouble networkSizeFromLookups() {
+        return networkSize.lookups() >= NetworkSize.MIN_LOOKUPS ? networkSize() : java.util.OptionalDouble.empty();
+    }
+
     /** The estimate of the network's size (see {@link NetworkSize}). */
     java.util.OptionalDouble networkSize() {
         KeyBytes local = Key.of(localId).bytes();
@@ -209,6 +214,9 @@ final class Queries {
                 QueryInner.PendingRequest p = it.next();
                 if (p.peer().equals(peer)) {
                     it.remove();
+                    if (!p.requests().get(0).expectsResponse()) {
+                        q.onSuccess(peer, List.of());
+                    }
                     actions.add(send(peer, q.id(), p.requests()));
                 }
             }
@@ -322,15 +330,20 @@ final class Queries {
 
     private void contact(Query<QueryInner> query, PeerId peer, Instant now) {
         List<KadRequest> requests = query.inner().state.requests(peer);
-        if (!requests.get(0).expectsResponse()) {
-            // ADD_PROVIDER has no answer: the request counts as a success once handed out.
-            query.onSuccess(peer, List.of());
-        }
+        boolean answered = requests.get(0).expectsResponse();
         if (routing.isConnected(peer)) {
+            if (!answered) {
+                // ADD_PROVIDER has no answer: the request counts as a success once handed out.
+                query.onSuccess(peer, List.of());
+            }
             actions.add(send(peer, query.id(), requests));
         } else if (!peer.equals(localId)) {
+            // handed out once connected (onConnected), or failed with the dial; until then the
+            // query waits for it, so that one without answers does not end and drop it
             query.inner().pendingRequests.add(new QueryInner.PendingRequest(peer, requests));
             actions.dial(peer, addressesOf(peer, now));
+        } else if (!answered) {
+            query.onSuccess(peer, List.of());
         }
     }
 

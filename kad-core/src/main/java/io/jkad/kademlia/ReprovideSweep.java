@@ -79,7 +79,8 @@ final class ReprovideSweep {
     static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(30);
     /** The pause between two batches of ADD_PROVIDERs to the same peers. */
     static final int WAVE_SECONDS = 10;
-    private static final int STATE_VERSION = 1;
+    private static final int STATE_VERSION = 2;
+    private static final int STATE_BYTES = 1 + 8 + 4 + 8 + Keyspace.ID_BYTES + 8;
 
     private final PeerId localId;
     private final RecordStore store;
@@ -91,6 +92,11 @@ final class ReprovideSweep {
     private Instant anchor;
     private long cycle;
     private byte[] cursor;
+    /**
+     * The network size the last region was sized from (0: none yet), kept with the schedule: a
+     * restarted node sizes its first regions from it until its own lookups give an estimate.
+     */
+    private double lastNetworkSize;
     /** The region in progress, or null. */
     private Region current;
     /** When the next region (or the next batch of the current one) is due; null: at the next input. */
@@ -164,8 +170,9 @@ final class ReprovideSweep {
         if (!persistent) {
             return;
         }
-        ByteBuffer b = ByteBuffer.allocate(1 + 8 + 4 + 8 + Keyspace.ID_BYTES);
-        b.put((byte) STATE_VERSION).putLong(anchor.getEpochSecond()).putInt(anchor.getNano()).putLong(cycle).put(cursor);
+        ByteBuffer b = ByteBuffer.allocate(STATE_BYTES);
+        b.put((byte) STATE_VERSION).putLong(anchor.getEpochSecond()).putInt(anchor.getNano()).putLong(cycle).put(cursor)
+                .putDouble(lastNetworkSize);
         try {
             store.putNodeState(STATE_NAME, b.array());
         } catch (StoreException e) {
@@ -175,7 +182,7 @@ final class ReprovideSweep {
     }
 
     private boolean decode(byte[] bytes) {
-        if (bytes.length != 1 + 8 + 4 + 8 + Keyspace.ID_BYTES || bytes[0] != STATE_VERSION) {
+        if (bytes.length != STATE_BYTES || bytes[0] != STATE_VERSION) {
             log.warn("Unreadable reprovide schedule ({} bytes): starting a new one", bytes.length);
             return false;
         }
@@ -184,6 +191,7 @@ final class ReprovideSweep {
         cycle = b.getLong();
         cursor = new byte[Keyspace.ID_BYTES];
         b.get(cursor);
+        lastNetworkSize = b.getDouble();
         return true;
     }
 
@@ -280,7 +288,15 @@ final class ReprovideSweep {
                 save();
                 continue;
             }
-            int bits = regionBits(queries.networkSize());
+            OptionalDouble size = queries.networkSizeFromLookups();
+            if (size.isPresent()) {
+                lastNetworkSize = size.getAsDouble();
+            } else if (lastNetworkSize > 0) {
+                size = OptionalDouble.of(lastNetworkSize);
+            } else {
+                size = queries.networkSize();
+            }
+            int bits = regionBits(size);
             byte[] id = Keyspace.id(first.key());
             byte[] start = Keyspace.regionStart(id, bits);
             byte[] from = Arrays.compareUnsigned(start, cursor) < 0 ? cursor : start;

@@ -296,6 +296,35 @@ public final class SimNetwork implements AutoCloseable {
         drive(node);
     }
 
+    /**
+     * The node, offline ({@link #leave}), starts again as a process would after a crash: a new state
+     * machine with the same identity on the same store (so only what the store keeps survives:
+     * records, provider records, node state), which joins the network through one online node and
+     * bootstraps. Its queries and routing table of before are gone.
+     *
+     * @throws IllegalStateException if the node is online
+     */
+    public void restart(SimNode node) {
+        if (node.online) {
+            throw new IllegalStateException("restart a node that left: " + node.id);
+        }
+        node.kademlia = new Kademlia(node.id, node.store, config.kademlia(), now(), new Random(random.nextLong()));
+        node.kademlia.onNewListenAddress(node.address);
+        node.completed.clear();
+        node.traces.clear();
+        node.wakeUpAt = null;
+        node.online = true;
+        List<SimNode> known = onlineHonestNodes();
+        known.remove(node);
+        if (!known.isEmpty()) {
+            SimNode seed = known.get(random.nextInt(known.size()));
+            node.kademlia.addAddress(seed.id, seed.address, now());
+            node.kademlia.bootstrap(now());
+        }
+        links.scheduleWakeUp(node);
+        drive(node);
+    }
+
     // ------------------------------------------------------------------------------------------
     // Running
 

@@ -18,7 +18,8 @@ public final class SimNode {
     final int index;
     final PeerId id;
     final Multiaddr address;
-    final Kademlia kademlia;
+    /** Replaced when the node restarts ({@link SimNetwork#restart}). */
+    Kademlia kademlia;
     final RecordStore store;
     boolean online = true;
     boolean adversarial;

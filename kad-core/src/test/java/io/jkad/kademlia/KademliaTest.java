@@ -973,4 +973,43 @@ class KademliaTest {
         drain(k, due.plusSeconds(30));
         assertThat(k.numQueries()).as("the run is retried 30 s later, not an interval later").isEqualTo(1);
     }
+
+    /**
+     * ADD_PROVIDER to a peer that is not connected waits for the dial: the request is sent once it
+     * connects, and the query ends only then (it used to end at once and drop the request).
+     */
+    @Test
+    void anAddProviderToAPeerNotConnectedIsSentOnceItConnects() {
+        Kademlia k = node(KademliaConfig.defaults().toBuilder().bootstrapInterval(Optional.empty()).build());
+        List<PeerId> peers = addPeers(k, 3);
+        RecordKey key = RecordKey.ofUtf8("provided later");
+        QueryId id = k.startProviding(key, T0);
+        List<KademliaAction> actions = drain(k, T0);
+        for (PeerId p : peers) {
+            k.onConnected(p, T0);
+        }
+        actions = drain(k, T0);
+        for (KademliaAction.SendRequest s : ofType(actions, KademliaAction.SendRequest.class)) {
+            k.onResponse(s.peer(), s.query(), new KadResponse.FindNode(List.of()), T0);
+        }
+        PeerId late = peers.get(0);
+        k.onDisconnected(late, T0);
+        actions = drain(k, T0);
+        List<KademliaAction.SendRequest> sent = ofType(actions, KademliaAction.SendRequest.class);
+        assertThat(sent).allMatch(s -> s.request() instanceof KadRequest.AddProvider).hasSize(2)
+                .noneMatch(s -> s.peer().equals(late));
+        assertThat(ofType(actions, KademliaAction.Dial.class)).extracting(KademliaAction.Dial::peer).containsExactly(late);
+        assertThat(events(actions)).noneMatch(e -> e instanceof KademliaEvent.QueryCompleted);
+
+        k.onConnected(late, T0);
+        actions = drain(k, T0);
+        assertThat(ofType(actions, KademliaAction.SendRequest.class)).singleElement()
+                .satisfies(s -> assertThat(s.peer()).isEqualTo(late))
+                .satisfies(s -> assertThat(s.request()).isInstanceOf(KadRequest.AddProvider.class));
+        assertThat(events(actions)).anySatisfy(e -> assertThat(e).isInstanceOfSatisfying(KademliaEvent.QueryCompleted.class,
+                c -> {
+                    assertThat(c.id()).isEqualTo(id);
+                    assertThat(c.result()).isInstanceOf(QueryResult.AddProvider.Ok.class);
+                }));
+    }
 }

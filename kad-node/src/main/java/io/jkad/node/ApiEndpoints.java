@@ -56,7 +56,15 @@ final class ApiEndpoints {
     private final Executor executor;
     private final Instant started = Instant.now();
 
-    ApiEndpoints(KademliaNode node, Supplier<ApiTypes.StatusExtras> statusExtras, Executor executor) {
+    private final java.util.function.LongSupplier providedKeys;
+
+    /**
+     * @param providedKeys counts the keys the node provides (a store scan, run on {@code executor});
+     *     negative when it cannot tell
+     */
+    ApiEndpoints(KademliaNode node, Supplier<ApiTypes.StatusExtras> statusExtras, Executor executor,
+                 java.util.function.LongSupplier providedKeys) {
+        this.providedKeys = providedKeys;
         this.node = node;
         this.statusExtras = statusExtras;
         this.executor = executor;
@@ -180,6 +188,28 @@ final class ApiEndpoints {
                         node.config().clientMode(), x.store(), x.dataDir(), x.storeRecords(), x.storeProviderKeys(),
                         x.resources(), size, node.connectedPeers().size(),
                         Duration.between(started, Instant.now()).toSeconds(), KadCommand.version()), executor);
+    }
+
+    /** {@code GET /v1/provide/stat}: the reprovide strategy and, for the sweep, where it stands. */
+    CompletableFuture<ApiTypes.ProvideStat> provideStat() {
+        long interval = node.config().kademlia().providerPublicationInterval().map(Duration::toSeconds).orElse(0L);
+        return node.reprovideStatus().thenApplyAsync(status -> {
+            long counted = providedKeys.getAsLong();
+            Long keys = counted < 0 ? null : counted;
+            if (status.isEmpty()) {
+                return new ApiTypes.ProvideStat("per_key", interval, keys, null, null, null, null, null, null, null,
+                        null, null, null, null, null);
+            }
+            io.jkad.kademlia.ReprovideStatus s = status.get();
+            ApiTypes.ProvideRegion last = s.lastRegion().map(r -> new ApiTypes.ProvideRegion(r.prefix(), r.bits(),
+                    r.cycle(), r.position(), r.keys(), r.peersExplored(), r.lookups(), r.lookupRequests(),
+                    r.addProviderRequests(), r.keyByKey(), r.started().toString(), r.finished().toString())).orElse(null);
+            return new ApiTypes.ProvideStat("sweep", s.interval().toSeconds(), keys, s.cycle(),
+                    s.cycleStart().toString(), s.position(), s.regionBits(),
+                    s.networkSize().isPresent() ? s.networkSize().getAsDouble() : null, s.regionRunning(),
+                    s.nextRegionDue().map(Instant::toString).orElse(null), s.lag().toSeconds(), s.regionsDone(),
+                    s.keysAnnounced(), s.failures(), last);
+        }, executor);
     }
 
     CompletableFuture<ApiTypes.PutAnswer> put(ApiTypes.PutRequest q) {

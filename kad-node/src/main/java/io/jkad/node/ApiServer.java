@@ -122,7 +122,8 @@ final class ApiServer implements AutoCloseable {
      */
     static ApiServer start(InetSocketAddress address, KademliaNode node, NodeMetrics metrics) throws IOException {
         return start(address, node, metrics, () -> ApiTypes.StatusExtras.NONE,
-                () -> CompletableFuture.completedFuture(new ApiTypes.Activity(List.of(), List.of())), Optional.empty());
+                () -> CompletableFuture.completedFuture(new ApiTypes.Activity(List.of(), List.of())), Optional.empty(),
+                () -> -1);
     }
 
     /**
@@ -132,7 +133,7 @@ final class ApiServer implements AutoCloseable {
     static ApiServer start(InetSocketAddress address, KademliaNode node, NodeMetrics metrics,
                            Supplier<ApiTypes.StatusExtras> statusExtras,
                            Supplier<CompletableFuture<ApiTypes.Activity>> activity,
-                           Optional<String> token) throws IOException {
+                           Optional<String> token, java.util.function.LongSupplier providedKeys) throws IOException {
         if (address.isUnresolved() || !address.getAddress().isLoopbackAddress()) {
             throw new IllegalArgumentException("the API binds to a loopback address only (127.0.0.1, ::1): " + address);
         }
@@ -155,7 +156,7 @@ final class ApiServer implements AutoCloseable {
         executor.allowCoreThreadTimeOut(true);
         server.setExecutor(executor);
         ApiServer api = new ApiServer(server, executor, metrics, token, node::isClosed);
-        ApiEndpoints endpoints = new ApiEndpoints(node, statusExtras, api.steps);
+        ApiEndpoints endpoints = new ApiEndpoints(node, statusExtras, api.steps, providedKeys);
         api.get("/v1/status", endpoints::status);
         api.post("/v1/put", ApiTypes.PutRequest.class, endpoints::put);
         api.post("/v1/get", ApiTypes.GetRequest.class, endpoints::get);
@@ -165,6 +166,7 @@ final class ApiServer implements AutoCloseable {
         api.get("/v1/routing-table", endpoints::routingTable);
         api.get("/v1/peers", endpoints::peers);
         api.get("/v1/activity", activity);
+        api.get("/v1/provide/stat", endpoints::provideStat);
         api.post("/v1/closest", ApiTypes.ClosestRequest.class, endpoints::closest);
         api.post("/v1/id", ApiTypes.PeerRequest.class, endpoints::id);
         api.post("/v1/name/publish", ApiTypes.PublishRequest.class, endpoints::publish);

@@ -177,6 +177,21 @@ final class ApiTypes {
     record TraceEvent(String at, long tMs, String peerId, String step, int closerPeers, Long rttMs, int closestBits,
                       String detail) {}
 
+    /**
+     * {@code GET /v1/provide/stat}: how the node announces the keys it provides again. The sweep's
+     * fields are absent with {@code strategy} {@code per_key}; {@code providedKeys} is absent when
+     * the store could not be read.
+     */
+    record ProvideStat(String strategy, long intervalS, Long providedKeys, Long cycle, String cycleStart,
+                       Double position, Integer regionBits, Double networkSize, Boolean regionRunning,
+                       String nextRegionDue, Long lagS, Long regionsDone, Long keysAnnounced, Long failures,
+                       ProvideRegion lastRegion) {}
+
+    /** A region the sweep announced: its prefix (binary digits), cycle, position, keys and what they cost. */
+    record ProvideRegion(String prefix, int bits, long cycle, double position, int keys, int peersExplored,
+                         int lookups, int lookupRequests, int addProviderRequests, boolean keyByKey, String started,
+                         String finished) {}
+
     /** The schema name in {@code openapi.json} of each record that has one. */
     static final Map<Class<? extends Record>, String> SCHEMAS = Map.ofEntries(
             Map.entry(KeyRequest.class, "KeyRequest"), Map.entry(PutRequest.class, "PutRequest"),
@@ -192,5 +207,6 @@ final class ApiTypes {
             Map.entry(Activity.class, "Activity"), Map.entry(RecentQuery.class, "RecentQuery"),
             Map.entry(Job.class, "Job"), Map.entry(Trace.class, "Trace"), Map.entry(TraceEvent.class, "TraceEvent"),
             Map.entry(PublishRequest.class, "PublishRequest"), Map.entry(ResolveRequest.class, "ResolveRequest"),
-            Map.entry(PublishAnswer.class, "PublishAnswer"), Map.entry(ResolveAnswer.class, "ResolveAnswer"));
+            Map.entry(PublishAnswer.class, "PublishAnswer"), Map.entry(ResolveAnswer.class, "ResolveAnswer"),
+            Map.entry(ProvideStat.class, "ProvideStat"), Map.entry(ProvideRegion.class, "ProvideRegion"));
 }

@@ -388,10 +388,11 @@ final class ClientCommands {
         }
     }
 
-    @Command(name = "provide", mixinStandardHelpOptions = true,
+    @Command(name = "provide", mixinStandardHelpOptions = true, subcommands = ProvideStat.class,
             description = {"Announces the node as a provider of KEY: a CID (its multihash is the key go- and js-libp2p "
                     + "use), or text, which stands for the CID of its UTF-8 bytes; hex bytes with --hex.",
-                    "The node announces it again every provider publication interval (12 h)."})
+                    "The node announces it again every provider publication interval (12 h).",
+                    "'kad provide stat' shows how (a text key 'stat' is given as its CID)."})
     static final class Provide extends Base<ApiTypes.ProvideAnswer> {
         Provide() {
             super(ApiTypes.ProvideAnswer.class);
@@ -409,6 +410,45 @@ final class ClientCommands {
         @Override
         void printOk(PrintStream out, ApiTypes.ProvideAnswer answer) {
             out.println(answer.provider() + " provides " + key.display());
+        }
+    }
+
+    @Command(name = "stat", mixinStandardHelpOptions = true,
+            description = {"Shows how the node announces the keys it provides again: the strategy, the keys, and for "
+                    + "the reprovide sweep its cycle, position in the keyspace, region size, network size estimate, "
+                    + "next region, lag behind schedule, regions and keys done, failures and the last region."})
+    static final class ProvideStat extends Base<ApiTypes.ProvideStat> {
+        ProvideStat() {
+            super(ApiTypes.ProvideStat.class);
+        }
+
+        @Override
+        ApiClient.Response request(ApiClient client) throws IOException {
+            return client.get("/v1/provide/stat");
+        }
+
+        @Override
+        void printOk(PrintStream out, ApiTypes.ProvideStat s) {
+            out.println("strategy     " + s.strategy() + ", every " + s.intervalS() + " s");
+            out.println("keys         " + (s.providedKeys() == null ? "unknown" : s.providedKeys()));
+            if (!"sweep".equals(s.strategy())) {
+                return;
+            }
+            out.printf(java.util.Locale.ROOT, "cycle        %d, began %s, %.1f %% through the keyspace%n", s.cycle(),
+                    s.cycleStart(), 100 * s.position());
+            out.println("regions      " + s.regionBits() + " bits (network of about "
+                    + (s.networkSize() == null ? "?" : Math.round(s.networkSize())) + " nodes)"
+                    + (Boolean.TRUE.equals(s.regionRunning()) ? ", one running" : "")
+                    + (s.nextRegionDue() == null ? "" : ", next due " + s.nextRegionDue()));
+            out.println("lag          " + s.lagS() + " s");
+            out.println("done         " + s.regionsDone() + " regions, " + s.keysAnnounced() + " keys, "
+                    + s.failures() + " failures since start");
+            ApiTypes.ProvideRegion r = s.lastRegion();
+            if (r != null) {
+                out.println("last region  " + (r.prefix().isEmpty() ? "(all)" : r.prefix()) + " of cycle " + r.cycle()
+                        + ": " + r.keys() + " keys to " + r.peersExplored() + " peers, " + r.lookups() + " lookups, "
+                        + r.addProviderRequests() + " ADD_PROVIDERs, " + r.started() + " to " + r.finished());
+            }
         }
     }
 

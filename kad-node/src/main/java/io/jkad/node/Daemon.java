@@ -236,7 +236,8 @@ final class Daemon implements AutoCloseable {
                     token = Optional.of(ApiToken.loadOrCreate(options.apiTokenFile().get()));
                     LOG.info("the API needs the token in {}", options.apiTokenFile().get());
                 }
-                started = ApiServer.start(options.api().get(), node, metrics, this::statusExtras, this::activity, token);
+                started = ApiServer.start(options.api().get(), node, metrics, this::statusExtras, this::activity, token,
+                        this::providedKeys);
             } catch (IOException | RuntimeException e) {
                 metrics.close();
                 throw e;
@@ -399,6 +400,21 @@ final class Daemon implements AutoCloseable {
                     names.last().map(Object::toString).orElse(null), false, String.valueOf(nextNameCheck)));
             return new ApiTypes.Activity(queries, jobs);
         });
+    }
+
+    /** How many keys the node provides (a scan of the store's provided keys); -1 if the store cannot tell. */
+    private long providedKeys() {
+        try (io.jkad.record.CloseableIterator<io.jkad.record.ProviderRecord> it = service.store().provided()) {
+            long n = 0;
+            while (it.hasNext()) {
+                it.next();
+                n++;
+            }
+            return n;
+        } catch (RuntimeException e) {
+            LOG.debug("provided keys not counted: {}", e.toString());
+            return -1;
+        }
     }
 
     private ApiTypes.StatusExtras statusExtras() {

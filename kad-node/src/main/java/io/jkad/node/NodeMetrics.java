@@ -67,6 +67,14 @@ import org.slf4j.LoggerFactory;
  *       dropped by admission: {@code handshake_rate} (the source IP or subnet over its handshake
  *       rate), {@code handshake_timeout} (upgrade not done in time), {@code handshake_failed} (the
  *       remote did not authenticate)</td></tr>
+ *   <tr><td>{@code kad_reprovide_regions_total}, {@code kad_reprovide_keys_total},
+ *       {@code kad_reprovide_lookups_total}, {@code kad_reprovide_add_provider_requests_total}</td><td>the
+ *       reprovide sweep's regions announced, their keys, the lookups that explored them and the
+ *       ADD_PROVIDERs sent</td></tr>
+ *   <tr><td>{@code kad_reprovide_lag_seconds}, {@code kad_reprovide_cycle},
+ *       {@code kad_reprovide_failures}, {@code kad_network_size_estimate}</td><td>how far the sweep is
+ *       behind its schedule, its cycle, its failed regions since start, and the network size estimate
+ *       (0 while unknown; all 0 without the sweep)</td></tr>
  *   <tr><td>{@code jvm_*}, {@code process_*}, {@code system_*}</td><td>Micrometer's JVM, uptime and
  *       processor metrics</td></tr>
  * </table>
@@ -90,6 +98,12 @@ final class NodeMetrics {
     private volatile NodeResources resources;
     private volatile long storeRecords;
     private volatile long storeProviderKeys;
+    /** The reprovide sweep's status at the last scrape (null: no sweep, or not read). */
+    private volatile io.jkad.kademlia.ReprovideStatus reprovide;
+    private final Counter reprovideRegions;
+    private final Counter reprovideKeys;
+    private final Counter reprovideLookups;
+    private final Counter reprovideAddProviders;
     /** The meters of the logic thread's events, made at their first use: by message type, and by kind and outcome. */
     private final Map<String, Counter> inboundRequests = new ConcurrentHashMap<>();
     private final Map<String, Counter> refusedRequests = new ConcurrentHashMap<>();
@@ -144,6 +158,23 @@ final class NodeMetrics {
                 .tag("reason", "handshake_timeout").description("Inbound connections refused by admission").register(registry);
         FunctionCounter.builder("kad.admission.refusals", this, m -> m.resources.admission().handshakeFailures())
                 .tag("reason", "handshake_failed").description("Inbound connections refused by admission").register(registry);
+        reprovideRegions = Counter.builder("kad.reprovide.regions").description("Regions the reprovide sweep announced")
+                .register(registry);
+        reprovideKeys = Counter.builder("kad.reprovide.keys").description("Keys the reprovide sweep announced")
+                .register(registry);
+        reprovideLookups = Counter.builder("kad.reprovide.lookups")
+                .description("Lookups the reprovide sweep made to explore its regions").register(registry);
+        reprovideAddProviders = Counter.builder("kad.reprovide.add.provider.requests")
+                .description("ADD_PROVIDER requests the reprovide sweep sent").register(registry);
+        Gauge.builder("kad.reprovide.lag", this, m -> m.reprovide == null ? 0 : m.reprovide.lag().toMillis() / 1000.0)
+                .baseUnit("seconds").description("How far the reprovide sweep is behind its schedule").register(registry);
+        Gauge.builder("kad.reprovide.cycle", this, m -> m.reprovide == null ? 0 : m.reprovide.cycle())
+                .description("The reprovide sweep's cycle").register(registry);
+        Gauge.builder("kad.reprovide.failures", this, m -> m.reprovide == null ? 0 : m.reprovide.failures())
+                .description("Regions of the reprovide sweep that failed since the node started").register(registry);
+        Gauge.builder("kad.network.size.estimate", this, m -> m.reprovide == null || m.reprovide.networkSize().isEmpty()
+                        ? 0 : m.reprovide.networkSize().getAsDouble())
+                .description("The estimate of the network's size the reprovide sweep sizes regions from").register(registry);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         new ProcessorMetrics().bindTo(registry);
@@ -176,6 +207,11 @@ final class NodeMetrics {
             LOG.debug("routing table size not read: {}", e.toString());
         }
         try {
+            reprovide = node.reprovideStatus().get(REFRESH_WAIT.toMillis(), TimeUnit.MILLISECONDS).orElse(null);
+        } catch (Exception e) {
+            LOG.debug("reprovide status not read: {}", e.toString());
+        }
+        try {
             StoreCounts c = store.counts();
             storeRecords = c.records();
             storeProviderKeys = c.providerKeys();
@@ -185,7 +221,12 @@ final class NodeMetrics {
     }
 
     private void onEvent(KademliaEvent event) {
-        if (event instanceof KademliaEvent.InboundRequest r) {
+        if (event instanceof KademliaEvent.RegionReprovided r) {
+            reprovideRegions.increment();
+            reprovideKeys.increment(r.report().keys());
+            reprovideLookups.increment(r.report().lookups());
+            reprovideAddProviders.increment(r.report().addProviderRequests());
+        } else if (event instanceof KademliaEvent.InboundRequest r) {
             inboundRequests.computeIfAbsent(r.request().messageType(), type -> Counter.builder("kad.inbound.requests")
                     .tag("type", type)
                     .description("Kademlia requests received").register(registry)).increment();

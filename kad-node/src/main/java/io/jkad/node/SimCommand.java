@@ -64,6 +64,17 @@ public final class SimCommand implements Callable<Integer> {
     @Option(names = "--puts", defaultValue = "-1", description = "Records to put and get back (default: lookups/10, at least 10).")
     int puts;
 
+    @Option(names = "--provide-keys", defaultValue = "0", paramLabel = "N",
+            description = "Providing workload: one node provides N keys and runs a reprovide sweep cycle over them; "
+                    + "reports its lookups and messages, what announcing them key by key costs (measured on a sample), "
+                    + "and the coverage (default: ${DEFAULT-VALUE}: none).")
+    int provideKeys;
+
+    @Option(names = "--provide-churn", defaultValue = "0", paramLabel = "F",
+            description = "With --provide-keys: after the first cycle, this fraction of the nodes leaves and as many "
+                    + "new ones join, then a second cycle runs; the coverage is measured after it (default: ${DEFAULT-VALUE}).")
+    double provideChurn;
+
     @Option(names = "--batch", defaultValue = "100", description = "Nodes that join concurrently per bootstrap wave (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -85,8 +96,16 @@ public final class SimCommand implements Callable<Integer> {
     public Integer call() {
         validate();
         long wallStart = System.nanoTime();
-        KademliaConfig kad = KademliaConfig.builder().disjointQueryPaths(disjoint).build();
-        SimConfig config = SimConfig.defaults(seed, id -> RecordStores.open("memory", StoreConfig.defaults(id)))
+        KademliaConfig.Builder kb = KademliaConfig.builder().disjointQueryPaths(disjoint);
+        if (provideKeys > 0) {
+            kb.reprovideStrategy(io.jkad.kademlia.ReprovideStrategy.SWEEP)
+                    .providerPublicationInterval(java.util.Optional.of(ProvideWorkload.INTERVAL));
+        }
+        KademliaConfig kad = kb.build();
+        int maxProvided = Math.max(StoreConfig.DEFAULT_MAX_PROVIDED_KEYS, provideKeys + StoreConfig.DEFAULT_MAX_PROVIDED_KEYS);
+        SimConfig config = SimConfig.defaults(seed, id -> RecordStores.open("memory", StoreConfig.defaults(id)
+                        .withLimits(StoreConfig.DEFAULT_MAX_RECORDS, StoreConfig.DEFAULT_MAX_VALUE_BYTES,
+                                StoreConfig.DEFAULT_MAX_PROVIDERS_PER_KEY, maxProvided)))
                 .withLoss(loss).withKademlia(kad);
         int k = kad.replicationFactor();
         try (SimNetwork net = new SimNetwork(config)) {
@@ -174,6 +193,10 @@ public final class SimCommand implements Callable<Integer> {
             }
             progress.done();
 
+            Map<String, Object> provided = provideKeys == 0 ? Map.of()
+                    : new ProvideWorkload(net, human(), k).run(sources.get(0), sources.get(1 % sources.size()),
+                            provideKeys, provideChurn, batch);
+
             long wallMs = (System.nanoTime() - wallStart) / 1_000_000;
             Runtime rt = Runtime.getRuntime();
             System.gc();
@@ -223,6 +246,7 @@ public final class SimCommand implements Callable<Integer> {
             doc.put("heap_peak_mb", peakMb);
             doc.put("heap_max_mb", maxMb);
             doc.put("messages", net.messagesSent());
+            doc.putAll(provided);
             if (json) {
                 out.println(Json.write(doc));
             }
@@ -246,6 +270,10 @@ public final class SimCommand implements Callable<Integer> {
         }
         if (loss < 0 || loss >= 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--loss must be in [0, 1): " + loss);
+        }
+        if (provideKeys < 0 || provideChurn < 0 || provideChurn >= 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--provide-keys must be >= 0 and --provide-churn in [0, 1)");
         }
         if (batch < 1) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--batch must be >= 1: " + batch);
