@@ -213,7 +213,9 @@ final class ClientCommands {
      * {@code --text}, the sha2-256 multihash of KEY's UTF-8 bytes; with {@code --hex}, the bytes as given.
      */
     static final class ProviderKeyArg {
-        @Parameters(index = "0", paramLabel = "KEY", description = "A CID (Qm…, bafy…, bafk…, any common "
+        // optional for the parser only, so that 'kad provide stat' reaches its subcommand (picocli wants a
+        // parent's required parameters before a subcommand); hexKey() requires it
+        @Parameters(index = "0", arity = "0..1", paramLabel = "KEY", description = "A CID (Qm…, bafy…, bafk…, any common "
                 + "multibase) or multihash; other text stands for the CID of its UTF-8 bytes (raw, sha2-256).")
         String key;
 
@@ -245,6 +247,9 @@ final class ClientCommands {
 
         /** The key's bytes in hex, as requests carry it. */
         String hexKey() {
+            if (key == null) {
+                throw new IllegalArgumentException("Missing required parameter: 'KEY'");
+            }
             if (hex && text) {
                 throw new IllegalArgumentException("give --hex or --text, not both");
             }

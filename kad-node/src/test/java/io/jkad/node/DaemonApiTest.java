@@ -180,7 +180,8 @@ class DaemonApiTest {
                 .as(ApiTypes.Activity.class);
         Map<String, ApiTypes.Job> jobs = new java.util.HashMap<>();
         activity.jobs().forEach(j -> jobs.put(j.name(), j));
-        assertThat(jobs.keySet()).containsExactlyInAnyOrder("bootstrap", "provider_republication", "record_replication",
+        // kad run reprovides with the sweep
+        assertThat(jobs.keySet()).containsExactlyInAnyOrder("bootstrap", "provider_reprovide_sweep", "record_replication",
                 "record_republication", "routing_table_save", "ipns_republication");
         var scheduled = a.node().jobs().get(5, java.util.concurrent.TimeUnit.SECONDS);
         for (io.jkad.kademlia.JobSchedule j : scheduled) {
@@ -189,9 +190,7 @@ class DaemonApiTest {
             assertThat(shown.running()).as(j.name()).isEqualTo(j.running());
             assertThat(shown.next()).as(j.name()).isEqualTo(j.next().map(Object::toString).orElse(null));
         }
-        assertThat(jobs.get("provider_republication").everyS()).isEqualTo(Duration.ofHours(12).toSeconds());
-        assertThat(java.time.Instant.parse(jobs.get("provider_republication").next()))
-                .isAfter(java.time.Instant.now().plus(Duration.ofHours(11)));
+        assertThat(jobs.get("provider_reprovide_sweep").everyS()).isEqualTo(Duration.ofHours(12).toSeconds());
         assertThat(jobs.get("routing_table_save").everyS()).isEqualTo(Duration.ofMinutes(5).toSeconds());
     }
 
@@ -347,6 +346,32 @@ class DaemonApiTest {
         // --text: the CID's characters as text, another key
         assertThat(kad("providers", v1, "--text", "--api", apiA).exitCode()).isEqualTo(1);
         assertThat(kad("providers", v1, "-n", "0", "--api", apiA).exitCode()).isEqualTo(2);
+    }
+
+    /** {@code kad provide stat}: the sweep's standing, readably and as JSON, as {@code GET /v1/provide/stat} says. */
+    @Test
+    void provideStatShowsTheSweep() throws Exception {
+        assertThat(kad("provide", "stat me", "--api", apiB).exitCode()).isZero();
+        KadRun stat = kad("provide", "stat", "--api", apiB, "--json");
+        assertThat(stat.exitCode()).as(stat.err()).isZero();
+        assertThat(stat.json().get("strategy")).isEqualTo("sweep");
+        assertThat(stat.json().get("interval_s")).isEqualTo(Duration.ofHours(12).toSeconds());
+        assertThat((Long) stat.json().get("provided_keys")).isGreaterThanOrEqualTo(1L);
+        // two nodes: one region (no prefix), due at the start, so the first cycle may be done already
+        assertThat(stat.json().get("cycle")).isIn(0L, 1L);
+        assertThat(stat.json()).containsKeys("cycle_start", "position", "region_bits", "regions_done", "keys_announced",
+                "failures", "lag_s");
+        ApiTypes.ProvideStat typed = new ApiClient(b.apiAddress().orElseThrow()).get("/v1/provide/stat")
+                .as(ApiTypes.ProvideStat.class);
+        var status = b.node().reprovideStatus().get(5, java.util.concurrent.TimeUnit.SECONDS).orElseThrow();
+        assertThat(typed.cycle()).isEqualTo(status.cycle());
+        assertThat(typed.cycleStart()).isEqualTo(status.cycleStart().toString());
+        KadRun noKey = kad("provide", "--api", apiB);
+        assertThat(noKey.exitCode()).isEqualTo(2);
+        assertThat(noKey.err()).contains("KEY");
+        KadRun human = kad("provide", "stat", "--api", apiB);
+        assertThat(human.out()).contains("strategy     sweep, every 43200 s").contains("cycle        ")
+                .contains("regions      0 bits");
     }
 
     @Test

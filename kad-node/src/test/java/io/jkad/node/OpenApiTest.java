@@ -221,7 +221,7 @@ class OpenApiTest {
         if (c == int.class || c == long.class || c == Integer.class || c == Long.class) {
             return "integer";
         }
-        if (c == java.math.BigDecimal.class) {
+        if (c == java.math.BigDecimal.class || c == double.class || c == Double.class) {
             return "number";
         }
         if (c == io.jkad.kademlia.Quorum.class) {

@@ -1,6 +1,7 @@
 package io.jkad.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -87,5 +88,24 @@ class SimCommandTest {
     private static String last(String out) {
         List<String> lines = out.lines().filter(l -> !l.isBlank()).toList();
         return lines.get(lines.size() - 1);
+    }
+
+    /**
+     * {@code --provide-keys}: one node's keys announced by the reprovide sweep, with fewer lookups
+     * and requests than key by key, and found at their closest nodes, also after churn.
+     */
+    @Test
+    void theProvidingWorkloadReportsWhatTheSweepCostAndReached() {
+        String json = run("--nodes", "150", "--lookups", "5", "--puts", "1", "--seed", "4", "--batch", "50",
+                "--provide-keys", "900", "--provide-churn", "0.2", "--json").strip();
+        assertThat(field(json, "provide_keys")).isEqualTo(900);
+        assertThat(field(json, "reprovide_keys")).isEqualTo(900);
+        assertThat(field(json, "per_key_lookups")).isEqualTo(900);
+        assertThat(field(json, "reprovide_lookups")).isPositive().isLessThan(900 / 5.0);
+        assertThat(field(json, "messages_per_key")).isLessThan(field(json, "per_key_messages_per_key"));
+        assertThat(field(json, "reprovide_messages")).isEqualTo(field(json, "messages_per_key") * 900, within(1.0));
+        assertThat(field(json, "coverage_first_cycle")).isGreaterThanOrEqualTo(0.99);
+        assertThat(field(json, "coverage")).isGreaterThanOrEqualTo(0.9);
+        assertThat(field(json, "reprovide_regions")).isGreaterThan(1);
     }
 }
