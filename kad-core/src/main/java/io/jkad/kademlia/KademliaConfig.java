@@ -51,6 +51,7 @@ public final class KademliaConfig {
     private final RequestLimits requestLimits;
     private final Validators validators;
     private final ReprovideStrategy reprovideStrategy;
+    private final java.util.OptionalInt reprovideRegionBits;
 
     private KademliaConfig(Builder b) {
         this.protocolName = b.protocolName;
@@ -73,6 +74,7 @@ public final class KademliaConfig {
         this.requestLimits = b.requestLimits;
         this.validators = b.validators;
         this.reprovideStrategy = b.reprovideStrategy;
+        this.reprovideRegionBits = b.reprovideRegionBits;
     }
 
     /** The reference defaults. */
@@ -120,6 +122,7 @@ public final class KademliaConfig {
         b.requestLimits = requestLimits;
         b.validators = validators;
         b.reprovideStrategy = reprovideStrategy;
+        b.reprovideRegionBits = reprovideRegionBits;
         return b;
     }
 
@@ -245,6 +248,14 @@ public final class KademliaConfig {
         return reprovideStrategy;
     }
 
+    /**
+     * A fixed prefix length for the reprovide sweep's regions, instead of the one the network size
+     * estimate gives (empty, the default): for tests, and private networks of known size.
+     */
+    public java.util.OptionalInt reprovideRegionBits() {
+        return reprovideRegionBits;
+    }
+
     /** The query pool's configuration derived from this one. */
     public QueryConfig queryConfig() {
         return new QueryConfig(queryTimeout, replicationFactor, parallelism, disjointQueryPaths, peerTimeout);
@@ -279,6 +290,7 @@ public final class KademliaConfig {
         private RequestLimits requestLimits = RequestLimits.DEFAULTS;
         private Validators validators = Validators.builtIn();
         private ReprovideStrategy reprovideStrategy = ReprovideStrategy.PER_KEY;
+        private java.util.OptionalInt reprovideRegionBits = java.util.OptionalInt.empty();
 
         private Builder() {}
 
@@ -404,6 +416,20 @@ public final class KademliaConfig {
         /** See {@link KademliaConfig#reprovideStrategy()}. */
         public Builder reprovideStrategy(ReprovideStrategy strategy) {
             this.reprovideStrategy = Objects.requireNonNull(strategy, "reprovideStrategy");
+            return this;
+        }
+
+        /**
+         * See {@link KademliaConfig#reprovideRegionBits()}.
+         *
+         * @throws IllegalArgumentException if not in 0..20
+         */
+        public Builder reprovideRegionBits(java.util.OptionalInt bits) {
+            if (bits.isPresent() && (bits.getAsInt() < 0 || bits.getAsInt() > ReprovideSweep.MAX_PREFIX_BITS - 2)) {
+                throw new IllegalArgumentException("region bits are 0 to " + (ReprovideSweep.MAX_PREFIX_BITS - 2)
+                        + ": " + bits.getAsInt());
+            }
+            this.reprovideRegionBits = bits;
             return this;
         }
 

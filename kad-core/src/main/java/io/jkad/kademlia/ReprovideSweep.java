@@ -224,6 +224,9 @@ final class ReprovideSweep {
 
     /** The prefix length of regions for the current network size estimate. */
     int regionBits(OptionalDouble networkSize) {
+        if (config.reprovideRegionBits().isPresent()) {
+            return config.reprovideRegionBits().getAsInt();
+        }
         if (networkSize.isEmpty() || networkSize.getAsDouble() < 2.0 * k) {
             return 0;
         }

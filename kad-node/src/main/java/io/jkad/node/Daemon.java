@@ -59,7 +59,8 @@ final class Daemon implements AutoCloseable {
                    Map<String, String> storeOptions, Path dataDir, Optional<Path> keyFile,
                    Optional<InetSocketAddress> api, boolean clientMode, Duration bootstrapInterval,
                    Duration saveInterval, Admission admission, Optional<Path> apiTokenFile,
-                   UnknownNamespacePolicy unknownNamespaces, ReprovideStrategy reprovide, Duration reprovideInterval) {
+                   UnknownNamespacePolicy unknownNamespaces, ReprovideStrategy reprovide, Duration reprovideInterval,
+                   java.util.OptionalInt reprovideRegionBits) {
 
         /** With the reprovide sweep every 12 h ({@code kad run}'s defaults). */
         Options(List<Multiaddr> listen, List<Multiaddr> announce, List<Multiaddr> bootstrap, String store,
@@ -69,7 +70,7 @@ final class Daemon implements AutoCloseable {
                 UnknownNamespacePolicy unknownNamespaces) {
             this(listen, announce, bootstrap, store, storeOptions, dataDir, keyFile, api, clientMode, bootstrapInterval,
                     saveInterval, admission, apiTokenFile, unknownNamespaces, ReprovideStrategy.SWEEP,
-                    KademliaConfig.DEFAULT_PROVIDER_PUBLICATION_INTERVAL);
+                    KademliaConfig.DEFAULT_PROVIDER_PUBLICATION_INTERVAL, java.util.OptionalInt.empty());
         }
 
         /** Keys of unknown namespaces accepted ({@code --validation permissive}). */
@@ -95,6 +96,10 @@ final class Daemon implements AutoCloseable {
             Objects.requireNonNull(unknownNamespaces, "unknownNamespaces");
             Objects.requireNonNull(reprovide, "reprovide");
             positive("reprovideInterval", reprovideInterval);
+            Objects.requireNonNull(reprovideRegionBits, "reprovideRegionBits");
+            if (reprovideRegionBits.isPresent() && (reprovideRegionBits.getAsInt() < 0 || reprovideRegionBits.getAsInt() > 20)) {
+                throw new IllegalArgumentException("--reprovide-region-bits must be 0 to 20: " + reprovideRegionBits.getAsInt());
+            }
             Objects.requireNonNull(apiTokenFile, "apiTokenFile");
             listen = List.copyOf(listen);
             announce = List.copyOf(announce);
@@ -325,6 +330,7 @@ final class Daemon implements AutoCloseable {
                 .unknownNamespaces(options.unknownNamespaces())
                 .reprovideStrategy(options.reprovide())
                 .providerPublicationInterval(Optional.of(options.reprovideInterval()))
+                .reprovideRegionBits(options.reprovideRegionBits())
                 .build();
         KademliaNodeConfig.Builder nb = KademliaNodeConfig.builder(identity)
                 .kademlia(kademlia)

@@ -115,6 +115,11 @@ public final class RunCommand implements Callable<Integer> {
                     + "under the network's provider record TTL: 24 h here and in rust, 48 h in go).")
     String reprovideInterval;
 
+    @Option(names = "--reprovide-region-bits", paramLabel = "N",
+            description = "Size the sweep's regions as keyspace prefixes of N bits instead of from the network size "
+                    + "estimate (tests, private networks of known size).")
+    Integer reprovideRegionBits;
+
     /** Reads {@code sweep} or {@code per-key}. */
     static final class ReprovideConverter implements CommandLine.ITypeConverter<io.jkad.kademlia.ReprovideStrategy> {
         @Override
@@ -301,7 +306,8 @@ public final class RunCommand implements Callable<Integer> {
                     parseDuration("--save-interval", saveInterval), admission(), apiTokenFile(),
                     validation == Validation.strict ? io.jkad.validation.UnknownNamespacePolicy.REFUSE
                             : io.jkad.validation.UnknownNamespacePolicy.ACCEPT,
-                    reprovide, parseDuration("--reprovide-interval", reprovideInterval));
+                    reprovide, parseDuration("--reprovide-interval", reprovideInterval),
+                    reprovideRegionBits == null ? java.util.OptionalInt.empty() : java.util.OptionalInt.of(reprovideRegionBits));
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }

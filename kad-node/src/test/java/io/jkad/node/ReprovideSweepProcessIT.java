@@ -1,0 +1,152 @@
+package io.jkad.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.identity.PeerId;
+import io.jkad.kademlia.QueryResult;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.net.KademliaNode;
+import io.jkad.net.KademliaNodeConfig;
+import io.jkad.record.RecordKey;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The reprovide sweep across a {@code kill -9}: two {@code kad run} processes, one on RocksDB and
+ * one on H2, provide keys in a network of in-JVM nodes with a 40 s cycle of 8 regions; both are
+ * killed in the middle of a cycle and started again on their data directories at once. Across the
+ * two runs, every key of that cycle is announced exactly once (no region skipped, none but the one
+ * in progress at the kill done twice, and that one had not finished), in keyspace order, and the
+ * network's nodes find the providers of every key.
+ */
+class ReprovideSweepProcessIT {
+    private static final int PEERS = 8;
+    private static final int KEYS = 160;
+    private static final Pattern REGION = Pattern.compile(
+            "reprovided region (\\S+)/(\\d+) of cycle (\\d+) from position ([0-9.]+): (\\d+) keys");
+
+    @TempDir
+    Path dir;
+
+    @RegisterExtension
+    final KadProcesses processes = new KadProcesses(() -> dir);
+
+    private final List<KademliaNode> peers = new ArrayList<>();
+
+    @AfterEach
+    void closePeers() {
+        peers.forEach(KademliaNode::close);
+    }
+
+    private record Region(String prefix, long cycle, double position, int keys) {}
+
+    private static List<Region> regions(String log) {
+        List<Region> out = new ArrayList<>();
+        Matcher m = REGION.matcher(log);
+        while (m.find()) {
+            out.add(new Region(m.group(1), Long.parseLong(m.group(3)), Double.parseDouble(m.group(4)),
+                    Integer.parseInt(m.group(5))));
+        }
+        return out;
+    }
+
+    private static long cycle(KadProcess p) {
+        KadRun stat = p.kad("provide", "stat");
+        assertThat(stat.exitCode()).as(stat.err() + p.tail()).isZero();
+        return (Long) stat.json().get("cycle");
+    }
+
+    @Test
+    void aKilledNodeResumesItsCycleWithoutSkippingOrRepeatingARegion() throws Exception {
+        KademliaNode first = null;
+        for (int i = 0; i < PEERS; i++) {
+            KademliaNode n = KademliaNode.start(KademliaNodeConfig.builder(Ed25519KeyPair.generate())
+                    .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0")).ioThreads(1).build());
+            peers.add(n);
+            if (first == null) {
+                first = n;
+            } else {
+                n.addAddress(first.peerId(), first.listenAddresses().get(0)).get(10, TimeUnit.SECONDS);
+                n.bootstrap().get(30, TimeUnit.SECONDS);
+            }
+        }
+        String boot = first.listenAddresses().get(0).withPeerId(first.peerId()).toString();
+        List<KadProcess> providers = List.of(
+                processes.process("rocksdb", "--store", "rocksdb", "--reprovide-interval", "40s",
+                        "--reprovide-region-bits", "3", "--bootstrap", boot),
+                processes.process("h2", "--store", "jdbc", "--reprovide-interval", "40s",
+                        "--reprovide-region-bits", "3", "--bootstrap", boot));
+        List<List<String>> keys = new ArrayList<>();
+        for (KadProcess p : providers) {
+            p.start();
+            List<String> hex = new ArrayList<>();
+            for (int i = 0; i < KEYS; i++) {
+                String key = HexFormat.of().formatHex(("swept by " + p.peerId() + " " + i).getBytes());
+                Map<String, Object> r = p.apiPost("/v1/provide", Map.of("key_hex", key));
+                assertThat(r.get("ok")).as("%s", r).isEqualTo(true);
+                hex.add(key);
+            }
+            keys.add(hex);
+        }
+        // the cycle after the one in which the keys were provided, killed in its middle
+        long[] observed = new long[2];
+        for (int i = 0; i < 2; i++) {
+            observed[i] = cycle(providers.get(i)) + 1;
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            for (int i = 0; i < 2; i++) {
+                long c = observed[i];
+                if (regions(providers.get(i).logText()).stream().noneMatch(r -> r.cycle() == c && r.position() >= 0.375)) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        int[] before = new int[2];
+        for (int i = 0; i < 2; i++) {
+            KadProcess p = providers.get(i);
+            p.kill();
+            before[i] = (int) regions(p.logText()).stream().filter(r -> r.cycle() == observed[i]).count();
+            p.start();
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+                .until(() -> cycle(providers.get(0)) > observed[0] && cycle(providers.get(1)) > observed[1]);
+
+        for (int i = 0; i < 2; i++) {
+            KadProcess p = providers.get(i);
+            long c = observed[i];
+            List<Region> cycleRegions = regions(p.logText()).stream().filter(r -> r.cycle() == c).toList();
+            assertThat(cycleRegions.size()).as(p.tail()).isGreaterThan(before[i]);
+            assertThat(before[i]).as("regions before the kill").isGreaterThan(0);
+            assertThat(cycleRegions.stream().mapToInt(Region::keys).sum()).as("each key once in cycle %d: %s", c, cycleRegions)
+                    .isEqualTo(KEYS);
+            for (int j = 1; j < cycleRegions.size(); j++) {
+                assertThat(cycleRegions.get(j).position()).as("%s", cycleRegions)
+                        .isGreaterThan(cycleRegions.get(j - 1).position());
+            }
+        }
+        // and the network finds them: every key's provider, from a node of the network
+        KademliaNode reader = peers.get(PEERS - 1);
+        for (int i = 0; i < 2; i++) {
+            PeerId provider = PeerId.parse(providers.get(i).peerId());
+            for (String hex : keys.get(i).subList(0, 20)) {
+                QueryResult.GetProviders found = reader.getProviders(RecordKey.of(HexFormat.of().parseHex(hex)), 1)
+                        .get(60, TimeUnit.SECONDS);
+                assertThat(found.providers()).contains(provider);
+            }
+        }
+    }
+}
