@@ -16,6 +16,8 @@ import java.util.List;
  *   <tr><th>column family</th><th>key</th><th>value</th></tr>
  *   <tr><td>{@code default}</td><td>{@code "jkad.format"} (ASCII)</td>
  *       <td>one byte: the layout version, {@value #FORMAT_VERSION}</td></tr>
+ *   <tr><td>{@code default}</td><td>{@code "jkad.state." ‖ name} (ASCII): a {@linkplain #nodeStateKey node state key}</td>
+ *       <td>the node state entry's value, as it was put</td></tr>
  *   <tr><td>{@code records}</td><td>the record key's bytes, as they are</td>
  *       <td>a value record ({@link ValueCodec#encodeRecord})</td></tr>
  *   <tr><td>{@code providers}</td>
@@ -49,6 +51,12 @@ import java.util.List;
  * records. Every write that adds, updates or removes a {@code providers} entry writes or deletes
  * its {@code provider_peers} entry in the same write batch.
  *
+ * <p><b>Node state</b> ({@code RecordStore.putNodeState}) lives in the {@code default} column
+ * family beside the layout marker, under keys that the marker's key is not one of ({@code "jkad.format"}
+ * does not start with {@code "jkad.state."}). No record operation reads that column family, so node
+ * state is invisible to records, providers, counts and sweeps by construction. A database of an
+ * earlier build simply has no such keys: they needed no new layout version.
+ *
  * <p><b>expiry.</b> The index of everything that expires. The instant is the epoch second with its
  * sign bit flipped (8 bytes), then the nanosecond of the second (4 bytes), so that bytewise order
  * is time order for every {@link Instant}, including those before 1970. {@code kind} is
@@ -72,6 +80,9 @@ final class KeyLayout {
 
     /** The key of the layout version in the {@code default} column family. */
     static final byte[] FORMAT_KEY = "jkad.format".getBytes(StandardCharsets.US_ASCII);
+
+    /** What the key of every node state entry starts with, in the {@code default} column family. */
+    static final byte[] NODE_STATE_PREFIX = "jkad.state.".getBytes(StandardCharsets.US_ASCII);
 
     static final String CF_DEFAULT = "default";
     static final String CF_RECORDS = "records";
@@ -100,6 +111,14 @@ final class KeyLayout {
     static final byte KIND_PROVIDER = 1;
 
     private KeyLayout() {}
+
+    // ------------------------------------------------------------------ node state
+
+    /** {@code "jkad.state." ‖ name}: the key of node state entry {@code name} (a checked name: ASCII only). */
+    static byte[] nodeStateKey(String name) {
+        byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+        return ByteBuffer.allocate(NODE_STATE_PREFIX.length + n.length).put(NODE_STATE_PREFIX).put(n).array();
+    }
 
     // ------------------------------------------------------------------ providers
 

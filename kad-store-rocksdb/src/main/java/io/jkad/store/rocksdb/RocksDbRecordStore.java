@@ -62,6 +62,11 @@ import org.slf4j.LoggerFactory;
  * never disturb it. They hold native resources until closed or exhausted; {@link #close()} closes
  * those still open.
  *
+ * <p>Node state ({@link #putNodeState}) is one key each in the {@code default} column family
+ * ({@link KeyLayout#nodeStateKey}), written with one {@code put} under the same write options as
+ * the records (so durable as they are when it returns) and outside {@link #mutationLock}: it shares
+ * no count or limit with the records, and RocksDB orders single writes itself.
+ *
  * <p>Damaged data: a value that cannot be decoded makes the read that meets it throw
  * {@code BACKEND} naming the key (an iterator skips past it, so the caller may go on). Writes read
  * only what they replace: a put replaces a damaged value record, and an {@code addProvider} of the
@@ -449,6 +454,38 @@ final class RocksDbRecordStore implements RecordStore {
             }
         } catch (RocksDBException e) {
             throw backend("removeProvider", "removing a provider of key " + key, e);
+        } finally {
+            guard.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ node state
+
+    @Override
+    public Optional<byte[]> nodeState(String name) {
+        RecordStore.checkNodeState(name, null);
+        Lock guard = enter("nodeState");
+        try {
+            // db.get returns a new array: the caller's copy
+            return Optional.ofNullable(res.db.get(res.defaultCf, KeyLayout.nodeStateKey(name)));
+        } catch (RocksDBException e) {
+            throw backend("nodeState", "reading node state entry " + name, e);
+        } finally {
+            guard.unlock();
+        }
+    }
+
+    /** One put to the {@code default} column family, appended to the write-ahead log before it returns. */
+    @Override
+    public void putNodeState(String name, byte[] value) {
+        Objects.requireNonNull(value, "value");
+        RecordStore.checkNodeState(name, value);
+        Lock guard = enter("putNodeState");
+        try {
+            // RocksDB copies the value into its write batch: later changes of the caller's array do not reach it
+            res.db.put(res.defaultCf, res.writeOptions, KeyLayout.nodeStateKey(name), value);
+        } catch (RocksDBException e) {
+            throw backend("putNodeState", "writing node state entry " + name, e);
         } finally {
             guard.unlock();
         }
