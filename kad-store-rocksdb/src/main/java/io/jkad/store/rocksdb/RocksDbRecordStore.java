@@ -5,6 +5,7 @@ import static io.jkad.store.rocksdb.KeyLayout.KIND_RECORD;
 import io.jkad.identity.PeerId;
 import io.jkad.record.CloseableIterator;
 import io.jkad.record.DhtRecord;
+import io.jkad.record.Keyspace;
 import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
@@ -57,9 +58,9 @@ import org.slf4j.LoggerFactory;
  * and kept up to date under {@link #mutationLock} after each successful write. A store reopened with
  * a smaller limit than its contents keeps them and refuses new keys until it is back under the limit.
  *
- * <p>Iterators ({@link #records()}, {@link #provided()}) are RocksDB iterators, each a consistent
- * point-in-time view of its column family from when it was made: writes meanwhile are not seen and
- * never disturb it. They hold native resources until closed or exhausted; {@link #close()} closes
+ * <p>Iterators ({@link #records()}, {@link #provided()}, {@link #providedFrom}) are RocksDB
+ * iterators, each a consistent point-in-time view of its column family from when it was made:
+ * writes meanwhile are not seen and never disturb it. They hold native resources until closed or exhausted; {@link #close()} closes
  * those still open.
  *
  * <p>Node state ({@link #putNodeState}) is one key each in the {@code default} column family
@@ -83,8 +84,8 @@ import org.slf4j.LoggerFactory;
  * update and its mapping of RocksDB errors; the value records' few lines of batch code stay with
  * them rather than in a class of their own.
  *
- * <p>Layout versions: a database of layout version 1 is migrated when opened ({@link LayoutMigration});
- * one of a later version than {@link KeyLayout#FORMAT_VERSION} is refused.
+ * <p>Layout versions: a database of layout version 1 or 2 is migrated when opened
+ * ({@link LayoutMigration}); one of a later version than {@link KeyLayout#FORMAT_VERSION} is refused.
  */
 final class RocksDbRecordStore implements RecordStore {
 
@@ -333,7 +334,7 @@ final class RocksDbRecordStore implements RecordStore {
         Lock guard = enter("records");
         try {
             return new StoreIterator<>(res, closeGuard, openIterators, directory, "records", "value record", res.records,
-                    (k, v) -> ValueCodec.decodeRecord(RecordKey.of(k), v));
+                    null, k -> k, (k, v) -> ValueCodec.decodeRecord(RecordKey.of(k), v));
         } finally {
             guard.unlock();
         }
@@ -419,7 +420,26 @@ final class RocksDbRecordStore implements RecordStore {
         Lock guard = enter("provided");
         try {
             return new StoreIterator<>(res, closeGuard, openIterators, directory, "provided", "provided record", res.provided,
-                    (k, v) -> ValueCodec.decodeProvider(RecordKey.of(k), v).record());
+                    null, k -> k, (k, v) -> ValueCodec.decodeProvider(RecordKey.of(k), v).record());
+        } finally {
+            guard.unlock();
+        }
+    }
+
+    /**
+     * A seek to {@code from} in {@code provided_by_id}, whose keys ({@code id ‖ key}) are in keyspace
+     * order, and a scan from there: the cost of what is read, not of the store's size.
+     */
+    @Override
+    public CloseableIterator<ProviderRecord> providedFrom(byte[] from) {
+        if (from.length != Keyspace.ID_BYTES) {
+            throw new IllegalArgumentException("a keyspace position is 32 bytes, not " + from.length);
+        }
+        Lock guard = enter("providedFrom");
+        try {
+            return new StoreIterator<>(res, closeGuard, openIterators, directory, "providedFrom", "provided record",
+                    res.providedById, from.clone(), KeyLayout::recordKeyOfProvidedIdKey,
+                    (k, v) -> ValueCodec.decodeProvider(RecordKey.of(KeyLayout.recordKeyOfProvidedIdKey(k)), v).record());
         } finally {
             guard.unlock();
         }

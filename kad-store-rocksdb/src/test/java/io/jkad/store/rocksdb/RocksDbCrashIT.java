@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Crash safety: a writer in a child JVM ({@link CrashWriter}) is killed with SIGKILL after a random
  * number of acknowledged writes; the store, reopened, holds every record and provider record whose
  * write had returned, the node state entry as last acknowledged (or as the put under way set it),
- * and takes new writes. With the default {@code rocksdb.sync=false}: the
+ * the local provided keys in {@code providedFrom} exactly as in {@code provided()}, and takes new
+ * writes. With the default {@code rocksdb.sync=false}: the
  * write-ahead log is in the operating system's hands before a write returns.
  */
 class RocksDbCrashIT {
@@ -130,6 +131,17 @@ class RocksDbCrashIT {
             }
             assertThat(providedKeys).isBetween((long) (providers + 10) / 10, (long) (providers + 10) / 10 + 1);
             assertThat(store.counts().providerKeys()).isBetween(providedKeys, providedKeys + 1);
+            // the keyspace index holds what provided() holds, in keyspace order
+            List<ProviderRecord> provided = new ArrayList<>();
+            try (CloseableIterator<ProviderRecord> it = store.provided()) {
+                it.forEachRemaining(provided::add);
+            }
+            provided.sort(io.jkad.record.Keyspace.ORDER);
+            List<ProviderRecord> inKeyspaceOrder = new ArrayList<>();
+            try (CloseableIterator<ProviderRecord> it = store.providedFrom(new byte[io.jkad.record.Keyspace.ID_BYTES])) {
+                it.forEachRemaining(inKeyspaceOrder::add);
+            }
+            assertThat(inKeyspaceOrder).isEqualTo(provided);
             // the node state entry: the last acknowledged value, or the one of the put under way
             java.util.Optional<byte[]> state = store.nodeState(CrashWriter.STATE);
             int acknowledged = lastState;
