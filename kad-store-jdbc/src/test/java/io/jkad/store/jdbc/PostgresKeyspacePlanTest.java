@@ -58,6 +58,36 @@ class PostgresKeyspacePlanTest extends KeyspacePlanChecks {
         }
     }
 
+    /**
+     * The driver's statements become server-side prepared statements after a few executions, and
+     * PostgreSQL then may plan them once for any parameters: its generic plan takes "peer = $1" to
+     * be selective (one of many peers) and reads every local row through kad_providers_peer, then
+     * sorts them. With sorting priced out, the generic plan walks the keyspace index too.
+     */
+    @org.junit.jupiter.api.Test
+    void theGenericPlanOfThePreparedQueryWalksTheIndexToo() throws SQLException {
+        try (Connection c = database().getConnection()) {
+            List<byte[]> ids = fill(c);
+            String region = java.util.HexFormat.of().formatHex(io.jkad.record.Keyspace.regionStart(ids.get(ids.size() / 4), 7));
+            String peer = java.util.HexFormat.of().formatHex(LOCAL_PEER);
+            dialect().beginStreaming(c);
+            try {
+                dialect().preferIndexOrder(c);
+                SqlDialect.execute(c, "PREPARE provided_from(bytea, bytea) AS "
+                        + dialect().selectProvidedFrom.replaceFirst("\\?", "\\$1").replaceFirst("\\?", "\\$2"));
+                String plan = "";
+                for (int i = 0; i < 7; i++) { // the sixth execution on may use the generic plan
+                    plan = plan(c, "EXPLAIN (COSTS OFF) EXECUTE provided_from('\\x" + peer + "', '\\x" + region + "')",
+                            List.of());
+                }
+                assertThat(plan).containsPattern("Index Scan using kad_providers_keyspace on kad_providers")
+                        .doesNotContain("Sort").doesNotContain("kad_providers_peer");
+            } finally {
+                dialect().endStreaming(c);
+            }
+        }
+    }
+
     /** Without the setup, PostgreSQL sorts: the check above is not true by chance. */
     @org.junit.jupiter.api.Test
     void withoutTheSetupThePlannerWouldReadTheWholeRangeAndSortIt() throws SQLException {
