@@ -45,11 +45,13 @@ final class BenchData {
     static final long MISS_KEY_SEED = 0x5EED_0002L;
     static final long PROVIDER_KEY_SEED = 0x5EED_0003L;
     static final long SWEEP_KEY_SEED = 0x5EED_0004L;
+    static final long PROVIDED_KEY_SEED = 0x5EED_0007L;
     private static final long VALUE_SEED = 0x5EED_0005L;
     private static final long PEER_SEED = 0x5EED_0006L;
 
     private static final PeerId[] PEERS = peers();
     private static final List<List<Multiaddr>> ADDRESSES = addresses();
+    private static final PeerId LOCAL = localPeer();
 
     private BenchData() {}
 
@@ -109,6 +111,11 @@ final class BenchData {
     static ProviderRecord provider(RecordKey key, int k, int j, Instant expires) {
         int p = providerPeer(k, j);
         return new ProviderRecord(key, peer(p), Optional.of(expires), ADDRESSES.get(p));
+    }
+
+    /** The local peer's provider record of {@code key}: expiring at {@code expires}, with two addresses like every provider. */
+    static ProviderRecord localProvider(RecordKey key, Instant expires) {
+        return new ProviderRecord(key, LOCAL, Optional.of(expires), ADDRESSES.get(0));
     }
 
     private static PeerId[] peers() {

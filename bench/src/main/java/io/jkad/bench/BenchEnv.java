@@ -22,10 +22,13 @@ final class BenchEnv {
     static final String PROVIDER_KEYS = "jkad.bench.provider.keys";
     /** Records of the expiry sweep data set (default 1,000,000). */
     static final String SWEEP_RECORDS = "jkad.bench.sweep.records";
+    /** Keys the local peer provides in the provided-keys data set (default 30,000). */
+    static final String PROVIDED_KEYS = "jkad.bench.provided.keys";
 
     static final int DEFAULT_RECORDS = 100_000;
     static final int DEFAULT_PROVIDER_KEYS = 2_000;
     static final int DEFAULT_SWEEP_RECORDS = 1_000_000;
+    static final int DEFAULT_PROVIDED_KEYS = 30_000;
     /** Providers of every key of the provider data set. */
     static final int PROVIDERS_PER_KEY = 20;
     /** Value size of the sweep data set. */
@@ -56,5 +59,9 @@ final class BenchEnv {
 
     static int sweepRecords() {
         return Integer.getInteger(SWEEP_RECORDS, DEFAULT_SWEEP_RECORDS);
+    }
+
+    static int providedKeys() {
+        return Integer.getInteger(PROVIDED_KEYS, DEFAULT_PROVIDED_KEYS);
     }
 }

@@ -1,13 +1,15 @@
 package io.jkad.bench;
 
 import io.jkad.record.DhtRecord;
+import io.jkad.record.Keyspace;
 import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Optional;
 
 /**
- * The contents of the three data sets, made in memory by every fork from {@link BenchData}'s seeds.
+ * The contents of the four data sets, made in memory by every fork from {@link BenchData}'s seeds.
  */
 final class BenchSets {
 
@@ -60,6 +62,69 @@ final class BenchSets {
 
         ProviderRecord provider(int k, int j, Instant expires) {
             return BenchData.provider(keys[k], k, j, expires);
+        }
+    }
+
+    /**
+     * The provided-keys data set: {@code n} keys the local peer provides ({@link BenchData#localProvider}),
+     * every other one also provided by a peer of the pool (rows that the keyspace index must leave
+     * out), all expiring at {@link BenchData#FAR}. For a walk of the keyspace by regions of
+     * {@code bits} bits: where each region starts and how many of the keys it holds.
+     */
+    static final class Provided {
+        final byte[][] keyBytes;
+        final RecordKey[] keys;
+        /** The keys' ids (SHA-256), in the keys' order. */
+        final byte[][] ids;
+
+        Provided(int n) {
+            this.keyBytes = BenchData.keys(BenchData.PROVIDED_KEY_SEED, n);
+            this.keys = BenchData.recordKeys(keyBytes);
+            this.ids = new byte[n][];
+            for (int i = 0; i < n; i++) {
+                ids[i] = Keyspace.id(keys[i]);
+            }
+        }
+
+        int size() {
+            return keys.length;
+        }
+
+        ProviderRecord local(int i) {
+            return BenchData.localProvider(keys[i], BenchData.FAR);
+        }
+
+        /** The other provider of key {@code i}, if it has one (every even {@code i}). */
+        Optional<ProviderRecord> remote(int i) {
+            return i % 2 == 0 ? Optional.of(BenchData.provider(keys[i], i, 0, BenchData.FAR)) : Optional.empty();
+        }
+
+        /** The first id of each of the {@code 2^bits} regions ({@code bits} from 1 to 16), in order. */
+        static byte[][] regionStarts(int bits) {
+            checkBits(bits);
+            byte[][] starts = new byte[1 << bits][];
+            for (int r = 0; r < starts.length; r++) {
+                byte[] prefix = ByteBuffer.allocate(Keyspace.ID_BYTES)
+                        .putInt(r << (32 - bits)).array();
+                starts[r] = Keyspace.regionStart(prefix, bits);
+            }
+            return starts;
+        }
+
+        /** How many of the keys each of the {@code 2^bits} regions holds. */
+        int[] regionCounts(int bits) {
+            checkBits(bits);
+            int[] counts = new int[1 << bits];
+            for (byte[] id : ids) {
+                counts[(int) ((ByteBuffer.wrap(id).getInt() & 0xFFFFFFFFL) >>> (32 - bits))]++;
+            }
+            return counts;
+        }
+
+        private static void checkBits(int bits) {
+            if (bits < 1 || bits > 16) {
+                throw new IllegalArgumentException("region bits must be 1 to 16: " + bits);
+            }
         }
     }
 

@@ -29,12 +29,13 @@ import java.util.stream.Stream;
  * <p>Building: the memory store is filled in each fork. RocksDB data sets are written through the
  * store (a provider set is flushed and compacted again before each fork that uses it: see
  * {@link #settleRocksDb()}). JDBC data sets are made by the store (its schema) and filled
- * with batched upserts into its tables, then its record counter is recounted; provider data sets
- * go through the store everywhere. Then each is settled as its engine would settle it in time:
+ * with batched upserts into its tables, then its record counter is recounted; provider and
+ * provided-keys data sets go through the store everywhere (so that the keyspace index is the
+ * store's own). Then each is settled as its engine would settle it in time:
  * RocksDB flushed and compacted, the H2 file rewritten compacted ({@code SHUTDOWN COMPACT}),
  * PostgreSQL vacuumed and analysed.
  *
- * @param size records (RECORDS, SWEEP) or keys (PROVIDERS)
+ * @param size records (RECORDS, SWEEP) or keys (PROVIDERS, PROVIDED)
  * @param valueSize bytes per value (0 for PROVIDERS)
  */
 record DataSet(Backend backend, Kind kind, int valueSize, int size) {
@@ -45,7 +46,7 @@ record DataSet(Backend backend, Kind kind, int valueSize, int size) {
     /** The most records a sweep benchmark removes: what a fork that finds a data set dirty puts back. */
     static final double MAX_SWEEP_FRACTION = 0.10;
 
-    enum Kind { RECORDS, PROVIDERS, SWEEP }
+    enum Kind { RECORDS, PROVIDERS, SWEEP, PROVIDED }
 
     static DataSet records(Backend backend, int valueSize) {
         return new DataSet(backend, Kind.RECORDS, valueSize, BenchEnv.records());
@@ -59,11 +60,16 @@ record DataSet(Backend backend, Kind kind, int valueSize, int size) {
         return new DataSet(backend, Kind.SWEEP, BenchEnv.SWEEP_VALUE_BYTES, BenchEnv.sweepRecords());
     }
 
+    static DataSet provided(Backend backend) {
+        return new DataSet(backend, Kind.PROVIDED, 0, BenchEnv.providedKeys());
+    }
+
     String name() {
         return switch (kind) {
             case RECORDS -> "records-" + valueSize + "-" + size;
             case PROVIDERS -> "providers-" + size;
             case SWEEP -> "sweep-" + valueSize + "-" + size;
+            case PROVIDED -> "provided-" + size;
         };
     }
 
@@ -224,6 +230,11 @@ record DataSet(Backend backend, Kind kind, int valueSize, int size) {
                     fillProviders(store, data);
                 }
             }
+            case PROVIDED -> {
+                try (RecordStore store = openStore()) {
+                    fillProvided(store, new BenchSets.Provided(size));
+                }
+            }
             case SWEEP -> {
                 BenchSets.Sweep data = new BenchSets.Sweep(size);
                 if (backend.jdbc()) {
@@ -280,6 +291,20 @@ record DataSet(Backend backend, Kind kind, int valueSize, int size) {
                     throw new IllegalStateException("provider " + j + " of key " + k + " refused");
                 }
             }
+        }
+    }
+
+    static void fillProvided(RecordStore store, BenchSets.Provided data) {
+        for (int i = 0; i < data.size(); i++) {
+            if (!store.addProvider(data.local(i))) {
+                throw new IllegalStateException("the local provider of key " + i + " refused");
+            }
+            int key = i;
+            data.remote(i).ifPresent(p -> {
+                if (!store.addProvider(p)) {
+                    throw new IllegalStateException("the other provider of key " + key + " refused");
+                }
+            });
         }
     }
 

@@ -68,6 +68,17 @@ abstract class Engine implements AutoCloseable {
         throw unsupported("fullScan");
     }
 
+    /**
+     * Reads the {@code count} provided records of the local peer in the keyspace region from
+     * {@code start} to {@code end} (exclusive; null for the last region), in keyspace order, each
+     * record whole; the number read. {@code count} is counted from the data set beforehand, so that
+     * neither side hashes keys to find the region's end; the store, whose {@code providedFrom} takes
+     * only a start, ignores {@code end}, and a raw engine may use it.
+     */
+    long providedRegion(byte[] start, byte[] end, int count) {
+        throw unsupported("providedRegion");
+    }
+
     @Override
     public abstract void close();
 

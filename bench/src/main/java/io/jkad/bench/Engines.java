@@ -100,6 +100,26 @@ final class Engines {
         }
     }
 
+    /** The provided-keys data set's store ({@code raw} false) or raw engine. */
+    static Engine provided(DataSet set, boolean raw, BenchSets.Provided data) {
+        set.ensure();
+        return switch (set.backend()) {
+            case MEMORY -> {
+                if (raw) {
+                    yield RawMemory.ofProvided(data);
+                }
+                RecordStore store = set.openStore();
+                DataSet.fillProvided(store, data);
+                yield new StoreEngine(store, null, null);
+            }
+            case ROCKSDB -> raw ? RawRocksDb.ofProvided(set.directory()) : new StoreEngine(set.openStore(), null, null);
+            case H2, POSTGRESQL -> warmed(set, List.of(
+                    "SELECT pkey, expires_at, addrs FROM kad_providers WHERE keyspace_id IS NOT NULL"
+                            + " ORDER BY peer, keyspace_id, pkey"),
+                    raw ? RawJdbc.ofProvided(set) : new StoreEngine(set.openStore(), null, null));
+        };
+    }
+
     /** The sweep data set's store ({@code raw} false) or raw engine. */
     static Engine sweep(DataSet set, boolean raw, BenchSets.Sweep data) {
         set.ensure();

@@ -19,14 +19,20 @@ import java.util.List;
 import java.util.function.IntFunction;
 
 /**
- * The JDBC store's raw engine: plain JDBC on the store's own tables (schema version 1 of
+ * The JDBC store's raw engine: plain JDBC on the store's own tables (schema version 2 of
  * {@code kad-store-jdbc}: {@code kad_records}, {@code kad_providers}, {@code kad_counts}), one
  * connection per thread with its statements prepared once, autocommit on: one statement per
  * operation. A get is the store's {@code SELECT}; a put the database's upsert ({@code MERGE} in H2,
  * {@code INSERT ... ON CONFLICT} in PostgreSQL); the providers of a key the store's
  * {@code SELECT ... ORDER BY seq}; an update of a provider the store's {@code UPDATE}. The full
  * scan streams every row of {@code kad_records} (H2: lazy query execution; PostgreSQL: a cursor
- * in a transaction, 1,000 rows per fetch).
+ * in a transaction, 1,000 rows per fetch). A region of the provided keys is one query of the local
+ * peer's rows between the region's start and end in keyspace order (the store's index, with both
+ * bounds, which the store's {@code providedFrom} cannot give), read whole; on PostgreSQL its
+ * session plans each execution for its parameters ({@code plan_cache_mode = force_custom_plan}):
+ * the generic plan that a prepared statement gets after five executions takes {@code peer = $1}
+ * for selective and reads all of the local peer's rows through {@code kad_providers_peer} for
+ * each region, which would make a poor baseline.
  *
  * <p>Also the bulk loader of the JDBC data sets: batched upserts into {@code kad_records} and a
  * recount of the store's {@code records} counter, in the store's schema (which the store made when
@@ -39,10 +45,15 @@ final class RawJdbc extends Engine {
             "SELECT peer, expires_at, addrs FROM kad_providers WHERE pkey = ? ORDER BY seq";
     static final String UPDATE_PROVIDER = "UPDATE kad_providers SET expires_at = ?, addrs = ? WHERE pkey = ? AND peer = ?";
     static final String SCAN = "SELECT rkey, val, publisher, expires_at FROM kad_records";
+    static final String PROVIDED_REGION = "SELECT pkey, expires_at, addrs FROM kad_providers"
+            + " WHERE peer = ? AND keyspace_id >= ? AND keyspace_id < ? ORDER BY peer, keyspace_id, pkey";
+    static final String PROVIDED_LAST_REGION = "SELECT pkey, expires_at, addrs FROM kad_providers"
+            + " WHERE peer = ? AND keyspace_id >= ? ORDER BY peer, keyspace_id, pkey";
     static final String RECOUNT =
             "UPDATE kad_counts SET n = (SELECT COUNT(*) FROM kad_records) WHERE name = 'records'";
 
     private static final int LOAD_BATCH = 1_000;
+    private static final byte[] LOCAL_PEER = BenchData.localPeer().toBytes();
 
     private final Backend backend;
     private final String url;
@@ -50,12 +61,20 @@ final class RawJdbc extends Engine {
     private final BenchSets.Providers providerData;
     private final ThreadLocal<Session> session = ThreadLocal.withInitial(this::newSession);
     private final List<Session> sessions = Collections.synchronizedList(new ArrayList<>());
+    /** Whether the sessions' statements are planned for their parameters at each execution (PostgreSQL). */
+    private final boolean customPlans;
 
     private RawJdbc(Backend backend, String url, BenchSets.Records data, BenchSets.Providers providerData) {
+        this(backend, url, data, providerData, false);
+    }
+
+    private RawJdbc(Backend backend, String url, BenchSets.Records data, BenchSets.Providers providerData,
+                    boolean customPlans) {
         this.backend = backend;
         this.url = url;
         this.data = data;
         this.providerData = providerData;
+        this.customPlans = customPlans;
     }
 
     static RawJdbc ofRecords(DataSet set, BenchSets.Records data) {
@@ -64,6 +83,10 @@ final class RawJdbc extends Engine {
 
     static RawJdbc ofProviders(DataSet set, BenchSets.Providers data) {
         return new RawJdbc(set.backend(), set.jdbcUrl(), null, data);
+    }
+
+    static RawJdbc ofProvided(DataSet set) {
+        return new RawJdbc(set.backend(), set.jdbcUrl(), null, null, true);
     }
 
     static RawJdbc ofSweep(DataSet set) {
@@ -90,14 +113,23 @@ final class RawJdbc extends Engine {
         final PreparedStatement upsert;
         final PreparedStatement providers;
         final PreparedStatement updateProvider;
+        final PreparedStatement providedRegion;
+        final PreparedStatement providedLastRegion;
 
         Session() throws SQLException {
             c = connect(backend, url);
             c.setAutoCommit(true);
+            if (customPlans && backend == Backend.POSTGRESQL) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET plan_cache_mode = force_custom_plan");
+                }
+            }
             get = c.prepareStatement(SELECT_RECORD);
             upsert = c.prepareStatement(upsert(backend));
             providers = c.prepareStatement(SELECT_PROVIDERS);
             updateProvider = c.prepareStatement(UPDATE_PROVIDER);
+            providedRegion = c.prepareStatement(PROVIDED_REGION);
+            providedLastRegion = c.prepareStatement(PROVIDED_LAST_REGION);
         }
 
         void close() {
@@ -197,6 +229,31 @@ final class RawJdbc extends Engine {
         } catch (SQLException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    @Override
+    long providedRegion(byte[] start, byte[] end, int count) {
+        Session s = session.get();
+        PreparedStatement ps = end == null ? s.providedLastRegion : s.providedRegion;
+        long read = 0;
+        try {
+            ps.setBytes(1, LOCAL_PEER);
+            ps.setBytes(2, start);
+            if (end != null) {
+                ps.setBytes(3, end);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    rs.getBytes(1);
+                    rs.getLong(2);
+                    rs.getBytes(3);
+                    read++;
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+        return read;
     }
 
     @Override

@@ -7,12 +7,16 @@ import io.jkad.record.RecordKey;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.Iterator;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 /**
  * The memory store's raw engine: {@link ConcurrentHashMap}s holding the same objects (records,
  * provider records) without the store's lock, limits, expiry index or checks. A key's providers
  * are an array replaced whole on a change (copy on write), found by peer as the store finds them.
+ * The provided keys in keyspace order: a {@link ConcurrentSkipListMap} from {@code id ‖ key}
+ * (unsigned order) to the local peer's provider record, read from a region's start.
  */
 final class RawMemory extends Engine {
 
@@ -20,6 +24,7 @@ final class RawMemory extends Engine {
     private final BenchSets.Providers providerData;
     private final ConcurrentHashMap<RecordKey, DhtRecord> records = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<RecordKey, ProviderRecord[]> providers = new ConcurrentHashMap<>();
+    private final ConcurrentSkipListMap<byte[], ProviderRecord> provided = new ConcurrentSkipListMap<>(Arrays::compareUnsigned);
 
     private RawMemory(BenchSets.Records data, BenchSets.Providers providerData) {
         this.data = data;
@@ -42,6 +47,16 @@ final class RawMemory extends Engine {
                 list[j] = data.provider(k, j, BenchData.FAR);
             }
             raw.providers.put(data.keys[k], list);
+        }
+        return raw;
+    }
+
+    static RawMemory ofProvided(BenchSets.Provided data) {
+        RawMemory raw = new RawMemory(null, null);
+        for (int i = 0; i < data.size(); i++) {
+            byte[] position = Arrays.copyOf(data.ids[i], data.ids[i].length + data.keyBytes[i].length);
+            System.arraycopy(data.keyBytes[i], 0, position, data.ids[i].length, data.keyBytes[i].length);
+            raw.provided.put(position, data.local(i));
         }
         return raw;
     }
@@ -110,9 +125,22 @@ final class RawMemory extends Engine {
     }
 
     @Override
+    long providedRegion(byte[] start, byte[] end, int count) {
+        long read = 0;
+        // a start of 32 bytes sorts before every id ‖ key of that id
+        Iterator<ProviderRecord> it = provided.tailMap(start).values().iterator();
+        while (read < count && it.hasNext()) {
+            it.next();
+            read++;
+        }
+        return read;
+    }
+
+    @Override
     public void close() {
         records.clear();
         providers.clear();
+        provided.clear();
         closeAttached();
     }
 }

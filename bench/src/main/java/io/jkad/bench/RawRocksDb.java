@@ -56,7 +56,7 @@ final class RawRocksDb extends Engine {
     static final CompressionType COMPRESSION = CompressionType.LZ4_COMPRESSION;
     /** {@link #COMPRESSION} as the store's {@code rocksdb.compression} option names it. */
     static final String COMPRESSION_NAME = "lz4";
-    /** Column families read by key, which have the bloom filter (the store's {@code KeyLayout}, layout version 2). */
+    /** Column families read by key, which have the bloom filter (the store's {@code KeyLayout}, layout version 3). */
     private static final List<String> POINT_FAMILIES = List.of("records", "providers", "provided", "provider_peers");
 
     private final LRUCache cache;
@@ -70,6 +70,8 @@ final class RawRocksDb extends Engine {
     private final List<ColumnFamilyHandle> handles;
     private final ColumnFamilyHandle records;
     private final ColumnFamilyHandle providersCf;
+    /** The store's keyspace index of the provided keys (layout version 3); null in a database without it. */
+    private final ColumnFamilyHandle providedById;
 
     private BenchSets.Records data;
     private BenchSets.Providers providerData;
@@ -104,6 +106,8 @@ final class RawRocksDb extends Engine {
         db = RocksDB.open(dbOptions, dir.toString(), descriptors, handles);
         records = handle(names, "records");
         providersCf = handle(names, "providers");
+        providedById = names.stream().anyMatch(n -> Arrays.equals(n, "provided_by_id".getBytes(StandardCharsets.US_ASCII)))
+                ? handle(names, "provided_by_id") : null;
     }
 
     private ColumnFamilyHandle handle(List<byte[]> names, String name) {
@@ -166,6 +170,15 @@ final class RawRocksDb extends Engine {
 
     static RawRocksDb ofSweep(Path dir) {
         return open(dir);
+    }
+
+    static RawRocksDb ofProvided(Path dir) {
+        RawRocksDb raw = open(dir);
+        if (raw.providedById == null) {
+            raw.close();
+            throw new IllegalStateException("the store's database in " + dir + " has no provided_by_id column family");
+        }
+        return raw;
     }
 
     /** Flushes every column family and compacts it, so that the benchmarks start from table files. */
@@ -253,6 +266,24 @@ final class RawRocksDb extends Engine {
             }
         }
         return expired;
+    }
+
+    /**
+     * An iterator on {@code provided_by_id} (whose keys are {@code id ‖ key}), with the store's
+     * scan read options, sought to the region's start; {@code count} entries read (key and value
+     * bytes, not decoded), then closed: what the store's {@code providedFrom} does below decoding.
+     */
+    @Override
+    long providedRegion(byte[] start, byte[] end, int count) {
+        long read = 0;
+        try (RocksIterator it = db.newIterator(providedById, scanReadOptions)) {
+            for (it.seek(start); read < count && it.isValid(); it.next()) {
+                it.key();
+                it.value();
+                read++;
+            }
+        }
+        return read;
     }
 
     // ------------------------------------------------------------------ the store's layout (KeyLayout, ValueCodec)

@@ -30,7 +30,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * Runs the store benchmarks ({@link StoreRecordBenchmark}, {@link StoreProviderBenchmark},
- * {@link StoreSweepBenchmark}, {@link StoreScanBenchmark}) with settings short enough for a small
+ * {@link StoreProvidedBenchmark}, {@link StoreSweepBenchmark}, {@link StoreScanBenchmark}) with settings short enough for a small
  * shared machine (one fork each, a few one-second iterations), then writes
  * {@code store-<date>.json} (JMH's JSON results with the computed ratios), {@code store-<date>.md}
  * (the tables) and {@code store-<date>.png} (a chart of the ratios) to the output folder.
@@ -123,7 +123,8 @@ public final class StoreBenchReport {
                 System.err.println("No backend to run");
                 return 2;
             }
-            for (String p : List.of(BenchEnv.RECORDS, BenchEnv.PROVIDER_KEYS, BenchEnv.SWEEP_RECORDS)) {
+            for (String p : List.of(BenchEnv.RECORDS, BenchEnv.PROVIDER_KEYS, BenchEnv.SWEEP_RECORDS,
+                    BenchEnv.PROVIDED_KEYS)) {
                 if (System.getProperty(p) != null) {
                     jvmArgs.add("-D" + p + "=" + System.getProperty(p));
                 }
@@ -135,6 +136,7 @@ public final class StoreBenchReport {
             settings.put("records", String.valueOf(BenchEnv.records()));
             settings.put("provider keys", BenchEnv.providerKeys() + " x " + BenchEnv.PROVIDERS_PER_KEY + " providers");
             settings.put("sweep records", String.valueOf(BenchEnv.sweepRecords()));
+            settings.put("provided keys", BenchEnv.providedKeys() + " (every other one with a second provider)");
             settings.put("fork JVM", String.join(" ", jvmArgs.subList(0, 1)));
 
             List<Group> groups = groups(a.quick);
@@ -215,15 +217,18 @@ public final class StoreBenchReport {
         String throughput = "io\\.jkad\\.bench\\.Store(Record|Provider)Benchmark\\.";
         String sweep = "io\\.jkad\\.bench\\.StoreSweepBenchmark\\.";
         String scan = "io\\.jkad\\.bench\\.StoreScanBenchmark\\.";
+        String provided = "io\\.jkad\\.bench\\.StoreProvidedBenchmark\\.";
         if (quick) {
             return List.of(
                     new Group("throughput, 1 thread", throughput, 1, Map.of("bytes", "256"), 2, 2, true),
+                    new Group("provided keys in keyspace order", provided, 1, Map.of(), 2, 3, true),
                     new Group("sweep 0.1%", sweep, 1, Map.of("expiredPercent", "0.1"), 3, 5, false),
                     new Group("full scan", scan, 1, Map.of(), 1, 2, false));
         }
         return List.of(
                 new Group("throughput, 1 thread", throughput, 1, Map.of("bytes", "256,4096"), 2, 4, true),
                 new Group("throughput, 2 threads", throughput, 2, Map.of("bytes", "256,4096"), 2, 4, true),
+                new Group("provided keys in keyspace order", provided, 1, Map.of(), 2, 4, true),
                 new Group("sweep 0.1%", sweep, 1, Map.of("expiredPercent", "0.1"), 5, 5, false),
                 new Group("sweep 10%", sweep, 1, Map.of("expiredPercent", "10"), 1, 3, false),
                 new Group("full scan", scan, 1, Map.of(), 1, 3, false));

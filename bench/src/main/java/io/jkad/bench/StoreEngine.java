@@ -2,6 +2,7 @@ package io.jkad.bench;
 
 import io.jkad.record.CloseableIterator;
 import io.jkad.record.DhtRecord;
+import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordStore;
 import java.time.Instant;
 import java.util.Optional;
@@ -65,6 +66,19 @@ final class StoreEngine extends Engine {
             }
         }
         return expired;
+    }
+
+    /** {@code providedFrom(start)}, {@code count} records read, then closed (as a sweep reads one region). */
+    @Override
+    long providedRegion(byte[] start, byte[] end, int count) {
+        long read = 0;
+        try (CloseableIterator<ProviderRecord> it = store.providedFrom(start)) {
+            while (read < count && it.hasNext()) {
+                it.next();
+                read++;
+            }
+        }
+        return read;
     }
 
     @Override

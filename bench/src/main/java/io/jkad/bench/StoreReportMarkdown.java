@@ -36,7 +36,10 @@ final class StoreReportMarkdown {
         }
         md.append("## Throughput against the raw engine\n\n");
         md.append("Aims: reads ≥ ").append(StoreReport.READ_AIM).append("× the raw engine, writes ≥ ").append(StoreReport.WRITE_AIM)
-                .append("× (the store also writes its expiry index). ± is JMH's 99.9% confidence interval.\n\n");
+                .append("× (the store also writes its expiry index). ± is JMH's 99.9% confidence interval.")
+                .append(" The providedFrom rows count keys per second, not calls: each call reads one region of the")
+                .append(" keyspace (a random one: the ids with a given prefix, 7 bits by default) of the local peer's")
+                .append(" provided keys, in keyspace order, as a reprovide sweep does.\n\n");
         md.append("| store | op | value size | threads | ops/s ± error | raw ops/s | ratio | aim |\n");
         md.append("|---|---|---:|---:|---:|---:|---:|---|\n");
         for (Ratio r : report.ratios()) {
@@ -106,7 +109,13 @@ final class StoreReportMarkdown {
                 .append(" entries; provider update: one `db.put` under the entry's key, known beforehand.\n")
                 .append("- jdbc: plain JDBC on the store's tables, one connection per thread, statements prepared once,")
                 .append(" autocommit. get: the store's `SELECT`; put: the database's upsert (`MERGE` / `INSERT ... ON")
-                .append(" CONFLICT`); providers: the store's `SELECT ... ORDER BY seq`; provider update: the store's `UPDATE`.\n");
+                .append(" CONFLICT`); providers: the store's `SELECT ... ORDER BY seq`; provider update: the store's `UPDATE`.\n")
+                .append("- provided keys in keyspace order (providedFrom, one region): memory: a `ConcurrentSkipListMap` from")
+                .append(" `id ‖ key` to the record, read from the region's start; rocksdb: an iterator on the store's")
+                .append(" `provided_by_id` column family sought to the region's start, raw entries not decoded; jdbc: one")
+                .append(" `SELECT` of the local peer's rows between the region's start and end in the order of the store's")
+                .append(" keyspace index (the store's `providedFrom` has only a start: H2 reads it in pages, PostgreSQL through")
+                .append(" a cursor in a read transaction).\n");
         return md.toString();
     }
 

@@ -20,6 +20,9 @@ final class EngineChecks {
     static final int RECORDS = 60;
     static final int PROVIDER_KEYS = 4;
     static final int SWEEP_RECORDS = 400;
+    static final int PROVIDED_KEYS = 300;
+    /** Regions of the small provided-keys data set: 8, some 37 keys each. */
+    static final int REGION_BITS = 3;
 
     private EngineChecks() {}
 
@@ -29,11 +32,12 @@ final class EngineChecks {
         System.setProperty(BenchEnv.RECORDS, String.valueOf(RECORDS));
         System.setProperty(BenchEnv.PROVIDER_KEYS, String.valueOf(PROVIDER_KEYS));
         System.setProperty(BenchEnv.SWEEP_RECORDS, String.valueOf(SWEEP_RECORDS));
+        System.setProperty(BenchEnv.PROVIDED_KEYS, String.valueOf(PROVIDED_KEYS));
     }
 
     static void clearProperties() {
         for (String p : List.of(BenchEnv.DIR, BenchEnv.RECORDS, BenchEnv.PROVIDER_KEYS, BenchEnv.SWEEP_RECORDS,
-                BenchEnv.PG_URL)) {
+                BenchEnv.PROVIDED_KEYS, BenchEnv.PG_URL)) {
             System.clearProperty(p);
         }
     }
@@ -98,6 +102,52 @@ final class EngineChecks {
         }
     }
 
+    /**
+     * The provided keys: the store's providedFrom from each region's start lists the region's keys
+     * (the local peer's records, in keyspace order, with the region's prefix) then the next
+     * region's; the store and the raw engine read as many keys from each region as it holds.
+     */
+    static void provided(Backend backend) {
+        DataSet set = DataSet.provided(backend);
+        BenchSets.Provided data = new BenchSets.Provided(set.size());
+        byte[][] starts = BenchSets.Provided.regionStarts(REGION_BITS);
+        int[] counts = data.regionCounts(REGION_BITS);
+        assertThat(java.util.Arrays.stream(counts).sum()).isEqualTo(PROVIDED_KEYS);
+        List<ProviderRecord> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < data.size(); i++) {
+            expected.add(data.local(i));
+        }
+        expected.sort(io.jkad.record.Keyspace.ORDER);
+        try (StoreEngine store = (StoreEngine) Engines.provided(set, false, data)) {
+            int at = 0;
+            for (int r = 0; r < starts.length; r++) {
+                List<ProviderRecord> region = new java.util.ArrayList<>();
+                try (io.jkad.record.CloseableIterator<ProviderRecord> it = store.store().providedFrom(starts[r])) {
+                    for (int n = 0; n < counts[r]; n++) {
+                        region.add(it.next());
+                    }
+                    if (r + 1 < starts.length && it.hasNext()) {
+                        assertThat(io.jkad.record.Keyspace.hasPrefix(io.jkad.record.Keyspace.id(it.next().key()),
+                                starts[r + 1], REGION_BITS)).as("after region %d: the next region's first key", r).isTrue();
+                    }
+                }
+                assertThat(region).containsExactlyElementsOf(expected.subList(at, at + counts[r]));
+                for (ProviderRecord p : region) {
+                    assertThat(io.jkad.record.Keyspace.hasPrefix(io.jkad.record.Keyspace.id(p.key()), starts[r], REGION_BITS))
+                            .isTrue();
+                }
+                at += counts[r];
+                assertThat(store.providedRegion(starts[r], null, counts[r])).isEqualTo(counts[r]);
+            }
+        }
+        try (Engine raw = Engines.provided(set, true, data)) {
+            for (int r = 0; r < starts.length; r++) {
+                assertThat(raw.providedRegion(starts[r], r + 1 < starts.length ? starts[r + 1] : null, counts[r]))
+                        .as("region %d", r).isEqualTo(counts[r]);
+            }
+        }
+    }
+
     static void sweep(Backend backend) {
         DataSet set = DataSet.sweep(backend);
         BenchSets.Sweep data = new BenchSets.Sweep(set.size());
@@ -145,6 +195,20 @@ final class EngineChecks {
             scan.fullScan();
             scan.check();
             scan.close();
+        }
+        for (String engine : List.of("store", "raw")) {
+            StoreProvidedBenchmark provided = new StoreProvidedBenchmark();
+            provided.backend = backend.param;
+            provided.engine = engine;
+            provided.regionBits = REGION_BITS;
+            provided.open();
+            StoreProvidedBenchmark.Keys keys = new StoreProvidedBenchmark.Keys();
+            keys.reset();
+            for (int i = 0; i < 20; i++) {
+                provided.providedRegion(cursor, keys);
+            }
+            assertThat(keys.keys).isPositive();
+            provided.close();
         }
         StoreSweepBenchmark sweep = new StoreSweepBenchmark();
         sweep.backend = backend.param;

@@ -33,6 +33,7 @@ class EnginesPostgresTest {
     void storeAndRawEngineAgree() {
         EngineChecks.records(Backend.POSTGRESQL);
         EngineChecks.providers(Backend.POSTGRESQL);
+        EngineChecks.provided(Backend.POSTGRESQL);
         EngineChecks.sweep(Backend.POSTGRESQL);
         EngineChecks.benchmarks(Backend.POSTGRESQL);
     }

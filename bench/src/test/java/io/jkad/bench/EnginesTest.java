@@ -37,6 +37,12 @@ class EnginesTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"memory", "rocksdb", "h2"})
+    void providedKeysAreReadInKeyspaceOrderByRegion(String backend) {
+        EngineChecks.provided(Backend.of(backend));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"memory", "rocksdb", "h2"})
     void sweepRemovesExactlyTheExpiredAndScansCountThem(String backend) {
         EngineChecks.sweep(Backend.of(backend));
     }

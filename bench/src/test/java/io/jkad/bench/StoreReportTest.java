@@ -110,6 +110,34 @@ class StoreReportTest {
         assertThat(new String(png, 1, 3, StandardCharsets.US_ASCII)).isEqualTo("PNG");
     }
 
+    /** A result of the provided-keys benchmark: regions per second, and its keys counter. */
+    private static String providedResult(String backend, String engine, double regions, double keys, double keysError) {
+        return """
+                {"benchmark": "io.jkad.bench.StoreProvidedBenchmark.providedRegion", "mode": "thrpt", "threads": 1,
+                 "params": {"backend": "%s", "engine": "%s", "regionBits": "7"},
+                 "primaryMetric": {"score": %s, "scoreError": 1.0, "scoreUnit": "ops/s"},
+                 "secondaryMetrics": {"keys": {"score": %s, "scoreError": %s, "scoreUnit": "ops/s"}}}
+                """.formatted(backend, engine, regions, keys, keysError);
+    }
+
+    @Test
+    void theProvidedKeysRowsCompareKeysPerSecond() {
+        StoreReport report = StoreReport.fromJmhJson("[" + providedResult("rocksdb", "store", 1000, 230_000, 23_000)
+                + "," + providedResult("rocksdb", "raw", 2000, 460_000, 0) + "]");
+
+        assertThat(report.unpaired()).isEmpty();
+        StoreReport.Ratio r = report.ratios().get(0);
+        assertThat(r.backend()).isEqualTo("rocksdb");
+        assertThat(r.op()).isEqualTo("providedFrom, a region (keys/s)");
+        assertThat(r.store()).isEqualTo(230_000);
+        assertThat(r.raw()).isEqualTo(460_000);
+        assertThat(r.ratio()).isCloseTo(0.5, within(1e-9));
+        assertThat(r.ratioError()).isCloseTo(0.05, within(1e-9));
+        assertThat(r.aim()).isEqualTo(StoreReport.READ_AIM);
+        assertThat(report.markdown(CONTEXT)).contains(
+                "| rocksdb | providedFrom, a region (keys/s) | — | 1 | 230,000 ± 23,000 | 460,000 ± 0 | 0.50 ± 0.05 | **< 0.8** |");
+    }
+
     @Test
     void refusesWhatIsNotAJmhResultArray() {
         assertThatThrownBy(() -> StoreReport.fromJmhJson("{\"benchmark\": \"x\"}"))

@@ -128,8 +128,9 @@ public interface RecordStore extends AutoCloseable {
      * prefix, and finds the next region holding keys as the first record from
      * {@link Keyspace#nextRegionStart}. Must be closed; same iteration guarantees as {@link #records()}.
      *
-     * <p>The default reads every provided record and sorts them, at each call; jkad's memory store
-     * keeps them in this order instead.
+     * <p>The default reads every provided record and sorts them, at each call; jkad's stores keep
+     * them in this order instead (an index that the provider writes keep up to date), so that a
+     * call costs what it reads.
      *
      * @throws IllegalArgumentException if {@code from} is not 32 bytes
      * @throws StoreException {@code CLOSED}, {@code BACKEND}

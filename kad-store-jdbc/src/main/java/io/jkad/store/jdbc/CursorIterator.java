@@ -38,16 +38,21 @@ final class CursorIterator<T> extends StoreIterator<T> {
     /**
      * Starts {@code sql} on {@code connection}, which the iterator then owns.
      *
+     * @param indexOrder whether {@code sql} is in the order of an index that the database should
+     *     walk ({@link SqlDialect#preferIndexOrder})
      * @throws SQLException if the query cannot be started (the connection is closed then)
      */
     static <T> CursorIterator<T> start(JdbcRecordStore store, SqlDialect dialect, String operation,
-                                       Connection connection, String sql, Binder binder, int fetchSize,
-                                       RowReader<T> reader) throws SQLException {
+                                       Connection connection, String sql, Binder binder, boolean indexOrder,
+                                       int fetchSize, RowReader<T> reader) throws SQLException {
         CursorIterator<T> it = new CursorIterator<>(store, dialect, operation, reader);
         it.connection = connection;
         try {
             dialect.beginStreaming(connection);
             it.streaming = true;
+            if (indexOrder) {
+                dialect.preferIndexOrder(connection);
+            }
             it.statement = connection.prepareStatement(sql, ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
             it.statement.setFetchSize(fetchSize);
             binder.bind(it.statement);

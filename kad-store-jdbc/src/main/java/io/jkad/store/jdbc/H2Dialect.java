@@ -7,7 +7,7 @@ import java.sql.Statement;
 
 /**
  * H2 2.x (embedded, file or memory). What differs from standard SQL: {@code MERGE INTO ... KEY}
- * for the upsert, {@code SELECT ... FROM OLD TABLE (DELETE ...)} to learn what a delete removed,
+ * for the upserts, {@code SELECT ... FROM OLD TABLE (DELETE ...)} to learn what a delete removed,
  * {@code VARBINARY} columns (in the scripts), iteration by pages (its cursors do not read from a
  * snapshot), DDL that commits (not transactional), and H2's own error codes for a lock timeout or
  * a concurrent update.
@@ -29,6 +29,11 @@ class H2Dialect extends SqlDialect {
     @Override
     String insertLockRowIfAbsent() {
         return "MERGE INTO kad_schema_lock KEY (id) VALUES (1)";
+    }
+
+    @Override
+    String upsertNodeState() {
+        return "MERGE INTO kad_node_state KEY (name) VALUES (?, ?)";
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.jkad.store.jdbc;
 import io.jkad.identity.PeerId;
 import io.jkad.record.CloseableIterator;
 import io.jkad.record.DhtRecord;
+import io.jkad.record.Keyspace;
 import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
@@ -16,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -32,8 +34,10 @@ import org.slf4j.LoggerFactory;
  * {@code jdbc.*} options.
  *
  * <p>At open the store finds its SQL dialect ({@code jdbc.dialect}, else from the connection's
- * metadata) and creates or upgrades its schema (see {@link SqlDialect} for the tables, and the
- * migration scripts {@code db/<dialect>/V<n>__*.sql}).
+ * metadata), creates or upgrades its schema (see {@link SqlDialect} for the tables, and the
+ * migration scripts {@code db/<dialect>/V<n>__*.sql}), and writes the keyspace id of the local
+ * peer's provider rows that have none ({@link ProviderRows#indexLocalRows}: after the upgrade from
+ * schema version 1, or when the database was last opened with another local peer).
  *
  * <h2>How the limits are kept</h2>
  * Counts are not computed with {@code COUNT(*)} (a scan in PostgreSQL, and racy between the count
@@ -54,12 +58,19 @@ import org.slf4j.LoggerFactory;
  * {@code CLOSED} once the store is closed.
  *
  * <h2>Iteration</h2>
- * {@link #records()} and {@link #provided()} read {@value #FETCH_SIZE} rows at a time, never the
- * whole table. On PostgreSQL an open iterator holds one pooled connection with a cursor in a read
- * transaction (its snapshot) until it is exhausted or closed, so a pool needs one connection per
+ * {@link #records()}, {@link #provided()} and {@link #providedFrom} read {@value #FETCH_SIZE} rows
+ * at a time, never the whole table; {@code providedFrom} walks the keyspace index from the
+ * position, so it reads what it returns. On PostgreSQL an open iterator holds one pooled
+ * connection with a cursor in a read transaction (its snapshot) until it is exhausted or closed,
+ * so a pool needs one connection per
  * open iterator plus one for other operations. On H2, whose cursors do not read from a snapshot,
- * an iterator reads pages in key order, one short query each, and holds nothing in between.
- * Close iterators (try-with-resources).
+ * an iterator reads pages in key order (for {@code providedFrom}: keyspace order), one short
+ * query each, and holds nothing in between. Close iterators (try-with-resources).
+ *
+ * <h2>Node state</h2>
+ * {@link #putNodeState} is one autocommit upsert into {@code kad_node_state}, a table no record
+ * operation reads: durable when it returns as a put record is (on H2 with {@code WRITE_DELAY=0},
+ * which the provider's URLs set).
  *
  * <h2>When the database is away</h2>
  * The node calls the store on its logic thread, so a store call that waits stops the node. Every
@@ -196,6 +207,11 @@ public final class JdbcRecordStore implements RecordStore {
             List<Integer> applied = new SchemaMigrator(dialect).migrate(dataSource);
             if (!applied.isEmpty()) {
                 LOG.info("jdbc store: applied schema versions {} ({})", applied, dialect);
+            }
+            long indexed = ProviderRows.indexLocalRows(dataSource, dialect, config.localPeer().toBytes());
+            if (indexed > 0) {
+                LOG.info("jdbc store: wrote the keyspace id of {} provider records of the local peer ({})", indexed,
+                        dialect);
             }
             return new JdbcRecordStore(dataSource, dialect, config, owned, breaker);
         } catch (SQLException e) {
@@ -350,8 +366,9 @@ public final class JdbcRecordStore implements RecordStore {
         byte[] key = record.key().toBytes();
         byte[] peer = record.provider().toBytes();
         byte[] addresses = Columns.encodeAddresses(record.addresses());
+        byte[] keyspaceId = record.provider().equals(localPeer) ? Keyspace.id(record.key()) : null;
         return sql.run("addProvider", c -> {
-            return providerRows.add(c, record.key(), key, peer, expiry, addresses);
+            return providerRows.add(c, record.key(), key, peer, expiry, addresses, keyspaceId);
         });
     }
 
@@ -376,6 +393,48 @@ public final class JdbcRecordStore implements RecordStore {
                 localPeerBytes, reader);
     }
 
+    /**
+     * The local peer's rows from the keyspace index ({@link SqlDialect#selectProvidedFrom}): on
+     * PostgreSQL one cursor, in a read transaction that walks the index
+     * ({@link SqlDialect#preferIndexOrder}); on H2 pages of it, each after the last row's
+     * {@code (keyspace_id, pkey)}.
+     */
+    @Override
+    public CloseableIterator<ProviderRecord> providedFrom(byte[] from) {
+        if (from.length != Keyspace.ID_BYTES) {
+            throw new IllegalArgumentException("a keyspace position is 32 bytes, not " + from.length);
+        }
+        byte[] start = from.clone();
+        StoreIterator.RowReader<ProviderRecord> reader = rs -> new ProviderRecord(RecordKey.of(rs.getBytes(1)),
+                localPeer, Columns.expiry(rs, 2), Columns.decodeAddresses(rs.getBytes(3)));
+        KeysetIterator.After after = (ps, i, last) -> {
+            if (last == null) {
+                ps.setBytes(i, start);
+                return i + 1;
+            }
+            // last: keyspace id ‖ key (see the reader below)
+            byte[] id = Arrays.copyOf(last, Keyspace.ID_BYTES);
+            ps.setBytes(i, id);
+            ps.setBytes(i + 1, id);
+            ps.setBytes(i + 2, Arrays.copyOfRange(last, Keyspace.ID_BYTES, last.length));
+            return i + 3;
+        };
+        KeysetIterator.KeyedReader<ProviderRecord> keyed = rs -> {
+            byte[] id = rs.getBytes(4);
+            byte[] key = rs.getBytes(1);
+            byte[] position = Arrays.copyOf(id, id.length + key.length);
+            System.arraycopy(key, 0, position, id.length, key.length);
+            return new KeysetIterator.Keyed<>(position, reader.read(rs));
+        };
+        return iterate("providedFrom", dialect.selectProvidedFrom, ps -> {
+            ps.setBytes(1, localPeerBytes);
+            ps.setBytes(2, start);
+        }, dialect.firstProvidedFromPage, dialect.nextProvidedFromPage, ps -> {
+            ps.setBytes(1, localPeerBytes);
+            return 2;
+        }, true, after, reader, keyed);
+    }
+
     @Override
     public void removeProvider(RecordKey key, PeerId provider) {
         Objects.requireNonNull(key, "key");
@@ -390,6 +449,37 @@ public final class JdbcRecordStore implements RecordStore {
             c.setAutoCommit(false);
             providerRows.delete(c, key, peer);
             c.commit();
+            return null;
+        });
+    }
+
+    // ------------------------------------------------------------------ node state
+
+    @Override
+    public Optional<byte[]> nodeState(String name) {
+        RecordStore.checkNodeState(name, null);
+        return sql.run("nodeState", c -> {
+            try (PreparedStatement ps = c.prepareStatement(dialect.selectNodeState)) {
+                ps.setString(1, name);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.<byte[]>empty();
+                }
+            }
+        });
+    }
+
+    /** One autocommit upsert: committed (and so durable) when it returns. */
+    @Override
+    public void putNodeState(String name, byte[] value) {
+        Objects.requireNonNull(value, "value");
+        RecordStore.checkNodeState(name, value);
+        byte[] copy = value.clone();
+        sql.run("putNodeState", c -> {
+            try (PreparedStatement ps = c.prepareStatement(dialect.upsertNodeState())) {
+                ps.setString(1, name);
+                ps.setBytes(2, copy);
+                ps.executeUpdate();
+            }
             return null;
         });
     }
@@ -462,17 +552,39 @@ public final class JdbcRecordStore implements RecordStore {
      */
     private <T> CloseableIterator<T> iterate(String operation, String cursorQuery, String firstPage,
                                              String nextPage, byte[] peer, StoreIterator.RowReader<T> reader) {
+        return iterate(operation, cursorQuery, ps -> {
+            if (peer != null) {
+                ps.setBytes(1, peer);
+            }
+        }, firstPage, nextPage, ps -> {
+            if (peer == null) {
+                return 1;
+            }
+            ps.setBytes(1, peer);
+            return 2;
+        }, false, KeysetIterator.AFTER_KEY, reader, rs -> new KeysetIterator.Keyed<>(rs.getBytes(1), reader.read(rs)));
+    }
+
+    /**
+     * An iterator over the rows of {@code cursorQuery} with the parameters of {@code cursorBinder},
+     * each read by {@code reader}, in the order of an index if {@code indexOrder}
+     * ({@link SqlDialect.Iteration#CURSOR}), or of the pages of
+     * {@code firstPage} and {@code nextPage} with those of {@code pageBinder} and {@code after},
+     * each read with its position by {@code keyed} ({@link SqlDialect.Iteration#KEYSET}).
+     */
+    private <T> CloseableIterator<T> iterate(String operation, String cursorQuery, CursorIterator.Binder cursorBinder,
+                                             String firstPage, String nextPage, KeysetIterator.Binder pageBinder,
+                                             boolean indexOrder, KeysetIterator.After after,
+                                             StoreIterator.RowReader<T> reader,
+                                             KeysetIterator.KeyedReader<T> keyed) {
         sql.checkOpen(operation);
         StoreIterator<T> it;
         if (dialect.iteration() == SqlDialect.Iteration.CURSOR) {
             sql.admit(operation);
             try {
                 Connection c = dataSource.getConnection();
-                it = CursorIterator.start(this, dialect, operation, c, cursorQuery, ps -> {
-                    if (peer != null) {
-                        ps.setBytes(1, peer);
-                    }
-                }, FETCH_SIZE, reader);
+                it = CursorIterator.start(this, dialect, operation, c, cursorQuery, cursorBinder, indexOrder, FETCH_SIZE,
+                        reader);
             } catch (SQLException e) {
                 StoreException failure = sql.failure(operation, e);
                 if (failure.kind() == Kind.UNAVAILABLE) {
@@ -490,13 +602,8 @@ public final class JdbcRecordStore implements RecordStore {
             if (breaker.refusing()) {
                 throw sql.refused(operation);
             }
-            it = new KeysetIterator<>(this, operation, dataSource, firstPage, nextPage, ps -> {
-                if (peer == null) {
-                    return 1;
-                }
-                ps.setBytes(1, peer);
-                return 2;
-            }, FETCH_SIZE, rs -> new KeysetIterator.Keyed<>(rs.getBytes(1), reader.read(rs)));
+            it = new KeysetIterator<>(this, operation, dataSource, firstPage, nextPage, pageBinder, after, FETCH_SIZE,
+                    keyed);
         }
         iterators.add(it);
         if (closed) {

@@ -12,7 +12,8 @@ import javax.sql.DataSource;
  * Iterates rows in key order, a page of {@code pageSize} rows at a time, each page one short query
  * that starts after the last key of the page before ({@code WHERE key > ? ORDER BY key}, an index
  * range scan). Nothing is held between pages: no connection, no transaction. Keys only grow, so no
- * key comes twice, and a row present for the whole iteration is in one of the pages.
+ * key comes twice, and a row present for the whole iteration is in one of the pages. The "key"
+ * is whatever the order is by: a column, or several read as one ({@link After} binds it).
  *
  * <p>Used where a database's cursors do not read from a snapshot: H2's lazy queries can fail with
  * "row not found in primary index" when a row found through a secondary index is deleted
@@ -36,10 +37,30 @@ final class KeysetIterator<T> extends StoreIterator<T> {
         int bind(PreparedStatement statement) throws SQLException;
     }
 
+    /** Sets the parameters that say where a page starts, after the {@link Binder}'s and before the page size. */
+    @FunctionalInterface
+    interface After {
+        /**
+         * @param lastKey the key of the last row of the page before, null for the first page
+         * @return the index of the next parameter
+         */
+        int bind(PreparedStatement statement, int index, byte[] lastKey) throws SQLException;
+    }
+
+    /** The usual start of a page: the first page has none, the others the last key, once. */
+    static final After AFTER_KEY = (statement, index, lastKey) -> {
+        if (lastKey == null) {
+            return index;
+        }
+        statement.setBytes(index, lastKey);
+        return index + 1;
+    };
+
     private final DataSource dataSource;
     private final String firstPage;
     private final String nextPage;
     private final Binder binder;
+    private final After after;
     private final KeyedReader<T> reader;
     private final int pageSize;
 
@@ -55,11 +76,23 @@ final class KeysetIterator<T> extends StoreIterator<T> {
      */
     KeysetIterator(JdbcRecordStore store, String operation, DataSource dataSource, String firstPage, String nextPage,
                    Binder binder, int pageSize, KeyedReader<T> reader) {
+        this(store, operation, dataSource, firstPage, nextPage, binder, AFTER_KEY, pageSize, reader);
+    }
+
+    /**
+     * @param firstPage the query of the first page; parameters: those of {@code binder}, those
+     *     {@code after} binds for no last key, then the page size
+     * @param nextPage the query of the pages after; parameters: those of {@code binder}, those
+     *     {@code after} binds for the last key, then the page size
+     */
+    KeysetIterator(JdbcRecordStore store, String operation, DataSource dataSource, String firstPage, String nextPage,
+                   Binder binder, After after, int pageSize, KeyedReader<T> reader) {
         super(store, operation);
         this.dataSource = dataSource;
         this.firstPage = firstPage;
         this.nextPage = nextPage;
         this.binder = binder;
+        this.after = after;
         this.pageSize = pageSize;
         this.reader = reader;
     }
@@ -84,10 +117,7 @@ final class KeysetIterator<T> extends StoreIterator<T> {
         List<Keyed<T>> rows = new ArrayList<>(pageSize);
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(lastKey == null ? firstPage : nextPage)) {
-            int i = binder.bind(ps);
-            if (lastKey != null) {
-                ps.setBytes(i++, lastKey);
-            }
+            int i = after.bind(ps, binder.bind(ps), lastKey);
             ps.setInt(i, pageSize);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {

@@ -7,7 +7,7 @@ import java.sql.Statement;
 
 /**
  * PostgreSQL (10 or later: identity columns). What differs from standard SQL: {@code INSERT ... ON CONFLICT} for
- * the upsert, {@code DELETE ... RETURNING}, {@code BYTEA} columns (in the scripts), cursors that
+ * the upserts, {@code DELETE ... RETURNING}, {@code BYTEA} columns (in the scripts), cursors that
  * need a transaction (autocommit off) for the driver to fetch rows {@code fetchSize} at a time,
  * transactional DDL, and {@code lock_timeout}.
  */
@@ -23,6 +23,11 @@ class PostgresDialect extends SqlDialect {
     @Override
     String insertLockRowIfAbsent() {
         return "INSERT INTO kad_schema_lock (id) VALUES (1) ON CONFLICT (id) DO NOTHING";
+    }
+
+    @Override
+    String upsertNodeState() {
+        return "INSERT INTO kad_node_state (name, val) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET val = EXCLUDED.val";
     }
 
     @Override
@@ -44,6 +49,18 @@ class PostgresDialect extends SqlDialect {
     @Override
     Iteration iteration() {
         return Iteration.CURSOR;
+    }
+
+    /**
+     * {@code enable_sort} off for the cursor's transaction ({@code SET LOCAL}: the rollback of
+     * {@link #endStreaming} ends it). The planner costs the query for all the rows after the
+     * position, and for many of them prefers a bitmap scan and a sort of them all, which reads
+     * them all before the first row; with sorting priced out the ordered index scan is the plan,
+     * and a cursor that is closed after one region has read only that region.
+     */
+    @Override
+    void preferIndexOrder(Connection connection) throws SQLException {
+        execute(connection, "SET LOCAL enable_sort = off");
     }
 
     /** {@code SET LOCAL} lasts until the end of the transaction: nothing to put back. */

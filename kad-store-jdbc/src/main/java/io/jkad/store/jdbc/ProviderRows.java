@@ -1,6 +1,7 @@
 package io.jkad.store.jdbc;
 
 import io.jkad.identity.PeerId;
+import io.jkad.record.Keyspace;
 import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.StoreException;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import javax.sql.DataSource;
 
 /**
  * The provider rows of the {@link JdbcRecordStore}, on a connection the store's transaction
@@ -20,6 +22,10 @@ import java.util.TreeMap;
  * row per key with its number of providers, the row concurrent writers of a key lock), with the
  * per-key and provided-key limits and the {@code provider_keys} counter kept in the same
  * transaction. The store keeps the checks, the transactions and their retries ({@link SqlRunner}).
+ *
+ * <p>The local peer's rows carry their key's keyspace id ({@code keyspace_id}, the SHA-256 of the
+ * key), written with the row: a provider is added with it, and an update in place keeps the row's
+ * key and so its id. {@link #indexLocalRows} fills it in for rows written without it.
  */
 final class ProviderRows {
 
@@ -40,10 +46,11 @@ final class ProviderRows {
     /**
      * Adds or refreshes a provider of {@code recordKey}; false if the key's list is full.
      *
+     * @param keyspaceId the key's keyspace id if the provider is the local peer, else null
      * @throws StoreException {@code MAX_PROVIDED_KEYS} if the key is new and the store provides for the most keys
      */
-    boolean add(Connection c, RecordKey recordKey, byte[] key, byte[] peer, Long expiry, byte[] addresses)
-            throws SQLException {
+    boolean add(Connection c, RecordKey recordKey, byte[] key, byte[] peer, Long expiry, byte[] addresses,
+                byte[] keyspaceId) throws SQLException {
         // a provider already listed: updated in place, one autocommit statement
         if (updateProvider(c, key, peer, expiry, addresses) == 1) {
             return true;
@@ -88,10 +95,65 @@ final class ProviderRows {
             ps.setBytes(2, peer);
             Columns.setExpiry(ps, 3, expiry);
             Columns.setBytesOrNull(ps, 4, addresses);
+            Columns.setBytesOrNull(ps, 5, keyspaceId);
             ps.executeUpdate();
         }
         c.commit();
         return true;
+    }
+
+    /** Rows whose keyspace id {@link #indexLocalRows} writes per transaction. */
+    static final int INDEX_BATCH = 1000;
+
+    /**
+     * Writes the keyspace id of every provider row of {@code localPeer} that has none, in
+     * transactions of {@value #INDEX_BATCH} rows: at open, for the rows of a database of schema
+     * version 1 (the version 2 script adds the column empty, as it cannot know the local peer), or
+     * of a database last opened with another local peer. Each id is a function of its row's key, so
+     * a run that dies part way, or two stores at once, write the same ids; the next open finishes.
+     * When every row has its id, this costs one query over the local peer's rows.
+     *
+     * @return how many rows it wrote
+     */
+    static long indexLocalRows(DataSource dataSource, SqlDialect dialect, byte[] localPeer) throws SQLException {
+        long written = 0;
+        try (Connection c = dataSource.getConnection()) {
+            while (true) {
+                List<byte[]> keys = new ArrayList<>();
+                try (PreparedStatement ps = c.prepareStatement(dialect.selectUnindexedProvided)) {
+                    ps.setBytes(1, localPeer);
+                    ps.setInt(2, INDEX_BATCH);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            keys.add(rs.getBytes(1));
+                        }
+                    }
+                }
+                if (keys.isEmpty()) {
+                    return written;
+                }
+                c.setAutoCommit(false);
+                try (PreparedStatement ps = c.prepareStatement(dialect.indexProvided)) {
+                    for (byte[] key : keys) {
+                        ps.setBytes(1, Keyspace.id(RecordKey.of(key)));
+                        ps.setBytes(2, key);
+                        ps.setBytes(3, localPeer);
+                        ps.addBatch();
+                    }
+                    ps.executeBatch();
+                    c.commit();
+                } catch (SQLException | RuntimeException e) {
+                    c.rollback();
+                    throw e;
+                } finally {
+                    c.setAutoCommit(true);
+                }
+                written += keys.size();
+                if (keys.size() < INDEX_BATCH) {
+                    return written;
+                }
+            }
+        }
     }
 
     /** The providers of {@code key}, in the order they were added. */

@@ -58,7 +58,8 @@ final class SchemaMigrator {
     }
 
     /** The schema's versions, in order. */
-    static final List<Migration> MIGRATIONS = List.of(new Migration(1, "init"));
+    static final List<Migration> MIGRATIONS = List.of(new Migration(1, "init"),
+            new Migration(2, "provided_keyspace_and_node_state"));
 
     private final SqlDialect dialect;
     private final List<Migration> migrations;

@@ -9,7 +9,8 @@ import java.sql.Statement;
  * differs (after Quartz's {@code StdJDBCDelegate} and its {@code PostgreSQLDelegate}). Every
  * statement is run as a prepared statement with {@code ?} parameters.
  *
- * <h2>Schema (version 1, created by the scripts {@code db/<dialect>/V1__init.sql})</h2>
+ * <h2>Schema (version 2: the scripts {@code db/<dialect>/V1__init.sql}, then
+ * {@code V2__provided_keyspace_and_node_state.sql})</h2>
  * <ul>
  *   <li>{@code kad_records(rkey, val, publisher, expires_at)}: one row per value record; primary
  *       key {@code rkey}; index on {@code expires_at}.
@@ -17,12 +18,18 @@ import java.sql.Statement;
  *       primary key {@code (pkey, peer)}; {@code seq} is an identity column giving the order in
  *       which providers were first added (an update keeps it, a new row takes a larger one);
  *       indexes on {@code (pkey, seq)}, {@code expires_at} and {@code (peer, pkey)} (the local
- *       peer's rows are the provided keys).
+ *       peer's rows are the provided keys). Since version 2, {@code keyspace_id}: the SHA-256 of
+ *       {@code pkey} in the local peer's rows, {@code NULL} in the others', with the index
+ *       {@code kad_providers_keyspace} that lists the provided keys in keyspace order: on
+ *       PostgreSQL {@code (keyspace_id, pkey)} of the rows that have an id, on H2 (no partial
+ *       indexes) {@code (peer, keyspace_id, pkey)} of all rows.
  *   <li>{@code kad_provider_keys(pkey, providers)}: one row per key that has provider records,
  *       with their number; its row lock serialises the writers of one key's provider list.
  *   <li>{@code kad_counts(name, n)}: the counters that the limits compare with, kept in the same
  *       transaction as the rows they count: {@code records} (rows of {@code kad_records}) and
  *       {@code provider_keys} (rows of {@code kad_provider_keys}).
+ *   <li>{@code kad_node_state(name, val)} (since version 2): the node state entries; primary key
+ *       {@code name}.
  * </ul>
  * Expiry instants are stored as nanoseconds since the epoch in a {@code BIGINT} (exact from 1677
  * to 2262), {@code NULL} for never. Column names avoid {@code KEY} and {@code VALUE}, reserved in
@@ -52,13 +59,41 @@ abstract class SqlDialect {
 
     final String selectProviders = "SELECT peer, expires_at, addrs FROM kad_providers WHERE pkey = ? ORDER BY seq";
     final String updateProvider = "UPDATE kad_providers SET expires_at = ?, addrs = ? WHERE pkey = ? AND peer = ?";
-    final String insertProvider = "INSERT INTO kad_providers (pkey, peer, expires_at, addrs) VALUES (?, ?, ?, ?)";
+    /** Parameters: key, peer, expiry, addresses, keyspace id (the key's SHA-256 for the local peer, else null). */
+    final String insertProvider =
+            "INSERT INTO kad_providers (pkey, peer, expires_at, addrs, keyspace_id) VALUES (?, ?, ?, ?, ?)";
     final String deleteProvider = "DELETE FROM kad_providers WHERE pkey = ? AND peer = ?";
     final String selectProvided = "SELECT pkey, expires_at, addrs FROM kad_providers WHERE peer = ?";
     final String firstProvidedPage = "SELECT pkey, expires_at, addrs FROM kad_providers WHERE peer = ?"
             + " ORDER BY pkey FETCH FIRST ? ROWS ONLY";
     final String nextProvidedPage = "SELECT pkey, expires_at, addrs FROM kad_providers WHERE peer = ? AND pkey > ?"
             + " ORDER BY pkey FETCH FIRST ? ROWS ONLY";
+
+    /**
+     * The local peer's rows in keyspace order from an id, through one cursor. Parameters: peer, id.
+     * The order names {@code peer} first, which changes nothing (one peer is selected) but tells
+     * H2 that its index {@code (peer, keyspace_id, pkey)} is in this order: without it, H2 takes
+     * the index on {@code (peer, pkey)} and sorts all the local rows for each page.
+     */
+    final String selectProvidedFrom = "SELECT pkey, expires_at, addrs FROM kad_providers"
+            + " WHERE peer = ? AND keyspace_id >= ? ORDER BY peer, keyspace_id, pkey";
+    /** The first page of {@link #selectProvidedFrom}. Parameters: peer, id, page size. */
+    final String firstProvidedFromPage = "SELECT pkey, expires_at, addrs, keyspace_id FROM kad_providers"
+            + " WHERE peer = ? AND keyspace_id >= ? ORDER BY peer, keyspace_id, pkey FETCH FIRST ? ROWS ONLY";
+    /**
+     * The page after the row {@code (id, key)}. Parameters: peer, id, id, key, page size. The range
+     * starts at the id; the second condition drops the rows of that id up to the key (the one row,
+     * in practice), so the index range is not split into two.
+     */
+    final String nextProvidedFromPage = "SELECT pkey, expires_at, addrs, keyspace_id FROM kad_providers"
+            + " WHERE peer = ? AND keyspace_id >= ? AND (keyspace_id > ? OR pkey > ?)"
+            + " ORDER BY peer, keyspace_id, pkey FETCH FIRST ? ROWS ONLY";
+    /** Rows of a peer without a keyspace id (to fill in at open). Parameters: peer, how many. */
+    final String selectUnindexedProvided =
+            "SELECT pkey FROM kad_providers WHERE peer = ? AND keyspace_id IS NULL FETCH FIRST ? ROWS ONLY";
+    /** Parameters: keyspace id, key, peer. */
+    final String indexProvided =
+            "UPDATE kad_providers SET keyspace_id = ? WHERE pkey = ? AND peer = ? AND keyspace_id IS NULL";
 
     /** Takes a provider slot of a key that has providers and room for one more (0 rows: no such key, or full). */
     final String addToProviderKey =
@@ -67,6 +102,13 @@ abstract class SqlDialect {
     final String insertProviderKey = "INSERT INTO kad_provider_keys (pkey, providers) VALUES (?, 1)";
     final String removeFromProviderKey = "UPDATE kad_provider_keys SET providers = providers - ? WHERE pkey = ?";
     final String deleteEmptyProviderKey = "DELETE FROM kad_provider_keys WHERE pkey = ? AND providers = 0";
+
+    // ------------------------------------------------------------------ node state
+
+    final String selectNodeState = "SELECT val FROM kad_node_state WHERE name = ?";
+
+    /** Sets node state entry {@code name} (first parameter) to the value (second), inserting or replacing it. */
+    abstract String upsertNodeState();
 
     // ------------------------------------------------------------------ counters
 
@@ -134,6 +176,16 @@ abstract class SqlDialect {
      */
     void beginStreaming(Connection connection) throws SQLException {
         connection.setAutoCommit(false);
+    }
+
+    /**
+     * Sets up the read transaction of a cursor (after {@link #beginStreaming}) whose query is in
+     * the order of an index, so that the database walks that index and reads no more rows than the
+     * caller takes, instead of reading every row the query selects and sorting them first. For
+     * {@code providedFrom}: a caller reads one region of the keyspace and stops, but a planner
+     * costs the whole range from the position to the end. Lasts until {@link #endStreaming}.
+     */
+    void preferIndexOrder(Connection connection) throws SQLException {
     }
 
     /** Undoes {@link #beginStreaming} before the connection goes back to its pool. */

@@ -20,7 +20,7 @@ import java.util.Random;
  * The writes of the crash test, the same for the same seed: the child JVM ({@link CrashWriter})
  * performs them, the test replays the acknowledged ones into a {@link Model}. Mostly puts and
  * provider additions over a small key space (so many are replacements and updates in place), with
- * some removals.
+ * some removals and node state entries.
  */
 final class CrashWorkload {
 
@@ -49,7 +49,7 @@ final class CrashWorkload {
     }
 
     /** One write. */
-    sealed interface Op permits Put, Remove, AddProvider, RemoveProvider {
+    sealed interface Op permits Put, Remove, AddProvider, RemoveProvider, PutNodeState {
         void applyTo(RecordStore store);
 
         void applyTo(Model model);
@@ -103,10 +103,28 @@ final class CrashWorkload {
         }
     }
 
+    /** The node state entry {@code name} set to {@code value}. */
+    record PutNodeState(String name, byte[] value) implements Op {
+        public void applyTo(RecordStore store) {
+            store.putNodeState(name, value);
+        }
+
+        public void applyTo(Model model) {
+            model.nodeState.put(name, value);
+        }
+    }
+
+    /** Names of the node state entries the workload sets. */
+    static final List<String> NODE_STATE = List.of("crash.schedule", "crash.other");
+
     /** Write number {@code i}. */
     Op op(int i) {
         Random r = new Random(seed * 1_000_003L + i);
-        int kind = r.nextInt(20);
+        int kind = r.nextInt(21);
+        if (kind == 20) {
+            byte[] value = java.nio.ByteBuffer.allocate(4 + r.nextInt(200)).putInt(i).array();
+            return new PutNodeState(NODE_STATE.get(r.nextInt(NODE_STATE.size())), value);
+        }
         Optional<Instant> expires = r.nextInt(4) == 0 ? Optional.empty()
                 : Optional.of(BASE.plusSeconds(r.nextInt(100_000)).plusNanos(r.nextInt(1_000_000_000)));
         if (kind < 9) {
@@ -141,6 +159,7 @@ final class CrashWorkload {
         final Map<RecordKey, DhtRecord> records = new HashMap<>();
         /** Each key's providers in the order first added. */
         final Map<RecordKey, LinkedHashMap<PeerId, ProviderRecord>> providers = new HashMap<>();
+        final Map<String, byte[]> nodeState = new HashMap<>();
 
         List<ProviderRecord> providers(RecordKey key) {
             Map<PeerId, ProviderRecord> list = providers.get(key);

@@ -59,6 +59,7 @@ abstract class ExpirySweepPlanChecks {
                     providers.setBytes(2, new byte[] {2});
                     providers.setLong(3, i);
                     providers.setNull(4, java.sql.Types.VARBINARY);
+                    providers.setNull(5, java.sql.Types.VARBINARY);
                     providers.addBatch();
                 }
                 records.executeBatch();

@@ -72,6 +72,7 @@ abstract class IterationChecks {
                         providers.setBytes(2, local.toBytes());
                         providers.setNull(3, java.sql.Types.BIGINT);
                         providers.setNull(4, java.sql.Types.VARBINARY);
+                        providers.setBytes(5, io.jkad.record.Keyspace.id(key(i)));
                         providers.addBatch();
                     }
                     if (i % 500 == 499) {
@@ -136,6 +137,26 @@ abstract class IterationChecks {
         assertThat(seen).hasSize(ROWS / 4);
     }
 
+    /** providedFrom reads the keyspace index a slice at a time too, in keyspace order, and gives its resources back. */
+    @Test
+    void providedFromReadsASliceAtATimeInKeyspaceOrder() throws SQLException {
+        java.util.List<ProviderRecord> read = new java.util.ArrayList<>();
+        try (CloseableIterator<ProviderRecord> it = store.providedFrom(new byte[io.jkad.record.Keyspace.ID_BYTES])) {
+            while (it.hasNext()) {
+                ProviderRecord p = it.next();
+                assertThat(p.provider()).isEqualTo(local);
+                read.add(p);
+            }
+            assertReleased(it);
+        }
+        assertThat(read).hasSize(ROWS / 4).isSortedAccordingTo(io.jkad.record.Keyspace.ORDER);
+        // from the middle: the second half, the first of it the one at that position
+        ProviderRecord middle = read.get(read.size() / 2);
+        try (CloseableIterator<ProviderRecord> it = store.providedFrom(io.jkad.record.Keyspace.id(middle.key()))) {
+            assertThat(it.next()).isEqualTo(middle);
+        }
+    }
+
     @Test
     void manyIteratorsOneAfterAnotherDoNotExhaustThePool() {
         for (int i = 0; i < 20; i++) {
@@ -151,11 +172,15 @@ abstract class IterationChecks {
     void closingTheStoreEndsItsOpenIterators() {
         CloseableIterator<DhtRecord> records = store.records();
         CloseableIterator<ProviderRecord> provided = store.provided();
+        CloseableIterator<ProviderRecord> providedFrom = store.providedFrom(new byte[io.jkad.record.Keyspace.ID_BYTES]);
         records.next();
+        providedFrom.next();
         store.close();
         assertThat(records.hasNext()).isFalse();
         assertThat(provided.hasNext()).isFalse();
+        assertThat(providedFrom.hasNext()).isFalse();
         records.close();
         provided.close();
+        providedFrom.close();
     }
 }

@@ -31,7 +31,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * and reports each write once the store acknowledged it; the test kills the child with SIGKILL
  * ({@link ProcessHandle#destroyForcibly()}) after a random number of acknowledged writes, reopens the
  * store, and checks that it holds exactly the acknowledged writes (the one write in flight at the
- * kill may or may not be there, whole) and is usable.
+ * kill may or may not be there, whole), node state entries included, lists its provided keys in
+ * keyspace order through {@code providedFrom}, and is usable.
  */
 class JdbcH2CrashIT {
 
@@ -124,6 +125,18 @@ class JdbcH2CrashIT {
             it.forEachRemaining(provided::add);
         }
         assertThat(provided).isEqualTo(local);
+        List<ProviderRecord> inKeyspaceOrder = new ArrayList<>();
+        try (CloseableIterator<ProviderRecord> it = store.providedFrom(new byte[io.jkad.record.Keyspace.ID_BYTES])) {
+            it.forEachRemaining(inKeyspaceOrder::add);
+        }
+        assertThat(inKeyspaceOrder).isSortedAccordingTo(io.jkad.record.Keyspace.ORDER).hasSameElementsAs(local)
+                .hasSize(local.size());
+        for (String name : CrashWorkload.NODE_STATE) {
+            byte[] actual = store.nodeState(name).orElse(null);
+            assertThat(java.util.Arrays.equals(actual, before.nodeState.get(name))
+                    || java.util.Arrays.equals(actual, after.nodeState.get(name)))
+                    .as("node state %s", name).isTrue();
+        }
     }
 
     /** The reopened store takes writes, counts its limits right and sweeps expired records. */

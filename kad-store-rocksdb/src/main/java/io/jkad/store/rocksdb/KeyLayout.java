@@ -1,5 +1,7 @@
 package io.jkad.store.rocksdb;
 
+import io.jkad.record.Keyspace;
+import io.jkad.record.RecordKey;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -16,6 +18,8 @@ import java.util.List;
  *   <tr><th>column family</th><th>key</th><th>value</th></tr>
  *   <tr><td>{@code default}</td><td>{@code "jkad.format"} (ASCII)</td>
  *       <td>one byte: the layout version, {@value #FORMAT_VERSION}</td></tr>
+ *   <tr><td>{@code default}</td><td>{@code "jkad.state." ‖ name} (ASCII): a {@linkplain #nodeStateKey node state key}</td>
+ *       <td>the node state entry's value, as it was put</td></tr>
  *   <tr><td>{@code records}</td><td>the record key's bytes, as they are</td>
  *       <td>a value record ({@link ValueCodec#encodeRecord})</td></tr>
  *   <tr><td>{@code providers}</td>
@@ -26,6 +30,9 @@ import java.util.List;
  *       <td>the head of that provider's entry ({@link ValueCodec#encodeProviderHead}: its {@code seq} and expiry)</td></tr>
  *   <tr><td>{@code provided}</td><td>the record key's bytes</td>
  *       <td>the local peer's provider record of that key, the same bytes as in {@code providers}</td></tr>
+ *   <tr><td>{@code provided_by_id}</td>
+ *       <td>{@code id (32 bytes) ‖ key}: a {@linkplain #providedIdKey keyspace key}, {@code id} the SHA-256 of the record key</td>
+ *       <td>the same bytes as the key's {@code provided} entry</td></tr>
  *   <tr><td>{@code expiry}</td>
  *       <td>{@code instant (12 bytes) ‖ kind (1 byte) ‖ identity}: an {@linkplain #expiryKey expiry key}</td>
  *       <td>empty</td></tr>
@@ -49,6 +56,20 @@ import java.util.List;
  * records. Every write that adds, updates or removes a {@code providers} entry writes or deletes
  * its {@code provider_peers} entry in the same write batch.
  *
+ * <p><b>provided_by_id</b> (since layout version 3). The local peer's provided keys in keyspace
+ * order ({@code io.jkad.record.Keyspace#ORDER}): RocksDB's bytewise order of {@code id ‖ key} is
+ * the unsigned order of the ids, then of the keys, so {@code providedFrom(position)} is a seek to
+ * the position and a scan from there, and a region of the keyspace is a contiguous run. It holds
+ * the whole record, not just the key, so that the scan reads nothing else. Every write that puts
+ * or deletes a {@code provided} entry puts or deletes this one in the same write batch; the two
+ * hold the same records.
+ *
+ * <p><b>Node state</b> ({@code RecordStore.putNodeState}) lives in the {@code default} column
+ * family beside the layout marker, under keys that the marker's key is not one of ({@code "jkad.format"}
+ * does not start with {@code "jkad.state."}). No record operation reads that column family, so node
+ * state is invisible to records, providers, counts and sweeps by construction. A database of an
+ * earlier build simply has no such keys: they needed no new layout version.
+ *
  * <p><b>expiry.</b> The index of everything that expires. The instant is the epoch second with its
  * sign bit flipped (8 bytes), then the nanosecond of the second (4 bytes), so that bytewise order
  * is time order for every {@link Instant}, including those before 1970. {@code kind} is
@@ -62,16 +83,22 @@ final class KeyLayout {
 
     /**
      * The version of this layout, stored in the {@code default} column family. Version 1 had no
-     * {@code provider_peers} column family; {@code LayoutMigration} brings a version 1 database to
-     * this version when the store opens it.
+     * {@code provider_peers} column family, version 2 no {@code provided_by_id};
+     * {@code LayoutMigration} brings a database of either to this version when the store opens it.
      */
-    static final byte FORMAT_VERSION = 2;
+    static final byte FORMAT_VERSION = 3;
 
-    /** The layout version without {@code provider_peers}. */
+    /** The layout version without {@code provider_peers} (nor {@code provided_by_id}). */
     static final byte FORMAT_VERSION_1 = 1;
+
+    /** The layout version without {@code provided_by_id}. */
+    static final byte FORMAT_VERSION_2 = 2;
 
     /** The key of the layout version in the {@code default} column family. */
     static final byte[] FORMAT_KEY = "jkad.format".getBytes(StandardCharsets.US_ASCII);
+
+    /** What the key of every node state entry starts with, in the {@code default} column family. */
+    static final byte[] NODE_STATE_PREFIX = "jkad.state.".getBytes(StandardCharsets.US_ASCII);
 
     static final String CF_DEFAULT = "default";
     static final String CF_RECORDS = "records";
@@ -79,13 +106,15 @@ final class KeyLayout {
     static final String CF_PROVIDED = "provided";
     static final String CF_EXPIRY = "expiry";
     static final String CF_PROVIDER_PEERS = "provider_peers";
+    static final String CF_PROVIDED_BY_ID = "provided_by_id";
 
     /**
      * Every column family, in the order the store opens them (and so the order of its handles).
-     * Opening a version 1 database creates the ones it lacks ({@code provider_peers}), empty.
+     * Opening a database of an earlier version creates the ones it lacks ({@code provider_peers},
+     * {@code provided_by_id}), empty.
      */
     static final List<String> COLUMN_FAMILIES = List.of(CF_DEFAULT, CF_RECORDS, CF_PROVIDERS, CF_PROVIDED, CF_EXPIRY,
-            CF_PROVIDER_PEERS);
+            CF_PROVIDER_PEERS, CF_PROVIDED_BY_ID);
 
     /** Bytes of an encoded instant. */
     static final int INSTANT_BYTES = 12;
@@ -100,6 +129,14 @@ final class KeyLayout {
     static final byte KIND_PROVIDER = 1;
 
     private KeyLayout() {}
+
+    // ------------------------------------------------------------------ node state
+
+    /** {@code "jkad.state." ‖ name}: the key of node state entry {@code name} (a checked name: ASCII only). */
+    static byte[] nodeStateKey(String name) {
+        byte[] n = name.getBytes(StandardCharsets.US_ASCII);
+        return ByteBuffer.allocate(NODE_STATE_PREFIX.length + n.length).put(NODE_STATE_PREFIX).put(n).array();
+    }
 
     // ------------------------------------------------------------------ providers
 
@@ -152,6 +189,26 @@ final class KeyLayout {
                     + providerKey.length + " bytes");
         }
         return length;
+    }
+
+    // ------------------------------------------------------------------ provided_by_id
+
+    /** {@code id ‖ key}: the {@code provided_by_id} key of the record key {@code key}, {@code id} its SHA-256. */
+    static byte[] providedIdKey(RecordKey key) {
+        byte[] k = key.toBytes();
+        return ByteBuffer.allocate(Keyspace.ID_BYTES + k.length).put(Keyspace.id(key)).put(k).array();
+    }
+
+    /**
+     * The record key of a {@code provided_by_id} key: what follows the id.
+     *
+     * @throws IllegalArgumentException if it is shorter than an id
+     */
+    static byte[] recordKeyOfProvidedIdKey(byte[] idKey) {
+        if (idKey.length < Keyspace.ID_BYTES) {
+            throw new IllegalArgumentException("not a provided_by_id key: " + idKey.length + " bytes");
+        }
+        return Arrays.copyOfRange(idKey, Keyspace.ID_BYTES, idKey.length);
     }
 
     // ------------------------------------------------------------------ expiry

@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checks the layout version of a database when the store opens it ({@link #checkFormat}) and
- * brings one of layout version 1 to version 2 ({@link KeyLayout#FORMAT_VERSION}), before anything
- * else reads or writes it.
+ * brings one of an earlier layout version to the current one ({@link KeyLayout#FORMAT_VERSION}, 3),
+ * before anything else reads or writes it: version 1 to 2 ({@link #v1ToV2}), then 2 to 3
+ * ({@link #v2ToV3}). Each step writes its version marker last.
  *
  * <p>Version 2 adds the {@code provider_peers} column family (RocksDB creates it, empty, when the
  * store opens the database). The migration fills it from the {@code providers} column family, one
@@ -36,6 +37,14 @@ import org.slf4j.LoggerFactory;
  * (version 1 never wrote one: it updated the first, which is kept) is removed, and a copy in
  * {@code provided} that named it is replaced by the first's. The expiry index entries of removed
  * entries become stale, which the sweep drops.
+ *
+ * <p>Version 3 adds the {@code provided_by_id} column family, the local peer's provided keys in
+ * keyspace order (created empty at open, as {@code provider_peers} was). The migration fills it
+ * from {@code provided}: for each entry the same value under {@code SHA-256(key) ‖ key}, in write
+ * batches of at most {@link #BATCH} entries, then writes the marker 3. As for version 2, a process
+ * that dies part way leaves the marker at 2, and the next open clears what was written and runs
+ * it again. An entry of {@code provided} that cannot be decoded is copied as it is: the store
+ * reports it from {@code providedFrom} as it does from {@code provided()}.
  */
 final class LayoutMigration {
 
@@ -48,10 +57,11 @@ final class LayoutMigration {
     private LayoutMigration() {}
 
     /**
-     * Checks the layout version marker when the store opens the database: version 2 is read as it is; version 1 is migrated
-     * ({@link #v1ToV2}). A database without a marker is new (or was made by an open that
-     * died before writing it): it gets the marker, after a migration if it holds provider entries
-     * all the same (as a version 1 database would).
+     * Checks the layout version marker when the store opens the database: version 3 is read as it
+     * is; version 2 is migrated ({@link #v2ToV3}), version 1 twice ({@link #v1ToV2}, then
+     * {@link #v2ToV3}). A database without a marker is new (or was made by an open that died before
+     * writing it): it gets the marker, after the migrations if it holds provider entries all the
+     * same (as a version 1 database would).
      *
      * @throws StoreException {@code BACKEND} for any other marker (a newer layout, or not ours)
      */
@@ -66,14 +76,19 @@ final class LayoutMigration {
         }
         if (format == null || (format.length == 1 && format[0] == KeyLayout.FORMAT_VERSION_1)) {
             v1ToV2(res, directory);
+            v2ToV3(res, directory);
+            return;
+        }
+        if (format.length == 1 && format[0] == KeyLayout.FORMAT_VERSION_2) {
+            v2ToV3(res, directory);
             return;
         }
         boolean newer = format.length == 1 && format[0] > KeyLayout.FORMAT_VERSION;
         throw new StoreException(Kind.BACKEND, NAME, "open", "the database in " + directory
                 + " has layout version " + Arrays.toString(format)
                 + (newer ? ", newer than this build knows (written by a later version of jkad?)" : "")
-                + "; this build reads version " + KeyLayout.FORMAT_VERSION + " and migrates version "
-                + KeyLayout.FORMAT_VERSION_1);
+                + "; this build reads version " + KeyLayout.FORMAT_VERSION + " and migrates versions "
+                + KeyLayout.FORMAT_VERSION_1 + " and " + KeyLayout.FORMAT_VERSION_2);
     }
 
     private static boolean isEmpty(RocksDbResources res, ColumnFamilyHandle family) throws RocksDBException {
@@ -84,11 +99,16 @@ final class LayoutMigration {
         }
     }
 
+    /** Writes the layout version marker {@code version}. */
+    private static void writeMarker(RocksDbResources res, byte version) throws RocksDBException {
+        res.db.put(res.defaultCf, res.writeOptions, KeyLayout.FORMAT_KEY, new byte[] {version});
+    }
+
     /** What a migration did. */
     record Result(long indexed, long removed, boolean finished) {}
 
     /**
-     * Migrates the database to version 2 and writes the marker.
+     * Migrates a database of version 1 to version 2 and writes the marker 2.
      *
      * @throws RocksDBException if RocksDB fails (the marker stays at 1: the next open tries again)
      * @throws StoreException {@code BACKEND} if the providers column family holds a malformed key
@@ -103,7 +123,7 @@ final class LayoutMigration {
      */
     static Result v1ToV2(RocksDbResources res, Path directory, int batchSize, long maxBatches) throws RocksDBException {
         LOG.info("rocksdb store {}: migrating the layout from version {} to {} (indexing provider records by provider)",
-                directory, KeyLayout.FORMAT_VERSION_1, KeyLayout.FORMAT_VERSION);
+                directory, KeyLayout.FORMAT_VERSION_1, KeyLayout.FORMAT_VERSION_2);
         clearProviderPeers(res);
         long indexed = 0;
         long removed = 0;
@@ -189,10 +209,84 @@ final class LayoutMigration {
                 batch.close();
             }
         }
-        res.db.put(res.defaultCf, res.writeOptions, KeyLayout.FORMAT_KEY, new byte[] {KeyLayout.FORMAT_VERSION});
+        writeMarker(res, KeyLayout.FORMAT_VERSION_2);
         LOG.info("rocksdb store {}: layout version {}: {} provider records indexed, {} removed", directory,
-                KeyLayout.FORMAT_VERSION, indexed, removed);
+                KeyLayout.FORMAT_VERSION_2, indexed, removed);
         return new Result(indexed, removed, true);
+    }
+
+    /**
+     * Migrates a database of version 2 to version 3 and writes the marker 3.
+     *
+     * @throws RocksDBException if RocksDB fails (the marker stays at 2: the next open tries again)
+     */
+    static Result v2ToV3(RocksDbResources res, Path directory) throws RocksDBException {
+        return v2ToV3(res, directory, BATCH, Long.MAX_VALUE);
+    }
+
+    /**
+     * {@link #v2ToV3(RocksDbResources, Path)} with batches of {@code batchSize} entries, stopping
+     * (without the marker, as a crash would) after {@code maxBatches} batches: for tests.
+     */
+    static Result v2ToV3(RocksDbResources res, Path directory, int batchSize, long maxBatches) throws RocksDBException {
+        LOG.info("rocksdb store {}: migrating the layout from version {} to {} (indexing the provided keys in keyspace order)",
+                directory, KeyLayout.FORMAT_VERSION_2, KeyLayout.FORMAT_VERSION);
+        clear(res, res.providedById);
+        long indexed = 0;
+        long batches = 0;
+        try (RocksIterator it = res.db.newIterator(res.provided, res.scanReadOptions)) {
+            WriteBatch batch = new WriteBatch();
+            try {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    batch.put(res.providedById, KeyLayout.providedIdKey(RecordKey.of(it.key())), it.value());
+                    indexed++;
+                    if (batch.count() >= batchSize) {
+                        if (batches == maxBatches) {
+                            return new Result(indexed, 0, false);
+                        }
+                        res.db.write(res.writeOptions, batch);
+                        batches++;
+                        batch.close();
+                        batch = new WriteBatch();
+                    }
+                }
+                it.status();
+                if (batch.count() > 0) {
+                    if (batches == maxBatches) {
+                        return new Result(indexed, 0, false);
+                    }
+                    res.db.write(res.writeOptions, batch);
+                }
+            } finally {
+                batch.close();
+            }
+        }
+        writeMarker(res, KeyLayout.FORMAT_VERSION);
+        LOG.info("rocksdb store {}: layout version {}: {} provided keys indexed in keyspace order", directory,
+                KeyLayout.FORMAT_VERSION, indexed);
+        return new Result(indexed, 0, true);
+    }
+
+    /**
+     * Deletes whatever {@code family} holds (what an interrupted migration wrote): one range
+     * tombstone from its first key to just after its last.
+     */
+    private static void clear(RocksDbResources res, ColumnFamilyHandle family) throws RocksDBException {
+        byte[] first;
+        byte[] last;
+        try (RocksIterator it = res.db.newIterator(family)) {
+            it.seekToFirst();
+            if (!it.isValid()) {
+                it.status();
+                return;
+            }
+            first = it.key();
+            it.seekToLast();
+            it.status();
+            last = it.key();
+        }
+        // the end is exclusive: the last key followed by a zero byte is the first key after it
+        res.db.deleteRange(family, res.writeOptions, first, Arrays.copyOf(last, last.length + 1));
     }
 
     /** Deletes whatever {@code provider_peers} holds (what an interrupted migration wrote): one range tombstone. */

@@ -27,11 +27,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The provider records of a {@link RocksDbRecordStore} in their three column families:
+ * The provider records of a {@link RocksDbRecordStore} in their four column families:
  * {@code providers} (the entries, keyed by record key and {@code seq}), {@code provider_peers}
- * (record key and peer to the entry's head, so that a provider is found with one point lookup) and
- * {@code provided} (the local peer's own entries), with the expiry index entries that go with them
- * (key layouts: {@link KeyLayout}). It reads, and adds the changes of an entry to a caller's
+ * (record key and peer to the entry's head, so that a provider is found with one point lookup),
+ * {@code provided} (the local peer's own entries) and {@code provided_by_id} (the same, in keyspace
+ * order), with the expiry index entries that go with them (key layouts: {@link KeyLayout}). The
+ * local peer's entries are always put and deleted in both of its column families in one batch. It reads, and adds the changes of an entry to a caller's
  * {@link WriteBatch}; it holds no lock and no count: the store calls it under its mutation lock
  * (writes) or its close guard (reads) and keeps the counts.
  */
@@ -105,7 +106,8 @@ final class ProviderIndex {
     /**
      * Adds to {@code batch} the entry {@code seq} of {@code record}, which replaces {@code old} (the
      * head of the provider's entry, null if it is new): the entry, its {@code provider_peers} entry
-     * and expiry index entry if the expiry changed, and the local peer's copy if it is the local peer's.
+     * and expiry index entry if the expiry changed, and the local peer's copies (in {@code provided}
+     * and {@code provided_by_id}) if it is the local peer's.
      */
     void putEntry(WriteBatch batch, byte[] k, byte[] peerKey, long seq, ProviderRecord record, ProviderHead old)
             throws RocksDBException {
@@ -126,6 +128,7 @@ final class ProviderIndex {
         }
         if (record.provider().equals(localPeer)) {
             batch.put(res.provided, k, value);
+            batch.put(res.providedById, KeyLayout.providedIdKey(record.key()), value);
         }
     }
 
@@ -140,6 +143,7 @@ final class ProviderIndex {
         }
         if (provider.equals(localPeer)) {
             batch.delete(res.provided, k);
+            batch.delete(res.providedById, KeyLayout.providedIdKey(RecordKey.of(k)));
         }
     }
 
@@ -246,6 +250,7 @@ final class ProviderIndex {
             try {
                 if (ValueCodec.decodeProvider(key, provided).seq() == seq) {
                     batch.delete(res.provided, keyBytes);
+                    batch.delete(res.providedById, KeyLayout.providedIdKey(key));
                 }
             } catch (CorruptValueException e) {
                 LOG.warn("rocksdb store {}: undecodable provided record of key {}: {}", directory, key, e.getMessage());

@@ -5,6 +5,7 @@ import static io.jkad.store.rocksdb.KeyLayout.KIND_RECORD;
 import io.jkad.identity.PeerId;
 import io.jkad.record.CloseableIterator;
 import io.jkad.record.DhtRecord;
+import io.jkad.record.Keyspace;
 import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
@@ -57,10 +58,15 @@ import org.slf4j.LoggerFactory;
  * and kept up to date under {@link #mutationLock} after each successful write. A store reopened with
  * a smaller limit than its contents keeps them and refuses new keys until it is back under the limit.
  *
- * <p>Iterators ({@link #records()}, {@link #provided()}) are RocksDB iterators, each a consistent
- * point-in-time view of its column family from when it was made: writes meanwhile are not seen and
- * never disturb it. They hold native resources until closed or exhausted; {@link #close()} closes
+ * <p>Iterators ({@link #records()}, {@link #provided()}, {@link #providedFrom}) are RocksDB
+ * iterators, each a consistent point-in-time view of its column family from when it was made:
+ * writes meanwhile are not seen and never disturb it. They hold native resources until closed or exhausted; {@link #close()} closes
  * those still open.
+ *
+ * <p>Node state ({@link #putNodeState}) is one key each in the {@code default} column family
+ * ({@link KeyLayout#nodeStateKey}), written with one {@code put} under the same write options as
+ * the records (so durable as they are when it returns) and outside {@link #mutationLock}: it shares
+ * no count or limit with the records, and RocksDB orders single writes itself.
  *
  * <p>Damaged data: a value that cannot be decoded makes the read that meets it throw
  * {@code BACKEND} naming the key (an iterator skips past it, so the caller may go on). Writes read
@@ -78,8 +84,8 @@ import org.slf4j.LoggerFactory;
  * update and its mapping of RocksDB errors; the value records' few lines of batch code stay with
  * them rather than in a class of their own.
  *
- * <p>Layout versions: a database of layout version 1 is migrated when opened ({@link LayoutMigration});
- * one of a later version than {@link KeyLayout#FORMAT_VERSION} is refused.
+ * <p>Layout versions: a database of layout version 1 or 2 is migrated when opened
+ * ({@link LayoutMigration}); one of a later version than {@link KeyLayout#FORMAT_VERSION} is refused.
  */
 final class RocksDbRecordStore implements RecordStore {
 
@@ -328,7 +334,7 @@ final class RocksDbRecordStore implements RecordStore {
         Lock guard = enter("records");
         try {
             return new StoreIterator<>(res, closeGuard, openIterators, directory, "records", "value record", res.records,
-                    (k, v) -> ValueCodec.decodeRecord(RecordKey.of(k), v));
+                    null, k -> k, (k, v) -> ValueCodec.decodeRecord(RecordKey.of(k), v));
         } finally {
             guard.unlock();
         }
@@ -414,7 +420,26 @@ final class RocksDbRecordStore implements RecordStore {
         Lock guard = enter("provided");
         try {
             return new StoreIterator<>(res, closeGuard, openIterators, directory, "provided", "provided record", res.provided,
-                    (k, v) -> ValueCodec.decodeProvider(RecordKey.of(k), v).record());
+                    null, k -> k, (k, v) -> ValueCodec.decodeProvider(RecordKey.of(k), v).record());
+        } finally {
+            guard.unlock();
+        }
+    }
+
+    /**
+     * A seek to {@code from} in {@code provided_by_id}, whose keys ({@code id ‖ key}) are in keyspace
+     * order, and a scan from there: the cost of what is read, not of the store's size.
+     */
+    @Override
+    public CloseableIterator<ProviderRecord> providedFrom(byte[] from) {
+        if (from.length != Keyspace.ID_BYTES) {
+            throw new IllegalArgumentException("a keyspace position is 32 bytes, not " + from.length);
+        }
+        Lock guard = enter("providedFrom");
+        try {
+            return new StoreIterator<>(res, closeGuard, openIterators, directory, "providedFrom", "provided record",
+                    res.providedById, from.clone(), KeyLayout::recordKeyOfProvidedIdKey,
+                    (k, v) -> ValueCodec.decodeProvider(RecordKey.of(KeyLayout.recordKeyOfProvidedIdKey(k)), v).record());
         } finally {
             guard.unlock();
         }
@@ -449,6 +474,38 @@ final class RocksDbRecordStore implements RecordStore {
             }
         } catch (RocksDBException e) {
             throw backend("removeProvider", "removing a provider of key " + key, e);
+        } finally {
+            guard.unlock();
+        }
+    }
+
+    // ------------------------------------------------------------------ node state
+
+    @Override
+    public Optional<byte[]> nodeState(String name) {
+        RecordStore.checkNodeState(name, null);
+        Lock guard = enter("nodeState");
+        try {
+            // db.get returns a new array: the caller's copy
+            return Optional.ofNullable(res.db.get(res.defaultCf, KeyLayout.nodeStateKey(name)));
+        } catch (RocksDBException e) {
+            throw backend("nodeState", "reading node state entry " + name, e);
+        } finally {
+            guard.unlock();
+        }
+    }
+
+    /** One put to the {@code default} column family, appended to the write-ahead log before it returns. */
+    @Override
+    public void putNodeState(String name, byte[] value) {
+        Objects.requireNonNull(value, "value");
+        RecordStore.checkNodeState(name, value);
+        Lock guard = enter("putNodeState");
+        try {
+            // RocksDB copies the value into its write batch: later changes of the caller's array do not reach it
+            res.db.put(res.defaultCf, res.writeOptions, KeyLayout.nodeStateKey(name), value);
+        } catch (RocksDBException e) {
+            throw backend("putNodeState", "writing node state entry " + name, e);
         } finally {
             guard.unlock();
         }

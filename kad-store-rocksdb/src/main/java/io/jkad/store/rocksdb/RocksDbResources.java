@@ -34,7 +34,10 @@ final class RocksDbResources {
     private final DBOptions dbOptions;
     /** Column families read by key: records, providers, provided, provider_peers (with the bloom filter). */
     private final ColumnFamilyOptions pointOptions;
-    /** Column families only scanned or barely used: default, expiry (no bloom filter: it would never be asked). */
+    /**
+     * Column families only scanned or barely used: default, expiry, provided_by_id (no bloom filter:
+     * it would never be asked).
+     */
     private final ColumnFamilyOptions scanOptions;
     final WriteOptions writeOptions;
     /** For full scans (records(), provided(), counting at open): they do not push hot blocks out of the cache. */
@@ -47,6 +50,7 @@ final class RocksDbResources {
     final ColumnFamilyHandle provided;
     final ColumnFamilyHandle expiry;
     final ColumnFamilyHandle providerPeers;
+    final ColumnFamilyHandle providedById;
 
     private boolean closed;
 
@@ -69,6 +73,7 @@ final class RocksDbResources {
         this.provided = handles.get(3);
         this.expiry = handles.get(4);
         this.providerPeers = handles.get(5);
+        this.providedById = handles.get(6);
     }
 
     /**

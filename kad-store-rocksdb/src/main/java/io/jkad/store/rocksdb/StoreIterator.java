@@ -9,6 +9,7 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
+import java.util.function.UnaryOperator;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
@@ -34,6 +35,7 @@ final class StoreIterator<T> implements CloseableIterator<T> {
     private final String operation;
     private final String what;
     private final EntryDecoder<T> decoder;
+    private final UnaryOperator<byte[]> recordKeyOf;
     private final RocksIterator iterator;
     private T buffered;
     /** Released: closed, exhausted, or its store closed. */
@@ -44,18 +46,28 @@ final class StoreIterator<T> implements CloseableIterator<T> {
     /**
      * Made holding the read side of {@code closeGuard}; registers itself in {@code openIterators}
      * until released.
+     *
+     * @param from the column family key to start at (the first at or after it), or null for its first
+     * @param recordKeyOf the record key in a column family key, to name it in an error (may throw
+     *     {@link IllegalArgumentException} for a malformed one)
      */
     StoreIterator(RocksDbResources res, ReadWriteLock closeGuard, Set<StoreIterator<?>> openIterators, Path directory,
-                  String operation, String what, ColumnFamilyHandle family, EntryDecoder<T> decoder) {
+                  String operation, String what, ColumnFamilyHandle family, byte[] from, UnaryOperator<byte[]> recordKeyOf,
+                  EntryDecoder<T> decoder) {
         this.closeGuard = closeGuard;
         this.openIterators = openIterators;
         this.directory = directory;
         this.operation = operation;
         this.what = what;
         this.decoder = decoder;
+        this.recordKeyOf = recordKeyOf;
         this.iterator = res.db.newIterator(family, res.scanReadOptions);
         openIterators.add(this);
-        iterator.seekToFirst();
+        if (from == null) {
+            iterator.seekToFirst();
+        } else {
+            iterator.seek(from);
+        }
     }
 
     @Override
@@ -86,11 +98,20 @@ final class StoreIterator<T> implements CloseableIterator<T> {
                 buffered = decoder.decode(key, value);
             } catch (CorruptValueException | IllegalArgumentException e) {
                 throw RocksDbRecordStore.backend(directory, operation,
-                        what + " under key " + RocksDbRecordStore.keyText(key) + ": " + e.getMessage(), e);
+                        what + " under key " + keyName(key) + ": " + e.getMessage(), e);
             }
             return true;
         } finally {
             shared.unlock();
+        }
+    }
+
+    /** The record key in a column family key, as text; the whole key in hex if it is malformed. */
+    private String keyName(byte[] key) {
+        try {
+            return RocksDbRecordStore.keyText(recordKeyOf.apply(key));
+        } catch (IllegalArgumentException e) {
+            return "0x" + RocksDbRecordStore.hex(key) + " (malformed)";
         }
     }
 

@@ -17,7 +17,8 @@ import java.util.Random;
 /**
  * The writer that {@link RocksDbCrashIT} runs in a child JVM and kills: opens the store in the
  * directory given as first argument and loops puts and provider additions, printing one line per
- * write after the call returned ({@code R i} for {@link #record}, {@code P i} for {@link #provider}).
+ * write after the call returned ({@code R i} for {@link #record}, {@code P i} for {@link #provider},
+ * {@code S i} for the node state entry {@link #STATE} set to {@link #state}{@code (i)}).
  * What it wrote is a function of the seed (second argument) and {@code i}, so the test can check it.
  */
 final class CrashWriter {
@@ -28,7 +29,19 @@ final class CrashWriter {
     /** Writes before the writer stops by itself, if nobody kills it. */
     static final int MAX_WRITES = 1_000_000;
 
+    /** The node state entry the writer sets every {@link #STATE_EVERY} records. */
+    static final String STATE = "crash.progress";
+
+    /** Records between two node state puts. */
+    static final int STATE_EVERY = 7;
+
     private CrashWriter() {}
+
+    /** The value of {@link #STATE} put after record {@code i}: {@code i} as four bytes, then a recognisable tail. */
+    static byte[] state(int i) {
+        return java.nio.ByteBuffer.allocate(4 + 16).putInt(i).put("progress of run.".getBytes(StandardCharsets.US_ASCII))
+                .array();
+    }
 
     static StoreConfig config(Path directory) {
         return StoreConfig.defaults(localPeer()).withDataDirectory(directory)
@@ -75,6 +88,11 @@ final class CrashWriter {
                 store.put(record(seed, i));
                 out.println("R " + i);
                 out.flush();
+                if (i % STATE_EVERY == 3) {
+                    store.putNodeState(STATE, state(i));
+                    out.println("S " + i);
+                    out.flush();
+                }
                 if (i % 2 == 0) {
                     int p = i / 2;
                     if (!store.addProvider(provider(seed, p))) {

@@ -7,6 +7,7 @@ import io.jkad.identity.PeerId;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.record.CloseableIterator;
 import io.jkad.record.DhtRecord;
+import io.jkad.record.Keyspace;
 import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.StoreConfig;
@@ -28,7 +29,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Opening a database of layout version 1: the migration to version 2, whole or interrupted, and refused versions. */
+/**
+ * Opening a database of an earlier layout version: the migrations from version 1 to 2 and from 2 to
+ * 3, whole or interrupted, and refused versions.
+ */
 class LayoutMigrationTest {
 
     private static final PeerId LOCAL = PeerId.random(new Random(7));
@@ -59,7 +63,7 @@ class LayoutMigrationTest {
         return i == 0 ? LOCAL : PeerId.random(new Random(100 + i));
     }
 
-    /** What a version 1 database written by {@link #writeV1} holds. */
+    /** What a database written by {@link #writeOld} holds. */
     private static final class Model {
         final Map<RecordKey, DhtRecord> records = new LinkedHashMap<>();
         /** Per key, its providers in the order first added. */
@@ -71,13 +75,14 @@ class LayoutMigrationTest {
      * them for some, added interleaved across keys so that their seqs interleave) and 40 records.
      */
     private Model writeV1(int keys, long seed) throws Exception {
-        return writeV1(keys, seed, true);
+        return writeOld(1, keys, seed, true);
     }
 
-    private Model writeV1(int keys, long seed, boolean marker) throws Exception {
+    /** As {@link #writeV1}, in layout {@code version} (1 or 2), with or without its marker. */
+    private Model writeOld(int version, int keys, long seed, boolean marker) throws Exception {
         Random random = new Random(seed);
         Model model = new Model();
-        try (V1Database v1 = new V1Database(db(), marker)) {
+        try (OldLayoutDatabase v1 = new OldLayoutDatabase(db(), version, marker)) {
             for (int i = 0; i < 40; i++) {
                 Optional<Instant> expires = i % 3 == 0 ? Optional.empty() : Optional.of(T0.plusSeconds(i));
                 DhtRecord r = DhtRecord.of(key("r" + i), ("value " + i).getBytes(StandardCharsets.UTF_8),
@@ -130,13 +135,40 @@ class LayoutMigrationTest {
             it.forEachRemaining(p -> found.put(p.key(), p));
         }
         assertThat(found).isEqualTo(provided);
+        checkProvidedFrom(s, provided.values());
         long keysWithProviders = model.providers.values().stream().filter(l -> !l.isEmpty()).count();
         assertThat(s.counts()).isEqualTo(new StoreCounts(model.records.size(), keysWithProviders));
     }
 
     /**
-     * On disk: the marker says version 2, and provider_peers holds exactly one entry per providers
-     * entry, under (key, its provider), with that entry's seq and expiry.
+     * {@code providedFrom} lists {@code provided} in keyspace order, from the start and from the
+     * middle (the position of a key itself, and just after it).
+     */
+    private static void checkProvidedFrom(RocksDbRecordStore s, java.util.Collection<ProviderRecord> provided) {
+        List<ProviderRecord> ordered = new ArrayList<>(provided);
+        ordered.sort(Keyspace.ORDER);
+        assertThat(drain(s.providedFrom(new byte[Keyspace.ID_BYTES]))).containsExactlyElementsOf(ordered);
+        if (ordered.size() > 2) {
+            int middle = ordered.size() / 2;
+            byte[] at = Keyspace.id(ordered.get(middle).key());
+            assertThat(drain(s.providedFrom(at))).containsExactlyElementsOf(ordered.subList(middle, ordered.size()));
+            byte[] after = Keyspace.nextRegionStart(at, 256).orElseThrow(); // the id after the key's: past it only
+            assertThat(drain(s.providedFrom(after))).containsExactlyElementsOf(ordered.subList(middle + 1, ordered.size()));
+        }
+    }
+
+    private static List<ProviderRecord> drain(CloseableIterator<ProviderRecord> it) {
+        try (it) {
+            List<ProviderRecord> out = new ArrayList<>();
+            it.forEachRemaining(out::add);
+            return out;
+        }
+    }
+
+    /**
+     * On disk: the marker says version 3; provider_peers holds exactly one entry per providers
+     * entry, under (key, its provider), with that entry's seq and expiry; provided_by_id holds
+     * exactly the entries of provided, each under its key's SHA-256 and the key.
      */
     private void checkIndex() throws Exception {
         try (RawDb raw = new RawDb(db())) {
@@ -156,7 +188,19 @@ class LayoutMigrationTest {
             }
             assertThat(index).isEqualTo(expected);
             assertThat(index).isNotEmpty();
+            checkKeyspaceIndex(raw);
         }
+    }
+
+    /** provided_by_id is provided under other keys: {@code SHA-256(key) ‖ key}, with the same values. */
+    static void checkKeyspaceIndex(RawDb raw) {
+        Map<String, String> expected = new HashMap<>();
+        raw.entries(KeyLayout.CF_PROVIDED).forEach((hex, value) -> expected.put(
+                HexFormat.of().formatHex(KeyLayout.providedIdKey(RecordKey.of(HexFormat.of().parseHex(hex)))),
+                HexFormat.of().formatHex(value)));
+        Map<String, String> index = new HashMap<>();
+        raw.entries(KeyLayout.CF_PROVIDED_BY_ID).forEach((hex, value) -> index.put(hex, HexFormat.of().formatHex(value)));
+        assertThat(index).isEqualTo(expected);
     }
 
     @Test
@@ -231,13 +275,83 @@ class LayoutMigrationTest {
     }
 
     @Test
+    void aVersion2DatabaseGetsItsProvidedKeysIndexedInKeyspaceOrder() throws Exception {
+        Model model = writeOld(2, 2200, 4, true);
+        long localKeys = model.providers.values().stream()
+                .filter(l -> l.stream().anyMatch(p -> p.provider().equals(LOCAL))).count();
+        assertThat(localKeys).as("more than one migration batch").isGreaterThan(LayoutMigration.BATCH);
+        try (RocksDbRecordStore s = open()) {
+            checkStore(s, model);
+        }
+        checkIndex();
+        // version 3 now, opened without migrating; the index follows every kind of write
+        try (RocksDbRecordStore s = open()) {
+            checkStore(s, model);
+            List<RecordKey> local = model.providers.keySet().stream()
+                    .filter(k -> model.providers.get(k).stream().anyMatch(p -> p.provider().equals(LOCAL))).toList();
+            // updated in place, with a new expiry and addresses: the index holds the new record
+            RecordKey k0 = local.get(0);
+            List<ProviderRecord> list0 = model.providers.get(k0);
+            ProviderRecord updated = new ProviderRecord(k0, LOCAL, Optional.of(T0.plusSeconds(500)), ADDRESSES);
+            assertThat(s.addProvider(updated)).isTrue();
+            list0.replaceAll(p -> p.provider().equals(LOCAL) ? updated : p);
+            // removed
+            RecordKey k1 = local.get(1);
+            s.removeProvider(k1, LOCAL);
+            model.providers.get(k1).removeIf(p -> p.provider().equals(LOCAL));
+            // added to a key provided only by others
+            RecordKey k2 = model.providers.keySet().stream().filter(k -> !local.contains(k)
+                    && !model.providers.get(k).isEmpty() && model.providers.get(k).size() < 20).findFirst().orElseThrow();
+            ProviderRecord added = new ProviderRecord(k2, LOCAL, Optional.of(T0.plusSeconds(1)), List.of());
+            assertThat(s.addProvider(added)).isTrue();
+            model.providers.get(k2).add(added);
+            checkStore(s, model);
+            // the sweep removes expired local records from it too
+            long expected = 0;
+            for (List<ProviderRecord> l : model.providers.values()) {
+                expected += l.stream().filter(p -> p.isExpired(T0.plusSeconds(200))).count();
+                l.removeIf(p -> p.isExpired(T0.plusSeconds(200)));
+            }
+            expected += model.records.values().stream().filter(r -> r.expires().isPresent()).count();
+            model.records.values().removeIf(r -> r.expires().isPresent());
+            assertThat(s.removeExpired(T0.plusSeconds(200))).isEqualTo(expected);
+            assertThat(model.providers.get(k2)).doesNotContain(added);
+            checkStore(s, model);
+        }
+        checkIndex();
+    }
+
+    @Test
+    void aKeyspaceMigrationThatDiedPartWayIsRunAgainAtTheNextOpen() throws Exception {
+        Model model = writeOld(2, 200, 5, true);
+        RocksDbResources res = RocksDbResources.open(db(), RocksDbSettings.of(config()));
+        try {
+            LayoutMigration.Result result = LayoutMigration.v2ToV3(res, db(), 10, 3);
+            assertThat(result.finished()).isFalse();
+            // what a run that died wrote: three batches; and something no migration would write
+            res.db.put(res.providedById, KeyLayout.providedIdKey(key("not provided")), new byte[] {1, 0});
+        } finally {
+            res.close();
+        }
+        try (RawDb raw = new RawDb(db())) {
+            assertThat(raw.entries(KeyLayout.CF_DEFAULT).get(HexFormat.of().formatHex(KeyLayout.FORMAT_KEY)))
+                    .containsExactly(KeyLayout.FORMAT_VERSION_2);
+            assertThat(raw.keys(KeyLayout.CF_PROVIDED_BY_ID)).hasSize(31);
+        }
+        try (RocksDbRecordStore s = open()) {
+            checkStore(s, model);
+        }
+        checkIndex(); // the stray entry is gone too
+    }
+
+    @Test
     void entriesThatCannotBeIndexedAreRestoredFromTheProvidedCopyOrRemoved() throws Exception {
         ProviderRecord keptFirst = new ProviderRecord(key("dup"), peer(2), Optional.of(T0), ADDRESSES);
         ProviderRecord other = new ProviderRecord(key("dup"), peer(3), Optional.empty(), List.of());
         ProviderRecord localFirst = new ProviderRecord(key("dupLocal"), LOCAL, Optional.empty(), List.of());
         ProviderRecord restored = new ProviderRecord(key("mine"), LOCAL, Optional.of(T0.plusSeconds(5)), List.of());
         ProviderRecord good = new ProviderRecord(key("damaged"), peer(1), Optional.empty(), ADDRESSES);
-        try (V1Database v1 = new V1Database(db())) {
+        try (OldLayoutDatabase v1 = OldLayoutDatabase.v1(db())) {
             v1.addProvider(keptFirst, false);
             v1.addProvider(other, false);
             v1.addProvider(new ProviderRecord(key("dup"), peer(2), Optional.of(T0.plusSeconds(9)), List.of()), false);
@@ -281,7 +395,7 @@ class LayoutMigrationTest {
 
     @Test
     void aDatabaseWithoutAMarkerButWithProvidersIsMigratedAsVersion1() throws Exception {
-        Model model = writeV1(20, 3, false);
+        Model model = writeOld(1, 20, 3, false);
         try (RocksDbRecordStore s = open()) {
             checkStore(s, model);
         }
@@ -315,6 +429,6 @@ class LayoutMigrationTest {
             raw.put(KeyLayout.CF_DEFAULT, KeyLayout.FORMAT_KEY, new byte[] {1, 2});
         }
         assertThatThrownBy(this::open).isInstanceOf(StoreException.class)
-                .hasMessageContaining("layout version [1, 2]; this build reads version 2");
+                .hasMessageContaining("layout version [1, 2]; this build reads version 3 and migrates versions 1 and 2");
     }
 }

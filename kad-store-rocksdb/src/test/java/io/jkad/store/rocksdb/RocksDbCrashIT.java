@@ -24,7 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * Crash safety: a writer in a child JVM ({@link CrashWriter}) is killed with SIGKILL after a random
  * number of acknowledged writes; the store, reopened, holds every record and provider record whose
- * write had returned, and takes new writes. With the default {@code rocksdb.sync=false}: the
+ * write had returned, the node state entry as last acknowledged (or as the put under way set it),
+ * the local provided keys in {@code providedFrom} exactly as in {@code provided()}, and takes new
+ * writes. With the default {@code rocksdb.sync=false}: the
  * write-ahead log is in the operating system's hands before a write returns.
  */
 class RocksDbCrashIT {
@@ -47,6 +49,8 @@ class RocksDbCrashIT {
                 .start();
         int records = -1;
         int providers = -1;
+        int states = 0;
+        int lastState = -1;
         boolean ready = false;
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8))) {
             int acknowledged = 0;
@@ -61,6 +65,10 @@ class RocksDbCrashIT {
                 if (line.startsWith("R ")) {
                     assertThat(i).isEqualTo(records + 1);
                     records = i;
+                } else if (line.startsWith("S ")) {
+                    assertThat(i).isEqualTo(lastState < 0 ? 3 : lastState + CrashWriter.STATE_EVERY);
+                    lastState = i;
+                    states++;
                 } else {
                     assertThat(line).startsWith("P ");
                     assertThat(i).isEqualTo(providers + 1);
@@ -83,7 +91,7 @@ class RocksDbCrashIT {
         assertThat(ready).as("the writer started; its stderr: %s", Files.readString(stderr)).isTrue();
         assertThat(writer.exitValue()).as("killed, not exited; stderr: %s", Files.readString(stderr))
                 .isEqualTo(137);
-        assertThat(records + providers + 2).isGreaterThanOrEqualTo(killAfter);
+        assertThat(records + providers + 2 + states).isGreaterThanOrEqualTo(killAfter);
 
         try (RocksDbRecordStore store = (RocksDbRecordStore) new RocksDbStoreProvider().open(CrashWriter.config(directory))) {
             for (int i = 0; i <= records; i++) {
@@ -123,6 +131,28 @@ class RocksDbCrashIT {
             }
             assertThat(providedKeys).isBetween((long) (providers + 10) / 10, (long) (providers + 10) / 10 + 1);
             assertThat(store.counts().providerKeys()).isBetween(providedKeys, providedKeys + 1);
+            // the keyspace index holds what provided() holds, in keyspace order
+            List<ProviderRecord> provided = new ArrayList<>();
+            try (CloseableIterator<ProviderRecord> it = store.provided()) {
+                it.forEachRemaining(provided::add);
+            }
+            provided.sort(io.jkad.record.Keyspace.ORDER);
+            List<ProviderRecord> inKeyspaceOrder = new ArrayList<>();
+            try (CloseableIterator<ProviderRecord> it = store.providedFrom(new byte[io.jkad.record.Keyspace.ID_BYTES])) {
+                it.forEachRemaining(inKeyspaceOrder::add);
+            }
+            assertThat(inKeyspaceOrder).isEqualTo(provided);
+            // the node state entry: the last acknowledged value, or the one of the put under way
+            java.util.Optional<byte[]> state = store.nodeState(CrashWriter.STATE);
+            int acknowledged = lastState;
+            int underWay = acknowledged < 0 ? 3 : acknowledged + CrashWriter.STATE_EVERY;
+            if (acknowledged < 0) {
+                state.ifPresent(v -> assertThat(v).isEqualTo(CrashWriter.state(underWay)));
+            } else {
+                assertThat(state).as("node state acknowledged at record %d", acknowledged).isPresent();
+                assertThat(state.get()).satisfiesAnyOf(v -> assertThat(v).isEqualTo(CrashWriter.state(acknowledged)),
+                        v -> assertThat(v).isEqualTo(CrashWriter.state(underWay)));
+            }
 
             // the store takes new writes, and new providers go last
             DhtRecord fresh = DhtRecord.of(RecordKey.ofUtf8("after the crash"), new byte[] {1, 2, 3});

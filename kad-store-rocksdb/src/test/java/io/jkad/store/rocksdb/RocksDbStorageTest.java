@@ -265,7 +265,8 @@ class RocksDbStorageTest {
     /**
      * Random writes, sweeps and reopens against a model: after each round the expiry column family
      * holds exactly one entry per record and provider with an expiry, at that expiry; the provided
-     * column family mirrors the local peer's providers; the counts are exact.
+     * column family mirrors the local peer's providers, and provided_by_id mirrors provided in
+     * keyspace order; the counts are exact.
      */
     @Test
     void theIndexAndTheCountsFollowAModelThroughRandomWritesAndReopens() throws Exception {
@@ -309,6 +310,16 @@ class RocksDbStorageTest {
                     }
                 }
                 assertThat(s.counts()).isEqualTo(new StoreCounts(records.size(), providers.size()));
+                List<ProviderRecord> provided = new ArrayList<>();
+                try (CloseableIterator<ProviderRecord> it = s.provided()) {
+                    it.forEachRemaining(provided::add);
+                }
+                provided.sort(io.jkad.record.Keyspace.ORDER);
+                List<ProviderRecord> inKeyspaceOrder = new ArrayList<>();
+                try (CloseableIterator<ProviderRecord> it = s.providedFrom(new byte[io.jkad.record.Keyspace.ID_BYTES])) {
+                    it.forEachRemaining(inKeyspaceOrder::add);
+                }
+                assertThat(inKeyspaceOrder).isEqualTo(provided);
             }
             checkDisk(records, providers);
         }
@@ -405,6 +416,7 @@ class RocksDbStorageTest {
             });
             assertThat(peers).isEqualTo(expectedPeers);
             assertThat(raw.keys(KeyLayout.CF_PROVIDER_PEERS)).hasSize(entries.size());
+            LayoutMigrationTest.checkKeyspaceIndex(raw);
         }
     }
 
@@ -445,6 +457,78 @@ class RocksDbStorageTest {
             assertThat(s.removeExpired(T0.minusSeconds(1))).isEqualTo(1);
             assertThat(s.get(key("a"))).isPresent();
             assertThat(s.removeExpired(T0.plusSeconds(100))).isEqualTo(1);
+        }
+    }
+
+    // ------------------------------------------------------------------ providedFrom
+
+    /**
+     * An open {@code providedFrom} iterator reads the index as it was when made: a key removed
+     * meanwhile is still returned, one added is not; closing the store ends it.
+     */
+    @Test
+    void providedFromReadsTheIndexAsItWasWhenItStarted() {
+        RocksDbRecordStore s = open(config());
+        List<ProviderRecord> mine = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            ProviderRecord p = provider("mine " + i, LOCAL, null);
+            s.addProvider(p);
+            mine.add(p);
+        }
+        mine.sort(io.jkad.record.Keyspace.ORDER);
+        byte[] zero = new byte[io.jkad.record.Keyspace.ID_BYTES];
+        try (CloseableIterator<ProviderRecord> it = s.providedFrom(zero)) {
+            assertThat(it.next()).isEqualTo(mine.get(0));
+            s.removeProvider(mine.get(1).key(), LOCAL);
+            s.addProvider(provider("new", LOCAL, null));
+            List<ProviderRecord> rest = new ArrayList<>();
+            it.forEachRemaining(rest::add);
+            assertThat(rest).isEqualTo(mine.subList(1, mine.size()));
+        }
+        CloseableIterator<ProviderRecord> open = s.providedFrom(zero);
+        assertThat(open.hasNext()).isTrue();
+        s.close();
+        assertThat(catchThrowable(() -> {
+            while (open.hasNext()) {
+                open.next();
+            }
+        })).isNull();
+        open.close();
+        assertThat(catchThrowable(() -> s.providedFrom(zero)))
+                .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.kind()).isEqualTo(Kind.CLOSED));
+    }
+
+    @Test
+    void aDamagedKeyspaceIndexEntryIsABackendErrorNamingItsKeyAndTheScanGoesOn() throws Exception {
+        try (RecordStore s = open(config())) {
+            s.addProvider(provider("a", LOCAL, null));
+            s.addProvider(provider("b", LOCAL, null));
+        }
+        try (RawDb raw = new RawDb(dir.resolve("db"))) {
+            raw.put(KeyLayout.CF_PROVIDED_BY_ID, KeyLayout.providedIdKey(key("a")), new byte[] {2});
+        }
+        try (RocksDbRecordStore s = open(config())) {
+            byte[] zero = new byte[io.jkad.record.Keyspace.ID_BYTES];
+            List<ProviderRecord> read = new ArrayList<>();
+            List<StoreException> errors = new ArrayList<>();
+            try (CloseableIterator<ProviderRecord> it = s.providedFrom(zero)) {
+                for (int i = 0; i < 3; i++) { // two entries, one damaged: the end comes by the third call
+                    try {
+                        if (!it.hasNext()) {
+                            break;
+                        }
+                        read.add(it.next());
+                    } catch (StoreException e) {
+                        errors.add(e);
+                    }
+                }
+            }
+            assertThat(errors).singleElement().satisfies(e -> {
+                assertThat(e.kind()).isEqualTo(Kind.BACKEND);
+                assertThat(e.operation()).isEqualTo("providedFrom");
+                assertThat(e).hasMessageContaining("under key a:");
+            });
+            assertThat(read).containsExactly(provider("b", LOCAL, null));
         }
     }
 

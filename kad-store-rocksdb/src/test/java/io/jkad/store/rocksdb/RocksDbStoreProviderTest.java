@@ -177,11 +177,11 @@ class RocksDbStoreProviderTest {
     void aDatabaseOfAnotherLayoutVersionIsRefused() throws Exception {
         new RocksDbStoreProvider().open(config()).close();
         try (RawDb raw = new RawDb(dir.resolve("db"))) {
-            raw.put(KeyLayout.CF_DEFAULT, KeyLayout.FORMAT_KEY, new byte[] {3});
+            raw.put(KeyLayout.CF_DEFAULT, KeyLayout.FORMAT_KEY, new byte[] {KeyLayout.FORMAT_VERSION + 1});
         }
         assertThatThrownBy(() -> new RocksDbStoreProvider().open(config()))
                 .isInstanceOfSatisfying(StoreException.class, e -> assertThat(e.kind()).isEqualTo(Kind.BACKEND))
-                .hasMessageContaining("layout version [3]");
+                .hasMessageContaining("layout version [" + (KeyLayout.FORMAT_VERSION + 1) + "]");
         // the failed open released the directory: a raw open works
         try (RawDb raw = new RawDb(dir.resolve("db"))) {
             raw.put(KeyLayout.CF_DEFAULT, KeyLayout.FORMAT_KEY, new byte[] {KeyLayout.FORMAT_VERSION});
