@@ -25,9 +25,13 @@ import org.slf4j.LoggerFactory;
  * {@link UvarintFrameEncoder}). A stream may carry several requests in turn (go-libp2p reuses
  * streams): each decoded request goes to the {@link Sink}, one at a time; the next is handed on
  * once the previous one is answered ({@link #respond}), refused ({@link #reset}) or, for
- * ADD_PROVIDER, which has no answer, taken in ({@link #handled}). At most
- * {@value #MAX_QUEUED_REQUESTS} requests may wait behind the one in hand (ADD_PROVIDER included,
- * so a flood of them cannot outrun the logic thread); one more resets the stream. When the remote
+ * ADD_PROVIDER, which has no answer, taken in ({@link #handled}). While
+ * {@value #PAUSE_READING_AT} requests wait behind the one in hand, the stream is not read (its
+ * Yamux window holds the remote back), and reading resumes when half of them are done: a sender
+ * may pipeline any number (a reprovide sweep sends a peer hundreds of ADD_PROVIDERs on one
+ * stream) at the pace the node takes them in. What one read brings is decoded at once, so a flood
+ * packed into one read can still queue more; beyond {@value #MAX_QUEUED_REQUESTS} waiting (a few
+ * hundred kilobytes of decoded requests) the stream is reset. When the remote
  * half-closes and every request is done, our side is closed too. A stream that carries no
  * request for the idle timeout while none is in hand is reset (logged at debug level).
  *
@@ -39,8 +43,10 @@ import org.slf4j.LoggerFactory;
 final class KadInboundHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger LOG = LoggerFactory.getLogger(KadInboundHandler.class);
-    /** Requests a remote may send ahead of our answers before the stream is reset. */
-    static final int MAX_QUEUED_REQUESTS = 16;
+    /** While this many requests wait behind the one in hand, the stream is not read. */
+    static final int PAUSE_READING_AT = 16;
+    /** Requests that may wait behind the one in hand (decoded from reads before the pause) before the stream is reset. */
+    static final int MAX_QUEUED_REQUESTS = 512;
 
     /** Receives the requests of a stream (on the IO thread: hand them to the logic thread). */
     interface Sink {
@@ -135,6 +141,9 @@ final class KadInboundHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         queued.add(request);
+        if (queued.size() >= PAUSE_READING_AT && stream.config().isAutoRead()) {
+            stream.config().setAutoRead(false);
+        }
         pump();
     }
 
@@ -144,6 +153,9 @@ final class KadInboundHandler extends ChannelInboundHandlerAdapter {
             KadRequest next = queued.poll();
             awaitingAnswer = true;
             sink.request(this, stream.remotePeer(), next);
+        }
+        if (!closing && queued.size() <= PAUSE_READING_AT / 2 && !stream.config().isAutoRead()) {
+            stream.config().setAutoRead(true); // reads what waits in the window
         }
         if (remoteClosed && !awaitingAnswer && queued.isEmpty() && !closing) {
             closing = true;

@@ -161,22 +161,65 @@ class KadInboundHandlerTest {
         assertThat(received).isEmpty();
     }
 
+    /**
+     * Requests pipelined far ahead of the answers, one write each: the stream stops being read while
+     * {@value KadInboundHandler#PAUSE_READING_AT} wait, the rest stay in the window, and every one is
+     * handed on in turn as the answers go; none is lost and the stream is not reset.
+     */
     @Test
-    void tooManyRequestsSentAheadOfTheAnswersResetTheStream() {
+    void requestsSentFarAheadWaitInTheWindowAndAreServedInTurn() {
         ClientEnd end = new ClientEnd();
         YamuxStreamChannel out = open(end);
-        RecordKey key = RecordKey.ofUtf8("flood");
-
-        // One in hand and the most that may wait behind it: still open.
-        for (int i = 0; i <= KadInboundHandler.MAX_QUEUED_REQUESTS; i++) {
-            send(out, new KadRequest.FindNode(key));
+        int total = 5 * KadInboundHandler.PAUSE_READING_AT;
+        for (int i = 0; i < total; i++) {
+            send(out, new KadRequest.FindNode(RecordKey.ofUtf8("ahead " + i)));
         }
         assertThat(end.reset).isFalse();
         assertThat(received).hasSize(1);
+        for (int answered = 0; answered < total; answered++) {
+            assertThat(received).as("handed on in turn").hasSize(answered + 1);
+            handlers.get(answered).respond(new KadResponse.FindNode(List.of()));
+            NoiseHandlerTest.pump(client, server, 1000);
+        }
+        assertThat(received).extracting(r -> ((KadRequest.FindNode) r).key())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, total)
+                        .mapToObj(i -> RecordKey.ofUtf8("ahead " + i)).toList());
+        assertThat(end.frames).hasSize(total);
+        assertThat(end.reset).isFalse();
+    }
 
-        send(out, new KadRequest.FindNode(key));
+    /**
+     * A flood packed into one read is decoded at once, pause or not: one in hand and
+     * {@value KadInboundHandler#MAX_QUEUED_REQUESTS} behind it keep the stream; one more resets it.
+     */
+    @Test
+    void tooManyRequestsPackedIntoOneReadResetTheStream() {
+        RecordKey key = RecordKey.ofUtf8("f");
+
+        ClientEnd kept = new ClientEnd();
+        YamuxStreamChannel first = open(kept);
+        ByteBuf most = Unpooled.buffer();
+        for (int i = 0; i <= KadInboundHandler.MAX_QUEUED_REQUESTS; i++) {
+            most.writeBytes(frame(CODEC.encodeRequest(new KadRequest.FindNode(key), Clock.systemUTC().instant())));
+        }
+        first.writeAndFlush(most);
+        NoiseHandlerTest.pump(client, server, 1000);
+        assertThat(kept.reset).isFalse();
+        assertThat(received).hasSize(1);
+
+        ClientEnd end = new ClientEnd();
+        YamuxStreamChannel out = open(end);
+        ByteBuf flood = Unpooled.buffer();
+        for (int i = 0; i <= KadInboundHandler.MAX_QUEUED_REQUESTS + 1; i++) {
+            flood.writeBytes(frame(CODEC.encodeRequest(new KadRequest.FindNode(key), Clock.systemUTC().instant())));
+        }
+        out.writeAndFlush(flood);
+        NoiseHandlerTest.pump(client, server, 1000);
         assertThat(end.reset).isTrue();
         assertThat(out.isActive()).isFalse();
+        assertThat(received).hasSize(2);
+        handlers.remove(0);
+        received.remove(0);
         // Answering the one in hand after the reset writes nothing and hands on none of the queued ones.
         handlers.get(0).respond(new KadResponse.FindNode(List.of()));
         NoiseHandlerTest.pump(client, server, 1000);

@@ -463,10 +463,10 @@ class NodeBadInputIT {
         assertThat(p.awaitReset(id)).as("stream reset").isTrue();
         assertReasonLogged("resetting kad stream", "more than " + KadInboundHandler.MAX_QUEUED_REQUESTS
                 + " requests sent ahead");
-        // A few at a time are all taken in, on one stream.
+        // Pipelined past the pause (reading stops, then resumes as they are taken in), all are taken in, on one stream.
         ByteArrayOutputStream few = new ByteArrayOutputStream();
         List<RecordKey> keys = new ArrayList<>();
-        for (int i = 0; i < KadInboundHandler.MAX_QUEUED_REQUESTS; i++) {
+        for (int i = 0; i < 4 * KadInboundHandler.PAUSE_READING_AT; i++) {
             RecordKey key = InteropSupport.multihash("few " + i);
             keys.add(key);
             few.write(RawPeer.lengthPrefixed(codec.encodeRequest(new KadRequest.AddProvider(key, provider),

@@ -119,7 +119,8 @@ class ReprovideSweepProcessIT {
         for (int i = 0; i < 2; i++) {
             KadProcess p = providers.get(i);
             p.kill();
-            before[i] = (int) regions(p.logText()).stream().filter(r -> r.cycle() == observed[i]).count();
+            long c = observed[i];
+            before[i] = (int) regions(p.logText()).stream().filter(r -> r.cycle() == c).count();
             p.start();
         }
         Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
