@@ -327,4 +327,78 @@ class MixedNetworkFourKindsIT {
             }
         }
     }
+
+    /**
+     * A jkad node reprovides with the sweep: its keys (stored as provided, as by an earlier run) go
+     * to each peer as one pipelined batch of ADD_PROVIDERs per stream, and go, rust and js nodes
+     * all take them in: each kind finds the node as provider of keys it never announced one by one.
+     */
+    @Test
+    void theSweepsPipelinedAnnouncementsAreFoundByEveryKind() throws Exception {
+        KademliaNode sweeper = InteropSupport.startJkad(io.jkad.kademlia.KademliaConfig.defaults().toBuilder()
+                .reprovideStrategy(io.jkad.kademlia.ReprovideStrategy.SWEEP)
+                .providerPublicationInterval(java.util.Optional.of(Duration.ofSeconds(20)))
+                .reprovideRegionBits(java.util.OptionalInt.of(1))
+                .build());
+        try {
+            PeerCommands via = ((Foreign) members.get(Impl.GO).get(0)).node();
+            InteropSupport.join(sweeper, PeerId.parse(via.peerId()), Multiaddr.parse(via.dialAddr()));
+            List<RecordKey> keys = new ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                keys.add(multihash("swept to every kind " + i));
+            }
+            PeerId self = sweeper.peerId();
+            await(sweeper.execute(k -> {
+                for (RecordKey key : keys.subList(0, keys.size() - 1)) {
+                    k.store().addProvider(new io.jkad.record.ProviderRecord(key, self, java.util.Optional.empty(), List.of()));
+                }
+                return null;
+            }));
+            await(sweeper.startProviding(keys.get(keys.size() - 1)));
+            awaitCondition(() -> await(sweeper.reprovideStatus()).orElseThrow().cycle() >= 1, "a whole sweep cycle",
+                    Duration.ofSeconds(90));
+            var status = await(sweeper.reprovideStatus()).orElseThrow();
+            assertThat(status.keysAnnounced()).isGreaterThanOrEqualTo(keys.size());
+            List<Callable<Object>> finds = new ArrayList<>();
+            for (Impl impl : List.of(Impl.GO, Impl.RUST, Impl.JS)) {
+                for (int i = 0; i < 6; i++) {
+                    RecordKey key = keys.get(random.nextInt(keys.size() - 1));
+                    Member finder = any(impl);
+                    finds.add(() -> {
+                        awaitCondition(() -> finder.providers(key).contains(self.toString()),
+                                impl + " finds the sweeping node as provider of " + key);
+                        return null;
+                    });
+                }
+            }
+            assertThat(all(finds)).hasSize(18);
+            // each foreign node holds the records of the keys it is among the 20 closest of: the whole
+            // pipelined batch was taken in, not its first message only
+            List<RecordKey> sample = keys.subList(0, 40);
+            for (Impl impl : List.of(Impl.GO, Impl.RUST, Impl.JS)) {
+                for (Member m : members.get(impl)) {
+                    PeerCommands node = ((Foreign) m).node();
+                    int expected = 0;
+                    int held = 0;
+                    for (RecordKey key : sample) {
+                        KeyBytes digest = KeyBytes.digestOf(key.toBytes());
+                        boolean close = everyone.stream().map(x -> PeerId.parse(x.peerId()))
+                                .sorted(Comparator.comparing((PeerId id) -> Key.of(id).distance(digest)))
+                                .limit(20).anyMatch(id -> id.toString().equals(m.peerId()));
+                        if (close) {
+                            expected++;
+                            if (node.localProviders(key.toBytes()).contains(self.toString())) {
+                                held++;
+                            }
+                        }
+                    }
+                    assertThat(held).as("%s node %s holds the sweep's records of its keys", impl, m.peerId())
+                            .isGreaterThanOrEqualTo(expected * 9 / 10);
+                    assertThat(expected).isPositive();
+                }
+            }
+        } finally {
+            sweeper.close();
+        }
+    }
 }
