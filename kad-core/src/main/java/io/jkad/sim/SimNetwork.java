@@ -124,8 +124,20 @@ public final class SimNetwork implements AutoCloseable {
 
     /** Adds a node (online, knowing nobody). */
     public SimNode addNode() {
+        return addNode(PeerId.random(random));
+    }
+
+    /**
+     * Adds a node with the identity {@code id} (online, knowing nobody): for networks of chosen ids,
+     * such as ids that share a long prefix.
+     *
+     * @throws IllegalArgumentException if a node has that id already
+     */
+    public SimNode addNode(PeerId id) {
+        if (byId.containsKey(id)) {
+            throw new IllegalArgumentException("a node has the id " + id + " already");
+        }
         int index = nodes.size();
-        PeerId id = PeerId.random(random);
         Multiaddr address = Multiaddr.parse("/ip4/10." + ((index >> 16) & 0xFF) + "." + ((index >> 8) & 0xFF) + "."
                 + (index & 0xFF) + "/tcp/4001");
         var store = config.stores().apply(id);
@@ -146,6 +158,11 @@ public final class SimNetwork implements AutoCloseable {
      * @return the new nodes
      */
     public List<SimNode> addAndBootstrap(int count, int batchSize) {
+        return addAndBootstrap(count, batchSize, () -> PeerId.random(random));
+    }
+
+    /** As {@link #addAndBootstrap(int, int)}, the nodes' ids from {@code newIds}. */
+    public List<SimNode> addAndBootstrap(int count, int batchSize, java.util.function.Supplier<PeerId> newIds) {
         List<SimNode> added = new ArrayList<>(count);
         while (added.size() < count) {
             List<SimNode> batch = new ArrayList<>();
@@ -153,7 +170,7 @@ public final class SimNetwork implements AutoCloseable {
             int n = Math.min(batchSize, count - added.size());
             List<SimNode> known = onlineHonestNodes();
             for (int i = 0; i < n; i++) {
-                SimNode node = addNode();
+                SimNode node = addNode(newIds.get());
                 batch.add(node);
                 if (known.isEmpty()) {
                     // The very first node of the network: the others of its batch join through it.
