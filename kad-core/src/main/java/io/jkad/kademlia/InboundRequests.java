@@ -165,11 +165,13 @@ final class InboundRequests {
         return out;
     }
 
-    /** The providers of {@code key} known locally, except {@code source}, with addresses. */
+    /** The providers of {@code key} known locally, with addresses ({@code source} among them if it is one). */
     private List<KadPeer> providerPeers(RecordKey key, PeerId source, Instant now) {
         List<KadPeer> out = new ArrayList<>();
         for (ProviderRecord p : store.providers(key)) {
-            if (p.provider().equals(source) || p.isExpired(now)) {
+            // the requester's own record is listed too, as go does (the reference leaves it out): a
+            // node can check where its records are (Kademlia.auditProvider)
+            if (p.isExpired(now)) {
                 continue;
             }
             List<Multiaddr> addrs = p.addresses();

@@ -329,6 +329,24 @@ public final class Kademlia {
     }
 
     /**
+     * Checks how well {@code key} is provided: looks up its k closest peers, then asks each for the
+     * key's providers; reports {@link QueryResult.ProviderAudit} with those that list this node.
+     * The reprovide sweep's audit ({@code kad provide audit}) runs it on a sample of the keys.
+     */
+    public QueryId auditProvider(RecordKey key) {
+        return queries.startLookup(ProviderAuditQuery.of(key));
+    }
+
+    /**
+     * Announces every provided key again now, instead of spread over the interval: the reprovide
+     * sweep makes every region due and goes through them all at once, then keeps to its schedule
+     * from there (each region next due one interval later). Nothing without the sweep.
+     */
+    public void reprovideNow(Instant now) {
+        jobs.reprovideNow(now);
+    }
+
+    /**
      * Where the reprovide sweep stands ({@link ReprovideStrategy#SWEEP}); empty when the node
      * announces its keys again key by key, or not at all.
      */

@@ -168,6 +168,13 @@ final class PeriodicJobs {
         }
     }
 
+    /** See {@link Kademlia#reprovideNow}. */
+    void reprovideNow(Instant now) {
+        if (sweep != null) {
+            sweep.reprovideNow(now);
+        }
+    }
+
     /** A key is no longer provided: the sweep does not announce it again. */
     void stopped(RecordKey key) {
         if (sweep != null) {

@@ -9,5 +9,7 @@ public enum QueryKind {
     GET_RECORD,
     PUT_RECORD,
     /** A step of the reprovide sweep: exploring a keyspace region, or announcing its keys. */
-    REPROVIDE
+    REPROVIDE,
+    /** {@link Kademlia#auditProvider}: does the key's closest peers hold this node's provider record? */
+    PROVIDER_AUDIT
 }

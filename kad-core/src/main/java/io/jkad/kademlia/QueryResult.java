@@ -116,6 +116,34 @@ public sealed interface QueryResult {
         record Timeout(RecordKey key, boolean republish) implements AddProvider, Failure {}
     }
 
+    /**
+     * The result of {@link Kademlia#auditProvider}: the key's closest peers found, and which of
+     * those that answered GET_PROVIDERS hold this node's provider record.
+     */
+    sealed interface ProviderAudit extends QueryResult {
+        @Override
+        default QueryKind kind() {
+            return QueryKind.PROVIDER_AUDIT;
+        }
+
+        RecordKey key();
+
+        /** The closest peers found (asked), closest first. */
+        List<PeerId> closest();
+
+        /** Those that answered. */
+        Set<PeerId> answered();
+
+        /** Those that listed this node as a provider. */
+        Set<PeerId> holding();
+
+        record Ok(RecordKey key, List<PeerId> closest, Set<PeerId> answered, Set<PeerId> holding)
+                implements ProviderAudit, Success {}
+
+        record Timeout(RecordKey key, List<PeerId> closest, Set<PeerId> answered, Set<PeerId> holding)
+                implements ProviderAudit, Failure {}
+    }
+
     /** The result of {@link Kademlia#getRecord}. */
     sealed interface GetRecord extends QueryResult {
         @Override

@@ -25,7 +25,7 @@ import java.util.Optional;
  */
 sealed interface QueryState
         permits BootstrapQuery, ClosestPeersQuery, GetProvidersQuery, GetRecordQuery, PutRecordQuery,
-                AddProviderQuery, ReprovideSweep.ExploreQuery, ReprovideSweep.AnnounceQuery {
+                AddProviderQuery, ReprovideSweep.ExploreQuery, ReprovideSweep.AnnounceQuery, ProviderAuditQuery {
 
     QueryKind kind();
 

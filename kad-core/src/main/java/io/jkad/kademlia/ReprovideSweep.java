@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -107,6 +108,12 @@ final class ReprovideSweep {
     private long keysAnnounced;
     private long failures;
     private Optional<ReprovideReport> lastRegion = Optional.empty();
+    /**
+     * When each region announced in the last interval was (by prefix length and start): a region
+     * whose time comes less than half an interval after it was announced (after a catch-up) is
+     * passed over. Only this run's; at most one entry per region.
+     */
+    private final Map<String, Instant> recentlyDone = new HashMap<>();
 
     ReprovideSweep(PeerId localId, RecordStore store, KademliaConfig config, Duration interval, Random random,
                    Instant now) {
@@ -210,6 +217,18 @@ final class ReprovideSweep {
         }
     }
 
+    /**
+     * Every region overdue: from the cursor, all the keyspace is announced at once, region after
+     * region, and the schedule goes on from there (as after an outage of a whole interval).
+     */
+    void reprovideNow(Instant now) {
+        anchor = now.minus(interval).minus(scaled(Keyspace.fraction(cursor))).minus(scaled(cycle)).plusNanos(1);
+        save();
+        if (current == null) {
+            nextRun = now;
+        }
+    }
+
     /** {@code key} is no longer provided: it is not announced again (also not from the region in progress). */
     void stopped(RecordKey key) {
         if (current != null) {
@@ -276,7 +295,8 @@ final class ReprovideSweep {
     }
 
     private void startNextRegion(Instant now, Queries queries) {
-        for (int pass = 0; pass < 2; pass++) {
+        int wraps = 0;
+        while (wraps < 2) {
             ProviderRecord first;
             try (CloseableIterator<ProviderRecord> it = store.providedFrom(cursor)) {
                 first = it.hasNext() ? it.next() : null;
@@ -289,6 +309,7 @@ final class ReprovideSweep {
                 cycle++;
                 cursor = new byte[Keyspace.ID_BYTES];
                 save();
+                wraps++;
                 continue;
             }
             OptionalDouble size = queries.networkSizeFromLookups();
@@ -307,6 +328,15 @@ final class ReprovideSweep {
             if (now.isBefore(due)) {
                 nextRun = due;
                 return;
+            }
+            String name = bits + "/" + HexFormat.of().formatHex(Keyspace.regionStart(id, bits));
+            Instant last = recentlyDone.get(name);
+            if (last != null && now.isBefore(last.plus(interval.dividedBy(2)))) {
+                // announced less than half an interval ago (a catch-up passed it just now, and the
+                // next cycle's time for it came round while the catch-up ran): not again so soon
+                advancePast(id, bits);
+                save();
+                continue;
             }
             List<ProviderRecord> keys = new ArrayList<>();
             try (CloseableIterator<ProviderRecord> it = store.providedFrom(from)) {
@@ -333,6 +363,17 @@ final class ReprovideSweep {
             return;
         }
         nextRun = null;
+    }
+
+    /** Moves the cursor to the first id after the region (to the next cycle's start after the last region). */
+    private void advancePast(byte[] prefix, int bits) {
+        Optional<byte[]> next = Keyspace.nextRegionStart(prefix, bits);
+        if (next.isPresent()) {
+            cursor = next.get();
+        } else {
+            cycle++;
+            cursor = new byte[Keyspace.ID_BYTES];
+        }
     }
 
     private static boolean isZero(byte[] b) {
@@ -483,14 +524,10 @@ final class ReprovideSweep {
                 keys++;
             }
         }
-        Optional<byte[]> next = Keyspace.nextRegionStart(region.prefix, region.bits);
-        if (next.isPresent()) {
-            cursor = next.get();
-        } else {
-            cycle++;
-            cursor = new byte[Keyspace.ID_BYTES];
-        }
+        advancePast(region.prefix, region.bits);
         save();
+        recentlyDone.values().removeIf(t -> !now.isBefore(t.plus(interval)));
+        recentlyDone.put(region.bits + "/" + HexFormat.of().formatHex(region.prefix), now);
         regionsDone++;
         keysAnnounced += keys;
         ReprovideReport report = new ReprovideReport(region.prefixText(), region.bits, region.cycle,

@@ -457,6 +457,20 @@ public final class KademliaNode implements AutoCloseable {
         return loop.query(now -> kademlia.startProviding(key, now));
     }
 
+    /** Checks which of {@code key}'s closest peers hold this node's provider record: see {@link Kademlia#auditProvider}. */
+    public CompletableFuture<QueryResult.ProviderAudit> auditProvider(RecordKey key) {
+        Objects.requireNonNull(key, "key");
+        return loop.query(now -> kademlia.auditProvider(key));
+    }
+
+    /** Announces every provided key again now (the reprovide sweep): see {@link Kademlia#reprovideNow}. */
+    public CompletableFuture<Void> reprovideNow() {
+        return loop.call(now -> {
+            kademlia.reprovideNow(now);
+            return null;
+        });
+    }
+
     /** Stops announcing this node as a provider of {@code key} (records at others expire in time). */
     public CompletableFuture<Void> stopProviding(RecordKey key) {
         Objects.requireNonNull(key, "key");

@@ -251,4 +251,54 @@ class ReprovideSweepSimulationTest {
         assertThat(cycle0.get(before).bits()).isEqualTo(cycle0.get(before - 1).bits());
         assertThat(coverage(provider, keys)).isGreaterThanOrEqualTo(0.99);
     }
+
+    /**
+     * {@code reprovideNow} announces every key at once rather than over the interval, and the audit
+     * then finds this node's record at the closest peers of each key it samples, as the network
+     * holds it.
+     */
+    @Test
+    void reprovideNowAnnouncesEverythingAtOnceAndTheAuditSeesIt() {
+        net = network(25, 150);
+        SimNode provider = net.node(4);
+        warmUp(provider);
+        List<ReprovideReport> reports = new ArrayList<>();
+        net.addListener((node, event) -> {
+            if (node == provider && event instanceof KademliaEvent.RegionReprovided r) {
+                reports.add(r.report());
+            }
+        });
+        List<RecordKey> keys = provideQuietly(provider, 800, "now");
+        RecordKey unannounced = RecordKey.ofUtf8("provided by nobody");
+        java.time.Instant asked = net.now();
+        provider.kademlia().reprovideNow(asked);
+        net.drive(provider);
+        net.runFor(Duration.ofMinutes(2));
+        if (System.getenv("SWEEP_DEBUG") != null) {
+            System.out.println("ASKED " + asked);
+            reports.forEach(r -> System.out.println("REGION " + r));
+        }
+        assertThat(reports.stream().mapToInt(ReprovideReport::keys).sum()).isEqualTo(keys.size());
+        assertThat(reports).allSatisfy(r -> assertThat(Duration.between(asked, r.finished()))
+                .isLessThan(Duration.ofMinutes(1)));
+        assertThat(coverage(provider, keys)).isGreaterThanOrEqualTo(0.99);
+        for (RecordKey key : keys.subList(0, 10)) {
+            var audit = (io.jkad.kademlia.QueryResult.ProviderAudit.Ok) net.run(provider,
+                    k -> k.auditProvider(key), Duration.ofMinutes(2)).result();
+            assertThat(audit.closest()).hasSize(K);
+            assertThat(audit.answered()).hasSize(K);
+            List<SimNode> truth = net.trueClosest(io.jkad.routing.KeyBytes.digestOf(key.toBytes()), K + 1, false);
+            truth.remove(provider);
+            assertThat(audit.closest().stream().filter(id -> truth.stream().anyMatch(n -> n.id().equals(id))).count())
+                    .as("the lookup's closest are the true closest, but for one or two").isGreaterThanOrEqualTo(K - 2);
+            assertThat(audit.holding()).hasSizeGreaterThanOrEqualTo(15);
+        }
+        var none = (io.jkad.kademlia.QueryResult.ProviderAudit.Ok) net.run(provider,
+                k -> k.auditProvider(unannounced), Duration.ofMinutes(2)).result();
+        assertThat(none.answered()).hasSize(K);
+        assertThat(none.holding()).isEmpty();
+        // the schedule goes on: the next cycle is an interval after the catch-up
+        ReprovideStatus status = provider.kademlia().reprovideStatus(net.now()).orElseThrow();
+        assertThat(status.nextRegionDue()).hasValueSatisfying(t -> assertThat(t).isAfter(net.now().plusSeconds(60)));
+    }
 }
