@@ -463,6 +463,32 @@ public final class KademliaNode implements AutoCloseable {
         return loop.query(now -> kademlia.auditProvider(key));
     }
 
+    /**
+     * Up to {@code n} of the keys this node provides, chosen at random (uniformly, one pass over the
+     * store's provided keys, on the logic thread).
+     */
+    public CompletableFuture<List<RecordKey>> sampleProvided(int n, java.util.Random random) {
+        return loop.call(now -> {
+            List<RecordKey> sample = new ArrayList<>();
+            int seen = 0;
+            try (io.jkad.record.CloseableIterator<io.jkad.record.ProviderRecord> it = kademlia.store().provided()) {
+                while (it.hasNext()) {
+                    RecordKey key = it.next().key();
+                    seen++;
+                    if (sample.size() < n) {
+                        sample.add(key);
+                    } else {
+                        int j = random.nextInt(seen);
+                        if (j < n) {
+                            sample.set(j, key);
+                        }
+                    }
+                }
+            }
+            return sample;
+        });
+    }
+
     /** Announces every provided key again now (the reprovide sweep): see {@link Kademlia#reprovideNow}. */
     public CompletableFuture<Void> reprovideNow() {
         return loop.call(now -> {

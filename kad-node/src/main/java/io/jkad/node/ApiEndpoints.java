@@ -286,6 +286,42 @@ final class ApiEndpoints {
         }, executor);
     }
 
+    /** The most keys one audit samples, and how many it checks at once. */
+    static final int MAX_AUDIT_SAMPLE = 200;
+    private static final int AUDITS_AT_ONCE = 8;
+
+    /** {@code POST /v1/provide/audit}: see {@link ApiTypes.ProvideAudit}. */
+    CompletableFuture<ApiTypes.ProvideAudit> audit(ApiTypes.AuditRequest q) {
+        int n = q.sample() == null ? 20 : q.sample();
+        if (n < 1 || n > MAX_AUDIT_SAMPLE) {
+            throw new IllegalArgumentException("sample must be 1 to " + MAX_AUDIT_SAMPLE + ": " + n);
+        }
+        return node.sampleProvided(n, new java.util.Random()).thenComposeAsync(keys -> {
+            List<ApiTypes.AuditedKey> out = java.util.Collections.synchronizedList(new ArrayList<>());
+            CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
+            for (int i = 0; i < keys.size(); i += AUDITS_AT_ONCE) {
+                List<RecordKey> batch = keys.subList(i, Math.min(keys.size(), i + AUDITS_AT_ONCE));
+                chain = chain.thenCompose(v -> CompletableFuture.allOf(batch.stream().map(key -> node.auditProvider(key)
+                        .thenAccept(r -> out.add(new ApiTypes.AuditedKey(keyText(key), key.toHex(), r.closest().size(),
+                                r.answered().size(), r.holding().size())))).toArray(CompletableFuture[]::new)));
+            }
+            return chain.thenApplyAsync(v -> {
+                double holding = 0;
+                int covered = 0;
+                for (ApiTypes.AuditedKey k : out) {
+                    double f = k.answered() == 0 ? 0 : (double) k.holding() / k.answered();
+                    holding += f;
+                    if (k.answered() > 0 && 4 * k.holding() >= 3 * k.answered()) {
+                        covered++;
+                    }
+                }
+                int m = out.size();
+                return new ApiTypes.ProvideAudit(true, m, m == 0 ? 0 : holding / m, m == 0 ? 0 : (double) covered / m,
+                        List.copyOf(out));
+            }, executor);
+        }, executor);
+    }
+
     CompletableFuture<ApiTypes.ProvidersAnswer> providers(ApiTypes.ProvidersRequest q) {
         RecordKey key = key(q.keyHex());
         if (q.max() != null && q.max() < 1) {

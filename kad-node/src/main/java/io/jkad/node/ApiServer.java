@@ -167,6 +167,7 @@ final class ApiServer implements AutoCloseable {
         api.get("/v1/peers", endpoints::peers);
         api.get("/v1/activity", activity);
         api.get("/v1/provide/stat", endpoints::provideStat);
+        api.post("/v1/provide/audit", ApiTypes.AuditRequest.class, endpoints::audit);
         api.post("/v1/closest", ApiTypes.ClosestRequest.class, endpoints::closest);
         api.post("/v1/id", ApiTypes.PeerRequest.class, endpoints::id);
         api.post("/v1/name/publish", ApiTypes.PublishRequest.class, endpoints::publish);

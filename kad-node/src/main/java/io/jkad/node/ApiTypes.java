@@ -31,6 +31,9 @@ final class ApiTypes {
     /** {@code POST /v1/provide}. */
     record KeyRequest(String keyHex) {}
 
+    /** {@code POST /v1/provide/audit}: how many provided keys to sample (default 20, at most 200). */
+    record AuditRequest(Integer sample) {}
+
     /** {@code POST /v1/put}; the quorum is a number, {@code "majority"} or {@code "all"} (1 when absent). */
     record PutRequest(String keyHex, String valueBase64, Quorum quorum, Boolean trace) {}
 
@@ -187,6 +190,17 @@ final class ApiTypes {
                        String nextRegionDue, Long lagS, Long regionsDone, Long keysAnnounced, Long failures,
                        ProvideRegion lastRegion) {}
 
+    /**
+     * {@code POST /v1/provide/audit}: for a random sample of the provided keys, which of each key's
+     * closest peers hold this node's provider record. {@code holding}: the mean fraction of the
+     * peers that answered; {@code coverage}: the fraction of keys held by at least three quarters of
+     * those that answered (15 of 20).
+     */
+    record ProvideAudit(boolean ok, int sampled, double holding, double coverage, List<AuditedKey> keys) {}
+
+    /** One audited key: its closest peers found, those that answered, those holding the record. */
+    record AuditedKey(String key, String keyHex, int closest, int answered, int holding) {}
+
     /** A region the sweep announced: its prefix (binary digits), cycle, position, keys and what they cost. */
     record ProvideRegion(String prefix, int bits, long cycle, double position, int keys, int peersExplored,
                          int lookups, int lookupRequests, int addProviderRequests, boolean keyByKey, String started,
@@ -208,5 +222,7 @@ final class ApiTypes {
             Map.entry(Job.class, "Job"), Map.entry(Trace.class, "Trace"), Map.entry(TraceEvent.class, "TraceEvent"),
             Map.entry(PublishRequest.class, "PublishRequest"), Map.entry(ResolveRequest.class, "ResolveRequest"),
             Map.entry(PublishAnswer.class, "PublishAnswer"), Map.entry(ResolveAnswer.class, "ResolveAnswer"),
-            Map.entry(ProvideStat.class, "ProvideStat"), Map.entry(ProvideRegion.class, "ProvideRegion"));
+            Map.entry(ProvideStat.class, "ProvideStat"), Map.entry(ProvideRegion.class, "ProvideRegion"),
+            Map.entry(AuditRequest.class, "AuditRequest"), Map.entry(ProvideAudit.class, "ProvideAudit"),
+            Map.entry(AuditedKey.class, "AuditedKey"));
 }

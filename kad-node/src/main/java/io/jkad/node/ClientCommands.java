@@ -393,11 +393,12 @@ final class ClientCommands {
         }
     }
 
-    @Command(name = "provide", mixinStandardHelpOptions = true, subcommands = ProvideStat.class,
+    @Command(name = "provide", mixinStandardHelpOptions = true, subcommands = {ProvideStat.class, ProvideAudit.class},
             description = {"Announces the node as a provider of KEY: a CID (its multihash is the key go- and js-libp2p "
                     + "use), or text, which stands for the CID of its UTF-8 bytes; hex bytes with --hex.",
                     "The node announces it again every provider publication interval (12 h).",
-                    "'kad provide stat' shows how (a text key 'stat' is given as its CID)."})
+                    "'kad provide stat' shows how, 'kad provide audit' checks where the records are (a text key "
+                            + "'stat' or 'audit' is given as its CID)."})
     static final class Provide extends Base<ApiTypes.ProvideAnswer> {
         Provide() {
             super(ApiTypes.ProvideAnswer.class);
@@ -415,6 +416,34 @@ final class ClientCommands {
         @Override
         void printOk(PrintStream out, ApiTypes.ProvideAnswer answer) {
             out.println(answer.provider() + " provides " + key.display());
+        }
+    }
+
+    @Command(name = "audit", mixinStandardHelpOptions = true,
+            description = {"Checks a random sample of the keys the node provides: looks up each key's closest peers and "
+                    + "asks them for its providers. Prints, per key, how many of those that answered hold this node's "
+                    + "record, then the mean and the coverage (keys held by at least 3/4 of them, 15 of 20)."})
+    static final class ProvideAudit extends Base<ApiTypes.ProvideAudit> {
+        ProvideAudit() {
+            super(ApiTypes.ProvideAudit.class);
+        }
+
+        @Option(names = "--sample", defaultValue = "20", paramLabel = "N",
+                description = "How many provided keys to check, 1 to 200 (default: ${DEFAULT-VALUE}).")
+        int sample;
+
+        @Override
+        ApiClient.Response request(ApiClient client) throws IOException {
+            return client.post("/v1/provide/audit", new ApiTypes.AuditRequest(sample));
+        }
+
+        @Override
+        void printOk(PrintStream out, ApiTypes.ProvideAudit a) {
+            for (ApiTypes.AuditedKey k : a.keys()) {
+                out.println(k.holding() + "/" + k.answered() + " of the " + k.closest() + " closest hold " + k.key());
+            }
+            out.printf(java.util.Locale.ROOT, "%d keys: %.1f %% of the closest peers hold the record; coverage %.3f%n",
+                    a.sampled(), 100 * a.holding(), a.coverage());
         }
     }
 

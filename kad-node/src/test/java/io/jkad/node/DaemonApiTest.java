@@ -366,6 +366,16 @@ class DaemonApiTest {
         var status = b.node().reprovideStatus().get(5, java.util.concurrent.TimeUnit.SECONDS).orElseThrow();
         assertThat(typed.cycle()).isEqualTo(status.cycle());
         assertThat(typed.cycleStart()).isEqualTo(status.cycleStart().toString());
+        // the audit: a's answer lists b's record for each key b provides
+        KadRun audit = kad("provide", "audit", "--sample", "5", "--api", apiB, "--json");
+        assertThat(audit.exitCode()).as(audit.err()).isZero();
+        assertThat((Long) audit.json().get("sampled")).isBetween(1L, 5L);
+        assertThat(audit.json().get("coverage")).isEqualTo(1.0);
+        for (Map<String, Object> k : (List<Map<String, Object>>) audit.json().get("keys")) {
+            assertThat(k.get("answered")).isEqualTo(1L);
+            assertThat(k.get("holding")).isEqualTo(1L);
+        }
+        assertThat(kad("provide", "audit", "--sample", "201", "--api", apiB).exitCode()).isEqualTo(2);
         KadRun noKey = kad("provide", "--api", apiB);
         assertThat(noKey.exitCode()).isEqualTo(2);
         assertThat(noKey.err()).contains("KEY");
