@@ -3,6 +3,7 @@ package io.jkad.node;
 import io.jkad.identity.Ed25519KeyPair;
 import io.jkad.identity.PeerId;
 import io.jkad.kademlia.KademliaConfig;
+import io.jkad.kademlia.RequestLimits;
 import io.jkad.kademlia.QueryResult;
 import io.jkad.kademlia.Quorum;
 import io.jkad.multiaddr.Multiaddr;
@@ -77,6 +78,13 @@ public final class DevnetCommand implements Callable<Integer> {
             + "(/ip4/<ip>/tcp/<port>/p2p/<peer id>) instead of starting a new one.")
     String bootstrap;
 
+    @Option(names = "--provide-keys", defaultValue = "0", paramLabel = "N",
+            description = "After the workload, node 0 provides N more keys (stored as provided, as by an earlier run) "
+                    + "and announces them all at once with the reprovide sweep; reports keys per second and the audit's "
+                    + "coverage of a sample (default: ${DEFAULT-VALUE}: none). The nodes then take up to 1,000 "
+                    + "ADD_PROVIDERs a second from a peer (a private network's budget; the public default is 20).")
+    int provideKeys;
+
     @Option(names = "--seed", defaultValue = "1",
             description = "Seed of the node identities and the workload (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -147,6 +155,9 @@ public final class DevnetCommand implements Callable<Integer> {
             for (KademliaNode n : started) {
                 n.close();
             }
+            if (firstStore != null) {
+                firstStore.close();
+            }
             if (tempDir) {
                 deleteRecursively(dir);
             }
@@ -154,11 +165,23 @@ public final class DevnetCommand implements Callable<Integer> {
         return exit;
     }
 
+    /** Node 0's store, kept to fill it with provided keys ({@code --provide-keys}). */
+    private io.jkad.record.RecordStore firstStore;
+
     private KademliaNode startNode(int index, Path dir) throws IOException {
         Ed25519KeyPair identity = Ed25519KeyPair.fromSeed(sha256("jkad-devnet-" + seed + "-" + index));
+        KademliaConfig kademlia = KademliaConfig.defaults();
+        if (provideKeys > 0) {
+            RequestLimits.Rate rate = new RequestLimits.Rate(1000, 10_000);
+            RequestLimits d = RequestLimits.DEFAULTS;
+            kademlia = kademlia.toBuilder().reprovideStrategy(io.jkad.kademlia.ReprovideStrategy.SWEEP)
+                    .requestLimits(new RequestLimits(d.findNode(), d.getValue(), d.putValue(), d.getProviders(), rate,
+                            d.ping(), d.maxPeers()))
+                    .build();
+        }
         KademliaNodeConfig.Builder b = KademliaNodeConfig.builder(identity)
                 .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
-                .kademlia(KademliaConfig.defaults())
+                .kademlia(kademlia)
                 .randomSeed(seed * 1_000_003L + index)
                 .ioThreads(1);
         StoreConfig sc = StoreConfig.defaults(identity.peerId());
@@ -166,6 +189,21 @@ public final class DevnetCommand implements Callable<Integer> {
             Path nodeDir = dir.resolve("node-" + index);
             Files.createDirectories(nodeDir);
             sc = sc.withDataDirectory(nodeDir);
+        }
+        if (provideKeys > 0) {
+            int most = provideKeys + StoreConfig.DEFAULT_MAX_PROVIDED_KEYS;
+            sc = sc.withLimits(StoreConfig.DEFAULT_MAX_RECORDS, StoreConfig.DEFAULT_MAX_VALUE_BYTES,
+                    StoreConfig.DEFAULT_MAX_PROVIDERS_PER_KEY, most);
+        }
+        if (index == 0 && provideKeys > 0) {
+            firstStore = io.jkad.record.RecordStores.open(store, sc);
+            b.store(firstStore);
+            try {
+                return KademliaNode.start(b.build());
+            } catch (IOException | RuntimeException e) {
+                firstStore.close();
+                throw e;
+            }
         }
         b.openStore(store, sc);
         return KademliaNode.start(b.build());
@@ -295,6 +333,7 @@ public final class DevnetCommand implements Callable<Integer> {
             progress.update(i + 1);
         }
         progress.done();
+        Map<String, Object> provided = provideKeys == 0 ? Map.of() : provideWorkload(all.get(0));
         long wallMs = (System.nanoTime() - wallStart) / 1_000_000;
 
         PrintStream human = human();
@@ -326,6 +365,7 @@ public final class DevnetCommand implements Callable<Integer> {
         doc.put("get_success", round4(gets.successRate()));
         doc.put("provide_success", round4(provides.successRate()));
         doc.put("providers_success", round4(finds.successRate()));
+        doc.putAll(provided);
         doc.put("wall_ms", wallMs);
         if (json) {
             out.println(Json.write(doc));
@@ -335,6 +375,103 @@ public final class DevnetCommand implements Callable<Integer> {
     }
 
     /** A random node other than {@code not} (the same one when it is alone). */
+    /** The keys the audit checks after the reprovide. */
+    private static final int AUDIT_SAMPLE = 200;
+
+    /**
+     * {@code --provide-keys}: node 0's store gets N provided keys, the sweep announces them all at
+     * once ({@link KademliaNode#reprovideNow}); the time that takes, and the audit of a sample.
+     */
+    private Map<String, Object> provideWorkload(KademliaNode provider) throws Exception {
+        List<RecordKey> keys = new ArrayList<>(provideKeys);
+        Progress progress = new Progress(human(), "store keys", provideKeys);
+        for (int i = 0; i < provideKeys; i++) {
+            RecordKey key = RecordKey.ofUtf8("/devnet/provided/" + seed + "/" + i);
+            firstStore.addProvider(new io.jkad.record.ProviderRecord(key, provider.peerId(), Optional.empty(), List.of()));
+            keys.add(key);
+            if (i % 1000 == 999) {
+                progress.update(i + 1);
+            }
+        }
+        progress.done();
+        io.jkad.kademlia.ReprovideStatus before = await(provider.reprovideStatus(), "reprovide status").orElseThrow();
+        long start = System.nanoTime();
+        await(provider.reprovideNow(), "reprovide now");
+        progress = new Progress(human(), "reprovide", provideKeys);
+        List<io.jkad.kademlia.ReprovideReport> reports = new ArrayList<>();
+        java.util.function.Consumer<io.jkad.kademlia.KademliaEvent> listener = e -> {
+            if (e instanceof io.jkad.kademlia.KademliaEvent.RegionReprovided r) {
+                synchronized (reports) {
+                    reports.add(r.report());
+                }
+            }
+        };
+        provider.addListener(listener);
+        long announced;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(30);
+        while (true) {
+            io.jkad.kademlia.ReprovideStatus s = await(provider.reprovideStatus(), "reprovide status").orElseThrow();
+            announced = s.keysAnnounced() - before.keysAnnounced();
+            progress.update((int) Math.min(provideKeys, announced));
+            if (announced >= provideKeys && !s.regionRunning() || System.nanoTime() > deadline) {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        provider.removeListener(listener);
+        progress.done();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        // the last batches are on their way: let them arrive before the audit
+        Thread.sleep(2000);
+        Random rnd = new Random(seed);
+        List<RecordKey> sample = new ArrayList<>(keys);
+        java.util.Collections.shuffle(sample, rnd);
+        sample = sample.subList(0, Math.min(AUDIT_SAMPLE, sample.size()));
+        int covered = 0;
+        double holding = 0;
+        progress = new Progress(human(), "audit", sample.size());
+        int done = 0;
+        for (int i = 0; i < sample.size(); i += 8) {
+            List<CompletableFuture<QueryResult.ProviderAudit>> batch = new ArrayList<>();
+            for (RecordKey key : sample.subList(i, Math.min(sample.size(), i + 8))) {
+                batch.add(provider.auditProvider(key));
+            }
+            for (CompletableFuture<QueryResult.ProviderAudit> f : batch) {
+                QueryResult.ProviderAudit a = await(f, "audit");
+                int answered = a.answered().size();
+                if (answered > 0) {
+                    holding += (double) a.holding().size() / answered;
+                    if (4 * a.holding().size() >= 3 * answered) {
+                        covered++;
+                    }
+                }
+                progress.update(++done);
+            }
+        }
+        progress.done();
+        int lookups;
+        int regions;
+        synchronized (reports) {
+            lookups = reports.stream().mapToInt(io.jkad.kademlia.ReprovideReport::lookups).sum();
+            regions = reports.size();
+        }
+        double coverage = sample.isEmpty() ? 1 : (double) covered / sample.size();
+        human().printf(Locale.ROOT, "  reprovide: %d keys in %.1f s (%.0f keys/s), %d regions, %d lookups; audit of %d "
+                        + "keys: %.1f %% of the closest hold the record, coverage %.4f%n", announced, seconds,
+                announced / seconds, regions, lookups, sample.size(), 100 * holding / Math.max(1, sample.size()), coverage);
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("provide_keys", provideKeys);
+        doc.put("reprovide_keys", announced);
+        doc.put("reprovide_s", round(seconds));
+        doc.put("reprovide_keys_per_s", round(announced / seconds));
+        doc.put("reprovide_regions", regions);
+        doc.put("reprovide_lookups", lookups);
+        doc.put("audit_sample", sample.size());
+        doc.put("audit_holding", round4(holding / Math.max(1, sample.size())));
+        doc.put("coverage", round4(coverage));
+        return doc;
+    }
+
     private static KademliaNode other(List<KademliaNode> all, KademliaNode not, Random rnd) {
         if (all.size() == 1) {
             return not;
@@ -397,6 +534,9 @@ public final class DevnetCommand implements Callable<Integer> {
     }
 
     private void validate() {
+        if (provideKeys < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--provide-keys must be >= 0: " + provideKeys);
+        }
         int minNodes = bootstrap == null ? 2 : 1;
         if (nodes < minNodes) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--nodes must be >= " + minNodes + ": " + nodes);
