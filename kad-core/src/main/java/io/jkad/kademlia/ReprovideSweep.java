@@ -113,7 +113,10 @@ final class ReprovideSweep {
      * whose time comes less than half an interval after it was announced (after a catch-up) is
      * passed over. Only this run's; at most one entry per region.
      */
-    private final Map<String, Instant> recentlyDone = new HashMap<>();
+    private final java.util.TreeMap<Double, Done> recentlyDone = new java.util.TreeMap<>();
+
+    /** A stretch of the keyspace announced at {@code at}: from its key in {@link #recentlyDone} to {@code end}. */
+    private record Done(double end, Instant at) {}
 
     ReprovideSweep(PeerId localId, RecordStore store, KademliaConfig config, Duration interval, Random random,
                    Instant now) {
@@ -329,9 +332,7 @@ final class ReprovideSweep {
                 nextRun = due;
                 return;
             }
-            String name = bits + "/" + HexFormat.of().formatHex(Keyspace.regionStart(id, bits));
-            Instant last = recentlyDone.get(name);
-            if (last != null && now.isBefore(last.plus(interval.dividedBy(2)))) {
+            if (announcedLately(Keyspace.fraction(from), regionEnd(id, bits), now)) {
                 // announced less than half an interval ago (a catch-up passed it just now, and the
                 // next cycle's time for it came round while the catch-up ran): not again so soon
                 advancePast(id, bits);
@@ -363,6 +364,27 @@ final class ReprovideSweep {
             return;
         }
         nextRun = null;
+    }
+
+    /** Where the region of {@code prefix}'s first {@code bits} bits ends, as a keyspace fraction (1 for the last). */
+    private static double regionEnd(byte[] prefix, int bits) {
+        return Keyspace.nextRegionStart(prefix, bits).map(Keyspace::fraction).orElse(1.0);
+    }
+
+    /**
+     * Whether all of [{@code from}, {@code end}) was announced less than half an interval ago (by
+     * regions of any size: the estimate may have changed the size in between).
+     */
+    private boolean announcedLately(double from, double end, Instant now) {
+        double at = from;
+        while (at < end) {
+            Map.Entry<Double, Done> e = recentlyDone.floorEntry(at);
+            if (e == null || e.getValue().end() <= at || !now.isBefore(e.getValue().at().plus(interval.dividedBy(2)))) {
+                return false;
+            }
+            at = e.getValue().end();
+        }
+        return true;
     }
 
     /** Moves the cursor to the first id after the region (to the next cycle's start after the last region). */
@@ -526,8 +548,8 @@ final class ReprovideSweep {
         }
         advancePast(region.prefix, region.bits);
         save();
-        recentlyDone.values().removeIf(t -> !now.isBefore(t.plus(interval)));
-        recentlyDone.put(region.bits + "/" + HexFormat.of().formatHex(region.prefix), now);
+        recentlyDone.values().removeIf(d -> !now.isBefore(d.at().plus(interval)));
+        recentlyDone.put(Keyspace.fraction(region.from), new Done(regionEnd(region.prefix, region.bits), now));
         regionsDone++;
         keysAnnounced += keys;
         ReprovideReport report = new ReprovideReport(region.prefixText(), region.bits, region.cycle,

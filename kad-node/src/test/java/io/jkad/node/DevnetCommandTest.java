@@ -81,6 +81,22 @@ class DevnetCommandTest {
         }
     }
 
+    /** {@code --provide-keys}: node 0's keys announced at once by the sweep, and the audit finds them held. */
+    @Test
+    void provideKeysSweepsThemAndTheAuditFindsThemHeld() {
+        Run run = kad("devnet", "--nodes", "8", "--ops", "4", "--store", "memory", "--provide-keys", "600", "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        Map<String, String> json = run.json();
+        assertThat(json.get("provide_keys")).isEqualTo("600");
+        assertThat(json.get("reprovide_keys")).isEqualTo("600");
+        assertThat(Double.parseDouble(json.get("reprovide_keys_per_s"))).isPositive();
+        assertThat(Integer.parseInt(json.get("reprovide_regions"))).isPositive();
+        assertThat(json.get("audit_sample")).isEqualTo("200");
+        assertThat(Double.parseDouble(json.get("coverage"))).isEqualTo(1.0);
+        assertThat(Double.parseDouble(json.get("audit_holding"))).isGreaterThan(0.95);
+        assertThat(kad("devnet", "--nodes", "2", "--provide-keys", "-1").exitCode()).isEqualTo(2);
+    }
+
     @Test
     void joinsAnExistingNetwork() throws Exception {
         try (KademliaNode existing = KademliaNode.start(KademliaNodeConfig.builder(Ed25519KeyPair.generate())
