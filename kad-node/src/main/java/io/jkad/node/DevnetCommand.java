@@ -82,7 +82,8 @@ public final class DevnetCommand implements Callable<Integer> {
             description = "After the workload, node 0 provides N more keys (stored as provided, as by an earlier run) "
                     + "and announces them all at once with the reprovide sweep; reports keys per second and the audit's "
                     + "coverage of a sample (default: ${DEFAULT-VALUE}: none). The nodes then take up to 1,000 "
-                    + "ADD_PROVIDERs a second from a peer (a private network's budget; the public default is 20).")
+                    + "ADD_PROVIDERs, FIND_NODEs and GET_PROVIDERs a second from a peer (a private network's budget; "
+                    + "the public default is 20), as the audit asks every node of a small network about every key.")
     int provideKeys;
 
     @Option(names = "--seed", defaultValue = "1",
@@ -155,8 +156,8 @@ public final class DevnetCommand implements Callable<Integer> {
             for (KademliaNode n : started) {
                 n.close();
             }
-            if (firstStore != null) {
-                firstStore.close();
+            for (io.jkad.record.RecordStore st : stores.values()) {
+                st.close();
             }
             if (tempDir) {
                 deleteRecursively(dir);
@@ -165,7 +166,11 @@ public final class DevnetCommand implements Callable<Integer> {
         return exit;
     }
 
-    /** Node 0's store, kept to fill it with provided keys ({@code --provide-keys}). */
+    /**
+     * With {@code --provide-keys}, every node's store, by peer id: node 0's is filled with provided
+     * keys, and the others are read to tell which hold the records.
+     */
+    private final Map<PeerId, io.jkad.record.RecordStore> stores = new LinkedHashMap<>();
     private io.jkad.record.RecordStore firstStore;
 
     private KademliaNode startNode(int index, Path dir) throws IOException {
@@ -175,8 +180,7 @@ public final class DevnetCommand implements Callable<Integer> {
             RequestLimits.Rate rate = new RequestLimits.Rate(1000, 10_000);
             RequestLimits d = RequestLimits.DEFAULTS;
             kademlia = kademlia.toBuilder().reprovideStrategy(io.jkad.kademlia.ReprovideStrategy.SWEEP)
-                    .requestLimits(new RequestLimits(d.findNode(), d.getValue(), d.putValue(), d.getProviders(), rate,
-                            d.ping(), d.maxPeers()))
+                    .requestLimits(new RequestLimits(rate, d.getValue(), d.putValue(), rate, rate, d.ping(), d.maxPeers()))
                     .build();
         }
         KademliaNodeConfig.Builder b = KademliaNodeConfig.builder(identity)
@@ -195,15 +199,14 @@ public final class DevnetCommand implements Callable<Integer> {
             sc = sc.withLimits(StoreConfig.DEFAULT_MAX_RECORDS, StoreConfig.DEFAULT_MAX_VALUE_BYTES,
                     StoreConfig.DEFAULT_MAX_PROVIDERS_PER_KEY, most);
         }
-        if (index == 0 && provideKeys > 0) {
-            firstStore = io.jkad.record.RecordStores.open(store, sc);
-            b.store(firstStore);
-            try {
-                return KademliaNode.start(b.build());
-            } catch (IOException | RuntimeException e) {
-                firstStore.close();
-                throw e;
+        if (provideKeys > 0) {
+            io.jkad.record.RecordStore opened = io.jkad.record.RecordStores.open(store, sc);
+            stores.put(identity.peerId(), opened);
+            if (index == 0) {
+                firstStore = opened;
             }
+            b.store(opened);
+            return KademliaNode.start(b.build());
         }
         b.openStore(store, sc);
         return KademliaNode.start(b.build());
@@ -420,13 +423,21 @@ public final class DevnetCommand implements Callable<Integer> {
         }
         provider.removeListener(listener);
         progress.done();
-        double seconds = (System.nanoTime() - start) / 1e9;
-        // the last batches are on their way: let them arrive before the audit
-        Thread.sleep(2000);
+        double handedOut = (System.nanoTime() - start) / 1e9;
+        // the last batches are on their way: done when the sample's closest nodes hold the records
         Random rnd = new Random(seed);
         List<RecordKey> sample = new ArrayList<>(keys);
         java.util.Collections.shuffle(sample, rnd);
         sample = sample.subList(0, Math.min(AUDIT_SAMPLE, sample.size()));
+        double held;
+        while (true) {
+            held = heldAtClosest(provider.peerId(), sample);
+            if (held >= 0.99 && announced >= provideKeys || System.nanoTime() > deadline) {
+                break;
+            }
+            Thread.sleep(250);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
         int covered = 0;
         double holding = 0;
         progress = new Progress(human(), "audit", sample.size());
@@ -455,21 +466,45 @@ public final class DevnetCommand implements Callable<Integer> {
             lookups = reports.stream().mapToInt(io.jkad.kademlia.ReprovideReport::lookups).sum();
             regions = reports.size();
         }
-        double coverage = sample.isEmpty() ? 1 : (double) covered / sample.size();
-        human().printf(Locale.ROOT, "  reprovide: %d keys in %.1f s (%.0f keys/s), %d regions, %d lookups; audit of %d "
-                        + "keys: %.1f %% of the closest hold the record, coverage %.4f%n", announced, seconds,
-                announced / seconds, regions, lookups, sample.size(), 100 * holding / Math.max(1, sample.size()), coverage);
+        double auditCoverage = sample.isEmpty() ? 1 : (double) covered / sample.size();
+        human().printf(Locale.ROOT, "  reprovide: %d keys in %.1f s (%.0f keys/s; all handed out after %.1f s), %d regions, "
+                        + "%d lookups; held at the closest nodes: %.4f; audit of %d keys: %.1f %% of the closest hold "
+                        + "the record, coverage %.4f%n", announced, seconds, announced / seconds, handedOut, regions,
+                lookups, held, sample.size(), 100 * holding / Math.max(1, sample.size()), auditCoverage);
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("provide_keys", provideKeys);
         doc.put("reprovide_keys", announced);
         doc.put("reprovide_s", round(seconds));
+        doc.put("reprovide_handed_out_s", round(handedOut));
         doc.put("reprovide_keys_per_s", round(announced / seconds));
         doc.put("reprovide_regions", regions);
         doc.put("reprovide_lookups", lookups);
         doc.put("audit_sample", sample.size());
         doc.put("audit_holding", round4(holding / Math.max(1, sample.size())));
-        doc.put("coverage", round4(coverage));
+        doc.put("audit_coverage", round4(auditCoverage));
+        doc.put("coverage", round4(held));
         return doc;
+    }
+
+    /**
+     * The fraction of {@code keys} of which at least 15 of the 20 nodes closest to the key (the
+     * provider left out; all, if fewer) hold {@code provider}'s record, read from their stores.
+     */
+    private double heldAtClosest(PeerId provider, List<RecordKey> keys) {
+        int k = KademliaConfig.defaults().replicationFactor();
+        int covered = 0;
+        for (RecordKey key : keys) {
+            io.jkad.routing.KeyBytes target = io.jkad.routing.KeyBytes.digestOf(key.toBytes());
+            List<PeerId> closest = stores.keySet().stream().filter(p -> !p.equals(provider))
+                    .sorted(java.util.Comparator.comparing((PeerId p) -> io.jkad.routing.Key.of(p).distance(target)))
+                    .limit(k).toList();
+            long holding = closest.stream().filter(p -> stores.get(p).providers(key).stream()
+                    .anyMatch(r -> r.provider().equals(provider))).count();
+            if (holding >= Math.min(15, closest.size())) {
+                covered++;
+            }
+        }
+        return keys.isEmpty() ? 1 : (double) covered / keys.size();
     }
 
     private static KademliaNode other(List<KademliaNode> all, KademliaNode not, Random rnd) {

@@ -92,7 +92,11 @@ class DevnetCommandTest {
         assertThat(Double.parseDouble(json.get("reprovide_keys_per_s"))).isPositive();
         assertThat(Integer.parseInt(json.get("reprovide_regions"))).isPositive();
         assertThat(json.get("audit_sample")).isEqualTo("200");
-        assertThat(Double.parseDouble(json.get("coverage"))).isEqualTo(1.0);
+        assertThat(Double.parseDouble(json.get("coverage"))).isGreaterThanOrEqualTo(0.99);
+        assertThat(Double.parseDouble(json.get("reprovide_s")))
+                .isGreaterThanOrEqualTo(Double.parseDouble(json.get("reprovide_handed_out_s")));
+        // once held, the audit sees it too
+        assertThat(Double.parseDouble(json.get("audit_coverage"))).isGreaterThanOrEqualTo(0.99);
         assertThat(Double.parseDouble(json.get("audit_holding"))).isGreaterThan(0.95);
         assertThat(kad("devnet", "--nodes", "2", "--provide-keys", "-1").exitCode()).isEqualTo(2);
     }
