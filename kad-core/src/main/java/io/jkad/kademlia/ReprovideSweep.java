@@ -144,6 +144,7 @@ final class ReprovideSweep {
             log.warn("The reprovide schedule could not be read ({}): starting a new one", e.getMessage());
         }
         if (saved.isPresent() && decode(saved.get())) {
+            log.debug("Reprovide schedule resumed: cycle {}, next region at {}", cycle, Keyspace.fraction(cursor));
             if (!now.isBefore(slot(cursor).plus(interval))) {
                 // down for more than a whole interval: every region is overdue; announce each once
                 // from the cursor on, then keep to the schedule from there
@@ -185,6 +186,7 @@ final class ReprovideSweep {
                 .putDouble(lastNetworkSize);
         try {
             store.putNodeState(STATE_NAME, b.array());
+            log.debug("Reprovide schedule saved: cycle {}, next region at {}", cycle, Keyspace.fraction(cursor));
         } catch (StoreException e) {
             log.warn("The reprovide schedule could not be saved ({}): a restart may announce a region again",
                     e.getMessage());

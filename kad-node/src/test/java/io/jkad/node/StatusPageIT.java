@@ -78,7 +78,8 @@ class StatusPageIT {
                 assertThat(browser.findElement(By.id("buckets")).getText()).isNotBlank();
                 assertThat(browser.findElement(By.id("table-size")).getText()).isEqualTo("1");
                 assertThat(browser.findElement(By.id("jobs")).getText()).contains("bootstrap").contains("5 min")
-                        .contains("provider republication").contains("routing table save").contains("in 12");
+                        .contains("provider reprovide sweep").contains("12 h").contains("routing table save")
+                        .contains("in 60 min");
                 assertThat(browser.findElement(By.id("error")).getText()).isEmpty();
                 String recordsBefore = browser.findElement(By.id("store-records")).getText();
                 assertThat(recordsBefore).isEqualTo("0");

@@ -480,6 +480,12 @@ public final class JdbcRecordStore implements RecordStore {
                 ps.setBytes(2, copy);
                 ps.executeUpdate();
             }
+            String after = dialect.afterNodeStateWrite();
+            if (after != null) {
+                try (java.sql.Statement st = c.createStatement()) {
+                    st.execute(after);
+                }
+            }
             return null;
         });
     }
