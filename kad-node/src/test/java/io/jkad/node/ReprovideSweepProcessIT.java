@@ -26,11 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The reprovide sweep across a {@code kill -9}: two {@code kad run} processes, one on RocksDB and
- * one on H2, provide keys in a network of in-JVM nodes with a 40 s cycle of 8 regions; both are
- * killed in the middle of a cycle and started again on their data directories at once. Across the
- * two runs, every key of that cycle is announced exactly once (no region skipped, none but the one
- * in progress at the kill done twice, and that one had not finished), in keyspace order, and the
- * network's nodes find the providers of every key.
+ * one on H2, provide keys in a network of in-JVM nodes with a 40 s cycle of 8 regions; each is
+ * killed right after a region in the middle of a cycle, and both start again on their data
+ * directories. Across the two runs, every key of that cycle is announced (no region skipped), in
+ * keyspace order, and none twice on RocksDB; on H2, which can reopen without its last write before
+ * a kill, the region announced just before the kill may come once more. The network's nodes find
+ * the providers of every key.
  */
 class ReprovideSweepProcessIT {
     private static final int PEERS = 8;
@@ -108,21 +109,22 @@ class ReprovideSweepProcessIT {
         for (int i = 0; i < 2; i++) {
             observed[i] = cycle(providers.get(i)) + 2;
         }
-        Awaitility.await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(200)).until(() -> {
+        // each killed as soon as it is past the middle of that cycle; both started again once both are down
+        int[] before = new int[2];
+        boolean[] killed = new boolean[2];
+        Awaitility.await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100)).until(() -> {
             for (int i = 0; i < 2; i++) {
                 long c = observed[i];
-                if (regions(providers.get(i).logText()).stream().noneMatch(r -> r.cycle() == c && r.position() >= 0.375)) {
-                    return false;
+                KadProcess p = providers.get(i);
+                if (!killed[i] && regions(p.logText()).stream().anyMatch(r -> r.cycle() == c && r.position() >= 0.375)) {
+                    p.kill();
+                    killed[i] = true;
+                    before[i] = (int) regions(p.logText()).stream().filter(r -> r.cycle() == c).count();
                 }
             }
-            return true;
+            return killed[0] && killed[1];
         });
-        int[] before = new int[2];
-        for (int i = 0; i < 2; i++) {
-            KadProcess p = providers.get(i);
-            p.kill();
-            long c = observed[i];
-            before[i] = (int) regions(p.logText()).stream().filter(r -> r.cycle() == c).count();
+        for (KadProcess p : providers) {
             p.start();
         }
         Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
@@ -134,11 +136,26 @@ class ReprovideSweepProcessIT {
             List<Region> cycleRegions = regions(p.logText()).stream().filter(r -> r.cycle() == c).toList();
             assertThat(cycleRegions.size()).as(p.tail()).isGreaterThan(before[i]);
             assertThat(before[i]).as("regions before the kill").isGreaterThan(0);
-            assertThat(cycleRegions.stream().mapToInt(Region::keys).sum()).as("each key once in cycle %d: %s", c, cycleRegions)
+            List<Region> beforeKill = cycleRegions.subList(0, before[i]);
+            List<Region> afterRestart = cycleRegions.subList(before[i], cycleRegions.size());
+            List<Region> repeated = afterRestart.stream()
+                    .filter(r -> beforeKill.stream().anyMatch(b -> b.position() == r.position())).toList();
+            if (i == 0) {
+                // RocksDB: the schedule saved after the last region is there after the kill
+                assertThat(repeated).as("regions announced again after the restart: %s", cycleRegions).isEmpty();
+            } else {
+                // H2 can reopen without its last write before a kill -9 (the README says so; H2's
+                // issue 1259): then only the last region before the kill comes again, once
+                assertThat(repeated).as("regions announced again after the restart: %s", cycleRegions)
+                        .hasSizeLessThanOrEqualTo(1)
+                        .allMatch(r -> r.position() == beforeKill.get(beforeKill.size() - 1).position());
+            }
+            List<Region> once = new ArrayList<>(beforeKill);
+            once.addAll(afterRestart.subList(repeated.size(), afterRestart.size()));
+            assertThat(once.stream().mapToInt(Region::keys).sum()).as("each key once in cycle %d: %s", c, cycleRegions)
                     .isEqualTo(KEYS);
-            for (int j = 1; j < cycleRegions.size(); j++) {
-                assertThat(cycleRegions.get(j).position()).as("%s", cycleRegions)
-                        .isGreaterThan(cycleRegions.get(j - 1).position());
+            for (int j = 1; j < once.size(); j++) {
+                assertThat(once.get(j).position()).as("%s", cycleRegions).isGreaterThan(once.get(j - 1).position());
             }
         }
         // and the network finds them: every key's provider, from a node of the network

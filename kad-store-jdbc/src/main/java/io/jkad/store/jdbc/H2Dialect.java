@@ -36,18 +36,6 @@ class H2Dialect extends SqlDialect {
         return "MERGE INTO kad_node_state KEY (name) VALUES (?, ?)";
     }
 
-    /**
-     * {@code CHECKPOINT}: the process test of the reprovide sweep (kill -9 two seconds after a node
-     * state write, amid provider writes from the network) found H2 reopened with the value before
-     * the last one, WRITE_DELAY=0 notwithstanding; an explicit checkpoint after each node state write
-     * (one per swept region, minutes apart) makes it stay. Not yet understood for record writes,
-     * which the H2 crash test finds kept.
-     */
-    @Override
-    String afterNodeStateWrite() {
-        return "CHECKPOINT";
-    }
-
     @Override
     String deleteExpiredProvidersReturningKeys() {
         return "SELECT pkey FROM OLD TABLE (DELETE FROM kad_providers WHERE expires_at <= ?)";

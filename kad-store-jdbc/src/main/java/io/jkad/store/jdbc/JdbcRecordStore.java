@@ -480,12 +480,6 @@ public final class JdbcRecordStore implements RecordStore {
                 ps.setBytes(2, copy);
                 ps.executeUpdate();
             }
-            String after = dialect.afterNodeStateWrite();
-            if (after != null) {
-                try (java.sql.Statement st = c.createStatement()) {
-                    st.execute(after);
-                }
-            }
             return null;
         });
     }

@@ -110,14 +110,6 @@ abstract class SqlDialect {
     /** Sets node state entry {@code name} (first parameter) to the value (second), inserting or replacing it. */
     abstract String upsertNodeState();
 
-    /**
-     * A statement run after a node state write so that a process killed right after still has it,
-     * or null when the commit is enough (see {@link H2Dialect#afterNodeStateWrite}).
-     */
-    String afterNodeStateWrite() {
-        return null;
-    }
-
     // ------------------------------------------------------------------ counters
 
     /** Reserves one more unit of a counter below a limit, under the counter row's lock (0 rows: at the limit). */
