@@ -15,7 +15,6 @@ import io.jkad.record.RecordStore;
 import io.jkad.record.StoreException;
 import io.jkad.routing.Key;
 import io.jkad.routing.KeyBytes;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -23,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * <p><b>Schedule.</b> Regions are spread over the interval by position: the region starting at
  * keyspace fraction f of cycle c is due at {@code anchor + (c + f) · interval}. The schedule
  * (anchor, cycle, and the cursor: where the next region starts) is kept in the store as node
- * state {@value #STATE_NAME} after each region, so a restart, clean or not, resumes at the cursor:
+ * state ({@link SweepSchedule}) after each region, so a restart, clean or not, resumes at the cursor:
  * the regions whose time came while the node was down are announced at once, one after another,
  * the others at their time, and none but the one in progress at the stop is done twice. After an
  * outage longer than the interval every region is overdue: each is announced once, at once, and
@@ -70,8 +68,6 @@ import org.slf4j.LoggerFactory;
 final class ReprovideSweep {
     private static final Logger log = LoggerFactory.getLogger(ReprovideSweep.class);
 
-    /** The node state entry that holds the schedule. */
-    static final String STATE_NAME = "reprovide.sweep";
     /** A region with at most this many keys is announced with one lookup per key. */
     static final int SMALL_REGION_KEYS = 2;
     /** The longest prefix explored (finding a target key for a prefix of b bits takes about 2^b hashes). */
@@ -80,8 +76,6 @@ final class ReprovideSweep {
     static final Duration RETRY_AFTER_FAILURE = Duration.ofSeconds(30);
     /** The pause between two batches of ADD_PROVIDERs to the same peers. */
     static final int WAVE_SECONDS = 10;
-    private static final int STATE_VERSION = 2;
-    private static final int STATE_BYTES = 1 + 8 + 4 + 8 + Keyspace.ID_BYTES + 8;
 
     private final PeerId localId;
     private final RecordStore store;
@@ -90,34 +84,16 @@ final class ReprovideSweep {
     private final Random random;
     private final int k;
     /** Where the schedule stands; saved after each region. */
-    private Instant anchor;
-    private long cycle;
-    private byte[] cursor;
-    /**
-     * The network size the last region was sized from (0: none yet), kept with the schedule: a
-     * restarted node sizes its first regions from it until its own lookups give an estimate.
-     */
-    private double lastNetworkSize;
+    private final SweepSchedule schedule;
     /** The region in progress, or null. */
     private Region current;
     /** When the next region (or the next batch of the current one) is due; null: at the next input. */
     private Instant nextRun;
-    private boolean persistent = true;
     private final ArrayDeque<KademliaEvent> events = new ArrayDeque<>();
     private long regionsDone;
     private long keysAnnounced;
     private long failures;
     private Optional<ReprovideReport> lastRegion = Optional.empty();
-    /**
-     * When each region announced in the last interval was (by prefix length and start): a region
-     * whose time comes less than half an interval after it was announced (after a catch-up) is
-     * passed over. Only this run's; at most one entry per region.
-     */
-    private final java.util.TreeMap<Double, Done> recentlyDone = new java.util.TreeMap<>();
-
-    /** A stretch of the keyspace announced at {@code at}: from its key in {@link #recentlyDone} to {@code end}. */
-    private record Done(double end, Instant at) {}
-
     ReprovideSweep(PeerId localId, RecordStore store, KademliaConfig config, Duration interval, Random random,
                    Instant now) {
         this.localId = localId;
@@ -126,85 +102,8 @@ final class ReprovideSweep {
         this.interval = interval;
         this.random = random;
         this.k = config.replicationFactor();
-        load(now);
+        this.schedule = new SweepSchedule(store, interval, now);
         this.nextRun = now;
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // Schedule
-
-    private void load(Instant now) {
-        Optional<byte[]> saved = Optional.empty();
-        try {
-            saved = store.nodeState(STATE_NAME);
-        } catch (UnsupportedOperationException e) {
-            persistent = false;
-            log.warn("The store keeps no node state: the reprovide schedule restarts with the node");
-        } catch (StoreException e) {
-            log.warn("The reprovide schedule could not be read ({}): starting a new one", e.getMessage());
-        }
-        if (saved.isPresent() && decode(saved.get())) {
-            log.debug("Reprovide schedule resumed: cycle {}, next region at {}", cycle, Keyspace.fraction(cursor));
-            if (!now.isBefore(slot(cursor).plus(interval))) {
-                // down for more than a whole interval: every region is overdue; announce each once
-                // from the cursor on, then keep to the schedule from there
-                anchor = now.minus(interval).minus(scaled(Keyspace.fraction(cursor))).minus(scaled(cycle))
-                        .plusNanos(1);
-            }
-            return;
-        }
-        cycle = 0;
-        cursor = new byte[Keyspace.ID_BYTES];
-        boolean holdsKeys;
-        try (CloseableIterator<ProviderRecord> it = store.provided()) {
-            holdsKeys = it.hasNext();
-        } catch (StoreException e) {
-            holdsKeys = true;
-        }
-        // keys from an earlier run were announced at an unknown time: all overdue; a new store's
-        // keys are announced when provided, and swept from the next time of their region on
-        anchor = holdsKeys ? now.minus(interval) : now;
-        save();
-    }
-
-    /** {@code cycles} whole intervals (or a fraction of one) as a duration. */
-    private Duration scaled(double cycles) {
-        return Duration.ofNanos(Math.round(interval.toNanos() * cycles));
-    }
-
-    /** When the region starting at {@code position} is due in the current cycle. */
-    private Instant slot(byte[] position) {
-        return anchor.plus(interval.multipliedBy(cycle)).plus(scaled(Keyspace.fraction(position)));
-    }
-
-    private void save() {
-        if (!persistent) {
-            return;
-        }
-        ByteBuffer b = ByteBuffer.allocate(STATE_BYTES);
-        b.put((byte) STATE_VERSION).putLong(anchor.getEpochSecond()).putInt(anchor.getNano()).putLong(cycle).put(cursor)
-                .putDouble(lastNetworkSize);
-        try {
-            store.putNodeState(STATE_NAME, b.array());
-            log.debug("Reprovide schedule saved: cycle {}, next region at {}", cycle, Keyspace.fraction(cursor));
-        } catch (StoreException e) {
-            log.warn("The reprovide schedule could not be saved ({}): a restart may announce a region again",
-                    e.getMessage());
-        }
-    }
-
-    private boolean decode(byte[] bytes) {
-        if (bytes.length != STATE_BYTES || bytes[0] != STATE_VERSION) {
-            log.warn("Unreadable reprovide schedule ({} bytes): starting a new one", bytes.length);
-            return false;
-        }
-        ByteBuffer b = ByteBuffer.wrap(bytes, 1, bytes.length - 1);
-        anchor = Instant.ofEpochSecond(b.getLong(), b.getInt());
-        cycle = b.getLong();
-        cursor = new byte[Keyspace.ID_BYTES];
-        b.get(cursor);
-        lastNetworkSize = b.getDouble();
-        return true;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -227,8 +126,7 @@ final class ReprovideSweep {
      * region, and the schedule goes on from there (as after an outage of a whole interval).
      */
     void reprovideNow(Instant now) {
-        anchor = now.minus(interval).minus(scaled(Keyspace.fraction(cursor))).minus(scaled(cycle)).plusNanos(1);
-        save();
+        schedule.allOverdue(now);
         if (current == null) {
             nextRun = now;
         }
@@ -259,9 +157,9 @@ final class ReprovideSweep {
     }
 
     ReprovideStatus status(Instant now, OptionalDouble networkSize) {
-        Instant due = slot(cursor);
+        Instant due = schedule.slot(schedule.cursor());
         Duration lag = now.isAfter(due) ? Duration.between(due, now) : Duration.ZERO;
-        return new ReprovideStatus(interval, cycle, anchor.plus(interval.multipliedBy(cycle)), Keyspace.fraction(cursor),
+        return new ReprovideStatus(interval, schedule.cycle(), schedule.cycleStart(), schedule.position(),
                 regionBits(networkSize), networkSize, current != null, current != null ? Optional.empty()
                 : Optional.ofNullable(nextRun).map(t -> t.isBefore(due) ? due : t), lag, regionsDone, keysAnnounced,
                 failures, lastRegion);
@@ -303,25 +201,24 @@ final class ReprovideSweep {
         int wraps = 0;
         while (wraps < 2) {
             ProviderRecord first;
+            byte[] cursor = schedule.cursor();
             try (CloseableIterator<ProviderRecord> it = store.providedFrom(cursor)) {
                 first = it.hasNext() ? it.next() : null;
             }
             if (first == null) {
-                if (isZero(cursor)) {
+                if (schedule.atStart()) {
                     nextRun = null; // nothing provided: a key provided wakes the sweep
                     return;
                 }
-                cycle++;
-                cursor = new byte[Keyspace.ID_BYTES];
-                save();
+                schedule.nextCycle();
                 wraps++;
                 continue;
             }
             OptionalDouble size = queries.networkSizeFromLookups();
             if (size.isPresent()) {
-                lastNetworkSize = size.getAsDouble();
-            } else if (lastNetworkSize > 0) {
-                size = OptionalDouble.of(lastNetworkSize);
+                schedule.sizedFrom(size.getAsDouble());
+            } else if (schedule.lastNetworkSize() > 0) {
+                size = OptionalDouble.of(schedule.lastNetworkSize());
             } else {
                 size = queries.networkSize();
             }
@@ -329,16 +226,15 @@ final class ReprovideSweep {
             byte[] id = Keyspace.id(first.key());
             byte[] start = Keyspace.regionStart(id, bits);
             byte[] from = Arrays.compareUnsigned(start, cursor) < 0 ? cursor : start;
-            Instant due = slot(from);
+            Instant due = schedule.slot(from);
             if (now.isBefore(due)) {
                 nextRun = due;
                 return;
             }
-            if (announcedLately(Keyspace.fraction(from), regionEnd(id, bits), now)) {
+            if (schedule.announcedLately(Keyspace.fraction(from), SweepSchedule.regionEnd(id, bits), now)) {
                 // announced less than half an interval ago (a catch-up passed it just now, and the
                 // next cycle's time for it came round while the catch-up ran): not again so soon
-                advancePast(id, bits);
-                save();
+                schedule.advancePast(id, bits);
                 continue;
             }
             List<ProviderRecord> keys = new ArrayList<>();
@@ -366,47 +262,6 @@ final class ReprovideSweep {
             return;
         }
         nextRun = null;
-    }
-
-    /** Where the region of {@code prefix}'s first {@code bits} bits ends, as a keyspace fraction (1 for the last). */
-    private static double regionEnd(byte[] prefix, int bits) {
-        return Keyspace.nextRegionStart(prefix, bits).map(Keyspace::fraction).orElse(1.0);
-    }
-
-    /**
-     * Whether all of [{@code from}, {@code end}) was announced less than half an interval ago (by
-     * regions of any size: the estimate may have changed the size in between).
-     */
-    private boolean announcedLately(double from, double end, Instant now) {
-        double at = from;
-        while (at < end) {
-            Map.Entry<Double, Done> e = recentlyDone.floorEntry(at);
-            if (e == null || e.getValue().end() <= at || !now.isBefore(e.getValue().at().plus(interval.dividedBy(2)))) {
-                return false;
-            }
-            at = e.getValue().end();
-        }
-        return true;
-    }
-
-    /** Moves the cursor to the first id after the region (to the next cycle's start after the last region). */
-    private void advancePast(byte[] prefix, int bits) {
-        Optional<byte[]> next = Keyspace.nextRegionStart(prefix, bits);
-        if (next.isPresent()) {
-            cursor = next.get();
-        } else {
-            cycle++;
-            cursor = new byte[Keyspace.ID_BYTES];
-        }
-    }
-
-    private static boolean isZero(byte[] b) {
-        for (byte x : b) {
-            if (x != 0) {
-                return false;
-            }
-        }
-        return true;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -444,17 +299,15 @@ final class ReprovideSweep {
         }
         if (region.exploring == 0) {
             // every peer of the covered part is known; a key's k closest are all inside it only when
-            // it holds k peers: else its sibling is explored too, and the part covered doubles
-            while (region.coverBits > 0 && region.inside(region.coverBits) < k) {
+            // it holds k peers: else its sibling (never explored yet: the part only grows) is
+            // explored too, and the part covered doubles
+            if (region.coverBits > 0 && region.inside(region.coverBits) < k) {
                 byte[] sibling = Keyspace.regionStart(region.prefix, region.coverBits);
                 int bit = region.coverBits - 1;
                 sibling[bit / 8] ^= (byte) (0x80 >>> (bit % 8));
                 region.coverBits--;
-                if (!region.explored.contains(region.coverBits + 1 + "/" + java.util.HexFormat.of().formatHex(sibling))) {
-                    region.explored.add(region.coverBits + 1 + "/" + java.util.HexFormat.of().formatHex(sibling));
-                    explore(sibling, region.coverBits + 1, queries);
-                    return;
-                }
+                explore(sibling, bit + 1, queries);
+                return;
             }
             startAnnouncing(now, queries);
         }
@@ -479,12 +332,14 @@ final class ReprovideSweep {
             peerKeys.add(Key.of(p).bytes());
         }
         Integer[] order = new Integer[peers.size()];
+        io.jkad.routing.Distance[] distance = new io.jkad.routing.Distance[peers.size()];
         for (ProviderRecord r : region.keys) {
             KeyBytes target = KeyBytes.digestOf(r.key().toBytes());
             for (int i = 0; i < order.length; i++) {
                 order[i] = i;
+                distance[i] = target.distance(peerKeys.get(i));
             }
-            Arrays.sort(order, Comparator.comparing(i -> target.distance(peerKeys.get(i))));
+            Arrays.sort(order, Comparator.comparing(i -> distance[i]));
             for (int i = 0; i < Math.min(k, order.length); i++) {
                 region.queue.computeIfAbsent(peers.get(order[i]), p -> new ArrayDeque<>()).add(r.key());
             }
@@ -548,10 +403,8 @@ final class ReprovideSweep {
                 keys++;
             }
         }
-        advancePast(region.prefix, region.bits);
-        save();
-        recentlyDone.values().removeIf(d -> !now.isBefore(d.at().plus(interval)));
-        recentlyDone.put(Keyspace.fraction(region.from), new Done(regionEnd(region.prefix, region.bits), now));
+        schedule.advancePast(region.prefix, region.bits);
+        schedule.announced(Keyspace.fraction(region.from), SweepSchedule.regionEnd(region.prefix, region.bits), now);
         regionsDone++;
         keysAnnounced += keys;
         ReprovideReport report = new ReprovideReport(region.prefixText(), region.bits, region.cycle,
@@ -569,12 +422,10 @@ final class ReprovideSweep {
         final int bits;
         /** Where the region's keys begin (its start, or the cursor). */
         final byte[] from;
-        final long cycle = ReprovideSweep.this.cycle;
+        final long cycle = schedule.cycle();
         final List<ProviderRecord> keys;
         final Instant started;
         final Set<RecordKey> stopped = new HashSet<>();
-        /** The parts explored as siblings, as bits/prefix. */
-        final Set<String> explored = new HashSet<>();
         /** The prefix length of the part whose peers are all known (the region's, or a wider one). */
         int coverBits;
         /** The peers found, with their addresses, in the order found. */

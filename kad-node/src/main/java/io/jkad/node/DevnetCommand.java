@@ -336,7 +336,8 @@ public final class DevnetCommand implements Callable<Integer> {
             progress.update(i + 1);
         }
         progress.done();
-        Map<String, Object> provided = provideKeys == 0 ? Map.of() : provideWorkload(all.get(0));
+        Map<String, Object> provided = provideKeys == 0 ? Map.of()
+                : new DevnetProvideWorkload(stores, firstStore, provideKeys, seed, human()).run(all.get(0));
         long wallMs = (System.nanoTime() - wallStart) / 1_000_000;
 
         PrintStream human = human();
@@ -378,135 +379,6 @@ public final class DevnetCommand implements Callable<Integer> {
     }
 
     /** A random node other than {@code not} (the same one when it is alone). */
-    /** The keys the audit checks after the reprovide. */
-    private static final int AUDIT_SAMPLE = 200;
-
-    /**
-     * {@code --provide-keys}: node 0's store gets N provided keys, the sweep announces them all at
-     * once ({@link KademliaNode#reprovideNow}); the time that takes, and the audit of a sample.
-     */
-    private Map<String, Object> provideWorkload(KademliaNode provider) throws Exception {
-        List<RecordKey> keys = new ArrayList<>(provideKeys);
-        Progress progress = new Progress(human(), "store keys", provideKeys);
-        for (int i = 0; i < provideKeys; i++) {
-            RecordKey key = RecordKey.ofUtf8("/devnet/provided/" + seed + "/" + i);
-            firstStore.addProvider(new io.jkad.record.ProviderRecord(key, provider.peerId(), Optional.empty(), List.of()));
-            keys.add(key);
-            if (i % 1000 == 999) {
-                progress.update(i + 1);
-            }
-        }
-        progress.done();
-        io.jkad.kademlia.ReprovideStatus before = await(provider.reprovideStatus(), "reprovide status").orElseThrow();
-        long start = System.nanoTime();
-        await(provider.reprovideNow(), "reprovide now");
-        progress = new Progress(human(), "reprovide", provideKeys);
-        List<io.jkad.kademlia.ReprovideReport> reports = new ArrayList<>();
-        java.util.function.Consumer<io.jkad.kademlia.KademliaEvent> listener = e -> {
-            if (e instanceof io.jkad.kademlia.KademliaEvent.RegionReprovided r) {
-                synchronized (reports) {
-                    reports.add(r.report());
-                }
-            }
-        };
-        provider.addListener(listener);
-        long announced;
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(30);
-        while (true) {
-            io.jkad.kademlia.ReprovideStatus s = await(provider.reprovideStatus(), "reprovide status").orElseThrow();
-            announced = s.keysAnnounced() - before.keysAnnounced();
-            progress.update((int) Math.min(provideKeys, announced));
-            if (announced >= provideKeys && !s.regionRunning() || System.nanoTime() > deadline) {
-                break;
-            }
-            Thread.sleep(200);
-        }
-        provider.removeListener(listener);
-        progress.done();
-        double handedOut = (System.nanoTime() - start) / 1e9;
-        // the last batches are on their way: done when the sample's closest nodes hold the records
-        Random rnd = new Random(seed);
-        List<RecordKey> sample = new ArrayList<>(keys);
-        java.util.Collections.shuffle(sample, rnd);
-        sample = sample.subList(0, Math.min(AUDIT_SAMPLE, sample.size()));
-        double held;
-        while (true) {
-            held = heldAtClosest(provider.peerId(), sample);
-            if (held >= 0.99 && announced >= provideKeys || System.nanoTime() > deadline) {
-                break;
-            }
-            Thread.sleep(250);
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        int covered = 0;
-        double holding = 0;
-        progress = new Progress(human(), "audit", sample.size());
-        int done = 0;
-        for (int i = 0; i < sample.size(); i += 8) {
-            List<CompletableFuture<QueryResult.ProviderAudit>> batch = new ArrayList<>();
-            for (RecordKey key : sample.subList(i, Math.min(sample.size(), i + 8))) {
-                batch.add(provider.auditProvider(key));
-            }
-            for (CompletableFuture<QueryResult.ProviderAudit> f : batch) {
-                QueryResult.ProviderAudit a = await(f, "audit");
-                int answered = a.answered().size();
-                if (answered > 0) {
-                    holding += (double) a.holding().size() / answered;
-                    if (4 * a.holding().size() >= 3 * answered) {
-                        covered++;
-                    }
-                }
-                progress.update(++done);
-            }
-        }
-        progress.done();
-        int lookups;
-        int regions;
-        synchronized (reports) {
-            lookups = reports.stream().mapToInt(io.jkad.kademlia.ReprovideReport::lookups).sum();
-            regions = reports.size();
-        }
-        double auditCoverage = sample.isEmpty() ? 1 : (double) covered / sample.size();
-        human().printf(Locale.ROOT, "  reprovide: %d keys in %.1f s (%.0f keys/s; all handed out after %.1f s), %d regions, "
-                        + "%d lookups; held at the closest nodes: %.4f; audit of %d keys: %.1f %% of the closest hold "
-                        + "the record, coverage %.4f%n", announced, seconds, announced / seconds, handedOut, regions,
-                lookups, held, sample.size(), 100 * holding / Math.max(1, sample.size()), auditCoverage);
-        Map<String, Object> doc = new LinkedHashMap<>();
-        doc.put("provide_keys", provideKeys);
-        doc.put("reprovide_keys", announced);
-        doc.put("reprovide_s", round(seconds));
-        doc.put("reprovide_handed_out_s", round(handedOut));
-        doc.put("reprovide_keys_per_s", round(announced / seconds));
-        doc.put("reprovide_regions", regions);
-        doc.put("reprovide_lookups", lookups);
-        doc.put("audit_sample", sample.size());
-        doc.put("audit_holding", round4(holding / Math.max(1, sample.size())));
-        doc.put("audit_coverage", round4(auditCoverage));
-        doc.put("coverage", round4(held));
-        return doc;
-    }
-
-    /**
-     * The fraction of {@code keys} of which at least 15 of the 20 nodes closest to the key (the
-     * provider left out; all, if fewer) hold {@code provider}'s record, read from their stores.
-     */
-    private double heldAtClosest(PeerId provider, List<RecordKey> keys) {
-        int k = KademliaConfig.defaults().replicationFactor();
-        int covered = 0;
-        for (RecordKey key : keys) {
-            io.jkad.routing.KeyBytes target = io.jkad.routing.KeyBytes.digestOf(key.toBytes());
-            List<PeerId> closest = stores.keySet().stream().filter(p -> !p.equals(provider))
-                    .sorted(java.util.Comparator.comparing((PeerId p) -> io.jkad.routing.Key.of(p).distance(target)))
-                    .limit(k).toList();
-            long holding = closest.stream().filter(p -> stores.get(p).providers(key).stream()
-                    .anyMatch(r -> r.provider().equals(provider))).count();
-            if (holding >= Math.min(15, closest.size())) {
-                covered++;
-            }
-        }
-        return keys.isEmpty() ? 1 : (double) covered / keys.size();
-    }
-
     private static KademliaNode other(List<KademliaNode> all, KademliaNode not, Random rnd) {
         if (all.size() == 1) {
             return not;
@@ -518,7 +390,7 @@ public final class DevnetCommand implements Callable<Integer> {
         return n;
     }
 
-    private static <T> T await(CompletableFuture<T> f, String what) throws Exception {
+    static <T> T await(CompletableFuture<T> f, String what) throws Exception {
         try {
             return f.get(OP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -533,11 +405,11 @@ public final class DevnetCommand implements Callable<Integer> {
         return (System.nanoTime() - startNanos) / 1e6;
     }
 
-    private static BigDecimal round(double v) {
+    static BigDecimal round(double v) {
         return Json.decimal(Math.round(v * 10) / 10.0);
     }
 
-    private static BigDecimal round4(double v) {
+    static BigDecimal round4(double v) {
         return Json.decimal(Math.round(v * 10_000) / 10_000.0);
     }
 
