@@ -10,6 +10,7 @@ import io.jkad.inject.KademliaModule;
 import io.jkad.inject.KademliaService;
 import io.jkad.kademlia.JobSchedule;
 import io.jkad.kademlia.KademliaConfig;
+import io.jkad.kademlia.RequestLimits;
 import io.jkad.kademlia.KademliaEvent;
 import io.jkad.kademlia.ReprovideReport;
 import io.jkad.kademlia.ReprovideStrategy;
@@ -140,12 +141,20 @@ final class Daemon implements AutoCloseable {
      * {@code kad run}'s admission settings, each empty for the default: the node's memory budget
      * in bytes ({@code --max-memory}; the other memory limits follow from it, see
      * {@link ResourceLimits#forMemory}), inbound connections ({@code --max-connections}), and
-     * handshakes one IP may have in progress and start in a burst ({@code --max-handshakes-per-ip}).
+     * handshakes one IP may have in progress and start in a burst ({@code --max-handshakes-per-ip}),
+     * and the per-peer request budgets ({@code --request-limits}; empty: {@link RequestLimits#DEFAULTS}).
      */
-    record Admission(OptionalLong maxMemory, OptionalInt maxConnections, OptionalInt maxHandshakesPerIp) {
+    record Admission(OptionalLong maxMemory, OptionalInt maxConnections, OptionalInt maxHandshakesPerIp,
+                     Optional<RequestLimits> requestLimits) {
         static final Admission DEFAULTS = new Admission(OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty());
 
+        /** With the default per-peer request budgets. */
+        Admission(OptionalLong maxMemory, OptionalInt maxConnections, OptionalInt maxHandshakesPerIp) {
+            this(maxMemory, maxConnections, maxHandshakesPerIp, Optional.empty());
+        }
+
         Admission {
+            Objects.requireNonNull(requestLimits, "requestLimits");
             Objects.requireNonNull(maxMemory, "maxMemory");
             Objects.requireNonNull(maxConnections, "maxConnections");
             Objects.requireNonNull(maxHandshakesPerIp, "maxHandshakesPerIp");
@@ -331,6 +340,7 @@ final class Daemon implements AutoCloseable {
                 .reprovideStrategy(options.reprovide())
                 .providerPublicationInterval(Optional.of(options.reprovideInterval()))
                 .reprovideRegionBits(options.reprovideRegionBits())
+                .requestLimits(options.admission().requestLimits().orElse(RequestLimits.DEFAULTS))
                 .build();
         KademliaNodeConfig.Builder nb = KademliaNodeConfig.builder(identity)
                 .kademlia(kademlia)

@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import io.jkad.kademlia.NoKnownPeersException;
 import io.jkad.kademlia.QueryResult;
+import io.jkad.kademlia.RequestLimits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
@@ -178,6 +179,13 @@ public final class RunCommand implements Callable<Integer> {
                     + "in a burst before being held to 8 a second (default: 32).")
     Integer maxHandshakesPerIp;
 
+    @Option(names = "--request-limits", paramLabel = "default|unlimited|RATE:BURST",
+            description = "Per-peer budgets of inbound Kademlia requests: 'default' (FIND_NODE, GET_VALUE, "
+                    + "GET_PROVIDERS 20/s after a burst of 100; PUT_VALUE 10/s, 100; ADD_PROVIDER 20/s, 500; PING 2/s, "
+                    + "10), 'unlimited', or RATE:BURST for every type but PING (e.g. 10000:20000: a private network, "
+                    + "a benchmark) (default: default).")
+    String requestLimits;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -326,7 +334,34 @@ public final class RunCommand implements Callable<Integer> {
         return new Daemon.Admission(
                 maxMemory == null ? OptionalLong.empty() : OptionalLong.of(parseSize("--max-memory", maxMemory)),
                 maxConnections == null ? OptionalInt.empty() : OptionalInt.of(maxConnections),
-                maxHandshakesPerIp == null ? OptionalInt.empty() : OptionalInt.of(maxHandshakesPerIp));
+                maxHandshakesPerIp == null ? OptionalInt.empty() : OptionalInt.of(maxHandshakesPerIp),
+                requestLimits == null ? Optional.empty() : Optional.of(parseRequestLimits(requestLimits)));
+    }
+
+    /**
+     * {@code --request-limits}: {@code default}, {@code unlimited}, or {@code RATE:BURST} (requests a
+     * second and burst, per peer) for FIND_NODE, GET_VALUE, PUT_VALUE, GET_PROVIDERS and ADD_PROVIDER,
+     * PING keeping its default.
+     */
+    static RequestLimits parseRequestLimits(String text) {
+        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
+        if (t.equals("default")) {
+            return RequestLimits.DEFAULTS;
+        }
+        if (t.equals("unlimited")) {
+            return RequestLimits.UNLIMITED;
+        }
+        String[] parts = t.split(":");
+        try {
+            if (parts.length == 2) {
+                RequestLimits.Rate r = new RequestLimits.Rate(Double.parseDouble(parts[0]), Integer.parseInt(parts[1]));
+                RequestLimits d = RequestLimits.DEFAULTS;
+                return new RequestLimits(r, r, r, r, r, d.ping(), d.maxPeers());
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException("--request-limits must be default, unlimited or RATE:BURST (both > 0): " + text);
     }
 
     /**

@@ -74,6 +74,20 @@ class RunCommandTest {
     }
 
     @Test
+    void requestLimitsOption() {
+        assertThat(RunCommand.parseRequestLimits("default")).isEqualTo(io.jkad.kademlia.RequestLimits.DEFAULTS);
+        assertThat(RunCommand.parseRequestLimits("Unlimited")).isEqualTo(io.jkad.kademlia.RequestLimits.UNLIMITED);
+        io.jkad.kademlia.RequestLimits l = RunCommand.parseRequestLimits("10000:20000");
+        assertThat(l.findNode()).isEqualTo(new io.jkad.kademlia.RequestLimits.Rate(10000, 20000));
+        assertThat(l.addProvider()).isEqualTo(l.findNode());
+        assertThat(l.ping()).isEqualTo(io.jkad.kademlia.RequestLimits.DEFAULTS.ping());
+        assertThatThrownBy(() -> RunCommand.parseRequestLimits("fast")).hasMessageContaining("--request-limits must be");
+        assertThatThrownBy(() -> RunCommand.parseRequestLimits("0:10")).hasMessageContaining("--request-limits must be");
+        assertThat(kad("run", "--request-limits", "10:0", "--data-dir", dir.toString()).err())
+                .contains("--request-limits must be");
+    }
+
+    @Test
     void aDamagedKeyFileIsReportedNotReplaced() throws Exception {
         Path key = dir.resolve("identity.key");
         java.nio.file.Files.write(key, new byte[] {1, 2, 3});
