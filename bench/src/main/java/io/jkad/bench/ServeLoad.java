@@ -1,0 +1,549 @@
+package io.jkad.bench;
+
+import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.identity.PeerId;
+import io.jkad.multiaddr.Multiaddr;
+import io.jkad.net.Host;
+import io.jkad.net.HostConfig;
+import io.jkad.net.StreamResetEvent;
+import io.jkad.net.UvarintFrameDecoder;
+import io.jkad.net.UvarintFrameEncoder;
+import io.jkad.protocol.ConnectionType;
+import io.jkad.protocol.KadCodec;
+import io.jkad.protocol.KadPeer;
+import io.jkad.protocol.KadRequest;
+import io.jkad.protocol.KadResponse;
+import io.jkad.record.DhtRecord;
+import io.jkad.record.RecordKey;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The load generator of {@link ServeBench}: {@code connections} connections to one target, each
+ * from a {@link Host} of its own identity (every implementation budgets requests per peer), each
+ * request on a stream of its own as libp2p Kademlia clients send them: open a Yamux stream,
+ * negotiate {@code /ipfs/kad/1.0.0}, write one length-prefixed message, read the answer.
+ * ADD_PROVIDER has no answer: the stream is half-closed after the request and the request is
+ * done when the target closes its side (a reset is an error).
+ *
+ * <p>Every answer is checked, so that the benchmark cannot measure errors as speed: FIND_NODE
+ * must decode; GET_VALUE must carry the record {@link #prefill} stored under the key, with its
+ * value; GET_PROVIDERS must list the peer that provided the key; ADD_PROVIDER must end with the
+ * target closing the stream. Keys are under {@code /jkad/} (the namespace the go and js peers
+ * accept), provider keys sha2-256 multihashes (go and js take the key as a multihash or CIDv0).
+ *
+ * <p>Two ways to load the target: {@link #closedLoop} (every connection keeps {@code depth}
+ * requests outstanding: the peak rate) and {@link #openLoop} (requests sent at a fixed rate,
+ * spread over the connections, latency counted from when each was due, so a target that falls
+ * behind shows it). Each returns a {@link Result}: answers a second, p50/p99, errors by kind.
+ */
+final class ServeLoad implements AutoCloseable {
+
+    /** The request types measured. */
+    enum Type {
+        FIND_NODE, GET_VALUE, GET_PROVIDERS, ADD_PROVIDER;
+
+        String key() {
+            return name().toLowerCase();
+        }
+    }
+
+    static final String KAD = "/ipfs/kad/1.0.0";
+    static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    private static final int FIND_NODE_POOL = 4096;
+
+    private final PeerId target;
+    private final List<Host> hosts;
+    private final KadCodec codec = KadCodec.defaults();
+    private final List<Prepared> findNodes = new ArrayList<>();
+    private final List<Prepared> getValues = new ArrayList<>();
+    private final List<Prepared> getProviders = new ArrayList<>();
+    private final List<Multiaddr> providerAddresses = List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/9"));
+    private final AtomicLong addProviderKeys = new AtomicLong();
+    private final AtomicInteger outstanding = new AtomicInteger();
+    /** Closer peers in the last FIND_NODE answer: the target's routing table as its answers show it. */
+    private final AtomicInteger lastCloserPeers = new AtomicInteger(-1);
+    private final long seed;
+
+    /** A request encoded once, with what its answer must carry. */
+    private record Prepared(Type type, KadRequest request, byte[] bytes, byte[] value, PeerId provider) {}
+
+    private ServeLoad(PeerId target, List<Host> hosts, long seed) {
+        this.target = target;
+        this.hosts = hosts;
+        this.seed = seed;
+        SplittableRandom r = new SplittableRandom(seed);
+        for (int i = 0; i < FIND_NODE_POOL; i++) {
+            byte[] k = new byte[32];
+            r.nextBytes(k);
+            KadRequest q = new KadRequest.FindNode(RecordKey.of(k));
+            findNodes.add(new Prepared(Type.FIND_NODE, q, codec.encodeRequest(q, Instant.now()), null, null));
+        }
+    }
+
+    /**
+     * Connects {@code connections} hosts (identities from {@code seed}) to the target. Each dials
+     * once; the dial includes the Noise handshake, Yamux and Identify.
+     */
+    static ServeLoad connect(PeerId target, Multiaddr address, int connections, long seed) throws Exception {
+        List<Host> hosts = new ArrayList<>();
+        ServeLoad load = new ServeLoad(target, hosts, seed);
+        try {
+            for (int i = 0; i < connections; i++) {
+                Ed25519KeyPair id = Ed25519KeyPair.fromSeed(sha256(("serve-bench-" + seed + "-" + i)
+                        .getBytes(StandardCharsets.UTF_8)));
+                hosts.add(Host.start(HostConfig.builder(id).ioThreads(1).idleTimeout(Duration.ZERO).build()));
+            }
+            List<CompletableFuture<?>> dials = new ArrayList<>();
+            for (Host h : hosts) {
+                dials.add(h.dial(target, List.of(address)));
+            }
+            for (CompletableFuture<?> d : dials) {
+                d.get(30, TimeUnit.SECONDS);
+            }
+            return load;
+        } catch (Exception e) {
+            load.close();
+            throw e;
+        }
+    }
+
+    int connections() {
+        return hosts.size();
+    }
+
+    /** Sends a FIND_NODE; the number of closer peers in its answer (-1 if it failed). */
+    int closerPeers() throws Exception {
+        lastCloserPeers.set(-1);
+        Outcome o = call(0, Type.FIND_NODE, new SplittableRandom()).get(30, TimeUnit.SECONDS);
+        return o.error() == null ? lastCloserPeers.get() : -1;
+    }
+
+    /**
+     * Stores {@code records} records (PUT_VALUE, {@code valueBytes} each) and announces
+     * {@code providerKeys} provider keys (ADD_PROVIDER, spread over the connections, each from
+     * one), then reads every one of them back (GET_VALUE, GET_PROVIDERS) and fails if any answer
+     * is wrong: the measured phases then hit the store.
+     */
+    void prefill(int records, int providerKeys, int valueBytes) throws Exception {
+        SplittableRandom r = new SplittableRandom(seed * 31 + 7);
+        List<CompletableFuture<Outcome>> puts = new ArrayList<>();
+        for (int i = 0; i < records; i++) {
+            RecordKey key = RecordKey.ofUtf8("/jkad/serve-bench/" + seed + "/" + i);
+            byte[] value = new byte[valueBytes];
+            r.nextBytes(value);
+            KadRequest put = new KadRequest.PutValue(DhtRecord.of(key, value));
+            puts.add(call(i % hosts.size(), new Prepared(null, put, codec.encodeRequest(put, Instant.now()), value, null)));
+            KadRequest get = new KadRequest.GetValue(key);
+            getValues.add(new Prepared(Type.GET_VALUE, get, codec.encodeRequest(get, Instant.now()), value, null));
+            throttle(puts);
+        }
+        for (int i = 0; i < providerKeys; i++) {
+            RecordKey key = RecordKey.of(multihash("serve-bench-provided-" + seed + "-" + i));
+            int conn = i % hosts.size();
+            puts.add(call(conn, addProvider(conn, key)));
+            KadRequest get = new KadRequest.GetProviders(key);
+            getProviders.add(new Prepared(Type.GET_PROVIDERS, get, codec.encodeRequest(get, Instant.now()), null,
+                    hosts.get(conn).peerId()));
+            throttle(puts);
+        }
+        check(puts, "prefill");
+        List<CompletableFuture<Outcome>> gets = new ArrayList<>();
+        for (int i = 0; i < getValues.size(); i++) {
+            gets.add(call(i % hosts.size(), getValues.get(i)));
+            throttle(gets);
+        }
+        for (int i = 0; i < getProviders.size(); i++) {
+            gets.add(call(i % hosts.size(), getProviders.get(i)));
+            throttle(gets);
+        }
+        check(gets, "read-back of the prefill");
+    }
+
+    private static void throttle(List<CompletableFuture<Outcome>> sent) throws Exception {
+        if (sent.size() % 256 == 0) {
+            CompletableFuture.allOf(sent.toArray(new CompletableFuture<?>[0])).get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    private static void check(List<CompletableFuture<Outcome>> all, String what) throws Exception {
+        Map<String, Integer> errors = new LinkedHashMap<>();
+        for (CompletableFuture<Outcome> f : all) {
+            Outcome o = f.get(60, TimeUnit.SECONDS);
+            if (o.error() != null) {
+                errors.merge(o.error(), 1, Integer::sum);
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalStateException(what + ": " + errors + " of " + all.size() + " requests failed");
+        }
+        all.clear();
+    }
+
+    /** One request's end: {@code error} null when the answer was right. */
+    record Outcome(long nanos, String error) {}
+
+    /** Sends one request of {@code type} on connection {@code conn}; for tests and the prefill. */
+    CompletableFuture<Outcome> call(int conn, Type type, SplittableRandom random) {
+        return call(conn, prepare(conn, type, random));
+    }
+
+    private CompletableFuture<Outcome> call(int conn, Prepared p) {
+        CompletableFuture<Outcome> f = new CompletableFuture<>();
+        send(conn, p, System.nanoTime(), (start, error) -> f.complete(new Outcome(System.nanoTime() - start, error)));
+        return f;
+    }
+
+    private Prepared prepare(int conn, Type type, SplittableRandom random) {
+        return switch (type) {
+            case FIND_NODE -> findNodes.get(random.nextInt(findNodes.size()));
+            case GET_VALUE -> getValues.get(random.nextInt(getValues.size()));
+            case GET_PROVIDERS -> getProviders.get(random.nextInt(getProviders.size()));
+            case ADD_PROVIDER -> addProvider(conn, RecordKey.of(multihash("serve-bench-add-" + seed + "-"
+                    + addProviderKeys.incrementAndGet())));
+        };
+    }
+
+    private Prepared addProvider(int conn, RecordKey key) {
+        KadRequest q = new KadRequest.AddProvider(key, new KadPeer(hosts.get(conn).peerId(), providerAddresses,
+                ConnectionType.CONNECTED));
+        return new Prepared(Type.ADD_PROVIDER, q, codec.encodeRequest(q, Instant.now()), null, null);
+    }
+
+    /** Called once per request, on the connection's IO thread; {@code error} null when right. */
+    private interface Done {
+        void done(long startNanos, String error);
+    }
+
+    private void send(int conn, Prepared p, long startNanos, Done done) {
+        outstanding.incrementAndGet();
+        Answer answer = new Answer(p, startNanos, done);
+        hosts.get(conn).openStream(target, KAD, ch -> ch.pipeline().addLast(new UvarintFrameDecoder(),
+                new UvarintFrameEncoder(), answer)).whenComplete((ch, e) -> {
+                    if (e != null) {
+                        answer.finish("stream not opened: " + e.getClass().getSimpleName());
+                        return;
+                    }
+                    answer.timeout = ch.eventLoop().schedule(() -> {
+                        answer.finish("timeout");
+                        ch.reset();
+                    }, REQUEST_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                    ch.writeAndFlush(Unpooled.wrappedBuffer(p.bytes())).addListener(w -> {
+                        if (!w.isSuccess()) {
+                            answer.finish("write failed");
+                        } else if (!p.request().expectsResponse()) {
+                            ch.shutdownOutput();
+                        }
+                    });
+                });
+    }
+
+    /** The last handler of a request's stream: checks the answer. */
+    private final class Answer extends ChannelInboundHandlerAdapter {
+        private final Prepared p;
+        private final long start;
+        private final Done done;
+        private final AtomicBoolean finished = new AtomicBoolean();
+        volatile ScheduledFuture<?> timeout;
+
+        Answer(Prepared p, long start, Done done) {
+            this.p = p;
+            this.start = start;
+            this.done = done;
+        }
+
+        void finish(String error) {
+            if (finished.compareAndSet(false, true)) {
+                ScheduledFuture<?> t = timeout;
+                if (t != null) {
+                    t.cancel(false);
+                }
+                outstanding.decrementAndGet();
+                done.done(start, error);
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                if (!p.request().expectsResponse()) {
+                    finish("an answer to ADD_PROVIDER");
+                } else {
+                    finish(judge(ByteBufUtil.getBytes((ByteBuf) msg)));
+                }
+            } finally {
+                ReferenceCountUtil.release(msg);
+                ctx.close();
+            }
+        }
+
+        private String judge(byte[] bytes) {
+            KadResponse r;
+            try {
+                r = codec.decodeResponse(bytes, p.request(), Instant.now());
+            } catch (Exception e) {
+                return "undecodable answer";
+            }
+            if (p.request() instanceof KadRequest.PutValue) {
+                return r instanceof KadResponse.PutValue ? null : "wrong answer type";
+            }
+            return switch (p.type()) {
+                case FIND_NODE -> {
+                    if (r instanceof KadResponse.FindNode f) {
+                        lastCloserPeers.set(f.closerPeers().size());
+                        yield null;
+                    }
+                    yield "wrong answer type";
+                }
+                case GET_VALUE -> !(r instanceof KadResponse.GetValue g) ? "wrong answer type"
+                        : g.record().isEmpty() ? "no record"
+                        : Arrays.equals(g.record().get().value(), p.value()) ? null : "wrong value";
+                case GET_PROVIDERS -> r instanceof KadResponse.GetProviders g
+                        ? g.providers().stream().anyMatch(k -> k.id().equals(p.provider())) ? null : "provider missing"
+                        : "wrong answer type";
+                case ADD_PROVIDER -> "an answer to ADD_PROVIDER";
+            };
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof StreamResetEvent) {
+                finish("reset");
+            } else if (evt instanceof ChannelInputShutdownEvent) {
+                finish(p.request().expectsResponse() ? "closed without an answer" : null);
+                ctx.close();
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            finish("closed without an answer");
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            finish("error: " + cause.getClass().getSimpleName());
+            ctx.close();
+        }
+    }
+
+    // ---- phases ---------------------------------------------------------------------------------
+
+    /** What one phase measured. */
+    static final class Result {
+        final String type;
+        final String mode;
+        final double seconds;
+        final LatencyHistogram latency = new LatencyHistogram();
+        final LongAdder ok = new LongAdder();
+        final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
+        final LongAdder shed = new LongAdder();
+        double offeredRate = Double.NaN;
+        long targetCpuMs;
+        long loadCpuMs;
+
+        Result(String type, String mode, double seconds) {
+            this.type = type;
+            this.mode = mode;
+            this.seconds = seconds;
+        }
+
+        void record(long nanos, String error) {
+            if (error == null) {
+                ok.increment();
+                latency.recordNanos(nanos);
+            } else {
+                errors.computeIfAbsent(error, k -> new LongAdder()).increment();
+            }
+        }
+
+        long errorCount() {
+            return errors.values().stream().mapToLong(LongAdder::sum).sum();
+        }
+
+        double rate() {
+            return ok.sum() / seconds;
+        }
+
+        Map<String, Object> json() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("type", type);
+            m.put("mode", mode);
+            m.put("seconds", seconds);
+            if (!Double.isNaN(offeredRate)) {
+                m.put("offered_per_s", Math.round(offeredRate));
+                m.put("shed", shed.sum());
+            }
+            m.put("ok", ok.sum());
+            m.put("per_s", Math.round(rate()));
+            m.put("p50_ms", round3(latency.percentileMs(0.50)));
+            m.put("p99_ms", round3(latency.percentileMs(0.99)));
+            m.put("errors", errorCount());
+            Map<String, Long> kinds = new LinkedHashMap<>();
+            errors.forEach((k, v) -> kinds.put(k, v.sum()));
+            m.put("error_kinds", kinds);
+            m.put("target_cpu_pct", Math.round(targetCpuMs / seconds / 10));
+            m.put("load_cpu_pct", Math.round(loadCpuMs / seconds / 10));
+            return m;
+        }
+
+        static double round3(double v) {
+            return Double.isNaN(v) ? v : Math.round(v * 1000) / 1000.0;
+        }
+    }
+
+    /**
+     * Every connection keeps {@code depth} requests of {@code type} outstanding (each answer sends
+     * the next) for {@code lead} (not counted) and then {@code length}; counts the requests that
+     * ended within {@code length}. Waits for the outstanding ones before returning.
+     */
+    Result closedLoop(Type type, int depth, Duration lead, Duration length, long targetPid) throws InterruptedException {
+        Result result = new Result(type.key(), "closed", length.toNanos() / 1e9);
+        AtomicBoolean running = new AtomicBoolean(true);
+        long t0 = System.nanoTime() + lead.toNanos();
+        long t1 = t0 + length.toNanos();
+        for (int c = 0; c < hosts.size(); c++) {
+            for (int d = 0; d < depth; d++) {
+                loop(c, type, new SplittableRandom(seed * 1_000_003L + c * 131L + d), running, t0, t1, result);
+            }
+        }
+        sleepUntil(t0);
+        long targetCpu = FloodTarget.cpuMillis(targetPid);
+        long loadCpu = FloodTarget.cpuMillis(ProcessHandle.current().pid());
+        sleepUntil(t1);
+        result.targetCpuMs = FloodTarget.cpuMillis(targetPid) - targetCpu;
+        result.loadCpuMs = FloodTarget.cpuMillis(ProcessHandle.current().pid()) - loadCpu;
+        running.set(false);
+        drain();
+        return result;
+    }
+
+    private void loop(int c, Type type, SplittableRandom random, AtomicBoolean running, long t0, long t1, Result r) {
+        send(c, prepare(c, type, random), System.nanoTime(), (start, error) -> {
+            long end = System.nanoTime();
+            if (end >= t0 && end < t1) {
+                r.record(end - start, error);
+            }
+            if (running.get() && (error == null || !error.startsWith("stream not opened"))) {
+                loop(c, type, random, running, t0, t1, r);
+            }
+        });
+    }
+
+    /**
+     * Sends requests of {@code type} at {@code perSecond}, round robin over the connections, for
+     * {@code lead} (not counted) and then {@code length}; each request's latency runs from when it
+     * was due. A request due while {@code maxOutstanding} are still out is not sent and counted
+     * as shed (the target is behind).
+     */
+    Result openLoop(Type type, double perSecond, int maxOutstanding, Duration lead, Duration length, long targetPid)
+            throws InterruptedException {
+        Result result = new Result(type.key(), "open", length.toNanos() / 1e9);
+        result.offeredRate = perSecond;
+        long interval = Math.max(1, (long) (1e9 / perSecond));
+        long start = System.nanoTime();
+        long t0 = start + lead.toNanos();
+        long t1 = t0 + length.toNanos();
+        SplittableRandom random = new SplittableRandom(seed ^ 0x5eed);
+        long next = start;
+        long i = 0;
+        long targetCpu = -1;
+        long loadCpu = -1;
+        while (next < t1) {
+            long now = System.nanoTime();
+            if (targetCpu < 0 && now >= t0) {
+                targetCpu = FloodTarget.cpuMillis(targetPid);
+                loadCpu = FloodTarget.cpuMillis(ProcessHandle.current().pid());
+            }
+            while (next <= now && next < t1) {
+                boolean counted = next >= t0;
+                if (outstanding.get() >= maxOutstanding) {
+                    if (counted) {
+                        result.shed.increment();
+                    }
+                } else {
+                    int c = (int) (i++ % hosts.size());
+                    send(c, prepare(c, type, random), next, (due, error) -> {
+                        if (counted) {
+                            result.record(System.nanoTime() - due, error);
+                        }
+                    });
+                }
+                next += interval;
+            }
+            long wait = next - System.nanoTime();
+            if (wait > 20_000) {
+                LockSupport.parkNanos(wait - 10_000);
+            }
+        }
+        result.targetCpuMs = FloodTarget.cpuMillis(targetPid) - targetCpu;
+        result.loadCpuMs = FloodTarget.cpuMillis(ProcessHandle.current().pid()) - loadCpu;
+        drain();
+        return result;
+    }
+
+    /** Waits until no request is outstanding (each has its timeout). */
+    private void drain() throws InterruptedException {
+        long deadline = System.nanoTime() + REQUEST_TIMEOUT.plusSeconds(5).toNanos();
+        while (outstanding.get() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+    }
+
+    private static void sleepUntil(long nanoTime) throws InterruptedException {
+        long wait;
+        while ((wait = nanoTime - System.nanoTime()) > 0) {
+            Thread.sleep(Math.max(1, wait / 1_000_000));
+        }
+    }
+
+    static byte[] sha256(byte[] data) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A sha2-256 multihash of {@code text}: a provider key go and js accept. */
+    static byte[] multihash(String text) {
+        byte[] d = sha256(text.getBytes(StandardCharsets.UTF_8));
+        byte[] mh = new byte[34];
+        mh[0] = 0x12;
+        mh[1] = 0x20;
+        System.arraycopy(d, 0, mh, 2, 32);
+        return mh;
+    }
+
+    @Override
+    public void close() {
+        hosts.parallelStream().forEach(Host::close);
+    }
+}
