@@ -112,7 +112,7 @@ public final class ServeBench {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("date", ZonedDateTime.now(ZoneOffset.UTC).withNano(0).toString());
         report.put("command", "bash bench/run-serve-bench.sh " + String.join(" ", args));
-        report.put("cores", Runtime.getRuntime().availableProcessors());
+        report.put("cores", onlineCpus());
         report.put("load_cpus", ProcessHandle.current().info().commandLine().orElse("").contains("taskset")
                 ? "pinned" : "see command");
         report.put("target_cpus", o.targetCpus().isBlank() ? "any" : o.targetCpus());
@@ -146,6 +146,7 @@ public final class ServeBench {
                     row.put("limits_raised", target.limits);
                     join(fillers, target);
                     try (ServeLoad load = ServeLoad.connect(target.id, target.address, o.connections(), 1)) {
+                        load.resetEndsAddProvider(target.name.equals(BenchNetworks.NAMES.get(InteropPeer.Kind.JS)));
                         load.prefill(o.records(), o.providerKeys(), o.valueBytes());
                         // go and js take a peer into their table only after checks of their own
                         // (Identify, then a FIND_NODE or a ping): up to 10 s for the fillers to show
@@ -183,6 +184,7 @@ public final class ServeBench {
                             open.add(r.json());
                             out.println("  " + r.json());
                         }
+                        row.put("add_provider_ended_by_reset", load.addProviderResets());
                         row.put("closed", closed);
                         row.put("open", open);
                     }
@@ -209,6 +211,15 @@ public final class ServeBench {
         Files.writeString(o.out().resolve(o.name() + ".md"), md);
         out.println(md);
         System.exit(0); // the hosts' event loops are not daemon threads
+    }
+
+    /** The machine's CPUs ({@code /sys/devices/system/cpu/online}, e.g. 0-1), not this JVM's share. */
+    private static String onlineCpus() {
+        try {
+            return Files.readString(Path.of("/sys/devices/system/cpu/online")).trim();
+        } catch (Exception e) {
+            return Integer.toString(Runtime.getRuntime().availableProcessors());
+        }
     }
 
     private static ServeTarget start(String name, Options o, Path work) throws Exception {

@@ -49,7 +49,10 @@ import java.util.concurrent.locks.LockSupport;
  * request on a stream of its own as libp2p Kademlia clients send them: open a Yamux stream,
  * negotiate {@code /ipfs/kad/1.0.0}, write one length-prefixed message, read the answer.
  * ADD_PROVIDER has no answer: the stream is half-closed after the request and the request is
- * done when the target closes its side (a reset is an error).
+ * done when the target closes its side (a reset is an error, but see {@link #resetEndsAddProvider}).
+ * The measured ADD_PROVIDERs re-announce keys the same connection provided in the prefill (as a
+ * reprovide does): the target updates a provider record it holds. Fresh keys would fill jkad's
+ * store, which holds at most 1024 provided keys by default (the reference's limit), within a second.
  *
  * <p>Every answer is checked, so that the benchmark cannot measure errors as speed: FIND_NODE
  * must decode; GET_VALUE must carry the record {@link #prefill} stored under the key, with its
@@ -84,8 +87,12 @@ final class ServeLoad implements AutoCloseable {
     private final List<Prepared> getValues = new ArrayList<>();
     private final List<Prepared> getProviders = new ArrayList<>();
     private final List<Multiaddr> providerAddresses = List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/9"));
-    private final AtomicLong addProviderKeys = new AtomicLong();
+    /** Per connection: ADD_PROVIDERs of the keys it provided in the prefill (a re-announcement). */
+    private final List<List<Prepared>> addProviders = new ArrayList<>();
+    private final AtomicLong addProviderResets = new AtomicLong();
+    private volatile boolean resetEndsAddProvider;
     private final AtomicInteger outstanding = new AtomicInteger();
+
     /** Closer peers in the last FIND_NODE answer: the target's routing table as its answers show it. */
     private final AtomicInteger lastCloserPeers = new AtomicInteger(-1);
     private final long seed;
@@ -137,6 +144,23 @@ final class ServeLoad implements AutoCloseable {
         return hosts.size();
     }
 
+    /**
+     * Whether a reset after an ADD_PROVIDER ends it as well as a close. js-libp2p's kad-dht, after
+     * handling a message without an answer, reads the next one and aborts the stream when the
+     * sender's half-close ends that read before its check of the stream's read status (rpc/index.js,
+     * {@code onIncomingStream}): a reset there is how js ends an ADD_PROVIDER it took. jkad and go
+     * close the stream after a request they took and reset it on one they refused, so for them a
+     * reset stays an error. Counted apart ({@link #addProviderResets()}).
+     */
+    void resetEndsAddProvider(boolean yes) {
+        resetEndsAddProvider = yes;
+    }
+
+    /** ADD_PROVIDERs ended by a reset taken as their end (see {@link #resetEndsAddProvider}). */
+    long addProviderResets() {
+        return addProviderResets.get();
+    }
+
     /** Sends a FIND_NODE; the number of closer peers in its answer (-1 if it failed). */
     int closerPeers() throws Exception {
         lastCloserPeers.set(-1);
@@ -166,7 +190,12 @@ final class ServeLoad implements AutoCloseable {
         for (int i = 0; i < providerKeys; i++) {
             RecordKey key = RecordKey.of(multihash("serve-bench-provided-" + seed + "-" + i));
             int conn = i % hosts.size();
-            puts.add(call(conn, addProvider(conn, key)));
+            Prepared add = addProvider(conn, key);
+            while (addProviders.size() <= conn) {
+                addProviders.add(new ArrayList<>());
+            }
+            addProviders.get(conn).add(add);
+            puts.add(call(conn, add));
             KadRequest get = new KadRequest.GetProviders(key);
             getProviders.add(new Prepared(Type.GET_PROVIDERS, get, codec.encodeRequest(get, Instant.now()), null,
                     hosts.get(conn).peerId()));
@@ -224,8 +253,10 @@ final class ServeLoad implements AutoCloseable {
             case FIND_NODE -> findNodes.get(random.nextInt(findNodes.size()));
             case GET_VALUE -> getValues.get(random.nextInt(getValues.size()));
             case GET_PROVIDERS -> getProviders.get(random.nextInt(getProviders.size()));
-            case ADD_PROVIDER -> addProvider(conn, RecordKey.of(multihash("serve-bench-add-" + seed + "-"
-                    + addProviderKeys.incrementAndGet())));
+            case ADD_PROVIDER -> {
+                List<Prepared> own = addProviders.get(conn % addProviders.size());
+                yield own.get(random.nextInt(own.size()));
+            }
         };
     }
 
@@ -333,7 +364,12 @@ final class ServeLoad implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof StreamResetEvent) {
-                finish("reset");
+                if (!p.request().expectsResponse() && resetEndsAddProvider) {
+                    addProviderResets.incrementAndGet();
+                    finish(null);
+                } else {
+                    finish("reset");
+                }
             } else if (evt instanceof ChannelInputShutdownEvent) {
                 finish(p.request().expectsResponse() ? "closed without an answer" : null);
                 ctx.close();
@@ -410,6 +446,8 @@ final class ServeLoad implements AutoCloseable {
             errors.forEach((k, v) -> kinds.put(k, v.sum()));
             m.put("error_kinds", kinds);
             m.put("target_cpu_pct", Math.round(targetCpuMs / seconds / 10));
+            // answers per second of the target's CPU time: what the target would serve on a core of its own
+            m.put("per_target_cpu_s", targetCpuMs > 0 ? Math.round(ok.sum() * 1000.0 / targetCpuMs) : null);
             m.put("load_cpu_pct", Math.round(loadCpuMs / seconds / 10));
             return m;
         }

@@ -22,7 +22,7 @@ final class ServeReport {
         StringBuilder md = new StringBuilder();
         md.append("# Serving benchmark, ").append(report.get("date")).append("\n\n");
         md.append("Command: `").append(report.get("command")).append("` (from the repository root).\n\n");
-        md.append("Machine: ").append(report.get("cores")).append(" cores visible, **shared** with four other engineers' "
+        md.append("Machine: CPUs ").append(report.get("cores")).append(", **shared** with four other engineers' "
                 + "builds and benchmarks (load average ").append(report.get("load_average_at_start")).append(" at the start, ")
                 .append(report.get("load_average_at_end")).append(" at the end); Java ").append(report.get("java"))
                 .append(". Each target is one process pinned to CPU ").append(report.get("target_cpus"))
@@ -43,21 +43,25 @@ final class ServeReport {
                 .append("'s peak of that type (latency counted from when a request was due; a request due while "
                         + "connections x depth are out is shed) for ").append(settings.get("phase_s"))
                 .append(" s, each after ").append(settings.get("lead_s")).append(" s not counted. GET_VALUE must return "
-                        + "the stored value, GET_PROVIDERS the peer that provided the key, ADD_PROVIDER end with the "
-                        + "target closing the stream: anything else is an error.\n\n");
+                        + "the stored value, GET_PROVIDERS the peer that provided the key, ADD_PROVIDER (a connection "
+                        + "re-announcing a key it provided in the prefill, as a reprovide does) end with the "
+                        + "target closing the stream: anything else is an error. jkad's store holds at most 1024 "
+                        + "records and 1024 provided keys by default (the reference's limits, not raised), hence the "
+                        + "prefill's size and the re-announcements.\n\n");
 
         md.append("## Peak (closed loop)\n\n");
-        md.append("| target | request | answers/s | p50 ms | p99 ms | errors | target CPU % | load CPU % |\n");
-        md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        md.append("| target | request | answers/s | p50 ms | p99 ms | errors | target CPU % | answers per target CPU-s "
+                + "| load CPU % |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Map<String, Object> t : targets) {
             for (Map<String, Object> r : phases(t, "closed")) {
-                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s |%n", t.get("target"),
+                md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", t.get("target"),
                         r.get("type"), r.get("per_s"), r.get("p50_ms"), r.get("p99_ms"), errors(r),
-                        r.get("target_cpu_pct"), r.get("load_cpu_pct")));
+                        r.get("target_cpu_pct"), r.get("per_target_cpu_s"), r.get("load_cpu_pct")));
             }
             if (t.containsKey("failed")) {
                 md.append("| ").append(t.get("target")).append(" | failed: ").append(t.get("failed"))
-                        .append(" | | | | | | |\n");
+                        .append(" | | | | | | | |\n");
             }
         }
         md.append("\n## At a fixed rate (open loop, ").append(settings.get("open_fraction")).append(" of ")
@@ -72,37 +76,33 @@ final class ServeReport {
             }
         }
 
-        md.append("\n## Ratios of peak answers/s\n\n");
         List<String> jkads = new ArrayList<>();
         Map<String, Map<String, Double>> peaks = new LinkedHashMap<>();
+        Map<String, Map<String, Double>> perCpu = new LinkedHashMap<>();
         for (Map<String, Object> t : targets) {
             Map<String, Double> p = new LinkedHashMap<>();
+            Map<String, Double> c = new LinkedHashMap<>();
             for (Map<String, Object> r : phases(t, "closed")) {
                 p.put((String) r.get("type"), ((Number) r.get("per_s")).doubleValue());
+                if (r.get("per_target_cpu_s") instanceof Number n) {
+                    c.put((String) r.get("type"), n.doubleValue());
+                }
             }
             String name = (String) t.get("target");
             peaks.put(name, p);
+            perCpu.put(name, c);
             if (name.startsWith("jkad")) {
                 jkads.add(name);
             }
         }
         String js = "js-libp2p";
         String go = "go-libp2p-kad-dht";
-        md.append("| request |");
-        for (String j : jkads) {
-            md.append(" ").append(j).append(" / js | ").append(j).append(" / go |");
-        }
-        md.append("\n|---|");
-        md.append("---:|---:|".repeat(jkads.size()));
-        md.append("\n");
-        for (ServeLoad.Type type : ServeLoad.Type.values()) {
-            md.append("| ").append(type.key()).append(" |");
-            for (String j : jkads) {
-                md.append(" ").append(ratio(peaks, j, js, type.key())).append(" | ")
-                        .append(ratio(peaks, j, go, type.key())).append(" |");
-            }
-            md.append("\n");
-        }
+        md.append("\n## Ratios of peak answers/s\n\n");
+        ratios(md, jkads, peaks, js, go);
+        md.append("\n## Ratios of answers per second of target CPU\n\n"
+                + "The machine is shared, so a target's process did not always get its whole CPU (see target CPU % "
+                + "above); answers per CPU-second of the target take that out.\n\n");
+        ratios(md, jkads, perCpu, js, go);
 
         md.append("\n## Issue 15's serving aims\n\n");
         for (String j : jkads) {
@@ -140,11 +140,36 @@ final class ServeReport {
             md.append("- **").append(t.get("target")).append("**: ");
             Object limits = t.get("limits_raised");
             md.append(limits instanceof List<?> l ? String.join("; ", l.stream().map(String::valueOf).toList()) : "?");
-            md.append(". FIND_NODE answers carried ").append(t.get("find_node_closer_peers")).append(" closer peers.\n");
+            md.append(". FIND_NODE answers carried ").append(t.get("find_node_closer_peers")).append(" closer peers");
+            Object resets = t.get("add_provider_ended_by_reset");
+            if (resets instanceof Number n && n.longValue() > 0) {
+                md.append("; ").append(n).append(" ADD_PROVIDERs ended by a reset, js's way of ending a stream after a "
+                        + "request without answer (ServeLoad#resetEndsAddProvider), counted as done");
+            }
+            md.append(".\n");
         }
         md.append("- **load generator**: jkad `Host`s (one IO thread each), no limits of its own but "
                 + "`--depth` per connection (at most 16, under js's 32 inbound Kademlia streams per connection).\n");
         return md.toString();
+    }
+
+    private static void ratios(StringBuilder md, List<String> jkads, Map<String, Map<String, Double>> peaks, String js,
+                               String go) {
+        md.append("| request |");
+        for (String j : jkads) {
+            md.append(" ").append(j).append(" / js | ").append(j).append(" / go |");
+        }
+        md.append("\n|---|");
+        md.append("---:|---:|".repeat(jkads.size()));
+        md.append("\n");
+        for (ServeLoad.Type type : ServeLoad.Type.values()) {
+            md.append("| ").append(type.key()).append(" |");
+            for (String j : jkads) {
+                md.append(" ").append(ratio(peaks, j, js, type.key())).append(" | ")
+                        .append(ratio(peaks, j, go, type.key())).append(" |");
+            }
+            md.append("\n");
+        }
     }
 
     private static String verdict(List<String> failing) {
