@@ -5,11 +5,12 @@
 # connections (each its own peer id): a closed loop per type (the peak), then an open loop at half of
 # jkad-memory's peak (p50/p99). Writes <out>/<name>.md and .json. Linux only (taskset, /proc).
 # Options (all passed on; durations in seconds):
-#   --targets jkad-memory,jkad-rocksdb,go,js --connections 32 --depth 8 --warmup 8 --lead 1 --phase 4
+#   --targets jkad-memory,jkad-rocksdb,go,js --connections 32 --depth 8 --warmup 12 --lead 1 --phase 4
 #   --open-fraction 0.5 --records 1000 --provider-keys 1000 --value-bytes 256 --fillers 20 --heap 1g
 #   --out bench/results --name serve-<date>
 # SERVE_TARGET_JAVA_OPTS: more JVM options for the kad run targets ({store} is replaced by the store's name), e.g.
 #   SERVE_TARGET_JAVA_OPTS='-XX:StartFlightRecording=filename=/tmp/serve-{store}.jfr,settings=profile'
+# SERVE_TARGET_JAVA: another java for the kad run targets (e.g. /usr/lib/jvm/temurin-25-jdk-amd64/bin/java).
 # SERVE_PIN=0 runs unpinned. The go peer is built by the harness if interop/go/target/jkad-go-peer is stale
 # (Go toolchain needed); the js peer needs interop/js/node_modules (npm ci).
 set -euo pipefail

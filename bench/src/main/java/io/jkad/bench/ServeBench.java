@@ -41,7 +41,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * java -cp bench/target/benchmarks.jar io.jkad.bench.ServeBench [--jar kad-node/target/kad.jar]
- *      [--targets jkad-memory,jkad-rocksdb,go,js] [--connections 32] [--depth 8] [--warmup 8] [--lead 1]
+ *      [--targets jkad-memory,jkad-rocksdb,go,js] [--connections 32] [--depth 8] [--warmup 12] [--lead 1]
  *      [--phase 4] [--open-fraction 0.5] [--records 1000] [--provider-keys 1000] [--value-bytes 256]
  *      [--fillers 20] [--heap 1g] [--target-cpus 0] [--out bench/results] [--name serve-&lt;date&gt;]
  * </pre>
@@ -63,7 +63,7 @@ public final class ServeBench {
             DEFAULTS.put("targets", "jkad-memory,jkad-rocksdb,go,js");
             DEFAULTS.put("connections", "32");
             DEFAULTS.put("depth", "8");
-            DEFAULTS.put("warmup", "8");
+            DEFAULTS.put("warmup", "12");
             DEFAULTS.put("lead", "1");
             DEFAULTS.put("phase", "4");
             DEFAULTS.put("open-fraction", "0.5");

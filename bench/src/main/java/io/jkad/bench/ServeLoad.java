@@ -92,6 +92,8 @@ final class ServeLoad implements AutoCloseable {
     private final AtomicLong addProviderResets = new AtomicLong();
     private volatile boolean resetEndsAddProvider;
     private final AtomicInteger outstanding = new AtomicInteger();
+    /** Each connection's IO thread, once a stream showed it: the open loop hands it its requests in batches. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<java.util.concurrent.Executor> loops;
 
     /** Closer peers in the last FIND_NODE answer: the target's routing table as its answers show it. */
     private final AtomicInteger lastCloserPeers = new AtomicInteger(-1);
@@ -104,6 +106,7 @@ final class ServeLoad implements AutoCloseable {
         this.target = target;
         this.hosts = hosts;
         this.seed = seed;
+        this.loops = new java.util.concurrent.atomic.AtomicReferenceArray<>(1024);
         SplittableRandom r = new SplittableRandom(seed);
         for (int i = 0; i < FIND_NODE_POOL; i++) {
             byte[] k = new byte[32];
@@ -279,6 +282,9 @@ final class ServeLoad implements AutoCloseable {
                     if (e != null) {
                         answer.finish("stream not opened: " + e.getClass().getSimpleName());
                         return;
+                    }
+                    if (conn < loops.length() && loops.get(conn) == null) {
+                        loops.set(conn, ch.parent().eventLoop());
                     }
                     answer.timeout = ch.eventLoop().schedule(() -> {
                         answer.finish("timeout");
@@ -496,16 +502,20 @@ final class ServeLoad implements AutoCloseable {
     }
 
     /**
-     * Sends requests of {@code type} at {@code perSecond}, round robin over the connections, for
-     * {@code lead} (not counted) and then {@code length}; each request's latency runs from when it
-     * was due. A request due while {@code maxOutstanding} are still out is not sent and counted
-     * as shed (the target is behind).
+     * Sends requests of {@code type} at {@code perSecond} for {@code lead} (not counted) and then
+     * {@code length}; each request's latency runs from when it was due. The requests due at each
+     * tick of this thread (at least {@value #TICK_MICROS} µs apart) go to the next connections in
+     * turn, up to {@value #BATCH} each, handed to the connection's IO thread as one batch: one
+     * hand-over per batch instead of one per request, which at tens of thousands a second would
+     * take the generator's CPU. A request due while
+     * {@code maxOutstanding} are still out is not sent and counted as shed (the target is behind).
      */
     Result openLoop(Type type, double perSecond, int maxOutstanding, Duration lead, Duration length, long targetPid)
             throws InterruptedException {
         Result result = new Result(type.key(), "open", length.toNanos() / 1e9);
         result.offeredRate = perSecond;
         long interval = Math.max(1, (long) (1e9 / perSecond));
+        long tick = Math.max(interval, TICK_MICROS * 1000L);
         long start = System.nanoTime();
         long t0 = start + lead.toNanos();
         long t1 = t0 + length.toNanos();
@@ -520,23 +530,45 @@ final class ServeLoad implements AutoCloseable {
                 targetCpu = FloodTarget.cpuMillis(targetPid);
                 loadCpu = FloodTarget.cpuMillis(ProcessHandle.current().pid());
             }
+            List<Long> due = new ArrayList<>();
             while (next <= now && next < t1) {
-                boolean counted = next >= t0;
-                if (outstanding.get() >= maxOutstanding) {
-                    if (counted) {
+                if (outstanding.get() + due.size() >= maxOutstanding) {
+                    if (next >= t0) {
                         result.shed.increment();
                     }
                 } else {
-                    int c = (int) (i++ % hosts.size());
-                    send(c, prepare(c, type, random), next, (due, error) -> {
-                        if (counted) {
-                            result.record(System.nanoTime() - due, error);
-                        }
-                    });
+                    due.add(next);
                 }
                 next += interval;
             }
-            long wait = next - System.nanoTime();
+            // at most BATCH to one connection: after a stall of this thread, many are due at once,
+            // and a target takes only so many new streams per connection (js 32, jkad 256)
+            for (int from = 0; from < due.size(); from += BATCH) {
+                int c = (int) (i++ % hosts.size());
+                List<Long> batch = due.subList(from, Math.min(due.size(), from + BATCH));
+                List<Prepared> requests = new ArrayList<>(batch.size());
+                for (int k = 0; k < batch.size(); k++) {
+                    requests.add(prepare(c, type, random));
+                }
+                Runnable sendAll = () -> {
+                    for (int k = 0; k < batch.size(); k++) {
+                        long d0 = batch.get(k);
+                        boolean counted = d0 >= t0;
+                        send(c, requests.get(k), d0, (d, error) -> {
+                            if (counted) {
+                                result.record(System.nanoTime() - d, error);
+                            }
+                        });
+                    }
+                };
+                java.util.concurrent.Executor loop = c < loops.length() ? loops.get(c) : null;
+                if (loop != null) {
+                    loop.execute(sendAll);
+                } else {
+                    sendAll.run();
+                }
+            }
+            long wait = Math.max(next, now + tick) - System.nanoTime();
             if (wait > 20_000) {
                 LockSupport.parkNanos(wait - 10_000);
             }
@@ -546,6 +578,9 @@ final class ServeLoad implements AutoCloseable {
         drain();
         return result;
     }
+
+    private static final int TICK_MICROS = 250;
+    private static final int BATCH = 8;
 
     /** Waits until no request is outstanding (each has its timeout). */
     private void drain() throws InterruptedException {

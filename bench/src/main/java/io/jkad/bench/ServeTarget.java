@@ -48,13 +48,15 @@ final class ServeTarget implements AutoCloseable {
 
     /**
      * Starts {@code kad run --store <store>} with {@code -Xmx<heap>}; {@code SERVE_TARGET_JAVA_OPTS}
-     * adds JVM options (a flight recording).
+     * adds JVM options (a flight recording), {@code SERVE_TARGET_JAVA} names another {@code java}
+     * (default: this JVM's).
      */
     static ServeTarget jkad(Path jar, String store, String heap, String cpus, Path work) throws Exception {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalArgumentException("no " + jar + ": build it (./mvnw -DskipTests -pl kad-node -am package)");
         }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String java = System.getenv().getOrDefault("SERVE_TARGET_JAVA",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString());
         Path dir = work.resolve("jkad-" + store);
         Files.createDirectories(dir);
         List<String> cmd = new ArrayList<>();
