@@ -30,4 +30,7 @@ if [ "${SERVE_PIN:-1}" != 0 ] && [ "$(nproc)" -ge 2 ]; then
   pin=(taskset -c 1)
   extra=(--target-cpus 0)
 fi
+env_prefix=""
+if [ -n "${SERVE_TARGET_JAVA:-}" ]; then env_prefix="SERVE_TARGET_JAVA=$SERVE_TARGET_JAVA "; fi
+export SERVE_COMMAND="${env_prefix}bash bench/run-serve-bench.sh $*"
 exec "${pin[@]}" java ${BENCH_JAVA_OPTS:-} -cp "$jar" io.jkad.bench.ServeBench --jar "$kadjar" "${extra[@]}" "$@"

@@ -111,12 +111,13 @@ public final class ServeBench {
         Path work = Files.createTempDirectory("jkad-serve-");
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("date", ZonedDateTime.now(ZoneOffset.UTC).withNano(0).toString());
-        report.put("command", "bash bench/run-serve-bench.sh " + String.join(" ", args));
+        // the script passes its own command line on (it adds --jar and --target-cpus itself)
+        report.put("command", System.getenv().getOrDefault("SERVE_COMMAND",
+                "java io.jkad.bench.ServeBench " + String.join(" ", args)));
         report.put("cores", onlineCpus());
-        report.put("load_cpus", ProcessHandle.current().info().commandLine().orElse("").contains("taskset")
-                ? "pinned" : "see command");
         report.put("target_cpus", o.targetCpus().isBlank() ? "any" : o.targetCpus());
         report.put("java", System.getProperty("java.version"));
+        report.put("target_java", System.getenv().getOrDefault("SERVE_TARGET_JAVA", "the same"));
         report.put("load_average_at_start", FloodBench.loadAverage());
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("connections", o.connections());

@@ -25,6 +25,7 @@ final class ServeReport {
         md.append("Machine: CPUs ").append(report.get("cores")).append(", **shared** with four other engineers' "
                 + "builds and benchmarks (load average ").append(report.get("load_average_at_start")).append(" at the start, ")
                 .append(report.get("load_average_at_end")).append(" at the end); Java ").append(report.get("java"))
+                .append(" (kad run targets: ").append(report.getOrDefault("target_java", "the same")).append(")")
                 .append(". Each target is one process pinned to CPU ").append(report.get("target_cpus"))
                 .append(" (`taskset`), the load generator one JVM pinned to CPU 1 (`bench/run-serve-bench.sh`). "
                         + "The targets run one after another in the same run, under the same load.\n\n");
@@ -56,8 +57,8 @@ final class ServeReport {
         for (Map<String, Object> t : targets) {
             for (Map<String, Object> r : phases(t, "closed")) {
                 md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", t.get("target"),
-                        r.get("type"), r.get("per_s"), r.get("p50_ms"), r.get("p99_ms"), errors(r),
-                        r.get("target_cpu_pct"), r.get("per_target_cpu_s"), r.get("load_cpu_pct")));
+                        n(r.get("type")), n(r.get("per_s")), n(r.get("p50_ms")), n(r.get("p99_ms")), errors(r),
+                        n(r.get("target_cpu_pct")), n(r.get("per_target_cpu_s")), n(r.get("load_cpu_pct"))));
             }
             if (t.containsKey("failed")) {
                 md.append("| ").append(t.get("target")).append(" | failed: ").append(t.get("failed"))
@@ -71,8 +72,8 @@ final class ServeReport {
         for (Map<String, Object> t : targets) {
             for (Map<String, Object> r : phases(t, "open")) {
                 md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
-                        t.get("target"), r.get("type"), r.get("offered_per_s"), r.get("per_s"), r.get("p50_ms"),
-                        r.get("p99_ms"), errors(r), r.get("shed"), r.get("target_cpu_pct"), r.get("load_cpu_pct")));
+                        t.get("target"), n(r.get("type")), n(r.get("offered_per_s")), n(r.get("per_s")), n(r.get("p50_ms")),
+                        n(r.get("p99_ms")), errors(r), n(r.get("shed")), n(r.get("target_cpu_pct")), n(r.get("load_cpu_pct"))));
             }
         }
 
@@ -113,10 +114,10 @@ final class ServeReport {
                 double rj = rate(peaks, j, type.key());
                 double rjs = rate(peaks, js, type.key());
                 double rgo = rate(peaks, go, type.key());
-                if (Double.isNaN(rjs) || !(rj >= 5 * rjs)) {
+                if (!(rj >= 5 * rjs)) {
                     notJs.add(type.key());
                 }
-                if (Double.isNaN(rgo) || !(rj > rgo)) {
+                if (!(rj > rgo)) {
                     notGo.add(type.key());
                 }
             }
@@ -130,8 +131,10 @@ final class ServeReport {
                     }
                 }
             }
-            md.append("- ").append(j).append(": >= 5x js's answers/s: ").append(verdict(notJs))
-                    .append("; more than go's: ").append(verdict(notGo))
+            md.append("- ").append(j).append(": >= 5x js's answers/s: ")
+                    .append(peaks.containsKey(js) ? verdict(notJs) : "not measured (no js target in this run)")
+                    .append("; more than go's: ")
+                    .append(peaks.containsKey(go) ? verdict(notGo) : "not measured (no go target in this run)")
                     .append("; p99 under 10 ms (no errors) at the open-loop rate: ").append(verdict(slow)).append("\n");
         }
 
@@ -153,6 +156,16 @@ final class ServeReport {
         return md.toString();
     }
 
+    /**
+     * Writes the page again from a run's JSON: {@code ServeReport <json> <md>}.
+     */
+    public static void main(String[] args) throws java.io.IOException {
+        java.nio.file.Path json = java.nio.file.Path.of(args[0]);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> report = new com.google.gson.Gson().fromJson(java.nio.file.Files.readString(json), Map.class);
+        java.nio.file.Files.writeString(java.nio.file.Path.of(args[1]), markdown(report));
+    }
+
     private static void ratios(StringBuilder md, List<String> jkads, Map<String, Map<String, Double>> peaks, String js,
                                String go) {
         md.append("| request |");
@@ -172,6 +185,11 @@ final class ServeReport {
         }
     }
 
+    /** A number as the JSON had it: whole ones without ".0" (Gson reads every number as a double). */
+    private static Object n(Object v) {
+        return v instanceof Double d && d == Math.rint(d) && !d.isInfinite() ? (Object) d.longValue() : v;
+    }
+
     private static String verdict(List<String> failing) {
         return failing.isEmpty() ? "**met** for every type" : "**not met** for " + String.join(", ", failing);
     }
@@ -184,8 +202,8 @@ final class ServeReport {
 
     private static String errors(Map<String, Object> r) {
         Object kinds = r.get("error_kinds");
-        long n = ((Number) r.get("errors")).longValue();
-        return n == 0 ? "0" : n + " " + kinds;
+        long count = ((Number) r.get("errors")).longValue();
+        return count == 0 ? "0" : count + " " + kinds;
     }
 
     private static double rate(Map<String, Map<String, Double>> peaks, String target, String type) {
