@@ -23,6 +23,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
+import org.HdrHistogram.ConcurrentHistogram;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -403,7 +404,8 @@ final class ServeLoad implements AutoCloseable {
         final String type;
         final String mode;
         final double seconds;
-        final LatencyHistogram latency = new LatencyHistogram();
+        /** Microseconds, 3 significant digits; recorded from every connection's IO thread. */
+        final ConcurrentHistogram latency = new ConcurrentHistogram(3);
         final LongAdder ok = new LongAdder();
         final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
         final LongAdder shed = new LongAdder();
@@ -420,7 +422,7 @@ final class ServeLoad implements AutoCloseable {
         void record(long nanos, String error) {
             if (error == null) {
                 ok.increment();
-                latency.recordNanos(nanos);
+                latency.recordValue(Math.max(0, nanos / 1000));
             } else {
                 errors.computeIfAbsent(error, k -> new LongAdder()).increment();
             }
@@ -445,8 +447,8 @@ final class ServeLoad implements AutoCloseable {
             }
             m.put("ok", ok.sum());
             m.put("per_s", Math.round(rate()));
-            m.put("p50_ms", round3(latency.percentileMs(0.50)));
-            m.put("p99_ms", round3(latency.percentileMs(0.99)));
+            m.put("p50_ms", round3(percentileMs(latency, 50)));
+            m.put("p99_ms", round3(percentileMs(latency, 99)));
             m.put("errors", errorCount());
             Map<String, Long> kinds = new LinkedHashMap<>();
             errors.forEach((k, v) -> kinds.put(k, v.sum()));
@@ -456,6 +458,11 @@ final class ServeLoad implements AutoCloseable {
             m.put("per_target_cpu_s", targetCpuMs > 0 ? Math.round(ok.sum() * 1000.0 / targetCpuMs) : null);
             m.put("load_cpu_pct", Math.round(loadCpuMs / seconds / 10));
             return m;
+        }
+
+        /** The {@code percentile} (0..100) in milliseconds; NaN when nothing was recorded. */
+        static double percentileMs(ConcurrentHistogram h, double percentile) {
+            return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
         }
 
         static double round3(double v) {
