@@ -3,11 +3,11 @@ package io.jkad.store.memory;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.Consumer;
@@ -24,27 +24,28 @@ import java.util.function.Function;
  * changes, removing it when it goes), and tells a sweep an item's exact expiry when it needs it
  * ({@code expiryOf}). So a write that changes an expiry within its second, as a republish soon
  * after the last one may, costs nothing here, and one that changes the second costs two hash
- * operations on small sets, without allocating an entry.
+ * operations (one on the set of each second), without making an (instant, item) entry.
  *
  * <p>Concurrency: {@link #add}, {@link #remove} and {@link #move} may run in several threads at
- * once (the memory store calls them holding one of its key locks, for items of that key): a
- * bucket is changed only inside {@link ConcurrentHashMap#compute} of its second, so changes of one
- * second are serialised and an emptied bucket is dropped without losing an item added at the same
- * moment. {@link #pollExpired}, {@link #size} and {@link #clear} need the index to themselves (the
- * store holds every key lock).
+ * once (the memory store calls them holding one of its key locks, for items of that key): a bucket
+ * is a concurrent set, so writers of one second (writes at the same moment with the same lifetime
+ * land in the same second) contend only where their items share a bin of it. A bucket is
+ * therefore dropped only by a sweep that reaches its second, not when it empties (dropping it then
+ * could lose an item that another writer is adding to it): at most one empty set per second that
+ * had items since the last sweep passed it. {@link #pollExpired}, {@link #size} and {@link #clear}
+ * need the index to themselves (the store holds every key lock).
  *
  * <p>The seconds that have buckets are also kept in order ({@link #seconds}), to find the expired
- * ones; a second is added there when its bucket is made, and dropped only by a sweep that reaches
- * it, not when its bucket empties. A sweep takes the seconds before {@code now}'s whole and looks
+ * ones; a second is added there when its bucket is made, and dropped with it. A sweep takes the seconds before {@code now}'s whole and looks
  * through the bucket of {@code now}'s own second, asking {@code expiryOf} for each of its items, so
  * besides what it removes it reads at most the items expiring in the rest of that second. It hands
  * the expired items over earliest first (ties by item).
  */
 final class ExpiryIndex<T extends Comparable<? super T>> {
 
-    /** Epoch second -> the items whose expiry falls in it (a set changed only inside {@code compute} of its second). */
-    private final ConcurrentHashMap<Long, HashSet<T>> buckets = new ConcurrentHashMap<>();
-    /** Every second that has a bucket, and some whose bucket emptied since the last sweep passed them. */
+    /** Epoch second -> the items whose expiry falls in it (perhaps none: see the class comment). */
+    private final ConcurrentHashMap<Long, Set<T>> buckets = new ConcurrentHashMap<>();
+    /** Every second that has a bucket. */
     private final ConcurrentSkipListSet<Long> seconds = new ConcurrentSkipListSet<>();
 
     /** Whether an item expiring at {@code a} and at {@code b} sits in the same bucket (none: neither expires). */
@@ -58,24 +59,21 @@ final class ExpiryIndex<T extends Comparable<? super T>> {
     /** Puts {@code item}, which expires at {@code expires}, in its second's bucket. */
     void add(Instant expires, T item) {
         Objects.requireNonNull(item);
-        buckets.compute(expires.getEpochSecond(), (second, bucket) -> {
-            if (bucket == null) {
-                bucket = new HashSet<>(4);
-                seconds.add(second);
-            }
-            bucket.add(item);
-            return bucket;
-        });
+        Long second = expires.getEpochSecond();
+        Set<T> bucket = buckets.get(second);
+        if (bucket == null) {
+            bucket = buckets.computeIfAbsent(second, s -> {
+                seconds.add(s);
+                return ConcurrentHashMap.newKeySet(4);
+            });
+        }
+        bucket.add(item);
     }
 
     /** Takes {@code item} out of the bucket of {@code expires}'s second; returns whether it was there. */
     boolean remove(Instant expires, T item) {
-        boolean[] removed = new boolean[1];
-        buckets.computeIfPresent(expires.getEpochSecond(), (second, bucket) -> {
-            removed[0] = bucket.remove(item);
-            return bucket.isEmpty() ? null : bucket;
-        });
-        return removed[0];
+        Set<T> bucket = buckets.get(expires.getEpochSecond());
+        return bucket != null && bucket.remove(item);
     }
 
     /** The item's expiry changed from {@code from} to {@code to} (either may be none): moves it if its second did. */
@@ -99,7 +97,7 @@ final class ExpiryIndex<T extends Comparable<? super T>> {
         List<T> out = new ArrayList<>();
         while (!seconds.isEmpty() && seconds.first() <= nowSecond) {
             Long second = seconds.first();
-            HashSet<T> bucket = buckets.get(second);
+            Set<T> bucket = buckets.get(second);
             if (second < nowSecond) {
                 seconds.pollFirst();
                 if (bucket != null) {
@@ -146,7 +144,7 @@ final class ExpiryIndex<T extends Comparable<? super T>> {
     /** The number of items (a walk over the buckets: for tests). */
     int size() {
         int n = 0;
-        for (HashSet<T> bucket : buckets.values()) {
+        for (Set<T> bucket : buckets.values()) {
             n += bucket.size();
         }
         return n;
