@@ -22,6 +22,8 @@ import java.util.Optional;
 import java.util.RandomAccess;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The in-memory {@link RecordStore}, after rust-libp2p's {@code MemoryStore} (libp2p-kad 0.29) with
@@ -30,11 +32,16 @@ import java.util.concurrent.ConcurrentSkipListMap;
  * <p>Concurrency: reads ({@link #get}, {@link #providers}, iteration) go lock-free to
  * {@link ConcurrentHashMap}s holding immutable values (a record already wrapped in the
  * {@link Optional} that {@link #get} returns, an immutable provider list), so a read costs one
- * volatile read plus one map lookup and allocates nothing. Writes take one lock, which keeps
- * the limits, the maps and the expiry indexes consistent with one another; a node writes from one
- * thread, so the lock is uncontended there. Iterators are the maps' weakly consistent ones.
+ * volatile read plus one map lookup and allocates nothing. A write holds the lock of its key, one
+ * of {@value #KEY_LOCKS} striped by the key's hash: everything a write of one key changes (its
+ * record, its provider list, its provided entries, their expiry index items) belongs to that key,
+ * so writes of one key run one at a time, in step with one another, and writes of keys of
+ * different stripes run at once. The limits are exact counts: a write that adds a key first
+ * reserves its place (an atomic compare-and-set against the limit), so writers of different
+ * stripes cannot both take the last place. {@link #removeExpired} and {@link #close} hold every
+ * key lock. Iterators are the maps' weakly consistent ones.
  *
- * <p>Expiry: two {@link ExpiryIndex}es (values, providers) ordered by instant, kept in step with
+ * <p>Expiry: two {@link ExpiryIndex}es (values, providers) by second of expiry, kept in step with
  * every write, so {@link #removeExpired} touches only what it removes.
  */
 final class MemoryRecordStore implements RecordStore {
@@ -94,7 +101,7 @@ final class MemoryRecordStore implements RecordStore {
     private final ConcurrentHashMap<RecordKey, ProviderList> providers;
     /** The local peer's provider record of each key it provides. */
     private final ConcurrentHashMap<RecordKey, ProviderRecord> provided;
-    /** The keys of {@link #provided} in keyspace order (written under the write lock with it). */
+    /** The keys of {@link #provided} in keyspace order (written under the key's lock with it). */
     private final ConcurrentSkipListMap<Position, RecordKey> providedInKeyspace = new ConcurrentSkipListMap<>();
     /** The node state entries ({@link #putNodeState}). */
     private final ConcurrentHashMap<String, byte[]> nodeState = new ConcurrentHashMap<>();
@@ -121,8 +128,15 @@ final class MemoryRecordStore implements RecordStore {
         }
     }
 
-    /** Guards every write and the two indexes. */
-    private final Object writeLock = new Object();
+    /** Stripes of the key locks (a power of two): many more than the threads that write at once. */
+    static final int KEY_LOCKS = 64;
+
+    /** The key locks: a write of a key holds {@link #keyLock its stripe}; a sweep and close hold all. */
+    private final ReentrantLock[] keyLocks = new ReentrantLock[KEY_LOCKS];
+    /** Keys with a value record, for {@code maxRecords}: a new key reserves its place ({@link #reserve}). */
+    private final AtomicInteger recordCount = new AtomicInteger();
+    /** Keys with providers, for {@code maxProvidedKeys}; kept as {@link #recordCount} is. */
+    private final AtomicInteger providerKeyCount = new AtomicInteger();
     private final ExpiryIndex<RecordKey> recordExpiry = new ExpiryIndex<>();
     private final ExpiryIndex<ProviderSlot> providerExpiry = new ExpiryIndex<>();
 
@@ -138,6 +152,41 @@ final class MemoryRecordStore implements RecordStore {
         this.records = new ConcurrentHashMap<>(initialCapacity(maxRecords));
         this.providers = new ConcurrentHashMap<>(initialCapacity(maxProvidedKeys));
         this.provided = new ConcurrentHashMap<>();
+        for (int i = 0; i < keyLocks.length; i++) {
+            keyLocks[i] = new ReentrantLock();
+        }
+    }
+
+    /** The lock of {@code key}'s stripe. */
+    private ReentrantLock keyLock(RecordKey key) {
+        int h = key.hashCode();
+        return keyLocks[(h ^ (h >>> 16)) & (KEY_LOCKS - 1)];
+    }
+
+    /** Takes every key lock, in stripe order (the only order in which more than one is held). */
+    private void lockAllKeys() {
+        for (ReentrantLock lock : keyLocks) {
+            lock.lock();
+        }
+    }
+
+    private void unlockAllKeys() {
+        for (int i = keyLocks.length - 1; i >= 0; i--) {
+            keyLocks[i].unlock();
+        }
+    }
+
+    /** Takes one place in {@code count} if it is below {@code limit}. */
+    private static boolean reserve(AtomicInteger count, int limit) {
+        while (true) {
+            int c = count.get();
+            if (c >= limit) {
+                return false;
+            }
+            if (count.compareAndSet(c, c + 1)) {
+                return true;
+            }
+        }
     }
 
     /** Room for the limit without resizing, up to a modest size (large limits grow on demand). */
@@ -169,19 +218,20 @@ final class MemoryRecordStore implements RecordStore {
                     "value of " + record.valueLength() + " bytes under key " + key + " exceeds maxValueBytes "
                             + maxValueBytes);
         }
-        synchronized (writeLock) {
+        ReentrantLock lock = keyLock(key);
+        lock.lock();
+        try {
             checkOpen("put");
             Optional<DhtRecord> old = records.get(key);
-            if (old == null && records.size() >= maxRecords) {
+            if (old == null && !reserve(recordCount, maxRecords)) {
                 throw new StoreException(Kind.MAX_RECORDS, MemoryStoreProvider.NAME, "put",
                         "the store holds its maximum of " + maxRecords + " records and key " + key + " is new");
             }
             records.put(key, Optional.of(record));
-            Optional<Instant> oldExpires = old == null ? Optional.empty() : old.get().expires();
-            if (!oldExpires.equals(record.expires())) { // the index entry moves only if the expiry does
-                oldExpires.ifPresent(t -> recordExpiry.remove(t, key));
-                record.expires().ifPresent(t -> recordExpiry.add(t, key));
-            }
+            // the index item moves only if the expiry's second does
+            recordExpiry.move(old == null ? Optional.empty() : old.get().expires(), record.expires(), key);
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -192,12 +242,17 @@ final class MemoryRecordStore implements RecordStore {
             checkOpen("remove");
             return;
         }
-        synchronized (writeLock) {
+        ReentrantLock lock = keyLock(key);
+        lock.lock();
+        try {
             checkOpen("remove");
             Optional<DhtRecord> old = records.remove(key);
             if (old != null) {
+                recordCount.decrementAndGet();
                 old.get().expires().ifPresent(t -> recordExpiry.remove(t, key));
             }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -226,13 +281,15 @@ final class MemoryRecordStore implements RecordStore {
         RecordKey key = record.key();
         checkOpen("addProvider");
         config.checkKey(key, MemoryStoreProvider.NAME, "addProvider");
-        synchronized (writeLock) {
+        ReentrantLock lock = keyLock(key);
+        lock.lock();
+        try {
             checkOpen("addProvider");
             ProviderList list = providers.get(key);
             ProviderRecord old = null;
             ProviderList updated;
             if (list == null) {
-                if (providers.size() >= maxProvidedKeys) {
+                if (!reserve(providerKeyCount, maxProvidedKeys)) {
                     throw new StoreException(Kind.MAX_PROVIDED_KEYS, MemoryStoreProvider.NAME, "addProvider",
                             "provider records exist for the maximum of " + maxProvidedKeys + " keys and key " + key
                                     + " is new");
@@ -255,10 +312,8 @@ final class MemoryRecordStore implements RecordStore {
             }
             providers.put(key, updated);
             Optional<Instant> oldExpires = old == null ? Optional.empty() : old.expires();
-            if (!oldExpires.equals(record.expires())) { // the index entry moves only if the expiry does
-                ProviderSlot slot = new ProviderSlot(key, record.provider());
-                oldExpires.ifPresent(t -> providerExpiry.remove(t, slot));
-                record.expires().ifPresent(t -> providerExpiry.add(t, slot));
+            if (!ExpiryIndex.sameBucket(oldExpires, record.expires())) { // the item moves only if the expiry's second does
+                providerExpiry.move(oldExpires, record.expires(), new ProviderSlot(key, record.provider()));
             }
             if (record.provider().equals(localPeer)) {
                 if (provided.put(key, record) == null) {
@@ -266,6 +321,8 @@ final class MemoryRecordStore implements RecordStore {
                 }
             }
             return true;
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -326,18 +383,22 @@ final class MemoryRecordStore implements RecordStore {
             checkOpen("removeProvider");
             return;
         }
-        synchronized (writeLock) {
+        ReentrantLock lock = keyLock(key);
+        lock.lock();
+        try {
             checkOpen("removeProvider");
             ProviderRecord old = unlinkProvider(key, provider);
             if (old != null) {
                 old.expires().ifPresent(t -> providerExpiry.remove(t, new ProviderSlot(key, provider)));
             }
+        } finally {
+            lock.unlock();
         }
     }
 
     /**
      * Removes {@code provider}'s record of {@code key} from the provider lists and from
-     * {@link #provided}, not from the expiry index. Holds {@link #writeLock}.
+     * {@link #provided}, not from the expiry index. Holds the key's lock (or all of them).
      *
      * @return the record removed, or null if there was none
      */
@@ -353,6 +414,7 @@ final class MemoryRecordStore implements RecordStore {
         ProviderRecord[] array = list.array;
         if (array.length == 1) {
             providers.remove(key);
+            providerKeyCount.decrementAndGet();
         } else {
             ProviderRecord[] rest = new ProviderRecord[array.length - 1];
             System.arraycopy(array, 0, rest, 0, i);
@@ -380,17 +442,36 @@ final class MemoryRecordStore implements RecordStore {
     @Override
     public long removeExpired(Instant now) {
         Objects.requireNonNull(now, "now");
-        synchronized (writeLock) {
+        lockAllKeys();
+        try {
             checkOpen("removeExpired");
-            long removed = recordExpiry.pollExpired(now, records::remove);
-            removed += providerExpiry.pollExpired(now, slot -> unlinkProvider(slot.key(), slot.provider()));
+            long removed = recordExpiry.pollExpired(now, this::recordExpiry, key -> {
+                records.remove(key);
+                recordCount.decrementAndGet();
+            });
+            removed += providerExpiry.pollExpired(now, this::providerExpiry,
+                    slot -> unlinkProvider(slot.key(), slot.provider()));
             return removed;
+        } finally {
+            unlockAllKeys();
         }
+    }
+
+    /** The expiry of the record under {@code key}, which the record index holds (so it has one). */
+    private Instant recordExpiry(RecordKey key) {
+        return records.get(key).get().expires().orElseThrow();
+    }
+
+    /** The expiry of the provider record of {@code slot}, which the provider index holds (so it has one). */
+    private Instant providerExpiry(ProviderSlot slot) {
+        ProviderList list = providers.get(slot.key());
+        return list.array[indexOf(list, slot.provider())].expires().orElseThrow();
     }
 
     @Override
     public void close() {
-        synchronized (writeLock) {
+        lockAllKeys();
+        try {
             if (closed) {
                 return;
             }
@@ -401,6 +482,10 @@ final class MemoryRecordStore implements RecordStore {
             providedInKeyspace.clear();
             recordExpiry.clear();
             providerExpiry.clear();
+            recordCount.set(0);
+            providerKeyCount.set(0);
+        } finally {
+            unlockAllKeys();
         }
     }
 
@@ -439,10 +524,18 @@ final class MemoryRecordStore implements RecordStore {
 
     /** Sizes of the maps and indexes, for tests: records, provider keys, provided, record and provider expiries. */
     int[] sizes() {
-        synchronized (writeLock) {
+        lockAllKeys();
+        try {
             return new int[] {records.size(), providers.size(), provided.size(), recordExpiry.size(),
                     providerExpiry.size()};
+        } finally {
+            unlockAllKeys();
         }
+    }
+
+    /** The counts the limits are checked against: records, keys with providers (for tests). */
+    int[] limitCounts() {
+        return new int[] {recordCount.get(), providerKeyCount.get()};
     }
 
     @Override

@@ -4,94 +4,150 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
-import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
+/**
+ * The index with a map of each item's current expiry beside it, as the store keeps it (the store's
+ * records are that map): every item in the bucket of its expiry's second only.
+ */
 class ExpiryIndexTest {
 
     private static final Instant T = Instant.parse("2021-01-01T00:00:00.5Z");
 
-    @Test
-    void pollsExpiredItemsEarliestFirstIncludingThoseAtNow() {
-        ExpiryIndex<String> index = new ExpiryIndex<>();
-        index.add(T.plusSeconds(2), "c");
-        index.add(T, "b");
-        index.add(T.minusNanos(1), "a");
-        index.add(T, "a2");
-        List<String> out = new ArrayList<>();
-        assertThat(index.pollExpired(T, out::add)).isEqualTo(3);
-        assertThat(out).containsExactly("a", "a2", "b");
-        assertThat(index.size()).isEqualTo(1);
-        assertThat(index.pollExpired(T.plusSeconds(1), out::add)).isZero();
-        assertThat(index.pollExpired(T.plusSeconds(2), out::add)).isEqualTo(1);
-        assertThat(index.size()).isZero();
+    /** An index and the items' expiries, kept in step as the store keeps them. */
+    private static final class Indexed<T extends Comparable<? super T>> {
+        final ExpiryIndex<T> index = new ExpiryIndex<>();
+        final Map<T, Instant> expiries = new HashMap<>();
+
+        void set(T item, Instant expires) {
+            index.move(Optional.ofNullable(expiries.put(item, expires)), Optional.of(expires), item);
+        }
+
+        boolean remove(T item) {
+            Instant old = expiries.remove(item);
+            return old != null && index.remove(old, item);
+        }
+
+        long poll(Instant now, List<T> out) {
+            return index.pollExpired(now, expiries::get, item -> {
+                expiries.remove(item);
+                out.add(item);
+            });
+        }
     }
 
     @Test
-    void removeTakesOutOnlyTheGivenEntry() {
+    void pollsExpiredItemsEarliestFirstIncludingThoseAtNow() {
+        Indexed<String> x = new Indexed<>();
+        x.set("c", T.plusSeconds(2));
+        x.set("b", T);
+        x.set("a", T.minusNanos(1));
+        x.set("a2", T);
+        List<String> out = new ArrayList<>();
+        assertThat(x.poll(T, out)).isEqualTo(3);
+        assertThat(out).containsExactly("a", "a2", "b");
+        assertThat(x.index.size()).isEqualTo(1);
+        assertThat(x.poll(T.plusSeconds(1), out)).isZero();
+        assertThat(x.poll(T.plusSeconds(2), out)).isEqualTo(1);
+        assertThat(x.index.size()).isZero();
+    }
+
+    @Test
+    void aMoveWithinASecondLeavesTheItemWhereItIsAndTheSweepReadsItsNewExpiry() {
+        Indexed<String> x = new Indexed<>();
+        x.set("a", T);
+        x.set("a", T.plusMillis(400)); // same second (T is at .5)
+        assertThat(x.index.size()).isEqualTo(1);
+        List<String> out = new ArrayList<>();
+        assertThat(x.poll(T.plusMillis(100), out)).isZero(); // its expiry is now later than the sweep
+        assertThat(x.poll(T.plusMillis(400), out)).isEqualTo(1);
+        assertThat(out).containsExactly("a");
+    }
+
+    @Test
+    void aMoveToAnotherSecondTakesTheItemOutOfTheOld() {
+        Indexed<String> x = new Indexed<>();
+        x.set("a", T);
+        x.set("a", T.plusSeconds(5));
+        List<String> out = new ArrayList<>();
+        assertThat(x.poll(T.plusSeconds(1), out)).isZero();
+        assertThat(x.index.size()).isEqualTo(1);
+        assertThat(x.poll(T.plusSeconds(5), out)).isEqualTo(1);
+        x.index.move(Optional.of(T), Optional.empty(), "b"); // not indexed: nothing to take out
+        assertThat(x.index.size()).isZero();
+    }
+
+    @Test
+    void removeTakesOutOnlyTheGivenItem() {
         ExpiryIndex<String> index = new ExpiryIndex<>();
         index.add(T, "x");
         index.add(T, "y");
-        index.add(T.plusSeconds(1), "x");
         assertThat(index.remove(T, "x")).isTrue();
         assertThat(index.remove(T, "x")).isFalse();
         assertThat(index.remove(T.plusSeconds(5), "y")).isFalse();
         List<String> out = new ArrayList<>();
-        index.pollExpired(T.plusSeconds(1), out::add);
-        assertThat(out).containsExactly("y", "x");
+        index.pollExpired(T.plusSeconds(1), s -> T, out::add);
+        assertThat(out).containsExactly("y");
     }
 
     @Test
     void pollStopsAtTheFirstLiveEntry() {
-        ExpiryIndex<Integer> index = new ExpiryIndex<>();
+        Indexed<Integer> x = new Indexed<>();
         for (int i = 0; i < 10_000; i++) {
-            index.add(T.plusSeconds(i + 1), i);
+            x.set(i, T.plusSeconds(i + 1));
         }
-        index.add(T, -1);
+        x.set(-1, T);
         List<Integer> out = new ArrayList<>();
-        assertThat(index.pollExpired(T, out::add)).isEqualTo(1);
+        assertThat(x.poll(T, out)).isEqualTo(1);
         assertThat(out).containsExactly(-1);
-        assertThat(index.size()).isEqualTo(10_000);
+        assertThat(x.index.size()).isEqualTo(10_000);
     }
 
     @Test
     void sweepsWithinASecondOnlyTheEntriesAtOrBeforeNow() {
-        ExpiryIndex<String> index = new ExpiryIndex<>();
+        Indexed<String> x = new Indexed<>();
         Instant second = Instant.parse("2021-01-01T00:00:00Z");
-        index.add(second.plusMillis(900), "late");
-        index.add(second.plusMillis(100), "early");
-        index.add(second.plusMillis(500), "middle");
+        x.set("late", second.plusMillis(900));
+        x.set("early", second.plusMillis(100));
+        x.set("middle", second.plusMillis(500));
         List<String> out = new ArrayList<>();
-        assertThat(index.pollExpired(second.plusMillis(500), out::add)).isEqualTo(2);
+        assertThat(x.poll(second.plusMillis(500), out)).isEqualTo(2);
         assertThat(out).containsExactly("early", "middle");
-        assertThat(index.size()).isEqualTo(1);
-        assertThat(index.remove(second.plusMillis(900), "late")).isTrue();
-        assertThat(index.pollExpired(second.plusSeconds(10), out::add)).isZero();
-        assertThat(index.size()).isZero();
+        assertThat(x.index.size()).isEqualTo(1);
+        assertThat(x.remove("late")).isTrue();
+        assertThat(x.poll(second.plusSeconds(10), out)).isZero();
+        assertThat(x.index.size()).isZero();
     }
 
     @Test
     void aSecondWhoseEntriesWereRemovedTakesNewOnes() {
-        ExpiryIndex<String> index = new ExpiryIndex<>();
-        index.add(T, "a");
-        index.add(T.plusNanos(1), "b");
-        assertThat(index.remove(T, "a")).isTrue();
-        assertThat(index.remove(T.plusNanos(1), "b")).isTrue();
-        assertThat(index.size()).isZero();
-        index.add(T.plusNanos(2), "c");
+        Indexed<String> x = new Indexed<>();
+        x.set("a", T);
+        x.set("b", T.plusNanos(1));
+        assertThat(x.remove("a")).isTrue();
+        assertThat(x.remove("b")).isTrue();
+        assertThat(x.index.size()).isZero();
+        x.set("c", T.plusNanos(2));
         List<String> out = new ArrayList<>();
-        assertThat(index.pollExpired(T.plusSeconds(1), out::add)).isEqualTo(1);
+        assertThat(x.poll(T.plusSeconds(1), out)).isEqualTo(1);
         assertThat(out).containsExactly("c");
     }
 
     @Test
-    void addingAnEntryTwiceKeepsOne() {
+    void addingAnItemTwiceKeepsOne() {
         ExpiryIndex<String> index = new ExpiryIndex<>();
         index.add(T, "a");
         index.add(T, "a");
-        index.add(T, "b");
         index.add(T, "b");
         assertThat(index.size()).isEqualTo(2);
         assertThat(index.remove(T, "a")).isTrue();
@@ -101,49 +157,77 @@ class ExpiryIndexTest {
 
     @Test
     void instantsBefore1970AreOrderedToo() {
-        ExpiryIndex<String> index = new ExpiryIndex<>();
-        index.add(Instant.parse("1969-12-31T23:59:59.9Z"), "b");
-        index.add(Instant.parse("1969-12-31T23:59:58.5Z"), "a");
-        index.add(Instant.EPOCH, "c");
+        Indexed<String> x = new Indexed<>();
+        x.set("b", Instant.parse("1969-12-31T23:59:59.9Z"));
+        x.set("a", Instant.parse("1969-12-31T23:59:58.5Z"));
+        x.set("c", Instant.EPOCH);
         List<String> out = new ArrayList<>();
-        assertThat(index.pollExpired(Instant.parse("1969-12-31T23:59:59.95Z"), out::add)).isEqualTo(2);
+        assertThat(x.poll(Instant.parse("1969-12-31T23:59:59.95Z"), out)).isEqualTo(2);
         assertThat(out).containsExactly("a", "b");
     }
 
-    /** Random adds, removes and sweeps against a sorted set of (instant, item) as the model. */
+    /** Random sets, removes and sweeps against the expiry map as the model. */
     @Test
-    void agreesWithASortedModel() {
+    void agreesWithTheModel() {
         Random random = new Random(7);
-        ExpiryIndex<Integer> index = new ExpiryIndex<>();
-        TreeSet<Object[]> model = new TreeSet<>((x, y) -> {
-            int c = ((Instant) x[0]).compareTo((Instant) y[0]);
-            return c != 0 ? c : Integer.compare((Integer) x[1], (Integer) y[1]);
-        });
+        Indexed<Integer> x = new Indexed<>();
         Instant now = T;
         for (int step = 0; step < 20_000; step++) {
             int op = random.nextInt(10);
             Instant t = now.plusMillis(random.nextInt(5_000) - 500);
             Integer item = random.nextInt(200);
             if (op < 6) {
-                index.add(t, item);
-                model.add(new Object[] {t, item});
+                x.set(item, t);
             } else if (op < 9) {
-                Object[] existing = model.isEmpty() || random.nextBoolean() ? null
-                        : model.ceiling(new Object[] {t, -1});
-                Instant rt = existing != null ? (Instant) existing[0] : t;
-                Integer ri = existing != null ? (Integer) existing[1] : item;
-                assertThat(index.remove(rt, ri)).isEqualTo(model.remove(new Object[] {rt, ri}));
+                boolean listed = x.expiries.containsKey(item);
+                assertThat(x.remove(item)).isEqualTo(listed);
             } else {
                 now = now.plusMillis(random.nextInt(1_500));
+                Instant at = now;
+                List<Integer> expected = x.expiries.entrySet().stream()
+                        .filter(e -> !e.getValue().isAfter(at))
+                        .sorted(Map.Entry.<Integer, Instant>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
+                        .map(Map.Entry::getKey).toList();
                 List<Integer> out = new ArrayList<>();
-                List<Integer> expected = new ArrayList<>();
-                while (!model.isEmpty() && !((Instant) model.first()[0]).isAfter(now)) {
-                    expected.add((Integer) model.pollFirst()[1]);
-                }
-                assertThat(index.pollExpired(now, out::add)).isEqualTo(expected.size());
+                assertThat(x.poll(now, out)).isEqualTo(expected.size());
                 assertThat(out).isEqualTo(expected);
             }
-            assertThat(index.size()).isEqualTo(model.size());
+            assertThat(x.index.size()).isEqualTo(x.expiries.size());
         }
+    }
+
+    /** Threads moving their own items between a few seconds at once: every item ends in exactly one bucket. */
+    @Test
+    void concurrentMovesOfDifferentItemsLoseNothing() throws Exception {
+        ExpiryIndex<Integer> index = new ExpiryIndex<>();
+        int threads = 4;
+        int itemsPerThread = 200;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        CountDownLatch start = new CountDownLatch(1);
+        List<Future<Map<Integer, Instant>>> results = new ArrayList<>();
+        for (int th = 0; th < threads; th++) {
+            int base = th * itemsPerThread;
+            results.add(pool.submit(() -> {
+                Random random = new Random(base);
+                Map<Integer, Instant> mine = new HashMap<>();
+                start.await();
+                for (int step = 0; step < 20_000; step++) {
+                    Integer item = base + random.nextInt(itemsPerThread);
+                    Instant t = T.plusSeconds(random.nextInt(3)).plusMillis(random.nextInt(400));
+                    index.move(Optional.ofNullable(mine.put(item, t)), Optional.of(t), item);
+                }
+                return mine;
+            }));
+        }
+        start.countDown();
+        Map<Integer, Instant> all = new HashMap<>();
+        for (Future<Map<Integer, Instant>> f : results) {
+            all.putAll(f.get(60, TimeUnit.SECONDS));
+        }
+        pool.shutdown();
+        assertThat(index.size()).isEqualTo(all.size());
+        List<Integer> out = new ArrayList<>();
+        assertThat(index.pollExpired(T.plusSeconds(10), all::get, out::add)).isEqualTo(all.size());
+        assertThat(out).containsExactlyInAnyOrderElementsOf(all.keySet());
     }
 }

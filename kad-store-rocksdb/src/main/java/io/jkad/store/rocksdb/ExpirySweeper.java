@@ -24,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * order up to now and removes, one write batch per {@link RocksDbRecordStore#SWEEP_CHUNK} index
  * entries, the value records and provider entries that expired (provider entries through
  * {@link ProviderIndex}). It remembers where the last sweep ended, so the next one seeks past the
- * tombstones it left. Not thread-safe: the store calls it under its mutation lock and applies the
- * counts that a chunk returns.
+ * tombstones it left. The store calls {@link #sweepChunk} holding every one of its key locks (so
+ * no write runs meanwhile) and applies the counts that a chunk returns; {@link #noteIndexed} is
+ * called by writers holding one key lock each, so several at once.
  */
 final class ExpirySweeper {
 
@@ -38,7 +39,7 @@ final class ExpirySweeper {
      * No expiry index entry is earlier than this (null: unknown, sweep from the start). Lets a sweep
      * seek past the tombstones that earlier sweeps left.
      */
-    private Instant sweepFrom;
+    private volatile Instant sweepFrom;
 
     ExpirySweeper(RocksDbResources res, Path directory, ProviderIndex providers) {
         this.res = res;
@@ -54,8 +55,13 @@ final class ExpirySweeper {
 
     /** An expiry was indexed: the next sweep must start at or before it. */
     void noteIndexed(Instant expires) {
-        if (sweepFrom != null && expires.isBefore(sweepFrom)) {
-            sweepFrom = expires;
+        Instant from = sweepFrom;
+        if (from != null && expires.isBefore(from)) { // rare: an expiry earlier than the last sweep's now
+            synchronized (this) { // writers of different keys may lower it at once
+                if (sweepFrom != null && expires.isBefore(sweepFrom)) {
+                    sweepFrom = expires;
+                }
+            }
         }
     }
 

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * {@code provided} (the local peer's own entries) and {@code provided_by_id} (the same, in keyspace
  * order), with the expiry index entries that go with them (key layouts: {@link KeyLayout}). The
  * local peer's entries are always put and deleted in both of its column families in one batch. It reads, and adds the changes of an entry to a caller's
- * {@link WriteBatch}; it holds no lock and no count: the store calls it under its mutation lock
+ * {@link WriteBatch}; it holds no lock and no count: the store calls it holding the key's lock
  * (writes) or its close guard (reads) and keeps the counts.
  */
 final class ProviderIndex {

@@ -22,6 +22,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -48,15 +49,22 @@ import org.slf4j.LoggerFactory;
  * <p>Concurrency: reads ({@link #get}, {@link #providers}, iteration) go straight to RocksDB,
  * which is thread-safe; a read sees a write batch whole or not at all. Read-modify-write sequences
  * (every write: read the old record's head or the provider's {@code provider_peers} entry, check the
- * limits, write a batch, update the counts) hold {@link #mutationLock}, one at a time. Every
+ * limits, write a batch, update the counts) hold the lock of their record key, one of
+ * {@value #KEY_LOCKS} locks striped by the key's hash: everything a write of one key reads and
+ * writes (its record, its provider entries and {@code provider_peers} entries, its provided
+ * entries, their expiry index entries) is named by that key, so writes of one key run one at a
+ * time and writes of keys of different stripes run at once (RocksDB groups their batches into one
+ * write of its log). A sweep chunk, which removes entries of any keys, holds every key lock. Every
  * operation also holds the read side of {@link #closeGuard}, which {@link #close()} takes
  * exclusively, so no native handle is ever used after it is freed (that would crash the JVM, not
  * throw).
  *
  * <p>Limits: {@code maxRecords} and {@code maxProvidedKeys} are checked against exact counts held
  * in memory: counted at open (one pass over the keys of the records and providers column families)
- * and kept up to date under {@link #mutationLock} after each successful write. A store reopened with
- * a smaller limit than its contents keeps them and refuses new keys until it is back under the limit.
+ * and kept up to date by every write. A write that adds a key reserves its place in the count
+ * first (an atomic compare-and-set against the limit, so writers of different stripes cannot both
+ * take the last place) and gives it back if its batch fails. A store reopened with a smaller limit
+ * than its contents keeps them and refuses new keys until it is back under the limit.
  *
  * <p>Iterators ({@link #records()}, {@link #provided()}, {@link #providedFrom}) are RocksDB
  * iterators, each a consistent point-in-time view of its column family from when it was made:
@@ -65,7 +73,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Node state ({@link #putNodeState}) is one key each in the {@code default} column family
  * ({@link KeyLayout#nodeStateKey}), written with one {@code put} under the same write options as
- * the records (so durable as they are when it returns) and outside {@link #mutationLock}: it shares
+ * the records (so durable as they are when it returns) and outside the key locks: it shares
  * no count or limit with the records, and RocksDB orders single writes itself.
  *
  * <p>Damaged data: a value that cannot be decoded makes the read that meets it throw
@@ -78,9 +86,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Parts: this class keeps the locks, the counts and the value records; the provider column
  * families are {@link ProviderIndex}'s, the expiry sweep is {@link ExpirySweeper}'s and iteration
- * is {@link StoreIterator}'s. They hold no lock of their own: they are called under this class's.
+ * is {@link StoreIterator}'s. They are called under this class's locks (the sweeper only guards its own note of where to start).
  * It stays somewhat over 500 lines because each of the eight operations of the SPI carries here,
- * and only here, its close guard, its hold of the mutation lock, its limit checks, its count
+ * and only here, its close guard, its hold of the key lock, its limit checks, its count
  * update and its mapping of RocksDB errors; the value records' few lines of batch code stay with
  * them rather than in a class of their own.
  *
@@ -94,8 +102,11 @@ final class RocksDbRecordStore implements RecordStore {
 
     private static final byte[] EMPTY = new byte[0];
 
-    /** Expiry index entries a sweep handles in one write batch (and one hold of the mutation lock). */
+    /** Expiry index entries a sweep handles in one write batch (and one hold of every key lock). */
     static final int SWEEP_CHUNK = 1024;
+
+    /** Stripes of the key locks (a power of two): many more than the threads that write at once. */
+    static final int KEY_LOCKS = 64;
 
     private final RocksDbResources res;
     private final Path directory;
@@ -107,20 +118,26 @@ final class RocksDbRecordStore implements RecordStore {
 
     /** Read side: any operation; write side: {@link #close()}. */
     private final ReentrantReadWriteLock closeGuard = new ReentrantReadWriteLock();
-    /** Held by every read-modify-write sequence; guards the counters below. */
-    private final ReentrantLock mutationLock = new ReentrantLock();
+    /** The key locks: a write of a record key holds {@link #keyLock its stripe}; a sweep chunk holds all. */
+    private final ReentrantLock[] keyLocks = new ReentrantLock[KEY_LOCKS];
     private volatile boolean closed;
 
-    /** Value records in the store. Written under {@link #mutationLock}; {@link #counts()} reads it without. */
-    private volatile long recordCount;
-    /** Keys that have at least one provider record. Written under {@link #mutationLock}; {@link #counts()} reads it without. */
-    private volatile long providedKeyCount;
-    /** The {@code seq} of the next provider entry. Guarded by {@link #mutationLock}. */
-    private long nextSeq;
+    /**
+     * Value records in the store. A put of a new key reserves its place (see {@link #reserve}) under
+     * the key's lock; {@link #counts()} reads it without.
+     */
+    private final AtomicLong recordCount = new AtomicLong();
+    /** Keys that have at least one provider record; kept as {@link #recordCount} is. */
+    private final AtomicLong providedKeyCount = new AtomicLong();
+    /**
+     * The {@code seq} of the next provider entry. Taken by a provider that is new to its key, under
+     * the key's lock; a failed write leaves a gap, which is harmless (seqs only order a key's entries).
+     */
+    private final AtomicLong nextSeq = new AtomicLong();
 
-    /** The provider column families. Writes through it hold {@link #mutationLock}. */
+    /** The provider column families. Writes through it hold the key's lock. */
     private final ProviderIndex providerIndex;
-    /** The expiry sweep. Used holding {@link #mutationLock}. */
+    /** The expiry sweep. Chunks run holding every key lock. */
     private final ExpirySweeper sweeper;
 
     private final Set<StoreIterator<?>> openIterators = ConcurrentHashMap.newKeySet();
@@ -138,6 +155,44 @@ final class RocksDbRecordStore implements RecordStore {
         this.maxProvidedKeys = config.maxProvidedKeys();
         this.providerIndex = new ProviderIndex(res, directory, localPeer);
         this.sweeper = new ExpirySweeper(res, directory, providerIndex);
+        for (int i = 0; i < keyLocks.length; i++) {
+            keyLocks[i] = new ReentrantLock();
+        }
+    }
+
+    /** The lock of {@code key}'s stripe. */
+    private ReentrantLock keyLock(RecordKey key) {
+        int h = key.hashCode();
+        return keyLocks[(h ^ (h >>> 16)) & (KEY_LOCKS - 1)];
+    }
+
+    /** Takes every key lock, in stripe order (the only order in which more than one is held). */
+    private void lockAllKeys() {
+        for (ReentrantLock lock : keyLocks) {
+            lock.lock();
+        }
+    }
+
+    private void unlockAllKeys() {
+        for (int i = keyLocks.length - 1; i >= 0; i--) {
+            keyLocks[i].unlock();
+        }
+    }
+
+    /**
+     * Takes one place in {@code count} if it is below {@code limit}: the place of a key being added,
+     * given back ({@code decrementAndGet}) if its write fails.
+     */
+    private static boolean reserve(AtomicLong count, long limit) {
+        while (true) {
+            long c = count.get();
+            if (c >= limit) {
+                return false;
+            }
+            if (count.compareAndSet(c, c + 1)) {
+                return true;
+            }
+        }
     }
 
     /**
@@ -180,14 +235,9 @@ final class RocksDbRecordStore implements RecordStore {
             it.status();
         }
         ProviderIndex.OpenCounts providerCounts = providerIndex.countAtOpen();
-        mutationLock.lock();
-        try {
-            recordCount = records;
-            providedKeyCount = providerCounts.keys();
-            nextSeq = providerCounts.maxSeq() + 1;
-        } finally {
-            mutationLock.unlock();
-        }
+        recordCount.set(records);
+        providedKeyCount.set(providerCounts.keys());
+        nextSeq.set(providerCounts.maxSeq() + 1);
     }
 
     // ------------------------------------------------------------------ value records
@@ -226,11 +276,13 @@ final class RocksDbRecordStore implements RecordStore {
             byte[] value = ValueCodec.encodeRecord(record);
             Optional<Instant> expires = record.expires();
             byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
-            mutationLock.lock();
+            ReentrantLock lock = keyLock(key);
+            lock.lock();
+            boolean reserved = false;
             try (WriteBatch batch = new WriteBatch()) {
                 int oldLength = readRecordHead(k, head);
                 boolean isNew = oldLength == RocksDB.NOT_FOUND;
-                if (isNew && recordCount >= maxRecords) {
+                if (isNew && !(reserved = reserve(recordCount, maxRecords))) {
                     throw new StoreException(Kind.MAX_RECORDS, NAME, "put", "the store holds its maximum of "
                             + maxRecords + " records and key " + key + " is new");
                 }
@@ -245,12 +297,13 @@ final class RocksDbRecordStore implements RecordStore {
                     }
                 }
                 res.db.write(res.writeOptions, batch);
-                if (isNew) {
-                    recordCount++;
-                }
+                reserved = false; // the new record holds its place now
                 expires.ifPresent(sweeper::noteIndexed);
             } finally {
-                mutationLock.unlock();
+                if (reserved) {
+                    recordCount.decrementAndGet();
+                }
+                lock.unlock();
             }
         } catch (RocksDBException e) {
             throw backend("put", "writing key " + key, e);
@@ -264,8 +317,8 @@ final class RocksDbRecordStore implements RecordStore {
     public StoreCounts counts() {
         Lock guard = enter("counts");
         try {
-            // without the mutation lock, so a scrape does not wait for a write or a sweep chunk
-            return new StoreCounts(recordCount, providedKeyCount);
+            // without the key locks, so a scrape does not wait for a write or a sweep chunk
+            return new StoreCounts(recordCount.get(), providedKeyCount.get());
         } finally {
             guard.unlock();
         }
@@ -281,7 +334,8 @@ final class RocksDbRecordStore implements RecordStore {
             }
             byte[] k = key.toBytes();
             byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
-            mutationLock.lock();
+            ReentrantLock lock = keyLock(key);
+            lock.lock();
             try (WriteBatch batch = new WriteBatch()) {
                 int oldLength = readRecordHead(k, head);
                 if (oldLength == RocksDB.NOT_FOUND) {
@@ -293,9 +347,9 @@ final class RocksDbRecordStore implements RecordStore {
                     batch.delete(res.expiry, KeyLayout.expiryKey(oldExpires.get(), KIND_RECORD, k));
                 }
                 res.db.write(res.writeOptions, batch);
-                recordCount--;
+                recordCount.decrementAndGet();
             } finally {
-                mutationLock.unlock();
+                lock.unlock();
             }
         } catch (RocksDBException e) {
             throw backend("remove", "removing key " + key, e);
@@ -359,16 +413,17 @@ final class RocksDbRecordStore implements RecordStore {
             byte[] peerKey = KeyLayout.providerPeerKey(k, record.provider().toBytes());
             Optional<Instant> expires = record.expires();
             byte[] headBuffer = new byte[ValueCodec.PROVIDER_HEAD_MAX_BYTES];
-            mutationLock.lock();
+            ReentrantLock lock = keyLock(key);
+            lock.lock();
+            boolean reserved = false;
             try (WriteBatch batch = new WriteBatch()) {
                 ProviderHead old = providerIndex.readHead(key, peerKey, headBuffer, "addProvider");
                 long seq;
-                boolean keyIsNew = false;
                 if (old != null) {
                     seq = old.seq(); // updated in place: same seq, so the same position
                 } else {
                     int listed = providerIndex.count(k, maxProvidersPerKey);
-                    if (listed == 0 && providedKeyCount >= maxProvidedKeys) {
+                    if (listed == 0 && !(reserved = reserve(providedKeyCount, maxProvidedKeys))) {
                         throw new StoreException(Kind.MAX_PROVIDED_KEYS, NAME, "addProvider",
                                 "provider records exist for the maximum of " + maxProvidedKeys + " keys and key "
                                         + key + " is new");
@@ -376,21 +431,18 @@ final class RocksDbRecordStore implements RecordStore {
                     if (listed >= maxProvidersPerKey) {
                         return false;
                     }
-                    seq = nextSeq;
-                    keyIsNew = listed == 0;
+                    seq = nextSeq.getAndIncrement();
                 }
                 providerIndex.putEntry(batch, k, peerKey, seq, record, old);
                 res.db.write(res.writeOptions, batch);
-                if (old == null) {
-                    nextSeq++;
-                    if (keyIsNew) {
-                        providedKeyCount++;
-                    }
-                }
+                reserved = false; // the key, new, holds its place now
                 expires.ifPresent(sweeper::noteIndexed);
                 return true;
             } finally {
-                mutationLock.unlock();
+                if (reserved) {
+                    providedKeyCount.decrementAndGet();
+                }
+                lock.unlock();
             }
         } catch (RocksDBException e) {
             throw backend("addProvider", "writing a provider of key " + key, e);
@@ -457,7 +509,8 @@ final class RocksDbRecordStore implements RecordStore {
             byte[] k = key.toBytes();
             byte[] peerKey = KeyLayout.providerPeerKey(k, provider.toBytes());
             byte[] headBuffer = new byte[ValueCodec.PROVIDER_HEAD_MAX_BYTES];
-            mutationLock.lock();
+            ReentrantLock lock = keyLock(key);
+            lock.lock();
             try (WriteBatch batch = new WriteBatch()) {
                 ProviderHead head = providerIndex.readHead(key, peerKey, headBuffer, "removeProvider");
                 if (head == null) {
@@ -467,10 +520,10 @@ final class RocksDbRecordStore implements RecordStore {
                 boolean last = !providerIndex.hasOther(k, peerKey);
                 res.db.write(res.writeOptions, batch);
                 if (last) {
-                    providedKeyCount--;
+                    providedKeyCount.decrementAndGet();
                 }
             } finally {
-                mutationLock.unlock();
+                lock.unlock();
             }
         } catch (RocksDBException e) {
             throw backend("removeProvider", "removing a provider of key " + key, e);
@@ -520,17 +573,17 @@ final class RocksDbRecordStore implements RecordStore {
         try {
             long removed = 0;
             while (true) {
-                mutationLock.lock();
+                lockAllKeys(); // a chunk removes entries of any keys; writers wait between chunks
                 try {
                     ExpirySweeper.Chunk chunk = sweeper.sweepChunk(now);
-                    recordCount -= chunk.recordsRemoved();
-                    providedKeyCount -= chunk.keysFreed();
+                    recordCount.addAndGet(-chunk.recordsRemoved());
+                    providedKeyCount.addAndGet(-chunk.keysFreed());
                     removed += chunk.removed();
                     if (!chunk.more()) {
                         return removed;
                     }
                 } finally {
-                    mutationLock.unlock();
+                    unlockAllKeys();
                 }
             }
         } catch (RocksDBException e) {
