@@ -180,10 +180,10 @@ public final class Host implements AutoCloseable {
      * {@code owns} it (also when the start fails).
      */
     static Host start(HostConfig config, HostRuntime runtime, boolean owns) throws IOException {
-        if (runtime.isClosed()) {
+        Host host = new Host(config, runtime, owns);
+        if (!owns && !runtime.join(host)) {
             throw new IllegalStateException("runtime closed");
         }
-        Host host = new Host(config, runtime, owns);
         try {
             host.bind();
         } catch (IOException | RuntimeException e) {
@@ -520,6 +520,8 @@ public final class Host implements AutoCloseable {
         }
         if (ownsRuntime) {
             runtime.close();
+        } else {
+            runtime.leave(this);
         }
     }
 

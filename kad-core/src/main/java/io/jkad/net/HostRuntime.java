@@ -4,6 +4,10 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,7 +30,7 @@ import org.slf4j.LoggerFactory;
  * <p>Pass one with {@link HostConfig.Builder#runtime} (or {@link KademliaNodeConfig.Builder#runtime}).
  * Closing a host or node that uses it closes only that host's channels and that node's tasks and
  * timers; the threads live until the runtime's owner {@link #close() closes} it, after closing
- * its nodes (closing it first stops their IO and logic: their futures then never complete). A
+ * its nodes; whatever host or node is still open on it then is closed first, newest first. A
  * host without one makes its own, as before: an event-loop group of its {@code ioThreads} and one
  * logic thread named {@code kad-logic-<peer>}, closed with it.
  */
@@ -40,6 +44,8 @@ public final class HostRuntime implements AutoCloseable {
     private final ThreadFactory logicThreadFactory;
     private final Set<Thread> logicThreadSet = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The hosts and nodes open on this runtime, closed with it. */
+    private final Set<AutoCloseable> members = new LinkedHashSet<>();
     /** Made on first use: a host alone (no node on it) needs no logic thread. */
     private ScheduledThreadPoolExecutor logic;
 
@@ -108,6 +114,20 @@ public final class HostRuntime implements AutoCloseable {
         return logic;
     }
 
+    /** Registers a host or node to close with the runtime; false if the runtime is closed already. */
+    synchronized boolean join(AutoCloseable member) {
+        if (closed.get()) {
+            return false;
+        }
+        members.add(member);
+        return true;
+    }
+
+    /** Forgets a host or node that closed. */
+    synchronized void leave(AutoCloseable member) {
+        members.remove(member);
+    }
+
     /** True when the calling thread is one of the logic pool's. */
     boolean onLogicThread() {
         return logicThreadSet.contains(Thread.currentThread());
@@ -124,14 +144,27 @@ public final class HostRuntime implements AutoCloseable {
     }
 
     /**
-     * Stops the threads: the IO loops (closing whatever channels are still open) and the logic
-     * pool, waiting up to 5 s for each unless called on one of them. Close the nodes first.
+     * Closes the hosts and nodes still open on it (newest first), then stops the threads: the IO
+     * loops and the logic pool, waiting up to 5 s for each unless called on one of them.
      * Idempotent.
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        List<AutoCloseable> open;
+        synchronized (this) {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
+            open = new ArrayList<>(members);
+            members.clear();
+        }
+        Collections.reverse(open);
+        for (AutoCloseable m : open) {
+            try {
+                m.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed", m, e);
+            }
         }
         boolean onIoThread = false;
         for (var e : io) {

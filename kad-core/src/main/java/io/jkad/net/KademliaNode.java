@@ -212,6 +212,10 @@ public final class KademliaNode implements AutoCloseable {
             }
             throw e;
         }
+        if (shared.isPresent() && !runtime.join(node)) {
+            node.close();
+            throw new IllegalStateException("runtime closed");
+        }
         node.input.attach();
         LOG.info("Kademlia node {} started ({} mode) on {}", node.peerId(), config.clientMode() ? "client" : "server",
                 node.host.listenAddresses());
@@ -577,6 +581,11 @@ public final class KademliaNode implements AutoCloseable {
         return host;
     }
 
+    /** The logic loop's timers armed and neither fired nor cancelled, for tests of this package. */
+    int armedTimers() {
+        return loop.armedTimers();
+    }
+
     /**
      * Runs {@code function} with the state machine on the logic thread and completes with its
      * result, for tests of this package that inspect the store or the state machine. The function
@@ -606,6 +615,8 @@ public final class KademliaNode implements AutoCloseable {
         loop.close(actions::clear);
         if (ownsRuntime) {
             runtime.close();
+        } else {
+            runtime.leave(this);
         }
         if (ownsStore) {
             try {

@@ -93,6 +93,11 @@ final class LogicLoop {
         return closed;
     }
 
+    /** Timers armed and neither fired nor cancelled. */
+    int armedTimers() {
+        return timers.size();
+    }
+
     /** Runs {@code task} on the logic thread unless the loop is closed (then it is dropped); logs what it throws. */
     void execute(Runnable task) {
         if (closed) {
