@@ -46,11 +46,14 @@ public final class HostRuntime implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     /** The hosts and nodes open on this runtime, closed with it. */
     private final Set<AutoCloseable> members = new LinkedHashSet<>();
+    /** Noise signatures the hosts of a shared runtime verified already (null in a host's own). */
+    private final VerifiedSignatures verifiedSignatures;
     /** Made on first use: a host alone (no node on it) needs no logic thread. */
     private ScheduledThreadPoolExecutor logic;
 
-    private HostRuntime(EventLoopGroup io, int logicThreads, ThreadFactory logicThreadFactory) {
+    private HostRuntime(EventLoopGroup io, int logicThreads, ThreadFactory logicThreadFactory, boolean shared) {
         this.io = io;
+        this.verifiedSignatures = shared ? new VerifiedSignatures() : null;
         this.logicThreads = logicThreads;
         this.logicThreadFactory = r -> {
             Thread t = logicThreadFactory.newThread(() -> {
@@ -79,7 +82,7 @@ public final class HostRuntime implements AutoCloseable {
         return new HostRuntime(
                 new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("kad-io-" + n, true),
                         NioIoHandler.newFactory()),
-                logicThreads, new DefaultThreadFactory("kad-logic-" + n, true));
+                logicThreads, new DefaultThreadFactory("kad-logic-" + n, true), true);
     }
 
     /** The runtime a host makes for itself when given none: its own IO loops and one named logic thread. */
@@ -88,7 +91,7 @@ public final class HostRuntime implements AutoCloseable {
             Thread t = new Thread(r, logicThreadName);
             t.setDaemon(true);
             return t;
-        });
+        }, false);
     }
 
     /** The IO event loops. */
@@ -126,6 +129,11 @@ public final class HostRuntime implements AutoCloseable {
     /** Forgets a host or node that closed. */
     synchronized void leave(AutoCloseable member) {
         members.remove(member);
+    }
+
+    /** The Noise signatures verified by the hosts of this runtime, or null for a host's own runtime. */
+    VerifiedSignatures verifiedSignatures() {
+        return verifiedSignatures;
     }
 
     /** True when the calling thread is one of the logic pool's. */

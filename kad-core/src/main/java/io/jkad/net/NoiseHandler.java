@@ -123,6 +123,15 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
         this(handshake, identity, null, expectedRemote, listener);
     }
 
+    /** Signatures verified already, shared by the hosts of a runtime (null: none). */
+    private VerifiedSignatures verified;
+
+    /** Skips verifying a remote's signature that {@code cache} holds already (set before the handshake starts). */
+    NoiseHandler verifiedSignatures(VerifiedSignatures cache) {
+        this.verified = cache;
+        return this;
+    }
+
     private NoiseHandler(NoiseHandshake handshake, Ed25519KeyPair identity, byte[] ownPayload, PeerId expectedRemote,
                          Listener listener) {
         this.handshake = Objects.requireNonNull(handshake, "handshake");
@@ -166,6 +175,15 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
      */
     static PeerId verifyPayload(byte[] payload, byte[] remoteStatic, PeerId expected, PeerId self)
             throws HandshakeException {
+        return verifyPayload(payload, remoteStatic, expected, self, null);
+    }
+
+    /**
+     * As {@link #verifyPayload(byte[], byte[], PeerId, PeerId)}, skipping the signature check when
+     * {@code verified} (a shared runtime's, may be null) holds these exact bytes already.
+     */
+    static PeerId verifyPayload(byte[] payload, byte[] remoteStatic, PeerId expected, PeerId self,
+                                VerifiedSignatures verified) throws HandshakeException {
         NoiseHandshakePayload p;
         try {
             p = NoiseHandshakePayload.parseFrom(payload);
@@ -189,8 +207,17 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
         if (remote.equals(self)) {
             throw new HandshakeException("the remote has our own peer id " + self);
         }
-        if (!key.verify(signedData(remoteStatic), p.getIdentitySig().toByteArray())) {
+        byte[] signature = p.getIdentitySig().toByteArray();
+        ByteBuffer cacheKey = verified == null ? null
+                : VerifiedSignatures.key(p.getIdentityKey().toByteArray(), signature, remoteStatic);
+        if (cacheKey != null && verified.contains(cacheKey)) {
+            return remote;
+        }
+        if (!key.verify(signedData(remoteStatic), signature)) {
             throw new HandshakeException("bad identity signature over the Noise static key from " + remote);
+        }
+        if (cacheKey != null) {
+            verified.add(cacheKey);
         }
         return remote;
     }
@@ -265,7 +292,7 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
         }
         if (handshake.isInitiator()) {
             // Read message 2: the responder's identity.
-            remotePeer = verifyPayload(payload, handshake.remoteStatic(), expectedRemote, identity.peerId());
+            remotePeer = verifyPayload(payload, handshake.remoteStatic(), expectedRemote, identity.peerId(), verified);
             byte[] msg3;
             try {
                 msg3 = handshake.writeMessage(ownPayload());
@@ -288,7 +315,7 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
             writeHandshake(ctx, msg2);
         } else {
             // Read message 3: the initiator's identity.
-            remotePeer = verifyPayload(payload, handshake.remoteStatic(), expectedRemote, identity.peerId());
+            remotePeer = verifyPayload(payload, handshake.remoteStatic(), expectedRemote, identity.peerId(), verified);
             secured(ctx);
         }
     }

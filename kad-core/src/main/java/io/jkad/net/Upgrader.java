@@ -116,9 +116,11 @@ final class Upgrader {
 
         /** Step 1 done: {@code /noise} agreed; Noise comes next. */
         private void securitySelected(ChannelHandlerContext ctx, String protocol) {
-            ctx.pipeline().addAfter(ctx.name(), "noise", staticKey != null
+            NoiseHandler noise = staticKey != null
                     ? new NoiseHandler(dialer, identity, staticKey, expected, this)
-                    : new NoiseHandler(dialer, identity, expected, this));
+                    : new NoiseHandler(dialer, identity, expected, this);
+            noise.verifiedSignatures(config.runtime().map(HostRuntime::verifiedSignatures).orElse(null));
+            ctx.pipeline().addAfter(ctx.name(), "noise", noise);
         }
 
         /** Step 2 done: the remote is authenticated; its scope becomes its peer's, and the muxer is agreed next. */

@@ -56,7 +56,6 @@ public final class DevnetCommand implements Callable<Integer> {
 
     /** How long one operation may take before it counts as failed. */
     private static final long OP_TIMEOUT_SECONDS = 120;
-    private static final int BOOTSTRAP_BATCH = 8;
 
     @Option(names = "--nodes", defaultValue = "20", description = "Number of nodes (default: ${DEFAULT-VALUE}).")
     int nodes;
@@ -117,6 +116,15 @@ public final class DevnetCommand implements Callable<Integer> {
                     + "(one per connection, as kad run) (default: ${DEFAULT-VALUE}).")
     String noiseStaticKey;
 
+    @Option(names = "--idle-timeout", defaultValue = "10s", paramLabel = "DURATION",
+            description = "How long each node keeps a connection without streams open (e.g. 10s, 1m; kad run's default is "
+                    + "10s) (default: ${DEFAULT-VALUE}).")
+    String idleTimeout;
+
+    @Option(names = "--bootstrap-batch", defaultValue = "8", paramLabel = "N",
+            description = "Nodes that bootstrap at once (default: ${DEFAULT-VALUE}).")
+    int bootstrapBatch;
+
     @Option(names = "--json", description = "Print the figures as one JSON document on stdout (the summary goes "
             + "to stderr).")
     boolean json;
@@ -163,6 +171,7 @@ public final class DevnetCommand implements Callable<Integer> {
                 progress.update(i + 1);
             }
             progress.done();
+            startNodesMs = (System.nanoTime() - wallStart) / 1_000_000;
             joinNetwork(started, external);
             long startMs = (System.nanoTime() - wallStart) / 1_000_000;
             rssAfterStartKb = rssKb();
@@ -195,7 +204,8 @@ public final class DevnetCommand implements Callable<Integer> {
 
     private KademliaNode startNode(int index, Path dir) throws IOException {
         Ed25519KeyPair identity = Ed25519KeyPair.fromSeed(sha256("jkad-devnet-" + seed + "-" + index));
-        KademliaConfig kademlia = KademliaConfig.defaults();
+        KademliaConfig kademlia = KademliaConfig.defaults().toBuilder()
+                .connectionIdleTimeout(RunCommand.parseDuration("--idle-timeout", idleTimeout)).build();
         if (provideKeys > 0) {
             RequestLimits.Rate rate = new RequestLimits.Rate(1000, 10_000);
             RequestLimits d = RequestLimits.DEFAULTS;
@@ -257,7 +267,7 @@ public final class DevnetCommand implements Callable<Integer> {
         progress.update(1);
         int next = 1;
         while (next < all.size()) {
-            int end = Math.min(all.size(), next + BOOTSTRAP_BATCH);
+            int end = Math.min(all.size(), next + bootstrapBatch);
             List<CompletableFuture<QueryResult.Bootstrap>> batch = new ArrayList<>();
             for (int i = next; i < end; i++) {
                 KademliaNode node = all.get(i);
@@ -384,6 +394,7 @@ public final class DevnetCommand implements Callable<Integer> {
         doc.put("put_quorum", putQuorum);
         doc.put("get_quorum", getQuorum);
         doc.put("start_ms", startMs);
+        doc.put("start_nodes_ms", startNodesMs);
         byName.forEach((name, s) -> {
             doc.put(name + "_count", s.count());
             doc.put(name + "_ok", s.ok());
@@ -397,8 +408,16 @@ public final class DevnetCommand implements Callable<Integer> {
         doc.putAll(provided);
         doc.put("wall_ms", wallMs);
         long rssEnd = rssKb();
+        System.gc();
+        long heapKb = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1024;
+        doc.put("heap_kb_after_gc", heapKb);
+        doc.put("heap_kb_per_node", heapKb / all.size());
         int threads = java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount();
         long refusals = all.stream().mapToLong(n -> n.resources().totalRefusals()).sum();
+        long connections = all.stream().mapToLong(n -> n.resources().usage().connections()).sum();
+        doc.put("connections_open", connections);
+        doc.put("idle_timeout", idleTimeout);
+        doc.put("bootstrap_batch", bootstrapBatch);
         doc.put("runtime", runtime);
         doc.put("noise_static_key", noiseStaticKey);
         doc.put("threads", threads);
@@ -417,6 +436,7 @@ public final class DevnetCommand implements Callable<Integer> {
     }
 
     private long rssAfterStartKb = -1;
+    private long startNodesMs;
 
     /** The process's resident set (VmRSS of /proc/self/status) in KiB, or -1 where there is none. */
     static long rssKb() {
@@ -508,6 +528,10 @@ public final class DevnetCommand implements Callable<Integer> {
         if (!List.of("reuse", "fresh").contains(noiseStaticKey)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
                     "--noise-static-key must be reuse or fresh: " + noiseStaticKey);
+        }
+        RunCommand.parseDuration("--idle-timeout", idleTimeout);
+        if (bootstrapBatch < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--bootstrap-batch must be >= 1: " + bootstrapBatch);
         }
         if (ops < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--ops must be >= 0: " + ops);
