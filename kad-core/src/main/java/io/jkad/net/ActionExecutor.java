@@ -20,7 +20,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -134,7 +133,7 @@ final class ActionExecutor {
                         result.completeExceptionally(error);
                     }
                 });
-        ScheduledFuture<?> timer;
+        LogicLoop.Timer timer;
         try {
             timer = loop.schedule(() -> result.completeExceptionally(new TimeoutException(
                     request.messageType() + " to " + peer + " not answered within " + requestTimeout.toMillis() + " ms")),
@@ -188,7 +187,7 @@ final class ActionExecutor {
                         result.completeExceptionally(error);
                     }
                 });
-        ScheduledFuture<?> timer;
+        LogicLoop.Timer timer;
         try {
             // a batch may wait for the peer's flow control: a request timeout per 100 requests
             timer = loop.schedule(() -> result.completeExceptionally(new TimeoutException(frames.size()

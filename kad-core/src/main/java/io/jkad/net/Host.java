@@ -12,13 +12,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
-import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -81,7 +78,8 @@ import org.slf4j.LoggerFactory;
  * {@link ProtocolRegistry} the stream protocols. A {@link HostConnection} sees only the narrow
  * {@link HostConnection.Owner} of its host.
  *
- * <p><b>Threading.</b> IO runs on the host's own event loops. Listener callbacks, stream
+ * <p><b>Threading.</b> IO runs on the host's own event loops, or on those of a
+ * {@link HostConfig#runtime() runtime} shared with other hosts of the process. Listener callbacks, stream
  * initializers, stream pipelines and the completion of the futures this class returns all run on
  * IO threads; they must not block or call the Kademlia state machine or a store (hand work to the
  * logic thread, or continue futures with the {@code *Async} methods and your executor).
@@ -115,6 +113,9 @@ public final class Host implements AutoCloseable {
     private final PeerId peerId;
     private final YamuxConfig yamuxConfig;
     private final EventLoopGroup group;
+    /** The runtime whose IO loops this host uses; closed with it only when it is the host's own. */
+    private final HostRuntime runtime;
+    private final boolean ownsRuntime;
     private final List<Channel> servers = new ArrayList<>();
     private final List<Multiaddr> listenAddresses = new ArrayList<>();
     private volatile List<Multiaddr> advertisedAddresses = List.of();
@@ -131,15 +132,17 @@ public final class Host implements AutoCloseable {
     private final InboundAdmission admission;
     private volatile boolean closed;
 
-    private Host(HostConfig config) {
+    private Host(HostConfig config, HostRuntime runtime, boolean ownsRuntime) {
         this.config = config;
+        this.runtime = runtime;
+        this.ownsRuntime = ownsRuntime;
         this.identity = config.identity();
         this.peerId = identity.peerId();
         this.resources = new ResourceManager(config.resourceLimits());
         this.yamuxConfig = YamuxConfig.DEFAULT
                 .withMaxInboundStreams(config.maxInboundStreamsPerConnection())
                 .withKeepAlive(config.keepAliveInterval(), Duration.ofSeconds(30));
-        this.group = new MultiThreadIoEventLoopGroup(config.ioThreads(), NioIoHandler.newFactory());
+        this.group = runtime.ioGroup();
         this.registry = new ConnectionRegistry(peerId);
         this.upgrader = new Upgrader(identity, config, traffic, channels, refusalLog, this::established);
         this.admission = new InboundAdmission(config, resources, refusalLog, upgrader, () -> closed);
@@ -167,7 +170,20 @@ public final class Host implements AutoCloseable {
      */
     public static Host start(HostConfig config) throws IOException {
         Objects.requireNonNull(config, "config");
-        Host host = new Host(config);
+        Optional<HostRuntime> shared = config.runtime();
+        return shared.isPresent() ? start(config, shared.get(), false)
+                : start(config, HostRuntime.dedicated(config.ioThreads(), "kad-logic"), true);
+    }
+
+    /**
+     * Starts a host on {@code runtime}'s IO loops, closing the runtime with the host if it
+     * {@code owns} it (also when the start fails).
+     */
+    static Host start(HostConfig config, HostRuntime runtime, boolean owns) throws IOException {
+        Host host = new Host(config, runtime, owns);
+        if (!owns && !runtime.join(host)) {
+            throw new IllegalStateException("runtime closed");
+        }
         try {
             host.bind();
         } catch (IOException | RuntimeException e) {
@@ -464,7 +480,8 @@ public final class Host implements AutoCloseable {
 
     /**
      * Closes every connection (Yamux Go Away first) and the listeners, fails dials in progress,
-     * and stops the IO threads. Idempotent. Called from an IO thread of this host, it does not wait.
+     * and stops the IO threads unless they are a shared {@link HostConfig#runtime() runtime}'s
+     * (whose other hosts go on). Idempotent. Called from an IO thread of this host, it does not wait.
      */
     @Override
     public void close() {
@@ -501,9 +518,10 @@ public final class Host implements AutoCloseable {
                 LOG.debug("connections did not all close in time: {}", e.toString());
             }
         }
-        Future<?> shutdown = group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
-        if (!onIoThread) {
-            shutdown.awaitUninterruptibly(5, TimeUnit.SECONDS);
+        if (ownsRuntime) {
+            runtime.close();
+        } else {
+            runtime.leave(this);
         }
     }
 

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * Settings of a {@link Host}. Immutable; built with {@link #builder(Ed25519KeyPair)}.
@@ -62,6 +63,8 @@ public final class HostConfig {
     private final int handshakeBurst;
     private final double handshakesPerSecond;
     private final ResourceLimits resourceLimits;
+    private final Optional<HostRuntime> runtime;
+    private final boolean reuseNoiseStaticKey;
 
     private HostConfig(Builder b) {
         this.identity = b.identity;
@@ -77,6 +80,8 @@ public final class HostConfig {
         this.maxInboundStreamsPerConnection = b.maxInboundStreamsPerConnection;
         this.maxInboundConnections = b.maxInboundConnections;
         this.ioThreads = b.ioThreads;
+        this.runtime = Optional.ofNullable(b.runtime);
+        this.reuseNoiseStaticKey = b.reuseNoiseStaticKey;
         this.handshakeTimeout = b.handshakeTimeout;
         this.handshakeBurst = b.handshakeBurst;
         this.handshakesPerSecond = b.handshakesPerSecond;
@@ -149,6 +154,26 @@ public final class HostConfig {
     }
 
     /**
+     * The threads shared with other hosts of this process, if given: the host then runs its IO on
+     * the runtime's event loops (its {@link #ioThreads()} unused) and leaves them running when it
+     * closes. Empty (the default): the host makes its own and stops them on close.
+     */
+    public Optional<HostRuntime> runtime() {
+        return runtime;
+    }
+
+    /**
+     * Whether the host makes one Noise static key (and signs it with its identity) once and uses it
+     * for every connection, as rust-libp2p does, instead of a fresh one per connection (the
+     * default: false). Peers see no difference in the protocol; it saves an X25519 key generation
+     * and an Ed25519 signature per handshake, most of a handshake's cost with the JDK's
+     * implementations. Forward secrecy rests on the ephemeral keys either way.
+     */
+    public boolean reuseNoiseStaticKey() {
+        return reuseNoiseStaticKey;
+    }
+
+    /**
      * How long an inbound connection has from its accept to the end of its upgrade (multistream,
      * Noise, Yamux); a slower one is closed. Outbound dials have the dial timeout instead.
      */
@@ -206,6 +231,8 @@ public final class HostConfig {
         private int handshakeBurst = DEFAULT_HANDSHAKE_BURST;
         private double handshakesPerSecond = DEFAULT_HANDSHAKES_PER_SECOND;
         private ResourceLimits resourceLimits;
+        private HostRuntime runtime;
+        private boolean reuseNoiseStaticKey;
 
         private Builder(Ed25519KeyPair identity) {
             this.identity = Objects.requireNonNull(identity, "identity");
@@ -338,6 +365,18 @@ public final class HostConfig {
                 throw new IllegalArgumentException("ioThreads must be >= 1: " + n);
             }
             this.ioThreads = n;
+            return this;
+        }
+
+        /** See {@link HostConfig#runtime()}; null for a runtime of the host's own (the default). */
+        public Builder runtime(HostRuntime runtime) {
+            this.runtime = runtime;
+            return this;
+        }
+
+        /** See {@link HostConfig#reuseNoiseStaticKey()}. */
+        public Builder reuseNoiseStaticKey(boolean reuse) {
+            this.reuseNoiseStaticKey = reuse;
             return this;
         }
 

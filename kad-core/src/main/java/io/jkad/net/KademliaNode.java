@@ -72,7 +72,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Threading</h2>
  * The node owns one logic thread ({@code kad-logic-<peer>}, a {@link LogicLoop}). Only that thread
- * touches the state machine and the record store. Host callbacks and stream handlers run on IO
+ * touches the state machine and the record store. Nodes given one {@link HostRuntime}
+ * ({@link KademliaNodeConfig.Builder#runtime}) share its IO and logic threads instead: each node's
+ * tasks still run one at a time and in order (the "logic thread" is then a serial executor on the
+ * shared pool), and closing a node stops only its connections, tasks and timers. Host callbacks and stream handlers run on IO
  * threads; they decode and encode messages and hand everything else to the logic thread
  * ({@link HostEventAdapter}). After each input the logic thread polls the state machine until it
  * has nothing left to do and carries out each action ({@link ActionExecutor}): sending a request on
@@ -139,6 +142,9 @@ public final class KademliaNode implements AutoCloseable {
 
     private final KademliaNodeConfig config;
     private final Host host;
+    /** The threads of this node: shared with other nodes, or its own (then closed with it). */
+    private final HostRuntime runtime;
+    private final boolean ownsRuntime;
     private final RecordStore store;
     private final boolean ownsStore;
     private final Kademlia kademlia;
@@ -147,9 +153,12 @@ public final class KademliaNode implements AutoCloseable {
     private final HostEventAdapter input;
     private final List<Consumer<? super KademliaEvent>> listeners = new CopyOnWriteArrayList<>();
 
-    private KademliaNode(KademliaNodeConfig config, Host host, RecordStore store, boolean ownsStore) {
+    private KademliaNode(KademliaNodeConfig config, Host host, HostRuntime runtime, boolean ownsRuntime,
+                         RecordStore store, boolean ownsStore) {
         this.config = config;
         this.host = host;
+        this.runtime = runtime;
+        this.ownsRuntime = ownsRuntime;
         this.store = store;
         this.ownsStore = ownsStore;
         KademliaConfig kad = config.kademlia();
@@ -160,7 +169,7 @@ public final class KademliaNode implements AutoCloseable {
                 ? new Random(config.randomSeed().getAsLong()) : new Random(new SecureRandom().nextLong());
         Clock clock = config.clock();
         this.kademlia = new Kademlia(config.peerId(), store, kad, clock.instant(), random);
-        this.loop = new LogicLoop(config.peerId(), kademlia, clock);
+        this.loop = new LogicLoop(config.peerId(), kademlia, clock, runtime);
         this.actions = new ActionExecutor(config, kademlia, host, loop, codec, listeners);
         loop.onAction(actions::execute);
         this.input = new HostEventAdapter(config, kademlia, host, loop, actions, codec);
@@ -182,20 +191,30 @@ public final class KademliaNode implements AutoCloseable {
         if (owns) {
             store = RecordStores.open(config.storeBackend(), config.storeConfig());
         }
+        Optional<HostRuntime> shared = config.host().runtime();
+        HostRuntime runtime = shared.orElseGet(() -> HostRuntime.dedicated(config.host().ioThreads(),
+                "kad-logic-" + LogicLoop.shortId(config.peerId())));
         KademliaNode node;
         try {
-            Host host = Host.start(config.host());
+            Host host = Host.start(config.host(), runtime, false);
             try {
-                node = new KademliaNode(config, host, store, owns);
+                node = new KademliaNode(config, host, runtime, shared.isEmpty(), store, owns);
             } catch (RuntimeException e) {
                 host.close();
                 throw e;
             }
         } catch (IOException | RuntimeException e) {
+            if (shared.isEmpty()) {
+                runtime.close();
+            }
             if (owns) {
                 store.close();
             }
             throw e;
+        }
+        if (shared.isPresent() && !runtime.join(node)) {
+            node.close();
+            throw new IllegalStateException("runtime closed");
         }
         node.input.attach();
         LOG.info("Kademlia node {} started ({} mode) on {}", node.peerId(), config.clientMode() ? "client" : "server",
@@ -562,6 +581,11 @@ public final class KademliaNode implements AutoCloseable {
         return host;
     }
 
+    /** The logic loop's timers armed and neither fired nor cancelled, for tests of this package. */
+    int armedTimers() {
+        return loop.armedTimers();
+    }
+
     /**
      * Runs {@code function} with the state machine on the logic thread and completes with its
      * result, for tests of this package that inspect the store or the state machine. The function
@@ -579,7 +603,7 @@ public final class KademliaNode implements AutoCloseable {
     /**
      * Stops the node: closes the host (every connection), fails the futures of running
      * operations with {@link IllegalStateException}, stops the logic thread (waiting up to 10 s
-     * for it unless called on it), and closes the store if the node opened it (a store passed in
+     * for it unless called on it; a shared runtime's threads go on), and closes the store if the node opened it (a store passed in
      * stays open). Idempotent.
      */
     @Override
@@ -589,6 +613,11 @@ public final class KademliaNode implements AutoCloseable {
         }
         host.close();
         loop.close(actions::clear);
+        if (ownsRuntime) {
+            runtime.close();
+        } else {
+            runtime.leave(this);
+        }
         if (ownsStore) {
             try {
                 store.close();

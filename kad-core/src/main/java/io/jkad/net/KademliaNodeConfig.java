@@ -273,6 +273,19 @@ public final class KademliaNodeConfig {
             return host(h -> h.ioThreads(threads == 0 ? HostConfig.builder(identity).build().ioThreads() : threads));
         }
 
+        /**
+         * Shares {@code runtime}'s IO and logic threads with the other nodes given it (see
+         * {@link HostRuntime}); without one (the default) the node has threads of its own.
+         */
+        public Builder runtime(HostRuntime runtime) {
+            return host(h -> h.runtime(runtime));
+        }
+
+        /** See {@link HostConfig#reuseNoiseStaticKey()} (default false). */
+        public Builder reuseNoiseStaticKey(boolean reuse) {
+            return host(h -> h.reuseNoiseStaticKey(reuse));
+        }
+
         /** The host's resource limits (connections, streams, buffered bytes per scope; see {@link ResourceLimits}). */
         public Builder resourceLimits(ResourceLimits limits) {
             return host(h -> h.resourceLimits(limits));

@@ -13,14 +13,13 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -28,8 +27,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The logic thread of a {@link KademliaNode}: the one thread that owns its {@link Kademlia} state
- * machine (and so its record store). Every input (an API call, a host event, an answer, a timer)
+ * The logic thread of a {@link KademliaNode}: what owns its {@link Kademlia} state machine (and
+ * so its record store). It is a {@link SerialExecutor} on its {@link HostRuntime}'s logic pool:
+ * one task at a time, in order, each seeing what the ones before it did, on a thread of its own
+ * for a node alone and on a pool shared with the other nodes of a shared runtime (its timers on
+ * the pool's scheduler, cancelled when it closes). Every input (an API call, a host event, an answer, a timer)
  * is a task here; after each the loop polls the state machine until it has nothing left to do,
  * hands each action to the node's {@link ActionExecutor}, and arms one timer for the next poll at
  * the state machine's {@link Kademlia#nextDeadline() next deadline} (a periodic job, a query's
@@ -52,10 +54,12 @@ final class LogicLoop {
     private final PeerId self;
     private final Kademlia kademlia;
     private final Clock clock;
-    private final ScheduledThreadPoolExecutor executor;
+    private final HostRuntime runtime;
+    private final SerialExecutor serial;
     private final Executor asExecutor = this::execute;
     private final Object closeLock = new Object();
-    private volatile Thread thread;
+    /** The timers armed and neither fired nor cancelled, cancelled on close (the scheduler is shared). */
+    private final Set<Timer> timers = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
     private BiConsumer<KademliaAction, Instant> actions;
 
@@ -63,28 +67,16 @@ final class LogicLoop {
     private final Map<QueryId, CompletableFuture<QueryResult>> pendingQueries = new HashMap<>();
     /** The traces of traced queries, completed beside their results. */
     private final Map<QueryId, CompletableFuture<QueryTrace>> pendingTraces = new HashMap<>();
-    private ScheduledFuture<?> tick;
+    private Timer tick;
     private Instant tickAt;
 
-    LogicLoop(PeerId self, Kademlia kademlia, Clock clock) {
+    /** @param runtime whose logic pool runs this loop's tasks (one at a time) and fires its timers */
+    LogicLoop(PeerId self, Kademlia kademlia, Clock clock, HostRuntime runtime) {
         this.self = self;
         this.kademlia = kademlia;
         this.clock = clock;
-        String name = "kad-logic-" + shortId(self);
-        this.executor = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, name);
-            t.setDaemon(true);
-            thread = t;
-            return t;
-        }) {
-            @Override
-            protected void afterExecute(Runnable r, Throwable t) {
-                reportError(r, t);
-            }
-        };
-        executor.setRemoveOnCancelPolicy(true);
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        executor.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+        this.runtime = runtime;
+        this.serial = new SerialExecutor("kad-logic-" + shortId(self), runtime.logic());
     }
 
     /** Where the actions the state machine emits go (once, before the first task). */
@@ -101,25 +93,26 @@ final class LogicLoop {
         return closed;
     }
 
+    /** Timers armed and neither fired nor cancelled. */
+    int armedTimers() {
+        return timers.size();
+    }
+
     /** Runs {@code task} on the logic thread unless the loop is closed (then it is dropped); logs what it throws. */
     void execute(Runnable task) {
         if (closed) {
             return;
         }
-        try {
-            executor.execute(() -> {
-                if (closed) {
-                    return;
-                }
-                try {
-                    task.run();
-                } catch (RuntimeException e) {
-                    LOG.error("{}: logic task failed", self, e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            LOG.trace("{}: logic thread stopped; task dropped", self);
-        }
+        serial.execute(() -> {
+            if (closed) {
+                return;
+            }
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.error("{}: logic task failed", self, e);
+            }
+        });
     }
 
     /** Runs {@code input} (a call into the state machine) on the logic thread, then {@link #drive()}. */
@@ -130,9 +123,64 @@ final class LogicLoop {
         });
     }
 
-    /** Runs {@code task} on the logic thread after {@code delay}. @throws RejectedExecutionException once closed */
-    ScheduledFuture<?> schedule(Runnable task, Duration delay) {
-        return executor.schedule(task, delay.toNanos(), TimeUnit.NANOSECONDS);
+    /**
+     * Runs {@code task} on the logic thread after {@code delay}, unless the timer is cancelled
+     * first or the loop closes.
+     *
+     * @throws RejectedExecutionException once closed
+     */
+    Timer schedule(Runnable task, Duration delay) {
+        if (closed) {
+            throw new RejectedExecutionException("node closed");
+        }
+        Timer timer = new Timer(task);
+        timers.add(timer);
+        try {
+            timer.future = runtime.logic().schedule(timer, delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException | IllegalStateException e) {
+            timers.remove(timer);
+            throw new RejectedExecutionException("logic pool stopped", e);
+        }
+        if (closed) {
+            timer.cancel(false); // close() may have swept the timers before this one was added
+        }
+        return timer;
+    }
+
+    /**
+     * A timer of this loop on the shared scheduler. When it fires it hands its task to the logic
+     * thread; a cancel that comes after that, but before the task ran, still stops the task.
+     */
+    final class Timer implements Runnable {
+        private final Runnable task;
+        private volatile ScheduledFuture<?> future;
+        private volatile boolean cancelled;
+
+        private Timer(Runnable task) {
+            this.task = task;
+        }
+
+        @Override
+        public void run() {
+            timers.remove(this);
+            if (!cancelled) {
+                execute(() -> {
+                    if (!cancelled) {
+                        task.run();
+                    }
+                });
+            }
+        }
+
+        /** Stops the timer (and its task, unless that is running); the argument is ignored. */
+        void cancel(boolean ignored) {
+            cancelled = true;
+            timers.remove(this);
+            ScheduledFuture<?> f = future;
+            if (f != null) {
+                f.cancel(false);
+            }
+        }
     }
 
     /**
@@ -214,43 +262,48 @@ final class LogicLoop {
 
     /**
      * Stops the loop after {@link #markClosed()}: on the logic thread fails the running calls'
-     * futures, cancels the timer and runs {@code cleanup}; then stops the thread, waiting up to
-     * 10 s for it unless called on it.
+     * futures, cancels the timers and runs {@code cleanup}; then drops every later task, waiting
+     * up to 10 s for that unless called on the logic thread.
      */
     void close(Runnable cleanup) {
-        boolean onLogicThread = Thread.currentThread() == thread;
+        boolean onLogicThread = serial.inExecutor();
+        CountDownLatch done = new CountDownLatch(1);
         Runnable finish = () -> {
-            IllegalStateException e = closedError();
-            for (CompletableFuture<QueryResult> f : pendingQueries.values()) {
-                f.completeExceptionally(e);
-            }
-            pendingQueries.clear();
-            pendingTraces.clear();
-            cleanup.run();
-            if (tick != null) {
-                tick.cancel(false);
+            try {
+                IllegalStateException e = closedError();
+                for (CompletableFuture<QueryResult> f : pendingQueries.values()) {
+                    f.completeExceptionally(e);
+                }
+                pendingQueries.clear();
+                pendingTraces.clear();
+                cleanup.run();
+                cancelTimers();
+            } finally {
+                serial.close();
+                done.countDown();
             }
         };
         if (onLogicThread) {
             finish.run();
-        } else {
-            try {
-                executor.execute(finish);
-            } catch (RejectedExecutionException ignored) {
-                // already stopped
-            }
+            return;
         }
-        executor.shutdown();
-        if (!onLogicThread) {
-            try {
-                if (!executor.awaitTermination(10, TimeUnit.SECONDS)) {
-                    LOG.warn("{}: logic thread did not stop within 10 s", self);
-                    executor.shutdownNow();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                executor.shutdownNow();
+        if (!serial.offer(finish)) {
+            cancelTimers();
+            return; // the pool is stopped: nothing of this loop runs any more
+        }
+        try {
+            if (!done.await(10, TimeUnit.SECONDS)) {
+                LOG.warn("{}: logic thread did not stop within 10 s", self);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void cancelTimers() {
+        tick = null;
+        for (Timer t : timers) {
+            t.cancel(false);
         }
     }
 
@@ -260,20 +313,19 @@ final class LogicLoop {
             f.completeExceptionally(closedError());
             return;
         }
-        try {
-            executor.execute(() -> {
-                if (closed) {
-                    f.completeExceptionally(closedError());
-                    return;
-                }
-                try {
-                    body.run();
-                } catch (RuntimeException e) {
-                    f.completeExceptionally(e);
-                }
-                safeDrive();
-            });
-        } catch (RejectedExecutionException e) {
+        boolean queued = serial.offer(() -> {
+            if (closed) {
+                f.completeExceptionally(closedError());
+                return;
+            }
+            try {
+                body.run();
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+            safeDrive();
+        });
+        if (!queued) {
             f.completeExceptionally(closedError());
         }
     }
@@ -303,39 +355,20 @@ final class LogicLoop {
         }
         long delay = Math.max(MIN_TICK_NANOS, Duration.between(now, next).toNanos());
         tickAt = next;
+        Timer[] armed = new Timer[1];
         try {
-            tick = executor.schedule(() -> {
-                if (closed) {
+            armed[0] = schedule(() -> {
+                if (closed || tick != armed[0]) {
                     return;
                 }
                 tick = null;
                 tickAt = null;
                 safeDrive();
-            }, delay, TimeUnit.NANOSECONDS);
+            }, Duration.ofNanos(delay));
+            tick = armed[0];
         } catch (RejectedExecutionException e) {
             tick = null;
             tickAt = null;
-        }
-    }
-
-    /**
-     * The executor keeps what a task threw in its future; an Error (out of memory, a stack
-     * overflow) must not vanish there: the thread's uncaught-exception handler gets it.
-     */
-    private static void reportError(Runnable r, Throwable t) {
-        if (t == null && r instanceof Future<?> f && f.isDone() && !f.isCancelled()) {
-            try {
-                f.get();
-            } catch (ExecutionException e) {
-                if (e.getCause() instanceof Error error) {
-                    Thread self = Thread.currentThread();
-                    self.getUncaughtExceptionHandler().uncaughtException(self, error);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (CancellationException e) {
-                // cancelled meanwhile
-            }
         }
     }
 

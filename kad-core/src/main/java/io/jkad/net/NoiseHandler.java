@@ -37,7 +37,8 @@ import org.slf4j.LoggerFactory;
  * identity {@code PublicKey} protobuf and a signature over {@code "noise-libp2p-static-key:"}
  * followed by the sender's static X25519 key; the remote's signature is verified against the
  * static key learned in the handshake, and when an expected peer id is given a different identity
- * is refused. The static key is fresh for every connection.
+ * is refused. The static key is fresh for every connection, unless the host reuses one
+ * ({@link HostConfig#reuseNoiseStaticKey()}, a {@link StaticKey}).
  *
  * <p>Transport: outbound buffers are collected until {@code flush()} and then encrypted in frames
  * of at most 65519 plaintext bytes. The collection never holds more than one frame's plaintext
@@ -74,8 +75,21 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
 
     private enum State { HANDSHAKE, TRANSPORT, FAILED }
 
+    /**
+     * A static key made once and signed once, for every connection of a host that reuses it
+     * ({@link HostConfig#reuseNoiseStaticKey()}).
+     */
+    record StaticKey(X25519.KeyPair keyPair, byte[] payload) {
+        static StaticKey create(Ed25519KeyPair identity) {
+            X25519.KeyPair kp = X25519.generate(RANDOM);
+            return new StaticKey(kp, NoiseHandler.payload(identity, kp.publicKey()));
+        }
+    }
+
     private final NoiseHandshake handshake;
     private final Ed25519KeyPair identity;
+    /** Our signed payload when the static key is reused; null: signed for this connection's key. */
+    private final byte[] ownPayload;
     private final PeerId expectedRemote;
     private final Listener listener;
     private final ArrayDeque<Object> pending = new ArrayDeque<>(); // ByteBuf, ChannelPromise pairs
@@ -97,10 +111,32 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
                 identity, expectedRemote, listener);
     }
 
+    /** With the host's reused static key (see {@link StaticKey}). */
+    NoiseHandler(boolean initiator, Ed25519KeyPair identity, StaticKey staticKey, PeerId expectedRemote,
+                 Listener listener) {
+        this(new NoiseHandshake(initiator, staticKey.keyPair(), new byte[0], () -> X25519.generate(RANDOM)),
+                identity, staticKey.payload(), expectedRemote, listener);
+    }
+
     /** With a given handshake state (tests inject keys this way). */
     NoiseHandler(NoiseHandshake handshake, Ed25519KeyPair identity, PeerId expectedRemote, Listener listener) {
+        this(handshake, identity, null, expectedRemote, listener);
+    }
+
+    /** Signatures verified already, shared by the hosts of a runtime (null: none). */
+    private VerifiedSignatures verified;
+
+    /** Skips verifying a remote's signature that {@code cache} holds already (set before the handshake starts). */
+    NoiseHandler verifiedSignatures(VerifiedSignatures cache) {
+        this.verified = cache;
+        return this;
+    }
+
+    private NoiseHandler(NoiseHandshake handshake, Ed25519KeyPair identity, byte[] ownPayload, PeerId expectedRemote,
+                         Listener listener) {
         this.handshake = Objects.requireNonNull(handshake, "handshake");
         this.identity = Objects.requireNonNull(identity, "identity");
+        this.ownPayload = ownPayload;
         this.expectedRemote = expectedRemote;
         this.listener = Objects.requireNonNull(listener, "listener");
     }
@@ -119,6 +155,10 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
                 .toByteArray();
     }
 
+    private byte[] ownPayload() {
+        return ownPayload != null ? ownPayload : payload(identity, handshake.localStaticPublic());
+    }
+
     static byte[] signedData(byte[] staticPublicKey) {
         byte[] data = new byte[STATIC_KEY_DOMAIN.length + staticPublicKey.length];
         System.arraycopy(STATIC_KEY_DOMAIN, 0, data, 0, STATIC_KEY_DOMAIN.length);
@@ -135,6 +175,15 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
      */
     static PeerId verifyPayload(byte[] payload, byte[] remoteStatic, PeerId expected, PeerId self)
             throws HandshakeException {
+        return verifyPayload(payload, remoteStatic, expected, self, null);
+    }
+
+    /**
+     * As {@link #verifyPayload(byte[], byte[], PeerId, PeerId)}, skipping the signature check when
+     * {@code verified} (a shared runtime's, may be null) holds these exact bytes already.
+     */
+    static PeerId verifyPayload(byte[] payload, byte[] remoteStatic, PeerId expected, PeerId self,
+                                VerifiedSignatures verified) throws HandshakeException {
         NoiseHandshakePayload p;
         try {
             p = NoiseHandshakePayload.parseFrom(payload);
@@ -158,8 +207,17 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
         if (remote.equals(self)) {
             throw new HandshakeException("the remote has our own peer id " + self);
         }
-        if (!key.verify(signedData(remoteStatic), p.getIdentitySig().toByteArray())) {
+        byte[] signature = p.getIdentitySig().toByteArray();
+        ByteBuffer cacheKey = verified == null ? null
+                : VerifiedSignatures.key(p.getIdentityKey().toByteArray(), signature, remoteStatic);
+        if (cacheKey != null && verified.contains(cacheKey)) {
+            return remote;
+        }
+        if (!key.verify(signedData(remoteStatic), signature)) {
             throw new HandshakeException("bad identity signature over the Noise static key from " + remote);
+        }
+        if (cacheKey != null) {
+            verified.add(cacheKey);
         }
         return remote;
     }
@@ -234,10 +292,10 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
         }
         if (handshake.isInitiator()) {
             // Read message 2: the responder's identity.
-            remotePeer = verifyPayload(payload, handshake.remoteStatic(), expectedRemote, identity.peerId());
+            remotePeer = verifyPayload(payload, handshake.remoteStatic(), expectedRemote, identity.peerId(), verified);
             byte[] msg3;
             try {
-                msg3 = handshake.writeMessage(payload(identity, handshake.localStaticPublic()));
+                msg3 = handshake.writeMessage(ownPayload());
             } catch (GeneralSecurityException e) {
                 throw new HandshakeException("could not write Noise message 3: " + e.getMessage(), e);
             }
@@ -250,14 +308,14 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
             }
             byte[] msg2;
             try {
-                msg2 = handshake.writeMessage(payload(identity, handshake.localStaticPublic()));
+                msg2 = handshake.writeMessage(ownPayload());
             } catch (GeneralSecurityException e) {
                 throw new HandshakeException("could not write Noise message 2: " + e.getMessage(), e);
             }
             writeHandshake(ctx, msg2);
         } else {
             // Read message 3: the initiator's identity.
-            remotePeer = verifyPayload(payload, handshake.remoteStatic(), expectedRemote, identity.peerId());
+            remotePeer = verifyPayload(payload, handshake.remoteStatic(), expectedRemote, identity.peerId(), verified);
             secured(ctx);
         }
     }

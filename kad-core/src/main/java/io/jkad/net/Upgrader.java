@@ -46,6 +46,8 @@ final class Upgrader {
     private final RateLimitedLog refusalLog;
     private final LongAdder handshakeTimeouts = new LongAdder();
     private final Established established;
+    /** The host's one static key when it reuses it, else null (a fresh one per connection). */
+    private final NoiseHandler.StaticKey staticKey;
 
     Upgrader(Ed25519KeyPair identity, HostConfig config, TrafficCountHandler traffic, Set<Channel> channels,
              RateLimitedLog refusalLog, Established established) {
@@ -55,6 +57,7 @@ final class Upgrader {
         this.channels = channels;
         this.refusalLog = refusalLog;
         this.established = established;
+        this.staticKey = config.reuseNoiseStaticKey() ? NoiseHandler.StaticKey.create(identity) : null;
     }
 
     /** Inbound upgrades that did not finish within the handshake timeout. */
@@ -113,7 +116,11 @@ final class Upgrader {
 
         /** Step 1 done: {@code /noise} agreed; Noise comes next. */
         private void securitySelected(ChannelHandlerContext ctx, String protocol) {
-            ctx.pipeline().addAfter(ctx.name(), "noise", new NoiseHandler(dialer, identity, expected, this));
+            NoiseHandler noise = staticKey != null
+                    ? new NoiseHandler(dialer, identity, staticKey, expected, this)
+                    : new NoiseHandler(dialer, identity, expected, this);
+            noise.verifiedSignatures(config.runtime().map(HostRuntime::verifiedSignatures).orElse(null));
+            ctx.pipeline().addAfter(ctx.name(), "noise", noise);
         }
 
         /** Step 2 done: the remote is authenticated; its scope becomes its peer's, and the muxer is agreed next. */

@@ -1,33 +1,25 @@
 package io.jkad.net;
 
-import java.math.BigInteger;
 import java.security.GeneralSecurityException;
-import java.security.KeyFactory;
-import java.security.KeyPairGenerator;
-import java.security.PrivateKey;
-import java.security.PublicKey;
 import java.security.SecureRandom;
-import java.security.interfaces.XECPrivateKey;
-import java.security.interfaces.XECPublicKey;
-import java.security.spec.NamedParameterSpec;
-import java.security.spec.XECPrivateKeySpec;
-import java.security.spec.XECPublicKeySpec;
-import javax.crypto.KeyAgreement;
 
 /**
- * X25519 (RFC 7748) on the JDK's {@code XDH} provider, with the raw 32-byte little-endian
- * encodings that Noise puts on the wire.
+ * X25519 (RFC 7748) with the raw 32-byte little-endian encodings that Noise puts on the wire, on
+ * BouncyCastle's constant-time field arithmetic ({@code org.bouncycastle.math.ec.rfc7748}): a
+ * Noise handshake does two key generations and three DH per side, and the JDK's {@code XDH}
+ * provider made those most of a handshake's CPU (a devnet of 200 nodes spent half its samples in
+ * it).
  */
 final class X25519 {
 
     static final int KEY_LENGTH = 32;
 
-    /** An X25519 key pair: the JDK private key and the raw public key. */
+    /** An X25519 key pair: the raw private scalar and the raw public key. */
     static final class KeyPair {
-        private final PrivateKey privateKey;
+        private final byte[] privateKey;
         private final byte[] publicKey;
 
-        private KeyPair(PrivateKey privateKey, byte[] publicKey) {
+        private KeyPair(byte[] privateKey, byte[] publicKey) {
             this.privateKey = privateKey;
             this.publicKey = publicKey;
         }
@@ -37,7 +29,8 @@ final class X25519 {
             return publicKey.clone();
         }
 
-        PrivateKey privateKey() {
+        /** The raw 32-byte private scalar (not a copy: do not change it). */
+        byte[] privateKey() {
             return privateKey;
         }
     }
@@ -46,14 +39,9 @@ final class X25519 {
 
     /** A fresh random key pair. */
     static KeyPair generate(SecureRandom random) {
-        try {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("X25519");
-            g.initialize(NamedParameterSpec.X25519, random);
-            java.security.KeyPair kp = g.generateKeyPair();
-            return new KeyPair(kp.getPrivate(), fromPublicKey((XECPublicKey) kp.getPublic()));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("X25519 is not available in this JDK", e);
-        }
+        byte[] scalar = new byte[KEY_LENGTH];
+        org.bouncycastle.math.ec.rfc7748.X25519.generatePrivateKey(random, scalar);
+        return fromPrivate(scalar);
     }
 
     /**
@@ -65,20 +53,14 @@ final class X25519 {
         if (scalar.length != KEY_LENGTH) {
             throw new IllegalArgumentException("X25519 private key must be 32 bytes: " + scalar.length);
         }
-        try {
-            PrivateKey priv = KeyFactory.getInstance("XDH")
-                    .generatePrivate(new XECPrivateKeySpec(NamedParameterSpec.X25519, scalar.clone()));
-            byte[] basePoint = new byte[KEY_LENGTH];
-            basePoint[0] = 9;
-            return new KeyPair(priv, dh(priv, basePoint));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("X25519 is not available in this JDK", e);
-        }
+        byte[] pub = new byte[KEY_LENGTH];
+        org.bouncycastle.math.ec.rfc7748.X25519.generatePublicKey(scalar, 0, pub, 0);
+        return new KeyPair(scalar.clone(), pub);
     }
 
     /** The raw 32-byte private scalar of a key pair (for tests). */
     static byte[] privateScalar(KeyPair pair) {
-        return ((XECPrivateKey) pair.privateKey).getScalar().orElseThrow();
+        return pair.privateKey.clone();
     }
 
     /**
@@ -86,38 +68,14 @@ final class X25519 {
      *
      * @throws GeneralSecurityException if the remote key is malformed or of small order (all-zero result)
      */
-    static byte[] dh(PrivateKey privateKey, byte[] remotePublic) throws GeneralSecurityException {
-        KeyAgreement ka = KeyAgreement.getInstance("XDH");
-        ka.init(privateKey);
-        ka.doPhase(toPublicKey(remotePublic), true);
-        return ka.generateSecret();
-    }
-
-    /**
-     * A JDK public key of raw RFC 7748 bytes (little-endian u, top bit masked).
-     *
-     * @throws GeneralSecurityException if {@code raw} is not 32 bytes
-     */
-    static PublicKey toPublicKey(byte[] raw) throws GeneralSecurityException {
-        if (raw.length != KEY_LENGTH) {
-            throw new GeneralSecurityException("X25519 public key must be 32 bytes: " + raw.length);
+    static byte[] dh(byte[] privateKey, byte[] remotePublic) throws GeneralSecurityException {
+        if (remotePublic.length != KEY_LENGTH) {
+            throw new GeneralSecurityException("X25519 public key must be 32 bytes: " + remotePublic.length);
         }
-        byte[] be = new byte[KEY_LENGTH];
-        for (int i = 0; i < KEY_LENGTH; i++) {
-            be[i] = raw[KEY_LENGTH - 1 - i];
+        byte[] secret = new byte[KEY_LENGTH];
+        if (!org.bouncycastle.math.ec.rfc7748.X25519.calculateAgreement(privateKey, 0, remotePublic, 0, secret, 0)) {
+            throw new GeneralSecurityException("X25519 shared secret is all zero (a small-order public key)");
         }
-        be[0] &= 0x7F;
-        BigInteger u = new BigInteger(1, be);
-        return KeyFactory.getInstance("XDH").generatePublic(new XECPublicKeySpec(NamedParameterSpec.X25519, u));
-    }
-
-    /** The raw 32-byte little-endian encoding of a JDK public key. */
-    static byte[] fromPublicKey(XECPublicKey key) {
-        byte[] be = key.getU().toByteArray();
-        byte[] out = new byte[KEY_LENGTH];
-        for (int i = 0; i < Math.min(KEY_LENGTH, be.length); i++) {
-            out[i] = be[be.length - 1 - i];
-        }
-        return out;
+        return secret;
     }
 }

@@ -7,6 +7,7 @@ import io.jkad.kademlia.RequestLimits;
 import io.jkad.kademlia.QueryResult;
 import io.jkad.kademlia.Quorum;
 import io.jkad.multiaddr.Multiaddr;
+import io.jkad.net.HostRuntime;
 import io.jkad.net.KademliaNode;
 import io.jkad.net.KademliaNodeConfig;
 import io.jkad.record.DhtRecord;
@@ -55,7 +56,6 @@ public final class DevnetCommand implements Callable<Integer> {
 
     /** How long one operation may take before it counts as failed. */
     private static final long OP_TIMEOUT_SECONDS = 120;
-    private static final int BOOTSTRAP_BATCH = 8;
 
     @Option(names = "--nodes", defaultValue = "20", description = "Number of nodes (default: ${DEFAULT-VALUE}).")
     int nodes;
@@ -105,6 +105,26 @@ public final class DevnetCommand implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}).")
     String logLevel;
 
+    @Option(names = "--runtime", defaultValue = "shared",
+            description = "Threads of the nodes: shared (one IO event-loop group and one logic pool for all nodes, as many "
+                    + "threads as cores) or per-node (each node its own IO loop and logic thread, as a node alone has) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String runtime;
+
+    @Option(names = "--noise-static-key", defaultValue = "reuse",
+            description = "Noise static key of each node: reuse (one per node, signed once, as rust-libp2p does) or fresh "
+                    + "(one per connection, as kad run) (default: ${DEFAULT-VALUE}).")
+    String noiseStaticKey;
+
+    @Option(names = "--idle-timeout", defaultValue = "10s", paramLabel = "DURATION",
+            description = "How long each node keeps a connection without streams open (e.g. 10s, 1m; kad run's default is "
+                    + "10s) (default: ${DEFAULT-VALUE}).")
+    String idleTimeout;
+
+    @Option(names = "--bootstrap-batch", defaultValue = "8", paramLabel = "N",
+            description = "Nodes that bootstrap at once (default: ${DEFAULT-VALUE}).")
+    int bootstrapBatch;
+
     @Option(names = "--json", description = "Print the figures as one JSON document on stdout (the summary goes "
             + "to stderr).")
     boolean json;
@@ -141,6 +161,8 @@ public final class DevnetCommand implements Callable<Integer> {
 
         long wallStart = System.nanoTime();
         List<KademliaNode> started = new ArrayList<>();
+        int cores = Runtime.getRuntime().availableProcessors();
+        sharedRuntime = "shared".equals(runtime) ? HostRuntime.shared(cores, cores) : null;
         int exit;
         try {
             Progress progress = new Progress(human(), "start", nodes);
@@ -149,12 +171,17 @@ public final class DevnetCommand implements Callable<Integer> {
                 progress.update(i + 1);
             }
             progress.done();
+            startNodesMs = (System.nanoTime() - wallStart) / 1_000_000;
             joinNetwork(started, external);
             long startMs = (System.nanoTime() - wallStart) / 1_000_000;
+            rssAfterStartKb = rssKb();
             exit = runWorkload(started, quorum, readQuorum, startMs, wallStart, external.isPresent());
         } finally {
             for (KademliaNode n : started) {
                 n.close();
+            }
+            if (sharedRuntime != null) {
+                sharedRuntime.close();
             }
             for (io.jkad.record.RecordStore st : stores.values()) {
                 st.close();
@@ -172,10 +199,13 @@ public final class DevnetCommand implements Callable<Integer> {
      */
     private final Map<PeerId, io.jkad.record.RecordStore> stores = new LinkedHashMap<>();
     private io.jkad.record.RecordStore firstStore;
+    /** The threads all nodes share (--runtime shared), else null. */
+    private HostRuntime sharedRuntime;
 
     private KademliaNode startNode(int index, Path dir) throws IOException {
         Ed25519KeyPair identity = Ed25519KeyPair.fromSeed(sha256("jkad-devnet-" + seed + "-" + index));
-        KademliaConfig kademlia = KademliaConfig.defaults();
+        KademliaConfig kademlia = KademliaConfig.defaults().toBuilder()
+                .connectionIdleTimeout(RunCommand.parseDuration("--idle-timeout", idleTimeout)).build();
         if (provideKeys > 0) {
             RequestLimits.Rate rate = new RequestLimits.Rate(1000, 10_000);
             RequestLimits d = RequestLimits.DEFAULTS;
@@ -187,7 +217,12 @@ public final class DevnetCommand implements Callable<Integer> {
                 .listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
                 .kademlia(kademlia)
                 .randomSeed(seed * 1_000_003L + index)
-                .ioThreads(1);
+                .reuseNoiseStaticKey("reuse".equals(noiseStaticKey));
+        if (sharedRuntime != null) {
+            b.runtime(sharedRuntime);
+        } else {
+            b.ioThreads(1);
+        }
         StoreConfig sc = StoreConfig.defaults(identity.peerId());
         if (dir != null) {
             Path nodeDir = dir.resolve("node-" + index);
@@ -232,7 +267,7 @@ public final class DevnetCommand implements Callable<Integer> {
         progress.update(1);
         int next = 1;
         while (next < all.size()) {
-            int end = Math.min(all.size(), next + BOOTSTRAP_BATCH);
+            int end = Math.min(all.size(), next + bootstrapBatch);
             List<CompletableFuture<QueryResult.Bootstrap>> batch = new ArrayList<>();
             for (int i = next; i < end; i++) {
                 KademliaNode node = all.get(i);
@@ -359,6 +394,7 @@ public final class DevnetCommand implements Callable<Integer> {
         doc.put("put_quorum", putQuorum);
         doc.put("get_quorum", getQuorum);
         doc.put("start_ms", startMs);
+        doc.put("start_nodes_ms", startNodesMs);
         byName.forEach((name, s) -> {
             doc.put(name + "_count", s.count());
             doc.put(name + "_ok", s.ok());
@@ -371,11 +407,49 @@ public final class DevnetCommand implements Callable<Integer> {
         doc.put("providers_success", round4(finds.successRate()));
         doc.putAll(provided);
         doc.put("wall_ms", wallMs);
+        long rssEnd = rssKb();
+        System.gc();
+        long heapKb = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1024;
+        doc.put("heap_kb_after_gc", heapKb);
+        doc.put("heap_kb_per_node", heapKb / all.size());
+        int threads = java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount();
+        long refusals = all.stream().mapToLong(n -> n.resources().totalRefusals()).sum();
+        long connections = all.stream().mapToLong(n -> n.resources().usage().connections()).sum();
+        doc.put("connections_open", connections);
+        doc.put("idle_timeout", idleTimeout);
+        doc.put("bootstrap_batch", bootstrapBatch);
+        doc.put("runtime", runtime);
+        doc.put("noise_static_key", noiseStaticKey);
+        doc.put("threads", threads);
+        doc.put("rss_kb_after_start", rssAfterStartKb);
+        doc.put("rss_kb", rssEnd);
+        doc.put("rss_kb_per_node", rssEnd < 0 ? -1 : rssEnd / all.size());
+        doc.put("admission_refusals", refusals);
+        human.printf(Locale.ROOT, "  %d threads (%s runtime), RSS %d MB (%d KB per node; %d MB after start), "
+                + "%d connections refused%n", threads, runtime, rssEnd / 1024, rssEnd < 0 ? -1 : rssEnd / all.size(),
+                rssAfterStartKb / 1024, refusals);
         if (json) {
             out.println(Json.write(doc));
         }
         out.flush();
         return gets.ok() == gets.count() && finds.ok() == finds.count() ? 0 : 1;
+    }
+
+    private long rssAfterStartKb = -1;
+    private long startNodesMs;
+
+    /** The process's resident set (VmRSS of /proc/self/status) in KiB, or -1 where there is none. */
+    static long rssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // not Linux
+        }
+        return -1;
     }
 
     /** A random node other than {@code not} (the same one when it is alone). */
@@ -447,6 +521,17 @@ public final class DevnetCommand implements Callable<Integer> {
         int minNodes = bootstrap == null ? 2 : 1;
         if (nodes < minNodes) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--nodes must be >= " + minNodes + ": " + nodes);
+        }
+        if (!List.of("shared", "per-node").contains(runtime)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--runtime must be shared or per-node: " + runtime);
+        }
+        if (!List.of("reuse", "fresh").contains(noiseStaticKey)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--noise-static-key must be reuse or fresh: " + noiseStaticKey);
+        }
+        RunCommand.parseDuration("--idle-timeout", idleTimeout);
+        if (bootstrapBatch < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--bootstrap-batch must be >= 1: " + bootstrapBatch);
         }
         if (ops < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--ops must be >= 0: " + ops);
