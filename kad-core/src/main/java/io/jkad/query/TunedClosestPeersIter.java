@@ -98,6 +98,8 @@ public final class TunedClosestPeersIter implements PeersIterator {
     private int numSlow;
     /** Requests sent to a peer beyond the k closest live ones when sent (hedges). */
     private int hedges;
+    /** Requests that turned slow. */
+    private int slowSeen;
 
     /**
      * @param knownClosestPeers the peers to start from; the first 20 of them are used
@@ -163,6 +165,7 @@ public final class TunedClosestPeersIter implements PeersIterator {
                 } else if (!peer.slow && !now.isBefore(peer.hedgeAt)) {
                     peer.slow = true;
                     numSlow++;
+                    slowSeen++;
                 }
             }
         }
@@ -392,6 +395,31 @@ public final class TunedClosestPeersIter implements PeersIterator {
     /** Requests sent to peers beyond the k closest live ones (hedges of slow requests). */
     int hedges() {
         return hedges;
+    }
+
+    /** Requests in flight that turned slow. */
+    int numSlow() {
+        return numSlow;
+    }
+
+    /** Requests that turned slow so far. */
+    int slowSeen() {
+        return slowSeen;
+    }
+
+    /** The rank of {@code peer} among the live (not failed, not unresponsive) peers known; -1 if not live. */
+    int rankAmongLive(PeerId peer) {
+        int live = 0;
+        for (Peer p : closest) {
+            if (p.state == PeerState.FAILED || p.state == PeerState.UNRESPONSIVE) {
+                continue;
+            }
+            if (p.id.equals(peer)) {
+                return live;
+            }
+            live++;
+        }
+        return -1;
     }
 
     PeerState peerState(PeerId peer) {

@@ -61,6 +61,16 @@ public record RegionLatency(long[][] oneWayMillis, double jitterScaleMillis, dou
         }
     }
 
+    /** A copy of the matrix. */
+    @Override
+    public long[][] oneWayMillis() {
+        long[][] copy = new long[oneWayMillis.length][];
+        for (int i = 0; i < copy.length; i++) {
+            copy[i] = oneWayMillis[i].clone();
+        }
+        return copy;
+    }
+
     public int regions() {
         return oneWayMillis.length;
     }
