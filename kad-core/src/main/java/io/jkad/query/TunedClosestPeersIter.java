@@ -29,12 +29,14 @@ import java.util.Optional;
  *       knows (failed and unresponsive ones do not count), so every request is one an ideal
  *       lookup might also send.
  *   <li><b>Converging, then all at once.</b> While converging it keeps α requests in flight, each
- *       to the peer with the shortest expected answer time among the 2α closest not asked yet (the
- *       {@code expectedNanos} function: a node's smoothed round trip to the peer, more when a
- *       connection must be dialed first). Once the closest known peer has answered (or after α
- *       answers in a row without progress, as the reference) it asks the rest of the window at
- *       once: termination needs all of them anyway.
- *   <li><b>Hedging.</b> A request not answered within three times its expected time (at least
+ *       to the peer with the shortest expected answer time among the 2α closest not asked yet
+ *       ({@link LookupHints#expectedNanos}: the node's smoothed round trip to the peer, three
+ *       times that when a connection must be dialed first). Once the closest known peer has answered (or after α
+ *       answers in a row without progress, as the reference), or once the k-th peer of the window
+ *       lies within twice the expected distance of the target's k-th closest node (from the
+ *       node's estimate of the network's size), it asks the rest of the window at once:
+ *       termination needs all of them anyway.
+ *   <li><b>Hedging.</b> A request not answered within twice its expected time (at least
  *       {@link #MIN_HEDGE}) is <em>slow</em>: it no longer counts toward the requests in flight,
  *       and the window grows by one, so that the next peer is asked beside it. A slow peer still
  *       holds up termination until it answers or its peer timeout makes it unresponsive (as in the
@@ -53,8 +55,14 @@ public final class TunedClosestPeersIter implements PeersIterator {
     /** The shortest time after which a request counts as slow. */
     static final Duration MIN_HEDGE = Duration.ofMillis(100);
     /** A request is slow after this many times its expected answer time. */
-    static final int HEDGE_FACTOR = 3;
-    /** How far beyond the expected distance of the k-th closest node the window may reach to count as converged. */
+    static final int HEDGE_FACTOR = 2;
+    /** While converging, the next peer asked is the quickest of this many times α closest not asked yet. */
+    static final int CHOICES_PER_SLOT = 2;
+    /**
+     * How far beyond the expected distance of the k-th closest node (k/(N+1) of the keyspace, N from
+     * the node's estimate of the network's size) the window's k-th peer may lie for the window to
+     * count as the target's neighbourhood, and be asked at once.
+     */
     static final double NEIGHBOURHOOD_FACTOR = 2.0;
 
     enum PeerState { NOT_CONTACTED, WAITING, UNRESPONSIVE, SUCCEEDED, FAILED }
@@ -208,7 +216,7 @@ public final class TunedClosestPeersIter implements PeersIterator {
         boolean allAnsweredSoFar = true;
         boolean anyCandidate = false;
         boolean atCapacity = inFlight() >= limit();
-        int choices = converged ? 1 : 2 * parallelism;
+        int choices = converged ? 1 : CHOICES_PER_SLOT * parallelism;
         Peer best = null;
         long bestCost = Long.MAX_VALUE;
         int bestRank = -1;
