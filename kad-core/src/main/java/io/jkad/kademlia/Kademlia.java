@@ -191,6 +191,20 @@ public final class Kademlia {
         queries.trace(id);
     }
 
+    /**
+     * Lookups started from now on choose whom to ask with {@code strategy} (see
+     * {@link KademliaConfig#lookupStrategy()}, which sets it at the start); running ones keep
+     * theirs. For comparing strategies on one network, as {@code kad sim --strategy both} does.
+     */
+    public void setLookupStrategy(io.jkad.query.LookupStrategy strategy) {
+        queries.setLookupStrategy(strategy);
+    }
+
+    /** The strategy of lookups started from now on. */
+    public io.jkad.query.LookupStrategy lookupStrategy() {
+        return queries.lookupStrategy();
+    }
+
     public QueryId getClosestPeers(RecordKey key) {
         return queries.startLookup(new ClosestPeersQuery(key));
     }
@@ -424,7 +438,7 @@ public final class Kademlia {
     /** A first connection to {@code peer} is established: requests waiting for it are released. */
     public void onConnected(PeerId peer, Instant now) {
         routing.onConnected(peer);
-        queries.onConnected(peer);
+        queries.onConnected(peer, now);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.jkad.kademlia;
 
+import io.jkad.query.LookupStrategy;
 import io.jkad.query.QueryConfig;
 import io.jkad.validation.UnknownNamespacePolicy;
 import io.jkad.validation.Validators;
@@ -52,6 +53,7 @@ public final class KademliaConfig {
     private final Validators validators;
     private final ReprovideStrategy reprovideStrategy;
     private final java.util.OptionalInt reprovideRegionBits;
+    private final LookupStrategy lookupStrategy;
 
     private KademliaConfig(Builder b) {
         this.protocolName = b.protocolName;
@@ -75,6 +77,7 @@ public final class KademliaConfig {
         this.validators = b.validators;
         this.reprovideStrategy = b.reprovideStrategy;
         this.reprovideRegionBits = b.reprovideRegionBits;
+        this.lookupStrategy = b.lookupStrategy;
     }
 
     /** The reference defaults. */
@@ -123,6 +126,7 @@ public final class KademliaConfig {
         b.validators = validators;
         b.reprovideStrategy = reprovideStrategy;
         b.reprovideRegionBits = reprovideRegionBits;
+        b.lookupStrategy = lookupStrategy;
         return b;
     }
 
@@ -256,6 +260,15 @@ public final class KademliaConfig {
         return reprovideRegionBits;
     }
 
+    /**
+     * How lookups of the closest peers choose whom to ask and when (disjoint-path lookups keep
+     * their own iteration). Default {@link LookupStrategy#REFERENCE}, the reference's iteration;
+     * {@link LookupStrategy#TUNED} asks about half as many peers. The wire is the same either way.
+     */
+    public LookupStrategy lookupStrategy() {
+        return lookupStrategy;
+    }
+
     /** The query pool's configuration derived from this one. */
     public QueryConfig queryConfig() {
         return new QueryConfig(queryTimeout, replicationFactor, parallelism, disjointQueryPaths, peerTimeout);
@@ -264,7 +277,7 @@ public final class KademliaConfig {
     @Override
     public String toString() {
         return "KademliaConfig{protocol=" + protocolName + ", k=" + replicationFactor + ", alpha=" + parallelism
-                + ", disjoint=" + disjointQueryPaths + ", queryTimeout=" + queryTimeout + ", recordTtl="
+                + ", disjoint=" + disjointQueryPaths + ", lookup=" + lookupStrategy + ", queryTimeout=" + queryTimeout + ", recordTtl="
                 + recordTtl.map(Duration::toString).orElse("none") + ", caching=" + caching + "}";
     }
 
@@ -291,6 +304,7 @@ public final class KademliaConfig {
         private Validators validators = Validators.builtIn();
         private ReprovideStrategy reprovideStrategy = ReprovideStrategy.PER_KEY;
         private java.util.OptionalInt reprovideRegionBits = java.util.OptionalInt.empty();
+        private LookupStrategy lookupStrategy = LookupStrategy.REFERENCE;
 
         private Builder() {}
 
@@ -430,6 +444,12 @@ public final class KademliaConfig {
                         + ": " + bits.getAsInt());
             }
             this.reprovideRegionBits = bits;
+            return this;
+        }
+
+        /** See {@link KademliaConfig#lookupStrategy()}. */
+        public Builder lookupStrategy(LookupStrategy strategy) {
+            this.lookupStrategy = Objects.requireNonNull(strategy, "lookupStrategy");
             return this;
         }
 

@@ -5,6 +5,7 @@ import io.jkad.multiaddr.Multiaddr;
 import io.jkad.protocol.KadPeer;
 import io.jkad.protocol.KadRequest;
 import io.jkad.protocol.KadResponse;
+import io.jkad.query.PeerRtts;
 import io.jkad.query.Query;
 import io.jkad.query.QueryId;
 import io.jkad.query.QueryPool;
@@ -45,12 +46,24 @@ final class Queries {
     private final Actions actions;
     private final Random random;
     private final NetworkSize networkSize = new NetworkSize();
+    /** Round trips of this node's requests, for the tuned lookup strategy (bounded). */
+    private final PeerRtts rtts = new PeerRtts(PeerRtts.DEFAULT_CAPACITY);
 
     Queries(PeerId localId, KademliaConfig config, RoutingTable routing, LocalAddresses localAddresses,
             Actions actions, Random random) {
         this.localId = localId;
         this.config = config;
-        this.pool = new QueryPool<>(config.queryConfig());
+        this.pool = new QueryPool<>(config.queryConfig(), config.lookupStrategy(), new io.jkad.query.LookupHints() {
+            @Override
+            public long expectedNanos(PeerId peer) {
+                return expectedAnswerNanos(peer);
+            }
+
+            @Override
+            public double networkSize() {
+                return Queries.this.networkSize().orElse(Double.NaN);
+            }
+        });
         this.routing = routing;
         this.localAddresses = localAddresses;
         this.actions = actions;
@@ -179,6 +192,30 @@ final class Queries {
         return new KademliaEvent.QueryCompleted(query.id(), result, stats, true, query.trace());
     }
 
+    /**
+     * How long an answer of {@code peer} is expected to take if asked now: its smoothed round trip
+     * (or the mean over all peers when never measured), three times that when a connection must be
+     * dialed first (a handshake takes about two round trips).
+     */
+    long expectedAnswerNanos(PeerId peer) {
+        long rtt = rtts.expectedNanos(peer);
+        return routing.isConnected(peer) ? rtt : 3 * rtt;
+    }
+
+    /** Lookups started from now on use {@code strategy}. */
+    void setLookupStrategy(io.jkad.query.LookupStrategy strategy) {
+        pool.setLookupStrategy(strategy);
+    }
+
+    io.jkad.query.LookupStrategy lookupStrategy() {
+        return pool.lookupStrategy();
+    }
+
+    /** The round trips this node measured. */
+    PeerRtts rtts() {
+        return rtts;
+    }
+
     // ------------------------------------------------------------------------------------------
     // For the node
 
@@ -207,7 +244,7 @@ final class Queries {
     }
 
     /** Sends the requests that waited for a connection to {@code peer}. */
-    void onConnected(PeerId peer) {
+    void onConnected(PeerId peer, Instant now) {
         for (Query<QueryInner> q : pool.queries()) {
             Iterator<QueryInner.PendingRequest> it = q.inner().pendingRequests.iterator();
             while (it.hasNext()) {
@@ -216,6 +253,8 @@ final class Queries {
                     it.remove();
                     if (!p.requests().get(0).expectsResponse()) {
                         q.onSuccess(peer, List.of());
+                    } else {
+                        q.inner().sentAt.put(peer, now);
                     }
                     actions.add(send(peer, q.id(), p.requests()));
                 }
@@ -260,6 +299,10 @@ final class Queries {
 
     void onResponse(PeerId source, QueryId id, KadResponse response, Instant now) {
         pool.get(id).ifPresent(q -> {
+            Instant sent = q.inner().sentAt.remove(source);
+            if (sent != null) {
+                rtts.record(source, java.time.Duration.between(sent, now));
+            }
             q.traceAnswer(source, closerCount(response), now);
             q.inner().state.onResponse(q, source, response, this, now);
         });
@@ -335,6 +378,8 @@ final class Queries {
             if (!answered) {
                 // ADD_PROVIDER has no answer: the request counts as a success once handed out.
                 query.onSuccess(peer, List.of());
+            } else {
+                query.inner().sentAt.put(peer, now);
             }
             actions.add(send(peer, query.id(), requests));
         } else if (!peer.equals(localId)) {

@@ -16,6 +16,8 @@ final class QueryInner {
     final Map<PeerId, List<Multiaddr>> addresses = new HashMap<>();
     /** Requests waiting for a connection to their peer. */
     final List<PendingRequest> pendingRequests = new ArrayList<>(2);
+    /** When the request to each peer in flight was handed out, for its round trip (at most one per peer asked). */
+    final Map<PeerId, java.time.Instant> sentAt = new HashMap<>();
 
     record PendingRequest(PeerId peer, List<KadRequest> requests) {}
 

@@ -33,11 +33,38 @@ public final class QueryPool<T> {
     private final LinkedHashMap<QueryId, Query<T>> queries = new LinkedHashMap<>();
     private final Collection<Query<T>> queriesView = Collections.unmodifiableCollection(queries.values());
     private long nextId;
+    private LookupStrategy strategy;
+    /** For {@link LookupStrategy#TUNED}: peers' expected answer times and the network's size. */
+    private final LookupHints hints;
 
-    /** @throws NullPointerException if {@code config} is null */
+    /**
+     * A pool whose lookups use the reference's iteration.
+     *
+     * @throws NullPointerException if {@code config} is null
+     */
     public QueryPool(QueryConfig config) {
+        this(config, LookupStrategy.REFERENCE, LookupHints.NONE);
+    }
+
+    /**
+     * A pool whose lookups (not disjoint ones) use {@code strategy}; the tuned strategy consults
+     * {@code hints} (it prefers quick peers and hedges slow requests).
+     */
+    public QueryPool(QueryConfig config, LookupStrategy strategy, LookupHints hints) {
         this.config = Objects.requireNonNull(config, "config");
+        this.strategy = Objects.requireNonNull(strategy, "strategy");
+        this.hints = Objects.requireNonNull(hints, "hints");
         this.closestConfig = new ClosestPeersIterConfig(config.parallelism(), config.replicationFactor(), config.peerTimeout());
+    }
+
+    /** The strategy of lookups started from now on. */
+    public LookupStrategy lookupStrategy() {
+        return strategy;
+    }
+
+    /** Lookups started from now on use {@code strategy}; running ones keep theirs. */
+    public void setLookupStrategy(LookupStrategy strategy) {
+        this.strategy = Objects.requireNonNull(strategy, "strategy");
     }
 
     public QueryConfig config() {
@@ -150,9 +177,13 @@ public final class QueryPool<T> {
     }
 
     private PeersIterator closest(KeyBytes target, Iterable<Key<PeerId>> peers) {
-        return config.disjointQueryPaths()
-                ? new ClosestDisjointPeersIter(closestConfig, target, peers)
-                : new ClosestPeersIter(closestConfig, target, peers);
+        if (config.disjointQueryPaths()) {
+            return new ClosestDisjointPeersIter(closestConfig, target, peers);
+        }
+        return switch (strategy) {
+            case REFERENCE -> new ClosestPeersIter(closestConfig, target, peers);
+            case TUNED -> new TunedClosestPeersIter(closestConfig, target, peers, hints);
+        };
     }
 
     private void checkContinuable(QueryId id) {

@@ -18,9 +18,12 @@ import java.util.function.Function;
  * @param dialTimeout after how long a dial of an unreachable node fails
  * @param kademlia the configuration of every node
  * @param stores opens the record store of a node
+ * @param regions when present, the links' latency comes from this region matrix with a long tail
+ *     instead of the uniform {@code minLatency..maxLatency} (the Sybils' flood keeps the uniform one)
  */
 public record SimConfig(long seed, Duration minLatency, Duration maxLatency, double loss, Duration requestTimeout,
-                        Duration dialTimeout, KademliaConfig kademlia, Function<PeerId, RecordStore> stores) {
+                        Duration dialTimeout, KademliaConfig kademlia, Function<PeerId, RecordStore> stores,
+                        java.util.Optional<RegionLatency> regions) {
 
     public SimConfig {
         Objects.requireNonNull(minLatency, "minLatency");
@@ -29,6 +32,7 @@ public record SimConfig(long seed, Duration minLatency, Duration maxLatency, dou
         Objects.requireNonNull(dialTimeout, "dialTimeout");
         Objects.requireNonNull(kademlia, "kademlia");
         Objects.requireNonNull(stores, "stores");
+        Objects.requireNonNull(regions, "regions");
         if (minLatency.isNegative() || maxLatency.compareTo(minLatency) < 0) {
             throw new IllegalArgumentException("latency range must satisfy 0 <= min <= max: " + minLatency + ".." + maxLatency);
         }
@@ -46,18 +50,25 @@ public record SimConfig(long seed, Duration minLatency, Duration maxLatency, dou
     /** 10–100 ms latency, no loss, 10 s request timeout, 5 s dial timeout, the reference defaults. */
     public static SimConfig defaults(long seed, Function<PeerId, RecordStore> stores) {
         return new SimConfig(seed, Duration.ofMillis(10), Duration.ofMillis(100), 0.0, Duration.ofSeconds(10),
-                Duration.ofSeconds(5), KademliaConfig.defaults(), stores);
+                Duration.ofSeconds(5), KademliaConfig.defaults(), stores, java.util.Optional.empty());
     }
 
     public SimConfig withLoss(double loss) {
-        return new SimConfig(seed, minLatency, maxLatency, loss, requestTimeout, dialTimeout, kademlia, stores);
+        return new SimConfig(seed, minLatency, maxLatency, loss, requestTimeout, dialTimeout, kademlia, stores, regions);
     }
 
     public SimConfig withKademlia(KademliaConfig config) {
-        return new SimConfig(seed, minLatency, maxLatency, loss, requestTimeout, dialTimeout, config, stores);
+        return new SimConfig(seed, minLatency, maxLatency, loss, requestTimeout, dialTimeout, config, stores, regions);
     }
 
+    /** The links' latency from {@code regions} (see {@link RegionLatency}). */
+    public SimConfig withRegions(RegionLatency regions) {
+        return new SimConfig(seed, minLatency, maxLatency, loss, requestTimeout, dialTimeout, kademlia, stores,
+                java.util.Optional.of(regions));
+    }
+
+    /** Uniform latencies between {@code min} and {@code max} (no region matrix). */
     public SimConfig withLatency(Duration min, Duration max) {
-        return new SimConfig(seed, min, max, loss, requestTimeout, dialTimeout, kademlia, stores);
+        return new SimConfig(seed, min, max, loss, requestTimeout, dialTimeout, kademlia, stores, java.util.Optional.empty());
     }
 }

@@ -138,7 +138,7 @@ final class SimLinks {
             failLater(from, number);
             return;
         }
-        schedule(now().plus(latency()), () -> {
+        schedule(now().plus(latency(from, to)), () -> {
             if (!from.online) {
                 return;
             }
@@ -202,7 +202,7 @@ final class SimLinks {
             failLater(to, number);
             return;
         }
-        schedule(now().plus(latency()), () -> {
+        schedule(now().plus(latency(from, to)), () -> {
             SimNode.OutboundRequest pending = to.outbound.remove(number);
             if (pending == null || !to.online) {
                 return;
@@ -226,7 +226,7 @@ final class SimLinks {
             return;
         }
         SimNode requester = byId.get(req.source());
-        schedule(now().plus(latency()), () -> {
+        schedule(now().plus(latency(node, requester)), () -> {
             SimNode.OutboundRequest pending = requester.outbound.remove(req.requestNumber());
             if (pending != null && requester.online) {
                 requester.kademlia.onRequestFailure(node.id, pending.query(), now());
@@ -257,7 +257,7 @@ final class SimLinks {
             return;
         }
         // A TCP + Noise + Yamux + Identify handshake: about two round trips.
-        Duration handshake = latency().plus(latency()).plus(latency()).plus(latency());
+        Duration handshake = latency(from, to).plus(latency(to, from)).plus(latency(from, to)).plus(latency(to, from));
         schedule(now().plus(handshake), () -> {
             from.dialing.remove(peer);
             if (!from.online) {
@@ -334,10 +334,19 @@ final class SimLinks {
         return loss > 0 && random.nextDouble() < loss;
     }
 
-    private Duration latency() {
+    /**
+     * The one-way latency of a message from {@code a} to {@code b}: from the region matrix if
+     * configured, else uniform. One draw from the simulation's random source either way.
+     */
+    private Duration latency(SimNode a, SimNode b) {
+        if (config.regions().isPresent()) {
+            RegionLatency r = config.regions().get();
+            return r.latency(r.region(config.seed(), a.index), r.region(config.seed(), b.index), random);
+        }
         return latency(random);
     }
 
+    /** A uniform latency between the configured bounds, drawn from {@code random}. */
     Duration latency(Random random) {
         long min = config.minLatency().toNanos();
         long max = config.maxLatency().toNanos();

@@ -9,6 +9,9 @@ import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStores;
 import io.jkad.record.StoreConfig;
 import io.jkad.routing.KeyBytes;
+import io.jkad.query.LookupStrategy;
+import io.jkad.sim.IdealLookup;
+import io.jkad.sim.RegionLatency;
 import io.jkad.sim.SimConfig;
 import io.jkad.sim.SimNetwork;
 import io.jkad.sim.SimNode;
@@ -75,6 +78,17 @@ public final class SimCommand implements Callable<Integer> {
                     + "new ones join, then a second cycle runs; the coverage is measured after it (default: ${DEFAULT-VALUE}).")
     double provideChurn;
 
+    @Option(names = "--strategy", defaultValue = "reference", paramLabel = "reference|tuned|both",
+            description = "How lookups choose whom to ask: the reference's iteration, the tuned one, or both on the "
+                    + "same network and the same lookups (reference first; then the tuned figures lead the JSON, "
+                    + "with the reference's beside them) (default: ${DEFAULT-VALUE}).")
+    String strategy;
+
+    @Option(names = "--latency", defaultValue = "regions", paramLabel = "regions|uniform",
+            description = "Link latency: a six-region matrix with a heavy-tailed jitter, or uniform 10-100 ms "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String latency;
+
     @Option(names = "--batch", defaultValue = "100", description = "Nodes that join concurrently per bootstrap wave (default: ${DEFAULT-VALUE}).")
     int batch;
 
@@ -96,7 +110,9 @@ public final class SimCommand implements Callable<Integer> {
     public Integer call() {
         validate();
         long wallStart = System.nanoTime();
-        KademliaConfig.Builder kb = KademliaConfig.builder().disjointQueryPaths(disjoint);
+        List<LookupStrategy> strategies = strategies();
+        KademliaConfig.Builder kb = KademliaConfig.builder().disjointQueryPaths(disjoint)
+                .lookupStrategy(strategies.get(0));
         if (provideKeys > 0) {
             kb.reprovideStrategy(io.jkad.kademlia.ReprovideStrategy.SWEEP)
                     .providerPublicationInterval(java.util.Optional.of(ProvideWorkload.INTERVAL));
@@ -107,6 +123,9 @@ public final class SimCommand implements Callable<Integer> {
                         .withLimits(StoreConfig.DEFAULT_MAX_RECORDS, StoreConfig.DEFAULT_MAX_VALUE_BYTES,
                                 StoreConfig.DEFAULT_MAX_PROVIDERS_PER_KEY, maxProvided)))
                 .withLoss(loss).withKademlia(kad);
+        if (latency.equals("regions")) {
+            config = config.withRegions(RegionLatency.DEFAULT);
+        }
         int k = kad.replicationFactor();
         try (SimNetwork net = new SimNetwork(config)) {
             Progress progress = new Progress(human(), "bootstrap", nodes);
@@ -131,48 +150,36 @@ public final class SimCommand implements Callable<Integer> {
             net.makeAdversarial((int) Math.round(adversarial * nodes), List.of());
             List<SimNode> sources = net.onlineHonestNodes();
 
-            double precisionSum = 0;
-            int successes = 0;
-            long messages = 0;
-            Samples rounds = new Samples();
-            Samples latencies = new Samples();
-            progress = new Progress(human(), "lookups", lookups);
+            List<SimNode> lookupSources = new ArrayList<>(lookups);
+            List<byte[]> targets = new ArrayList<>(lookups);
             for (int i = 0; i < lookups; i++) {
-                SimNode source = sources.get(rnd.nextInt(sources.size()));
+                lookupSources.add(sources.get(rnd.nextInt(sources.size())));
                 byte[] target = new byte[32];
                 rnd.nextBytes(target);
-                RecordKey key = RecordKey.of(target);
-                boolean traceThis = i < traces;
-                SimNetwork.QueryOutcome outcome = net.run(source, kd -> {
-                    io.jkad.query.QueryId id = kd.getClosestPeers(key);
-                    if (traceThis) {
-                        kd.trace(id);
-                    }
-                    return id;
-                }, Duration.ofMinutes(5));
-                outcome.trace().ifPresent(t -> printTrace(human(), source, key, t));
-                List<PeerId> found = ((QueryResult.GetClosestPeers) outcome.result()).peers();
-                Set<PeerId> truth = new HashSet<>();
-                for (SimNode n : net.trueClosest(KeyBytes.digestOf(target), k, false)) {
-                    truth.add(n.id());
-                }
-                truth.remove(source.id());
-                int hits = 0;
-                for (PeerId p : found) {
-                    if (truth.contains(p)) {
-                        hits++;
-                    }
-                }
-                precisionSum += truth.isEmpty() ? 1.0 : (double) hits / truth.size();
-                if (hits > 0) {
-                    successes++;
-                }
-                messages += outcome.stats().requests();
-                rounds.add(outcome.rounds());
-                latencies.add(outcome.elapsed().toMillis());
-                progress.update(i + 1);
+                targets.add(target);
             }
-            progress.done();
+            List<PeerId> liveIds = new ArrayList<>(sources.size());
+            for (SimNode n : sources) {
+                liveIds.add(n.id());
+            }
+            IdealLookup ideal = new IdealLookup(liveIds, k, kad.parallelism());
+            long idealMessages = 0;
+            for (int i = 0; i < lookups; i++) {
+                idealMessages += ideal.lookup(lookupSources.get(i).id(), KeyBytes.digestOf(targets.get(i))).messages();
+            }
+            double idealPerLookup = lookups == 0 ? 0 : (double) idealMessages / lookups;
+            Map<LookupStrategy, LookupFigures> figures = new LinkedHashMap<>();
+            for (LookupStrategy s : strategies) {
+                if (!figures.isEmpty()) {
+                    // Let the connections of the lookups before close, so that each strategy dials as much.
+                    net.runFor(Duration.ofMinutes(1));
+                }
+                for (SimNode n : net.nodes()) {
+                    n.kademlia().setLookupStrategy(s);
+                }
+                figures.put(s, runLookups(net, s, lookupSources, targets, k, figures.isEmpty() ? traces : 0));
+            }
+            LookupFigures main = figures.get(strategies.get(strategies.size() - 1));
 
             int numPuts = puts >= 0 ? puts : Math.max(10, lookups / 10);
             int gets = 0;
@@ -208,21 +215,20 @@ public final class SimCommand implements Callable<Integer> {
                 }
             }
             long maxMb = rt.maxMemory() / (1024 * 1024);
-            double meanRounds = rounds.count() == 0 ? 0 : rounds.mean();
-            int p95Rounds = rounds.count() == 0 ? 0 : (int) rounds.percentile(0.95);
-            double precision = lookups == 0 ? 0 : precisionSum / lookups;
-            double success = lookups == 0 ? 0 : (double) successes / lookups;
-            double msgsPerLookup = lookups == 0 ? 0 : (double) messages / lookups;
             double getSuccess = numPuts == 0 ? 0 : (double) gets / numPuts;
-            long medianLookupMs = latencies.count() == 0 ? 0 : Math.round(latencies.median());
 
             PrintStream human = human();
             human.printf(Locale.ROOT, "%n%d nodes (%d left, %d adversarial), %d lookups, seed %d%s%n", nodes, leaving,
                     (int) Math.round(adversarial * nodes), lookups, seed, disjoint ? ", disjoint paths" : "");
-            human.printf(Locale.ROOT, "  precision %.3f   success %.3f   rounds mean %.2f p95 %d   messages/lookup %.1f%n",
-                    precision, success, meanRounds, p95Rounds, msgsPerLookup);
-            human.printf(Locale.ROOT, "  lookup median %d ms (virtual)   get success %.3f (%d/%d)%n", medianLookupMs,
-                    getSuccess, gets, numPuts);
+            human.printf(Locale.ROOT, "  latency %s%n", latency.equals("regions")
+                    ? RegionLatency.DEFAULT.regions() + " regions, heavy-tailed jitter" : "uniform 10-100 ms");
+            for (LookupFigures f : figures.values()) {
+                human.printf(Locale.ROOT, "  %-9s precision %.3f   success %.3f   rounds mean %.2f p95 %d   messages/lookup %.1f"
+                                + "   lookup median %d ms (virtual)%n", f.strategy.name().toLowerCase(Locale.ROOT),
+                        f.precision, f.success, f.meanRounds, f.p95Rounds, f.messagesPerLookup, f.medianMs);
+            }
+            human.printf(Locale.ROOT, "  ideal model (perfect tables, rounds of alpha): messages/lookup %.1f%n", idealPerLookup);
+            human.printf(Locale.ROOT, "  get success %.3f (%d/%d)%n", getSuccess, gets, numPuts);
             human.printf(Locale.ROOT, "  wall %d ms (bootstrap %d ms)   heap %d MB live, %d MB peak, %d MB max   messages %d (lost %d)%n",
                     wallMs, bootstrapMs, heapMb, peakMb, maxMb, net.messagesSent(), net.messagesLost());
             Map<String, Object> doc = new LinkedHashMap<>();
@@ -233,12 +239,18 @@ public final class SimCommand implements Callable<Integer> {
             doc.put("loss", BigDecimal.valueOf(loss));
             doc.put("adversarial", BigDecimal.valueOf(adversarial));
             doc.put("disjoint", disjoint);
-            doc.put("precision", Json.fixed(precision, 4));
-            doc.put("success", Json.fixed(success, 4));
-            doc.put("mean_rounds", Json.fixed(meanRounds, 3));
-            doc.put("p95_rounds", p95Rounds);
-            doc.put("messages_per_lookup", Json.fixed(msgsPerLookup, 2));
-            doc.put("median_lookup_virtual_ms", medianLookupMs);
+            doc.put("latency", latency);
+            main.putInto(doc, "");
+            doc.put("ideal_messages_per_lookup", Json.fixed(idealPerLookup, 2));
+            doc.put("messages_ratio_to_ideal", Json.fixed(idealPerLookup == 0 ? 0 : main.messagesPerLookup / idealPerLookup, 3));
+            if (figures.size() > 1) {
+                LookupFigures ref = figures.get(LookupStrategy.REFERENCE);
+                ref.putInto(doc, "reference_");
+                doc.put("messages_ratio_to_reference",
+                        Json.fixed(ref.messagesPerLookup == 0 ? 0 : main.messagesPerLookup / ref.messagesPerLookup, 3));
+                doc.put("median_ratio_to_reference",
+                        Json.fixed(ref.medianMs == 0 ? 0 : (double) main.medianMs / ref.medianMs, 3));
+            }
             doc.put("get_success", Json.fixed(getSuccess, 4));
             doc.put("wall_ms", wallMs);
             doc.put("bootstrap_wall_ms", bootstrapMs);
@@ -255,7 +267,86 @@ public final class SimCommand implements Callable<Integer> {
         return 0;
     }
 
+    private List<LookupStrategy> strategies() {
+        return switch (strategy) {
+            case "reference" -> List.of(LookupStrategy.REFERENCE);
+            case "tuned" -> List.of(LookupStrategy.TUNED);
+            case "both" -> List.of(LookupStrategy.REFERENCE, LookupStrategy.TUNED);
+            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--strategy must be reference, tuned or both: " + strategy);
+        };
+    }
+
+    /** What the lookups of one strategy gave. */
+    private record LookupFigures(LookupStrategy strategy, double precision, double success, double meanRounds,
+                                 int p95Rounds, double messagesPerLookup, long medianMs) {
+        void putInto(Map<String, Object> doc, String prefix) {
+            doc.put(prefix + "strategy", strategy.name().toLowerCase(Locale.ROOT));
+            doc.put(prefix + "precision", Json.fixed(precision, 4));
+            doc.put(prefix + "success", Json.fixed(success, 4));
+            doc.put(prefix + "mean_rounds", Json.fixed(meanRounds, 3));
+            doc.put(prefix + "p95_rounds", p95Rounds);
+            doc.put(prefix + "messages_per_lookup", Json.fixed(messagesPerLookup, 2));
+            doc.put(prefix + "median_lookup_virtual_ms", medianMs);
+        }
+    }
+
+    /** Runs the lookups of {@code targets} from {@code sources} (one each), measuring them against the oracle. */
+    private LookupFigures runLookups(SimNetwork net, LookupStrategy s, List<SimNode> sources, List<byte[]> targets,
+                                     int k, int traces) {
+        double precisionSum = 0;
+        int successes = 0;
+        long messages = 0;
+        Samples rounds = new Samples();
+        Samples latencies = new Samples();
+        int n = targets.size();
+        Progress progress = new Progress(human(), "lookups (" + s.name().toLowerCase(Locale.ROOT) + ")", n);
+        for (int i = 0; i < n; i++) {
+            SimNode source = sources.get(i);
+            byte[] target = targets.get(i);
+            RecordKey key = RecordKey.of(target);
+            boolean traceThis = i < traces;
+            SimNetwork.QueryOutcome outcome = net.run(source, kd -> {
+                io.jkad.query.QueryId id = kd.getClosestPeers(key);
+                if (traceThis) {
+                    kd.trace(id);
+                }
+                return id;
+            }, Duration.ofMinutes(5));
+            outcome.trace().ifPresent(t -> printTrace(human(), source, key, t));
+            List<PeerId> found = ((QueryResult.GetClosestPeers) outcome.result()).peers();
+            Set<PeerId> truth = new HashSet<>();
+            for (SimNode node : net.trueClosest(KeyBytes.digestOf(target), k, false)) {
+                truth.add(node.id());
+            }
+            truth.remove(source.id());
+            int hits = 0;
+            for (PeerId p : found) {
+                if (truth.contains(p)) {
+                    hits++;
+                }
+            }
+            precisionSum += truth.isEmpty() ? 1.0 : (double) hits / truth.size();
+            if (hits > 0) {
+                successes++;
+            }
+            messages += outcome.stats().requests();
+            rounds.add(outcome.rounds());
+            latencies.add(outcome.elapsed().toMillis());
+            progress.update(i + 1);
+        }
+        progress.done();
+        return new LookupFigures(s, n == 0 ? 0 : precisionSum / n, n == 0 ? 0 : (double) successes / n,
+                rounds.count() == 0 ? 0 : rounds.mean(), rounds.count() == 0 ? 0 : (int) rounds.percentile(0.95),
+                n == 0 ? 0 : (double) messages / n, latencies.count() == 0 ? 0 : Math.round(latencies.median()));
+    }
+
     private void validate() {
+        strategies();
+        if (!latency.equals("regions") && !latency.equals("uniform")) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--latency must be regions or uniform: " + latency);
+        }
         if (nodes < 2) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--nodes must be >= 2: " + nodes);
         }

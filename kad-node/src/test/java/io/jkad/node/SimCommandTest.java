@@ -73,6 +73,39 @@ class SimCommandTest {
         }
     }
 
+    /**
+     * {@code --strategy both}: the reference and the tuned strategy on the same network and lookups;
+     * the JSON line carries each one's figures, the ideal model's, and the ratios.
+     */
+    @Test
+    void bothStrategiesRunOnTheSameLookupsAndTheTunedOneAsksFewerPeers() {
+        String json = run("--nodes", "120", "--lookups", "30", "--seed", "6", "--puts", "2", "--batch", "40",
+                "--strategy", "both", "--json").strip();
+        assertThat(json).contains("\"strategy\":\"tuned\"").contains("\"reference_strategy\":\"reference\"")
+                .contains("\"latency\":\"regions\"");
+        double tuned = field(json, "messages_per_lookup");
+        double reference = field(json, "reference_messages_per_lookup");
+        double ideal = field(json, "ideal_messages_per_lookup");
+        assertThat(tuned).isLessThan(reference);
+        assertThat(ideal).isGreaterThanOrEqualTo(19).isLessThanOrEqualTo(tuned);
+        assertThat(field(json, "messages_ratio_to_ideal")).isEqualTo(tuned / ideal, within(0.001));
+        assertThat(field(json, "messages_ratio_to_reference")).isEqualTo(tuned / reference, within(0.001));
+        assertThat(field(json, "median_ratio_to_reference")).isEqualTo(
+                field(json, "median_lookup_virtual_ms") / field(json, "reference_median_lookup_virtual_ms"), within(0.001));
+        assertThat(field(json, "precision")).isGreaterThan(0.95);
+        assertThat(field(json, "reference_precision")).isGreaterThan(0.95);
+    }
+
+    @Test
+    void oneStrategyAloneIsNamedInTheJsonLine() {
+        String json = run("--nodes", "40", "--lookups", "5", "--seed", "3", "--puts", "1", "--batch", "20",
+                "--strategy", "reference", "--latency", "uniform", "--json").strip();
+        assertThat(json).contains("\"strategy\":\"reference\"").contains("\"latency\":\"uniform\"")
+                .doesNotContain("reference_strategy");
+        field(json, "messages_per_lookup");
+        field(json, "median_lookup_virtual_ms");
+    }
+
     @Test
     void badOptionsAreRefusedWithAClearMessage() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
@@ -83,6 +116,12 @@ class SimCommandTest {
         err.reset();
         assertThat(cl.execute("--loss", "1.5")).isNotZero();
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--loss");
+        err.reset();
+        assertThat(cl.execute("--strategy", "fastest")).isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--strategy must be reference, tuned or both");
+        err.reset();
+        assertThat(cl.execute("--latency", "zero")).isNotZero();
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--latency must be regions or uniform");
     }
 
     private static String last(String out) {

@@ -1,0 +1,29 @@
+package io.jkad.query;
+
+import io.jkad.identity.PeerId;
+
+/**
+ * What a node knows beyond a lookup's own answers, for {@link TunedClosestPeersIter}: how quickly a
+ * peer answers, and how many nodes the network has.
+ */
+public interface LookupHints {
+
+    /** None: every peer is expected to answer in 200 ms, the network's size is unknown. */
+    LookupHints NONE = new LookupHints() {
+        @Override
+        public long expectedNanos(PeerId peer) {
+            return PeerRtts.DEFAULT_NANOS;
+        }
+
+        @Override
+        public double networkSize() {
+            return Double.NaN;
+        }
+    };
+
+    /** How long an answer of {@code peer} is expected to take if it is asked now. */
+    long expectedNanos(PeerId peer);
+
+    /** The estimated number of nodes in the network; NaN when unknown. */
+    double networkSize();
+}

@@ -1,0 +1,118 @@
+package io.jkad.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.jkad.identity.PeerId;
+import io.jkad.routing.Key;
+import io.jkad.routing.KeyBytes;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+
+/**
+ * Lookups with {@link TunedClosestPeersIter} in synthetic networks checked against an oracle and
+ * against the reference's {@link ClosestPeersIter} on the same network.
+ */
+class TunedClosestPeersIterProperties {
+
+    private static final Duration PEER_TIMEOUT = Duration.ofSeconds(10);
+    private static final int K = 20;
+
+    /**
+     * Hints with a fixed pseudo-random expected answer time per peer (1 ms to 2 s, so that some
+     * requests turn slow and are hedged), and the network's true size or none.
+     */
+    private static LookupHints hints(long seed, double networkSize) {
+        Map<PeerId, Long> expected = new HashMap<>();
+        return new LookupHints() {
+            @Override
+            public long expectedNanos(PeerId peer) {
+                return expected.computeIfAbsent(peer,
+                        p -> 1_000_000L + Math.floorMod(p.hashCode() * 31L + seed, 2_000_000_000L));
+            }
+
+            @Override
+            public double networkSize() {
+                return networkSize;
+            }
+        };
+    }
+
+    @Property(tries = 150)
+    void withoutFailuresFindsExactlyTheClosestPeersAsTheReferenceDoes(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 50, max = 500) int size,
+            @ForAll @IntRange(min = 1, max = 20) int bucketSize,
+            @ForAll @IntRange(min = 1, max = 6) int alpha,
+            @ForAll @IntRange(min = 1, max = K) int numResults,
+            @ForAll @IntRange(min = 1, max = 30) int startPeers,
+            @ForAll boolean knowsTheSize) {
+        Random random = new Random(seed);
+        SyntheticNetwork network = new SyntheticNetwork(random, size, bucketSize, K);
+        KeyBytes target = Key.of(PeerId.random(random)).bytes();
+        List<Key<PeerId>> start = network.randomPeers(random, startPeers);
+        ClosestPeersIterConfig config = new ClosestPeersIterConfig(alpha, numResults, PEER_TIMEOUT);
+        TunedClosestPeersIter iter = new TunedClosestPeersIter(config, target, start,
+                hints(seed, knowsTheSize ? size : Double.NaN));
+        long driverSeed = random.nextLong();
+        // Every answer comes before its peer times out (but many after their hedge time).
+        LookupDriver driver = new LookupDriver(network, iter, target, start, new Random(driverSeed), 0.0,
+                PEER_TIMEOUT.minusMillis(1), PEER_TIMEOUT);
+        driver.run(3 * size + 1, (peer, d) -> checkContact(iter, peer, alpha, numResults));
+
+        assertThat(iter.isFinished()).isTrue();
+        driver.checkResult(iter.result(), numResults);
+        assertThat(iter.result()).isEqualTo(network.closestTo(target, numResults));
+
+        // The reference on the same network and start: never more peers than the tuned one found.
+        ClosestPeersIter reference = new ClosestPeersIter(config, target, start);
+        LookupDriver referenceDriver = new LookupDriver(network, reference, target, start, new Random(driverSeed), 0.0,
+                PEER_TIMEOUT.minusMillis(1), PEER_TIMEOUT);
+        referenceDriver.run(3 * size + 1, (peer, d) -> { });
+        assertThat(iter.result().size()).isGreaterThanOrEqualTo(reference.result().size());
+    }
+
+    @Property(tries = 150)
+    void withFailuresAndTimeoutsEndsAndNeverReturnsAFailedPeer(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 50, max = 500) int size,
+            @ForAll @IntRange(min = 1, max = 20) int bucketSize,
+            @ForAll @IntRange(min = 1, max = 6) int alpha,
+            @ForAll @IntRange(min = 1, max = K) int numResults,
+            @ForAll @IntRange(min = 0, max = 60) int failurePercent,
+            @ForAll @IntRange(min = 2, max = 30) int maxLatencySeconds) {
+        Random random = new Random(seed);
+        SyntheticNetwork network = new SyntheticNetwork(random, size, bucketSize, K);
+        KeyBytes target = Key.of(PeerId.random(random)).bytes();
+        List<Key<PeerId>> start = network.randomPeers(random, 20);
+        TunedClosestPeersIter iter = new TunedClosestPeersIter(new ClosestPeersIterConfig(alpha, numResults, PEER_TIMEOUT),
+                target, start, hints(seed, size));
+        LookupDriver driver = new LookupDriver(network, iter, target, start, random, failurePercent / 100.0,
+                Duration.ofSeconds(maxLatencySeconds), PEER_TIMEOUT);
+
+        driver.run(3 * size + 1, (peer, d) -> checkContact(iter, peer, alpha, numResults));
+
+        assertThat(iter.isFinished()).isTrue();
+        driver.checkResult(iter.result(), numResults);
+        for (PeerId peer : iter.result()) {
+            assertThat(iter.peerState(peer)).isEqualTo(TunedClosestPeersIter.PeerState.SUCCEEDED);
+        }
+    }
+
+    /**
+     * The window rule: the peer asked is among the numResults closest live peers known, or one
+     * more for each slow request among them; requests in flight that are not slow are at most α
+     * while converging and at most numResults after.
+     */
+    private static void checkContact(TunedClosestPeersIter iter, PeerId peer, int alpha, int numResults) {
+        assertThat(iter.rankAmongLive(peer)).as("rank of the peer asked").isLessThan(numResults + iter.numSlow());
+        int cap = iter.isConverged() ? Math.max(numResults, alpha) : alpha;
+        assertThat(iter.numWaiting() - iter.numSlow()).as("in flight and not slow, converged=" + iter.isConverged())
+                .isLessThanOrEqualTo(cap);
+    }
+}
