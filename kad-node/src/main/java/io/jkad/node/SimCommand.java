@@ -96,6 +96,8 @@ public final class SimCommand implements Callable<Integer> {
     public Integer call() {
         validate();
         long wallStart = System.nanoTime();
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpuStart = threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() : -1;
         KademliaConfig.Builder kb = KademliaConfig.builder().disjointQueryPaths(disjoint);
         if (provideKeys > 0) {
             kb.reprovideStrategy(io.jkad.kademlia.ReprovideStrategy.SWEEP)
@@ -119,6 +121,7 @@ public final class SimCommand implements Callable<Integer> {
             }
             progress.done();
             long bootstrapMs = (System.nanoTime() - wallStart) / 1_000_000;
+            long bootstrapMessages = net.messagesSent();
 
             Random rnd = net.random();
             List<SimNode> all = net.onlineHonestNodes();
@@ -197,10 +200,16 @@ public final class SimCommand implements Callable<Integer> {
                     : new ProvideWorkload(net, human(), k).run(sources.get(0), sources.get(1 % sources.size()),
                             provideKeys, provideChurn, batch);
 
-            long wallMs = (System.nanoTime() - wallStart) / 1_000_000;
+            long wallNanos = System.nanoTime() - wallStart;
+            long wallMs = wallNanos / 1_000_000;
+            // the simulation's own thread: on a shared machine its CPU time varies less than the wall time
+            double cpuSeconds = cpuStart < 0 ? -1 : (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+            double messagesPerSecond = wallNanos == 0 ? 0 : net.messagesSent() / (wallNanos / 1e9);
+            double bootstrapMessagesPerSecond = bootstrapMs == 0 ? 0 : bootstrapMessages / (bootstrapMs / 1e3);
             Runtime rt = Runtime.getRuntime();
             System.gc();
-            long heapMb = (rt.totalMemory() - rt.freeMemory()) / (1024 * 1024);
+            long liveBytes = rt.totalMemory() - rt.freeMemory();
+            long heapMb = liveBytes / (1024 * 1024);
             long peakMb = 0;
             for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
                 if (pool.getType() == java.lang.management.MemoryType.HEAP) {
@@ -225,6 +234,8 @@ public final class SimCommand implements Callable<Integer> {
                     getSuccess, gets, numPuts);
             human.printf(Locale.ROOT, "  wall %d ms (bootstrap %d ms)   heap %d MB live, %d MB peak, %d MB max   messages %d (lost %d)%n",
                     wallMs, bootstrapMs, heapMb, peakMb, maxMb, net.messagesSent(), net.messagesLost());
+            human.printf(Locale.ROOT, "  %.0f messages simulated per wall second (bootstrap %.0f)   cpu %.1f s   heap %d bytes per node%n",
+                    messagesPerSecond, bootstrapMessagesPerSecond, cpuSeconds, liveBytes / nodes);
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("nodes", nodes);
             doc.put("lookups", lookups);
@@ -246,6 +257,12 @@ public final class SimCommand implements Callable<Integer> {
             doc.put("heap_peak_mb", peakMb);
             doc.put("heap_max_mb", maxMb);
             doc.put("messages", net.messagesSent());
+            doc.put("wall_seconds", Json.fixed(wallNanos / 1e9, 3));
+            doc.put("cpu_seconds", Json.fixed(cpuSeconds, 3));
+            doc.put("bootstrap_messages", bootstrapMessages);
+            doc.put("sim_messages_per_second", Math.round(messagesPerSecond));
+            doc.put("bootstrap_messages_per_second", Math.round(bootstrapMessagesPerSecond));
+            doc.put("heap_bytes_per_node", liveBytes / nodes);
             doc.putAll(provided);
             if (json) {
                 out.println(Json.write(doc));
