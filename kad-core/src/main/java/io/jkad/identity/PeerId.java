@@ -1,5 +1,7 @@
 package io.jkad.identity;
 
+import io.jkad.routing.Key;
+import io.jkad.routing.KeyBytes;
 import io.jkad.util.Base58;
 import io.jkad.util.Multibase;
 import io.jkad.util.Varint;
@@ -47,6 +49,12 @@ public final class PeerId implements Comparable<PeerId> {
     private String base58;
     /** Lazily computed: an Ed25519PublicKey (final fields, safe to publish racily) or NO_KEY. */
     private Object publicKeyCache;
+    /**
+     * Lazily computed: the Kademlia key (final fields, safe to publish racily). Every routing table
+     * entry, lookup and closest-peer answer about this peer needs it; computed once, the SHA-256 is
+     * not repeated, and the tables of a simulation share one key object per peer.
+     */
+    private Key<PeerId> kademliaKey;
 
     PeerId(byte[] multihash) {
         this.bytes = multihash;
@@ -259,6 +267,19 @@ public final class PeerId implements Comparable<PeerId> {
     @Override
     public int compareTo(PeerId o) {
         return Arrays.compareUnsigned(bytes, o.bytes);
+    }
+
+    /**
+     * The key of this peer in the Kademlia key space (the SHA-256 digest of {@link #toBytes()}),
+     * computed once; {@link Key#of(PeerId)} returns it.
+     */
+    public Key<PeerId> kademliaKey() {
+        Key<PeerId> k = kademliaKey;
+        if (k == null) {
+            k = Key.withDigest(this, KeyBytes.digestOf(bytes));
+            kademliaKey = k;
+        }
+        return k;
     }
 
     @Override

@@ -111,7 +111,7 @@ final class Queries {
         for (PeerId p : peers) {
             List<Multiaddr> a = addresses.get(p);
             if (a != null && !a.isEmpty()) {
-                inner.addresses.put(p, new ArrayList<>(a));
+                inner.addresses.put(p, List.copyOf(a));
             }
         }
         return pool.addFixed(peers, inner);
@@ -176,7 +176,7 @@ final class Queries {
                 }
                 others.add(p.id());
                 if (!p.addresses().isEmpty()) {
-                    cache.put(p.id(), new ArrayList<>(p.addresses()));
+                    cache.put(p.id(), p.addresses());
                 }
             }
         }
@@ -282,8 +282,10 @@ final class Queries {
     void onAddressChange(PeerId peer, Multiaddr old, Multiaddr replacement) {
         for (Query<QueryInner> q : pool.queries()) {
             List<Multiaddr> addrs = q.inner().addresses.get(peer);
-            if (addrs != null) {
-                addrs.replaceAll(a -> a.equals(old) ? replacement : a);
+            if (addrs != null && addrs.contains(old)) {
+                List<Multiaddr> changed = new ArrayList<>(addrs);
+                changed.replaceAll(a -> a.equals(old) ? replacement : a);
+                q.inner().addresses.put(peer, List.copyOf(changed));
             }
         }
     }
@@ -291,8 +293,10 @@ final class Queries {
     void onAddressReachFailure(PeerId peer, Multiaddr address) {
         for (Query<QueryInner> q : pool.queries()) {
             List<Multiaddr> addrs = q.inner().addresses.get(peer);
-            if (addrs != null) {
-                addrs.remove(address);
+            if (addrs != null && addrs.contains(address)) {
+                List<Multiaddr> changed = new ArrayList<>(addrs);
+                changed.remove(address);
+                q.inner().addresses.put(peer, List.copyOf(changed));
             }
         }
     }

@@ -12,7 +12,10 @@ import java.util.Map;
 final class QueryInner {
     /** What the query does, and what it found so far. */
     final QueryState state;
-    /** Addresses of peers learned during the query, to dial them. */
+    /**
+     * Addresses of peers learned during the query, to dial them. The lists are unmodifiable (those
+     * of the answers, not copies: a lookup learns hundreds); a change replaces a peer's list.
+     */
     final Map<PeerId, List<Multiaddr>> addresses = new HashMap<>();
     /** Requests waiting for a connection to their peer. */
     final List<PendingRequest> pendingRequests = new ArrayList<>(2);

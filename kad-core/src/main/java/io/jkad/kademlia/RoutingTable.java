@@ -206,7 +206,7 @@ final class RoutingTable {
 
     void onDisconnected(PeerId peer, Instant now) {
         connectedPeers.remove(peer);
-        connectionUpdated(peer, Optional.empty(), NodeStatus.DISCONNECTED, now);
+        connectionUpdated(Key.of(peer), Optional.empty(), NodeStatus.DISCONNECTED, now);
     }
 
     /** See {@link Kademlia#onProtocolConfirmed(PeerId, Endpoint, Instant)}. */
@@ -214,18 +214,19 @@ final class RoutingTable {
         Optional<Multiaddr> address = endpoint.dialer()
                 ? Optional.of(endpoint.remoteAddress().withoutPeerId())
                 : Optional.empty();
-        connectionUpdated(peer, address, NodeStatus.CONNECTED, now);
+        connectionUpdated(Key.of(peer), address, NodeStatus.CONNECTED, now);
     }
 
     /** See {@link Kademlia#onProtocolConfirmed(PeerId, List, Instant)}. */
     void onProtocolConfirmed(PeerId peer, List<Multiaddr> listenAddresses, Instant now) {
+        Key<PeerId> key = Key.of(peer);
         if (listenAddresses.isEmpty()) {
-            connectionUpdated(peer, Optional.empty(), NodeStatus.CONNECTED, now);
+            connectionUpdated(key, Optional.empty(), NodeStatus.CONNECTED, now);
             return;
         }
         Multiaddr first = listenAddresses.get(0).withoutPeerId();
-        connectionUpdated(peer, Optional.of(first), NodeStatus.CONNECTED, now);
-        Entry<PeerId, Addresses> entry = kbuckets.entry(Key.of(peer), now);
+        connectionUpdated(key, Optional.of(first), NodeStatus.CONNECTED, now);
+        Entry<PeerId, Addresses> entry = kbuckets.entry(key, now);
         if (isIn(entry)) {
             Addresses addrs = entry.value().orElseThrow();
             for (Multiaddr a : listenAddresses) {
@@ -272,8 +273,9 @@ final class RoutingTable {
         }
     }
 
-    private void connectionUpdated(PeerId peer, Optional<Multiaddr> address, NodeStatus status, Instant now) {
-        Entry<PeerId, Addresses> entry = kbuckets.entry(Key.of(peer), now);
+    private void connectionUpdated(Key<PeerId> key, Optional<Multiaddr> address, NodeStatus status, Instant now) {
+        PeerId peer = key.preimage();
+        Entry<PeerId, Addresses> entry = kbuckets.entry(key, now);
         switch (entry.kind()) {
             case PRESENT, PENDING -> {
                 if (address.isPresent()) {

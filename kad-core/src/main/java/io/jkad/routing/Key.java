@@ -19,9 +19,9 @@ public final class Key<T> {
         this.bytes = bytes;
     }
 
-    /** The key of a peer: the digest of its multihash bytes. */
+    /** The key of a peer: the digest of its multihash bytes (computed once per peer id, see {@link PeerId#kademliaKey}). */
     public static Key<PeerId> of(PeerId peer) {
-        return new Key<>(peer, KeyBytes.digestOf(peer.toBytes()));
+        return peer.kademliaKey();
     }
 
     /** The key of any preimage whose wire bytes are {@code preimageBytes}. */

@@ -84,11 +84,21 @@ public final class KeyBytes {
         }
     }
 
-    private static byte[] sha256(byte[] data) {
+    /**
+     * One SHA-256 digest per thread: {@code MessageDigest.getInstance} looks the provider up and
+     * makes the instance reflectively, which cost as much as hashing a peer id itself (a simulated
+     * bootstrap computes millions of keys).
+     */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            return MessageDigest.getInstance("SHA-256").digest(data);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK lacks SHA-256", e);
         }
+    });
+
+    private static byte[] sha256(byte[] data) {
+        // digest() resets the instance, so a failed or interrupted use leaves nothing behind
+        return SHA256.get().digest(data);
     }
 }

@@ -2,50 +2,92 @@ package io.jkad.sim;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.PriorityQueue;
+import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 
 /**
  * The virtual clock of a {@link SimNetwork} and its events, run in time order (events at the same
  * instant in the order they were scheduled, so the same seed gives the same run).
+ *
+ * <p>The queue is a 4-ary heap over arrays rather than a {@code PriorityQueue} of event objects: a
+ * bootstrapping network of thousands of nodes holds about 100,000 events (mostly the idle checks of
+ * open connections), and the profile of a 10,000-node bootstrap spent 13 % of its time in the
+ * priority queue's {@code compareTo}, following pointers to event objects scattered over the heap.
+ * Here an event's time and sequence number sit side by side in one {@code long[]} (the four
+ * children of a node in two cache lines), and the heap is half as deep as a binary one. Times are
+ * nanoseconds since {@link SimNetwork#EPOCH}; {@link #now()} is an {@code Instant} made once per
+ * distinct time.
  */
 final class EventQueue {
-    private final PriorityQueue<Scheduled> queue = new PriorityQueue<>();
-    private Instant now = SimNetwork.EPOCH;
-    private long seq;
+    private static final int INITIAL_CAPACITY = 1024;
 
-    /** An event: when (nanoseconds since {@link SimNetwork#EPOCH}), a tie-breaking sequence number, what. */
-    private record Scheduled(long at, long seq, Runnable action) implements Comparable<Scheduled> {
-        @Override
-        public int compareTo(Scheduled o) {
-            int c = Long.compare(at, o.at);
-            return c != 0 ? c : Long.compare(seq, o.seq);
-        }
-    }
+    /** Event {@code i}'s time at {@code keys[2i]}, its sequence number at {@code keys[2i + 1]}. */
+    private long[] keys = new long[2 * INITIAL_CAPACITY];
+    private Runnable[] actions = new Runnable[INITIAL_CAPACITY];
+    private int size;
+    private Instant now = SimNetwork.EPOCH;
+    private long nowNanos;
+    private long seq;
 
     Instant now() {
         return now;
     }
 
-    void schedule(Instant at, Runnable action) {
-        queue.add(new Scheduled(nanos(at), ++seq, action));
+    /** The virtual time in nanoseconds since {@link SimNetwork#EPOCH}. */
+    long nowNanos() {
+        return nowNanos;
+    }
+
+    /** Events waiting to run. */
+    int size() {
+        return size;
+    }
+
+    void schedule(Instant when, Runnable action) {
+        schedule(nanos(when), action);
+    }
+
+    /** Schedules {@code action} at {@code when} nanoseconds since {@link SimNetwork#EPOCH}. */
+    void schedule(long when, Runnable action) {
+        if (size == actions.length) {
+            keys = Arrays.copyOf(keys, 4 * size);
+            actions = Arrays.copyOf(actions, 2 * size);
+        }
+        long s = ++seq;
+        long[] k = keys;
+        int i = size++;
+        while (i > 0) {
+            int parent = (i - 1) >>> 2;
+            long pw = k[2 * parent];
+            // the new event has the largest sequence number: it goes after its parent on a tie
+            if (pw <= when) {
+                break;
+            }
+            k[2 * i] = pw;
+            k[2 * i + 1] = k[2 * parent + 1];
+            actions[i] = actions[parent];
+            i = parent;
+        }
+        k[2 * i] = when;
+        k[2 * i + 1] = s;
+        actions[i] = action;
     }
 
     /** Runs events until {@code done} holds or no event is due before {@code deadline}. */
     boolean runUntil(BooleanSupplier done, Instant deadline) {
         long limit = nanos(deadline);
-        long current = nanos(now);
         while (!done.getAsBoolean()) {
-            Scheduled next = queue.peek();
-            if (next == null || next.at() > limit) {
+            if (size == 0 || keys[0] > limit) {
                 return false;
             }
-            queue.poll();
-            if (next.at() > current) {
-                current = next.at();
-                now = SimNetwork.EPOCH.plusNanos(current);
+            long when = keys[0];
+            Runnable action = actions[0];
+            removeFirst();
+            if (when > nowNanos) {
+                nowNanos = when;
+                now = SimNetwork.EPOCH.plusNanos(when);
             }
-            next.action().run();
+            action.run();
         }
         return true;
     }
@@ -55,9 +97,54 @@ final class EventQueue {
         Instant end = now.plus(duration);
         runUntil(() -> false, end);
         now = end;
+        nowNanos = nanos(end);
     }
 
-    private static long nanos(Instant t) {
-        return Duration.between(SimNetwork.EPOCH, t).toNanos();
+    /** Removes the root of the heap: the last event sifts down from the top. */
+    private void removeFirst() {
+        int last = --size;
+        long[] k = keys;
+        long w = k[2 * last];
+        long s = k[2 * last + 1];
+        Runnable a = actions[last];
+        actions[last] = null;
+        if (last == 0) {
+            return;
+        }
+        int i = 0;
+        while (true) {
+            int first = 4 * i + 1;
+            if (first >= last) {
+                break;
+            }
+            int end = Math.min(first + 4, last);
+            int min = first;
+            long mw = k[2 * first];
+            long ms = k[2 * first + 1];
+            for (int c = first + 1; c < end; c++) {
+                long cw = k[2 * c];
+                if (cw < mw || (cw == mw && k[2 * c + 1] < ms)) {
+                    min = c;
+                    mw = cw;
+                    ms = k[2 * c + 1];
+                }
+            }
+            if (w < mw || (w == mw && s < ms)) {
+                break;
+            }
+            k[2 * i] = mw;
+            k[2 * i + 1] = ms;
+            actions[i] = actions[min];
+            i = min;
+        }
+        k[2 * i] = w;
+        k[2 * i + 1] = s;
+        actions[i] = a;
+    }
+
+    /** Nanoseconds since {@link SimNetwork#EPOCH}. */
+    static long nanos(Instant t) {
+        long seconds = t.getEpochSecond() - SimNetwork.EPOCH.getEpochSecond();
+        return Math.addExact(Math.multiplyExact(seconds, 1_000_000_000L), t.getNano() - SimNetwork.EPOCH.getNano());
     }
 }

@@ -35,6 +35,8 @@ final class SimLinks {
     private long messagesSent;
     private long messagesLost;
     private double loss;
+    /** The connection idle timeout in nanoseconds. */
+    private final long idleNanos;
 
     SimLinks(SimConfig config, Random random, EventQueue events, List<SimNode> nodes, Map<PeerId, SimNode> byId) {
         this.config = config;
@@ -43,6 +45,7 @@ final class SimLinks {
         this.nodes = nodes;
         this.byId = byId;
         this.loss = config.loss();
+        this.idleNanos = config.kademlia().connectionIdleTimeout().toNanos();
     }
 
     void setLoss(double loss) {
@@ -280,26 +283,27 @@ final class SimLinks {
     }
 
     private void connect(SimNode a, SimNode b) {
-        a.connections.put(b.id, now());
-        scheduleIdleCheck(a, b.id);
+        a.connections.put(b.id, new SimNode.Connection(events.nowNanos()));
+        scheduleIdleCheck(a, b.id, events.nowNanos() + idleNanos);
     }
 
     private void touch(SimNode node, PeerId peer) {
-        if (node.connections.containsKey(peer)) {
-            node.connections.put(peer, now());
+        SimNode.Connection c = node.connections.get(peer);
+        if (c != null) {
+            c.lastUse = events.nowNanos();
         }
     }
 
-    private void scheduleIdleCheck(SimNode node, PeerId peer) {
-        Duration idle = config.kademlia().connectionIdleTimeout();
-        Instant lastUse = node.connections.get(peer);
-        schedule(lastUse.plus(idle), () -> {
-            Instant last = node.connections.get(peer);
-            if (last == null) {
+    /** Checks at {@code at} (nanoseconds) whether the connection of {@code node} to {@code peer} is idle. */
+    private void scheduleIdleCheck(SimNode node, PeerId peer, long at) {
+        events.schedule(at, () -> {
+            SimNode.Connection c = node.connections.get(peer);
+            if (c == null) {
                 return;
             }
-            if (last.plus(idle).isAfter(now())) {
-                scheduleIdleCheck(node, peer);
+            long idleAt = c.lastUse + idleNanos;
+            if (idleAt > events.nowNanos()) {
+                scheduleIdleCheck(node, peer, idleAt);
                 return;
             }
             // Idle on this side: the connection closes for both.

@@ -188,12 +188,17 @@ public final class SimNetwork implements AutoCloseable {
                     ids.add(null);
                 }
             }
+            // Checked after every event: skips the bootstraps known to be done rather than asking
+            // each node again (a bootstrap that completed stays completed until removed below).
+            int[] firstRunning = {0};
             runUntil(() -> {
-                for (int i = 0; i < batch.size(); i++) {
+                for (int i = firstRunning[0]; i < batch.size(); i++) {
                     if (ids.get(i) != null && !batch.get(i).completed.containsKey(ids.get(i))) {
+                        firstRunning[0] = i;
                         return false;
                     }
                 }
+                firstRunning[0] = batch.size();
                 return true;
             }, now().plus(Duration.ofMinutes(30)));
             for (int i = 0; i < batch.size(); i++) {
@@ -392,21 +397,37 @@ public final class SimNetwork implements AutoCloseable {
 
     /** The {@code count} of {@code nodes} that are {@code eligible} closest to {@code target}, closest first. */
     static List<SimNode> closest(List<SimNode> nodes, Predicate<SimNode> eligible, KeyBytes target, int count) {
-        PriorityQueue<SimNode> farthestFirst = new PriorityQueue<>(
-                Comparator.comparing((SimNode n) -> Key.of(n.id).distance(target)).reversed());
+        if (count <= 0) {
+            return new ArrayList<>();
+        }
+        // Each node's distance is computed once (from its key, computed when it was made), and one
+        // no closer than the farthest of a full queue is passed over without touching the queue.
+        PriorityQueue<Near> farthestFirst = new PriorityQueue<>(count + 1,
+                Comparator.comparing(Near::distance).reversed());
         for (SimNode n : nodes) {
             if (!eligible.test(n)) {
                 continue;
             }
-            farthestFirst.add(n);
+            Distance d = n.key.distance(target);
+            if (farthestFirst.size() == count && d.compareTo(farthestFirst.peek().distance()) >= 0) {
+                continue;
+            }
+            farthestFirst.add(new Near(n, d));
             if (farthestFirst.size() > count) {
                 farthestFirst.poll();
             }
         }
-        List<SimNode> out = new ArrayList<>(farthestFirst);
-        out.sort(Comparator.comparing((SimNode n) -> Key.of(n.id).distance(target)));
+        List<Near> sorted = new ArrayList<>(farthestFirst);
+        sorted.sort(Comparator.comparing(Near::distance));
+        List<SimNode> out = new ArrayList<>(sorted.size());
+        for (Near near : sorted) {
+            out.add(near.node());
+        }
         return out;
     }
+
+    /** A node and its distance to a target. */
+    private record Near(SimNode node, Distance distance) {}
 
     public List<SimNode> onlineHonestNodes() {
         List<SimNode> out = new ArrayList<>();

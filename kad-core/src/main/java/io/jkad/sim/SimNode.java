@@ -6,6 +6,8 @@ import io.jkad.kademlia.KademliaEvent;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.query.QueryId;
 import io.jkad.record.RecordStore;
+import io.jkad.routing.Key;
+import io.jkad.routing.KeyBytes;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -17,6 +19,8 @@ import java.util.Set;
 public final class SimNode {
     final int index;
     final PeerId id;
+    /** The Kademlia key of {@link #id}, computed once (the oracle sorts all nodes by it). */
+    final KeyBytes key;
     final Multiaddr address;
     /** Replaced when the node restarts ({@link SimNetwork#restart}). */
     Kademlia kademlia;
@@ -25,8 +29,8 @@ public final class SimNode {
     boolean adversarial;
     /** A Sybil floods its neighbours with requests while {@link SimNetwork#startSybilFlood} runs. */
     boolean sybil;
-    /** Open connections: peer to the time of last use. */
-    final Map<PeerId, Instant> connections = new HashMap<>();
+    /** Open connections: peer to the connection (its time of last use). */
+    final Map<PeerId, Connection> connections = new HashMap<>();
     final Set<PeerId> dialing = new HashSet<>();
     /** Outbound requests waiting for an answer, by simulator request number. */
     final Map<Long, OutboundRequest> outbound = new HashMap<>();
@@ -38,6 +42,19 @@ public final class SimNode {
     final Map<QueryId, QueryTrace> traces = new HashMap<>();
     /** When the node is driven next without input ({@link Kademlia#nextDeadline}); null: not scheduled. */
     Instant wakeUpAt;
+
+    /**
+     * An open connection and when it was last used (nanoseconds since {@link SimNetwork#EPOCH}):
+     * mutable, so that each message updates a field rather than putting a new {@code Instant}
+     * into the map.
+     */
+    static final class Connection {
+        long lastUse;
+
+        Connection(long lastUse) {
+            this.lastUse = lastUse;
+        }
+    }
 
     record OutboundRequest(PeerId peer, QueryId query, Instant sentAt) {}
 
@@ -52,6 +69,7 @@ public final class SimNode {
     SimNode(int index, PeerId id, Multiaddr address, Kademlia kademlia, RecordStore store) {
         this.index = index;
         this.id = id;
+        this.key = Key.of(id).bytes();
         this.address = address;
         this.kademlia = kademlia;
         this.store = store;

@@ -110,6 +110,8 @@ public final class SimCommand implements Callable<Integer> {
     public Integer call() {
         validate();
         long wallStart = System.nanoTime();
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpuStart = threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() : -1;
         List<LookupStrategy> strategies = strategies();
         KademliaConfig.Builder kb = KademliaConfig.builder().disjointQueryPaths(disjoint)
                 .lookupStrategy(strategies.get(0));
@@ -138,6 +140,7 @@ public final class SimCommand implements Callable<Integer> {
             }
             progress.done();
             long bootstrapMs = (System.nanoTime() - wallStart) / 1_000_000;
+            long bootstrapMessages = net.messagesSent();
 
             Random rnd = net.random();
             List<SimNode> all = net.onlineHonestNodes();
@@ -204,10 +207,16 @@ public final class SimCommand implements Callable<Integer> {
                     : new ProvideWorkload(net, human(), k).run(sources.get(0), sources.get(1 % sources.size()),
                             provideKeys, provideChurn, batch);
 
-            long wallMs = (System.nanoTime() - wallStart) / 1_000_000;
+            long wallNanos = System.nanoTime() - wallStart;
+            long wallMs = wallNanos / 1_000_000;
+            // the simulation's own thread: on a shared machine its CPU time varies less than the wall time
+            double cpuSeconds = cpuStart < 0 ? -1 : (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+            double messagesPerSecond = wallNanos == 0 ? 0 : net.messagesSent() / (wallNanos / 1e9);
+            double bootstrapMessagesPerSecond = bootstrapMs == 0 ? 0 : bootstrapMessages / (bootstrapMs / 1e3);
             Runtime rt = Runtime.getRuntime();
             System.gc();
-            long heapMb = (rt.totalMemory() - rt.freeMemory()) / (1024 * 1024);
+            long liveBytes = rt.totalMemory() - rt.freeMemory();
+            long heapMb = liveBytes / (1024 * 1024);
             long peakMb = 0;
             for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
                 if (pool.getType() == java.lang.management.MemoryType.HEAP) {
@@ -231,6 +240,8 @@ public final class SimCommand implements Callable<Integer> {
             human.printf(Locale.ROOT, "  get success %.3f (%d/%d)%n", getSuccess, gets, numPuts);
             human.printf(Locale.ROOT, "  wall %d ms (bootstrap %d ms)   heap %d MB live, %d MB peak, %d MB max   messages %d (lost %d)%n",
                     wallMs, bootstrapMs, heapMb, peakMb, maxMb, net.messagesSent(), net.messagesLost());
+            human.printf(Locale.ROOT, "  %.0f messages simulated per wall second (bootstrap %.0f)   cpu %.1f s   heap %d bytes per node%n",
+                    messagesPerSecond, bootstrapMessagesPerSecond, cpuSeconds, liveBytes / nodes);
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("nodes", nodes);
             doc.put("lookups", lookups);
@@ -258,6 +269,12 @@ public final class SimCommand implements Callable<Integer> {
             doc.put("heap_peak_mb", peakMb);
             doc.put("heap_max_mb", maxMb);
             doc.put("messages", net.messagesSent());
+            doc.put("wall_seconds", Json.fixed(wallNanos / 1e9, 3));
+            doc.put("cpu_seconds", Json.fixed(cpuSeconds, 3));
+            doc.put("bootstrap_messages", bootstrapMessages);
+            doc.put("sim_messages_per_second", Math.round(messagesPerSecond));
+            doc.put("bootstrap_messages_per_second", Math.round(bootstrapMessagesPerSecond));
+            doc.put("heap_bytes_per_node", liveBytes / nodes);
             doc.putAll(provided);
             if (json) {
                 out.println(Json.write(doc));

@@ -38,9 +38,13 @@ class SimCommandTest {
         assertThat(json).as("--json: one JSON document, nothing else").startsWith("{").endsWith("}")
                 .doesNotContain("\n");
         for (String name : List.of("nodes", "lookups", "precision", "success", "mean_rounds", "p95_rounds",
-                "messages_per_lookup", "get_success", "wall_ms", "heap_mb")) {
+                "messages_per_lookup", "get_success", "wall_ms", "heap_mb", "wall_seconds", "cpu_seconds",
+                "bootstrap_messages", "sim_messages_per_second", "heap_bytes_per_node")) {
             field(json, name);
         }
+        assertThat(field(json, "sim_messages_per_second")).isGreaterThan(0);
+        assertThat(field(json, "bootstrap_messages")).isPositive().isLessThan(field(json, "messages"));
+        assertThat(field(json, "heap_bytes_per_node")).isPositive();
         assertThat(field(json, "nodes")).isEqualTo(40);
         assertThat(field(json, "lookups")).isEqualTo(20);
         assertThat(field(json, "precision")).isGreaterThan(0.9);
@@ -71,6 +75,16 @@ class SimCommandTest {
         for (String name : List.of("precision", "mean_rounds", "messages_per_lookup", "messages")) {
             assertThat(field(last(a), name)).isEqualTo(field(last(b), name));
         }
+        // every figure but the machine's (time, heap) is the same
+        assertThat(withoutMachineFigures(last(a))).isEqualTo(withoutMachineFigures(last(b)));
+        String other = run("--nodes", "30", "--lookups", "10", "--seed", "10", "--puts", "2", "--json");
+        assertThat(withoutMachineFigures(last(other))).isNotEqualTo(withoutMachineFigures(last(a)));
+    }
+
+    /** The JSON document without the fields that measure the machine rather than the simulation. */
+    private static String withoutMachineFigures(String json) {
+        return json.replaceAll("\"(wall_ms|bootstrap_wall_ms|heap_mb|heap_peak_mb|heap_max_mb|wall_seconds|cpu_seconds"
+                + "|sim_messages_per_second|bootstrap_messages_per_second|heap_bytes_per_node)\":[-0-9.eE]+,?", "");
     }
 
     /**
