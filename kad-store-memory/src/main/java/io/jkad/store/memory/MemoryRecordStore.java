@@ -3,6 +3,7 @@ package io.jkad.store.memory;
 import io.jkad.identity.PeerId;
 import io.jkad.record.CloseableIterator;
 import io.jkad.record.DhtRecord;
+import io.jkad.record.KeyLocks;
 import io.jkad.record.Keyspace;
 import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
@@ -22,7 +23,7 @@ import java.util.Optional;
 import java.util.RandomAccess;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -131,12 +132,12 @@ final class MemoryRecordStore implements RecordStore {
     /** Stripes of the key locks (a power of two): many more than the threads that write at once. */
     static final int KEY_LOCKS = 64;
 
-    /** The key locks: a write of a key holds {@link #keyLock its stripe}; a sweep and close hold all. */
-    private final ReentrantLock[] keyLocks = new ReentrantLock[KEY_LOCKS];
+    /** The key locks: a write of a key holds {@link KeyLocks#of its stripe}; a sweep and close hold all. */
+    private final KeyLocks keyLocks = new KeyLocks(KEY_LOCKS);
     /** Keys with a value record, for {@code maxRecords}: a new key reserves its place ({@link #reserve}). */
-    private final AtomicInteger recordCount = new AtomicInteger();
+    private final AtomicLong recordCount = new AtomicLong();
     /** Keys with providers, for {@code maxProvidedKeys}; kept as {@link #recordCount} is. */
-    private final AtomicInteger providerKeyCount = new AtomicInteger();
+    private final AtomicLong providerKeyCount = new AtomicLong();
     private final ExpiryIndex<RecordKey> recordExpiry = new ExpiryIndex<>();
     private final ExpiryIndex<ProviderSlot> providerExpiry = new ExpiryIndex<>();
 
@@ -152,41 +153,6 @@ final class MemoryRecordStore implements RecordStore {
         this.records = new ConcurrentHashMap<>(initialCapacity(maxRecords));
         this.providers = new ConcurrentHashMap<>(initialCapacity(maxProvidedKeys));
         this.provided = new ConcurrentHashMap<>();
-        for (int i = 0; i < keyLocks.length; i++) {
-            keyLocks[i] = new ReentrantLock();
-        }
-    }
-
-    /** The lock of {@code key}'s stripe. */
-    private ReentrantLock keyLock(RecordKey key) {
-        int h = key.hashCode();
-        return keyLocks[(h ^ (h >>> 16)) & (KEY_LOCKS - 1)];
-    }
-
-    /** Takes every key lock, in stripe order (the only order in which more than one is held). */
-    private void lockAllKeys() {
-        for (ReentrantLock lock : keyLocks) {
-            lock.lock();
-        }
-    }
-
-    private void unlockAllKeys() {
-        for (int i = keyLocks.length - 1; i >= 0; i--) {
-            keyLocks[i].unlock();
-        }
-    }
-
-    /** Takes one place in {@code count} if it is below {@code limit}. */
-    private static boolean reserve(AtomicInteger count, int limit) {
-        while (true) {
-            int c = count.get();
-            if (c >= limit) {
-                return false;
-            }
-            if (count.compareAndSet(c, c + 1)) {
-                return true;
-            }
-        }
     }
 
     /** Room for the limit without resizing, up to a modest size (large limits grow on demand). */
@@ -218,12 +184,12 @@ final class MemoryRecordStore implements RecordStore {
                     "value of " + record.valueLength() + " bytes under key " + key + " exceeds maxValueBytes "
                             + maxValueBytes);
         }
-        ReentrantLock lock = keyLock(key);
+        ReentrantLock lock = keyLocks.of(key);
         lock.lock();
         try {
             checkOpen("put");
             Optional<DhtRecord> old = records.get(key);
-            if (old == null && !reserve(recordCount, maxRecords)) {
+            if (old == null && !KeyLocks.reserve(recordCount, maxRecords)) {
                 throw new StoreException(Kind.MAX_RECORDS, MemoryStoreProvider.NAME, "put",
                         "the store holds its maximum of " + maxRecords + " records and key " + key + " is new");
             }
@@ -242,7 +208,7 @@ final class MemoryRecordStore implements RecordStore {
             checkOpen("remove");
             return;
         }
-        ReentrantLock lock = keyLock(key);
+        ReentrantLock lock = keyLocks.of(key);
         lock.lock();
         try {
             checkOpen("remove");
@@ -281,7 +247,7 @@ final class MemoryRecordStore implements RecordStore {
         RecordKey key = record.key();
         checkOpen("addProvider");
         config.checkKey(key, MemoryStoreProvider.NAME, "addProvider");
-        ReentrantLock lock = keyLock(key);
+        ReentrantLock lock = keyLocks.of(key);
         lock.lock();
         try {
             checkOpen("addProvider");
@@ -289,7 +255,7 @@ final class MemoryRecordStore implements RecordStore {
             ProviderRecord old = null;
             ProviderList updated;
             if (list == null) {
-                if (!reserve(providerKeyCount, maxProvidedKeys)) {
+                if (!KeyLocks.reserve(providerKeyCount, maxProvidedKeys)) {
                     throw new StoreException(Kind.MAX_PROVIDED_KEYS, MemoryStoreProvider.NAME, "addProvider",
                             "provider records exist for the maximum of " + maxProvidedKeys + " keys and key " + key
                                     + " is new");
@@ -383,7 +349,7 @@ final class MemoryRecordStore implements RecordStore {
             checkOpen("removeProvider");
             return;
         }
-        ReentrantLock lock = keyLock(key);
+        ReentrantLock lock = keyLocks.of(key);
         lock.lock();
         try {
             checkOpen("removeProvider");
@@ -442,7 +408,7 @@ final class MemoryRecordStore implements RecordStore {
     @Override
     public long removeExpired(Instant now) {
         Objects.requireNonNull(now, "now");
-        lockAllKeys();
+        keyLocks.lockAll();
         try {
             checkOpen("removeExpired");
             long removed = recordExpiry.pollExpired(now, this::recordExpiry, key -> {
@@ -453,7 +419,7 @@ final class MemoryRecordStore implements RecordStore {
                     slot -> unlinkProvider(slot.key(), slot.provider()));
             return removed;
         } finally {
-            unlockAllKeys();
+            keyLocks.unlockAll();
         }
     }
 
@@ -470,7 +436,7 @@ final class MemoryRecordStore implements RecordStore {
 
     @Override
     public void close() {
-        lockAllKeys();
+        keyLocks.lockAll();
         try {
             if (closed) {
                 return;
@@ -485,7 +451,7 @@ final class MemoryRecordStore implements RecordStore {
             recordCount.set(0);
             providerKeyCount.set(0);
         } finally {
-            unlockAllKeys();
+            keyLocks.unlockAll();
         }
     }
 
@@ -524,18 +490,18 @@ final class MemoryRecordStore implements RecordStore {
 
     /** Sizes of the maps and indexes, for tests: records, provider keys, provided, record and provider expiries. */
     int[] sizes() {
-        lockAllKeys();
+        keyLocks.lockAll();
         try {
             return new int[] {records.size(), providers.size(), provided.size(), recordExpiry.size(),
                     providerExpiry.size()};
         } finally {
-            unlockAllKeys();
+            keyLocks.unlockAll();
         }
     }
 
     /** The counts the limits are checked against: records, keys with providers (for tests). */
     int[] limitCounts() {
-        return new int[] {recordCount.get(), providerKeyCount.get()};
+        return new int[] {(int) recordCount.get(), (int) providerKeyCount.get()};
     }
 
     @Override

@@ -5,6 +5,7 @@ import static io.jkad.store.rocksdb.KeyLayout.KIND_RECORD;
 import io.jkad.identity.PeerId;
 import io.jkad.record.CloseableIterator;
 import io.jkad.record.DhtRecord;
+import io.jkad.record.KeyLocks;
 import io.jkad.record.Keyspace;
 import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
@@ -118,8 +119,8 @@ final class RocksDbRecordStore implements RecordStore {
 
     /** Read side: any operation; write side: {@link #close()}. */
     private final ReentrantReadWriteLock closeGuard = new ReentrantReadWriteLock();
-    /** The key locks: a write of a record key holds {@link #keyLock its stripe}; a sweep chunk holds all. */
-    private final ReentrantLock[] keyLocks = new ReentrantLock[KEY_LOCKS];
+    /** The key locks: a write of a record key holds {@link KeyLocks#of its stripe}; a sweep chunk holds all. */
+    private final KeyLocks keyLocks = new KeyLocks(KEY_LOCKS);
     private volatile boolean closed;
 
     /**
@@ -155,44 +156,6 @@ final class RocksDbRecordStore implements RecordStore {
         this.maxProvidedKeys = config.maxProvidedKeys();
         this.providerIndex = new ProviderIndex(res, directory, localPeer);
         this.sweeper = new ExpirySweeper(res, directory, providerIndex);
-        for (int i = 0; i < keyLocks.length; i++) {
-            keyLocks[i] = new ReentrantLock();
-        }
-    }
-
-    /** The lock of {@code key}'s stripe. */
-    private ReentrantLock keyLock(RecordKey key) {
-        int h = key.hashCode();
-        return keyLocks[(h ^ (h >>> 16)) & (KEY_LOCKS - 1)];
-    }
-
-    /** Takes every key lock, in stripe order (the only order in which more than one is held). */
-    private void lockAllKeys() {
-        for (ReentrantLock lock : keyLocks) {
-            lock.lock();
-        }
-    }
-
-    private void unlockAllKeys() {
-        for (int i = keyLocks.length - 1; i >= 0; i--) {
-            keyLocks[i].unlock();
-        }
-    }
-
-    /**
-     * Takes one place in {@code count} if it is below {@code limit}: the place of a key being added,
-     * given back ({@code decrementAndGet}) if its write fails.
-     */
-    private static boolean reserve(AtomicLong count, long limit) {
-        while (true) {
-            long c = count.get();
-            if (c >= limit) {
-                return false;
-            }
-            if (count.compareAndSet(c, c + 1)) {
-                return true;
-            }
-        }
     }
 
     /**
@@ -276,13 +239,13 @@ final class RocksDbRecordStore implements RecordStore {
             byte[] value = ValueCodec.encodeRecord(record);
             Optional<Instant> expires = record.expires();
             byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
-            ReentrantLock lock = keyLock(key);
+            ReentrantLock lock = keyLocks.of(key);
             lock.lock();
             boolean reserved = false;
             try (WriteBatch batch = new WriteBatch()) {
                 int oldLength = readRecordHead(k, head);
                 boolean isNew = oldLength == RocksDB.NOT_FOUND;
-                if (isNew && !(reserved = reserve(recordCount, maxRecords))) {
+                if (isNew && !(reserved = KeyLocks.reserve(recordCount, maxRecords))) {
                     throw new StoreException(Kind.MAX_RECORDS, NAME, "put", "the store holds its maximum of "
                             + maxRecords + " records and key " + key + " is new");
                 }
@@ -334,7 +297,7 @@ final class RocksDbRecordStore implements RecordStore {
             }
             byte[] k = key.toBytes();
             byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
-            ReentrantLock lock = keyLock(key);
+            ReentrantLock lock = keyLocks.of(key);
             lock.lock();
             try (WriteBatch batch = new WriteBatch()) {
                 int oldLength = readRecordHead(k, head);
@@ -413,7 +376,7 @@ final class RocksDbRecordStore implements RecordStore {
             byte[] peerKey = KeyLayout.providerPeerKey(k, record.provider().toBytes());
             Optional<Instant> expires = record.expires();
             byte[] headBuffer = new byte[ValueCodec.PROVIDER_HEAD_MAX_BYTES];
-            ReentrantLock lock = keyLock(key);
+            ReentrantLock lock = keyLocks.of(key);
             lock.lock();
             boolean reserved = false;
             try (WriteBatch batch = new WriteBatch()) {
@@ -423,7 +386,7 @@ final class RocksDbRecordStore implements RecordStore {
                     seq = old.seq(); // updated in place: same seq, so the same position
                 } else {
                     int listed = providerIndex.count(k, maxProvidersPerKey);
-                    if (listed == 0 && !(reserved = reserve(providedKeyCount, maxProvidedKeys))) {
+                    if (listed == 0 && !(reserved = KeyLocks.reserve(providedKeyCount, maxProvidedKeys))) {
                         throw new StoreException(Kind.MAX_PROVIDED_KEYS, NAME, "addProvider",
                                 "provider records exist for the maximum of " + maxProvidedKeys + " keys and key "
                                         + key + " is new");
@@ -509,7 +472,7 @@ final class RocksDbRecordStore implements RecordStore {
             byte[] k = key.toBytes();
             byte[] peerKey = KeyLayout.providerPeerKey(k, provider.toBytes());
             byte[] headBuffer = new byte[ValueCodec.PROVIDER_HEAD_MAX_BYTES];
-            ReentrantLock lock = keyLock(key);
+            ReentrantLock lock = keyLocks.of(key);
             lock.lock();
             try (WriteBatch batch = new WriteBatch()) {
                 ProviderHead head = providerIndex.readHead(key, peerKey, headBuffer, "removeProvider");
@@ -573,7 +536,7 @@ final class RocksDbRecordStore implements RecordStore {
         try {
             long removed = 0;
             while (true) {
-                lockAllKeys(); // a chunk removes entries of any keys; writers wait between chunks
+                keyLocks.lockAll(); // a chunk removes entries of any keys; writers wait between chunks
                 try {
                     ExpirySweeper.Chunk chunk = sweeper.sweepChunk(now);
                     recordCount.addAndGet(-chunk.recordsRemoved());
@@ -583,7 +546,7 @@ final class RocksDbRecordStore implements RecordStore {
                         return removed;
                     }
                 } finally {
-                    unlockAllKeys();
+                    keyLocks.unlockAll();
                 }
             }
         } catch (RocksDBException e) {
