@@ -3,6 +3,8 @@ package io.jkad.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.jkad.identity.Ed25519KeyPair;
+import io.jkad.kademlia.KademliaConfig;
+import io.jkad.kademlia.RequestLimits;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.net.KademliaNode;
 import io.jkad.net.KademliaNodeConfig;
@@ -36,7 +38,10 @@ class ServeLoadTest {
         Ed25519KeyPair id = Ed25519KeyPair.generate();
         store = RecordStores.open(backend, StoreConfig.defaults(id.peerId()).withDataDirectory(dir));
         return KademliaNode.start(KademliaNodeConfig.builder(id).listen(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))
-                .ioThreads(1).store(store).build());
+                .ioThreads(1).store(store)
+                // as the bench's targets (kad run --request-limits ...): the test measures answers, not budgets
+                .kademlia(KademliaConfig.builder().requestLimits(RequestLimits.UNLIMITED).build())
+                .build());
     }
 
     @AfterEach
