@@ -138,8 +138,8 @@ class SerialExecutorTest {
         assertThat(ex.offer(() -> ran.add("late"))).isFalse();
         ex.execute(() -> ran.add("late too"));
         hold.countDown();
-        await().atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 2);
-        Thread.sleep(100); // would a dropped task still come?
+        // both run, and no dropped task comes after them
+        await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> ran.size() == 2);
         assertThat(ran).containsExactly("first", "queued");
         assertThat(ex.isClosed()).isTrue();
     }
