@@ -168,7 +168,7 @@ public final class ServeBench {
                         List<Map<String, Object>> closed = new ArrayList<>();
                         Map<ServeLoad.Type, Double> peak = new EnumMap<>(ServeLoad.Type.class);
                         for (ServeLoad.Type type : ServeLoad.Type.values()) {
-                            ServeLoad.Result r = load.closedLoop(type, o.depth(), o.lead(), o.phase(), target.pid);
+                            ServeResult r = load.closedLoop(type, o.depth(), o.lead(), o.phase(), target.pid);
                             peak.put(type, r.rate());
                             closed.add(r.json());
                             out.println("  " + r.json());
@@ -180,7 +180,7 @@ public final class ServeBench {
                         List<Map<String, Object>> open = new ArrayList<>();
                         for (ServeLoad.Type type : ServeLoad.Type.values()) {
                             double rate = o.openFraction() * reference.getOrDefault(type, peak.get(type));
-                            ServeLoad.Result r = load.openLoop(type, Math.max(1, rate),
+                            ServeResult r = load.openLoop(type, Math.max(1, rate),
                                     o.connections() * o.depth(), o.lead(), o.phase(), target.pid);
                             open.add(r.json());
                             out.println("  " + r.json());

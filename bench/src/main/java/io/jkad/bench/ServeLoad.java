@@ -23,7 +23,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
-import org.HdrHistogram.ConcurrentHistogram;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -36,12 +35,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -64,7 +61,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Two ways to load the target: {@link #closedLoop} (every connection keeps {@code depth}
  * requests outstanding: the peak rate) and {@link #openLoop} (requests sent at a fixed rate,
  * spread over the connections, latency counted from when each was due, so a target that falls
- * behind shows it). Each returns a {@link Result}: answers a second, p50/p99, errors by kind.
+ * behind shows it). Each returns a {@link ServeResult}: answers a second, p50/p99, errors by kind.
  */
 final class ServeLoad implements AutoCloseable {
 
@@ -399,84 +396,13 @@ final class ServeLoad implements AutoCloseable {
 
     // ---- phases ---------------------------------------------------------------------------------
 
-    /** What one phase measured. */
-    static final class Result {
-        final String type;
-        final String mode;
-        final double seconds;
-        /** Microseconds, 3 significant digits; recorded from every connection's IO thread. */
-        final ConcurrentHistogram latency = new ConcurrentHistogram(3);
-        final LongAdder ok = new LongAdder();
-        final Map<String, LongAdder> errors = new ConcurrentHashMap<>();
-        final LongAdder shed = new LongAdder();
-        double offeredRate = Double.NaN;
-        long targetCpuMs;
-        long loadCpuMs;
-
-        Result(String type, String mode, double seconds) {
-            this.type = type;
-            this.mode = mode;
-            this.seconds = seconds;
-        }
-
-        void record(long nanos, String error) {
-            if (error == null) {
-                ok.increment();
-                latency.recordValue(Math.max(0, nanos / 1000));
-            } else {
-                errors.computeIfAbsent(error, k -> new LongAdder()).increment();
-            }
-        }
-
-        long errorCount() {
-            return errors.values().stream().mapToLong(LongAdder::sum).sum();
-        }
-
-        double rate() {
-            return ok.sum() / seconds;
-        }
-
-        Map<String, Object> json() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("type", type);
-            m.put("mode", mode);
-            m.put("seconds", seconds);
-            if (!Double.isNaN(offeredRate)) {
-                m.put("offered_per_s", Math.round(offeredRate));
-                m.put("shed", shed.sum());
-            }
-            m.put("ok", ok.sum());
-            m.put("per_s", Math.round(rate()));
-            m.put("p50_ms", round3(percentileMs(latency, 50)));
-            m.put("p99_ms", round3(percentileMs(latency, 99)));
-            m.put("errors", errorCount());
-            Map<String, Long> kinds = new LinkedHashMap<>();
-            errors.forEach((k, v) -> kinds.put(k, v.sum()));
-            m.put("error_kinds", kinds);
-            m.put("target_cpu_pct", Math.round(targetCpuMs / seconds / 10));
-            // answers per second of the target's CPU time: what the target would serve on a core of its own
-            m.put("per_target_cpu_s", targetCpuMs > 0 ? Math.round(ok.sum() * 1000.0 / targetCpuMs) : null);
-            m.put("load_cpu_pct", Math.round(loadCpuMs / seconds / 10));
-            return m;
-        }
-
-        /** The {@code percentile} (0..100) in milliseconds; NaN when nothing was recorded. */
-        static double percentileMs(ConcurrentHistogram h, double percentile) {
-            return h.getTotalCount() == 0 ? Double.NaN : h.getValueAtPercentile(percentile) / 1000.0;
-        }
-
-        static double round3(double v) {
-            return Double.isNaN(v) ? v : Math.round(v * 1000) / 1000.0;
-        }
-    }
-
     /**
      * Every connection keeps {@code depth} requests of {@code type} outstanding (each answer sends
      * the next) for {@code lead} (not counted) and then {@code length}; counts the requests that
      * ended within {@code length}. Waits for the outstanding ones before returning.
      */
-    Result closedLoop(Type type, int depth, Duration lead, Duration length, long targetPid) throws InterruptedException {
-        Result result = new Result(type.key(), "closed", length.toNanos() / 1e9);
+    ServeResult closedLoop(Type type, int depth, Duration lead, Duration length, long targetPid) throws InterruptedException {
+        ServeResult result = new ServeResult(type.key(), "closed", length.toNanos() / 1e9);
         AtomicBoolean running = new AtomicBoolean(true);
         long t0 = System.nanoTime() + lead.toNanos();
         long t1 = t0 + length.toNanos();
@@ -496,7 +422,7 @@ final class ServeLoad implements AutoCloseable {
         return result;
     }
 
-    private void loop(int c, Type type, SplittableRandom random, AtomicBoolean running, long t0, long t1, Result r) {
+    private void loop(int c, Type type, SplittableRandom random, AtomicBoolean running, long t0, long t1, ServeResult r) {
         send(c, prepare(c, type, random), System.nanoTime(), (start, error) -> {
             long end = System.nanoTime();
             if (end >= t0 && end < t1) {
@@ -517,9 +443,9 @@ final class ServeLoad implements AutoCloseable {
      * take the generator's CPU. A request due while
      * {@code maxOutstanding} are still out is not sent and counted as shed (the target is behind).
      */
-    Result openLoop(Type type, double perSecond, int maxOutstanding, Duration lead, Duration length, long targetPid)
+    ServeResult openLoop(Type type, double perSecond, int maxOutstanding, Duration lead, Duration length, long targetPid)
             throws InterruptedException {
-        Result result = new Result(type.key(), "open", length.toNanos() / 1e9);
+        ServeResult result = new ServeResult(type.key(), "open", length.toNanos() / 1e9);
         result.offeredRate = perSecond;
         long interval = Math.max(1, (long) (1e9 / perSecond));
         long tick = Math.max(interval, TICK_MICROS * 1000L);

@@ -67,7 +67,7 @@ class ServeLoadTest {
                     assertThat(o.error()).as(type + " #" + i).isNull();
                 }
             }
-            ServeLoad.Result closed = load.closedLoop(ServeLoad.Type.GET_VALUE, 2, Duration.ZERO,
+            ServeResult closed = load.closedLoop(ServeLoad.Type.GET_VALUE, 2, Duration.ZERO,
                     Duration.ofMillis(500), ProcessHandle.current().pid());
             assertThat(closed.ok.sum()).isPositive();
             assertThat(closed.errorCount()).isZero();
@@ -81,7 +81,7 @@ class ServeLoadTest {
             load.prefill(5, 5, 16);
             store.remove(RecordKey.ofUtf8("/jkad/serve-bench/8/0"));
             // GET_VALUE picks among the 5 keys: the removed one comes up, and is counted as an error
-            ServeLoad.Result r = load.closedLoop(ServeLoad.Type.GET_VALUE, 2, Duration.ZERO, Duration.ofMillis(500),
+            ServeResult r = load.closedLoop(ServeLoad.Type.GET_VALUE, 2, Duration.ZERO, Duration.ofMillis(500),
                     ProcessHandle.current().pid());
             assertThat(r.errors).containsKey("no record");
             assertThat(r.ok.sum()).isPositive();
