@@ -105,6 +105,9 @@ final class YamuxHandler extends ByteToMessageDecoder {
     private volatile boolean closed;
     private boolean inRead;
     private boolean flushPending;
+    /** A flush task is queued on the event loop ({@link #flush()} outside a read). */
+    private boolean flushScheduled;
+    private final Runnable flushTask = this::runScheduledFlush;
     private int nextPingId = 1;
     private boolean streamLimitLogged;
     private boolean resourceRefusalLogged;
@@ -669,11 +672,24 @@ final class YamuxHandler extends ByteToMessageDecoder {
         ctx.write(payload, ctx.voidPromise());
     }
 
-    /** Flushes now, or once the current read completes. */
+    /**
+     * Flushes once the current read completes or, outside a read, once the event loop has run the
+     * tasks queued before this flush. Streams answer in tasks handed over from the logic thread, a
+     * write and a FIN each; flushing each at once costs one Noise frame (a cipher init, a tag) and
+     * one socket write per call, while one flush after the batch sends them all in one.
+     */
     void flush() {
-        if (inRead) {
-            flushPending = true;
-        } else {
+        flushPending = true;
+        if (!inRead && !flushScheduled) {
+            flushScheduled = true;
+            ctx.executor().execute(flushTask);
+        }
+    }
+
+    private void runScheduledFlush() {
+        flushScheduled = false;
+        if (flushPending && !inRead) {
+            flushPending = false;
             ctx.flush();
         }
     }

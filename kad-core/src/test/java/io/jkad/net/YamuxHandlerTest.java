@@ -109,6 +109,7 @@ class YamuxHandlerTest {
 
     /** The frame headers (and data lengths) a session wrote, as "type/flags/id/length" strings. */
     static List<String> drainFrames(EmbeddedChannel ch) {
+        ch.runPendingTasks(); // Yamux flushes outside a read in a task of the event loop
         ByteBuf all = Unpooled.buffer();
         ByteBuf b;
         while ((b = ch.readOutbound()) != null) {
@@ -364,6 +365,7 @@ class YamuxHandlerTest {
         EmbeddedChannel c = session(true, NO_KEEPALIVE, cl);
         Collector cc = collector();
         handler(c).openStream(cc);
+        assertThat(drainFrames(c)).containsExactly("1/1/1/0"); // the SYN has gone out
         c.writeInbound(frame(YamuxHandler.TYPE_GO_AWAY, 0, 0, YamuxHandler.GO_AWAY_PROTOCOL_ERROR));
         assertThat(c.isOpen()).isFalse();
         assertThat(cc.events).contains(StreamResetEvent.INSTANCE);
