@@ -3,7 +3,7 @@
 # `kad run` on RocksDB, a go-libp2p-kad-dht peer (interop/go), a js-libp2p peer (interop/js) -- each pinned to
 # CPU 0, loaded from a JVM pinned to CPU 1 with FIND_NODE, GET_VALUE, GET_PROVIDERS and ADD_PROVIDER over many
 # connections (each its own peer id): a closed loop per type (the peak), then an open loop at half of
-# jkad-memory's peak (p50/p99). Writes <out>/<name>.md and .json. Linux only (taskset, /proc).
+# the peak (p50/p99; a jkad target's own, for go and js jkad-memory's). Writes <out>/<name>.md and .json. Linux only (taskset, /proc).
 # Options (all passed on; durations in seconds):
 #   --targets jkad-memory,jkad-rocksdb,go,js --connections 32 --depth 8 --warmup 12 --lead 1 --phase 4
 #   --open-fraction 0.5 --records 1000 --provider-keys 1000 --value-bytes 256 --fillers 20 --heap 1g

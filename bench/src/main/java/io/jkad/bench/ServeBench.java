@@ -36,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  * carry peers), the store by {@link ServeLoad#prefill} (records and provider records, every one
  * read back and checked); then a warm-up of every type (not counted), then per type a closed loop
  * ({@code --connections} x {@code --depth} outstanding: the peak rate) and an open loop at half of
- * the first jkad target's peak for that type (p50/p99 at a fixed rate). Every answer is checked;
+ * the peak for that type (p50/p99 at a fixed rate): a jkad target's own peak, for go and js the
+ * first jkad target's. Every answer is checked;
  * wrong ones are errors, reported. Writes {@code <out>/<name>.md} and {@code .json}.
  *
  * <pre>
@@ -179,7 +180,10 @@ public final class ServeBench {
                         }
                         List<Map<String, Object>> open = new ArrayList<>();
                         for (ServeLoad.Type type : ServeLoad.Type.values()) {
-                            double rate = o.openFraction() * reference.getOrDefault(type, peak.get(type));
+                            // A jkad target at a fraction of its own peak (the aim: its p99 at half its
+                            // peak); go and js at the first jkad target's, so that all see the same load.
+                            double rate = o.openFraction() * (target.name.startsWith("jkad") ? peak.get(type)
+                                    : reference.getOrDefault(type, peak.get(type)));
                             ServeResult r = load.openLoop(type, Math.max(1, rate),
                                     o.connections() * o.depth(), o.lead(), o.phase(), target.pid);
                             open.add(r.json());

@@ -40,8 +40,9 @@ final class ServeReport {
                 .append(settings.get("connections")).append(" x ").append(settings.get("depth"))
                 .append(" requests outstanding: the peak) for ").append(settings.get("phase_s"))
                 .append(" s, then an **open loop** at ").append(settings.get("open_fraction"))
-                .append(" of ").append(report.get("open_rate_reference"))
-                .append("'s peak of that type (latency counted from when a request was due; a request due while "
+                .append(" of the peak of that type: a jkad target's own, for go and js ")
+                .append(report.get("open_rate_reference"))
+                .append("'s (latency counted from when a request was due; a request due while "
                         + "connections x depth are out is shed) for ").append(settings.get("phase_s"))
                 .append(" s, each after ").append(settings.get("lead_s")).append(" s not counted. GET_VALUE must return "
                         + "the stored value, GET_PROVIDERS the peer that provided the key, ADD_PROVIDER (a connection "
@@ -65,8 +66,9 @@ final class ServeReport {
                         .append(" | | | | | | | |\n");
             }
         }
-        md.append("\n## At a fixed rate (open loop, ").append(settings.get("open_fraction")).append(" of ")
-                .append(report.get("open_rate_reference")).append("'s peak)\n\n");
+        md.append("\n## At a fixed rate (open loop, ").append(settings.get("open_fraction"))
+                .append(" of a jkad target's own peak; go and js at ").append(report.get("open_rate_reference"))
+                .append("'s)\n\n");
         md.append("| target | request | offered/s | answers/s | p50 ms | p99 ms | errors | shed | target CPU % | load CPU % |\n");
         md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Map<String, Object> t : targets) {
