@@ -121,6 +121,11 @@ public final class DevnetCommand implements Callable<Integer> {
                     + "10s) (default: ${DEFAULT-VALUE}).")
     String idleTimeout;
 
+    @Option(names = "--strategy", defaultValue = "reference", paramLabel = "reference|tuned",
+            description = "Lookup strategy of the nodes: reference (rust-libp2p's iteration, as kad run) or tuned (the "
+                    + "window of the k closest, round-trip aware; see kad sim --strategy) (default: ${DEFAULT-VALUE}).")
+    String strategy;
+
     @Option(names = "--bootstrap-batch", defaultValue = "8", paramLabel = "N",
             description = "Nodes that bootstrap at once (default: ${DEFAULT-VALUE}).")
     int bootstrapBatch;
@@ -205,7 +210,8 @@ public final class DevnetCommand implements Callable<Integer> {
     private KademliaNode startNode(int index, Path dir) throws IOException {
         Ed25519KeyPair identity = Ed25519KeyPair.fromSeed(sha256("jkad-devnet-" + seed + "-" + index));
         KademliaConfig kademlia = KademliaConfig.defaults().toBuilder()
-                .connectionIdleTimeout(RunCommand.parseDuration("--idle-timeout", idleTimeout)).build();
+                .connectionIdleTimeout(RunCommand.parseDuration("--idle-timeout", idleTimeout))
+                .lookupStrategy(io.jkad.query.LookupStrategy.valueOf(strategy.toUpperCase(java.util.Locale.ROOT))).build();
         if (provideKeys > 0) {
             RequestLimits.Rate rate = new RequestLimits.Rate(1000, 10_000);
             RequestLimits d = RequestLimits.DEFAULTS;
@@ -418,6 +424,7 @@ public final class DevnetCommand implements Callable<Integer> {
         doc.put("connections_open", connections);
         doc.put("idle_timeout", idleTimeout);
         doc.put("bootstrap_batch", bootstrapBatch);
+        doc.put("strategy", strategy);
         doc.put("runtime", runtime);
         doc.put("noise_static_key", noiseStaticKey);
         doc.put("threads", threads);
@@ -530,6 +537,9 @@ public final class DevnetCommand implements Callable<Integer> {
                     "--noise-static-key must be reuse or fresh: " + noiseStaticKey);
         }
         RunCommand.parseDuration("--idle-timeout", idleTimeout);
+        if (!List.of("reference", "tuned").contains(strategy)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--strategy must be reference or tuned: " + strategy);
+        }
         if (bootstrapBatch < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--bootstrap-batch must be >= 1: " + bootstrapBatch);
         }

@@ -67,6 +67,18 @@ class DevnetCommandTest {
         assertThat(run.err()).as("the summary, on stderr with --json").contains("find_providers").contains("median ms");
     }
 
+    /** {@code --strategy tuned}: real nodes on the tuned lookups store and find every record and provider. */
+    @Test
+    void tunedLookupsSucceedOnRealNodes() {
+        Run run = kad("devnet", "--nodes", "12", "--ops", "16", "--store", "memory", "--strategy", "tuned", "--json");
+        assertThat(run.exitCode()).as(run.err()).isZero();
+        Map<String, String> json = run.json();
+        assertThat(json.get("strategy")).isEqualTo("tuned");
+        assertThat(Integer.parseInt(json.get("get_count"))).isEqualTo(4);
+        assertThat(Double.parseDouble(json.get("get_success"))).isEqualTo(1.0);
+        assertThat(Double.parseDouble(json.get("providers_success"))).isEqualTo(1.0);
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"rocksdb", "jdbc"})
     void persistentStoresLiveInTheDataDirectory(String store, @TempDir Path dir) {
@@ -131,6 +143,10 @@ class DevnetCommandTest {
         Run negativeOps = kad("devnet", "--ops", "-1");
         assertThat(negativeOps.exitCode()).isEqualTo(2);
         assertThat(negativeOps.err()).contains("--ops must be >= 0: -1");
+
+        Run badStrategy = kad("devnet", "--strategy", "fastest");
+        assertThat(badStrategy.exitCode()).isEqualTo(2);
+        assertThat(badStrategy.err()).contains("--strategy must be reference or tuned: fastest");
 
         Run unknownStore = kad("devnet", "--nodes", "2", "--ops", "0", "--store", "nosuch");
         assertThat(unknownStore.exitCode()).isNotZero();
