@@ -207,6 +207,7 @@ public final class ServeBench {
             fillers.parallelStream().forEach(KademliaNode::close);
         }
         report.put("open_rate_reference", referenceName);
+        report.put("open_rate_jkad", "own_peak"); // runs before 2026-12-06 (no such key): every target at the reference's
         report.put("targets", targets);
         report.put("load_average_at_end", FloodBench.loadAverage());
         Files.createDirectories(o.out());

@@ -19,11 +19,12 @@ final class ServeReport {
     static String markdown(Map<String, Object> report) {
         List<Map<String, Object>> targets = (List<Map<String, Object>>) report.get("targets");
         Map<String, Object> settings = (Map<String, Object>) report.get("settings");
+        boolean ownPeak = "own_peak".equals(report.get("open_rate_jkad"));
         StringBuilder md = new StringBuilder();
         md.append("# Serving benchmark, ").append(report.get("date")).append("\n\n");
         md.append("Command: `").append(report.get("command")).append("` (from the repository root).\n\n");
-        md.append("Machine: CPUs ").append(report.get("cores")).append(", **shared** with four other engineers' "
-                + "builds and benchmarks (load average ").append(report.get("load_average_at_start")).append(" at the start, ")
+        md.append("Machine: CPUs ").append(report.get("cores")).append(" (load average ")
+                .append(report.get("load_average_at_start")).append(" at the start, ")
                 .append(report.get("load_average_at_end")).append(" at the end); Java ").append(report.get("java"))
                 .append(" (kad run targets: ").append(report.getOrDefault("target_java", "the same")).append(")")
                 .append(". Each target is one process pinned to CPU ").append(report.get("target_cpus"))
@@ -40,7 +41,7 @@ final class ServeReport {
                 .append(settings.get("connections")).append(" x ").append(settings.get("depth"))
                 .append(" requests outstanding: the peak) for ").append(settings.get("phase_s"))
                 .append(" s, then an **open loop** at ").append(settings.get("open_fraction"))
-                .append(" of the peak of that type: a jkad target's own, for go and js ")
+                .append(" of the peak of that type: ").append(ownPeak ? "a jkad target's own, for go and js " : "")
                 .append(report.get("open_rate_reference"))
                 .append("'s (latency counted from when a request was due; a request due while "
                         + "connections x depth are out is shed) for ").append(settings.get("phase_s"))
@@ -67,8 +68,8 @@ final class ServeReport {
             }
         }
         md.append("\n## At a fixed rate (open loop, ").append(settings.get("open_fraction"))
-                .append(" of a jkad target's own peak; go and js at ").append(report.get("open_rate_reference"))
-                .append("'s)\n\n");
+                .append(ownPeak ? " of a jkad target's own peak; go and js at " : " of ")
+                .append(report.get("open_rate_reference")).append(ownPeak ? "'s)\n\n" : "'s peak)\n\n");
         md.append("| target | request | offered/s | answers/s | p50 ms | p99 ms | errors | shed | target CPU % | load CPU % |\n");
         md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Map<String, Object> t : targets) {
@@ -103,8 +104,9 @@ final class ServeReport {
         md.append("\n## Ratios of peak answers/s\n\n");
         ratios(md, jkads, peaks, js, go);
         md.append("\n## Ratios of answers per second of target CPU\n\n"
-                + "The machine is shared, so a target's process did not always get its whole CPU (see target CPU % "
-                + "above); answers per CPU-second of the target take that out.\n\n");
+                + "A target's process does not always get or use its whole CPU (see target CPU % above; other work "
+                + "on the machine takes some, a single-threaded target cannot use more than one core); answers per "
+                + "CPU-second of the target take that out.\n\n");
         ratios(md, jkads, perCpu, js, go);
 
         md.append("\n## Issue 15's serving aims\n\n");
