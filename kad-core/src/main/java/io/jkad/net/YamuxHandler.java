@@ -682,7 +682,11 @@ final class YamuxHandler extends ByteToMessageDecoder {
         flushPending = true;
         if (!inRead && !flushScheduled) {
             flushScheduled = true;
-            ctx.executor().execute(flushTask);
+            try {
+                ctx.executor().execute(flushTask);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                runScheduledFlush(); // the event loop is shutting down: no batch to wait for
+            }
         }
     }
 
