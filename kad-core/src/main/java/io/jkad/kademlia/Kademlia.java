@@ -554,9 +554,16 @@ public final class Kademlia {
             if (action != null) {
                 return Optional.of(action);
             }
-            Optional<KademliaEvent> event = routing.takeAppliedPending().or(jobs::takeEvent).or(() -> queries.poll(now));
-            event.ifPresent(e -> keepBest(e, now));
+            // routing table changes first, then the jobs' events, then the queries (no lambdas: this runs per poll)
+            Optional<KademliaEvent> event = routing.takeAppliedPending();
+            if (event.isEmpty()) {
+                event = jobs.takeEvent();
+            }
+            if (event.isEmpty()) {
+                event = queries.poll(now);
+            }
             if (event.isPresent()) {
+                keepBest(event.get(), now);
                 return Optional.of(new KademliaAction.Emit(event.get()));
             }
             if (actions.isEmpty()) {

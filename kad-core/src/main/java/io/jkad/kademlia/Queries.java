@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -231,10 +232,18 @@ final class Queries {
         return pool.queries();
     }
 
+    /**
+     * The running queries to loop over: a shared empty list when there are none (most peers'
+     * connection events find no query running, and the pool's view would make an iterator each time).
+     */
+    private Collection<Query<QueryInner>> running() {
+        return pool.size() == 0 ? Collections.emptyList() : pool.queries();
+    }
+
     /** The known addresses of {@code peer}: the routing table's, then those the queries learned. */
     List<Multiaddr> addressesOf(PeerId peer, Instant now) {
         Set<Multiaddr> out = new LinkedHashSet<>(routing.addresses(peer, now));
-        for (Query<QueryInner> q : pool.queries()) {
+        for (Query<QueryInner> q : running()) {
             List<Multiaddr> addrs = q.inner().addresses.get(peer);
             if (addrs != null) {
                 out.addAll(addrs);
@@ -245,7 +254,7 @@ final class Queries {
 
     /** Sends the requests that waited for a connection to {@code peer}. */
     void onConnected(PeerId peer, Instant now) {
-        for (Query<QueryInner> q : pool.queries()) {
+        for (Query<QueryInner> q : running()) {
             Iterator<QueryInner.PendingRequest> it = q.inner().pendingRequests.iterator();
             while (it.hasNext()) {
                 QueryInner.PendingRequest p = it.next();
@@ -264,7 +273,7 @@ final class Queries {
 
     /** The requests in flight to {@code peer} failed. */
     void onDisconnected(PeerId peer, Instant now) {
-        for (Query<QueryInner> q : pool.queries()) {
+        for (Query<QueryInner> q : running()) {
             q.traceFailure(peer, "disconnected", now);
             q.onFailure(peer);
         }
@@ -272,7 +281,7 @@ final class Queries {
 
     /** {@code peer} could not be dialed: the requests waiting for it failed. */
     void onDialFailure(PeerId peer, Instant now) {
-        for (Query<QueryInner> q : pool.queries()) {
+        for (Query<QueryInner> q : running()) {
             q.inner().pendingRequests.removeIf(p -> p.peer().equals(peer));
             q.traceFailure(peer, "dial failed", now);
             q.onFailure(peer);
@@ -280,7 +289,7 @@ final class Queries {
     }
 
     void onAddressChange(PeerId peer, Multiaddr old, Multiaddr replacement) {
-        for (Query<QueryInner> q : pool.queries()) {
+        for (Query<QueryInner> q : running()) {
             List<Multiaddr> addrs = q.inner().addresses.get(peer);
             if (addrs != null && addrs.contains(old)) {
                 List<Multiaddr> changed = new ArrayList<>(addrs);
@@ -291,7 +300,7 @@ final class Queries {
     }
 
     void onAddressReachFailure(PeerId peer, Multiaddr address) {
-        for (Query<QueryInner> q : pool.queries()) {
+        for (Query<QueryInner> q : running()) {
             List<Multiaddr> addrs = q.inner().addresses.get(peer);
             if (addrs != null && addrs.contains(address)) {
                 List<Multiaddr> changed = new ArrayList<>(addrs);
@@ -366,7 +375,7 @@ final class Queries {
      */
     Optional<Instant> nextDeadline(Instant lastPoll) {
         Instant next = null;
-        for (Query<QueryInner> q : pool.queries()) {
+        for (Query<QueryInner> q : running()) {
             Optional<Instant> d = q.nextDeadline(lastPoll);
             if (d.isPresent() && (next == null || d.get().isBefore(next))) {
                 next = d.get();

@@ -3,6 +3,7 @@ package io.jkad.sim;
 import io.jkad.identity.PeerId;
 import io.jkad.routing.Key;
 import io.jkad.routing.KeyBytes;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -24,7 +25,8 @@ import java.util.Set;
  */
 public final class IdealLookup {
     private final List<PeerId> nodes;
-    private final List<KeyBytes> keys;
+    /** Node {@code i}'s key digest at {@code words[4i .. 4i+3]}, most significant word first. */
+    private final long[] words;
     private final Map<PeerId, Integer> index = new HashMap<>();
     private final int k;
     private final int alpha;
@@ -35,9 +37,12 @@ public final class IdealLookup {
         this.nodes = List.copyOf(nodes);
         this.k = k;
         this.alpha = alpha;
-        this.keys = new ArrayList<>(nodes.size());
+        this.words = new long[4 * this.nodes.size()];
         for (int i = 0; i < this.nodes.size(); i++) {
-            keys.add(Key.of(this.nodes.get(i)).bytes());
+            ByteBuffer b = ByteBuffer.wrap(Key.of(this.nodes.get(i)).bytes().toByteArray());
+            for (int w = 0; w < 4; w++) {
+                words[4 * i + w] = b.getLong();
+            }
             index.put(this.nodes.get(i), i);
         }
     }
@@ -55,12 +60,13 @@ public final class IdealLookup {
         if (from == null) {
             throw new IllegalArgumentException("not a node of the model: " + source);
         }
-        Comparator<Integer> byDistance = Comparator.comparing(i -> keys.get(i).distance(target));
+        long[] t = words(target);
+        Comparator<Integer> byDistance = (a, b) -> compareDistance(a, b, t);
         List<Integer> known = new ArrayList<>();
         Set<Integer> seen = new HashSet<>();
         Set<Integer> asked = new HashSet<>();
         seen.add(from);
-        for (int p : closestInTable(from, target)) {
+        for (int p : closestInTable(from, t)) {
             if (seen.add(p)) {
                 known.add(p);
             }
@@ -92,7 +98,7 @@ public final class IdealLookup {
             for (int p : round) {
                 asked.add(p);
                 messages++;
-                for (int q : closestInTable(p, target)) {
+                for (int q : closestInTable(p, t)) {
                     if (seen.add(q)) {
                         known.add(q);
                     }
@@ -102,36 +108,121 @@ public final class IdealLookup {
         }
     }
 
+    private static long[] words(KeyBytes key) {
+        ByteBuffer b = ByteBuffer.wrap(key.toByteArray());
+        return new long[] {b.getLong(), b.getLong(), b.getLong(), b.getLong()};
+    }
+
+    /** Compares the distances of nodes {@code a} and {@code b} to the target words {@code t}. */
+    private int compareDistance(int a, int b, long[] t) {
+        for (int w = 0; w < 4; w++) {
+            long da = words[4 * a + w] ^ t[w];
+            long db = words[4 * b + w] ^ t[w];
+            if (da != db) {
+                return Long.compareUnsigned(da, db);
+            }
+        }
+        return 0;
+    }
+
     /** The k nodes of {@code node}'s perfect table closest to {@code target}. */
-    private List<Integer> closestInTable(int node, KeyBytes target) {
+    private List<Integer> closestInTable(int node, long[] target) {
         int[] table = tables.computeIfAbsent(node, this::table);
         List<Integer> entries = new ArrayList<>(table.length);
         for (int e : table) {
             entries.add(e);
         }
-        entries.sort(Comparator.comparing(i -> keys.get(i).distance(target)));
+        entries.sort((a, b) -> compareDistance(a, b, target));
         return entries.subList(0, Math.min(k, entries.size()));
     }
 
-    /** A perfect table of {@code node}: per bucket, the k members of least {@link #rank}. */
+    /** The bucket of node {@code j} around node {@code i}: the highest set bit of their keys' XOR; -1 if equal. */
+    private int bucketIndex(int i, int j) {
+        for (int w = 0; w < 4; w++) {
+            long x = words[4 * i + w] ^ words[4 * j + w];
+            if (x != 0) {
+                return 255 - 64 * w - Long.numberOfLeadingZeros(x);
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * A perfect table of {@code node}: per bucket, the k members of least {@link #rank} (ties, which
+     * a 64-bit hash all but never has, to the lower index). Each bucket keeps its k best in a
+     * bounded max-heap, so a table costs one pass over the nodes rather than a sort of each bucket.
+     */
     private int[] table(int node) {
-        Map<Integer, List<Integer>> buckets = new HashMap<>();
-        KeyBytes own = keys.get(node);
-        for (int i = 0; i < keys.size(); i++) {
-            if (i != node) {
-                buckets.computeIfAbsent(own.distance(keys.get(i)).bucketIndex(), b -> new ArrayList<>()).add(i);
+        int n = nodes.size();
+        // per bucket, a max-heap of its best members so far: ranks and indices, k slots each
+        long[][] heapRank = new long[256][];
+        int[][] heapIndex = new int[256][];
+        int[] heapSize = new int[256];
+        for (int i = 0; i < n; i++) {
+            if (i == node) {
+                continue;
+            }
+            int b = bucketIndex(node, i);
+            if (heapRank[b] == null) {
+                heapRank[b] = new long[k];
+                heapIndex[b] = new int[k];
+            }
+            long r = rank(node, i);
+            long[] hr = heapRank[b];
+            int[] hi = heapIndex[b];
+            int size = heapSize[b];
+            if (size < k) {
+                // sift up
+                int c = size;
+                while (c > 0) {
+                    int parent = (c - 1) >>> 1;
+                    if (!worse(r, i, hr[parent], hi[parent])) {
+                        break;
+                    }
+                    hr[c] = hr[parent];
+                    hi[c] = hi[parent];
+                    c = parent;
+                }
+                hr[c] = r;
+                hi[c] = i;
+                heapSize[b] = size + 1;
+            } else if (worse(hr[0], hi[0], r, i)) {
+                // replace the worst, then sift down
+                int c = 0;
+                while (true) {
+                    int l = 2 * c + 1;
+                    if (l >= size) {
+                        break;
+                    }
+                    int m = l + 1 < size && worse(hr[l + 1], hi[l + 1], hr[l], hi[l]) ? l + 1 : l;
+                    if (!worse(hr[m], hi[m], r, i)) {
+                        break;
+                    }
+                    hr[c] = hr[m];
+                    hi[c] = hi[m];
+                    c = m;
+                }
+                hr[c] = r;
+                hi[c] = i;
             }
         }
-        List<Integer> out = new ArrayList<>();
-        for (List<Integer> members : buckets.values()) {
-            if (members.size() > k) {
-                members.sort(Comparator.comparingLong(m -> rank(node, m)));
-                out.addAll(members.subList(0, k));
-            } else {
-                out.addAll(members);
+        int total = 0;
+        for (int b = 0; b < 256; b++) {
+            total += heapSize[b];
+        }
+        int[] out = new int[total];
+        int o = 0;
+        for (int b = 0; b < 256; b++) {
+            for (int j = 0; j < heapSize[b]; j++) {
+                out[o++] = heapIndex[b][j];
             }
         }
-        return out.stream().mapToInt(Integer::intValue).toArray();
+        return out;
+    }
+
+    /** Whether member {@code (r1, i1)} comes after {@code (r2, i2)} in a bucket's order (rank, then index). */
+    private static boolean worse(long r1, int i1, long r2, int i2) {
+        return r1 > r2 || (r1 == r2 && i1 > i2);
     }
 
     /** A fixed pseudo-random order of the nodes a node's full buckets keep. */

@@ -37,6 +37,8 @@ final class SimLinks {
     private double loss;
     /** The connection idle timeout in nanoseconds. */
     private final long idleNanos;
+    private final long minLatencyNanos;
+    private final long maxLatencyNanos;
 
     SimLinks(SimConfig config, Random random, EventQueue events, List<SimNode> nodes, Map<PeerId, SimNode> byId) {
         this.config = config;
@@ -46,6 +48,8 @@ final class SimLinks {
         this.byId = byId;
         this.loss = config.loss();
         this.idleNanos = config.kademlia().connectionIdleTimeout().toNanos();
+        this.minLatencyNanos = config.minLatency().toNanos();
+        this.maxLatencyNanos = config.maxLatency().toNanos();
     }
 
     void setLoss(double loss) {
@@ -141,7 +145,7 @@ final class SimLinks {
             failLater(from, number);
             return;
         }
-        schedule(now().plus(latency(from, to)), () -> {
+        events.schedule(events.nowNanos() + latencyNanos(from, to), () -> {
             if (!from.online) {
                 return;
             }
@@ -205,7 +209,7 @@ final class SimLinks {
             failLater(to, number);
             return;
         }
-        schedule(now().plus(latency(from, to)), () -> {
+        events.schedule(events.nowNanos() + latencyNanos(from, to), () -> {
             SimNode.OutboundRequest pending = to.outbound.remove(number);
             if (pending == null || !to.online) {
                 return;
@@ -229,7 +233,7 @@ final class SimLinks {
             return;
         }
         SimNode requester = byId.get(req.source());
-        schedule(now().plus(latency(node, requester)), () -> {
+        events.schedule(events.nowNanos() + latencyNanos(node, requester), () -> {
             SimNode.OutboundRequest pending = requester.outbound.remove(req.requestNumber());
             if (pending != null && requester.online) {
                 requester.kademlia.onRequestFailure(node.id, pending.query(), now());
@@ -260,8 +264,8 @@ final class SimLinks {
             return;
         }
         // A TCP + Noise + Yamux + Identify handshake: about two round trips.
-        Duration handshake = latency(from, to).plus(latency(to, from)).plus(latency(from, to)).plus(latency(to, from));
-        schedule(now().plus(handshake), () -> {
+        long handshake = latencyNanos(from, to) + latencyNanos(to, from) + latencyNanos(from, to) + latencyNanos(to, from);
+        events.schedule(events.nowNanos() + handshake, () -> {
             from.dialing.remove(peer);
             if (!from.online) {
                 return;
@@ -350,11 +354,26 @@ final class SimLinks {
         return latency(random);
     }
 
+    /**
+     * {@link #latency(SimNode, SimNode)} in nanoseconds, without making a {@code Duration} for the
+     * uniform model: the same draw and the same value.
+     */
+    private long latencyNanos(SimNode a, SimNode b) {
+        if (config.regions().isPresent()) {
+            return latency(a, b).toNanos();
+        }
+        return uniformNanos(random);
+    }
+
     /** A uniform latency between the configured bounds, drawn from {@code random}. */
     Duration latency(Random random) {
-        long min = config.minLatency().toNanos();
-        long max = config.maxLatency().toNanos();
-        return Duration.ofNanos(min == max ? min : min + (long) (random.nextDouble() * (max - min)));
+        return Duration.ofNanos(uniformNanos(random));
+    }
+
+    private long uniformNanos(Random random) {
+        long min = minLatencyNanos;
+        long max = maxLatencyNanos;
+        return min == max ? min : min + (long) (random.nextDouble() * (max - min));
     }
 
     void schedule(Instant at, Runnable action) {
