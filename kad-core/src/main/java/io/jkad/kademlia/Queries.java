@@ -64,6 +64,11 @@ final class Queries {
             public double networkSize() {
                 return Queries.this.networkSize().orElse(Double.NaN);
             }
+
+            @Override
+            public void dialAhead(PeerId peer, Instant now) {
+                Queries.this.dialAhead(peer, now);
+            }
         });
         this.routing = routing;
         this.localAddresses = localAddresses;
@@ -203,6 +208,17 @@ final class Queries {
         return routing.isConnected(peer) ? rtt : 3 * rtt;
     }
 
+    /**
+     * Connects to {@code peer} ahead of a request a lookup will most likely send it (the transport
+     * joins a dial already under way, or reports a connection it has); a failed dial reaches the
+     * queries as {@link #onDialFailure}.
+     */
+    void dialAhead(PeerId peer, Instant now) {
+        if (!peer.equals(localId) && !routing.isConnected(peer)) {
+            actions.dial(peer, addressesOf(peer, now));
+        }
+    }
+
     /** Lookups started from now on use {@code strategy}. */
     void setLookupStrategy(io.jkad.query.LookupStrategy strategy) {
         pool.setLookupStrategy(strategy);
@@ -285,6 +301,7 @@ final class Queries {
             q.inner().pendingRequests.removeIf(p -> p.peer().equals(peer));
             q.traceFailure(peer, "dial failed", now);
             q.onFailure(peer);
+            q.onUnreachable(peer);
         }
     }
 

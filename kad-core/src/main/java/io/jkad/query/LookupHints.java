@@ -26,4 +26,12 @@ public interface LookupHints {
 
     /** The estimated number of nodes in the network; NaN when unknown. */
     double networkSize();
+
+    /**
+     * {@code peer} will most likely be asked soon: connect to it now (unless connected or being
+     * dialed already), so that the request then costs only its own round trip. A dial is not a
+     * request; a failed one is reported to the lookup with {@link PeersIterator#onUnreachable}.
+     * By default nothing is done.
+     */
+    default void dialAhead(PeerId peer, java.time.Instant now) {}
 }

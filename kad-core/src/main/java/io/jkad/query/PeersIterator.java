@@ -35,6 +35,17 @@ public interface PeersIterator {
      */
     boolean onFailure(PeerId peer);
 
+    /**
+     * Reports that {@code peer} could not be dialed (a request to it would fail). A peer in flight
+     * also gets {@link #onFailure}; this is for one not asked yet, which an iterator may then skip.
+     * By default nothing changes.
+     *
+     * @return whether the report changed the iterator's state
+     */
+    default boolean onUnreachable(PeerId peer) {
+        return false;
+    }
+
     /** Finishes the iteration now. */
     void finish();
 

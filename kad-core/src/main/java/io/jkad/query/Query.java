@@ -103,6 +103,11 @@ public final class Query<T> {
         }
     }
 
+    /** Reports that {@code peer} could not be dialed (see {@link PeersIterator#onUnreachable}); not a failed request. */
+    public void onUnreachable(PeerId peer) {
+        peers.onUnreachable(peer);
+    }
+
     /**
      * Finishes the query early because {@code peers} gave what was wanted: a disjoint-paths
      * lookup finishes only the paths that contacted them; other kinds finish at once.

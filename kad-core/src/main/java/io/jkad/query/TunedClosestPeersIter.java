@@ -41,6 +41,11 @@ import java.util.Optional;
  *       and the window grows by one, so that the next peer is asked beside it. A slow peer still
  *       holds up termination until it answers or its peer timeout makes it unresponsive (as in the
  *       reference), so slowness alone never costs a result.
+ *   <li><b>Dialing ahead.</b> Every peer of the window not asked yet gets a connection asked for
+ *       at once ({@link LookupHints#dialAhead}; a dial, not a request): most of them will be
+ *       asked, and by then their request costs one round trip instead of a handshake's two and
+ *       its own; while converging, a connected peer is also the quicker choice. A peer that
+ *       cannot be dialed ({@link #onUnreachable}) leaves the window before it is asked.
  * </ul>
  *
  * <p>It finishes when the k closest live peers it knows have all answered, or when there is
@@ -75,6 +80,8 @@ public final class TunedClosestPeersIter implements PeersIterator {
         Instant hedgeAt;
         Instant deadline;
         boolean slow;
+        /** Whether a connection to it was asked for ahead of its request. */
+        boolean dialedAhead;
 
         Peer(PeerId id, Distance distance) {
             this.id = id;
@@ -108,6 +115,8 @@ public final class TunedClosestPeersIter implements PeersIterator {
     private int hedges;
     /** Requests that turned slow. */
     private int slowSeen;
+    /** Connections asked for ahead of requests. */
+    private int dialsAhead;
 
     /**
      * @param knownClosestPeers the peers to start from; the first 20 of them are used
@@ -185,6 +194,7 @@ public final class TunedClosestPeersIter implements PeersIterator {
         if (step.contact != null) {
             Peer peer = step.contact;
             peer.state = PeerState.WAITING;
+            dialAhead(now);
             peer.deadline = Deadlines.plus(now, peerTimeout);
             long hedge = Math.max(MIN_HEDGE.toNanos(), HEDGE_FACTOR * Math.max(0, hints.expectedNanos(peer.id)));
             peer.hedgeAt = Deadlines.plus(now, Duration.ofNanos(hedge));
@@ -194,7 +204,40 @@ public final class TunedClosestPeersIter implements PeersIterator {
             numWaiting++;
             return new PeersIterState.Contact(peer.id);
         }
+        dialAhead(now);
         return inFlight() >= limit() ? PeersIterState.WAITING_AT_CAPACITY : PeersIterState.WAITING;
+    }
+
+    /**
+     * Asks for a connection to every peer of the window not asked yet: it will most likely be
+     * asked (the window is asked at once when converged), and its request then costs only its own
+     * round trip instead of a handshake's and its own.
+     */
+    private void dialAhead(Instant now) {
+        int live = 0;
+        int window = numResults;
+        for (int i = 0, n = closest.size(); i < n && live < window; i++) {
+            Peer peer = closest.get(i);
+            switch (peer.state) {
+                case FAILED, UNRESPONSIVE -> {
+                    continue;
+                }
+                case WAITING -> {
+                    if (peer.slow) {
+                        window++;
+                    }
+                }
+                case NOT_CONTACTED -> {
+                    if (!peer.dialedAhead) {
+                        peer.dialedAhead = true;
+                        dialsAhead++;
+                        hints.dialAhead(peer.id, now);
+                    }
+                }
+                default -> { }
+            }
+            live++;
+        }
     }
 
     /** What {@link #next} would do now, apart from timeouts: finish, contact a peer, or wait. */
@@ -367,6 +410,18 @@ public final class TunedClosestPeersIter implements PeersIterator {
         }
     }
 
+    /** A peer not asked yet that cannot be dialed leaves the window (asking it would fail). */
+    @Override
+    public boolean onUnreachable(PeerId peer) {
+        Objects.requireNonNull(peer, "peer");
+        Peer known = finished ? null : byId.get(peer);
+        if (known == null || known.state != PeerState.NOT_CONTACTED) {
+            return false;
+        }
+        known.state = PeerState.FAILED;
+        return true;
+    }
+
     @Override
     public void finish() {
         finished = true;
@@ -403,6 +458,11 @@ public final class TunedClosestPeersIter implements PeersIterator {
     /** Requests sent to peers beyond the k closest live ones (hedges of slow requests). */
     int hedges() {
         return hedges;
+    }
+
+    /** Connections asked for ahead of requests. */
+    int dialsAhead() {
+        return dialsAhead;
     }
 
     /** Requests in flight that turned slow. */

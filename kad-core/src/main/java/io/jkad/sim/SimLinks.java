@@ -251,6 +251,7 @@ final class SimLinks {
         if (!from.dialing.add(peer)) {
             return;
         }
+        from.dialsStarted++;
         SimNode to = byId.get(peer);
         boolean reachable = to != null && to.online && addresses.contains(to.address);
         if (!reachable) {

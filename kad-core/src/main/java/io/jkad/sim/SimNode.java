@@ -32,6 +32,8 @@ public final class SimNode {
     /** Open connections: peer to the connection (its time of last use). */
     final Map<PeerId, Connection> connections = new HashMap<>();
     final Set<PeerId> dialing = new HashSet<>();
+    /** Dials this node started (not those joining one under way or finding a connection). */
+    long dialsStarted;
     /** Outbound requests waiting for an answer, by simulator request number. */
     final Map<Long, OutboundRequest> outbound = new HashMap<>();
     /** Inbound requests waiting for this node's answer. */
@@ -73,6 +75,11 @@ public final class SimNode {
         this.address = address;
         this.kademlia = kademlia;
         this.store = store;
+    }
+
+    /** Dials this node started so far (not those joining one under way or finding a connection). */
+    public long dialsStarted() {
+        return dialsStarted;
     }
 
     public int index() {

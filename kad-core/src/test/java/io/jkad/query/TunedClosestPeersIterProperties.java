@@ -104,6 +104,72 @@ class TunedClosestPeersIterProperties {
         }
     }
 
+    @Property(tries = 150)
+    void dialsAheadOnlyTheWindowAndNeverAsksAPeerThatCannotBeDialed(
+            @ForAll long seed,
+            @ForAll @IntRange(min = 50, max = 500) int size,
+            @ForAll @IntRange(min = 1, max = 20) int bucketSize,
+            @ForAll @IntRange(min = 1, max = 6) int alpha,
+            @ForAll @IntRange(min = 1, max = K) int numResults,
+            @ForAll @IntRange(min = 0, max = 60) int unreachablePercent) {
+        Random random = new Random(seed);
+        SyntheticNetwork network = new SyntheticNetwork(random, size, bucketSize, K);
+        KeyBytes target = Key.of(PeerId.random(random)).bytes();
+        List<Key<PeerId>> start = network.randomPeers(random, 20);
+        LookupHints base = hints(seed, size);
+        java.util.concurrent.atomic.AtomicReference<TunedClosestPeersIter> ref = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.Set<PeerId> dialed = new java.util.HashSet<>();
+        java.util.ArrayDeque<PeerId> toReport = new java.util.ArrayDeque<>();
+        java.util.Set<PeerId> reported = new java.util.HashSet<>();
+        TunedClosestPeersIter iter = new TunedClosestPeersIter(new ClosestPeersIterConfig(alpha, numResults, PEER_TIMEOUT),
+                target, start, new LookupHints() {
+                    @Override
+                    public long expectedNanos(PeerId peer) {
+                        return base.expectedNanos(peer);
+                    }
+
+                    @Override
+                    public double networkSize() {
+                        return base.networkSize();
+                    }
+
+                    @Override
+                    public void dialAhead(PeerId peer, java.time.Instant now) {
+                        TunedClosestPeersIter it = ref.get();
+                        assertThat(dialed.add(peer)).as("dialed ahead twice: " + peer).isTrue();
+                        assertThat(it.peerState(peer)).isEqualTo(TunedClosestPeersIter.PeerState.NOT_CONTACTED);
+                        assertThat(it.rankAmongLive(peer)).as("rank of the peer dialed ahead")
+                                .isLessThan(numResults + it.numSlow());
+                        if (Math.floorMod(peer.hashCode() + seed, 100) < unreachablePercent) {
+                            toReport.add(peer);
+                        }
+                    }
+                });
+        ref.set(iter);
+        LookupDriver driver = new LookupDriver(network, iter, target, start, random, 0.0,
+                Duration.ofSeconds(2), PEER_TIMEOUT);
+
+        driver.run(3 * size + 1, (peer, d) -> {
+            assertThat(reported).as("asked after its dial failed").doesNotContain(peer);
+            checkContact(iter, peer, alpha, numResults);
+            while (!toReport.isEmpty()) {
+                PeerId unreachable = toReport.poll();
+                boolean notAskedYet = iter.peerState(unreachable) == TunedClosestPeersIter.PeerState.NOT_CONTACTED;
+                assertThat(iter.onUnreachable(unreachable)).isEqualTo(notAskedYet);
+                if (notAskedYet) {
+                    reported.add(unreachable);
+                }
+            }
+        });
+
+        assertThat(iter.isFinished()).isTrue();
+        driver.checkResult(iter.result(), numResults);
+        for (PeerId peer : iter.result()) {
+            assertThat(reported).as("returned after its dial failed").doesNotContain(peer);
+        }
+        assertThat(iter.dialsAhead()).isEqualTo(dialed.size());
+    }
+
     /**
      * The window rule: the peer asked is among the numResults closest live peers known, or one
      * more for each slow request among them; requests in flight that are not slow are at most α

@@ -233,8 +233,8 @@ public final class SimCommand implements Callable<Integer> {
                     ? RegionLatency.DEFAULT.regions() + " regions, heavy-tailed jitter" : "uniform 10-100 ms");
             for (LookupFigures f : figures.values()) {
                 human.printf(Locale.ROOT, "  %-9s precision %.3f   success %.3f   rounds mean %.2f p95 %d   messages/lookup %.1f"
-                                + "   lookup median %d ms (virtual)%n", f.strategy.name().toLowerCase(Locale.ROOT),
-                        f.precision, f.success, f.meanRounds, f.p95Rounds, f.messagesPerLookup, f.medianMs);
+                                + "   dials/lookup %.1f   lookup median %d ms (virtual)%n", f.strategy.name().toLowerCase(Locale.ROOT),
+                        f.precision, f.success, f.meanRounds, f.p95Rounds, f.messagesPerLookup, f.dialsPerLookup, f.medianMs);
             }
             human.printf(Locale.ROOT, "  ideal model (perfect tables, rounds of alpha): messages/lookup %.1f%n", idealPerLookup);
             human.printf(Locale.ROOT, "  get success %.3f (%d/%d)%n", getSuccess, gets, numPuts);
@@ -296,7 +296,7 @@ public final class SimCommand implements Callable<Integer> {
 
     /** What the lookups of one strategy gave. */
     private record LookupFigures(LookupStrategy strategy, double precision, double success, double meanRounds,
-                                 int p95Rounds, double messagesPerLookup, long medianMs) {
+                                 int p95Rounds, double messagesPerLookup, double dialsPerLookup, long medianMs) {
         void putInto(Map<String, Object> doc, String prefix) {
             doc.put(prefix + "strategy", strategy.name().toLowerCase(Locale.ROOT));
             doc.put(prefix + "precision", Json.fixed(precision, 4));
@@ -304,6 +304,7 @@ public final class SimCommand implements Callable<Integer> {
             doc.put(prefix + "mean_rounds", Json.fixed(meanRounds, 3));
             doc.put(prefix + "p95_rounds", p95Rounds);
             doc.put(prefix + "messages_per_lookup", Json.fixed(messagesPerLookup, 2));
+            doc.put(prefix + "dials_per_lookup", Json.fixed(dialsPerLookup, 2));
             doc.put(prefix + "median_lookup_virtual_ms", medianMs);
         }
     }
@@ -314,6 +315,7 @@ public final class SimCommand implements Callable<Integer> {
         double precisionSum = 0;
         int successes = 0;
         long messages = 0;
+        long dials = 0;
         Samples rounds = new Samples();
         Samples latencies = new Samples();
         int n = targets.size();
@@ -323,6 +325,7 @@ public final class SimCommand implements Callable<Integer> {
             byte[] target = targets.get(i);
             RecordKey key = RecordKey.of(target);
             boolean traceThis = i < traces;
+            long dialsBefore = source.dialsStarted();
             SimNetwork.QueryOutcome outcome = net.run(source, kd -> {
                 io.jkad.query.QueryId id = kd.getClosestPeers(key);
                 if (traceThis) {
@@ -348,6 +351,9 @@ public final class SimCommand implements Callable<Integer> {
                 successes++;
             }
             messages += outcome.stats().requests();
+            // the connections the lookup's node opened while it ran: for its requests, ahead of
+            // them, and those its routing table dialed meanwhile
+            dials += source.dialsStarted() - dialsBefore;
             rounds.add(outcome.rounds());
             latencies.add(outcome.elapsed().toMillis());
             progress.update(i + 1);
@@ -355,7 +361,8 @@ public final class SimCommand implements Callable<Integer> {
         progress.done();
         return new LookupFigures(s, n == 0 ? 0 : precisionSum / n, n == 0 ? 0 : (double) successes / n,
                 rounds.count() == 0 ? 0 : rounds.mean(), rounds.count() == 0 ? 0 : (int) rounds.percentile(0.95),
-                n == 0 ? 0 : (double) messages / n, latencies.count() == 0 ? 0 : Math.round(latencies.median()));
+                n == 0 ? 0 : (double) messages / n, n == 0 ? 0 : (double) dials / n,
+                latencies.count() == 0 ? 0 : Math.round(latencies.median()));
     }
 
     private void validate() {

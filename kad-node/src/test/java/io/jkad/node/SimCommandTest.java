@@ -38,7 +38,7 @@ class SimCommandTest {
         assertThat(json).as("--json: one JSON document, nothing else").startsWith("{").endsWith("}")
                 .doesNotContain("\n");
         for (String name : List.of("nodes", "lookups", "precision", "success", "mean_rounds", "p95_rounds",
-                "messages_per_lookup", "get_success", "wall_ms", "heap_mb", "wall_seconds", "cpu_seconds",
+                "messages_per_lookup", "dials_per_lookup", "get_success", "wall_ms", "heap_mb", "wall_seconds", "cpu_seconds",
                 "bootstrap_messages", "sim_messages_per_second", "heap_bytes_per_node")) {
             field(json, name);
         }
@@ -108,6 +108,9 @@ class SimCommandTest {
                 field(json, "median_lookup_virtual_ms") / field(json, "reference_median_lookup_virtual_ms"), within(0.001));
         assertThat(field(json, "precision")).isGreaterThan(0.95);
         assertThat(field(json, "reference_precision")).isGreaterThan(0.95);
+        // the lookups dial the peers they ask (no connection survives from one strategy to the next)
+        assertThat(field(json, "dials_per_lookup")).isGreaterThan(0);
+        assertThat(field(json, "reference_dials_per_lookup")).isGreaterThan(0);
     }
 
     @Test
