@@ -33,7 +33,7 @@ import java.util.Optional;
  *       ({@link LookupHints#expectedNanos}: the node's smoothed round trip to the peer, three
  *       times that when a connection must be dialed first). Once the closest known peer has answered (or after α
  *       answers in a row without progress, as the reference), or once the k-th peer of the window
- *       lies within 1.2 times the expected distance of the target's k-th closest node (from the
+ *       lies within 1.5 times the expected distance of the target's k-th closest node (from the
  *       node's estimate of the network's size), it asks the rest of the window at once:
  *       termination needs all of them anyway.
  *   <li><b>Hedging.</b> A request not answered within twice its expected time (at least
@@ -68,7 +68,7 @@ public final class TunedClosestPeersIter implements PeersIterator {
      * the node's estimate of the network's size) the window's k-th peer may lie for the window to
      * count as the target's neighbourhood, and be asked at once.
      */
-    static final double NEIGHBOURHOOD_FACTOR = 1.2;
+    static final double NEIGHBOURHOOD_FACTOR = 1.5;
 
     enum PeerState { NOT_CONTACTED, WAITING, UNRESPONSIVE, SUCCEEDED, FAILED }
 
@@ -96,7 +96,7 @@ public final class TunedClosestPeersIter implements PeersIterator {
     private final LookupHints hints;
     /**
      * The distance (as a fraction of the keyspace) within which k peers are expected to be the
-     * target's neighbourhood: 1.2 times the expected distance of the k-th closest node, k/(N+1);
+     * target's neighbourhood: 1.5 times the expected distance of the k-th closest node, k/(N+1);
      * NaN when the network's size is unknown.
      */
     private final double neighbourhood;
