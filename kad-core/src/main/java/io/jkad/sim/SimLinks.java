@@ -344,24 +344,14 @@ final class SimLinks {
     }
 
     /**
-     * The one-way latency of a message from {@code a} to {@code b}: from the region matrix if
-     * configured, else uniform. One draw from the simulation's random source either way.
-     */
-    private Duration latency(SimNode a, SimNode b) {
-        if (config.regions().isPresent()) {
-            RegionLatency r = config.regions().get();
-            return r.latency(r.region(config.seed(), a.index), r.region(config.seed(), b.index), random);
-        }
-        return latency(random);
-    }
-
-    /**
-     * {@link #latency(SimNode, SimNode)} in nanoseconds, without making a {@code Duration} for the
-     * uniform model: the same draw and the same value.
+     * The one-way latency of a message from {@code a} to {@code b}, in nanoseconds: from the region
+     * matrix if configured, else uniform between the configured bounds. One draw from the
+     * simulation's random source either way.
      */
     private long latencyNanos(SimNode a, SimNode b) {
         if (config.regions().isPresent()) {
-            return latency(a, b).toNanos();
+            RegionLatency r = config.regions().get();
+            return r.latency(r.region(config.seed(), a.index), r.region(config.seed(), b.index), random).toNanos();
         }
         return uniformNanos(random);
     }
