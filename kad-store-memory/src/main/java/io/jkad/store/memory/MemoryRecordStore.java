@@ -43,7 +43,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * key lock. Iterators are the maps' weakly consistent ones.
  *
  * <p>Expiry: two {@link ExpiryIndex}es (values, providers) by second of expiry, kept in step with
- * every write, so {@link #removeExpired} touches only what it removes.
+ * every write, so {@link #removeExpired} touches only what it removes. A write that moves an item
+ * to another second leaves a stale entry in the old one rather than looking there; the sweep drops
+ * those it passes, and when they outnumber the live entries the write that notices takes every key
+ * lock, after its own, and compacts both indexes.
  */
 final class MemoryRecordStore implements RecordStore {
 
@@ -185,6 +188,7 @@ final class MemoryRecordStore implements RecordStore {
                             + maxValueBytes);
         }
         ReentrantLock lock = keyLocks.of(key);
+        boolean compact;
         lock.lock();
         try {
             checkOpen("put");
@@ -195,9 +199,12 @@ final class MemoryRecordStore implements RecordStore {
             }
             records.put(key, Optional.of(record));
             // the index item moves only if the expiry's second does
-            recordExpiry.move(old == null ? Optional.empty() : old.get().expires(), record.expires(), key);
+            compact = recordExpiry.move(old == null ? Optional.empty() : old.get().expires(), record.expires(), key);
         } finally {
             lock.unlock();
+        }
+        if (compact) {
+            compactExpiryIndexes();
         }
     }
 
@@ -248,6 +255,7 @@ final class MemoryRecordStore implements RecordStore {
         checkOpen("addProvider");
         config.checkKey(key, MemoryStoreProvider.NAME, "addProvider");
         ReentrantLock lock = keyLocks.of(key);
+        boolean compact = false;
         lock.lock();
         try {
             checkOpen("addProvider");
@@ -279,7 +287,7 @@ final class MemoryRecordStore implements RecordStore {
             providers.put(key, updated);
             Optional<Instant> oldExpires = old == null ? Optional.empty() : old.expires();
             if (!ExpiryIndex.sameBucket(oldExpires, record.expires())) { // the item moves only if the expiry's second does
-                providerExpiry.move(oldExpires, record.expires(), new ProviderSlot(key, record.provider()));
+                compact = providerExpiry.move(oldExpires, record.expires(), new ProviderSlot(key, record.provider()));
             }
             if (record.provider().equals(localPeer)) {
                 if (provided.put(key, record) == null) {
@@ -289,6 +297,9 @@ final class MemoryRecordStore implements RecordStore {
             return true;
         } finally {
             lock.unlock();
+            if (compact) {
+                compactExpiryIndexes();
+            }
         }
     }
 
@@ -417,21 +428,43 @@ final class MemoryRecordStore implements RecordStore {
             });
             removed += providerExpiry.pollExpired(now, this::providerExpiry,
                     slot -> unlinkProvider(slot.key(), slot.provider()));
+            if (recordExpiry.compactionDue() || providerExpiry.compactionDue()) {
+                recordExpiry.compact(this::recordExpiry);
+                providerExpiry.compact(this::providerExpiry);
+            }
             return removed;
         } finally {
             keyLocks.unlockAll();
         }
     }
 
-    /** The expiry of the record under {@code key}, which the record index holds (so it has one). */
-    private Instant recordExpiry(RecordKey key) {
-        return records.get(key).get().expires().orElseThrow();
+    /**
+     * Drops the expiry indexes' stale entries, once a write's move found them outnumbering the
+     * live ones. Called without a key lock; takes them all.
+     */
+    private void compactExpiryIndexes() {
+        keyLocks.lockAll();
+        try {
+            if (!closed && (recordExpiry.compactionDue() || providerExpiry.compactionDue())) {
+                recordExpiry.compact(this::recordExpiry);
+                providerExpiry.compact(this::providerExpiry);
+            }
+        } finally {
+            keyLocks.unlockAll();
+        }
     }
 
-    /** The expiry of the provider record of {@code slot}, which the provider index holds (so it has one). */
+    /** The expiry of the record under {@code key}, or null if there is none or it does not expire. */
+    private Instant recordExpiry(RecordKey key) {
+        Optional<DhtRecord> record = records.get(key);
+        return record == null ? null : record.get().expires().orElse(null);
+    }
+
+    /** The expiry of the provider record of {@code slot}, or null if there is none or it does not expire. */
     private Instant providerExpiry(ProviderSlot slot) {
         ProviderList list = providers.get(slot.key());
-        return list.array[indexOf(list, slot.provider())].expires().orElseThrow();
+        int i = list == null ? -1 : indexOf(list, slot.provider());
+        return i < 0 ? null : list.array[i].expires().orElse(null);
     }
 
     @Override
@@ -492,8 +525,18 @@ final class MemoryRecordStore implements RecordStore {
     int[] sizes() {
         keyLocks.lockAll();
         try {
-            return new int[] {records.size(), providers.size(), provided.size(), recordExpiry.size(),
-                    providerExpiry.size()};
+            return new int[] {records.size(), providers.size(), provided.size(), (int) recordExpiry.size(),
+                    (int) providerExpiry.size()};
+        } finally {
+            keyLocks.unlockAll();
+        }
+    }
+
+    /** Entries the record and provider expiry indexes hold, live and stale (for tests). */
+    long[] expiryIndexEntries() {
+        keyLocks.lockAll();
+        try {
+            return new long[] {recordExpiry.entries(), providerExpiry.entries()};
         } finally {
             keyLocks.unlockAll();
         }

@@ -29,8 +29,11 @@ class ExpiryIndexTest {
         final ExpiryIndex<T> index = new ExpiryIndex<>();
         final Map<T, Instant> expiries = new HashMap<>();
 
+        /** Sets the item's expiry; compacts when the move says so, as the store does. */
         void set(T item, Instant expires) {
-            index.move(Optional.ofNullable(expiries.put(item, expires)), Optional.of(expires), item);
+            if (index.move(Optional.ofNullable(expiries.put(item, expires)), Optional.of(expires), item)) {
+                index.compact(expiries::get);
+            }
         }
 
         boolean remove(T item) {
@@ -75,16 +78,71 @@ class ExpiryIndexTest {
     }
 
     @Test
-    void aMoveToAnotherSecondTakesTheItemOutOfTheOld() {
+    void aMoveToAnotherSecondLeavesAStaleEntryThatTheSweepDropsWithoutHandingItOver() {
         Indexed<String> x = new Indexed<>();
         x.set("a", T);
         x.set("a", T.plusSeconds(5));
+        assertThat(x.index.size()).isEqualTo(1);
+        assertThat(x.index.entries()).isEqualTo(2);
         List<String> out = new ArrayList<>();
         assertThat(x.poll(T.plusSeconds(1), out)).isZero();
-        assertThat(x.index.size()).isEqualTo(1);
+        assertThat(x.index.entries()).isEqualTo(1);
         assertThat(x.poll(T.plusSeconds(5), out)).isEqualTo(1);
-        x.index.move(Optional.of(T), Optional.empty(), "b"); // not indexed: nothing to take out
+        assertThat(out).containsExactly("a");
+        assertThat(x.index.entries()).isZero();
+    }
+
+    @Test
+    void anItemMovedBackToASecondWhereItHasAStaleEntryIsHandedOverOnce() {
+        Indexed<String> x = new Indexed<>();
+        x.set("a", T);
+        x.set("a", T.plusSeconds(5));
+        x.set("a", T.plusMillis(100)); // back in T's second: the stale entry there is live again
+        assertThat(x.index.size()).isEqualTo(1);
+        assertThat(x.index.entries()).isEqualTo(2);
+        List<String> out = new ArrayList<>();
+        assertThat(x.poll(T.plusSeconds(1), out)).isEqualTo(1);
+        assertThat(x.poll(T.plusSeconds(6), out)).isZero(); // what is left in T + 5 s is stale
+        assertThat(out).containsExactly("a");
+        assertThat(x.index.entries()).isZero();
         assertThat(x.index.size()).isZero();
+    }
+
+    @Test
+    void aMoveToNoExpiryLeavesAStaleEntryOnly() {
+        ExpiryIndex<String> index = new ExpiryIndex<>();
+        index.add(T, "a");
+        assertThat(index.move(Optional.of(T), Optional.empty(), "a")).isFalse();
+        assertThat(index.size()).isZero();
+        List<String> out = new ArrayList<>();
+        assertThat(index.pollExpired(T.plusSeconds(1), s -> null, out::add)).isZero();
+        assertThat(index.entries()).isZero();
+    }
+
+    /**
+     * Items that move to a new second on every write (a republish) leave a stale entry each time;
+     * compacting when a move says so keeps the index within about twice its live items plus the floor.
+     */
+    @Test
+    void compactionBoundsTheStaleEntries() {
+        Indexed<Integer> x = new Indexed<>();
+        int items = 3_000;
+        long most = 0;
+        for (int round = 0; round < 40; round++) {
+            for (int i = 0; i < items; i++) {
+                x.set(i, T.plusSeconds(100L * round + i % 7));
+                most = Math.max(most, x.index.entries());
+            }
+        }
+        assertThat(x.index.size()).isEqualTo(items);
+        // stale entries are checked now and then, so a little over the threshold
+        assertThat(most).isLessThan(2L * items + ExpiryIndex.COMPACT_FLOOR + 2_000);
+        assertThat(most).isGreaterThan(items + ExpiryIndex.COMPACT_FLOOR); // it did let them pile up to the threshold
+        x.index.compact(x.expiries::get);
+        assertThat(x.index.entries()).isEqualTo(items);
+        List<Integer> out = new ArrayList<>();
+        assertThat(x.poll(T.plusSeconds(100_000), out)).isEqualTo(items);
+        assertThat(out).doesNotHaveDuplicates();
     }
 
     @Test
@@ -144,15 +202,18 @@ class ExpiryIndexTest {
     }
 
     @Test
-    void addingAnItemTwiceKeepsOne() {
-        ExpiryIndex<String> index = new ExpiryIndex<>();
-        index.add(T, "a");
-        index.add(T, "a");
-        index.add(T, "b");
-        assertThat(index.size()).isEqualTo(2);
-        assertThat(index.remove(T, "a")).isTrue();
-        assertThat(index.remove(T, "a")).isFalse();
-        assertThat(index.size()).isEqualTo(1);
+    void anItemRemovedAndAddedBackWhereItHasAStaleEntryCountsOnce() {
+        Indexed<String> x = new Indexed<>();
+        x.set("a", T);
+        x.set("a", T.plusSeconds(3)); // stale entry in T's second
+        assertThat(x.remove("a")).isTrue();
+        assertThat(x.index.size()).isZero();
+        x.index.add(T, "a"); // new again, in T's second
+        assertThat(x.index.size()).isEqualTo(1);
+        assertThat(x.index.entries()).isEqualTo(1);
+        assertThat(x.index.remove(T, "a")).isTrue();
+        assertThat(x.index.remove(T, "a")).isFalse();
+        assertThat(x.index.size()).isZero();
     }
 
     @Test
@@ -193,7 +254,10 @@ class ExpiryIndexTest {
                 assertThat(out).isEqualTo(expected);
             }
             assertThat(x.index.size()).isEqualTo(x.expiries.size());
+            assertThat(x.index.entries()).isGreaterThanOrEqualTo(x.index.size());
         }
+        x.index.compact(x.expiries::get);
+        assertThat(x.index.entries()).isEqualTo(x.expiries.size());
     }
 
     /** Threads moving their own items between a few seconds at once: every item ends in exactly one bucket. */

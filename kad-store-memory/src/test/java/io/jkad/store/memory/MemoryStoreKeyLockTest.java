@@ -133,4 +133,70 @@ class MemoryStoreKeyLockTest {
             assertThat(store.limitCounts()).containsExactly(sizes[0], sizes[1]);
         }
     }
+
+    /**
+     * Writers that re-announce providers with a later expiry each time (as republishing does) leave
+     * a stale index entry per write; with a sweeper beside them, the writes that find the stale
+     * entries outnumbering the live ones compact the indexes, so the entries stay within about twice
+     * the live ones plus the floor, and the live counts stay exact.
+     */
+    @Test
+    @Timeout(60)
+    void republishingWritersKeepTheExpiryIndexesBounded() throws Exception {
+        StoreConfig config = StoreConfig.defaults(LOCAL).withLimits(10_000, 1024, 4, 2_000);
+        List<PeerId> peers = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            peers.add(PeerId.random(new Random(200 + i)));
+        }
+        int writes = 25_000;
+        try (MemoryRecordStore store = (MemoryRecordStore) new MemoryStoreProvider().open(config)) {
+            ExecutorService pool = Executors.newFixedThreadPool(3);
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<?>> tasks = new ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                int thread = t;
+                tasks.add(pool.submit(() -> {
+                    Random random = new Random(50 + thread);
+                    start.await();
+                    for (int op = 0; op < writes; op++) {
+                        RecordKey key = RecordKey.ofUtf8("p" + random.nextInt(1_000));
+                        // every write a later second than the last, far past the sweeper's clock
+                        Instant expires = T0.plusSeconds(1_000 + op);
+                        store.addProvider(new ProviderRecord(key, peers.get(random.nextInt(peers.size())),
+                                Optional.of(expires), List.of()));
+                        store.put(DhtRecord.of(key, new byte[] {1}, Optional.empty(), Optional.of(expires)));
+                    }
+                    return null;
+                }));
+            }
+            tasks.add(pool.submit(() -> {
+                start.await();
+                for (int s = 0; s < 100; s++) {
+                    store.removeExpired(T0.plusSeconds(s));
+                }
+                return null;
+            }));
+            start.countDown();
+            for (Future<?> f : tasks) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+
+            int[] sizes = store.sizes();
+            long[] entries = store.expiryIndexEntries();
+            assertThat(sizes[3]).isEqualTo(sizes[0]); // every record expires
+            long providers = 0;
+            for (int k = 0; k < 1_000; k++) {
+                providers += store.providers(RecordKey.ofUtf8("p" + k)).size();
+            }
+            assertThat(sizes[4]).isEqualTo(providers);
+            // 50,000 moves of each kind: without compaction there would be about that many entries
+            assertThat(entries[0]).isLessThan(2L * sizes[3] + ExpiryIndex.COMPACT_FLOOR + 2_000);
+            assertThat(entries[1]).isLessThan(2L * sizes[4] + ExpiryIndex.COMPACT_FLOOR + 2_000);
+
+            store.removeExpired(T0.plusSeconds(1_000 + writes));
+            assertThat(store.sizes()).containsExactly(0, 0, 0, 0, 0);
+            assertThat(store.expiryIndexEntries()).containsExactly(0L, 0L);
+        }
+    }
 }
