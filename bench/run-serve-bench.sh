@@ -6,6 +6,7 @@
 # the peak (p50/p99; a jkad target's own, for go and js jkad-memory's). Writes <out>/<name>.md and .json. Linux only (taskset, /proc).
 # Options (all passed on; durations in seconds):
 #   --targets jkad-memory,jkad-rocksdb,go,js --connections 32 --depth 8 --warmup 12 --lead 1 --phase 4
+#   --open-phase <s> (the open loop's length; default: --phase; a p99 over a longer phase is less one stall's)
 #   --open-fraction 0.5 --records 1000 --provider-keys 1000 --value-bytes 256 --fillers 20 --heap 1g
 #   --out bench/results --name serve-<date>
 # SERVE_TARGET_JAVA_OPTS: more JVM options for the kad run targets ({store} is replaced by the store's name), e.g.
@@ -33,4 +34,6 @@ fi
 env_prefix=""
 if [ -n "${SERVE_TARGET_JAVA:-}" ]; then env_prefix="SERVE_TARGET_JAVA=$SERVE_TARGET_JAVA "; fi
 export SERVE_COMMAND="${env_prefix}bash bench/run-serve-bench.sh $*"
-exec "${pin[@]}" java ${BENCH_JAVA_OPTS:-} -cp "$jar" io.jkad.bench.ServeBench --jar "$kadjar" "${extra[@]}" "$@"
+# The load generator's heap: a young generation large enough that it collects every few seconds, not
+# several times a second (its own pauses would count in the latencies it measures). BENCH_JAVA_OPTS replaces it.
+exec "${pin[@]}" java ${BENCH_JAVA_OPTS:--Xms3g -Xmn2g} -cp "$jar" io.jkad.bench.ServeBench --jar "$kadjar" "${extra[@]}" "$@"

@@ -54,7 +54,7 @@ public final class ServeBench {
     private ServeBench() {}
 
     record Options(Path jar, List<String> targets, int connections, int depth, Duration warmup, Duration lead,
-                   Duration phase, double openFraction, int records, int providerKeys, int valueBytes, int fillers,
+                   Duration phase, Duration openPhase, double openFraction, int records, int providerKeys, int valueBytes, int fillers,
                    String heap, String targetCpus, Path out, String name) {
 
         private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
@@ -67,6 +67,7 @@ public final class ServeBench {
             DEFAULTS.put("warmup", "12");
             DEFAULTS.put("lead", "1");
             DEFAULTS.put("phase", "4");
+            DEFAULTS.put("open-phase", "");
             DEFAULTS.put("open-fraction", "0.5");
             DEFAULTS.put("records", "1000");
             DEFAULTS.put("provider-keys", "1000");
@@ -95,7 +96,8 @@ public final class ServeBench {
             }
             return new Options(Path.of(m.get("jar")), List.of(m.get("targets").split(",")),
                     Integer.parseInt(m.get("connections")), depth, seconds(m, "warmup"), seconds(m, "lead"),
-                    seconds(m, "phase"), Double.parseDouble(m.get("open-fraction")), Integer.parseInt(m.get("records")),
+                    seconds(m, "phase"), m.get("open-phase").isBlank() ? seconds(m, "phase") : seconds(m, "open-phase"),
+                    Double.parseDouble(m.get("open-fraction")), Integer.parseInt(m.get("records")),
                     Integer.parseInt(m.get("provider-keys")), Integer.parseInt(m.get("value-bytes")),
                     Integer.parseInt(m.get("fillers")), m.get("heap"), m.get("target-cpus"), Path.of(m.get("out")),
                     m.get("name"));
@@ -118,6 +120,8 @@ public final class ServeBench {
         report.put("cores", onlineCpus());
         report.put("target_cpus", o.targetCpus().isBlank() ? "any" : o.targetCpus());
         report.put("java", System.getProperty("java.version"));
+        report.put("load_java_options", String.join(" ",
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()));
         report.put("target_java", System.getenv().getOrDefault("SERVE_TARGET_JAVA", "the same"));
         report.put("load_average_at_start", FloodBench.loadAverage());
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -126,6 +130,7 @@ public final class ServeBench {
         settings.put("warmup_s", o.warmup().toMillis() / 1000.0);
         settings.put("lead_s", o.lead().toMillis() / 1000.0);
         settings.put("phase_s", o.phase().toMillis() / 1000.0);
+        settings.put("open_phase_s", o.openPhase().toMillis() / 1000.0);
         settings.put("open_fraction", o.openFraction());
         settings.put("records", o.records());
         settings.put("provider_keys", o.providerKeys());
@@ -185,7 +190,7 @@ public final class ServeBench {
                             double rate = o.openFraction() * (target.name.startsWith("jkad") ? peak.get(type)
                                     : reference.getOrDefault(type, peak.get(type)));
                             ServeResult r = load.openLoop(type, Math.max(1, rate),
-                                    o.connections() * o.depth(), o.lead(), o.phase(), target.pid);
+                                    o.connections() * o.depth(), o.lead(), o.openPhase(), target.pid);
                             open.add(r.json());
                             out.println("  " + r.json());
                         }

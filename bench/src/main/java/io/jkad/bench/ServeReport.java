@@ -28,8 +28,9 @@ final class ServeReport {
                 .append(report.get("load_average_at_end")).append(" at the end); Java ").append(report.get("java"))
                 .append(" (kad run targets: ").append(report.getOrDefault("target_java", "the same")).append(")")
                 .append(". Each target is one process pinned to CPU ").append(report.get("target_cpus"))
-                .append(" (`taskset`), the load generator one JVM pinned to CPU 1 (`bench/run-serve-bench.sh`). "
-                        + "The targets run one after another in the same run, under the same load.\n\n");
+                .append(" (`taskset`), the load generator one JVM pinned to CPU 1 (`bench/run-serve-bench.sh`")
+                .append(report.containsKey("load_java_options") ? "; its JVM options: `" + report.get("load_java_options") + "`" : "")
+                .append("). The targets run one after another in the same run, under the same load.\n\n");
         md.append("Load: ").append(settings.get("connections")).append(" connections, each its own peer id (Noise, "
                 + "Yamux), every request on a stream of its own (`/ipfs/kad/1.0.0`, one length-prefixed message, "
                 + "the answer read and checked). Before measuring, ").append(settings.get("records"))
@@ -44,7 +45,8 @@ final class ServeReport {
                 .append(" of the peak of that type: ").append(ownPeak ? "a jkad target's own, for go and js " : "")
                 .append(report.get("open_rate_reference"))
                 .append("'s (latency counted from when a request was due; a request due while "
-                        + "connections x depth are out is shed) for ").append(settings.get("phase_s"))
+                        + "connections x depth are out is shed) for ")
+                .append(settings.getOrDefault("open_phase_s", settings.get("phase_s")))
                 .append(" s, each after ").append(settings.get("lead_s")).append(" s not counted. GET_VALUE must return "
                         + "the stored value, GET_PROVIDERS the peer that provided the key, ADD_PROVIDER (a connection "
                         + "re-announcing a key it provided in the prefill, as a reprovide does) end with the "
