@@ -8,7 +8,6 @@ import io.jkad.multiaddr.Multiaddr;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,7 +44,9 @@ final class ServeTarget implements AutoCloseable {
 
     /** The flags {@code kad run} gets beside its listen address, API, store and data directory. */
     static final List<String> JKAD_FLAGS = List.of("--request-limits", "1000000:1000000",
-            "--max-handshakes-per-ip", "256", "--log-level", "info");
+            "--max-handshakes-per-ip", "256",
+            // info: the node's reasons for refusing or resetting a stream reach stderr.log
+            "--log-level", "info");
 
     /**
      * Starts {@code kad run --store <store>} with {@code -Xmx<heap>}; {@code SERVE_TARGET_JAVA_OPTS}
@@ -76,12 +77,9 @@ final class ServeTarget implements AutoCloseable {
         Process p = new ProcessBuilder(cmd).redirectError(dir.resolve("stderr.log").toFile()).start();
         CompletableFuture<JsonObject> ready = new CompletableFuture<>();
         Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-                 PrintWriter log = new PrintWriter(Files.newBufferedWriter(
-                         dir.resolve("stdout.log"), StandardCharsets.UTF_8), true)) {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
-                    log.println(line); // the node's log (info and above), kept beside stderr.log
                     if (line.startsWith("{") && line.contains("\"ready\"")) {
                         ready.complete(JsonParser.parseString(line).getAsJsonObject());
                     }
