@@ -289,7 +289,8 @@ final class SimLinks {
 
     private void connect(SimNode a, SimNode b) {
         a.connections.put(b.id, new SimNode.Connection(events.nowNanos()));
-        scheduleIdleCheck(a, b.id, events.nowNanos() + idleNanos);
+        // a fixed timeout after now: in time order with the other first checks (the queue's lane)
+        events.scheduleInOrder(events.nowNanos() + idleNanos, idleCheck(a, b.id));
     }
 
     private void touch(SimNode node, PeerId peer) {
@@ -301,7 +302,12 @@ final class SimLinks {
 
     /** Checks at {@code at} (nanoseconds) whether the connection of {@code node} to {@code peer} is idle. */
     private void scheduleIdleCheck(SimNode node, PeerId peer, long at) {
-        events.schedule(at, () -> {
+        events.schedule(at, idleCheck(node, peer));
+    }
+
+    /** The idle check of the connection of {@code node} to {@code peer}. */
+    private Runnable idleCheck(SimNode node, PeerId peer) {
+        return () -> {
             SimNode.Connection c = node.connections.get(peer);
             if (c == null) {
                 return;
@@ -323,7 +329,7 @@ final class SimLinks {
                 other.kademlia.onDisconnected(node.id, now());
                 drive(other);
             }
-        });
+        };
     }
 
     private static List<KadPeer> closerPeers(KadResponse response) {
