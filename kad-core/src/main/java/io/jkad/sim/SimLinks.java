@@ -162,12 +162,15 @@ final class SimLinks {
                 return;
             }
             if (expectsAnswer) {
-                to.inbound.put(number, new SimNode.InboundRequest(from.id, number));
+                to.inboundNumber = number;
+                to.inboundSource = from.id;
             }
             to.kademlia.onRequest(from.id, new InboundRequestId(number), s.request(), now());
             drive(to);
-            if (to.inbound.remove(number) != null) {
+            if (to.inboundNumber == number) {
                 // Never answered: the requester's request times out.
+                to.inboundNumber = 0;
+                to.inboundSource = null;
                 failLater(from, number);
             }
         });
@@ -194,12 +197,14 @@ final class SimLinks {
     }
 
     private void respond(SimNode node, InboundRequestId id, KadResponse response) {
-        SimNode.InboundRequest req = node.inbound.remove(id.value());
-        if (req == null) {
+        long number = id.value();
+        if (number == 0 || node.inboundNumber != number) {
             return;
         }
-        SimNode requester = byId.get(req.source());
-        deliverResponse(node, requester, req.requestNumber(), response);
+        SimNode requester = byId.get(node.inboundSource);
+        node.inboundNumber = 0;
+        node.inboundSource = null;
+        deliverResponse(node, requester, number, response);
     }
 
     private void deliverResponse(SimNode from, SimNode to, long number, KadResponse response) {
@@ -228,13 +233,15 @@ final class SimLinks {
     }
 
     private void reset(SimNode node, InboundRequestId id) {
-        SimNode.InboundRequest req = node.inbound.remove(id.value());
-        if (req == null) {
+        long number = id.value();
+        if (number == 0 || node.inboundNumber != number) {
             return;
         }
-        SimNode requester = byId.get(req.source());
+        SimNode requester = byId.get(node.inboundSource);
+        node.inboundNumber = 0;
+        node.inboundSource = null;
         events.schedule(events.nowNanos() + latencyNanos(node, requester), () -> {
-            SimNode.OutboundRequest pending = requester.outbound.remove(req.requestNumber());
+            SimNode.OutboundRequest pending = requester.outbound.remove(number);
             if (pending != null && requester.online) {
                 requester.kademlia.onRequestFailure(node.id, pending.query(), now());
                 drive(requester);

@@ -301,11 +301,11 @@ public final class SimNetwork implements AutoCloseable {
         }
         node.dialing.clear();
         node.outbound.clear();
-        for (SimNode.InboundRequest req : node.inbound.values()) {
-            SimNode requester = byId.get(req.source());
-            links.failLater(requester, req.requestNumber());
+        if (node.inboundNumber != 0) {
+            links.failLater(byId.get(node.inboundSource), node.inboundNumber);
+            node.inboundNumber = 0;
+            node.inboundSource = null;
         }
-        node.inbound.clear();
     }
 
     /** The node comes back with its state (routing table, store) and connects to nobody yet. */

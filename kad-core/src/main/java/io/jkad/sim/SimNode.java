@@ -36,8 +36,14 @@ public final class SimNode {
     long dialsStarted;
     /** Outbound requests waiting for an answer, by simulator request number. */
     final Map<Long, OutboundRequest> outbound = new HashMap<>();
-    /** Inbound requests waiting for this node's answer. */
-    final Map<Long, InboundRequest> inbound = new HashMap<>();
+    /**
+     * The inbound request waiting for this node's answer, by simulator request number (0: none),
+     * and its requester. A request is delivered and answered within one event (the node is driven
+     * right after it arrives; one never answered fails at the requester's timeout), so a node has
+     * at most one at a time, and only during that event: a slot rather than a map.
+     */
+    long inboundNumber;
+    PeerId inboundSource;
     /** Completed queries: the last result event of each. */
     final Map<QueryId, KademliaEvent.QueryCompleted> completed = new LinkedHashMap<>();
     /** Per running query: the lookup depth of each peer it heard of (1 = from the routing table). */
@@ -59,8 +65,6 @@ public final class SimNode {
     }
 
     record OutboundRequest(PeerId peer, QueryId query, Instant sentAt) {}
-
-    record InboundRequest(PeerId source, long requestNumber) {}
 
     /** Lookup depth bookkeeping of one query. */
     static final class QueryTrace {
