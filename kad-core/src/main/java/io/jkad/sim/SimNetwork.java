@@ -288,12 +288,16 @@ public final class SimNetwork implements AutoCloseable {
         node.online = false;
         for (PeerId peer : List.copyOf(node.connections.keySet())) {
             SimNode other = byId.get(peer);
-            node.connections.remove(peer);
+            node.connections.remove(peer).closed(node);
             // Its own state machine finds the connection gone when it comes back.
             node.kademlia.onDisconnected(peer, now());
             // The peer notices the dead connection after a keepalive interval.
             events.schedule(now().plus(config.dialTimeout()), () -> {
-                if (other.connections.remove(node.id) != null && other.online) {
+                SimNode.Connection c = other.connections.remove(node.id);
+                if (c != null) {
+                    c.closed(other);
+                }
+                if (c != null && other.online) {
                     other.kademlia.onDisconnected(node.id, now());
                     drive(other);
                 }

@@ -52,15 +52,50 @@ public final class SimNode {
     Instant wakeUpAt;
 
     /**
-     * An open connection and when it was last used (nanoseconds since {@link SimNetwork#EPOCH}):
-     * mutable, so that each message updates a field rather than putting a new {@code Instant}
+     * An open connection between two nodes, one object in both nodes' maps: when each side last
+     * used it (nanoseconds since {@link SimNetwork#EPOCH}), whether each side still has it, and
+     * the two sides' idle checks, which one timer event runs (see {@code SimLinks.idleCheck}).
+     * Mutable, so that each message updates a field rather than putting a new {@code Instant}
      * into the map.
      */
     static final class Connection {
-        long lastUse;
+        /** The dialer and the dialed node. */
+        final SimNode a;
+        final SimNode b;
+        long lastUseA;
+        long lastUseB;
+        /** Whether {@code a}'s (and {@code b}'s) map holds this connection. */
+        boolean openA = true;
+        boolean openB = true;
+        /** When each side's idle check is due, and the order they were set in (for equal times). */
+        long checkA;
+        long checkB;
+        long orderA;
+        long orderB;
 
-        Connection(long lastUse) {
-            this.lastUse = lastUse;
+        Connection(SimNode a, SimNode b, long now) {
+            this.a = a;
+            this.b = b;
+            this.lastUseA = now;
+            this.lastUseB = now;
+        }
+
+        /** {@code node} (one of the sides) uses the connection at {@code now}. */
+        void use(SimNode node, long now) {
+            if (node == a) {
+                lastUseA = now;
+            } else {
+                lastUseB = now;
+            }
+        }
+
+        /** {@code node}'s map no longer holds this connection. */
+        void closed(SimNode node) {
+            if (node == a) {
+                openA = false;
+            } else if (node == b) {
+                openB = false;
+            }
         }
     }
 
