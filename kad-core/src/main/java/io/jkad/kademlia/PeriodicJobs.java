@@ -117,6 +117,11 @@ final class PeriodicJobs {
 
     /** The next job run; empty when no job is enabled. */
     Optional<Instant> nextRun() {
+        return Optional.ofNullable(nextRunOrNull());
+    }
+
+    /** As {@link #nextRun()}, null when no job is enabled (no Optional: it is asked after every poll). */
+    Instant nextRunOrNull() {
         Instant next = nextBootstrap;
         if (putRecordJob != null && !putRecordJob.isRunning()) {
             next = earlier(next, putRecordJob.nextRun());
@@ -127,7 +132,7 @@ final class PeriodicJobs {
         if (sweep != null && sweep.nextRun().isPresent()) {
             next = earlier(next, sweep.nextRun().get());
         }
-        return Optional.ofNullable(next);
+        return next;
     }
 
     /** Where each enabled job stands: bootstrap, provider republication, record replication and republication. */

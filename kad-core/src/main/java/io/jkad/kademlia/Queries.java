@@ -258,14 +258,26 @@ final class Queries {
 
     /** The known addresses of {@code peer}: the routing table's, then those the queries learned. */
     List<Multiaddr> addressesOf(PeerId peer, Instant now) {
-        Set<Multiaddr> out = new LinkedHashSet<>(routing.addresses(peer, now));
+        // The table's list has no duplicates; a short list dedups by scanning, without a set per dial.
+        List<Multiaddr> out = new ArrayList<>(routing.addresses(peer, now));
         for (Query<QueryInner> q : running()) {
             List<Multiaddr> addrs = q.inner().addresses.get(peer);
-            if (addrs != null) {
-                out.addAll(addrs);
+            if (addrs == null) {
+                continue;
+            }
+            if (out.size() + addrs.size() > 16) {
+                Set<Multiaddr> set = new LinkedHashSet<>(out);
+                set.addAll(addrs);
+                out = new ArrayList<>(set);
+                continue;
+            }
+            for (Multiaddr a : addrs) {
+                if (!out.contains(a)) {
+                    out.add(a);
+                }
             }
         }
-        return new ArrayList<>(out);
+        return out;
     }
 
     /** Sends the requests that waited for a connection to {@code peer}. */
@@ -391,6 +403,11 @@ final class Queries {
      * {@link Query#nextDeadline}); {@code lastPoll} is the time of the last poll.
      */
     Optional<Instant> nextDeadline(Instant lastPoll) {
+        return Optional.ofNullable(nextDeadlineOrNull(lastPoll));
+    }
+
+    /** As {@link #nextDeadline}, null when no query runs or none has a deadline. */
+    Instant nextDeadlineOrNull(Instant lastPoll) {
         Instant next = null;
         for (Query<QueryInner> q : running()) {
             Optional<Instant> d = q.nextDeadline(lastPoll);
@@ -398,7 +415,7 @@ final class Queries {
                 next = d.get();
             }
         }
-        return Optional.ofNullable(next);
+        return next;
     }
 
     private void contact(Query<QueryInner> query, PeerId peer, Instant now) {

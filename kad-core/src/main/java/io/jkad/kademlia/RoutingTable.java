@@ -225,14 +225,17 @@ final class RoutingTable {
             return;
         }
         Multiaddr first = listenAddresses.get(0).withoutPeerId();
-        connectionUpdated(key, Optional.of(first), NodeStatus.CONNECTED, now);
-        Entry<PeerId, Addresses> entry = kbuckets.entry(key, now);
+        // The same handle: it follows the changes connectionUpdated made (nothing else is due at now).
+        Entry<PeerId, Addresses> entry = connectionUpdated(key, Optional.of(first), NodeStatus.CONNECTED, now);
         if (isIn(entry)) {
-            Addresses addrs = entry.value().orElseThrow();
+            Addresses before = entry.value().orElseThrow();
+            Addresses addrs = before;
             for (Multiaddr a : listenAddresses) {
                 addrs = addrs.with(a.withoutPeerId());
             }
-            entry.setValue(addrs);
+            if (addrs != before) {
+                entry.setValue(addrs);
+            }
         }
     }
 
@@ -273,7 +276,9 @@ final class RoutingTable {
         }
     }
 
-    private void connectionUpdated(Key<PeerId> key, Optional<Multiaddr> address, NodeStatus status, Instant now) {
+    /** How a connection event changes the entry of {@code key}; returns that entry's handle. */
+    private Entry<PeerId, Addresses> connectionUpdated(Key<PeerId> key, Optional<Multiaddr> address,
+                                                       NodeStatus status, Instant now) {
         PeerId peer = key.preimage();
         Entry<PeerId, Addresses> entry = kbuckets.entry(key, now);
         switch (entry.kind()) {
@@ -298,6 +303,7 @@ final class RoutingTable {
                 // The local node is never in its own routing table.
             }
         }
+        return entry;
     }
 
     /** A connected peer absent from the table enters it, per the insert strategy. */

@@ -32,6 +32,8 @@ final class SimLinks {
     private final Map<PeerId, SimNode> byId;
     private final List<BiConsumer<SimNode, KademliaEvent>> listeners = new ArrayList<>();
     private long requestNumbers;
+    /** Orders the connections' idle checks set at the same time (see {@link #idleCheck}). */
+    private long checkOrder;
     private long messagesSent;
     private long messagesLost;
     private double loss;
@@ -162,12 +164,15 @@ final class SimLinks {
                 return;
             }
             if (expectsAnswer) {
-                to.inbound.put(number, new SimNode.InboundRequest(from.id, number));
+                to.inboundNumber = number;
+                to.inboundSource = from.id;
             }
             to.kademlia.onRequest(from.id, new InboundRequestId(number), s.request(), now());
             drive(to);
-            if (to.inbound.remove(number) != null) {
+            if (to.inboundNumber == number) {
                 // Never answered: the requester's request times out.
+                to.inboundNumber = 0;
+                to.inboundSource = null;
                 failLater(from, number);
             }
         });
@@ -194,12 +199,14 @@ final class SimLinks {
     }
 
     private void respond(SimNode node, InboundRequestId id, KadResponse response) {
-        SimNode.InboundRequest req = node.inbound.remove(id.value());
-        if (req == null) {
+        long number = id.value();
+        if (number == 0 || node.inboundNumber != number) {
             return;
         }
-        SimNode requester = byId.get(req.source());
-        deliverResponse(node, requester, req.requestNumber(), response);
+        SimNode requester = byId.get(node.inboundSource);
+        node.inboundNumber = 0;
+        node.inboundSource = null;
+        deliverResponse(node, requester, number, response);
     }
 
     private void deliverResponse(SimNode from, SimNode to, long number, KadResponse response) {
@@ -228,13 +235,15 @@ final class SimLinks {
     }
 
     private void reset(SimNode node, InboundRequestId id) {
-        SimNode.InboundRequest req = node.inbound.remove(id.value());
-        if (req == null) {
+        long number = id.value();
+        if (number == 0 || node.inboundNumber != number) {
             return;
         }
-        SimNode requester = byId.get(req.source());
+        SimNode requester = byId.get(node.inboundSource);
+        node.inboundNumber = 0;
+        node.inboundSource = null;
         events.schedule(events.nowNanos() + latencyNanos(node, requester), () -> {
-            SimNode.OutboundRequest pending = requester.outbound.remove(req.requestNumber());
+            SimNode.OutboundRequest pending = requester.outbound.remove(number);
             if (pending != null && requester.online) {
                 requester.kademlia.onRequestFailure(node.id, pending.query(), now());
                 drive(requester);
@@ -277,7 +286,6 @@ final class SimLinks {
                 return;
             }
             connect(from, to);
-            connect(to, from);
             from.kademlia.onConnected(to.id, now());
             to.kademlia.onConnected(from.id, now());
             from.kademlia.onProtocolConfirmed(to.id, List.of(to.address), now());
@@ -287,43 +295,102 @@ final class SimLinks {
         });
     }
 
-    private void connect(SimNode a, SimNode b) {
-        a.connections.put(b.id, new SimNode.Connection(events.nowNanos()));
-        scheduleIdleCheck(a, b.id, events.nowNanos() + idleNanos);
+    /**
+     * Connects {@code from} (the dialer) and {@code to}. Each side's map holds the same connection
+     * object; one timer event runs both sides' idle checks. When the two are connected already (each
+     * dialed the other), the connection is used anew on both sides: a new connection object, as
+     * this was before, would have the same times and checks that run no earlier than the old ones.
+     */
+    private void connect(SimNode from, SimNode to) {
+        long now = events.nowNanos();
+        SimNode.Connection open = from.connections.get(to.id);
+        if (open != null && open.openA && open.openB && to.connections.get(from.id) == open) {
+            open.lastUseA = now;
+            open.lastUseB = now;
+            return;
+        }
+        SimNode.Connection c = new SimNode.Connection(from, to, now);
+        SimNode.Connection old = from.connections.put(to.id, c);
+        if (old != null) {
+            old.closed(from);
+        }
+        old = to.connections.put(from.id, c);
+        if (old != null) {
+            old.closed(to);
+        }
+        c.checkA = now + idleNanos;
+        c.checkB = now + idleNanos;
+        c.orderA = ++checkOrder;
+        c.orderB = ++checkOrder;
+        // a fixed timeout after now: in time order with the other first checks (the queue's lane)
+        events.scheduleInOrder(now + idleNanos, () -> idleCheck(c));
     }
 
     private void touch(SimNode node, PeerId peer) {
         SimNode.Connection c = node.connections.get(peer);
         if (c != null) {
-            c.lastUse = events.nowNanos();
+            c.use(node, events.nowNanos());
         }
     }
 
-    /** Checks at {@code at} (nanoseconds) whether the connection of {@code node} to {@code peer} is idle. */
-    private void scheduleIdleCheck(SimNode node, PeerId peer, long at) {
-        events.schedule(at, () -> {
-            SimNode.Connection c = node.connections.get(peer);
-            if (c == null) {
+    /**
+     * The idle checks of connection {@code c} due now. The model is that of one check per side:
+     * a side's check at its due time closes the connection for both if that side has not used it
+     * for the idle timeout, and otherwise is due again when it will have been idle that long; the
+     * first side found idle closes it (at equal times, the check set first runs first). The two
+     * checks share this one event, due at the earlier of them, and hold the connection itself, so
+     * neither node's map is looked up until the connection closes.
+     */
+    private void idleCheck(SimNode.Connection c) {
+        long now = events.nowNanos();
+        while (true) {
+            boolean dueA = c.openA && c.checkA == now;
+            boolean dueB = c.openB && c.checkB == now;
+            boolean sideA;
+            if (dueA && dueB) {
+                sideA = c.orderA < c.orderB;
+            } else if (dueA || dueB) {
+                sideA = dueA;
+            } else {
+                break;
+            }
+            long idleAt = (sideA ? c.lastUseA : c.lastUseB) + idleNanos;
+            if (idleAt <= now) {
+                close(sideA ? c.a : c.b, sideA ? c.b : c.a);
                 return;
             }
-            long idleAt = c.lastUse + idleNanos;
-            if (idleAt > events.nowNanos()) {
-                scheduleIdleCheck(node, peer, idleAt);
-                return;
+            if (sideA) {
+                c.checkA = idleAt;
+                c.orderA = ++checkOrder;
+            } else {
+                c.checkB = idleAt;
+                c.orderB = ++checkOrder;
             }
-            // Idle on this side: the connection closes for both.
-            SimNode other = byId.get(peer);
-            node.connections.remove(peer);
-            other.connections.remove(node.id);
-            if (node.online) {
-                node.kademlia.onDisconnected(peer, now());
-                drive(node);
-            }
-            if (other.online) {
-                other.kademlia.onDisconnected(node.id, now());
-                drive(other);
-            }
-        });
+        }
+        if (c.openA || c.openB) {
+            long next = !c.openA ? c.checkB : !c.openB ? c.checkA : Math.min(c.checkA, c.checkB);
+            events.schedule(next, () -> idleCheck(c));
+        }
+    }
+
+    /** {@code node} found its connection to {@code other} idle: it closes for both. */
+    private void close(SimNode node, SimNode other) {
+        SimNode.Connection removed = node.connections.remove(other.id);
+        if (removed != null) {
+            removed.closed(node);
+        }
+        removed = other.connections.remove(node.id);
+        if (removed != null) {
+            removed.closed(other);
+        }
+        if (node.online) {
+            node.kademlia.onDisconnected(other.id, now());
+            drive(node);
+        }
+        if (other.online) {
+            other.kademlia.onDisconnected(node.id, now());
+            drive(other);
+        }
     }
 
     private static List<KadPeer> closerPeers(KadResponse response) {

@@ -288,12 +288,16 @@ public final class SimNetwork implements AutoCloseable {
         node.online = false;
         for (PeerId peer : List.copyOf(node.connections.keySet())) {
             SimNode other = byId.get(peer);
-            node.connections.remove(peer);
+            node.connections.remove(peer).closed(node);
             // Its own state machine finds the connection gone when it comes back.
             node.kademlia.onDisconnected(peer, now());
             // The peer notices the dead connection after a keepalive interval.
             events.schedule(now().plus(config.dialTimeout()), () -> {
-                if (other.connections.remove(node.id) != null && other.online) {
+                SimNode.Connection c = other.connections.remove(node.id);
+                if (c != null) {
+                    c.closed(other);
+                }
+                if (c != null && other.online) {
                     other.kademlia.onDisconnected(node.id, now());
                     drive(other);
                 }
@@ -301,11 +305,11 @@ public final class SimNetwork implements AutoCloseable {
         }
         node.dialing.clear();
         node.outbound.clear();
-        for (SimNode.InboundRequest req : node.inbound.values()) {
-            SimNode requester = byId.get(req.source());
-            links.failLater(requester, req.requestNumber());
+        if (node.inboundNumber != 0) {
+            links.failLater(byId.get(node.inboundSource), node.inboundNumber);
+            node.inboundNumber = 0;
+            node.inboundSource = null;
         }
-        node.inbound.clear();
     }
 
     /** The node comes back with its state (routing table, store) and connects to nobody yet. */

@@ -36,8 +36,14 @@ public final class SimNode {
     long dialsStarted;
     /** Outbound requests waiting for an answer, by simulator request number. */
     final Map<Long, OutboundRequest> outbound = new HashMap<>();
-    /** Inbound requests waiting for this node's answer. */
-    final Map<Long, InboundRequest> inbound = new HashMap<>();
+    /**
+     * The inbound request waiting for this node's answer, by simulator request number (0: none),
+     * and its requester. A request is delivered and answered within one event (the node is driven
+     * right after it arrives; one never answered fails at the requester's timeout), so a node has
+     * at most one at a time, and only during that event: a slot rather than a map.
+     */
+    long inboundNumber;
+    PeerId inboundSource;
     /** Completed queries: the last result event of each. */
     final Map<QueryId, KademliaEvent.QueryCompleted> completed = new LinkedHashMap<>();
     /** Per running query: the lookup depth of each peer it heard of (1 = from the routing table). */
@@ -46,21 +52,54 @@ public final class SimNode {
     Instant wakeUpAt;
 
     /**
-     * An open connection and when it was last used (nanoseconds since {@link SimNetwork#EPOCH}):
-     * mutable, so that each message updates a field rather than putting a new {@code Instant}
+     * An open connection between two nodes, one object in both nodes' maps: when each side last
+     * used it (nanoseconds since {@link SimNetwork#EPOCH}), whether each side still has it, and
+     * the two sides' idle checks, which one timer event runs (see {@code SimLinks.idleCheck}).
+     * Mutable, so that each message updates a field rather than putting a new {@code Instant}
      * into the map.
      */
     static final class Connection {
-        long lastUse;
+        /** The dialer and the dialed node. */
+        final SimNode a;
+        final SimNode b;
+        long lastUseA;
+        long lastUseB;
+        /** Whether {@code a}'s (and {@code b}'s) map holds this connection. */
+        boolean openA = true;
+        boolean openB = true;
+        /** When each side's idle check is due, and the order they were set in (for equal times). */
+        long checkA;
+        long checkB;
+        long orderA;
+        long orderB;
 
-        Connection(long lastUse) {
-            this.lastUse = lastUse;
+        Connection(SimNode a, SimNode b, long now) {
+            this.a = a;
+            this.b = b;
+            this.lastUseA = now;
+            this.lastUseB = now;
+        }
+
+        /** {@code node} (one of the sides) uses the connection at {@code now}. */
+        void use(SimNode node, long now) {
+            if (node == a) {
+                lastUseA = now;
+            } else {
+                lastUseB = now;
+            }
+        }
+
+        /** {@code node}'s map no longer holds this connection. */
+        void closed(SimNode node) {
+            if (node == a) {
+                openA = false;
+            } else if (node == b) {
+                openB = false;
+            }
         }
     }
 
     record OutboundRequest(PeerId peer, QueryId query, Instant sentAt) {}
-
-    record InboundRequest(PeerId source, long requestNumber) {}
 
     /** Lookup depth bookkeeping of one query. */
     static final class QueryTrace {
