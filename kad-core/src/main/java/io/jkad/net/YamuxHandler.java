@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * <p>All state is confined to the connection's event loop. Not sharable.
  *
  * <p>Why one class of this length: it is the Yamux session of the spec, whose frame parsing,
- * stream table, session windows, keep-alive pings and Go Away all change the same state on one
- * event loop; the per-stream half lives in {@link YamuxStreamChannel}.
+ * stream table, session windows and Go Away all change the same state on one event loop; the
+ * per-stream half lives in {@link YamuxStreamChannel}, our keep-alive pings in {@link YamuxKeepAlive}.
  */
 final class YamuxHandler extends ByteToMessageDecoder {
 
@@ -108,16 +108,14 @@ final class YamuxHandler extends ByteToMessageDecoder {
     /** A flush task is queued on the event loop ({@link #flush()} outside a read). */
     private boolean flushScheduled;
     private final Runnable flushTask = this::runScheduledFlush;
-    private int nextPingId = 1;
     private boolean streamLimitLogged;
     private boolean resourceRefusalLogged;
     private boolean readPaused;
     private boolean decoding;
     private boolean resumeWanted;
     private ScheduledFuture<?> stallTask;
-    private long outstandingPing = -1;
-    private ScheduledFuture<?> keepAliveTask;
-    private ScheduledFuture<?> pingTimeoutTask;
+    /** Our pings (made when the connection is active; null before, or with a zero interval). */
+    private YamuxKeepAlive keepAlive;
     private Connection connection;
     private PeerId remotePeer;
 
@@ -189,30 +187,20 @@ final class YamuxHandler extends ByteToMessageDecoder {
     }
 
     private void startKeepAlive() {
-        if (keepAliveTask != null || config.keepAliveInterval().isZero()) {
+        if (keepAlive != null || closed || config.keepAliveInterval().isZero()) {
             return;
         }
-        long interval = config.keepAliveInterval().toNanos();
-        keepAliveTask = ctx.executor().scheduleAtFixedRate(this::sendKeepAlive, interval, interval,
-                TimeUnit.NANOSECONDS);
-    }
-
-    private void sendKeepAlive() {
-        if (closed || outstandingPing >= 0) {
-            return;
-        }
-        outstandingPing = nextPingId & 0xFFFF_FFFFL;
-        nextPingId++;
-        writeHeader(TYPE_PING, FLAG_SYN, 0, outstandingPing);
-        flush();
-        pingTimeoutTask = ctx.executor().schedule(() -> {
-            if (!closed && outstandingPing >= 0) {
-                LOG.warn("closing connection {}: yamux keep-alive ping unanswered for {} ms",
-                        ctx.channel(), config.keepAliveTimeout().toMillis());
-                shutdown();
-                ctx.close();
-            }
-        }, config.keepAliveTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        keepAlive = new YamuxKeepAlive(ctx.executor(), config.keepAliveInterval(), config.keepAliveTimeout(),
+                opaque -> {
+                    writeHeader(TYPE_PING, FLAG_SYN, 0, opaque);
+                    flush();
+                }, () -> {
+                    LOG.warn("closing connection {}: yamux keep-alive ping unanswered for {} ms",
+                            ctx.channel(), config.keepAliveTimeout().toMillis());
+                    shutdown();
+                    ctx.close();
+                });
+        keepAlive.start();
     }
 
     @Override
@@ -232,11 +220,8 @@ final class YamuxHandler extends ByteToMessageDecoder {
             return;
         }
         closed = true;
-        if (keepAliveTask != null) {
-            keepAliveTask.cancel(false);
-        }
-        if (pingTimeoutTask != null) {
-            pingTimeoutTask.cancel(false);
+        if (keepAlive != null) {
+            keepAlive.stop();
         }
         if (stallTask != null) {
             stallTask.cancel(false);
@@ -605,13 +590,7 @@ final class YamuxHandler extends ByteToMessageDecoder {
             writeHeader(TYPE_PING, FLAG_ACK, 0, opaque);
             flush();
         } else if (flags == FLAG_ACK) {
-            if (opaque == outstandingPing) {
-                outstandingPing = -1;
-                if (pingTimeoutTask != null) {
-                    pingTimeoutTask.cancel(false);
-                    pingTimeoutTask = null;
-                }
-            } else {
+            if (keepAlive == null || !keepAlive.onAck(opaque)) {
                 LOG.debug("ignoring an unrequested yamux ping ack {} on {}", opaque, ctx.channel());
             }
         } else {
