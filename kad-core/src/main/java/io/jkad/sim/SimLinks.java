@@ -169,10 +169,8 @@ final class SimLinks {
             }
             to.kademlia.onRequest(from.id, new InboundRequestId(number), s.request(), now());
             drive(to);
-            if (to.inboundNumber == number) {
+            if (to.takeInbound(number) != null) {
                 // Never answered: the requester's request times out.
-                to.inboundNumber = 0;
-                to.inboundSource = null;
                 failLater(from, number);
             }
         });
@@ -200,13 +198,11 @@ final class SimLinks {
 
     private void respond(SimNode node, InboundRequestId id, KadResponse response) {
         long number = id.value();
-        if (number == 0 || node.inboundNumber != number) {
+        PeerId source = node.takeInbound(number);
+        if (source == null) {
             return;
         }
-        SimNode requester = byId.get(node.inboundSource);
-        node.inboundNumber = 0;
-        node.inboundSource = null;
-        deliverResponse(node, requester, number, response);
+        deliverResponse(node, byId.get(source), number, response);
     }
 
     private void deliverResponse(SimNode from, SimNode to, long number, KadResponse response) {
@@ -236,12 +232,11 @@ final class SimLinks {
 
     private void reset(SimNode node, InboundRequestId id) {
         long number = id.value();
-        if (number == 0 || node.inboundNumber != number) {
+        PeerId source = node.takeInbound(number);
+        if (source == null) {
             return;
         }
-        SimNode requester = byId.get(node.inboundSource);
-        node.inboundNumber = 0;
-        node.inboundSource = null;
+        SimNode requester = byId.get(source);
         events.schedule(events.nowNanos() + latencyNanos(node, requester), () -> {
             SimNode.OutboundRequest pending = requester.outbound.remove(number);
             if (pending != null && requester.online) {

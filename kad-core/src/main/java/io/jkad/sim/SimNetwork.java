@@ -305,10 +305,10 @@ public final class SimNetwork implements AutoCloseable {
         }
         node.dialing.clear();
         node.outbound.clear();
-        if (node.inboundNumber != 0) {
-            links.failLater(byId.get(node.inboundSource), node.inboundNumber);
-            node.inboundNumber = 0;
-            node.inboundSource = null;
+        long waiting = node.inboundNumber;
+        PeerId requester = node.takeInbound(waiting);
+        if (requester != null) {
+            links.failLater(byId.get(requester), waiting);
         }
     }
 

@@ -44,6 +44,17 @@ public final class SimNode {
      */
     long inboundNumber;
     PeerId inboundSource;
+
+    /** Takes request {@code number} out of the slot; returns its requester, or null if it is not the one waiting. */
+    PeerId takeInbound(long number) {
+        if (number == 0 || inboundNumber != number) {
+            return null;
+        }
+        PeerId source = inboundSource;
+        inboundNumber = 0;
+        inboundSource = null;
+        return source;
+    }
     /** Completed queries: the last result event of each. */
     final Map<QueryId, KademliaEvent.QueryCompleted> completed = new LinkedHashMap<>();
     /** Per running query: the lookup depth of each peer it heard of (1 = from the routing table). */
