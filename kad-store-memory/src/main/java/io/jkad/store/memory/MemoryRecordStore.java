@@ -428,10 +428,7 @@ final class MemoryRecordStore implements RecordStore {
             });
             removed += providerExpiry.pollExpired(now, this::providerExpiry,
                     slot -> unlinkProvider(slot.key(), slot.provider()));
-            if (recordExpiry.compactionDue() || providerExpiry.compactionDue()) {
-                recordExpiry.compact(this::recordExpiry);
-                providerExpiry.compact(this::providerExpiry);
-            }
+            compactIfDue();
             return removed;
         } finally {
             keyLocks.unlockAll();
@@ -445,12 +442,19 @@ final class MemoryRecordStore implements RecordStore {
     private void compactExpiryIndexes() {
         keyLocks.lockAll();
         try {
-            if (!closed && (recordExpiry.compactionDue() || providerExpiry.compactionDue())) {
-                recordExpiry.compact(this::recordExpiry);
-                providerExpiry.compact(this::providerExpiry);
+            if (!closed) {
+                compactIfDue();
             }
         } finally {
             keyLocks.unlockAll();
+        }
+    }
+
+    /** Compacts both expiry indexes if either has more stale entries than live ones. Holds every key lock. */
+    private void compactIfDue() {
+        if (recordExpiry.compactionDue() || providerExpiry.compactionDue()) {
+            recordExpiry.compact(this::recordExpiry);
+            providerExpiry.compact(this::providerExpiry);
         }
     }
 
