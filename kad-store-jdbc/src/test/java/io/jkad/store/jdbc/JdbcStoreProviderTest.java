@@ -82,14 +82,15 @@ class JdbcStoreProviderTest {
     }
 
     @Test
-    void anH2FileDatabaseThatWritesLateIsWarnedAbout() throws SQLException {
+    void anH2FileDatabaseIsWarnedAboutWhatAKillCanLose() throws SQLException {
         H2Dialect h2 = new H2Dialect();
         String base = "jdbc:h2:file:" + dir.toAbsolutePath().resolve("warned");
         try (Connection c = DriverManager.getConnection(base, "sa", "")) {
             assertThat(h2.durabilityWarning(c)).contains("WRITE_DELAY 500 ms").contains("WRITE_DELAY=0");
         }
         try (Connection c = DriverManager.getConnection(base + ";WRITE_DELAY=0", "sa", "")) {
-            assertThat(h2.durabilityWarning(c)).isNull();
+            assertThat(h2.durabilityWarning(c)).doesNotContain("WRITE_DELAY").contains("kill -9")
+                    .contains("RocksDB or PostgreSQL");
         }
         try (Connection c = DriverManager.getConnection(memoryUrl(), "sa", "")) {
             assertThat(h2.durabilityWarning(c)).isNull();
