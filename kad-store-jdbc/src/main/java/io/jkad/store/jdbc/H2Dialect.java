@@ -99,8 +99,8 @@ class H2Dialect extends SqlDialect {
                         + " ms: a process killed within that time after a write loses it; add ;WRITE_DELAY=0 to jdbc.url";
             }
         }
-        return "the H2 database " + path + " can reopen after a kill -9 or a power loss without the writes of the"
-                + " last seconds before it (seen with writes seconds apart; see jkad's README, \"Not finished\");"
-                + " RocksDB or PostgreSQL keep every acknowledged write";
+        return "the H2 database " + path + " can reopen after a kill -9 without the writes of the last seconds"
+                + " before it (seen with writes seconds apart; see jkad's README, \"Not finished\");"
+                + " RocksDB or PostgreSQL keep every write acknowledged before a kill -9";
     }
 }
