@@ -23,7 +23,8 @@ import java.util.ServiceLoader;
  *   grow DIR SECONDS SLEEP_MS  provider updates of 1,000 keys for SECONDS; prints the file's size every 10 s
  * </pre>
  * The system property {@code h2} is appended to the store's default URL ({@code ;WRITE_DELAY=0}), e.g.
- * {@code -Dh2=;REUSE_SPACE=FALSE}.
+ * {@code -Dh2=;REUSE_SPACE=FALSE}; {@code after} is an SQL statement run on a second connection after
+ * each write, e.g. {@code -Dafter=CHECKPOINT}.
  */
 public final class H2KillProbe {
     public static void main(String[] args) throws Exception {
@@ -35,7 +36,7 @@ public final class H2KillProbe {
         PeerId other = PeerId.fromPublicKey(Ed25519KeyPair.fromSeed(seed).publicKey());
         String extra = System.getProperty("h2", "");
         Map<String, String> options = extra.isEmpty() ? Map.of()
-                : Map.of("jdbc.url", "jdbc:h2:file:" + dir + "/records;WRITE_DELAY=0" + extra);
+                : Map.of("jdbc.url", "jdbc:h2:file:" + dir + "/records;WRITE_DELAY=0" + extra, "jdbc.user", "sa", "jdbc.password", "");
         RecordStoreProvider provider = ServiceLoader.load(RecordStoreProvider.class).stream()
                 .map(ServiceLoader.Provider::get).filter(p -> p.name().equals("jdbc")).findFirst().orElseThrow();
         RecordStore store = provider.open(new StoreConfig(self, Optional.of(dir), 100_000, 65 * 1024, 1024, 20,
@@ -51,11 +52,19 @@ public final class H2KillProbe {
             }
             case "write", "recs" -> {
                 long period = Long.parseLong(args[2]);
+                String after = System.getProperty("after", "");
+                java.sql.Connection sql = after.isEmpty() ? null : java.sql.DriverManager.getConnection(
+                        "jdbc:h2:file:" + dir + "/records;WRITE_DELAY=0" + extra, "sa", "");
                 for (int i = 0; ; i++) {
                     if (mode.equals("write")) {
                         store.putNodeState("n", Integer.toString(i).getBytes());
                     } else {
                         store.addProvider(record("r" + i, other));
+                    }
+                    if (sql != null) {
+                        try (java.sql.Statement st = sql.createStatement()) {
+                            st.execute(after);
+                        }
                     }
                     System.out.println("saved " + i);
                     System.out.flush();
