@@ -115,12 +115,7 @@ final class PeriodicJobs {
         }
     }
 
-    /** The next job run; empty when no job is enabled. */
-    Optional<Instant> nextRun() {
-        return Optional.ofNullable(nextRunOrNull());
-    }
-
-    /** As {@link #nextRun()}, null when no job is enabled (no Optional: it is asked after every poll). */
+    /** The next job run; null when no job is enabled (no Optional: it is asked after every poll). */
     Instant nextRunOrNull() {
         Instant next = nextBootstrap;
         if (putRecordJob != null && !putRecordJob.isRunning()) {

@@ -400,13 +400,9 @@ final class Queries {
 
     /**
      * The earliest instant at which a running query times out or one of its peers does (see
-     * {@link Query#nextDeadline}); {@code lastPoll} is the time of the last poll.
+     * {@link Query#nextDeadline}); {@code lastPoll} is the time of the last poll. Null when no query
+     * runs or none has a deadline.
      */
-    Optional<Instant> nextDeadline(Instant lastPoll) {
-        return Optional.ofNullable(nextDeadlineOrNull(lastPoll));
-    }
-
-    /** As {@link #nextDeadline}, null when no query runs or none has a deadline. */
     Instant nextDeadlineOrNull(Instant lastPoll) {
         Instant next = null;
         for (Query<QueryInner> q : running()) {
