@@ -69,6 +69,11 @@ final class Queries {
             public void dialAhead(PeerId peer, Instant now) {
                 Queries.this.dialAhead(peer, now);
             }
+
+            @Override
+            public boolean isConnected(PeerId peer) {
+                return Queries.this.routing.isConnected(peer);
+            }
         });
         this.routing = routing;
         this.localAddresses = localAddresses;

@@ -34,4 +34,12 @@ public interface LookupHints {
      * By default nothing is done.
      */
     default void dialAhead(PeerId peer, java.time.Instant now) {}
+
+    /**
+     * Whether this node has a connection to {@code peer} now: a peer dialed successfully is alive
+     * and reachable. By default nobody is.
+     */
+    default boolean isConnected(PeerId peer) {
+        return false;
+    }
 }

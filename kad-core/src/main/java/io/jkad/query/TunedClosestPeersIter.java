@@ -40,7 +40,8 @@ import java.util.Optional;
  *       {@link #MIN_HEDGE}) is <em>slow</em>: it no longer counts toward the requests in flight,
  *       and the window grows by one, so that the next peer is asked beside it. A slow peer still
  *       holds up termination until it answers or its peer timeout makes it unresponsive (as in the
- *       reference), so slowness alone never costs a result.
+ *       reference), so slowness alone never costs a result; a slow peer that already settles the
+ *       lookup by its connection (below) gets no hedge.
  *   <li><b>Dialing ahead.</b> Every peer of the window not asked yet gets a connection asked for
  *       at once ({@link LookupHints#dialAhead}; a dial, not a request): most of them will be
  *       asked, and by then their request costs one round trip instead of a handshake's two and
@@ -48,8 +49,15 @@ import java.util.Optional;
  *       cannot be dialed ({@link #onUnreachable}) leaves the window before it is asked.
  * </ul>
  *
- * <p>It finishes when the k closest live peers it knows have all answered, or when there is
- * nobody left to ask in the window and nothing in flight.
+ * <p>It finishes when each of the k closest live peers it knows is <em>settled</em>, or when there
+ * is nobody left to ask in the window and nothing in flight. A peer is settled when it answered, or,
+ * once the window is asked at once and the {@link #RESILIENCE} closest answered, when it was asked
+ * and the node is connected to it ({@link LookupHints#isConnected}): a connection proves it alive,
+ * and its answer would come from the neighbourhood those closest peers already described. The
+ * lookup then returns the settled peers, so it may return a peer whose answer had not come yet;
+ * this is go-libp2p-kad-dht's rule (its lookups end when their β = 3 closest answered and return
+ * the k closest not known to have failed), narrowed to peers known to be reachable. It spares the
+ * lookup its last request's round trip, usually to the slowest peer of the neighbourhood.
  *
  * <p>Not thread-safe. Time is passed in: the iterator never reads a clock.
  */
@@ -69,6 +77,12 @@ public final class TunedClosestPeersIter implements PeersIterator {
      * count as the target's neighbourhood, and be asked at once.
      */
     static final double NEIGHBOURHOOD_FACTOR = 1.5;
+    /**
+     * Once the window is asked at once, how many of its closest peers must have answered before the
+     * others may count as settled by a connection alone (go-libp2p-kad-dht's β, 3, the number of
+     * closest peers whose answers end its lookups).
+     */
+    static final int RESILIENCE = 3;
 
     enum PeerState { NOT_CONTACTED, WAITING, UNRESPONSIVE, SUCCEEDED, FAILED }
 
@@ -104,6 +118,8 @@ public final class TunedClosestPeersIter implements PeersIterator {
     private final HashMap<PeerId, Peer> byId;
 
     private boolean finished;
+    /** What the lookup returns, fixed when it ends by itself; null until then. */
+    private List<PeerId> result;
     /** Whether the rest of the window is asked at once. */
     private boolean converged;
     private int noProgress;
@@ -188,6 +204,7 @@ public final class TunedClosestPeersIter implements PeersIterator {
         }
         Step step = step();
         if (step.finished) {
+            result = settledPeers();
             finished = true;
             return PeersIterState.FINISHED;
         }
@@ -223,7 +240,7 @@ public final class TunedClosestPeersIter implements PeersIterator {
                     continue;
                 }
                 case WAITING -> {
-                    if (peer.slow) {
+                    if (needsHedge(live, peer)) {
                         window++;
                     }
                 }
@@ -255,8 +272,8 @@ public final class TunedClosestPeersIter implements PeersIterator {
         // The window: the k closest live peers, plus one for each slow request among them.
         int window = numResults;
         int live = 0;
-        int succeededInARow = 0;
-        boolean allAnsweredSoFar = true;
+        int settled = 0;
+        boolean allSettledSoFar = true;
         boolean anyCandidate = false;
         boolean atCapacity = inFlight() >= limit();
         int choices = converged ? 1 : CHOICES_PER_SLOT * parallelism;
@@ -270,18 +287,24 @@ public final class TunedClosestPeersIter implements PeersIterator {
                     continue;
                 }
                 case SUCCEEDED -> {
-                    if (allAnsweredSoFar && ++succeededInARow >= numResults) {
+                    if (allSettledSoFar && ++settled >= numResults) {
                         return FINISH;
                     }
                 }
                 case WAITING -> {
-                    allAnsweredSoFar = false;
-                    if (peer.slow) {
+                    if (allSettledSoFar && settledByConnection(live, peer)) {
+                        if (++settled >= numResults) {
+                            return FINISH;
+                        }
+                    } else {
+                        allSettledSoFar = false;
+                    }
+                    if (needsHedge(live, peer)) {
                         window++;
                     }
                 }
                 case NOT_CONTACTED -> {
-                    allAnsweredSoFar = false;
+                    allSettledSoFar = false;
                     anyCandidate = true;
                     if (!atCapacity && choices > 0) {
                         choices--;
@@ -299,12 +322,30 @@ public final class TunedClosestPeersIter implements PeersIterator {
         if (best != null) {
             return new Step(false, best, bestRank >= numResults);
         }
-        if (allAnsweredSoFar || (!anyCandidate && numWaiting == 0)) {
-            // Every live peer of the window answered (fewer than k known), or nobody is left to
+        if (allSettledSoFar || (!anyCandidate && numWaiting == 0)) {
+            // Every live peer of the window is settled (fewer than k known), or nobody is left to
             // ask and nothing is in flight.
             return FINISH;
         }
         return WAIT;
+    }
+
+    /**
+     * Whether a peer asked but not answered yet may count toward the end of the lookup: once the
+     * window is asked at once and the {@link #RESILIENCE} closest live peers answered, a peer
+     * ranked after them that the node is connected to is known to be alive, and its answer would
+     * come from within the neighbourhood those closest peers have already described.
+     */
+    private boolean settledByConnection(int rank, Peer peer) {
+        return converged && rank >= RESILIENCE && hints.isConnected(peer.id);
+    }
+
+    /**
+     * Whether a request in flight gets a hedge (the window grows by one for it): when it is slow,
+     * unless its peer settles the lookup by its connection anyway.
+     */
+    private boolean needsHedge(int rank, Peer peer) {
+        return peer.slow && !settledByConnection(rank, peer);
     }
 
     private int inFlight() {
@@ -432,15 +473,45 @@ public final class TunedClosestPeersIter implements PeersIterator {
         return finished;
     }
 
-    /** The peers that succeeded, closest first, at most {@code numResults}. */
+    /**
+     * Closest first, at most {@code numResults}: when the lookup ended by itself, the peers that
+     * settled it (answered, or connected and asked, see {@link #settledByConnection}); when it was
+     * finished from outside, or while it runs, the peers that answered.
+     */
     @Override
     public List<PeerId> result() {
+        if (result != null) {
+            return result;
+        }
         List<PeerId> out = new ArrayList<>(Math.min(numResults, closest.size()));
         for (int i = 0, n = closest.size(); i < n && out.size() < numResults; i++) {
             Peer peer = closest.get(i);
             if (peer.state == PeerState.SUCCEEDED) {
                 out.add(peer.id);
             }
+        }
+        return Collections.unmodifiableList(out);
+    }
+
+    /** The live peers of the window that settle the lookup, in the order {@link #step} counts them. */
+    private List<PeerId> settledPeers() {
+        List<PeerId> out = new ArrayList<>(Math.min(numResults, closest.size()));
+        int live = 0;
+        for (int i = 0, n = closest.size(); i < n && out.size() < numResults; i++) {
+            Peer peer = closest.get(i);
+            switch (peer.state) {
+                case FAILED, UNRESPONSIVE -> {
+                    continue;
+                }
+                case SUCCEEDED -> out.add(peer.id);
+                case WAITING -> {
+                    if (settledByConnection(live, peer)) {
+                        out.add(peer.id);
+                    }
+                }
+                default -> { }
+            }
+            live++;
         }
         return Collections.unmodifiableList(out);
     }
