@@ -36,7 +36,7 @@ import java.util.Optional;
  *       lies within 1.5 times the expected distance of the target's k-th closest node (from the
  *       node's estimate of the network's size), it asks the rest of the window at once:
  *       termination needs all of them anyway.
- *   <li><b>Hedging.</b> A request not answered within twice its expected time (at least
+ *   <li><b>Hedging.</b> A request not answered within three times its expected time (at least
  *       {@link #MIN_HEDGE}) is <em>slow</em>: it no longer counts toward the requests in flight,
  *       and the window grows by one, so that the next peer is asked beside it. A slow peer still
  *       holds up termination until it answers or its peer timeout makes it unresponsive (as in the
@@ -68,7 +68,7 @@ public final class TunedClosestPeersIter implements PeersIterator {
     /** The shortest time after which a request counts as slow. */
     static final Duration MIN_HEDGE = Duration.ofMillis(100);
     /** A request is slow after this many times its expected answer time. */
-    static final int HEDGE_FACTOR = 2;
+    static final int HEDGE_FACTOR = 3;
     /** While converging, the next peer asked is the quickest of this many times α closest not asked yet. */
     static final int CHOICES_PER_SLOT = 2;
     /**

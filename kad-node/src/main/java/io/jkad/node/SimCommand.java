@@ -78,9 +78,10 @@ public final class SimCommand implements Callable<Integer> {
                     + "new ones join, then a second cycle runs; the coverage is measured after it (default: ${DEFAULT-VALUE}).")
     double provideChurn;
 
-    @Option(names = "--strategy", defaultValue = "reference", paramLabel = "reference|tuned|both",
-            description = "How lookups choose whom to ask: the reference's iteration, the tuned one, or both on the "
-                    + "same network and the same lookups (reference first; then the tuned figures lead the JSON, "
+    @Option(names = "--strategy", defaultValue = "tuned", paramLabel = "reference|tuned|both",
+            description = "How every node's lookups, its bootstrap's included, choose whom to ask: the reference's "
+                    + "iteration, the tuned one, or both on the "
+                    + "same network (bootstrapped with the reference) and the same lookups (reference first; then the tuned figures lead the JSON, "
                     + "with the reference's beside them) (default: ${DEFAULT-VALUE}).")
     String strategy;
 
