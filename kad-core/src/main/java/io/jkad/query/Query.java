@@ -202,7 +202,8 @@ public final class Query<T> {
         end = now;
         if (trace != null) {
             trace.ended(now, timedOut ? "the query's timeout ran out"
-                    : "the closest peers found have answered (or no more peers to ask)");
+                    : "the closest peers found are settled: they answered, or (tuned lookups) were asked and are"
+                    + " connected behind the closest that answered; or nobody is left to ask");
         }
     }
 }

@@ -22,8 +22,11 @@ import java.util.Optional;
  */
 public final class QueryTrace {
 
-    /** What happened to one peer. */
-    public enum Step { ASKED, ANSWERED, FAILED }
+    /**
+     * What happened to one peer: asked, answered, failed, or still unanswered when the query ended
+     * (not a failure: a tuned lookup may end on peers it is connected to before they answer).
+     */
+    public enum Step { ASKED, ANSWERED, FAILED, UNANSWERED }
 
     /**
      * One event.
@@ -118,7 +121,7 @@ public final class QueryTrace {
         stopping(why);
         end = now;
         for (Map.Entry<PeerId, Instant> e : asked.entrySet()) {
-            events.add(new Event(now, e.getKey(), Step.FAILED, 0, Optional.of(Duration.between(e.getValue(), now)),
+            events.add(new Event(now, e.getKey(), Step.UNANSWERED, 0, Optional.of(Duration.between(e.getValue(), now)),
                     closestBits, "no answer before the query stopped"));
         }
         asked.clear();
