@@ -14,7 +14,10 @@ public enum LookupStrategy {
     /**
      * {@link TunedClosestPeersIter}: never asks beyond the k closest known (plus one hedge for each
      * slow request among them), asks the rest of the k closest at once as soon as the closest known
-     * peer has answered, and prefers peers with a short known round trip while converging.
+     * peer has answered or they lie in the target's expected neighbourhood, prefers peers with a
+     * short known round trip while converging, dials the k closest ahead of their requests, and ends
+     * once the 3 closest answered and the rest of the k closest answered or are connected (so its
+     * result may hold peers whose answer had not come yet).
      */
     TUNED
 }
