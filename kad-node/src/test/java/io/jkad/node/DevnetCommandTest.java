@@ -127,6 +127,19 @@ class DevnetCommandTest {
     }
 
     @Test
+    void warnsWhenTheNodesMayNeedMoreOpenFilesThanAllowed() {
+        java.time.Duration tenSeconds = java.time.Duration.ofSeconds(10);
+        // 1,000 nodes at 10 s may need about 120,000 files; at 20,000 connections fail
+        assertThat(DevnetCommand.fileDescriptorWarning(1000, tenSeconds, 20_000)).hasValueSatisfying(w ->
+                assertThat(w).contains("1000 nodes").contains("120000").contains("20000").contains("--idle-timeout"));
+        assertThat(DevnetCommand.fileDescriptorWarning(200, tenSeconds, 20_000)).isPresent();
+        assertThat(DevnetCommand.fileDescriptorWarning(100, tenSeconds, 20_000)).isEmpty();
+        // a shorter idle timeout keeps fewer open
+        assertThat(DevnetCommand.fileDescriptorWarning(1000, java.time.Duration.ofSeconds(1), 20_000)).isEmpty();
+        assertThat(DevnetCommand.fileDescriptorWarning(1000, tenSeconds, -1)).isEmpty();
+    }
+
+    @Test
     void badArgumentsAreRefused() {
         Run tooFew = kad("devnet", "--nodes", "1");
         assertThat(tooFew.exitCode()).isEqualTo(2);
