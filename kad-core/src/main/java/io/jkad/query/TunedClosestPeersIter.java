@@ -269,7 +269,8 @@ public final class TunedClosestPeersIter implements PeersIterator {
     }
 
     private Step step() {
-        // The window: the k closest live peers, plus one for each slow request among them.
+        // The window: the k closest live peers, plus one for each slow request among them that
+        // does not settle the lookup by its connection.
         int window = numResults;
         int live = 0;
         int settled = 0;
