@@ -43,6 +43,26 @@ class TunedClosestPeersIterProperties {
         };
     }
 
+    /** {@code base}, with the node connected to the peers {@code connected} accepts. */
+    private static LookupHints connectedTo(LookupHints base, java.util.function.Predicate<PeerId> connected) {
+        return new LookupHints() {
+            @Override
+            public long expectedNanos(PeerId peer) {
+                return base.expectedNanos(peer);
+            }
+
+            @Override
+            public double networkSize() {
+                return base.networkSize();
+            }
+
+            @Override
+            public boolean isConnected(PeerId peer) {
+                return connected.test(peer);
+            }
+        };
+    }
+
     @Property(tries = 150)
     void withoutFailuresFindsExactlyTheClosestPeersAsTheReferenceDoes(
             @ForAll long seed,
@@ -192,22 +212,7 @@ class TunedClosestPeersIterProperties {
         LookupHints base = hints(seed, size);
         java.util.function.Predicate<PeerId> connected = peer -> Math.floorMod(peer.hashCode() * 7L + seed, 100) < connectedPercent;
         ClosestPeersIterConfig config = new ClosestPeersIterConfig(alpha, numResults, PEER_TIMEOUT);
-        TunedClosestPeersIter iter = new TunedClosestPeersIter(config, target, start, new LookupHints() {
-            @Override
-            public long expectedNanos(PeerId peer) {
-                return base.expectedNanos(peer);
-            }
-
-            @Override
-            public double networkSize() {
-                return base.networkSize();
-            }
-
-            @Override
-            public boolean isConnected(PeerId peer) {
-                return connected.test(peer);
-            }
-        });
+        TunedClosestPeersIter iter = new TunedClosestPeersIter(config, target, start, connectedTo(base, connected));
         long driverSeed = random.nextLong();
         LookupDriver driver = new LookupDriver(network, iter, target, start, new Random(driverSeed), failurePercent / 100.0,
                 Duration.ofSeconds(5), PEER_TIMEOUT);
@@ -265,22 +270,7 @@ class TunedClosestPeersIterProperties {
             LookupHints base = hints(seed, size);
             long salt = seed;
             TunedClosestPeersIter iter = new TunedClosestPeersIter(new ClosestPeersIterConfig(3, K, PEER_TIMEOUT), target, start,
-                    new LookupHints() {
-                        @Override
-                        public long expectedNanos(PeerId peer) {
-                            return base.expectedNanos(peer);
-                        }
-
-                        @Override
-                        public double networkSize() {
-                            return base.networkSize();
-                        }
-
-                        @Override
-                        public boolean isConnected(PeerId peer) {
-                            return Math.floorMod(peer.hashCode() * 7L + salt, 2) == 0;
-                        }
-                    });
+                    connectedTo(base, peer -> Math.floorMod(peer.hashCode() * 7L + salt, 2) == 0));
             LookupDriver driver = new LookupDriver(network, iter, target, start, random, 0.0, Duration.ofSeconds(2), PEER_TIMEOUT);
             driver.run(3 * size + 1, (peer, d) -> { });
             if (iter.result().equals(network.closestTo(target, K))) {
