@@ -517,6 +517,14 @@ public final class Host implements AutoCloseable {
             } catch (ExecutionException | TimeoutException e) {
                 LOG.debug("connections did not all close in time: {}", e.toString());
             }
+            // A connection's close completes its future before the listener that takes it out of
+            // the registry has run; take the closed ones out now, so that connections() lists
+            // only those still open when close returns.
+            for (HostConnection c : conns) {
+                if (!c.isOpen()) {
+                    registry.remove(c);
+                }
+            }
         }
         if (ownsRuntime) {
             runtime.close();

@@ -101,7 +101,9 @@ class SimCommandTest {
         double reference = field(json, "reference_messages_per_lookup");
         double ideal = field(json, "ideal_messages_per_lookup");
         assertThat(tuned).isLessThan(reference);
-        assertThat(ideal).isGreaterThanOrEqualTo(19).isLessThanOrEqualTo(tuned);
+        // the tuned lookup may ask fewer than the ideal model, which waits for all k closest to
+        // answer: it can end on connected peers whose answers have not come yet
+        assertThat(ideal).isGreaterThanOrEqualTo(19).isLessThan(reference);
         assertThat(field(json, "messages_ratio_to_ideal")).isEqualTo(tuned / ideal, within(0.001));
         assertThat(field(json, "messages_ratio_to_reference")).isEqualTo(tuned / reference, within(0.001));
         assertThat(field(json, "median_ratio_to_reference")).isEqualTo(
