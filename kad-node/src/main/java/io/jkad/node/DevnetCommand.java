@@ -144,17 +144,28 @@ public final class DevnetCommand implements Callable<Integer> {
     static final int CONNECTIONS_PER_NODE_AT_10S = 120;
 
     /**
+     * Connection ends a core opens a second at most, a rough figure: handshakes bound how fast a
+     * devnet opens connections, so the ends open at once are at most about this rate times the
+     * idle timeout, whatever the number of nodes (2 cores, 2026-12-06: 5,600 to 8,900 ends open with
+     * a 3 s idle timeout from 200 to 1,000 nodes).
+     */
+    static final int CONNECTION_ENDS_PER_CORE_SECOND = 1_500;
+
+    /**
      * A warning when {@code nodes} are likely to need more open files than {@code maxFiles} allows
-     * (the estimate scales {@link #CONNECTIONS_PER_NODE_AT_10S} with the idle timeout); empty when the
+     * (the estimate scales {@link #CONNECTIONS_PER_NODE_AT_10S} with the idle timeout, and caps it at
+     * what {@code cores} can open within one idle timeout); empty when the
      * limit is unknown (negative) or likely enough. Past the limit, connections fail with "Too many
      * open files" and lookups with them.
      */
-    static java.util.Optional<String> fileDescriptorWarning(int nodes, java.time.Duration idleTimeout, long maxFiles) {
+    static java.util.Optional<String> fileDescriptorWarning(int nodes, java.time.Duration idleTimeout, int cores,
+                                                           long maxFiles) {
         if (maxFiles < 0) {
             return java.util.Optional.empty();
         }
         double perNode = CONNECTIONS_PER_NODE_AT_10S * Math.min(1.0, idleTimeout.toMillis() / 10_000.0);
-        long needed = (long) Math.ceil(nodes * perNode);
+        double byRate = (double) CONNECTION_ENDS_PER_CORE_SECOND * cores * idleTimeout.toMillis() / 1000.0;
+        long needed = (long) Math.ceil(Math.min(nodes * perNode, byRate));
         if (needed <= maxFiles) {
             return java.util.Optional.empty();
         }
@@ -204,8 +215,8 @@ public final class DevnetCommand implements Callable<Integer> {
         }
 
         long wallStart = System.nanoTime();
-        fileDescriptorWarning(nodes, RunCommand.parseDuration("--idle-timeout", idleTimeout), maxFileDescriptors())
-                .ifPresent(human()::println);
+        fileDescriptorWarning(nodes, RunCommand.parseDuration("--idle-timeout", idleTimeout),
+                Runtime.getRuntime().availableProcessors(), maxFileDescriptors()).ifPresent(human()::println);
         List<KademliaNode> started = new ArrayList<>();
         int cores = Runtime.getRuntime().availableProcessors();
         sharedRuntime = "shared".equals(runtime) ? HostRuntime.shared(cores, cores) : null;
