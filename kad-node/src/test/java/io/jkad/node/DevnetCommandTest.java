@@ -131,16 +131,16 @@ class DevnetCommandTest {
         java.time.Duration tenSeconds = java.time.Duration.ofSeconds(10);
         java.time.Duration threeSeconds = java.time.Duration.ofSeconds(3);
         // 200 nodes at 10 s on 2 cores may need about 24,000 files; at 20,000 connections fail
-        assertThat(DevnetCommand.fileDescriptorWarning(200, tenSeconds, 2, 20_000)).hasValueSatisfying(w ->
+        assertThat(DevnetOpenFiles.warning(200, tenSeconds, 2, 20_000)).hasValueSatisfying(w ->
                 assertThat(w).contains("200 nodes").contains("24000").contains("20000").contains("--idle-timeout"));
         // 1,000 nodes at 10 s: as fast as 2 cores open them, about 30,000
-        assertThat(DevnetCommand.fileDescriptorWarning(1000, tenSeconds, 2, 20_000)).hasValueSatisfying(w ->
+        assertThat(DevnetOpenFiles.warning(1000, tenSeconds, 2, 20_000)).hasValueSatisfying(w ->
                 assertThat(w).contains("30000"));
-        assertThat(DevnetCommand.fileDescriptorWarning(100, tenSeconds, 2, 20_000)).isEmpty();
+        assertThat(DevnetOpenFiles.warning(100, tenSeconds, 2, 20_000)).isEmpty();
         // a shorter idle timeout keeps fewer open: 1,000 nodes at 3 s stayed within 20,000
-        assertThat(DevnetCommand.fileDescriptorWarning(1000, threeSeconds, 2, 20_000)).isEmpty();
-        assertThat(DevnetCommand.fileDescriptorWarning(1000, threeSeconds, 8, 20_000)).isPresent();
-        assertThat(DevnetCommand.fileDescriptorWarning(1000, tenSeconds, 2, -1)).isEmpty();
+        assertThat(DevnetOpenFiles.warning(1000, threeSeconds, 2, 20_000)).isEmpty();
+        assertThat(DevnetOpenFiles.warning(1000, threeSeconds, 8, 20_000)).isPresent();
+        assertThat(DevnetOpenFiles.warning(1000, tenSeconds, 2, -1)).isEmpty();
     }
 
     @Test
