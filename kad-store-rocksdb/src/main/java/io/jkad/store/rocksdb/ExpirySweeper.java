@@ -115,7 +115,7 @@ final class ExpirySweeper {
                         recordsRemoved++;
                     }
                 } else if (kind == KIND_PROVIDER) {
-                    if (providers.sweepEntry(batch, identity, t, providerLosses)) {
+                    if (providers.sweepEntry(batch, identity, t, now, providerLosses)) {
                         providersRemoved++;
                     }
                 } else {

@@ -27,7 +27,7 @@ import java.util.List;
  *       <td>a provider record ({@link ValueCodec#encodeProvider})</td></tr>
  *   <tr><td>{@code provider_peers}</td>
  *       <td>{@code keyLength (4 bytes) ‖ key ‖ provider peer id}: a {@linkplain #providerPeerKey provider peer key}</td>
- *       <td>the head of that provider's entry ({@link ValueCodec#encodeProviderHead}: its {@code seq} and expiry)</td></tr>
+ *       <td>the head of that provider's entry ({@link ValueCodec#encodeProviderHead}: its {@code seq} and the instant of its expiry index entry)</td></tr>
  *   <tr><td>{@code provided}</td><td>the record key's bytes</td>
  *       <td>the local peer's provider record of that key, the same bytes as in {@code providers}</td></tr>
  *   <tr><td>{@code provided_by_id}</td>
@@ -49,10 +49,17 @@ import java.util.List;
  * <p><b>provider_peers</b> (since layout version 2). One entry per {@code providers} entry, naming
  * it by provider instead of by {@code seq}: the same prefix {@code keyLength ‖ key}, then the
  * provider's peer id multihash (the rest of the key: the length field says where the record key
- * ends). Its value is the {@code seq} of the provider's entry and the entry's expiry, so that
- * {@code addProvider} and {@code removeProvider} find a listed provider's entry, and the expiry
- * index entry to move, with one point lookup, and learn that a provider is new without reading the
- * key's entries. A prefix scan of it lists (and counts) a key's providers without reading their
+ * ends). Its value is the {@code seq} of the provider's entry and the instant of the entry's
+ * expiry index entry (none if it does not expire), so that {@code addProvider} and
+ * {@code removeProvider} find a listed provider's entry, and the expiry index entry to move, with
+ * one point lookup, and learn that a provider is new without reading the key's entries.
+ *
+ * <p>Since layout version 4 that instant is at or before the entry's expiry, not always at it. An
+ * update that moves a provider's expiry later (a republish, the common write) writes the entry
+ * alone; the index entry and head stay where they were. A sweep that reaches the index entry
+ * finds the entry not yet expired and moves both to its expiry. An update that moves the expiry
+ * earlier, adds one or drops it moves them at once. So there is still exactly one index entry per
+ * provider with an expiry, never after it, and a sweep finds everything that expired. A prefix scan of it lists (and counts) a key's providers without reading their
  * records. Every write that adds, updates or removes a {@code providers} entry writes or deletes
  * its {@code provider_peers} entry in the same write batch.
  *
@@ -76,23 +83,28 @@ import java.util.List;
  * {@link #KIND_RECORD} (the identity is the record key's bytes) or {@link #KIND_PROVIDER} (the
  * identity is the entry's {@code providers} key). {@code removeExpired(now)} scans this column family
  * from its start, or from where the last sweep ended, up to {@code now}, so it reads only the
- * entries it removes (plus the one after them). Every write that changes a record's or provider's
- * expiry changes its index entry in the same write batch.
+ * entries it removes (plus the ones of providers extended since they were indexed, which it moves
+ * on). Every write that changes a record's expiry, or moves a provider's earlier, changes its index
+ * entry in the same write batch.
  */
 final class KeyLayout {
 
     /**
      * The version of this layout, stored in the {@code default} column family. Version 1 had no
-     * {@code provider_peers} column family, version 2 no {@code provided_by_id};
+     * {@code provider_peers} column family, version 2 no {@code provided_by_id}, version 3 had a
+     * provider's index entry always at its expiry (see {@code provider_peers} above);
      * {@code LayoutMigration} brings a database of either to this version when the store opens it.
      */
-    static final byte FORMAT_VERSION = 3;
+    static final byte FORMAT_VERSION = 4;
 
     /** The layout version without {@code provider_peers} (nor {@code provided_by_id}). */
     static final byte FORMAT_VERSION_1 = 1;
 
     /** The layout version without {@code provided_by_id}. */
     static final byte FORMAT_VERSION_2 = 2;
+
+    /** The layout version whose provider heads and index entries hold the providers' exact expiries. */
+    static final byte FORMAT_VERSION_3 = 3;
 
     /** The key of the layout version in the {@code default} column family. */
     static final byte[] FORMAT_KEY = "jkad.format".getBytes(StandardCharsets.US_ASCII);

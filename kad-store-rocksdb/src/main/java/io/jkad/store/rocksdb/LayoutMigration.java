@@ -19,9 +19,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Checks the layout version of a database when the store opens it ({@link #checkFormat}) and
- * brings one of an earlier layout version to the current one ({@link KeyLayout#FORMAT_VERSION}, 3),
+ * brings one of an earlier layout version to the current one ({@link KeyLayout#FORMAT_VERSION}, 4),
  * before anything else reads or writes it: version 1 to 2 ({@link #v1ToV2}), then 2 to 3
- * ({@link #v2ToV3}). Each step writes its version marker last.
+ * ({@link #v2ToV3}), then 3 to 4 ({@link #v3ToV4}). Each step writes its version marker last.
  *
  * <p>Version 2 adds the {@code provider_peers} column family (RocksDB creates it, empty, when the
  * store opens the database). The migration fills it from the {@code providers} column family, one
@@ -45,6 +45,14 @@ import org.slf4j.LoggerFactory;
  * that dies part way leaves the marker at 2, and the next open clears what was written and runs
  * it again. An entry of {@code provided} that cannot be decoded is copied as it is: the store
  * reports it from {@code providedFrom} as it does from {@code provided()}.
+ *
+ * <p>Version 4 changes what a provider's {@code provider_peers} head and expiry index entry say,
+ * not where they are: the instant is where the index entry is, at or before the entry's expiry,
+ * instead of the expiry itself (an update that extends a provider leaves both as they are; the
+ * sweep moves them on: {@link KeyLayout}). A version 3 database, whose instants are the expiries,
+ * is already a version 4 one, so the step writes the marker and nothing else. The marker keeps a
+ * build that reads version 3 from opening it: that build would take an index entry before the
+ * expiry for a stale one and drop it, and the provider would never expire.
  */
 final class LayoutMigration {
 
@@ -57,9 +65,9 @@ final class LayoutMigration {
     private LayoutMigration() {}
 
     /**
-     * Checks the layout version marker when the store opens the database: version 3 is read as it
-     * is; version 2 is migrated ({@link #v2ToV3}), version 1 twice ({@link #v1ToV2}, then
-     * {@link #v2ToV3}). A database without a marker is new (or was made by an open that died before
+     * Checks the layout version marker when the store opens the database: version 4 is read as it
+     * is; version 3 gets the marker 4 ({@link #v3ToV4}), version 2 is migrated first
+     * ({@link #v2ToV3}), version 1 twice before that ({@link #v1ToV2}). A database without a marker is new (or was made by an open that died before
      * writing it): it gets the marker, after the migrations if it holds provider entries all the
      * same (as a version 1 database would).
      *
@@ -77,10 +85,16 @@ final class LayoutMigration {
         if (format == null || (format.length == 1 && format[0] == KeyLayout.FORMAT_VERSION_1)) {
             v1ToV2(res, directory);
             v2ToV3(res, directory);
+            v3ToV4(res, directory);
             return;
         }
         if (format.length == 1 && format[0] == KeyLayout.FORMAT_VERSION_2) {
             v2ToV3(res, directory);
+            v3ToV4(res, directory);
+            return;
+        }
+        if (format.length == 1 && format[0] == KeyLayout.FORMAT_VERSION_3) {
+            v3ToV4(res, directory);
             return;
         }
         boolean newer = format.length == 1 && format[0] > KeyLayout.FORMAT_VERSION;
@@ -88,7 +102,7 @@ final class LayoutMigration {
                 + " has layout version " + Arrays.toString(format)
                 + (newer ? ", newer than this build knows (written by a later version of jkad?)" : "")
                 + "; this build reads version " + KeyLayout.FORMAT_VERSION + " and migrates versions "
-                + KeyLayout.FORMAT_VERSION_1 + " and " + KeyLayout.FORMAT_VERSION_2);
+                + KeyLayout.FORMAT_VERSION_1 + " to " + KeyLayout.FORMAT_VERSION_3);
     }
 
     private static boolean isEmpty(RocksDbResources res, ColumnFamilyHandle family) throws RocksDBException {
@@ -216,7 +230,8 @@ final class LayoutMigration {
     }
 
     /**
-     * Migrates a database of version 2 to version 3 and writes the marker 3.
+     * Migrates a database of version 2 to version 3 and writes the marker 3 (a version 3 one is
+     * then marked 4 by {@link #v3ToV4}).
      *
      * @throws RocksDBException if RocksDB fails (the marker stays at 2: the next open tries again)
      */
@@ -230,7 +245,7 @@ final class LayoutMigration {
      */
     static Result v2ToV3(RocksDbResources res, Path directory, int batchSize, long maxBatches) throws RocksDBException {
         LOG.info("rocksdb store {}: migrating the layout from version {} to {} (indexing the provided keys in keyspace order)",
-                directory, KeyLayout.FORMAT_VERSION_2, KeyLayout.FORMAT_VERSION);
+                directory, KeyLayout.FORMAT_VERSION_2, KeyLayout.FORMAT_VERSION_3);
         clear(res, res.providedById);
         long indexed = 0;
         long batches = 0;
@@ -261,10 +276,20 @@ final class LayoutMigration {
                 batch.close();
             }
         }
-        writeMarker(res, KeyLayout.FORMAT_VERSION);
+        writeMarker(res, KeyLayout.FORMAT_VERSION_3);
         LOG.info("rocksdb store {}: layout version {}: {} provided keys indexed in keyspace order", directory,
-                KeyLayout.FORMAT_VERSION, indexed);
+                KeyLayout.FORMAT_VERSION_3, indexed);
         return new Result(indexed, 0, true);
+    }
+
+    /**
+     * Marks a database of version 3 as version 4: its provider heads and expiry index entries, at
+     * the providers' expiries, are valid version 4 ones as they are (see the class comment).
+     */
+    static void v3ToV4(RocksDbResources res, Path directory) throws RocksDBException {
+        writeMarker(res, KeyLayout.FORMAT_VERSION);
+        LOG.info("rocksdb store {}: layout version {} (provider index entries may now precede their expiry)",
+                directory, KeyLayout.FORMAT_VERSION);
     }
 
     /**

@@ -105,9 +105,15 @@ final class ProviderIndex {
 
     /**
      * Adds to {@code batch} the entry {@code seq} of {@code record}, which replaces {@code old} (the
-     * head of the provider's entry, null if it is new): the entry, its {@code provider_peers} entry
-     * and expiry index entry if the expiry changed, and the local peer's copies (in {@code provided}
-     * and {@code provided_by_id}) if it is the local peer's.
+     * head of the provider's entry, null if it is new): the entry, and the local peer's copies (in
+     * {@code provided} and {@code provided_by_id}) if it is the local peer's.
+     *
+     * <p>The expiry index entry and the head that names it are written only when the index would
+     * otherwise be late: for a new provider, an expiry earlier than the indexed instant, or an
+     * expiry where there was none (and deleted for no expiry). An expiry that moves later, as
+     * every republish's does, leaves both as they are: the indexed instant is then before the
+     * expiry, and the sweep that reaches it moves the entry on ({@link #sweepEntry}). So an update
+     * that extends a provider writes one entry, not four in three column families.
      */
     void putEntry(WriteBatch batch, byte[] k, byte[] peerKey, long seq, ProviderRecord record, ProviderHead old)
             throws RocksDBException {
@@ -115,12 +121,11 @@ final class ProviderIndex {
         byte[] providerKey = KeyLayout.providerKey(k, seq);
         byte[] value = ValueCodec.encodeProvider(seq, record);
         batch.put(res.providers, providerKey, value);
-        Optional<Instant> oldExpires = old == null ? Optional.empty() : old.expires();
-        if (old == null || !oldExpires.equals(expires)) {
-            // the head holds the expiry: it changes with it (and the index entry moves)
+        Optional<Instant> indexed = old == null ? Optional.empty() : old.expires();
+        if (old == null || !indexStillEarly(indexed, expires)) {
             batch.put(res.providerPeers, peerKey, ValueCodec.encodeProviderHead(seq, expires));
-            if (oldExpires.isPresent()) {
-                batch.delete(res.expiry, KeyLayout.expiryKey(oldExpires.get(), KIND_PROVIDER, providerKey));
+            if (indexed.isPresent()) {
+                batch.delete(res.expiry, KeyLayout.expiryKey(indexed.get(), KIND_PROVIDER, providerKey));
             }
             if (expires.isPresent()) {
                 batch.put(res.expiry, KeyLayout.expiryKey(expires.get(), KIND_PROVIDER, providerKey), EMPTY);
@@ -130,6 +135,15 @@ final class ProviderIndex {
             batch.put(res.provided, k, value);
             batch.put(res.providedById, KeyLayout.providedIdKey(record.key()), value);
         }
+    }
+
+    /**
+     * Whether the index entry at {@code indexed} (none: the entry had none) still serves an entry
+     * that now expires at {@code expires}: the same, or both present and the index not later.
+     */
+    static boolean indexStillEarly(Optional<Instant> indexed, Optional<Instant> expires) {
+        return indexed.equals(expires)
+                || indexed.isPresent() && expires.isPresent() && !indexed.get().isAfter(expires.get());
     }
 
     /** Adds to {@code batch} the removal of {@code provider}'s entry of {@code head}, with all that goes with it. */
@@ -203,13 +217,15 @@ final class ProviderIndex {
     }
 
     /**
-     * Adds the removal of the provider entry {@code providerKey} to {@code batch} if it expires at
-     * {@code t} (for a sweep). {@code losses} maps the keys that lost entries in this batch to their
-     * {@code seq}s; a removal is added to it.
+     * For a sweep at {@code now} that reached the provider entry {@code providerKey}'s expiry index
+     * entry at {@code t} (which the sweep deletes): adds to {@code batch} the removal of the entry
+     * if it has expired, or, if its expiry moved past {@code now} since it was indexed (see
+     * {@link #putEntry}), its index entry at that expiry and the head that names it. {@code losses}
+     * maps the keys that lost entries in this batch to their {@code seq}s; a removal is added to it.
      *
      * @return whether it was removed
      */
-    boolean sweepEntry(WriteBatch batch, byte[] providerKey, Instant t, Map<RecordKey, Set<Long>> losses)
+    boolean sweepEntry(WriteBatch batch, byte[] providerKey, Instant t, Instant now, Map<RecordKey, Set<Long>> losses)
             throws RocksDBException {
         byte[] keyBytes;
         long seq;
@@ -233,7 +249,15 @@ final class ProviderIndex {
         PeerId peer = null;
         try {
             ProviderRecord record = ValueCodec.decodeProvider(key, value).record();
-            if (!record.expires().equals(Optional.of(t))) {
+            Optional<Instant> expires = record.expires();
+            if (expires.isEmpty() || expires.get().isBefore(t)) {
+                return false; // not this index entry's: a put of the entry moved or dropped it
+            }
+            if (expires.get().isAfter(now)) {
+                // extended since it was indexed: the index entry moves to the expiry
+                batch.put(res.expiry, KeyLayout.expiryKey(expires.get(), KIND_PROVIDER, providerKey), EMPTY);
+                batch.put(res.providerPeers, KeyLayout.providerPeerKey(keyBytes, record.provider().toBytes()),
+                        ValueCodec.encodeProviderHead(seq, expires));
                 return false;
             }
             peer = record.provider();

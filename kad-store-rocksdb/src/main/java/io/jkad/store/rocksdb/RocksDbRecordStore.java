@@ -361,8 +361,10 @@ final class RocksDbRecordStore implements RecordStore {
 
     /**
      * Adds the provider or updates it in place: one point lookup of its {@code provider_peers}
-     * entry says whether it is listed and, if so, which {@code providers} entry to replace and which
-     * expiry index entry to move. Only a provider that is new reads more: the key's
+     * entry says whether it is listed and, if so, which {@code providers} entry to replace and where
+     * its expiry index entry is (an update that extends the expiry leaves that entry for the sweep
+     * to move, and writes the provider's entry alone: {@link ProviderIndex#putEntry}). Only a
+     * provider that is new reads more: the key's
      * {@code provider_peers} keys (not their records), to count them for the limits.
      */
     @Override

@@ -20,18 +20,20 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Opening a database of an earlier layout version: the migrations from version 1 to 2 and from 2 to
- * 3, whole or interrupted, and refused versions.
+ * 3, whole or interrupted, the marking of version 3 as 4, and refused versions.
  */
 class LayoutMigrationTest {
 
@@ -166,28 +168,40 @@ class LayoutMigrationTest {
     }
 
     /**
-     * On disk: the marker says version 3; provider_peers holds exactly one entry per providers
-     * entry, under (key, its provider), with that entry's seq and expiry; provided_by_id holds
-     * exactly the entries of provided, each under its key's SHA-256 and the key.
+     * On disk: the marker says version 4; provider_peers holds exactly one entry per providers
+     * entry, under (key, its provider), with that entry's seq and an instant at or before its expiry
+     * (none if it has none), where the expiry column family has the entry's one index entry;
+     * provided_by_id holds exactly the entries of provided, each under its key's SHA-256 and the key.
      */
     private void checkIndex() throws Exception {
         try (RawDb raw = new RawDb(db())) {
             assertThat(raw.entries(KeyLayout.CF_DEFAULT).get(HexFormat.of().formatHex(KeyLayout.FORMAT_KEY)))
                     .containsExactly(KeyLayout.FORMAT_VERSION);
-            Map<String, ProviderHead> expected = new HashMap<>();
+            Map<String, ProviderHead> heads = new HashMap<>();
+            for (Map.Entry<String, byte[]> e : raw.entries(KeyLayout.CF_PROVIDER_PEERS).entrySet()) {
+                heads.put(e.getKey(), ValueCodec.decodeProviderHead(e.getValue(), e.getValue().length));
+            }
+            Set<String> expiryIndex = new HashSet<>();
+            raw.keys(KeyLayout.CF_EXPIRY).forEach(x -> expiryIndex.add(HexFormat.of().formatHex(x)));
+            Set<String> named = new HashSet<>();
             for (Map.Entry<String, byte[]> e : raw.entries(KeyLayout.CF_PROVIDERS).entrySet()) {
                 byte[] providerKey = HexFormat.of().parseHex(e.getKey());
                 byte[] k = KeyLayout.recordKeyOfProviderKey(providerKey);
                 ProviderRecord p = ValueCodec.decodeProvider(RecordKey.of(k), e.getValue()).record();
-                expected.put(HexFormat.of().formatHex(KeyLayout.providerPeerKey(k, p.provider().toBytes())),
-                        new ProviderHead(KeyLayout.seqOfProviderKey(providerKey), p.expires()));
+                String peerKey = HexFormat.of().formatHex(KeyLayout.providerPeerKey(k, p.provider().toBytes()));
+                ProviderHead head = heads.get(peerKey);
+                assertThat(head).as("the head of %s", p).isNotNull();
+                assertThat(head.seq()).isEqualTo(KeyLayout.seqOfProviderKey(providerKey));
+                assertThat(head.expires().isPresent()).as("indexed iff it expires: %s", p).isEqualTo(p.expires().isPresent());
+                head.expires().ifPresent(t -> {
+                    assertThat(t).as("indexed no later than it expires: %s", p).isBeforeOrEqualTo(p.expires().get());
+                    assertThat(expiryIndex).as("the index entry of %s", p)
+                            .contains(HexFormat.of().formatHex(KeyLayout.expiryKey(t, KeyLayout.KIND_PROVIDER, providerKey)));
+                });
+                named.add(peerKey);
             }
-            Map<String, ProviderHead> index = new HashMap<>();
-            for (Map.Entry<String, byte[]> e : raw.entries(KeyLayout.CF_PROVIDER_PEERS).entrySet()) {
-                index.put(e.getKey(), ValueCodec.decodeProviderHead(e.getValue(), e.getValue().length));
-            }
-            assertThat(index).isEqualTo(expected);
-            assertThat(index).isNotEmpty();
+            assertThat(heads.keySet()).isEqualTo(named);
+            assertThat(heads).isNotEmpty();
             checkKeyspaceIndex(raw);
         }
     }
@@ -321,6 +335,40 @@ class LayoutMigrationTest {
         checkIndex();
     }
 
+    /**
+     * A version 3 database (its provider heads and index entries at the exact expiries, as this
+     * build writes them until an update extends one) opens as version 4 with everything in it, and
+     * a provider extended afterwards expires at its new expiry, not at the one it was indexed at.
+     */
+    @Test
+    void aVersion3DatabaseIsMarkedVersion4AndItsProvidersExpireWhenExtended() throws Exception {
+        RecordKey k = key("p");
+        ProviderRecord first = new ProviderRecord(k, peer(1), Optional.of(T0.plusSeconds(10)), ADDRESSES);
+        ProviderRecord local = new ProviderRecord(k, LOCAL, Optional.of(T0.plusSeconds(30)), List.of());
+        try (RocksDbRecordStore s = open()) {
+            assertThat(s.addProvider(first)).isTrue();
+            assertThat(s.addProvider(local)).isTrue();
+        }
+        try (RawDb raw = new RawDb(db())) {
+            raw.put(KeyLayout.CF_DEFAULT, KeyLayout.FORMAT_KEY, new byte[] {KeyLayout.FORMAT_VERSION_3});
+        }
+        ProviderRecord extended = new ProviderRecord(k, peer(1), Optional.of(T0.plusSeconds(50)), ADDRESSES);
+        try (RocksDbRecordStore s = open()) {
+            assertThat(s.providers(k)).containsExactly(first, local);
+            assertThat(s.addProvider(extended)).isTrue();
+            assertThat(s.removeExpired(T0.plusSeconds(10))).isZero();
+            assertThat(s.removeExpired(T0.plusSeconds(30))).isEqualTo(1);
+            assertThat(s.providers(k)).containsExactly(extended);
+        }
+        checkIndex();
+        try (RocksDbRecordStore s = open()) {
+            assertThat(s.removeExpired(T0.plusSeconds(49))).isZero();
+            assertThat(s.removeExpired(T0.plusSeconds(50))).isEqualTo(1);
+            assertThat(s.providers(k)).isEmpty();
+            assertThat(s.counts()).isEqualTo(new StoreCounts(0, 0));
+        }
+    }
+
     @Test
     void aKeyspaceMigrationThatDiedPartWayIsRunAgainAtTheNextOpen() throws Exception {
         Model model = writeOld(2, 200, 5, true);
@@ -429,6 +477,6 @@ class LayoutMigrationTest {
             raw.put(KeyLayout.CF_DEFAULT, KeyLayout.FORMAT_KEY, new byte[] {1, 2});
         }
         assertThatThrownBy(this::open).isInstanceOf(StoreException.class)
-                .hasMessageContaining("layout version [1, 2]; this build reads version 3 and migrates versions 1 and 2");
+                .hasMessageContaining("layout version [1, 2]; this build reads version 4 and migrates versions 1 to 3");
     }
 }

@@ -230,6 +230,11 @@ class RocksDbStorageTest {
 
     // ------------------------------------------------------------------ the expiry index
 
+    /**
+     * A record's index entry moves with its expiry. A provider's moves at once when its expiry moves
+     * earlier or goes; when it moves later the entry is left where it was (layout 4: one write, not
+     * four) and the sweep that passes it moves it to the expiry, removing nothing early.
+     */
     @Test
     void overwritingWithAnotherExpiryMovesTheIndexEntry() throws Exception {
         StoreConfig config = config();
@@ -237,34 +242,50 @@ class RocksDbStorageTest {
             s.put(record("k", "a", T0));
             s.put(record("k", "b", T0.plusSeconds(10)));
             s.put(record("k", "c", T0.plusSeconds(10))); // same expiry: the entry stays
-            s.addProvider(provider("k", peer(1), T0));
-            s.addProvider(provider("k", peer(1), T0.plusSeconds(20)));
+            s.addProvider(provider("k", peer(1), T0.plusSeconds(30)));
+            s.addProvider(provider("k", peer(1), T0.plusSeconds(2))); // earlier: the entry moves now
+            s.addProvider(provider("k", peer(1), T0.plusSeconds(20))); // later: it stays at T0+2
             s.addProvider(provider("k", LOCAL, T0.plusSeconds(5)));
-            s.addProvider(provider("k", LOCAL, null));
+            s.addProvider(provider("k", LOCAL, null)); // no expiry: the entry goes
         }
-        try (RawDb raw = new RawDb(dir.resolve("db"))) {
-            List<byte[]> index = raw.keys(KeyLayout.CF_EXPIRY);
-            assertThat(index).hasSize(2);
-            assertThat(KeyLayout.instantOfExpiryKey(index.get(0))).isEqualTo(T0.plusSeconds(10));
-            assertThat(KeyLayout.kindOfExpiryKey(index.get(0))).isEqualTo(KeyLayout.KIND_RECORD);
-            assertThat(KeyLayout.identityOfExpiryKey(index.get(0))).isEqualTo("k".getBytes(StandardCharsets.UTF_8));
-            assertThat(KeyLayout.instantOfExpiryKey(index.get(1))).isEqualTo(T0.plusSeconds(20));
-            assertThat(KeyLayout.kindOfExpiryKey(index.get(1))).isEqualTo(KeyLayout.KIND_PROVIDER);
-        }
+        assertThat(expiryIndex()).containsExactly("provider T0+2", "record T0+10");
         try (RecordStore s = open(config)) {
-            // no stale entry at T0 or T0+5 removes the new records
+            // the entry left at T0+2 removes nothing: the sweep moves it to the provider's expiry
             assertThat(s.removeExpired(T0.plusSeconds(9))).isZero();
             assertThat(s.get(key("k"))).contains(record("k", "c", T0.plusSeconds(10)));
             assertThat(s.providers(key("k"))).hasSize(2);
+        }
+        assertThat(expiryIndex()).containsExactly("record T0+10", "provider T0+20");
+        try (RecordStore s = open(config)) {
             assertThat(s.removeExpired(T0.plusSeconds(10))).isEqualTo(1);
+            assertThat(s.removeExpired(T0.plusSeconds(19))).isZero();
+            assertThat(s.providers(key("k"))).hasSize(2);
             assertThat(s.removeExpired(T0.plusSeconds(20))).isEqualTo(1);
             assertThat(s.providers(key("k"))).containsExactly(provider("k", LOCAL, null));
+        }
+        assertThat(expiryIndex()).isEmpty();
+    }
+
+    /** The expiry column family in order, each entry as its kind and instant ("record T0+10"). */
+    private List<String> expiryIndex() throws Exception {
+        try (RawDb raw = new RawDb(dir.resolve("db"))) {
+            List<String> out = new ArrayList<>();
+            for (byte[] k : raw.keys(KeyLayout.CF_EXPIRY)) {
+                String kind = KeyLayout.kindOfExpiryKey(k) == KeyLayout.KIND_RECORD ? "record" : "provider";
+                long seconds = java.time.Duration.between(T0, KeyLayout.instantOfExpiryKey(k)).getSeconds();
+                out.add(kind + " T0+" + seconds);
+            }
+            return out;
         }
     }
 
     /**
      * Random writes, sweeps and reopens against a model: after each round the expiry column family
-     * holds exactly one entry per record and provider with an expiry, at that expiry; the provided
+     * holds exactly one entry per record and provider with an expiry: a record's at its expiry, a
+     * provider's where the model says layout 4 puts it (at its expiry when added, moved earlier or
+     * given one; left behind when the expiry moves later, until a sweep passes it), and its
+     * provider_peers head says the same instant. Expiries reach past the sweeps' instants, so
+     * providers outlive sweeps that move their entries; the provided
      * column family mirrors the local peer's providers, and provided_by_id mirrors provided in
      * keyspace order; the counts are exact.
      */
@@ -273,14 +294,14 @@ class RocksDbStorageTest {
         Random random = new Random(42);
         StoreConfig config = config();
         Map<String, Optional<Instant>> records = new HashMap<>();
-        Map<String, Map<PeerId, Optional<Instant>>> providers = new HashMap<>();
+        Map<String, Map<PeerId, ModelProvider>> providers = new HashMap<>();
         List<PeerId> peers = List.of(peer(1), peer(2), peer(3), LOCAL);
         for (int round = 0; round < 8; round++) {
             try (RocksDbRecordStore s = open(config)) {
                 for (int op = 0; op < 300; op++) {
                     String k = "k" + random.nextInt(12);
                     Optional<Instant> expires = random.nextInt(4) == 0 ? Optional.empty()
-                            : Optional.of(T0.plusSeconds(random.nextInt(50)).plusNanos(random.nextInt(3)));
+                            : Optional.of(T0.plusSeconds(random.nextInt(80)).plusNanos(random.nextInt(3)));
                     PeerId p = peers.get(random.nextInt(peers.size()));
                     switch (random.nextInt(10)) {
                         case 0, 1, 2 -> {
@@ -293,11 +314,12 @@ class RocksDbStorageTest {
                         }
                         case 4, 5, 6 -> {
                             assertThat(s.addProvider(new ProviderRecord(key(k), p, expires, List.of()))).isTrue();
-                            providers.computeIfAbsent(k, x -> new HashMap<>()).put(p, expires);
+                            providers.computeIfAbsent(k, x -> new HashMap<>()).merge(p, ModelProvider.added(expires),
+                                    (old, x) -> old.updated(expires));
                         }
                         case 7, 8 -> {
                             s.removeProvider(key(k), p);
-                            Map<PeerId, Optional<Instant>> m = providers.get(k);
+                            Map<PeerId, ModelProvider> m = providers.get(k);
                             if (m != null && m.remove(p) != null && m.isEmpty()) {
                                 providers.remove(k);
                             }
@@ -325,7 +347,20 @@ class RocksDbStorageTest {
         }
     }
 
-    private static long expire(Map<String, Optional<Instant>> records, Map<String, Map<PeerId, Optional<Instant>>> providers,
+    /** A provider in the model: its expiry, and where layout 4 keeps its index entry (at or before it). */
+    private record ModelProvider(Optional<Instant> expires, Optional<Instant> indexed) {
+        static ModelProvider added(Optional<Instant> expires) {
+            return new ModelProvider(expires, expires);
+        }
+
+        /** An update to {@code e}: the index entry stays if it is not after the new expiry. */
+        ModelProvider updated(Optional<Instant> e) {
+            boolean stays = indexed.equals(e) || indexed.isPresent() && e.isPresent() && !indexed.get().isAfter(e.get());
+            return new ModelProvider(e, stays ? indexed : e);
+        }
+    }
+
+    private static long expire(Map<String, Optional<Instant>> records, Map<String, Map<PeerId, ModelProvider>> providers,
                                Instant now) {
         long n = 0;
         for (var it = records.entrySet().iterator(); it.hasNext(); ) {
@@ -336,12 +371,15 @@ class RocksDbStorageTest {
             }
         }
         for (var keys = providers.entrySet().iterator(); keys.hasNext(); ) {
-            Map<PeerId, Optional<Instant>> m = keys.next().getValue();
+            Map<PeerId, ModelProvider> m = keys.next().getValue();
             for (var it = m.entrySet().iterator(); it.hasNext(); ) {
-                Optional<Instant> e = it.next().getValue();
-                if (e.isPresent() && !e.get().isAfter(now)) {
+                var entry = it.next();
+                ModelProvider e = entry.getValue();
+                if (e.expires().isPresent() && !e.expires().get().isAfter(now)) {
                     it.remove();
                     n++;
+                } else if (e.indexed().isPresent() && !e.indexed().get().isAfter(now)) {
+                    entry.setValue(ModelProvider.added(e.expires())); // the sweep moved its entry on
                 }
             }
             if (m.isEmpty()) {
@@ -351,15 +389,15 @@ class RocksDbStorageTest {
         return n;
     }
 
-    private void checkDisk(Map<String, Optional<Instant>> records, Map<String, Map<PeerId, Optional<Instant>>> providers)
+    private void checkDisk(Map<String, Optional<Instant>> records, Map<String, Map<PeerId, ModelProvider>> providers)
             throws Exception {
         Set<String> expectedIndex = new HashSet<>();
         records.forEach((k, e) -> e.ifPresent(t -> expectedIndex.add("record " + k + " " + t)));
-        providers.forEach((k, m) -> m.forEach((p, e) -> e.ifPresent(t -> expectedIndex.add("provider " + k + " " + p + " " + t))));
+        providers.forEach((k, m) -> m.forEach((p, e) -> e.indexed().ifPresent(t -> expectedIndex.add("provider " + k + " " + p + " " + t))));
         Set<String> expectedProvided = new HashSet<>();
         providers.forEach((k, m) -> {
             if (m.containsKey(LOCAL)) {
-                expectedProvided.add(k + " " + m.get(LOCAL));
+                expectedProvided.add(k + " " + m.get(LOCAL).expires());
             }
         });
         try (RawDb raw = new RawDb(dir.resolve("db"))) {
@@ -393,9 +431,9 @@ class RocksDbStorageTest {
                 }
             });
             assertThat(provided).isEqualTo(expectedProvided);
-            // provider_peers: one entry per provider, naming its providers entry, with its expiry
+            // provider_peers: one entry per provider, naming its providers entry, with its index entry's instant
             Set<String> expectedPeers = new HashSet<>();
-            providers.forEach((k, m) -> m.forEach((p, e) -> expectedPeers.add(k + " " + p + " " + e)));
+            providers.forEach((k, m) -> m.forEach((p, e) -> expectedPeers.add(k + " " + p + " " + e.indexed())));
             Map<String, byte[]> entries = raw.entries(KeyLayout.CF_PROVIDERS);
             Set<String> peers = new HashSet<>();
             raw.entries(KeyLayout.CF_PROVIDER_PEERS).forEach((hex, value) -> {
@@ -408,8 +446,7 @@ class RocksDbStorageTest {
                     assertThat(named).as("the providers entry of %s", hex).isNotNull();
                     ProviderRecord p = ValueCodec.decodeProvider(RecordKey.of(k), named).record();
                     assertThat(KeyLayout.providerPeerKey(k, p.provider().toBytes())).isEqualTo(peerKey);
-                    assertThat(head.expires()).isEqualTo(p.expires());
-                    peers.add(new String(k, StandardCharsets.UTF_8) + " " + p.provider() + " " + p.expires());
+                    peers.add(new String(k, StandardCharsets.UTF_8) + " " + p.provider() + " " + head.expires());
                 } catch (ValueCodec.CorruptValueException e) {
                     throw new AssertionError(e);
                 }
