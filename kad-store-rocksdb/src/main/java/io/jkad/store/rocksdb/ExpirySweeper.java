@@ -53,6 +53,17 @@ final class ExpirySweeper {
      */
     record Chunk(long removed, long recordsRemoved, long keysFreed, boolean more) {}
 
+    /**
+     * Whether the expiry index entry at {@code indexed} (none: the item had none) still serves an
+     * item that now expires at {@code expires}: the same, or both present and the entry not later.
+     * A write that extends an expiry leaves the entry where it was (layout 4), and the sweep that
+     * reaches it moves it on.
+     */
+    static boolean indexStillEarly(Optional<Instant> indexed, Optional<Instant> expires) {
+        return indexed.equals(expires)
+                || indexed.isPresent() && expires.isPresent() && !indexed.get().isAfter(expires.get());
+    }
+
     /** An expiry was indexed: the next sweep must start at or before it. */
     void noteIndexed(Instant expires) {
         Instant from = sweepFrom;
@@ -110,7 +121,7 @@ final class ExpirySweeper {
                 byte[] identity = KeyLayout.identityOfExpiryKey(indexKey);
                 if (kind == KIND_RECORD) {
                     RecordKey key = RecordKey.of(identity);
-                    if (!recordLosses.contains(key) && sweepRecord(batch, identity, t)) {
+                    if (!recordLosses.contains(key) && sweepRecord(batch, identity, t, now)) {
                         recordLosses.add(key);
                         recordsRemoved++;
                     }
@@ -143,16 +154,31 @@ final class ExpirySweeper {
         }
     }
 
-    /** Adds the removal of the value record {@code key} to {@code batch} if it expires at {@code t}. */
-    private boolean sweepRecord(WriteBatch batch, byte[] key, Instant t) throws RocksDBException {
+    /**
+     * For a sweep at {@code now} that reached the value record {@code key}'s index entry at
+     * {@code t} (which the sweep deletes): adds to {@code batch} the record's removal if it has
+     * expired, or, if a put extended it past {@code now} since it was indexed, its index entry at
+     * its expiry and the record without the earlier instant.
+     *
+     * @return whether it was removed
+     */
+    private boolean sweepRecord(WriteBatch batch, byte[] key, Instant t, Instant now) throws RocksDBException {
         byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
         int length = res.db.get(res.records, key, head);
         if (length == RocksDB.NOT_FOUND) {
             return false;
         }
         try {
-            if (!ValueCodec.recordExpiry(head, Math.min(length, head.length)).equals(Optional.of(t))) {
+            ValueCodec.RecordHead h = ValueCodec.recordHead(head, Math.min(length, head.length));
+            if (!h.indexed().equals(Optional.of(t))) {
                 return false; // a stale index entry: the record was replaced and its expiry moved
+            }
+            Instant expires = h.expires().orElseThrow(); // an index instant comes with an expiry
+            if (expires.isAfter(now)) {
+                byte[] value = length <= head.length ? java.util.Arrays.copyOf(head, length) : res.db.get(res.records, key);
+                batch.put(res.records, key, ValueCodec.indexedAtExpiry(value));
+                batch.put(res.expiry, KeyLayout.expiryKey(expires, KIND_RECORD, key), new byte[0]);
+                return false;
             }
         } catch (CorruptValueException e) {
             LOG.warn("rocksdb store {}: removing an undecodable value record under key {}, expired at {}: {}",

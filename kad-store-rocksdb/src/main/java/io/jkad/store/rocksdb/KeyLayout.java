@@ -83,16 +83,18 @@ import java.util.List;
  * {@link #KIND_RECORD} (the identity is the record key's bytes) or {@link #KIND_PROVIDER} (the
  * identity is the entry's {@code providers} key). {@code removeExpired(now)} scans this column family
  * from its start, or from where the last sweep ended, up to {@code now}, so it reads only the
- * entries it removes (plus the ones of providers extended since they were indexed, which it moves
- * on). Every write that changes a record's expiry, or moves a provider's earlier, changes its index
- * entry in the same write batch.
+ * entries it removes (plus the ones of records and providers extended since they were indexed,
+ * which it moves on). Since layout version 4 an item's one index entry is at or before its expiry:
+ * a write that moves the expiry later leaves the entry where it was (a value record then holds the
+ * entry's instant in its value, {@link ValueCodec}; a provider in its {@code provider_peers} head),
+ * and one that moves it earlier, gives one or drops it changes the entry in the same write batch.
  */
 final class KeyLayout {
 
     /**
      * The version of this layout, stored in the {@code default} column family. Version 1 had no
      * {@code provider_peers} column family, version 2 no {@code provided_by_id}, version 3 had a
-     * provider's index entry always at its expiry (see {@code provider_peers} above);
+     * record's and a provider's index entry always at its expiry (see {@code expiry} above);
      * {@code LayoutMigration} brings a database of either to this version when the store opens it.
      */
     static final byte FORMAT_VERSION = 4;

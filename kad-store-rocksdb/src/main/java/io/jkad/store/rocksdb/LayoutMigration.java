@@ -46,13 +46,14 @@ import org.slf4j.LoggerFactory;
  * it again. An entry of {@code provided} that cannot be decoded is copied as it is: the store
  * reports it from {@code providedFrom} as it does from {@code provided()}.
  *
- * <p>Version 4 changes what a provider's {@code provider_peers} head and expiry index entry say,
- * not where they are: the instant is where the index entry is, at or before the entry's expiry,
- * instead of the expiry itself (an update that extends a provider leaves both as they are; the
- * sweep moves them on: {@link KeyLayout}). A version 3 database, whose instants are the expiries,
- * is already a version 4 one, so the step writes the marker and nothing else. The marker keeps a
- * build that reads version 3 from opening it: that build would take an index entry before the
- * expiry for a stale one and drop it, and the provider would never expire.
+ * <p>Version 4 lets a record's or provider's expiry index entry precede its expiry: a write that
+ * extends the expiry leaves the entry where it was, and the sweep moves it on ({@link KeyLayout}).
+ * A provider's {@code provider_peers} head then names the entry's instant, and a value record
+ * holds it in its value (a flag and 12 bytes, {@link ValueCodec}). A version 3 database, whose
+ * entries are all at the expiries and whose records have no such field, is already a version 4
+ * one, so the step writes the marker and nothing else. The marker keeps a build that reads
+ * version 3 from opening it: that build would take an index entry before the expiry for a stale
+ * one and drop it, and the item would never expire.
  */
 final class LayoutMigration {
 
@@ -288,7 +289,7 @@ final class LayoutMigration {
      */
     static void v3ToV4(RocksDbResources res, Path directory) throws RocksDBException {
         writeMarker(res, KeyLayout.FORMAT_VERSION);
-        LOG.info("rocksdb store {}: layout version {} (provider index entries may now precede their expiry)",
+        LOG.info("rocksdb store {}: layout version {} (expiry index entries may now precede their expiry)",
                 directory, KeyLayout.FORMAT_VERSION);
     }
 

@@ -122,7 +122,7 @@ final class ProviderIndex {
         byte[] value = ValueCodec.encodeProvider(seq, record);
         batch.put(res.providers, providerKey, value);
         Optional<Instant> indexed = old == null ? Optional.empty() : old.expires();
-        if (old == null || !indexStillEarly(indexed, expires)) {
+        if (old == null || !ExpirySweeper.indexStillEarly(indexed, expires)) {
             batch.put(res.providerPeers, peerKey, ValueCodec.encodeProviderHead(seq, expires));
             if (indexed.isPresent()) {
                 batch.delete(res.expiry, KeyLayout.expiryKey(indexed.get(), KIND_PROVIDER, providerKey));
@@ -135,15 +135,6 @@ final class ProviderIndex {
             batch.put(res.provided, k, value);
             batch.put(res.providedById, KeyLayout.providedIdKey(record.key()), value);
         }
-    }
-
-    /**
-     * Whether the index entry at {@code indexed} (none: the entry had none) still serves an entry
-     * that now expires at {@code expires}: the same, or both present and the index not later.
-     */
-    static boolean indexStillEarly(Optional<Instant> indexed, Optional<Instant> expires) {
-        return indexed.equals(expires)
-                || indexed.isPresent() && expires.isPresent() && !indexed.get().isAfter(expires.get());
     }
 
     /** Adds to {@code batch} the removal of {@code provider}'s entry of {@code head}, with all that goes with it. */

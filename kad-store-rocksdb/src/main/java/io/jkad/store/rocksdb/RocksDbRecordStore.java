@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * and an expiry index in column families of one database (layout: {@link KeyLayout}; values:
  * {@link ValueCodec}).
  *
- * <p>Writes: every change of more than one key (a put that moves a record's expiry, an update of a
- * provider in place, any removal, a sweep) is one {@link WriteBatch}, so a crash leaves either all
- * of it or none. A write returns once RocksDB has appended it to its write-ahead log (and synced
+ * <p>Writes: every change of more than one key (a put that moves a record's expiry earlier or adds
+ * one, a new provider or one whose expiry moves earlier, any removal, a sweep) is one
+ * {@link WriteBatch}, so a crash leaves either all of it or none. A put or provider update that
+ * extends the expiry writes one key: its index entry stays where it was until a sweep moves it. A write returns once RocksDB has appended it to its write-ahead log (and synced
  * the log, with {@code rocksdb.sync=true}). {@link #removeExpired} writes one batch per
  * {@value #SWEEP_CHUNK} expired index entries and lets other writers in between: each batch is
  * whole, but a sweep larger than one batch that fails part way keeps the batches written before.
@@ -236,7 +237,6 @@ final class RocksDbRecordStore implements RecordStore {
                         + " bytes under key " + key + " exceeds maxValueBytes " + maxValueBytes);
             }
             byte[] k = key.toBytes();
-            byte[] value = ValueCodec.encodeRecord(record);
             Optional<Instant> expires = record.expires();
             byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
             ReentrantLock lock = keyLocks.of(key);
@@ -249,19 +249,22 @@ final class RocksDbRecordStore implements RecordStore {
                     throw new StoreException(Kind.MAX_RECORDS, NAME, "put", "the store holds its maximum of "
                             + maxRecords + " records and key " + key + " is new");
                 }
-                Optional<Instant> oldExpires = isNew ? Optional.empty() : oldRecordExpiry(key, head, oldLength);
-                batch.put(res.records, k, value);
-                if (!oldExpires.equals(expires)) {
-                    if (oldExpires.isPresent()) {
-                        batch.delete(res.expiry, KeyLayout.expiryKey(oldExpires.get(), KIND_RECORD, k));
+                Optional<Instant> indexed = isNew ? Optional.empty() : oldRecordHead(key, head, oldLength).indexed();
+                if (!isNew && ExpirySweeper.indexStillEarly(indexed, expires)) {
+                    // the index entry stays where it is (at or before the new expiry): one write
+                    res.db.put(res.records, res.writeOptions, k, ValueCodec.encodeRecord(record, indexed));
+                } else {
+                    batch.put(res.records, k, ValueCodec.encodeRecord(record));
+                    if (indexed.isPresent()) {
+                        batch.delete(res.expiry, KeyLayout.expiryKey(indexed.get(), KIND_RECORD, k));
                     }
                     if (expires.isPresent()) {
                         batch.put(res.expiry, KeyLayout.expiryKey(expires.get(), KIND_RECORD, k), EMPTY);
                     }
+                    res.db.write(res.writeOptions, batch);
+                    expires.ifPresent(sweeper::noteIndexed);
                 }
-                res.db.write(res.writeOptions, batch);
                 reserved = false; // the new record holds its place now
-                expires.ifPresent(sweeper::noteIndexed);
             } finally {
                 if (reserved) {
                     recordCount.decrementAndGet();
@@ -305,9 +308,9 @@ final class RocksDbRecordStore implements RecordStore {
                     return;
                 }
                 batch.delete(res.records, k);
-                Optional<Instant> oldExpires = oldRecordExpiry(key, head, oldLength);
-                if (oldExpires.isPresent()) {
-                    batch.delete(res.expiry, KeyLayout.expiryKey(oldExpires.get(), KIND_RECORD, k));
+                Optional<Instant> indexed = oldRecordHead(key, head, oldLength).indexed();
+                if (indexed.isPresent()) {
+                    batch.delete(res.expiry, KeyLayout.expiryKey(indexed.get(), KIND_RECORD, k));
                 }
                 res.db.write(res.writeOptions, batch);
                 recordCount.decrementAndGet();
@@ -322,17 +325,18 @@ final class RocksDbRecordStore implements RecordStore {
     }
 
     /**
-     * The expiry of the record being replaced or removed. If its value is damaged the expiry is
-     * unknown: the write goes on (so that a damaged record can be replaced or removed), and its
-     * index entry, if any, is left for {@link #removeExpired} to find stale and drop.
+     * The expiry and index instant of the record being replaced or removed. If its value is
+     * damaged they are unknown: the write goes on (so that a damaged record can be replaced or
+     * removed), and its index entry, if any, is left for {@link #removeExpired} to find stale and
+     * drop.
      */
-    private Optional<Instant> oldRecordExpiry(RecordKey key, byte[] head, int length) {
+    private ValueCodec.RecordHead oldRecordHead(RecordKey key, byte[] head, int length) {
         try {
-            return ValueCodec.recordExpiry(head, Math.min(length, head.length));
+            return ValueCodec.recordHead(head, Math.min(length, head.length));
         } catch (CorruptValueException e) {
             LOG.warn("rocksdb store {}: replacing an undecodable value record under key {}: {}", directory, key,
                     e.getMessage());
-            return Optional.empty();
+            return ValueCodec.RecordHead.NONE;
         }
     }
 

@@ -22,8 +22,12 @@ import java.util.Optional;
  * <p>Value record, version 1:
  * <pre>
  *   version   1 byte   = 1
- *   flags     1 byte   bit 0: has expiry, bit 1: has publisher; the other bits are 0
+ *   flags     1 byte   bit 0: has expiry, bit 1: has publisher, bit 2: indexed earlier (layout 4,
+ *                      only with bit 0); the other bits are 0
  *   expiry    12 bytes if bit 0
+ *   indexed   12 bytes if bit 2: the instant of the record's expiry index entry, before the expiry
+ *                      (a put that extended the record left it there); without bit 2 the entry is at
+ *                      the expiry
  *   publisher varint length ‖ peer id multihash, if bit 1
  *   value     the rest (possibly nothing)
  * </pre>
@@ -54,6 +58,8 @@ final class ValueCodec {
 
     private static final int HAS_EXPIRY = 1;
     private static final int HAS_PUBLISHER = 2;
+    private static final int HAS_INDEXED = 4;
+    private static final int RECORD_FLAGS = HAS_EXPIRY | HAS_PUBLISHER | HAS_INDEXED;
 
     private ValueCodec() {}
 
@@ -73,20 +79,48 @@ final class ValueCodec {
     /** The most bytes a provider head takes (one with an expiry). */
     static final int PROVIDER_HEAD_MAX_BYTES = 2 + KeyLayout.SEQ_BYTES + KeyLayout.INSTANT_BYTES;
 
-    /** Bytes of the version, flags and expiry of a value record: what {@link #recordExpiry(byte[], int)} reads. */
-    static final int RECORD_HEADER_BYTES = 2 + KeyLayout.INSTANT_BYTES;
+    /** Bytes of the version, flags, expiry and index instant of a value record: what {@link #recordHead} reads. */
+    static final int RECORD_HEADER_BYTES = 2 + 2 * KeyLayout.INSTANT_BYTES;
+
+    /**
+     * The start of a value record: its expiry, and where its expiry index entry is (the expiry
+     * itself unless a put left the entry earlier; none when it does not expire).
+     */
+    record RecordHead(Optional<Instant> expires, Optional<Instant> indexed) {
+        static final RecordHead NONE = new RecordHead(Optional.empty(), Optional.empty());
+    }
 
     // ------------------------------------------------------------------ value records
 
+    /** A value record whose expiry index entry is at its expiry. */
     static byte[] encodeRecord(DhtRecord record) {
+        return encodeRecord(record, record.expires());
+    }
+
+    /**
+     * A value record whose expiry index entry is at {@code indexed}: its expiry, or an instant
+     * before it (written in the value then).
+     *
+     * @throws IllegalArgumentException if {@code indexed} is after the expiry, or present without one
+     */
+    static byte[] encodeRecord(DhtRecord record, Optional<Instant> indexed) {
+        Optional<Instant> expires = record.expires();
+        boolean early = !indexed.equals(expires);
+        if (early && (indexed.isEmpty() || expires.isEmpty() || indexed.get().isAfter(expires.get()))) {
+            throw new IllegalArgumentException("index instant " + indexed + " for a record expiring " + expires);
+        }
         byte[] publisher = record.publisher().map(PeerId::toBytes).orElse(null);
-        int size = 2 + (record.expires().isPresent() ? KeyLayout.INSTANT_BYTES : 0)
+        int size = 2 + (expires.isPresent() ? KeyLayout.INSTANT_BYTES : 0) + (early ? KeyLayout.INSTANT_BYTES : 0)
                 + (publisher != null ? Varint.size(publisher.length) + publisher.length : 0)
                 + record.valueLength();
         ByteBuffer out = ByteBuffer.allocate(size);
         out.put(VERSION_1);
-        out.put((byte) ((record.expires().isPresent() ? HAS_EXPIRY : 0) | (publisher != null ? HAS_PUBLISHER : 0)));
-        record.expires().ifPresent(t -> putInstant(out, t));
+        out.put((byte) ((expires.isPresent() ? HAS_EXPIRY : 0) | (publisher != null ? HAS_PUBLISHER : 0)
+                | (early ? HAS_INDEXED : 0)));
+        expires.ifPresent(t -> putInstant(out, t));
+        if (early) {
+            putInstant(out, indexed.get());
+        }
         if (publisher != null) {
             Varint.write(out, publisher.length);
             out.put(publisher);
@@ -98,9 +132,9 @@ final class ValueCodec {
     static DhtRecord decodeRecord(RecordKey key, byte[] bytes) throws CorruptValueException {
         try {
             ByteBuffer in = ByteBuffer.wrap(bytes);
-            int flags = header(in, HAS_EXPIRY | HAS_PUBLISHER);
-            Optional<Instant> expires = (flags & HAS_EXPIRY) != 0 ? Optional.of(getInstant(in)) : Optional.empty();
-            Optional<PeerId> publisher = (flags & HAS_PUBLISHER) != 0
+            RecordHead head = getRecordHead(in);
+            Optional<Instant> expires = head.expires();
+            Optional<PeerId> publisher = (bytes[1] & HAS_PUBLISHER) != 0
                     ? Optional.of(PeerId.fromBytes(getBytes(in, "publisher"))) : Optional.empty();
             byte[] value = new byte[in.remaining()];
             in.get(value);
@@ -112,21 +146,55 @@ final class ValueCodec {
 
     /** The expiry of an encoded value record, without decoding the rest. */
     static Optional<Instant> recordExpiry(byte[] bytes) throws CorruptValueException {
-        return recordExpiry(bytes, bytes.length);
+        return recordHead(bytes, bytes.length).expires();
     }
 
     /**
-     * The expiry of an encoded value record of which {@code bytes[0, length)} holds the start (at
-     * least {@link #RECORD_HEADER_BYTES}, or all of it if it is shorter), without the rest.
+     * The expiry and index instant of an encoded value record of which {@code bytes[0, length)}
+     * holds the start (at least {@link #RECORD_HEADER_BYTES}, or all of it if it is shorter),
+     * without the rest.
      */
-    static Optional<Instant> recordExpiry(byte[] bytes, int length) throws CorruptValueException {
+    static RecordHead recordHead(byte[] bytes, int length) throws CorruptValueException {
         try {
-            ByteBuffer in = ByteBuffer.wrap(bytes, 0, length);
-            int flags = header(in, HAS_EXPIRY | HAS_PUBLISHER);
-            return (flags & HAS_EXPIRY) != 0 ? Optional.of(getInstant(in)) : Optional.empty();
+            return getRecordHead(ByteBuffer.wrap(bytes, 0, length));
         } catch (IllegalArgumentException | BufferUnderflowException | DateTimeException e) {
             throw corrupt("value record", length, e);
         }
+    }
+
+    private static RecordHead getRecordHead(ByteBuffer in) {
+        int flags = header(in, RECORD_FLAGS);
+        if ((flags & HAS_INDEXED) != 0 && (flags & HAS_EXPIRY) == 0) {
+            throw new IllegalArgumentException("an index instant without an expiry");
+        }
+        Optional<Instant> expires = (flags & HAS_EXPIRY) != 0 ? Optional.of(getInstant(in)) : Optional.empty();
+        if ((flags & HAS_INDEXED) == 0) {
+            return new RecordHead(expires, expires);
+        }
+        Instant indexed = getInstant(in);
+        if (!indexed.isBefore(expires.get())) {
+            throw new IllegalArgumentException("an index instant " + indexed + " not before the expiry " + expires.get());
+        }
+        return new RecordHead(expires, Optional.of(indexed));
+    }
+
+    /**
+     * The encoded value record {@code bytes} with its expiry index entry at its expiry: the same
+     * bytes without the index instant (the same array if it has none).
+     *
+     * @throws CorruptValueException if its start cannot be decoded
+     */
+    static byte[] indexedAtExpiry(byte[] bytes) throws CorruptValueException {
+        recordHead(bytes, bytes.length); // checks the start
+        if ((bytes[1] & HAS_INDEXED) == 0) {
+            return bytes;
+        }
+        int at = 2 + KeyLayout.INSTANT_BYTES; // the index instant follows the expiry
+        byte[] out = new byte[bytes.length - KeyLayout.INSTANT_BYTES];
+        System.arraycopy(bytes, 0, out, 0, at);
+        out[1] = (byte) (bytes[1] & ~HAS_INDEXED);
+        System.arraycopy(bytes, at + KeyLayout.INSTANT_BYTES, out, at, bytes.length - at - KeyLayout.INSTANT_BYTES);
+        return out;
     }
 
     // ------------------------------------------------------------------ provider records

@@ -231,16 +231,17 @@ class RocksDbStorageTest {
     // ------------------------------------------------------------------ the expiry index
 
     /**
-     * A record's index entry moves with its expiry. A provider's moves at once when its expiry moves
-     * earlier or goes; when it moves later the entry is left where it was (layout 4: one write, not
-     * four) and the sweep that passes it moves it to the expiry, removing nothing early.
+     * A record's or provider's index entry moves at once when its expiry moves earlier or goes;
+     * when it moves later the entry is left where it was (layout 4: one write instead of a batch)
+     * and the sweep that passes it moves it to the expiry, removing nothing early.
      */
     @Test
     void overwritingWithAnotherExpiryMovesTheIndexEntry() throws Exception {
         StoreConfig config = config();
         try (RecordStore s = open(config)) {
-            s.put(record("k", "a", T0));
-            s.put(record("k", "b", T0.plusSeconds(10)));
+            s.put(record("k", "a", T0.plusSeconds(30)));
+            s.put(record("k", "b", T0.plusSeconds(3))); // earlier: the entry moves now
+            s.put(record("k", "c", T0.plusSeconds(10))); // later: it stays at T0+3
             s.put(record("k", "c", T0.plusSeconds(10))); // same expiry: the entry stays
             s.addProvider(provider("k", peer(1), T0.plusSeconds(30)));
             s.addProvider(provider("k", peer(1), T0.plusSeconds(2))); // earlier: the entry moves now
@@ -248,9 +249,10 @@ class RocksDbStorageTest {
             s.addProvider(provider("k", LOCAL, T0.plusSeconds(5)));
             s.addProvider(provider("k", LOCAL, null)); // no expiry: the entry goes
         }
-        assertThat(expiryIndex()).containsExactly("provider T0+2", "record T0+10");
+        assertThat(expiryIndex()).containsExactly("provider T0+2", "record T0+3");
         try (RecordStore s = open(config)) {
-            // the entry left at T0+2 removes nothing: the sweep moves it to the provider's expiry
+            assertThat(s.get(key("k"))).contains(record("k", "c", T0.plusSeconds(10)));
+            // the entries left at T0+2 and T0+3 remove nothing: the sweep moves them to the expiries
             assertThat(s.removeExpired(T0.plusSeconds(9))).isZero();
             assertThat(s.get(key("k"))).contains(record("k", "c", T0.plusSeconds(10)));
             assertThat(s.providers(key("k"))).hasSize(2);
@@ -281,11 +283,11 @@ class RocksDbStorageTest {
 
     /**
      * Random writes, sweeps and reopens against a model: after each round the expiry column family
-     * holds exactly one entry per record and provider with an expiry: a record's at its expiry, a
-     * provider's where the model says layout 4 puts it (at its expiry when added, moved earlier or
-     * given one; left behind when the expiry moves later, until a sweep passes it), and its
-     * provider_peers head says the same instant. Expiries reach past the sweeps' instants, so
-     * providers outlive sweeps that move their entries; the provided
+     * holds exactly one entry per record and provider with an expiry, where the model says layout 4
+     * puts it (at its expiry when added, moved earlier or given one; left behind when the expiry
+     * moves later, until a sweep passes it), and a provider's provider_peers head says the same
+     * instant (a record's says it through the store: it expires exactly then). Expiries reach past
+     * the sweeps' instants, so items outlive sweeps that move their entries; the provided
      * column family mirrors the local peer's providers, and provided_by_id mirrors provided in
      * keyspace order; the counts are exact.
      */
@@ -293,8 +295,8 @@ class RocksDbStorageTest {
     void theIndexAndTheCountsFollowAModelThroughRandomWritesAndReopens() throws Exception {
         Random random = new Random(42);
         StoreConfig config = config();
-        Map<String, Optional<Instant>> records = new HashMap<>();
-        Map<String, Map<PeerId, ModelProvider>> providers = new HashMap<>();
+        Map<String, ModelExpiry> records = new HashMap<>();
+        Map<String, Map<PeerId, ModelExpiry>> providers = new HashMap<>();
         List<PeerId> peers = List.of(peer(1), peer(2), peer(3), LOCAL);
         for (int round = 0; round < 8; round++) {
             try (RocksDbRecordStore s = open(config)) {
@@ -305,8 +307,9 @@ class RocksDbStorageTest {
                     PeerId p = peers.get(random.nextInt(peers.size()));
                     switch (random.nextInt(10)) {
                         case 0, 1, 2 -> {
-                            s.put(DhtRecord.of(key(k), new byte[] {(byte) op}, Optional.empty(), expires));
-                            records.put(k, expires);
+                            // empty values too: a record whose head is all of it
+                            s.put(DhtRecord.of(key(k), new byte[op % 2], Optional.empty(), expires));
+                            records.merge(k, ModelExpiry.added(expires), (old, x) -> old.updated(expires));
                         }
                         case 3 -> {
                             s.remove(key(k));
@@ -314,12 +317,12 @@ class RocksDbStorageTest {
                         }
                         case 4, 5, 6 -> {
                             assertThat(s.addProvider(new ProviderRecord(key(k), p, expires, List.of()))).isTrue();
-                            providers.computeIfAbsent(k, x -> new HashMap<>()).merge(p, ModelProvider.added(expires),
+                            providers.computeIfAbsent(k, x -> new HashMap<>()).merge(p, ModelExpiry.added(expires),
                                     (old, x) -> old.updated(expires));
                         }
                         case 7, 8 -> {
                             s.removeProvider(key(k), p);
-                            Map<PeerId, ModelProvider> m = providers.get(k);
+                            Map<PeerId, ModelExpiry> m = providers.get(k);
                             if (m != null && m.remove(p) != null && m.isEmpty()) {
                                 providers.remove(k);
                             }
@@ -332,6 +335,8 @@ class RocksDbStorageTest {
                     }
                 }
                 assertThat(s.counts()).isEqualTo(new StoreCounts(records.size(), providers.size()));
+                records.forEach((k, e) -> assertThat(s.get(key(k)).map(DhtRecord::expires)).as("record %s", k)
+                        .contains(e.expires()));
                 List<ProviderRecord> provided = new ArrayList<>();
                 try (CloseableIterator<ProviderRecord> it = s.provided()) {
                     it.forEachRemaining(provided::add);
@@ -347,39 +352,42 @@ class RocksDbStorageTest {
         }
     }
 
-    /** A provider in the model: its expiry, and where layout 4 keeps its index entry (at or before it). */
-    private record ModelProvider(Optional<Instant> expires, Optional<Instant> indexed) {
-        static ModelProvider added(Optional<Instant> expires) {
-            return new ModelProvider(expires, expires);
+    /** A record or provider in the model: its expiry, and where layout 4 keeps its index entry (at or before it). */
+    private record ModelExpiry(Optional<Instant> expires, Optional<Instant> indexed) {
+        static ModelExpiry added(Optional<Instant> expires) {
+            return new ModelExpiry(expires, expires);
         }
 
         /** An update to {@code e}: the index entry stays if it is not after the new expiry. */
-        ModelProvider updated(Optional<Instant> e) {
+        ModelExpiry updated(Optional<Instant> e) {
             boolean stays = indexed.equals(e) || indexed.isPresent() && e.isPresent() && !indexed.get().isAfter(e.get());
-            return new ModelProvider(e, stays ? indexed : e);
+            return new ModelExpiry(e, stays ? indexed : e);
         }
     }
 
-    private static long expire(Map<String, Optional<Instant>> records, Map<String, Map<PeerId, ModelProvider>> providers,
+    private static long expire(Map<String, ModelExpiry> records, Map<String, Map<PeerId, ModelExpiry>> providers,
                                Instant now) {
         long n = 0;
         for (var it = records.entrySet().iterator(); it.hasNext(); ) {
-            Optional<Instant> e = it.next().getValue();
-            if (e.isPresent() && !e.get().isAfter(now)) {
+            var entry = it.next();
+            ModelExpiry e = entry.getValue();
+            if (e.expires().isPresent() && !e.expires().get().isAfter(now)) {
                 it.remove();
                 n++;
+            } else if (e.indexed().isPresent() && !e.indexed().get().isAfter(now)) {
+                entry.setValue(ModelExpiry.added(e.expires())); // the sweep moved its entry on
             }
         }
         for (var keys = providers.entrySet().iterator(); keys.hasNext(); ) {
-            Map<PeerId, ModelProvider> m = keys.next().getValue();
+            Map<PeerId, ModelExpiry> m = keys.next().getValue();
             for (var it = m.entrySet().iterator(); it.hasNext(); ) {
                 var entry = it.next();
-                ModelProvider e = entry.getValue();
+                ModelExpiry e = entry.getValue();
                 if (e.expires().isPresent() && !e.expires().get().isAfter(now)) {
                     it.remove();
                     n++;
                 } else if (e.indexed().isPresent() && !e.indexed().get().isAfter(now)) {
-                    entry.setValue(ModelProvider.added(e.expires())); // the sweep moved its entry on
+                    entry.setValue(ModelExpiry.added(e.expires())); // the sweep moved its entry on
                 }
             }
             if (m.isEmpty()) {
@@ -389,10 +397,10 @@ class RocksDbStorageTest {
         return n;
     }
 
-    private void checkDisk(Map<String, Optional<Instant>> records, Map<String, Map<PeerId, ModelProvider>> providers)
+    private void checkDisk(Map<String, ModelExpiry> records, Map<String, Map<PeerId, ModelExpiry>> providers)
             throws Exception {
         Set<String> expectedIndex = new HashSet<>();
-        records.forEach((k, e) -> e.ifPresent(t -> expectedIndex.add("record " + k + " " + t)));
+        records.forEach((k, e) -> e.indexed().ifPresent(t -> expectedIndex.add("record " + k + " " + t)));
         providers.forEach((k, m) -> m.forEach((p, e) -> e.indexed().ifPresent(t -> expectedIndex.add("provider " + k + " " + p + " " + t))));
         Set<String> expectedProvided = new HashSet<>();
         providers.forEach((k, m) -> {

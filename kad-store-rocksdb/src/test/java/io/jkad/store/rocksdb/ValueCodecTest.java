@@ -71,10 +71,28 @@ class ValueCodecTest {
             // what a get into a buffer of RECORD_HEADER_BYTES gives: the start, and the whole length
             byte[] head = Arrays.copyOf(encoded, ValueCodec.RECORD_HEADER_BYTES);
             int length = Math.min(encoded.length, head.length);
-            assertThat(ValueCodec.recordExpiry(head, length)).isEqualTo(r.expires());
+            assertThat(ValueCodec.recordHead(head, length)).isEqualTo(new ValueCodec.RecordHead(r.expires(), r.expires()));
+            // with its index entry before the expiry (layout 4): the head says where
+            if (r.expires().isPresent()) {
+                Optional<Instant> indexed = Optional.of(r.expires().get().minusSeconds(1 + random.nextInt(1000)));
+                byte[] early = ValueCodec.encodeRecord(r, indexed);
+                byte[] earlyHead = Arrays.copyOf(early, ValueCodec.RECORD_HEADER_BYTES);
+                assertThat(ValueCodec.recordHead(earlyHead, Math.min(early.length, earlyHead.length)))
+                        .isEqualTo(new ValueCodec.RecordHead(r.expires(), indexed));
+                assertThat(ValueCodec.decodeRecord(KEY, early)).isEqualTo(r);
+                // moved to the expiry: the bytes of the record without the instant
+                assertThat(ValueCodec.indexedAtExpiry(early)).isEqualTo(encoded);
+            }
+            assertThat(ValueCodec.indexedAtExpiry(encoded)).isSameAs(encoded);
         }
+        // an index instant after the expiry, or without one, is not written
+        DhtRecord expiring = DhtRecord.of(KEY, new byte[1], Optional.empty(), Optional.of(Instant.EPOCH));
+        assertThatThrownBy(() -> ValueCodec.encodeRecord(expiring, Optional.of(Instant.EPOCH.plusNanos(1))))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ValueCodec.encodeRecord(expiring.withExpires(Optional.empty()), Optional.of(Instant.EPOCH)))
+                .isInstanceOf(IllegalArgumentException.class);
         // a record that says it has an expiry but ends before it
-        assertThatThrownBy(() -> ValueCodec.recordExpiry(new byte[] {1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 9))
+        assertThatThrownBy(() -> ValueCodec.recordHead(new byte[] {1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}, 9))
                 .isInstanceOf(CorruptValueException.class).hasMessageContaining("(9 bytes): truncated");
     }
 
@@ -123,7 +141,12 @@ class ValueCodecTest {
         List<byte[]> bad = new ArrayList<>();
         bad.add(new byte[0]);
         bad.add(new byte[] {2, 0});                          // unknown version
-        bad.add(new byte[] {1, 4});                          // unknown flag
+        bad.add(new byte[] {1, 8});                          // unknown flag
+        bad.add(new byte[] {1, 4});                          // an index instant without an expiry
+        byte[] lateIndex = ValueCodec.encodeRecord(r, Optional.of(Instant.EPOCH.minusSeconds(1)));
+        Arrays.fill(lateIndex, 14, 22, (byte) 0);
+        lateIndex[21] = 1;                                   // the index instant now after the expiry (second 1)
+        bad.add(lateIndex);
         bad.add(Arrays.copyOf(good, 10));                    // truncated expiry
         byte[] badNanos = good.clone();
         badNanos[10] = (byte) 0x7f;                          // nanoseconds out of range
