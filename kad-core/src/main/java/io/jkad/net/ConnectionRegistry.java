@@ -79,15 +79,17 @@ final class ConnectionRegistry {
         }
     }
 
-    void remove(HostConnection conn) {
+    /** Takes {@code conn} out; returns whether it was listed. */
+    boolean remove(HostConnection conn) {
         synchronized (lock) {
             List<HostConnection> list = connections.get(conn.remotePeer());
-            if (list != null) {
-                list.remove(conn);
-                if (list.isEmpty()) {
-                    connections.remove(conn.remotePeer());
-                }
+            if (list == null || !list.remove(conn)) {
+                return false;
             }
+            if (list.isEmpty()) {
+                connections.remove(conn.remotePeer());
+            }
+            return true;
         }
     }
 

@@ -387,7 +387,6 @@ public final class Host implements AutoCloseable {
             ch.close();
             return;
         }
-        ch.closeFuture().addListener(f -> connectionClosed(conn));
         LOG.debug("connection established {}", conn);
         fire(l -> l.connectionEstablished(conn));
         result.complete(conn);
@@ -395,10 +394,12 @@ public final class Host implements AutoCloseable {
         conn.scheduleIdleCheck();
     }
 
+    /** Through {@link HostConnection.Owner#closed}; a connection never listed (the host was closing) was never announced either. */
     private void connectionClosed(HostConnection conn) {
-        registry.remove(conn);
-        LOG.debug("connection closed {}", conn);
-        fire(l -> l.connectionClosed(conn));
+        if (registry.remove(conn)) {
+            LOG.debug("connection closed {}", conn);
+            fire(l -> l.connectionClosed(conn));
+        }
     }
 
     /** What a connection tells and asks its host ({@link HostConnection.Owner}). */
@@ -427,6 +428,11 @@ public final class Host implements AutoCloseable {
         @Override
         public Identify identifyMessage(HostConnection conn) {
             return Host.this.identifyMessage(conn);
+        }
+
+        @Override
+        public void closed(HostConnection conn) {
+            connectionClosed(conn);
         }
     }
 
@@ -517,14 +523,8 @@ public final class Host implements AutoCloseable {
             } catch (ExecutionException | TimeoutException e) {
                 LOG.debug("connections did not all close in time: {}", e.toString());
             }
-            // A connection's close completes its future before the listener that takes it out of
-            // the registry has run; take the closed ones out now, so that connections() lists
-            // only those still open when close returns.
-            for (HostConnection c : conns) {
-                if (!c.isOpen()) {
-                    registry.remove(c);
-                }
-            }
+            // each connection's future completes after the host took it out of the registry, so
+            // connections() now lists only those that did not close in time
         }
         if (ownsRuntime) {
             runtime.close();

@@ -42,6 +42,13 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
 
         /** Our Identify message as {@code conn}'s remote is to see it. */
         Identify identifyMessage(HostConnection conn);
+
+        /**
+         * {@code conn}'s channel closed. Called once, on its event loop, before the future that
+         * {@link HostConnection#close()} returns completes: whoever waits for that future finds the
+         * host done with the connection.
+         */
+        void closed(HostConnection conn);
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(HostConnection.class);
@@ -81,7 +88,13 @@ final class HostConnection implements Connection, YamuxHandler.Listener {
         this.outbound = outbound;
         this.remoteAddress = Multiaddr.tcp((InetSocketAddress) channel.remoteAddress());
         this.localAddress = Multiaddr.tcp((InetSocketAddress) channel.localAddress());
-        channel.closeFuture().addListener(f -> closed.complete(null));
+        channel.closeFuture().addListener(f -> {
+            try {
+                owner.closed(this);
+            } finally {
+                closed.complete(null);
+            }
+        });
     }
 
     void yamux(YamuxHandler yamux) {

@@ -458,6 +458,32 @@ class HostTest {
         assertThat(a.dial(b.peerId(), b.listenAddresses())).isCompletedExceptionally();
     }
 
+    /**
+     * A connection's close future completes only after its host is done with it: no longer listed,
+     * and its listeners told. (The close future used to complete first, from a listener of its
+     * own, so a caller could find a closed connection still listed.) Both ends: the closing one
+     * and the one whose remote went away.
+     */
+    @Test
+    void aClosedConnectionIsUnlistedAndAnnouncedBeforeItsCloseFutureCompletes() throws Exception {
+        Events ea = new Events();
+        Events eb = new Events();
+        Host a = host(ea);
+        Host b = host(eb);
+        for (int i = 0; i < 30; i++) {
+            Connection ab = await(a.dial(b.peerId(), b.listenAddresses()));
+            eventually(() -> b.connection(a.peerId()).isPresent(), "b lists the connection");
+            Connection ba = b.connection(a.peerId()).orElseThrow();
+            CompletableFuture<Boolean> seenByA = ab.close().thenApply(x -> !a.connections().contains(ab)
+                    && ea.closed.contains(ab));
+            CompletableFuture<Boolean> seenByB = ba.close().thenApply(x -> true);
+            assertThat(await(seenByA)).as("round %d: a's view when the close completed", i).isTrue();
+            assertThat(await(seenByB)).isTrue();
+            assertThat(b.connections()).as("round %d", i).doesNotContain(ba);
+            assertThat(eb.closed).as("round %d", i).contains(ba);
+        }
+    }
+
     @Test
     void configRejectsBadValues() {
         HostConfig.Builder b = HostConfig.builder(Ed25519KeyPair.generate());
