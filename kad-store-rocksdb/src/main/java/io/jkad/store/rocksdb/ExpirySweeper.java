@@ -7,6 +7,7 @@ import io.jkad.record.RecordKey;
 import io.jkad.store.rocksdb.ValueCodec.CorruptValueException;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -31,6 +32,7 @@ import org.slf4j.LoggerFactory;
 final class ExpirySweeper {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExpirySweeper.class);
+    private static final byte[] EMPTY = new byte[0];
 
     private final RocksDbResources res;
     private final Path directory;
@@ -175,9 +177,10 @@ final class ExpirySweeper {
             }
             Instant expires = h.expires().orElseThrow(); // an index instant comes with an expiry
             if (expires.isAfter(now)) {
-                byte[] value = length <= head.length ? java.util.Arrays.copyOf(head, length) : res.db.get(res.records, key);
+                // the whole record: its first bytes if that is all of it, else read again
+                byte[] value = length <= head.length ? Arrays.copyOf(head, length) : res.db.get(res.records, key);
                 batch.put(res.records, key, ValueCodec.indexedAtExpiry(value));
-                batch.put(res.expiry, KeyLayout.expiryKey(expires, KIND_RECORD, key), new byte[0]);
+                batch.put(res.expiry, KeyLayout.expiryKey(expires, KIND_RECORD, key), EMPTY);
                 return false;
             }
         } catch (CorruptValueException e) {

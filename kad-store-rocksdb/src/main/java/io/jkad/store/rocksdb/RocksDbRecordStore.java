@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * <p>Writes: every change of more than one key (a put that moves a record's expiry earlier or adds
  * one, a new provider or one whose expiry moves earlier, any removal, a sweep) is one
  * {@link WriteBatch}, so a crash leaves either all of it or none. A put or provider update that
- * extends the expiry writes one key: its index entry stays where it was until a sweep moves it. A write returns once RocksDB has appended it to its write-ahead log (and synced
- * the log, with {@code rocksdb.sync=true}). {@link #removeExpired} writes one batch per
+ * extends the expiry writes one key: its index entry stays where it was until a sweep moves it. A
+ * write returns once RocksDB has appended it to its write-ahead log (and synced the log, with
+ * {@code rocksdb.sync=true}). {@link #removeExpired} writes one batch per
  * {@value #SWEEP_CHUNK} expired index entries and lets other writers in between: each batch is
  * whole, but a sweep larger than one batch that fails part way keeps the batches written before.
  *

@@ -43,13 +43,15 @@ import java.util.Optional;
  *   addresses varint count, then each: varint length ‖ binary multiaddr
  * </pre>
  *
- * <p>Provider head, version 1 (the value of a {@code provider_peers} entry): the first fields of
- * the provider record it names, byte for byte, and nothing after them:
+ * <p>Provider head, version 1 (the value of a {@code provider_peers} entry): the fields of the
+ * start of a provider record, and nothing after them. Its instant is that of the provider's expiry
+ * index entry: the record's expiry, so that the head is the record's first bytes, until an update
+ * extends the record; then it stays earlier until a sweep moves the entry (layout 4, {@link KeyLayout}).
  * <pre>
  *   version   1 byte   = 1
- *   flags     1 byte   bit 0: has expiry; the other bits are 0
+ *   flags     1 byte   bit 0: has an index entry; the other bits are 0
  *   seq       8 bytes
- *   expiry    12 bytes if bit 0
+ *   instant   12 bytes if bit 0: the index entry's
  * </pre>
  */
 final class ValueCodec {
@@ -73,7 +75,11 @@ final class ValueCodec {
     /** A provider entry as stored: its {@code seq} and the record. */
     record StoredProvider(long seq, ProviderRecord record) {}
 
-    /** The head of a provider entry, as its {@code provider_peers} entry holds it: {@code seq} and expiry. */
+    /**
+     * The head of a provider entry, as its {@code provider_peers} entry holds it: {@code seq} and,
+     * for that entry, the instant of its expiry index entry (see the class comment); for a
+     * provider record's own start, its expiry.
+     */
     record ProviderHead(long seq, Optional<Instant> expires) {}
 
     /** The most bytes a provider head takes (one with an expiry). */
