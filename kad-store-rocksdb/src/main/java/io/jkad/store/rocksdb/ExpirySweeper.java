@@ -4,16 +4,13 @@ import static io.jkad.store.rocksdb.KeyLayout.KIND_PROVIDER;
 import static io.jkad.store.rocksdb.KeyLayout.KIND_RECORD;
 
 import io.jkad.record.RecordKey;
-import io.jkad.store.rocksdb.ValueCodec.CorruptValueException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
@@ -32,21 +29,22 @@ import org.slf4j.LoggerFactory;
 final class ExpirySweeper {
 
     private static final Logger LOG = LoggerFactory.getLogger(ExpirySweeper.class);
-    private static final byte[] EMPTY = new byte[0];
 
     private final RocksDbResources res;
     private final Path directory;
     private final ProviderIndex providers;
+    private final ValueRecords records;
     /**
      * No expiry index entry is earlier than this (null: unknown, sweep from the start). Lets a sweep
      * seek past the tombstones that earlier sweeps left.
      */
     private volatile Instant sweepFrom;
 
-    ExpirySweeper(RocksDbResources res, Path directory, ProviderIndex providers) {
+    ExpirySweeper(RocksDbResources res, Path directory, ProviderIndex providers, ValueRecords records) {
         this.res = res;
         this.directory = directory;
         this.providers = providers;
+        this.records = records;
     }
 
     /**
@@ -123,7 +121,7 @@ final class ExpirySweeper {
                 byte[] identity = KeyLayout.identityOfExpiryKey(indexKey);
                 if (kind == KIND_RECORD) {
                     RecordKey key = RecordKey.of(identity);
-                    if (!recordLosses.contains(key) && sweepRecord(batch, identity, t, now)) {
+                    if (!recordLosses.contains(key) && records.sweep(batch, identity, t, now)) {
                         recordLosses.add(key);
                         recordsRemoved++;
                     }
@@ -154,40 +152,5 @@ final class ExpirySweeper {
             }
             return new Chunk(recordsRemoved + providersRemoved, recordsRemoved, keysFreed, more);
         }
-    }
-
-    /**
-     * For a sweep at {@code now} that reached the value record {@code key}'s index entry at
-     * {@code t} (which the sweep deletes): adds to {@code batch} the record's removal if it has
-     * expired, or, if a put extended it past {@code now} since it was indexed, its index entry at
-     * its expiry and the record without the earlier instant.
-     *
-     * @return whether it was removed
-     */
-    private boolean sweepRecord(WriteBatch batch, byte[] key, Instant t, Instant now) throws RocksDBException {
-        byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
-        int length = res.db.get(res.records, key, head);
-        if (length == RocksDB.NOT_FOUND) {
-            return false;
-        }
-        try {
-            ValueCodec.RecordHead h = ValueCodec.recordHead(head, Math.min(length, head.length));
-            if (!h.indexed().equals(Optional.of(t))) {
-                return false; // a stale index entry: the record was replaced and its expiry moved
-            }
-            Instant expires = h.expires().orElseThrow(); // an index instant comes with an expiry
-            if (expires.isAfter(now)) {
-                // the whole record: its first bytes if that is all of it, else read again
-                byte[] value = length <= head.length ? Arrays.copyOf(head, length) : res.db.get(res.records, key);
-                batch.put(res.records, key, ValueCodec.indexedAtExpiry(value));
-                batch.put(res.expiry, KeyLayout.expiryKey(expires, KIND_RECORD, key), EMPTY);
-                return false;
-            }
-        } catch (CorruptValueException e) {
-            LOG.warn("rocksdb store {}: removing an undecodable value record under key {}, expired at {}: {}",
-                    directory, RocksDbRecordStore.keyText(key), t, e.getMessage());
-        }
-        batch.delete(res.records, key);
-        return true;
     }
 }

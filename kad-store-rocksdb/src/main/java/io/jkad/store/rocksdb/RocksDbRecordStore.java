@@ -1,6 +1,5 @@
 package io.jkad.store.rocksdb;
 
-import static io.jkad.store.rocksdb.KeyLayout.KIND_RECORD;
 
 import io.jkad.identity.PeerId;
 import io.jkad.record.CloseableIterator;
@@ -32,8 +31,6 @@ import org.rocksdb.RocksDB;
 import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.WriteBatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The RocksDB {@link RecordStore}: value records, provider records, the local peer's provided keys
@@ -87,23 +84,20 @@ import org.slf4j.LoggerFactory;
  * {@code provider_peers} entry makes the writes of that provider throw {@code BACKEND}. A sweep
  * removes a damaged value record or provider record whose expiry index entry says it has expired.
  *
- * <p>Parts: this class keeps the locks, the counts and the value records; the provider column
- * families are {@link ProviderIndex}'s, the expiry sweep is {@link ExpirySweeper}'s and iteration
- * is {@link StoreIterator}'s. They are called under this class's locks (the sweeper only guards its own note of where to start).
- * It stays somewhat over 500 lines because each of the eight operations of the SPI carries here,
- * and only here, its close guard, its hold of the key lock, its limit checks, its count
- * update and its mapping of RocksDB errors; the value records' few lines of batch code stay with
- * them rather than in a class of their own.
+ * <p>Parts: this class keeps the locks, the counts and the limits; the value records' column
+ * family is {@link ValueRecords}'s, the provider column families are {@link ProviderIndex}'s, the
+ * expiry sweep is {@link ExpirySweeper}'s and iteration is {@link StoreIterator}'s. They are
+ * called under this class's locks (the sweeper only guards its own note of where to start). It
+ * stays somewhat over 500 lines because each of the eight operations of the SPI carries here, and
+ * only here, its close guard, its hold of the key lock, its limit checks, its count update and
+ * its mapping of RocksDB errors.
  *
- * <p>Layout versions: a database of layout version 1 or 2 is migrated when opened
+ * <p>Layout versions: a database of layout version 1, 2 or 3 is migrated when opened
  * ({@link LayoutMigration}); one of a later version than {@link KeyLayout#FORMAT_VERSION} is refused.
  */
 final class RocksDbRecordStore implements RecordStore {
 
-    private static final Logger LOG = LoggerFactory.getLogger(RocksDbRecordStore.class);
     private static final String NAME = RocksDbStoreProvider.NAME;
-
-    private static final byte[] EMPTY = new byte[0];
 
     /** Expiry index entries a sweep handles in one write batch (and one hold of every key lock). */
     static final int SWEEP_CHUNK = 1024;
@@ -140,6 +134,8 @@ final class RocksDbRecordStore implements RecordStore {
 
     /** The provider column families. Writes through it hold the key's lock. */
     private final ProviderIndex providerIndex;
+    /** The value records and their index entries. */
+    private final ValueRecords valueRecords;
     /** The expiry sweep. Chunks run holding every key lock. */
     private final ExpirySweeper sweeper;
 
@@ -157,7 +153,8 @@ final class RocksDbRecordStore implements RecordStore {
         this.maxProvidersPerKey = config.maxProvidersPerKey();
         this.maxProvidedKeys = config.maxProvidedKeys();
         this.providerIndex = new ProviderIndex(res, directory, localPeer);
-        this.sweeper = new ExpirySweeper(res, directory, providerIndex);
+        this.valueRecords = new ValueRecords(res, directory);
+        this.sweeper = new ExpirySweeper(res, directory, providerIndex, valueRecords);
     }
 
     /**
@@ -238,32 +235,17 @@ final class RocksDbRecordStore implements RecordStore {
                         + " bytes under key " + key + " exceeds maxValueBytes " + maxValueBytes);
             }
             byte[] k = key.toBytes();
-            Optional<Instant> expires = record.expires();
-            byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
             ReentrantLock lock = keyLocks.of(key);
             lock.lock();
             boolean reserved = false;
-            try (WriteBatch batch = new WriteBatch()) {
-                int oldLength = readRecordHead(k, head);
-                boolean isNew = oldLength == RocksDB.NOT_FOUND;
-                if (isNew && !(reserved = KeyLocks.reserve(recordCount, maxRecords))) {
+            try {
+                ValueCodec.RecordHead old = valueRecords.readHead(key, k);
+                if (old == null && !(reserved = KeyLocks.reserve(recordCount, maxRecords))) {
                     throw new StoreException(Kind.MAX_RECORDS, NAME, "put", "the store holds its maximum of "
                             + maxRecords + " records and key " + key + " is new");
                 }
-                Optional<Instant> indexed = isNew ? Optional.empty() : oldRecordHead(key, head, oldLength).indexed();
-                if (!isNew && ExpirySweeper.indexStillEarly(indexed, expires)) {
-                    // the index entry stays where it is (at or before the new expiry): one write
-                    res.db.put(res.records, res.writeOptions, k, ValueCodec.encodeRecord(record, indexed));
-                } else {
-                    batch.put(res.records, k, ValueCodec.encodeRecord(record));
-                    if (indexed.isPresent()) {
-                        batch.delete(res.expiry, KeyLayout.expiryKey(indexed.get(), KIND_RECORD, k));
-                    }
-                    if (expires.isPresent()) {
-                        batch.put(res.expiry, KeyLayout.expiryKey(expires.get(), KIND_RECORD, k), EMPTY);
-                    }
-                    res.db.write(res.writeOptions, batch);
-                    expires.ifPresent(sweeper::noteIndexed);
+                if (valueRecords.write(k, record, old)) {
+                    sweeper.noteIndexed(record.expires().orElseThrow());
                 }
                 reserved = false; // the new record holds its place now
             } finally {
@@ -300,20 +282,14 @@ final class RocksDbRecordStore implements RecordStore {
                 return;
             }
             byte[] k = key.toBytes();
-            byte[] head = new byte[ValueCodec.RECORD_HEADER_BYTES];
             ReentrantLock lock = keyLocks.of(key);
             lock.lock();
-            try (WriteBatch batch = new WriteBatch()) {
-                int oldLength = readRecordHead(k, head);
-                if (oldLength == RocksDB.NOT_FOUND) {
+            try {
+                ValueCodec.RecordHead old = valueRecords.readHead(key, k);
+                if (old == null) {
                     return;
                 }
-                batch.delete(res.records, k);
-                Optional<Instant> indexed = oldRecordHead(key, head, oldLength).indexed();
-                if (indexed.isPresent()) {
-                    batch.delete(res.expiry, KeyLayout.expiryKey(indexed.get(), KIND_RECORD, k));
-                }
-                res.db.write(res.writeOptions, batch);
+                valueRecords.delete(k, old);
                 recordCount.decrementAndGet();
             } finally {
                 lock.unlock();
@@ -323,32 +299,6 @@ final class RocksDbRecordStore implements RecordStore {
         } finally {
             guard.unlock();
         }
-    }
-
-    /**
-     * The expiry and index instant of the record being replaced or removed. If its value is
-     * damaged they are unknown: the write goes on (so that a damaged record can be replaced or
-     * removed), and its index entry, if any, is left for {@link #removeExpired} to find stale and
-     * drop.
-     */
-    private ValueCodec.RecordHead oldRecordHead(RecordKey key, byte[] head, int length) {
-        try {
-            return ValueCodec.recordHead(head, Math.min(length, head.length));
-        } catch (CorruptValueException e) {
-            LOG.warn("rocksdb store {}: replacing an undecodable value record under key {}: {}", directory, key,
-                    e.getMessage());
-            return ValueCodec.RecordHead.NONE;
-        }
-    }
-
-    /**
-     * Reads the start of the value record under {@code k} into {@code head} (as much of it as
-     * fits: the version, flags and expiry, not the value), without copying the rest out of RocksDB.
-     *
-     * @return the length of the whole stored value, or {@link RocksDB#NOT_FOUND}
-     */
-    private int readRecordHead(byte[] k, byte[] head) throws RocksDBException {
-        return res.db.get(res.records, k, head);
     }
 
     @Override
