@@ -9,7 +9,9 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * A Noise CipherState for ChaChaPoly: a 32-byte key and a 64-bit nonce counter. The 96-bit
  * ChaCha20-Poly1305 nonce is four zero bytes followed by the counter in little-endian order.
- * One JDK {@link Cipher} is kept and re-initialised per message. Not thread-safe.
+ * One {@link Cipher} is kept and re-initialised per message: BoringSSL's ({@link BoringSsl}, 2.5
+ * times the JDK's speed on a 300-byte message and 5 times on 4 KiB on the build machine) where it
+ * loads, else the JDK's. Not thread-safe.
  */
 final class CipherState {
 
@@ -17,19 +19,33 @@ final class CipherState {
 
     private final SecretKeySpec key;
     private final Cipher cipher;
+    private final boolean boringSsl;
     private final byte[] nonceBytes = new byte[12];
     private long nonce;
 
     CipherState(byte[] key) {
+        this(key, BoringSsl.provider().isPresent());
+    }
+
+    /** With BoringSSL's cipher or the JDK's (tests compare the two). */
+    CipherState(byte[] key, boolean boringSsl) {
         if (key.length != 32) {
             throw new IllegalArgumentException("ChaChaPoly key must be 32 bytes: " + key.length);
         }
         this.key = new SecretKeySpec(key, "ChaCha20");
+        this.boringSsl = boringSsl;
         try {
-            this.cipher = Cipher.getInstance("ChaCha20-Poly1305");
+            this.cipher = boringSsl
+                    ? Cipher.getInstance("ChaCha20/Poly1305/NoPadding", BoringSsl.provider().orElseThrow())
+                    : Cipher.getInstance("ChaCha20-Poly1305");
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("ChaCha20-Poly1305 is not available in this JDK", e);
+            throw new IllegalStateException("ChaCha20-Poly1305 is not available" + (boringSsl ? " in BoringSSL" : " in this JDK"), e);
         }
+    }
+
+    /** Whether this state seals with BoringSSL's cipher. */
+    boolean boringSsl() {
+        return boringSsl;
     }
 
     long nonce() {

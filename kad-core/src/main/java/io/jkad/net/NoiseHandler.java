@@ -19,7 +19,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,7 +57,6 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
     static final int MAX_PENDING_WRITES = 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(NoiseHandler.class);
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** Told how the handshake ended; called on the channel's event loop. */
     interface Listener {
@@ -81,7 +79,7 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
      */
     record StaticKey(X25519.KeyPair keyPair, byte[] payload) {
         static StaticKey create(Ed25519KeyPair identity) {
-            X25519.KeyPair kp = X25519.generate(RANDOM);
+            X25519.KeyPair kp = X25519.generate();
             return new StaticKey(kp, NoiseHandler.payload(identity, kp.publicKey()));
         }
     }
@@ -107,14 +105,14 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
      * @param expectedRemote the peer we dialed, or null to accept any authenticated peer
      */
     NoiseHandler(boolean initiator, Ed25519KeyPair identity, PeerId expectedRemote, Listener listener) {
-        this(new NoiseHandshake(initiator, X25519.generate(RANDOM), new byte[0], () -> X25519.generate(RANDOM)),
+        this(new NoiseHandshake(initiator, X25519.generate(), new byte[0], X25519::generate),
                 identity, expectedRemote, listener);
     }
 
     /** With the host's reused static key (see {@link StaticKey}). */
     NoiseHandler(boolean initiator, Ed25519KeyPair identity, StaticKey staticKey, PeerId expectedRemote,
                  Listener listener) {
-        this(new NoiseHandshake(initiator, staticKey.keyPair(), new byte[0], () -> X25519.generate(RANDOM)),
+        this(new NoiseHandshake(initiator, staticKey.keyPair(), new byte[0], X25519::generate),
                 identity, staticKey.payload(), expectedRemote, listener);
     }
 

@@ -2,6 +2,7 @@ package io.jkad.net;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -9,12 +10,16 @@ import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The transport nonce (libp2p-wire.md §4.5, checklist §10.1): four zero bytes, then the 64-bit
  * message counter in little-endian order. Checked against the JDK's own ChaCha20-Poly1305 with
- * nonces built here, for counters where little- and big-endian differ.
+ * nonces built here, for counters where little- and big-endian differ; and BoringSSL's cipher against
+ * the JDK's, in both directions, on arrays and on heap and direct buffers.
  */
 class CipherStateTest {
 
@@ -40,11 +45,13 @@ class CipherStateTest {
         return c.doFinal(ciphertext);
     }
 
-    @Test
-    void messageNIsSealedWithTheCounterNInLittleEndian() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void messageNIsSealedWithTheCounterNInLittleEndian(boolean boringSsl) throws Exception {
+        assumeTrue(BoringSsl.provider().isPresent(), "BoringSSL is not loaded here");
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
-        CipherState cs = new CipherState(key);
+        CipherState cs = new CipherState(key, boringSsl);
         for (long n = 0; n < 300; n++) {
             byte[] plain = ("message " + n).getBytes(StandardCharsets.UTF_8);
             assertThat(cs.nonce()).isEqualTo(n);
@@ -59,12 +66,14 @@ class CipherStateTest {
         }
     }
 
-    @Test
-    void decryptionFollowsTheSameCounter() throws Exception {
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void decryptionFollowsTheSameCounter(boolean boringSsl) throws Exception {
+        assumeTrue(BoringSsl.provider().isPresent(), "BoringSSL is not loaded here");
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
-        CipherState sender = new CipherState(key);
-        CipherState receiver = new CipherState(key);
+        CipherState sender = new CipherState(key, boringSsl);
+        CipherState receiver = new CipherState(key, !boringSsl);
         for (int n = 0; n < 5; n++) {
             byte[] plain = new byte[] {(byte) n, 1, 2};
             assertThat(receiver.decrypt(new byte[0], sender.encrypt(new byte[0], plain))).isEqualTo(plain);
@@ -73,5 +82,44 @@ class CipherStateTest {
         sender.encrypt(new byte[0], new byte[] {9});
         byte[] next = sender.encrypt(new byte[0], new byte[] {10});
         assertThatThrownBy(() -> receiver.decrypt(new byte[0], next)).isInstanceOf(AEADBadTagException.class);
+    }
+
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void buffersRoundTripBetweenTheTwoCiphersAndATamperedOneFails(boolean direct) throws Exception {
+        assumeTrue(BoringSsl.provider().isPresent(), "BoringSSL is not loaded here");
+        byte[] key = new byte[32];
+        SecureRandom random = new SecureRandom();
+        random.nextBytes(key);
+        CipherState[] senders = {new CipherState(key, true), new CipherState(key, false)};
+        CipherState[] receivers = {new CipherState(key, false), new CipherState(key, true)};
+        for (int n = 0; n < 40; n++) {
+            byte[] plain = new byte[n * 211 % 4100];
+            random.nextBytes(plain);
+            for (int side = 0; side < 2; side++) {
+                ByteBuffer in = buffer(direct, plain.length).put(plain).flip();
+                ByteBuffer sealed = buffer(direct, plain.length + CipherState.TAG_LENGTH);
+                assertThat(senders[side].encrypt(in, sealed)).isEqualTo(plain.length + CipherState.TAG_LENGTH);
+                sealed.flip();
+                ByteBuffer opened = buffer(direct, plain.length);
+                assertThat(receivers[side].decrypt(sealed, opened)).isEqualTo(plain.length);
+                byte[] got = new byte[plain.length];
+                opened.flip().get(got);
+                assertThat(got).isEqualTo(plain);
+            }
+        }
+        for (int side = 0; side < 2; side++) {
+            ByteBuffer sealed = buffer(direct, 3 + CipherState.TAG_LENGTH);
+            senders[side].encrypt(buffer(direct, 3).put(new byte[] {1, 2, 3}).flip(), sealed);
+            sealed.put(1, (byte) (sealed.get(1) ^ 1)).flip();
+            CipherState receiver = receivers[side];
+            assertThatThrownBy(() -> receiver.decrypt(sealed, buffer(direct, 3))).isInstanceOf(AEADBadTagException.class);
+        }
+        assertThat(senders[0].boringSsl()).isTrue();
+        assertThat(senders[1].boringSsl()).isFalse();
+    }
+
+    private static ByteBuffer buffer(boolean direct, int capacity) {
+        return direct ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
     }
 }
