@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -251,6 +252,28 @@ class Ed25519KeyTest {
         assertThatThrownBy(() -> Ed25519PublicKey.fromRaw(raw))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("sign bit");
+    }
+
+    @Test
+    void pointsOfSmallOrderDecodeAsRfc8032Says() {
+        // BouncyCastle's faster decoding refuses some of these; the check must still accept them all.
+        for (String hex : List.of(
+                "0000000000000000000000000000000000000000000000000000000000000000", // y = 0, order 4
+                "0000000000000000000000000000000000000000000000000000000000000080",
+                "0100000000000000000000000000000000000000000000000000000000000000", // the neutral element
+                "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // y = p - 1, order 2
+                "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a", // order 8
+                "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+                "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+                "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85")) {
+            assertThat(Ed25519PublicKey.fromRaw(HEX.parseHex(hex)).raw()).isEqualTo(HEX.parseHex(hex));
+        }
+        assertThatThrownBy(() -> Ed25519PublicKey.fromRaw(
+                HEX.parseHex("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("sign bit");
+        byte[] pPlusOne = HEX.parseHex("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f");
+        assertThatThrownBy(() -> Ed25519PublicKey.fromRaw(pPlusOne))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("non-canonical");
     }
 
     @Test
