@@ -267,6 +267,14 @@ public final class Host implements AutoCloseable {
         return traffic.sent();
     }
 
+    /**
+     * The connections, dialed and accepted, whose Noise handshake completed since this host started:
+     * each cost a key agreement, the largest part of a new connection's CPU.
+     */
+    public long connectionsSecured() {
+        return upgrader.secured();
+    }
+
     /** Our peer id. */
     public PeerId peerId() {
         return peerId;

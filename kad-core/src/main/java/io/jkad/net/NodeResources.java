@@ -14,10 +14,13 @@ import java.util.Map;
  * @param admission inbound connections admission refused or dropped so far
  * @param bytesReceived bytes read from all connections since the host started
  * @param bytesSent bytes written to all connections since the host started
+ * @param connectionsSecured connections, dialed and accepted, whose Noise handshake completed since the
+ *     host started
  */
 public record NodeResources(ResourceManager.Usage usage, ResourceLimits limits,
                             Map<ResourceManager.Scope, Map<ResourceManager.Resource, Long>> refusals,
-                            Host.AdmissionCounts admission, long bytesReceived, long bytesSent) {
+                            Host.AdmissionCounts admission, long bytesReceived, long bytesSent,
+                            long connectionsSecured) {
 
     public NodeResources {
         Map<ResourceManager.Scope, Map<ResourceManager.Resource, Long>> copy = new EnumMap<>(ResourceManager.Scope.class);
@@ -29,7 +32,7 @@ public record NodeResources(ResourceManager.Usage usage, ResourceLimits limits,
     static NodeResources of(Host host) {
         ResourceManager r = host.resources();
         return new NodeResources(r.usage(), r.limits(), r.refusals(), host.admission(), host.bytesReceived(),
-                host.bytesSent());
+                host.bytesSent(), host.connectionsSecured());
     }
 
     /** A refusal count of {@code resource} in {@code scope} (0 when there was none). */

@@ -45,6 +45,7 @@ final class Upgrader {
     private final Set<Channel> channels;
     private final RateLimitedLog refusalLog;
     private final LongAdder handshakeTimeouts = new LongAdder();
+    private final LongAdder secured = new LongAdder();
     private final Established established;
     /** The host's one static key when it reuses it, else null (a fresh one per connection). */
     private final NoiseHandler.StaticKey staticKey;
@@ -63,6 +64,11 @@ final class Upgrader {
     /** Inbound upgrades that did not finish within the handshake timeout. */
     long handshakeTimeouts() {
         return handshakeTimeouts.sum();
+    }
+
+    /** Connections, dialed and accepted, whose Noise handshake completed. */
+    long secured() {
+        return secured.sum();
     }
 
     /**
@@ -126,6 +132,7 @@ final class Upgrader {
         /** Step 2 done: the remote is authenticated; its scope becomes its peer's, and the muxer is agreed next. */
         @Override
         public void secured(ChannelHandlerContext ctx, PeerId remote) {
+            secured.increment();
             try {
                 scope.authenticated(remote);
             } catch (ResourceLimitException | IllegalStateException e) {

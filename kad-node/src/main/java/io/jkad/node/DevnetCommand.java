@@ -182,6 +182,7 @@ public final class DevnetCommand implements Callable<Integer> {
             joinNetwork(started, external);
             long startMs = (System.nanoTime() - wallStart) / 1_000_000;
             rssAfterStartKb = rssKb();
+            securedAfterStart = secured(started);
             exit = runWorkload(started, quorum, readQuorum, startMs, wallStart, external.isPresent());
         } finally {
             for (KademliaNode n : started) {
@@ -436,9 +437,15 @@ public final class DevnetCommand implements Callable<Integer> {
         doc.put("rss_kb", rssEnd);
         doc.put("rss_kb_per_node", rssEnd < 0 ? -1 : rssEnd / all.size());
         doc.put("admission_refusals", refusals);
+        doc.put("handshakes_after_start", securedAfterStart);
+        doc.put("handshakes", secured(all));
+        doc.put("x25519", KademliaNode.x25519Engine());
         human.printf(Locale.ROOT, "  %d threads (%s runtime), RSS %d MB (%d KB per node; %d MB after start), "
                 + "%d connections refused%n", threads, runtime, rssEnd / 1024, rssEnd < 0 ? -1 : rssEnd / all.size(),
                 rssAfterStartKb / 1024, refusals);
+        human.printf(Locale.ROOT, "  %d Noise handshakes completed (%d by the end of the bootstrap; a connection "
+                + "between two of these nodes counts at both ends), X25519 on %s%n", secured(all), securedAfterStart,
+                KademliaNode.x25519Engine());
         if (json) {
             out.println(Json.write(doc));
         }
@@ -447,6 +454,12 @@ public final class DevnetCommand implements Callable<Integer> {
     }
 
     private long rssAfterStartKb = -1;
+    private long securedAfterStart = -1;
+
+    /** Noise handshakes completed by all of {@code nodes}: a connection between two of them counts twice. */
+    private static long secured(List<KademliaNode> nodes) {
+        return nodes.stream().mapToLong(n -> n.resources().connectionsSecured()).sum();
+    }
     private long startNodesMs;
 
     /** The process's resident set (VmRSS of /proc/self/status) in KiB, or -1 where there is none. */

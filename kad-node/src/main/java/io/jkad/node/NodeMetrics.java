@@ -130,6 +130,8 @@ final class NodeMetrics {
                 .baseUnit("bytes").description("Bytes read from connections").register(registry);
         FunctionCounter.builder("kad.network.bytes", this, m -> m.resources.bytesSent()).tag("direction", "out")
                 .baseUnit("bytes").description("Bytes written to connections").register(registry);
+        FunctionCounter.builder("kad.connections.secured", this, m -> m.resources.connectionsSecured())
+                .description("Connections, dialed and accepted, whose Noise handshake completed").register(registry);
         Gauge.builder("kad.resource.memory", this, m -> m.resources.usage().memoryBytes()).baseUnit("bytes")
                 .description("Bytes reserved for buffers by the resource manager").register(registry);
         Gauge.builder("kad.resource.memory.limit", this, m -> m.resources.limits().memoryBytes()).baseUnit("bytes")
