@@ -51,6 +51,7 @@ class KademliaNodeViewsTest {
         NodeResources r = a.resources();
         assertThat(r.usage().connections()).isZero();
         assertThat(r.bytesReceived()).isZero();
+        assertThat(r.connectionsSecured()).isZero();
         assertThat(r.totalRefusals()).isZero();
         assertThat(r.limits()).isEqualTo(a.config().host().resourceLimits());
     }
@@ -73,6 +74,7 @@ class KademliaNodeViewsTest {
         assertThat(r.usage().connections()).isPositive();
         assertThat(r.bytesSent()).isPositive();
         assertThat(r.bytesReceived()).isPositive();
+        assertThat(r.connectionsSecured()).isEqualTo(1); // the join's one connection, both peers' only one
     }
 
     @Test

@@ -540,6 +540,7 @@ class DaemonApiTest {
         assertThat(value(after, "kad_query_seconds_count\\{kind=\"get_record\",outcome=\"not_found\"\\}")).isGreaterThanOrEqualTo(1);
         assertThat(after).containsPattern("kad_query_seconds_bucket\\{kind=\"put_record\",outcome=\"ok\",le=\"[0-9.]+\"\\} [0-9.]+");
         assertThat(value(after, "kad_network_bytes_total\\{direction=\"out\"\\}")).isGreaterThan(bytesOutBefore);
+        assertThat(value(after, "kad_connections_secured_total")).isPositive();
         assertThat(value(after, "kad_routing_table_peers")).isEqualTo(1);
         assertThat(after).containsPattern("(?m)^kad_connections [0-9.]+$"); // exported (its value depends on idle timeouts)
         String atB = scrape(apiB);
