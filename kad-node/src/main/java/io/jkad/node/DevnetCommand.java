@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -171,6 +172,7 @@ public final class DevnetCommand implements Callable<Integer> {
         int cores = Runtime.getRuntime().availableProcessors();
         sharedRuntime = "shared".equals(runtime) ? HostRuntime.shared(cores, cores) : null;
         int exit;
+        openFilesPeak = new DevnetOpenFiles.Peak(Duration.ofMillis(500));
         try {
             Progress progress = new Progress(human(), "start", nodes);
             for (int i = 0; i < nodes; i++) {
@@ -185,6 +187,7 @@ public final class DevnetCommand implements Callable<Integer> {
             securedAfterStart = secured(started);
             exit = runWorkload(started, quorum, readQuorum, startMs, wallStart, external.isPresent());
         } finally {
+            openFilesPeak.close();
             for (KademliaNode n : started) {
                 n.close();
             }
@@ -427,6 +430,7 @@ public final class DevnetCommand implements Callable<Integer> {
         doc.put("connections_open", connections);
         doc.put("open_files", DevnetOpenFiles.open());
         doc.put("max_open_files", DevnetOpenFiles.max());
+        doc.put("open_files_peak", openFilesPeak.peak());
         doc.put("idle_timeout", idleTimeout);
         doc.put("bootstrap_batch", bootstrapBatch);
         doc.put("strategy", strategy);
@@ -446,6 +450,8 @@ public final class DevnetCommand implements Callable<Integer> {
         human.printf(Locale.ROOT, "  %d Noise handshakes completed (%d by the end of the bootstrap; a connection "
                 + "between two of these nodes counts at both ends), X25519 on %s%n", secured(all), securedAfterStart,
                 KademliaNode.x25519Engine());
+        human.printf(Locale.ROOT, "  open files: %d now, at most %d (sampled every 0.5 s), limit %d%n",
+                DevnetOpenFiles.open(), openFilesPeak.peak(), DevnetOpenFiles.max());
         if (json) {
             out.println(Json.write(doc));
         }
@@ -455,6 +461,8 @@ public final class DevnetCommand implements Callable<Integer> {
 
     private long rssAfterStartKb = -1;
     private long securedAfterStart = -1;
+    /** The most files open at once, sampled every half second from the first node's start. */
+    private DevnetOpenFiles.Peak openFilesPeak;
 
     /** Noise handshakes completed by all of {@code nodes}: a connection between two of them counts twice. */
     private static long secured(List<KademliaNode> nodes) {
