@@ -365,7 +365,7 @@ public final class KademliaNode implements AutoCloseable {
     /**
      * Where this process's Noise key agreements run: {@code boringssl} (Conscrypt's native library)
      * or {@code bouncycastle} (Java, where that library does not load, or with
-     * {@code -Djkad.x25519=java}).
+     * {@code -Djkad.crypto=java}).
      */
     public static String x25519Engine() {
         return X25519.engine() == X25519.Engine.BORINGSSL ? "boringssl" : "bouncycastle";
