@@ -362,15 +362,6 @@ public final class KademliaNode implements AutoCloseable {
         });
     }
 
-    /**
-     * Where this process's Noise key agreements run: {@code boringssl} (Conscrypt's native library)
-     * or {@code bouncycastle} (Java, where that library does not load, or with
-     * {@code -Djkad.crypto=java}).
-     */
-    public static String x25519Engine() {
-        return X25519.engine() == X25519.Engine.BORINGSSL ? "boringssl" : "bouncycastle";
-    }
-
     /** What the host holds and has refused now, and the bytes it has moved (read on the caller's thread). */
     public NodeResources resources() {
         return NodeResources.of(host);

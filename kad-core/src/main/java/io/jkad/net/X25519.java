@@ -2,8 +2,10 @@ package io.jkad.net;
 
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
+import java.security.KeyPairGenerator;
 import java.security.Provider;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import javax.crypto.KeyAgreement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -150,9 +152,9 @@ final class X25519 {
                 throw new IllegalStateException("Conscrypt has no XDH key agreement", e);
             }
         });
-        private static final ThreadLocal<java.security.KeyPairGenerator> GENERATOR = ThreadLocal.withInitial(() -> {
+        private static final ThreadLocal<KeyPairGenerator> GENERATOR = ThreadLocal.withInitial(() -> {
             try {
-                return java.security.KeyPairGenerator.getInstance("XDH", PROVIDER);
+                return KeyPairGenerator.getInstance("XDH", PROVIDER);
             } catch (GeneralSecurityException e) {
                 throw new IllegalStateException("Conscrypt has no XDH key pair generator", e);
             }
@@ -164,7 +166,7 @@ final class X25519 {
             KeyPair b = Native.generate();
             byte[] ours = agree(a.privateKey, b.publicKey);
             byte[] theirs = bouncyCastle(b.privateKey, a.publicKey);
-            if (ours == null || !java.util.Arrays.equals(ours, theirs)) {
+            if (ours == null || !Arrays.equals(ours, theirs)) {
                 throw new GeneralSecurityException("Conscrypt's X25519 disagrees with BouncyCastle's");
             }
         }

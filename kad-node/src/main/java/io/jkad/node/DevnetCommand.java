@@ -10,6 +10,7 @@ import io.jkad.multiaddr.Multiaddr;
 import io.jkad.net.HostRuntime;
 import io.jkad.net.KademliaNode;
 import io.jkad.net.KademliaNodeConfig;
+import io.jkad.net.NoiseCrypto;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.StoreConfig;
@@ -442,14 +443,15 @@ public final class DevnetCommand implements Callable<Integer> {
         doc.put("rss_kb_per_node", rssEnd < 0 ? -1 : rssEnd / all.size());
         doc.put("admission_refusals", refusals);
         doc.put("handshakes_after_start", securedAfterStart);
-        doc.put("handshakes", secured(all));
-        doc.put("x25519", KademliaNode.x25519Engine());
+        long handshakes = secured(all);
+        doc.put("handshakes", handshakes);
+        doc.put("x25519", NoiseCrypto.x25519Engine());
         human.printf(Locale.ROOT, "  %d threads (%s runtime), RSS %d MB (%d KB per node; %d MB after start), "
                 + "%d connections refused%n", threads, runtime, rssEnd / 1024, rssEnd < 0 ? -1 : rssEnd / all.size(),
                 rssAfterStartKb / 1024, refusals);
         human.printf(Locale.ROOT, "  %d Noise handshakes completed (%d by the end of the bootstrap; a connection "
-                + "between two of these nodes counts at both ends), X25519 on %s%n", secured(all), securedAfterStart,
-                KademliaNode.x25519Engine());
+                + "between two of these nodes counts at both ends), X25519 on %s%n", handshakes, securedAfterStart,
+                NoiseCrypto.x25519Engine());
         human.printf(Locale.ROOT, "  open files: %d now, at most %d (sampled every 0.5 s), limit %d%n",
                 DevnetOpenFiles.open(), openFilesPeak.peak(), DevnetOpenFiles.max());
         if (json) {

@@ -4,6 +4,10 @@ import com.sun.management.UnixOperatingSystemMXBean;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The open files a {@code kad devnet} needs: both ends of every connection between its nodes are in
@@ -73,17 +77,16 @@ final class DevnetOpenFiles {
      * again. Counting the files lists them, so the period should not be short.
      */
     static final class Peak implements AutoCloseable {
-        private final java.util.concurrent.ScheduledExecutorService sampler =
-                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                    Thread t = new Thread(r, "devnet-open-files");
-                    t.setDaemon(true);
-                    return t;
-                });
-        private final java.util.concurrent.atomic.AtomicLong peak = new java.util.concurrent.atomic.AtomicLong(open());
+        private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "devnet-open-files");
+            t.setDaemon(true);
+            return t;
+        });
+        private final AtomicLong peak = new AtomicLong(open());
 
         Peak(Duration period) {
             sampler.scheduleAtFixedRate(() -> peak.accumulateAndGet(open(), Math::max), period.toMillis(),
-                    period.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                    period.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         /** The highest count sampled so far, the count now included (-1 when the JVM cannot tell). */
