@@ -177,8 +177,9 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
     }
 
     /**
-     * As {@link #verifyPayload(byte[], byte[], PeerId, PeerId)}, skipping the signature check when
-     * {@code verified} (a shared runtime's, may be null) holds these exact bytes already.
+     * As {@link #verifyPayload(byte[], byte[], PeerId, PeerId)}, skipping the key's decoding and
+     * the signature check when {@code verified} (a shared runtime's, may be null) holds these exact
+     * bytes already.
      */
     static PeerId verifyPayload(byte[] payload, byte[] remoteStatic, PeerId expected, PeerId self,
                                 VerifiedSignatures verified) throws HandshakeException {
@@ -192,32 +193,38 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
             throw new HandshakeException("Noise handshake payload lacks "
                     + (p.hasIdentityKey() ? "identity_sig" : "identity_key"));
         }
+        byte[] identityKey = p.getIdentityKey().toByteArray();
+        byte[] signature = p.getIdentitySig().toByteArray();
+        ByteBuffer cacheKey = verified == null ? null : VerifiedSignatures.key(identityKey, signature, remoteStatic);
+        PeerId known = cacheKey == null ? null : verified.get(cacheKey);
+        if (known != null) {
+            checkRemote(known, expected, self);
+            return known;
+        }
         PeerKeys.RemoteKey key;
         try {
-            key = PeerKeys.decode(p.getIdentityKey().toByteArray());
+            key = PeerKeys.decode(identityKey);
         } catch (IllegalArgumentException e) {
             throw new HandshakeException("bad remote identity key: " + e.getMessage(), e);
         }
         PeerId remote = key.peerId();
+        checkRemote(remote, expected, self);
+        if (!key.verify(signedData(remoteStatic), signature)) {
+            throw new HandshakeException("bad identity signature over the Noise static key from " + remote);
+        }
+        if (cacheKey != null) {
+            verified.add(cacheKey, remote);
+        }
+        return remote;
+    }
+
+    private static void checkRemote(PeerId remote, PeerId expected, PeerId self) throws HandshakeException {
         if (expected != null && !expected.equals(remote)) {
             throw new HandshakeException("dialed " + expected + " but the remote is " + remote);
         }
         if (remote.equals(self)) {
             throw new HandshakeException("the remote has our own peer id " + self);
         }
-        byte[] signature = p.getIdentitySig().toByteArray();
-        ByteBuffer cacheKey = verified == null ? null
-                : VerifiedSignatures.key(p.getIdentityKey().toByteArray(), signature, remoteStatic);
-        if (cacheKey != null && verified.contains(cacheKey)) {
-            return remote;
-        }
-        if (!key.verify(signedData(remoteStatic), signature)) {
-            throw new HandshakeException("bad identity signature over the Noise static key from " + remote);
-        }
-        if (cacheKey != null) {
-            verified.add(cacheKey);
-        }
-        return remote;
     }
 
     // --- lifecycle ---

@@ -22,12 +22,16 @@ class VerifiedSignaturesTest {
 
         assertThat(NoiseHandler.verifyPayload(key.payload(), staticPublic, remote.peerId(), self.peerId(), cache))
                 .isEqualTo(remote.peerId());
-        assertThat(cache.contains(VerifiedSignatures.key(remote.publicKey().encodeProtobuf(),
-                signatureOf(key.payload()), staticPublic))).isTrue();
-        // a hit still checks the rest: the expected peer
+        assertThat(cache.get(VerifiedSignatures.key(remote.publicKey().encodeProtobuf(),
+                signatureOf(key.payload()), staticPublic))).isEqualTo(remote.peerId());
+        // a hit gives the peer id the key decoded to, and still checks the rest: the expected peer, ourselves
+        assertThat(NoiseHandler.verifyPayload(key.payload(), staticPublic, null, self.peerId(), cache))
+                .isEqualTo(remote.peerId());
         Ed25519KeyPair other = Ed25519KeyPair.generate();
         assertThatThrownBy(() -> NoiseHandler.verifyPayload(key.payload(), staticPublic, other.peerId(), self.peerId(),
                 cache)).isInstanceOf(HandshakeException.class).hasMessageContaining("dialed");
+        assertThatThrownBy(() -> NoiseHandler.verifyPayload(key.payload(), staticPublic, null, remote.peerId(),
+                cache)).isInstanceOf(HandshakeException.class).hasMessageContaining("our own peer id");
         // the same signed payload over another static key is refused, every time, and not remembered
         byte[] otherStatic = X25519.generate(RANDOM).publicKey();
         for (int i = 0; i < 2; i++) {
@@ -41,8 +45,9 @@ class VerifiedSignaturesTest {
     @Test
     void theCacheIsBounded() {
         VerifiedSignatures cache = new VerifiedSignatures();
+        io.jkad.identity.PeerId peer = Ed25519KeyPair.generate().peerId();
         for (int i = 0; i <= VerifiedSignatures.MAX; i++) {
-            cache.add(VerifiedSignatures.key(new byte[] {1}, new byte[] {(byte) i, (byte) (i >> 8)}, new byte[] {2}));
+            cache.add(VerifiedSignatures.key(new byte[] {1}, new byte[] {(byte) i, (byte) (i >> 8)}, new byte[] {2}), peer);
         }
         assertThat(cache.contains(VerifiedSignatures.key(new byte[] {1}, new byte[] {0, 0}, new byte[] {2}))).isFalse();
         int last = VerifiedSignatures.MAX;
