@@ -8,7 +8,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -40,17 +39,19 @@ final class Dialer {
     private final PeerId self;
     private final HostConfig config;
     private final EventLoopGroup group;
+    private final SocketTransport transport;
     private final ResourceManager resources;
     private final ConnectionRegistry registry;
     private final Upgrader upgrader;
     private final BooleanSupplier closed;
     private final AddressFailed addressFailed;
 
-    Dialer(PeerId self, HostConfig config, EventLoopGroup group, ResourceManager resources, ConnectionRegistry registry,
-           Upgrader upgrader, BooleanSupplier closed, AddressFailed addressFailed) {
+    Dialer(PeerId self, HostConfig config, EventLoopGroup group, SocketTransport transport, ResourceManager resources,
+           ConnectionRegistry registry, Upgrader upgrader, BooleanSupplier closed, AddressFailed addressFailed) {
         this.self = self;
         this.config = config;
         this.group = group;
+        this.transport = transport;
         this.resources = resources;
         this.registry = registry;
         this.upgrader = upgrader;
@@ -139,7 +140,7 @@ final class Dialer {
         });
         Bootstrap b = new Bootstrap()
                 .group(group)
-                .channel(NioSocketChannel.class)
+                .channelFactory(transport.socketChannels())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, config.dialTimeout().toMillis()))
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)

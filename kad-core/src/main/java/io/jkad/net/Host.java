@@ -14,13 +14,11 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.SocketProtocolFamily;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.channels.spi.SelectorProvider;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -113,6 +111,7 @@ public final class Host implements AutoCloseable {
     private final PeerId peerId;
     private final YamuxConfig yamuxConfig;
     private final EventLoopGroup group;
+    private final SocketTransport transport;
     /** The runtime whose IO loops this host uses; closed with it only when it is the host's own. */
     private final HostRuntime runtime;
     private final boolean ownsRuntime;
@@ -143,10 +142,11 @@ public final class Host implements AutoCloseable {
                 .withMaxInboundStreams(config.maxInboundStreamsPerConnection())
                 .withKeepAlive(config.keepAliveInterval(), Duration.ofSeconds(30));
         this.group = runtime.ioGroup();
+        this.transport = runtime.transport();
         this.registry = new ConnectionRegistry(peerId);
         this.upgrader = new Upgrader(identity, config, traffic, channels, refusalLog, this::established);
         this.admission = new InboundAdmission(config, resources, refusalLog, upgrader, () -> closed);
-        this.dialer = new Dialer(peerId, config, group, resources, registry, upgrader, () -> closed,
+        this.dialer = new Dialer(peerId, config, group, transport, resources, registry, upgrader, () -> closed,
                 (peer, address, cause) -> fire(l -> l.dialFailed(peer, address, cause)));
         protocols.addBuiltIn(IDENTIFY, (conn, stream) -> stream.pipeline().addLast(
                 new IdentifyProtocol.ResponderHandler(identifyMessage(conn), config.identifyTimeout())));
@@ -243,7 +243,7 @@ public final class Host implements AutoCloseable {
     private int bindOne(ServerBootstrap sb, InetSocketAddress sa, SocketProtocolFamily family, Multiaddr asked)
             throws IOException {
         ChannelFuture f = sb.clone()
-                .channelFactory(() -> new NioServerSocketChannel(SelectorProvider.provider(), family))
+                .channelFactory(transport.serverChannels(family))
                 .bind(sa).awaitUninterruptibly();
         if (!f.isSuccess()) {
             throw new IOException("could not listen on " + asked + ": " + f.cause(), f.cause());

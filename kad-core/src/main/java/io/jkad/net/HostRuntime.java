@@ -2,7 +2,6 @@ package io.jkad.net;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -40,6 +39,7 @@ public final class HostRuntime implements AutoCloseable {
     private static final AtomicInteger SHARED = new AtomicInteger();
 
     private final EventLoopGroup io;
+    private final SocketTransport transport;
     private final int logicThreads;
     private final ThreadFactory logicThreadFactory;
     private final Set<Thread> logicThreadSet = ConcurrentHashMap.newKeySet();
@@ -51,7 +51,9 @@ public final class HostRuntime implements AutoCloseable {
     /** Made on first use: a host alone (no node on it) needs no logic thread. */
     private ScheduledThreadPoolExecutor logic;
 
-    private HostRuntime(EventLoopGroup io, int logicThreads, ThreadFactory logicThreadFactory, boolean shared) {
+    private HostRuntime(SocketTransport transport, EventLoopGroup io, int logicThreads, ThreadFactory logicThreadFactory,
+                        boolean shared) {
+        this.transport = transport;
         this.io = io;
         this.verifiedSignatures = shared ? new VerifiedSignatures() : null;
         this.logicThreads = logicThreads;
@@ -75,23 +77,34 @@ public final class HostRuntime implements AutoCloseable {
      * @throws IllegalArgumentException if either is below 1
      */
     public static HostRuntime shared(int ioThreads, int logicThreads) {
+        return shared(ioThreads, logicThreads, SocketTransport.current());
+    }
+
+    /** As {@link #shared(int, int)} on the given transport (tests run both in one process). */
+    static HostRuntime shared(int ioThreads, int logicThreads, SocketTransport transport) {
         if (ioThreads < 1 || logicThreads < 1) {
             throw new IllegalArgumentException("threads must be >= 1: io " + ioThreads + ", logic " + logicThreads);
         }
         int n = SHARED.incrementAndGet();
-        return new HostRuntime(
+        return new HostRuntime(transport,
                 new MultiThreadIoEventLoopGroup(ioThreads, new DefaultThreadFactory("kad-io-" + n, true),
-                        NioIoHandler.newFactory()),
+                        transport.ioHandlerFactory()),
                 logicThreads, new DefaultThreadFactory("kad-logic-" + n, true), true);
     }
 
     /** The runtime a host makes for itself when given none: its own IO loops and one named logic thread. */
     static HostRuntime dedicated(int ioThreads, String logicThreadName) {
-        return new HostRuntime(new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory()), 1, r -> {
+        SocketTransport transport = SocketTransport.current();
+        return new HostRuntime(transport, new MultiThreadIoEventLoopGroup(ioThreads, transport.ioHandlerFactory()), 1, r -> {
             Thread t = new Thread(r, logicThreadName);
             t.setDaemon(true);
             return t;
         }, false);
+    }
+
+    /** How the IO event loops drive their sockets; their channels must be of this transport. */
+    public SocketTransport transport() {
+        return transport;
     }
 
     /** The IO event loops. */

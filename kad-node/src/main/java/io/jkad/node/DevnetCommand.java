@@ -11,6 +11,7 @@ import io.jkad.net.HostRuntime;
 import io.jkad.net.KademliaNode;
 import io.jkad.net.KademliaNodeConfig;
 import io.jkad.net.NoiseCrypto;
+import io.jkad.net.SocketTransport;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.StoreConfig;
@@ -446,12 +447,14 @@ public final class DevnetCommand implements Callable<Integer> {
         long handshakes = secured(all);
         doc.put("handshakes", handshakes);
         doc.put("x25519", NoiseCrypto.x25519Engine());
+        String transport = SocketTransport.current().name().toLowerCase(Locale.ROOT);
+        doc.put("transport", transport);
         human.printf(Locale.ROOT, "  %d threads (%s runtime), RSS %d MB (%d KB per node; %d MB after start), "
                 + "%d connections refused%n", threads, runtime, rssEnd / 1024, rssEnd < 0 ? -1 : rssEnd / all.size(),
                 rssAfterStartKb / 1024, refusals);
         human.printf(Locale.ROOT, "  %d Noise handshakes completed (%d by the end of the bootstrap; a connection "
-                + "between two of these nodes counts at both ends), X25519 on %s%n", handshakes, securedAfterStart,
-                NoiseCrypto.x25519Engine());
+                + "between two of these nodes counts at both ends), X25519 on %s, sockets on %s%n", handshakes,
+                securedAfterStart, NoiseCrypto.x25519Engine(), transport);
         human.printf(Locale.ROOT, "  open files: %d now, at most %d (sampled every 0.5 s), limit %d%n",
                 DevnetOpenFiles.open(), openFilesPeak.peak(), DevnetOpenFiles.max());
         if (json) {

@@ -68,6 +68,7 @@ class DevnetCommandTest {
         long handshakes = Long.parseLong(json.get("handshakes"));
         assertThat(Long.parseLong(json.get("handshakes_after_start"))).isPositive().isEven().isLessThanOrEqualTo(handshakes);
         assertThat(json.get("x25519")).isEqualTo("boringssl");
+        assertThat(json.get("transport")).isEqualTo("epoll");
         assertThat(Long.parseLong(json.get("open_files_peak"))).isGreaterThanOrEqualTo(Long.parseLong(json.get("open_files")));
         assertThat(run.err()).as("the summary, on stderr with --json").contains("find_providers").contains("median ms");
     }
