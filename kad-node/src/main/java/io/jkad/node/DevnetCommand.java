@@ -10,8 +10,6 @@ import io.jkad.multiaddr.Multiaddr;
 import io.jkad.net.HostRuntime;
 import io.jkad.net.KademliaNode;
 import io.jkad.net.KademliaNodeConfig;
-import io.jkad.net.NoiseCrypto;
-import io.jkad.net.SocketTransport;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.StoreConfig;
@@ -185,8 +183,8 @@ public final class DevnetCommand implements Callable<Integer> {
             startNodesMs = (System.nanoTime() - wallStart) / 1_000_000;
             joinNetwork(started, external);
             long startMs = (System.nanoTime() - wallStart) / 1_000_000;
-            rssAfterStartKb = rssKb();
-            securedAfterStart = secured(started);
+            rssAfterStartKb = DevnetFootprint.processRssKb();
+            securedAfterStart = DevnetFootprint.handshakes(started);
             exit = runWorkload(started, quorum, readQuorum, startMs, wallStart, external.isPresent());
         } finally {
             openFilesPeak.close();
@@ -421,42 +419,14 @@ public final class DevnetCommand implements Callable<Integer> {
         doc.put("providers_success", round4(finds.successRate()));
         doc.putAll(provided);
         doc.put("wall_ms", wallMs);
-        long rssEnd = rssKb();
-        System.gc();
-        long heapKb = java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1024;
-        doc.put("heap_kb_after_gc", heapKb);
-        doc.put("heap_kb_per_node", heapKb / all.size());
-        int threads = java.lang.management.ManagementFactory.getThreadMXBean().getThreadCount();
-        long refusals = all.stream().mapToLong(n -> n.resources().totalRefusals()).sum();
-        long connections = all.stream().mapToLong(n -> n.resources().usage().connections()).sum();
-        doc.put("connections_open", connections);
-        doc.put("open_files", DevnetOpenFiles.open());
-        doc.put("max_open_files", DevnetOpenFiles.max());
-        doc.put("open_files_peak", openFilesPeak.peak());
         doc.put("idle_timeout", idleTimeout);
         doc.put("bootstrap_batch", bootstrapBatch);
         doc.put("strategy", strategy);
         doc.put("runtime", runtime);
         doc.put("noise_static_key", noiseStaticKey);
-        doc.put("threads", threads);
-        doc.put("rss_kb_after_start", rssAfterStartKb);
-        doc.put("rss_kb", rssEnd);
-        doc.put("rss_kb_per_node", rssEnd < 0 ? -1 : rssEnd / all.size());
-        doc.put("admission_refusals", refusals);
-        doc.put("handshakes_after_start", securedAfterStart);
-        long handshakes = secured(all);
-        doc.put("handshakes", handshakes);
-        doc.put("x25519", NoiseCrypto.x25519Engine());
-        String transport = SocketTransport.current().name().toLowerCase(Locale.ROOT);
-        doc.put("transport", transport);
-        human.printf(Locale.ROOT, "  %d threads (%s runtime), RSS %d MB (%d KB per node; %d MB after start), "
-                + "%d connections refused%n", threads, runtime, rssEnd / 1024, rssEnd < 0 ? -1 : rssEnd / all.size(),
-                rssAfterStartKb / 1024, refusals);
-        human.printf(Locale.ROOT, "  %d Noise handshakes completed (%d by the end of the bootstrap; a connection "
-                + "between two of these nodes counts at both ends), X25519 on %s, sockets on %s%n", handshakes,
-                securedAfterStart, NoiseCrypto.x25519Engine(), transport);
-        human.printf(Locale.ROOT, "  open files: %d now, at most %d (sampled every 0.5 s), limit %d%n",
-                DevnetOpenFiles.open(), openFilesPeak.peak(), DevnetOpenFiles.max());
+        DevnetFootprint footprint = DevnetFootprint.measure(all, rssAfterStartKb, securedAfterStart, openFilesPeak);
+        footprint.putInto(doc);
+        footprint.print(human, runtime);
         if (json) {
             out.println(Json.write(doc));
         }
@@ -469,25 +439,7 @@ public final class DevnetCommand implements Callable<Integer> {
     /** The most files open at once, sampled every half second from the first node's start. */
     private DevnetOpenFiles.Peak openFilesPeak;
 
-    /** Noise handshakes completed by all of {@code nodes}: a connection between two of them counts twice. */
-    private static long secured(List<KademliaNode> nodes) {
-        return nodes.stream().mapToLong(n -> n.resources().connectionsSecured()).sum();
-    }
     private long startNodesMs;
-
-    /** The process's resident set (VmRSS of /proc/self/status) in KiB, or -1 where there is none. */
-    static long rssKb() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | RuntimeException e) {
-            // not Linux
-        }
-        return -1;
-    }
 
     /** A random node other than {@code not} (the same one when it is alone). */
     private static KademliaNode other(List<KademliaNode> all, KademliaNode not, Random rnd) {
