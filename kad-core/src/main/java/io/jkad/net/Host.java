@@ -216,8 +216,9 @@ public final class Host implements AutoCloseable {
             int port;
             if (ip.isAnyLocalAddress() && dualStackPorts.contains(sa.getPort())) {
                 // Both wildcards on one port: the JDK's IPv6 sockets are dual-stack (it clears
-                // IPV6_V6ONLY and offers no way to set it), so a second socket for 0.0.0.0 on the
-                // same port could not bind. One IPv6 socket on [::] accepts both families.
+                // IPV6_V6ONLY and offers no way to set it), and so are Netty's epoll sockets
+                // (HostWildcardTest runs on them), so a second socket for 0.0.0.0 on the same port
+                // could not bind. One IPv6 socket on [::] accepts both families.
                 Integer done = boundDualStack.get(sa.getPort());
                 if (done == null) {
                     done = bindOne(sb, new InetSocketAddress(ListenAddresses.IPV6_ANY, sa.getPort()), SocketProtocolFamily.INET6,

@@ -36,21 +36,15 @@ public enum SocketTransport {
     private static final Logger LOG = LoggerFactory.getLogger(SocketTransport.class);
     /** The system property that can force NIO ({@code nio}) or ask for the default ({@code auto}). */
     public static final String PROPERTY = "jkad.transport";
-    private static volatile SocketTransport chosen;
 
     /** The transport of this process: epoll where it loads, unless {@value #PROPERTY} says {@code nio}. */
     public static SocketTransport current() {
-        SocketTransport t = chosen;
-        if (t == null) {
-            synchronized (SocketTransport.class) {
-                t = chosen;
-                if (t == null) {
-                    t = choose(System.getProperty(PROPERTY, "auto"));
-                    chosen = t;
-                }
-            }
-        }
-        return t;
+        return Chosen.TRANSPORT;
+    }
+
+    /** Chosen on first use, once (the holder idiom). */
+    private static final class Chosen {
+        static final SocketTransport TRANSPORT = choose(System.getProperty(PROPERTY, "auto"));
     }
 
     private static SocketTransport choose(String asked) {

@@ -34,10 +34,6 @@ final class VerifiedSignatures {
         return verified.get(key);
     }
 
-    boolean contains(ByteBuffer key) {
-        return verified.containsKey(key);
-    }
-
     /** Adds an entry whose key decoded to {@code peer} and whose signature verified. */
     void add(ByteBuffer key, PeerId peer) {
         if (verified.size() >= MAX) {
