@@ -249,6 +249,19 @@ public final class PeerId implements Comparable<PeerId> {
         return Multibase.encodeBase36(cid);
     }
 
+    /**
+     * Whether this id is the identity multihash of exactly {@code encodedKey} (an encoded public
+     * key short enough to be inlined, as Ed25519 keys are). Such a key needs no decoding to be
+     * matched with the id: the id was made from it.
+     */
+    public boolean inlines(byte[] encodedKey) {
+        return encodedKey.length <= MAX_INLINE_KEY_LENGTH
+                && bytes.length == 2 + encodedKey.length
+                && bytes[0] == IDENTITY
+                && bytes[1] == encodedKey.length
+                && Arrays.equals(bytes, 2, bytes.length, encodedKey, 0, encodedKey.length);
+    }
+
     /** The public key, when the id is an identity multihash of an Ed25519 key. */
     public Optional<Ed25519PublicKey> publicKey() {
         Object cached = publicKeyCache;

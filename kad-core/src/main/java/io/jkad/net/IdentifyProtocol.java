@@ -88,7 +88,9 @@ final class IdentifyProtocol {
      */
     static IdentifyInfo toInfo(Identify m, PeerId remote, IdentifyInfo previous) {
         if (m.hasPublicKey()) {
-            PeerId claimed = PeerKeys.decode(m.getPublicKey().toByteArray()).peerId();
+            byte[] key = m.getPublicKey().toByteArray();
+            // remote was authenticated with a key that decoded; the same bytes need no second decoding
+            PeerId claimed = remote.inlines(key) ? remote : PeerKeys.decode(key).peerId();
             if (!claimed.equals(remote)) {
                 throw new IllegalArgumentException("identify public key belongs to " + claimed + ", not " + remote);
             }

@@ -150,8 +150,10 @@ final class KadOutboundHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        result.completeExceptionally(new IOException("stream closed before the " + (expectsResponse()
-                ? "response" : "request was sent")));
+        if (!result.isDone()) {
+            result.completeExceptionally(new IOException("stream closed before the " + (expectsResponse()
+                    ? "response" : "request was sent")));
+        }
         ctx.fireChannelInactive();
     }
 

@@ -382,13 +382,17 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
             fail(ctx, new HandshakeException("connection closed during the Noise handshake",
                     new ClosedChannelException()));
         }
-        failPending(new ClosedChannelException());
+        if (!pending.isEmpty()) {
+            failPending(new ClosedChannelException());
+        }
         super.channelInactive(ctx);
     }
 
     @Override
     protected void handlerRemoved0(ChannelHandlerContext ctx) {
-        failPending(new ClosedChannelException());
+        if (!pending.isEmpty()) {
+            failPending(new ClosedChannelException());
+        }
     }
 
     // --- outbound ---

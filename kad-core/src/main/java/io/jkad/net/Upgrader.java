@@ -208,6 +208,10 @@ final class Upgrader {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
+            // Most connections close long after their upgrade; the exception is made only when needed.
+            if (upgrade.isDone()) {
+                return;
+            }
             upgrade.completeExceptionally(new IOException("connection closed during the upgrade",
                     new ClosedChannelException()));
         }

@@ -39,6 +39,23 @@ class PeerIdTest {
     }
 
     @Test
+    void anIdInlinesExactlyTheKeyItWasMadeFrom() {
+        byte[] key = HEX.parseHex(SPEC_ED25519_PUBLIC);
+        PeerId id = PeerId.parse(SPEC_ED25519_PEER);
+        assertThat(id.inlines(key)).isTrue();
+        assertThat(id.inlines(Arrays.copyOf(key, key.length - 1))).isFalse();
+        byte[] changed = key.clone();
+        changed[changed.length - 1] ^= 1;
+        assertThat(id.inlines(changed)).isFalse();
+        assertThat(id.inlines(HEX.parseHex(SPEC_SECP256K1_PUBLIC))).isFalse();
+        byte[] secp = HEX.parseHex(SPEC_SECP256K1_PUBLIC);
+        assertThat(PeerKeys.decode(secp).peerId().inlines(secp)).isTrue();
+        // a SHA-256 id holds a digest, not the key
+        PeerId rsa = PeerId.parse("QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N");
+        assertThat(rsa.inlines(Arrays.copyOfRange(rsa.toBytes(), 2, 34))).isFalse();
+    }
+
+    @Test
     void cidAndBase58OfTheSameRsaPeerAreEqual() {
         PeerId fromBase58 = PeerId.parse("QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N");
         PeerId fromCid = PeerId.parse("bafzbeie5745rpv2m6tjyuugywy4d5ewrqgqqhfnf445he3omzpjbx5xqxe");
