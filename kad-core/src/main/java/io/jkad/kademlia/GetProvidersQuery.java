@@ -33,6 +33,12 @@ final class GetProvidersQuery implements QueryState {
         return providers.size() >= enough;
     }
 
+    /** It ends at its count, when it has one. */
+    @Override
+    public boolean mayEndEarly() {
+        return enough != Integer.MAX_VALUE;
+    }
+
     @Override
     public QueryKind kind() {
         return QueryKind.GET_PROVIDERS;

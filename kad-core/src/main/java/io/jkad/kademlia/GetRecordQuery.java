@@ -51,6 +51,12 @@ final class GetRecordQuery implements QueryState {
         return records.size() >= quorum;
     }
 
+    /** It ends at its quorum. */
+    @Override
+    public boolean mayEndEarly() {
+        return true;
+    }
+
     @Override
     public QueryKind kind() {
         return QueryKind.GET_RECORD;

@@ -108,7 +108,7 @@ final class Queries {
     /** Starts a lookup of the closest peers to {@code state}'s key, then run by {@code state}. */
     QueryId startLookup(QueryState state) {
         KeyBytes target = KeyBytes.digestOf(state.key().toBytes());
-        return pool.addIterClosest(target, routing.closestKeys(target), new QueryInner(state));
+        return pool.addIterClosest(target, routing.closestKeys(target), new QueryInner(state), state.mayEndEarly());
     }
 
     /** Starts a query of the given peers, run by {@code state}. */

@@ -62,6 +62,16 @@ sealed interface QueryState
         return false;
     }
 
+    /**
+     * Whether the query may end before its lookup settles the closest peers, as soon as it has
+     * what it asked for (a get at its quorum, a provider look-up at its count). A tuned lookup then
+     * dials ahead only the peers its next requests are chosen from, not the whole window, most of
+     * which such a query never asks.
+     */
+    default boolean mayEndEarly() {
+        return false;
+    }
+
     /** {@code source} answered the request of {@code query}; report it to the query's iterator. */
     void onResponse(Query<QueryInner> query, PeerId source, KadResponse response, Queries queries, Instant now);
 

@@ -95,7 +95,15 @@ public final class QueryPool<T> {
 
     /** Adds a lookup of the closest peers to {@code target} (disjoint paths if configured). */
     public QueryId addIterClosest(KeyBytes target, Iterable<Key<PeerId>> peers, T inner) {
-        PeersIterator iter = closest(target, peers);
+        return addIterClosest(target, peers, inner, false);
+    }
+
+    /**
+     * As {@link #addIterClosest(KeyBytes, Iterable, Object)}, for a query that may end before the
+     * lookup settles when {@code mayEndEarly} (a tuned lookup then dials fewer peers ahead).
+     */
+    public QueryId addIterClosest(KeyBytes target, Iterable<Key<PeerId>> peers, T inner, boolean mayEndEarly) {
+        PeersIterator iter = closest(target, peers, mayEndEarly);
         QueryId id = new QueryId(nextId++);
         queries.put(id, new Query<>(id, iter, inner));
         return id;
@@ -177,12 +185,16 @@ public final class QueryPool<T> {
     }
 
     private PeersIterator closest(KeyBytes target, Iterable<Key<PeerId>> peers) {
+        return closest(target, peers, false);
+    }
+
+    private PeersIterator closest(KeyBytes target, Iterable<Key<PeerId>> peers, boolean mayEndEarly) {
         if (config.disjointQueryPaths()) {
             return new ClosestDisjointPeersIter(closestConfig, target, peers);
         }
         return switch (strategy) {
             case REFERENCE -> new ClosestPeersIter(closestConfig, target, peers);
-            case TUNED -> new TunedClosestPeersIter(closestConfig, target, peers, hints);
+            case TUNED -> new TunedClosestPeersIter(closestConfig, target, peers, hints, mayEndEarly);
         };
     }
 

@@ -46,7 +46,11 @@ import java.util.Optional;
  *       at once ({@link LookupHints#dialAhead}; a dial, not a request): most of them will be
  *       asked, and by then their request costs one round trip instead of a handshake's two and
  *       its own; while converging, a connected peer is also the quicker choice. A peer that
- *       cannot be dialed ({@link #onUnreachable}) leaves the window before it is asked.
+ *       cannot be dialed ({@link #onUnreachable}) leaves the window before it is asked. A lookup
+ *       whose query may end before it settles (a get at its quorum, a provider look-up at its
+ *       count) dials ahead only the {@link #CHOICES_PER_SLOT}·α closest peers not asked yet, those
+ *       its next requests are chosen from: the rest of the window is seldom asked, and its
+ *       handshakes would take CPU from the requests that are.
  * </ul>
  *
  * <p>It finishes when each of the k closest live peers it knows is <em>settled</em>, or when there
@@ -133,6 +137,8 @@ public final class TunedClosestPeersIter implements PeersIterator {
     private int slowSeen;
     /** Connections asked for ahead of requests. */
     private int dialsAhead;
+    /** How many of the closest peers not asked yet are dialed ahead. */
+    private final int dialAheadLimit;
 
     /**
      * @param knownClosestPeers the peers to start from; the first 20 of them are used
@@ -140,11 +146,21 @@ public final class TunedClosestPeersIter implements PeersIterator {
      */
     public TunedClosestPeersIter(ClosestPeersIterConfig config, KeyBytes target, Iterable<Key<PeerId>> knownClosestPeers,
                                  LookupHints hints) {
+        this(config, target, knownClosestPeers, hints, false);
+    }
+
+    /**
+     * @param mayEndEarly whether the query may end before the lookup settles; it then dials ahead
+     *     only the peers its next requests are chosen from
+     */
+    public TunedClosestPeersIter(ClosestPeersIterConfig config, KeyBytes target, Iterable<Key<PeerId>> knownClosestPeers,
+                                 LookupHints hints, boolean mayEndEarly) {
         Objects.requireNonNull(config, "config");
         this.target = Objects.requireNonNull(target, "target");
         Objects.requireNonNull(knownClosestPeers, "knownClosestPeers");
         this.hints = Objects.requireNonNull(hints, "hints");
         this.parallelism = config.parallelism();
+        this.dialAheadLimit = mayEndEarly ? CHOICES_PER_SLOT * parallelism : Integer.MAX_VALUE;
         this.numResults = config.numResults();
         this.peerTimeout = config.peerTimeout();
         double size = hints.networkSize();
@@ -226,13 +242,15 @@ public final class TunedClosestPeersIter implements PeersIterator {
     }
 
     /**
-     * Asks for a connection to every peer of the window not asked yet: it will most likely be
-     * asked (the window is asked at once when converged), and its request then costs only its own
-     * round trip instead of a handshake's and its own.
+     * Asks for a connection to every peer of the window not asked yet (or to the closest
+     * {@link #dialAheadLimit} of them): it will most likely be asked (the window is asked at once
+     * when converged), and its request then costs only its own round trip instead of a handshake's
+     * and its own.
      */
     private void dialAhead(Instant now) {
         int live = 0;
         int window = numResults;
+        int notAsked = 0;
         for (int i = 0, n = closest.size(); i < n && live < window; i++) {
             Peer peer = closest.get(i);
             switch (peer.state) {
@@ -245,6 +263,9 @@ public final class TunedClosestPeersIter implements PeersIterator {
                     }
                 }
                 case NOT_CONTACTED -> {
+                    if (notAsked++ == dialAheadLimit) {
+                        return;
+                    }
                     if (!peer.dialedAhead) {
                         peer.dialedAhead = true;
                         dialsAhead++;
@@ -558,6 +579,20 @@ public final class TunedClosestPeersIter implements PeersIterator {
                 return live;
             }
             live++;
+        }
+        return -1;
+    }
+
+    /** How many live peers not asked yet are closer to the target than {@code peer}. */
+    int notAskedBefore(PeerId peer) {
+        int before = 0;
+        for (Peer p : closest) {
+            if (p.id.equals(peer)) {
+                return before;
+            }
+            if (p.state == PeerState.NOT_CONTACTED) {
+                before++;
+            }
         }
         return -1;
     }

@@ -131,7 +131,8 @@ class TunedClosestPeersIterProperties {
             @ForAll @IntRange(min = 1, max = 20) int bucketSize,
             @ForAll @IntRange(min = 1, max = 6) int alpha,
             @ForAll @IntRange(min = 1, max = K) int numResults,
-            @ForAll @IntRange(min = 0, max = 60) int unreachablePercent) {
+            @ForAll @IntRange(min = 0, max = 60) int unreachablePercent,
+            @ForAll boolean mayEndEarly) {
         Random random = new Random(seed);
         SyntheticNetwork network = new SyntheticNetwork(random, size, bucketSize, K);
         KeyBytes target = Key.of(PeerId.random(random)).bytes();
@@ -160,11 +161,15 @@ class TunedClosestPeersIterProperties {
                         assertThat(it.peerState(peer)).isEqualTo(TunedClosestPeersIter.PeerState.NOT_CONTACTED);
                         assertThat(it.rankAmongLive(peer)).as("rank of the peer dialed ahead")
                                 .isLessThan(numResults + it.numSlow());
+                        if (mayEndEarly) {
+                            assertThat(it.notAskedBefore(peer)).as("peers not asked before the one dialed ahead")
+                                    .isLessThan(TunedClosestPeersIter.CHOICES_PER_SLOT * alpha);
+                        }
                         if (Math.floorMod(peer.hashCode() + seed, 100) < unreachablePercent) {
                             toReport.add(peer);
                         }
                     }
-                });
+                }, mayEndEarly);
         ref.set(iter);
         LookupDriver driver = new LookupDriver(network, iter, target, start, random, 0.0,
                 Duration.ofSeconds(2), PEER_TIMEOUT);
@@ -283,6 +288,45 @@ class TunedClosestPeersIterProperties {
         System.out.printf("settled by connection: %d of %d lookups; true closest returned: %d%n", settledEarly, lookups, exact);
         assertThat(settledEarly).as("lookups that ended on connected peers").isGreaterThan(lookups / 4);
         assertThat(exact).as("lookups that returned the true closest").isGreaterThanOrEqualTo(lookups * 99 / 100);
+    }
+
+    /**
+     * On its first step, with 20 peers known and α = 3: a lookup that runs until it settles dials
+     * ahead every peer of the window it does not ask yet (19), one whose query may end early only
+     * the 2α closest of them (6).
+     */
+    @net.jqwik.api.Example
+    void aLookupThatMayEndEarlyDialsAheadOnlyTheNextChoices() {
+        for (boolean mayEndEarly : new boolean[] {false, true}) {
+            Random random = new Random(7);
+            SyntheticNetwork network = new SyntheticNetwork(random, 300, K, K);
+            KeyBytes target = Key.of(PeerId.random(random)).bytes();
+            List<Key<PeerId>> start = network.randomPeers(random, 20);
+            LookupHints base = hints(7, 300);
+            List<PeerId> dialed = new java.util.ArrayList<>();
+            TunedClosestPeersIter iter = new TunedClosestPeersIter(new ClosestPeersIterConfig(3, K, PEER_TIMEOUT), target, start,
+                    new LookupHints() {
+                        @Override
+                        public long expectedNanos(PeerId peer) {
+                            return base.expectedNanos(peer);
+                        }
+
+                        @Override
+                        public double networkSize() {
+                            return base.networkSize();
+                        }
+
+                        @Override
+                        public void dialAhead(PeerId peer, java.time.Instant now) {
+                            dialed.add(peer);
+                        }
+                    }, mayEndEarly);
+            assertThat(iter.next(java.time.Instant.EPOCH)).isInstanceOf(PeersIterState.Contact.class);
+            assertThat(dialed).as("dialed ahead, mayEndEarly " + mayEndEarly).hasSize(mayEndEarly ? 6 : 19);
+            for (PeerId peer : dialed) {
+                assertThat(iter.peerState(peer)).isEqualTo(TunedClosestPeersIter.PeerState.NOT_CONTACTED);
+            }
+        }
     }
 
     /**
