@@ -70,16 +70,37 @@ final class CipherState {
 
     /**
      * Encrypts {@code in}'s remaining bytes into {@code out} (which needs room for them plus the
-     * tag), with empty associated data, as transport messages do.
+     * tag), with empty associated data, as transport messages do. Both direct ({@link
+     * #wantsDirectBuffers}) or both on arrays, the bytes are sealed where they are.
      */
     int encrypt(ByteBuffer in, ByteBuffer out) throws GeneralSecurityException {
         init(Cipher.ENCRYPT_MODE, null);
-        return cipher.doFinal(in, out);
+        return doFinal(in, out);
     }
 
     /** Decrypts {@code in}'s remaining bytes (ciphertext || tag) into {@code out}, empty associated data. */
     int decrypt(ByteBuffer in, ByteBuffer out) throws GeneralSecurityException {
         init(Cipher.DECRYPT_MODE, null);
+        return doFinal(in, out);
+    }
+
+    /**
+     * Whether transport messages should be in direct buffers: BoringSSL's cipher reads and writes
+     * direct buffers in place, but copies a heap {@link ByteBuffer} into a new direct one (a
+     * {@code ByteBuffer.allocateDirect} with its cleaner, per message) unless given arrays.
+     */
+    boolean wantsDirectBuffers() {
+        return boringSsl;
+    }
+
+    private int doFinal(ByteBuffer in, ByteBuffer out) throws GeneralSecurityException {
+        if (in.hasArray() && out.hasArray()) {
+            int n = cipher.doFinal(in.array(), in.arrayOffset() + in.position(), in.remaining(),
+                    out.array(), out.arrayOffset() + out.position());
+            in.position(in.limit());
+            out.position(out.position() + n);
+            return n;
+        }
         return cipher.doFinal(in, out);
     }
 

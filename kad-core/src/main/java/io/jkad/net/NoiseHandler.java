@@ -350,7 +350,7 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
             fail(ctx, new HandshakeException("Noise transport frame shorter than its tag: " + length + " bytes"));
             return null;
         }
-        ByteBuf plain = ctx.alloc().heapBuffer(length - CipherState.TAG_LENGTH);
+        ByteBuf plain = buffer(ctx, receiver, length - CipherState.TAG_LENGTH);
         try {
             ByteBuffer src = in.nioBuffer(in.readerIndex(), length);
             ByteBuffer dst = plain.nioBuffer(0, length - CipherState.TAG_LENGTH);
@@ -443,20 +443,27 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
         }
         int total = plain.readableBytes();
         int frames = Math.max(1, (total + MAX_PLAINTEXT - 1) / MAX_PLAINTEXT);
-        ByteBuf wire = ctx.alloc().heapBuffer(total + frames * (2 + CipherState.TAG_LENGTH));
+        ByteBuf wire = buffer(ctx, sender, total + frames * (2 + CipherState.TAG_LENGTH));
+        // each frame's plaintext is copied into one buffer of the cipher's kind: a frame spanning
+        // several writes would otherwise be merged into a new heap buffer, and then copied again
+        ByteBuf frame = total == 0 ? null : buffer(ctx, sender, Math.min(total, MAX_PLAINTEXT));
         try {
             while (plain.isReadable()) {
                 int n = Math.min(MAX_PLAINTEXT, plain.readableBytes());
                 wire.writeShort(n + CipherState.TAG_LENGTH);
-                ByteBuffer src = plain.nioBuffer(plain.readerIndex(), n);
+                frame.clear();
+                plain.readBytes(frame, n);
+                ByteBuffer src = frame.nioBuffer(0, n);
                 ByteBuffer dst = wire.nioBuffer(wire.writerIndex(), n + CipherState.TAG_LENGTH);
                 int written = sender.encrypt(src, dst);
                 wire.writerIndex(wire.writerIndex() + written);
-                plain.skipBytes(n);
             }
         } catch (GeneralSecurityException | RuntimeException e) {
             wire.release();
             plain.release();
+            if (frame != null) {
+                frame.release();
+            }
             HandshakeException cause = new HandshakeException("Noise encryption failed: " + e, e);
             for (ChannelPromise p : promises) {
                 p.tryFailure(cause);
@@ -465,6 +472,9 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
             return;
         }
         plain.release();
+        if (frame != null) {
+            frame.release();
+        }
         if (total == 0) {
             wire.release();
             for (ChannelPromise p : promises) {
@@ -486,6 +496,11 @@ final class NoiseHandler extends ByteToMessageDecoder implements ChannelOutbound
                 }
             });
         }
+    }
+
+    /** A buffer of the kind {@code cipher} seals in place: direct for BoringSSL's, heap for the JDK's. */
+    private static ByteBuf buffer(ChannelHandlerContext ctx, CipherState cipher, int capacity) {
+        return cipher.wantsDirectBuffers() ? ctx.alloc().directBuffer(capacity) : ctx.alloc().heapBuffer(capacity);
     }
 
     private void failPending(Throwable cause) {

@@ -119,6 +119,56 @@ class CipherStateTest {
         assertThat(senders[1].boringSsl()).isFalse();
     }
 
+    /**
+     * Buffers inside larger ones (a non-zero array offset and position), in every pairing of heap
+     * and direct, seal to the bytes the array call gives and open back, and both buffers' positions
+     * move past what was read and written, with either cipher.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void buffersAtAnOffsetInEveryPairingOfHeapAndDirect(boolean boringSsl) throws Exception {
+        assumeTrue(!boringSsl || BoringSsl.provider().isPresent(), "BoringSSL is not loaded here");
+        byte[] key = new byte[32];
+        SecureRandom random = new SecureRandom();
+        random.nextBytes(key);
+        byte[] plain = new byte[1500];
+        random.nextBytes(plain);
+        CipherState reference = new CipherState(key, boringSsl);
+        byte[] expected = reference.encrypt(new byte[0], plain);
+        for (boolean directIn : new boolean[] {false, true}) {
+            for (boolean directOut : new boolean[] {false, true}) {
+                CipherState sender = new CipherState(key, boringSsl);
+                CipherState receiver = new CipherState(key, boringSsl);
+                ByteBuffer in = inside(directIn, plain.length, 7).put(plain).flip();
+                in.position(0);
+                ByteBuffer sealed = inside(directOut, plain.length + CipherState.TAG_LENGTH + 9, 5);
+                sealed.position(4);
+                assertThat(sender.encrypt(in, sealed)).isEqualTo(expected.length);
+                assertThat(in.hasRemaining()).isFalse();
+                assertThat(sealed.position()).isEqualTo(4 + expected.length);
+                byte[] got = new byte[expected.length];
+                sealed.flip().position(4);
+                sealed.duplicate().get(got);
+                assertThat(got).as("in direct %s, out direct %s", directIn, directOut).isEqualTo(expected);
+                ByteBuffer opened = inside(directIn, plain.length + 3, 11);
+                opened.position(3);
+                assertThat(receiver.decrypt(sealed, opened)).isEqualTo(plain.length);
+                assertThat(sealed.hasRemaining()).isFalse();
+                byte[] back = new byte[plain.length];
+                opened.flip().position(3);
+                opened.get(back);
+                assertThat(back).isEqualTo(plain);
+            }
+        }
+    }
+
+    /** A buffer of {@code capacity} bytes starting {@code offset} bytes into a larger one. */
+    private static ByteBuffer inside(boolean direct, int capacity, int offset) {
+        ByteBuffer outer = buffer(direct, capacity + offset + 13);
+        outer.position(offset).limit(offset + capacity);
+        return outer.slice();
+    }
+
     private static ByteBuffer buffer(boolean direct, int capacity) {
         return direct ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
     }
