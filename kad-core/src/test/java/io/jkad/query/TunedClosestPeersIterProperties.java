@@ -43,8 +43,18 @@ class TunedClosestPeersIterProperties {
         };
     }
 
+    /** {@code base}, telling {@code dialedAhead} of each peer the lookup dials ahead. */
+    private static LookupHints dialingAhead(LookupHints base, java.util.function.Consumer<PeerId> dialedAhead) {
+        return withNode(base, peer -> false, dialedAhead);
+    }
+
     /** {@code base}, with the node connected to the peers {@code connected} accepts. */
     private static LookupHints connectedTo(LookupHints base, java.util.function.Predicate<PeerId> connected) {
+        return withNode(base, connected, peer -> { });
+    }
+
+    private static LookupHints withNode(LookupHints base, java.util.function.Predicate<PeerId> connected,
+                                        java.util.function.Consumer<PeerId> dialedAhead) {
         return new LookupHints() {
             @Override
             public long expectedNanos(PeerId peer) {
@@ -54,6 +64,11 @@ class TunedClosestPeersIterProperties {
             @Override
             public double networkSize() {
                 return base.networkSize();
+            }
+
+            @Override
+            public void dialAhead(PeerId peer, java.time.Instant now) {
+                dialedAhead.accept(peer);
             }
 
             @Override
@@ -143,33 +158,20 @@ class TunedClosestPeersIterProperties {
         java.util.ArrayDeque<PeerId> toReport = new java.util.ArrayDeque<>();
         java.util.Set<PeerId> reported = new java.util.HashSet<>();
         TunedClosestPeersIter iter = new TunedClosestPeersIter(new ClosestPeersIterConfig(alpha, numResults, PEER_TIMEOUT),
-                target, start, new LookupHints() {
-                    @Override
-                    public long expectedNanos(PeerId peer) {
-                        return base.expectedNanos(peer);
+                target, start, dialingAhead(base, peer -> {
+                    TunedClosestPeersIter it = ref.get();
+                    assertThat(dialed.add(peer)).as("dialed ahead twice: " + peer).isTrue();
+                    assertThat(it.peerState(peer)).isEqualTo(TunedClosestPeersIter.PeerState.NOT_CONTACTED);
+                    assertThat(it.rankAmongLive(peer)).as("rank of the peer dialed ahead")
+                            .isLessThan(numResults + it.numSlow());
+                    if (mayEndEarly) {
+                        assertThat(it.notAskedBefore(peer)).as("peers not asked before the one dialed ahead")
+                                .isLessThan(TunedClosestPeersIter.CHOICES_PER_SLOT * alpha);
                     }
-
-                    @Override
-                    public double networkSize() {
-                        return base.networkSize();
+                    if (Math.floorMod(peer.hashCode() + seed, 100) < unreachablePercent) {
+                        toReport.add(peer);
                     }
-
-                    @Override
-                    public void dialAhead(PeerId peer, java.time.Instant now) {
-                        TunedClosestPeersIter it = ref.get();
-                        assertThat(dialed.add(peer)).as("dialed ahead twice: " + peer).isTrue();
-                        assertThat(it.peerState(peer)).isEqualTo(TunedClosestPeersIter.PeerState.NOT_CONTACTED);
-                        assertThat(it.rankAmongLive(peer)).as("rank of the peer dialed ahead")
-                                .isLessThan(numResults + it.numSlow());
-                        if (mayEndEarly) {
-                            assertThat(it.notAskedBefore(peer)).as("peers not asked before the one dialed ahead")
-                                    .isLessThan(TunedClosestPeersIter.CHOICES_PER_SLOT * alpha);
-                        }
-                        if (Math.floorMod(peer.hashCode() + seed, 100) < unreachablePercent) {
-                            toReport.add(peer);
-                        }
-                    }
-                }, mayEndEarly);
+                }), mayEndEarly);
         ref.set(iter);
         LookupDriver driver = new LookupDriver(network, iter, target, start, random, 0.0,
                 Duration.ofSeconds(2), PEER_TIMEOUT);
@@ -305,22 +307,7 @@ class TunedClosestPeersIterProperties {
             LookupHints base = hints(7, 300);
             List<PeerId> dialed = new java.util.ArrayList<>();
             TunedClosestPeersIter iter = new TunedClosestPeersIter(new ClosestPeersIterConfig(3, K, PEER_TIMEOUT), target, start,
-                    new LookupHints() {
-                        @Override
-                        public long expectedNanos(PeerId peer) {
-                            return base.expectedNanos(peer);
-                        }
-
-                        @Override
-                        public double networkSize() {
-                            return base.networkSize();
-                        }
-
-                        @Override
-                        public void dialAhead(PeerId peer, java.time.Instant now) {
-                            dialed.add(peer);
-                        }
-                    }, mayEndEarly);
+                    dialingAhead(base, dialed::add), mayEndEarly);
             assertThat(iter.next(java.time.Instant.EPOCH)).isInstanceOf(PeersIterState.Contact.class);
             assertThat(dialed).as("dialed ahead, mayEndEarly " + mayEndEarly).hasSize(mayEndEarly ? 6 : 19);
             for (PeerId peer : dialed) {
