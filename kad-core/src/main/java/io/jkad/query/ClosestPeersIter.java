@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -47,16 +46,13 @@ public final class ClosestPeersIter implements PeersIterator {
     enum PeerState { NOT_CONTACTED, WAITING, UNRESPONSIVE, SUCCEEDED, FAILED }
 
     /** A known peer, its distance to the target and its state. */
-    static final class Peer {
-        final PeerId id;
-        final Distance distance;
+    static final class Peer extends PeersByDistance.Known {
         PeerState state = PeerState.NOT_CONTACTED;
         /** When a request in flight counts as unresponsive; set while {@code WAITING}. */
         Instant deadline;
 
         Peer(PeerId id, Distance distance) {
-            this.id = id;
-            this.distance = distance;
+            super(id, distance);
         }
     }
 
@@ -66,9 +62,7 @@ public final class ClosestPeersIter implements PeersIterator {
     private final KeyBytes target;
 
     /** Every known peer, in ascending distance to the target. */
-    private final ArrayList<Peer> closest;
-    /** The same peers, by id, for the reports. Only looked up, never iterated. */
-    private final HashMap<PeerId, Peer> byId;
+    private final PeersByDistance<Peer> closest;
 
     private State state = State.ITERATING;
     /** Answers in a row without progress, while iterating. */
@@ -87,15 +81,14 @@ public final class ClosestPeersIter implements PeersIterator {
         this.parallelism = config.parallelism();
         this.numResults = config.numResults();
         this.peerTimeout = config.peerTimeout();
-        this.closest = new ArrayList<>(Math.max(MAX_INITIAL_PEERS, numResults) * 2);
-        this.byId = new HashMap<>();
+        this.closest = new PeersByDistance<>(Math.max(MAX_INITIAL_PEERS, numResults) * 2);
         int taken = 0;
         for (Key<PeerId> key : knownClosestPeers) {
             if (taken++ == MAX_INITIAL_PEERS) {
                 break;
             }
             Objects.requireNonNull(key, "a known closest peer is null");
-            insert(new Peer(key.preimage(), key.distance(target)));
+            closest.insert(new Peer(key.preimage(), key.distance(target)));
         }
     }
 
@@ -199,7 +192,7 @@ public final class ClosestPeersIter implements PeersIterator {
         if (state == State.FINISHED) {
             return false;
         }
-        Peer known = byId.get(peer);
+        Peer known = closest.find(peer);
         if (known == null) {
             return false;
         }
@@ -217,10 +210,10 @@ public final class ClosestPeersIter implements PeersIterator {
         boolean progress = closest.size() < numResults;
         for (PeerId closer : closerPeers) {
             Objects.requireNonNull(closer, "a closer peer is null");
-            if (byId.containsKey(closer)) {
+            if (closest.contains(closer)) {
                 continue;
             }
-            int index = insert(new Peer(closer, Key.of(closer).distance(target)));
+            int index = closest.insert(new Peer(closer, Key.of(closer).distance(target)));
             // Progress if any of the new peers is now the closest known. (The reference at 0.29
             // overwrites the flag for each closer peer, so only the last one counted; we take
             // any of them.)
@@ -255,7 +248,7 @@ public final class ClosestPeersIter implements PeersIterator {
         if (state == State.FINISHED) {
             return false;
         }
-        Peer known = byId.get(peer);
+        Peer known = closest.find(peer);
         if (known == null) {
             return false;
         }
@@ -322,7 +315,7 @@ public final class ClosestPeersIter implements PeersIterator {
 
     /** The state of {@code peer}, or null when unknown. */
     PeerState peerState(PeerId peer) {
-        Peer known = byId.get(peer);
+        Peer known = closest.find(peer);
         return known == null ? null : known.state;
     }
 
@@ -337,32 +330,5 @@ public final class ClosestPeersIter implements PeersIterator {
             case ITERATING -> numWaiting >= parallelism;
             case FINISHED -> true;
         };
-    }
-
-    /**
-     * Inserts {@code peer} at its place by distance.
-     *
-     * @return its index, or -1 if a peer at that distance is already known (the same key)
-     */
-    private int insert(Peer peer) {
-        if (byId.containsKey(peer.id)) {
-            return -1;
-        }
-        int lo = 0;
-        int hi = closest.size() - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int c = closest.get(mid).distance.compareTo(peer.distance);
-            if (c < 0) {
-                lo = mid + 1;
-            } else if (c > 0) {
-                hi = mid - 1;
-            } else {
-                return -1;
-            }
-        }
-        closest.add(lo, peer);
-        byId.put(peer.id, peer);
-        return lo;
     }
 }

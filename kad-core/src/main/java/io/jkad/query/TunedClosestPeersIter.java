@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -90,9 +89,7 @@ public final class TunedClosestPeersIter implements PeersIterator {
 
     enum PeerState { NOT_CONTACTED, WAITING, UNRESPONSIVE, SUCCEEDED, FAILED }
 
-    static final class Peer {
-        final PeerId id;
-        final Distance distance;
+    static final class Peer extends PeersByDistance.Known {
         PeerState state = PeerState.NOT_CONTACTED;
         /** While {@code WAITING}: when the request turns slow, and when unresponsive. */
         Instant hedgeAt;
@@ -102,8 +99,7 @@ public final class TunedClosestPeersIter implements PeersIterator {
         boolean dialedAhead;
 
         Peer(PeerId id, Distance distance) {
-            this.id = id;
-            this.distance = distance;
+            super(id, distance);
         }
     }
 
@@ -118,8 +114,8 @@ public final class TunedClosestPeersIter implements PeersIterator {
      * NaN when the network's size is unknown.
      */
     private final double neighbourhood;
-    private final ArrayList<Peer> closest;
-    private final HashMap<PeerId, Peer> byId;
+    /** Every known peer, in ascending distance to the target. */
+    private final PeersByDistance<Peer> closest;
 
     private boolean finished;
     /** What the lookup returns, fixed when it ends by itself; null until then. */
@@ -165,15 +161,14 @@ public final class TunedClosestPeersIter implements PeersIterator {
         this.peerTimeout = config.peerTimeout();
         double size = hints.networkSize();
         this.neighbourhood = size > 0 ? NEIGHBOURHOOD_FACTOR * numResults / (size + 1) : Double.NaN;
-        this.closest = new ArrayList<>(Math.max(MAX_INITIAL_PEERS, numResults) * 2);
-        this.byId = new HashMap<>();
+        this.closest = new PeersByDistance<>(Math.max(MAX_INITIAL_PEERS, numResults) * 2);
         int taken = 0;
         for (Key<PeerId> key : knownClosestPeers) {
             if (taken++ == MAX_INITIAL_PEERS) {
                 break;
             }
             Objects.requireNonNull(key, "a known closest peer is null");
-            insert(new Peer(key.preimage(), key.distance(target)));
+            closest.insert(new Peer(key.preimage(), key.distance(target)));
         }
     }
 
@@ -385,7 +380,7 @@ public final class TunedClosestPeersIter implements PeersIterator {
         if (finished) {
             return false;
         }
-        Peer known = byId.get(peer);
+        Peer known = closest.find(peer);
         if (known == null) {
             return false;
         }
@@ -406,10 +401,10 @@ public final class TunedClosestPeersIter implements PeersIterator {
         boolean progress = closest.size() < numResults;
         for (PeerId closer : closerPeers) {
             Objects.requireNonNull(closer, "a closer peer is null");
-            if (byId.containsKey(closer)) {
+            if (closest.contains(closer)) {
                 continue;
             }
-            if (insert(new Peer(closer, Key.of(closer).distance(target))) == 0) {
+            if (closest.insert(new Peer(closer, Key.of(closer).distance(target))) == 0) {
                 progress = true;
             }
         }
@@ -449,7 +444,7 @@ public final class TunedClosestPeersIter implements PeersIterator {
         if (finished) {
             return false;
         }
-        Peer known = byId.get(peer);
+        Peer known = closest.find(peer);
         if (known == null) {
             return false;
         }
@@ -477,7 +472,7 @@ public final class TunedClosestPeersIter implements PeersIterator {
     @Override
     public boolean onUnreachable(PeerId peer) {
         Objects.requireNonNull(peer, "peer");
-        Peer known = finished ? null : byId.get(peer);
+        Peer known = finished ? null : closest.find(peer);
         if (known == null || known.state != PeerState.NOT_CONTACTED) {
             return false;
         }
@@ -598,33 +593,11 @@ public final class TunedClosestPeersIter implements PeersIterator {
     }
 
     PeerState peerState(PeerId peer) {
-        Peer known = byId.get(peer);
+        Peer known = closest.find(peer);
         return known == null ? null : known.state;
     }
 
     int numKnown() {
         return closest.size();
-    }
-
-    private int insert(Peer peer) {
-        if (byId.containsKey(peer.id)) {
-            return -1;
-        }
-        int lo = 0;
-        int hi = closest.size() - 1;
-        while (lo <= hi) {
-            int mid = (lo + hi) >>> 1;
-            int c = closest.get(mid).distance.compareTo(peer.distance);
-            if (c < 0) {
-                lo = mid + 1;
-            } else if (c > 0) {
-                hi = mid - 1;
-            } else {
-                return -1;
-            }
-        }
-        closest.add(lo, peer);
-        byId.put(peer.id, peer);
-        return lo;
     }
 }
