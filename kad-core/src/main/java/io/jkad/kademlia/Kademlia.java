@@ -485,6 +485,17 @@ public final class Kademlia {
     }
 
     /**
+     * Dialing {@code peer} failed, but its host took the connection and cut it off before it was
+     * upgraded: it is there and refused, most likely for one of its limits (a handshake rate, its
+     * connections). The queries waiting for it count it as failed, as for {@link #onDialFailure},
+     * but its routing table entry is kept: a busy peer is not a gone one, and dropping every peer
+     * that refused us once emptied the tables of nodes whose dials met busy peers.
+     */
+    public void onDialRefused(PeerId peer, Instant now) {
+        queries.onDialFailure(peer, now);
+    }
+
+    /**
      * {@code address} of {@code peer} could not be reached: it is removed from the peer's routing
      * table entry unless it is the last one (a peer keeps its last address until a pending entry
      * replaces it) and from the queries' address caches.

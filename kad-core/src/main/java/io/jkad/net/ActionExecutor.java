@@ -222,8 +222,13 @@ final class ActionExecutor {
             if (error == null) {
                 kademlia.onConnected(peer, t);
             } else {
-                LOG.debug("{}: dialing {} failed: {}", self, peer, Host.unwrap(error).toString());
-                kademlia.onDialFailure(peer, t);
+                Throwable cause = Host.unwrap(error);
+                LOG.debug("{}: dialing {} failed: {}", self, peer, cause.toString());
+                if (cause instanceof DialException d && !d.answered().isEmpty()) {
+                    kademlia.onDialRefused(peer, t);
+                } else {
+                    kademlia.onDialFailure(peer, t);
+                }
             }
             loop.drive();
         }, loop.executor());

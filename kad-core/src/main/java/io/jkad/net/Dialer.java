@@ -8,15 +8,22 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.unix.Errors;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.nio.channels.ClosedChannelException;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,13 +81,13 @@ final class Dialer {
             return CompletableFuture.completedFuture(start.existing().get());
         }
         if (start.isNew()) {
-            dialNext(peer, addrs, 0, new LinkedHashMap<>(), start.dial());
+            dialNext(peer, addrs, 0, new LinkedHashMap<>(), new HashSet<>(), start.dial());
         }
         return start.dial().copy();
     }
 
     private void dialNext(PeerId peer, List<Multiaddr> addrs, int index, Map<Multiaddr, Throwable> failures,
-                          CompletableFuture<Connection> result) {
+                          Set<Multiaddr> answered, CompletableFuture<Connection> result) {
         if (closed.getAsBoolean()) {
             registry.settle(peer, result, null, new IllegalStateException("host closed"));
             return;
@@ -91,11 +98,12 @@ final class Dialer {
             return;
         }
         if (index >= addrs.size()) {
-            registry.settle(peer, result, null, new DialException(peer, failures));
+            registry.settle(peer, result, null, new DialException(peer, failures, answered));
             return;
         }
         Multiaddr address = addrs.get(index);
         CompletableFuture<HostConnection> attempt = new CompletableFuture<>();
+        AtomicBoolean tcpConnected = new AtomicBoolean();
         attempt.whenComplete((conn, err) -> {
             if (err == null) {
                 registry.settle(peer, result, conn, null);
@@ -104,14 +112,32 @@ final class Dialer {
             Throwable cause = Host.unwrap(err);
             LOG.debug("dialing {} at {} failed: {}", peer, address, cause.toString());
             failures.put(address, cause);
+            if (tcpConnected.get() && cutOff(cause)) {
+                answered.add(address);
+            }
             addressFailed.failed(peer, address, cause);
-            dialNext(peer, addrs, index + 1, failures, result);
+            dialNext(peer, addrs, index + 1, failures, answered, result);
         });
-        connect(peer, address, attempt);
+        connect(peer, address, attempt, tcpConnected);
     }
 
-    /** One attempt: checks the address, opens its resource scope, connects and upgrades. */
-    private void connect(PeerId peer, Multiaddr address, CompletableFuture<HostConnection> attempt) {
+    /**
+     * Whether an upgrade that failed with {@code cause} was cut off by the remote (closed, reset,
+     * or left to time out) rather than refused on its merits: a failed authentication or another
+     * peer's identity says nothing of the peer dialed being there.
+     */
+    static boolean cutOff(Throwable cause) {
+        if (cause instanceof HandshakeException) {
+            Throwable why = cause.getCause();
+            return why instanceof ClosedChannelException || why instanceof SocketException
+                    || why instanceof Errors.NativeIoException;
+        }
+        return cause instanceof IOException || cause instanceof TimeoutException;
+    }
+
+    /** One attempt: checks the address, opens its resource scope, connects and upgrades; {@code tcpConnected} is set once the TCP connection is made. */
+    private void connect(PeerId peer, Multiaddr address, CompletableFuture<HostConnection> attempt,
+                         AtomicBoolean tcpConnected) {
         Optional<PeerId> named = address.peerId();
         if (named.isPresent() && !named.get().equals(peer)) {
             attempt.completeExceptionally(new IllegalArgumentException("address names another peer: " + address));
@@ -155,7 +181,9 @@ final class Dialer {
                 });
         try {
             b.connect(target.get()).addListener((ChannelFuture f) -> {
-                if (!f.isSuccess()) {
+                if (f.isSuccess()) {
+                    tcpConnected.set(true); // before the channel is active, so before any upgrade can fail
+                } else {
                     attempt.completeExceptionally(f.cause());
                 }
             });

@@ -492,6 +492,20 @@ class KademliaTest {
     }
 
     @Test
+    void aRefusedDialFailsTheWaitingRequestsButKeepsTheEntry() {
+        Kademlia k = node(KademliaConfig.defaults());
+        List<PeerId> peers = addPeers(k, 4);
+        k.onConnected(peers.get(3), T0);
+        QueryId id = k.getClosestPeers(RecordKey.ofUtf8("t"));
+        List<KademliaAction.Dial> dials = ofType(drain(k, T0), KademliaAction.Dial.class);
+        PeerId busy = dials.get(0).peer();
+        k.onDialRefused(busy, T0);
+        assertThat(k.query(id).orElseThrow().stats().failure()).isEqualTo(1);
+        // It took the connection and cut it off: it is there, so it stays in the routing table.
+        assertThat(k.routingEntry(busy, T0)).isPresent();
+    }
+
+    @Test
     void aDialFailureWhileConnectedToNobodyKeepsTheEntry() {
         Kademlia k = node(KademliaConfig.defaults());
         PeerId p = addPeers(k, 1).get(0);

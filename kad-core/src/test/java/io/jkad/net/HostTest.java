@@ -13,6 +13,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -344,6 +345,7 @@ class HostTest {
                 () -> await(a.dial(nobody, List.of(refused, notTcp))));
         DialException d = (DialException) e.getCause();
         assertThat(d.failures()).containsOnlyKeys(refused, notTcp);
+        assertThat(d.answered()).as("no address took the connection").isEmpty();
         assertThat(d.getMessage()).contains(refused.toString()).contains(notTcp.toString());
         e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
                 () -> await(a.dial(nobody, List.of())));
@@ -614,6 +616,34 @@ class HostTest {
         // Another address is not limited by the first one's flood.
         assertThat(await(a.dial(b.peerId(), b.listenAddresses())).isOpen()).isTrue();
         eventually(() -> b.resources().usage().transientConnections() == 0, "no handshake left counted");
+    }
+
+    @Test
+    void aDialRefusedForTheSourcesRateSaysThePeerAnswered() throws Exception {
+        Host b = host(null, x -> x.handshakeRateLimit(1, 0.001));
+        Host a1 = host(null);
+        Host a2 = host(null);
+        assertThat(await(a1.dial(b.peerId(), b.listenAddresses())).isOpen()).isTrue();
+        // a2 dials from the same address, whose one handshake is spent: b takes the connection and resets it
+        ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> await(a2.dial(b.peerId(), b.listenAddresses())));
+        DialException d = (DialException) e.getCause();
+        assertThat(b.admission().rateLimited()).isEqualTo(1);
+        assertThat(d.answered()).containsExactlyElementsOf(b.listenAddresses());
+    }
+
+    @Test
+    void onlyACutOffUpgradeCountsAsAnswered() {
+        assertThat(Dialer.cutOff(new IOException("connection closed during the upgrade", new ClosedChannelException()))).isTrue();
+        assertThat(Dialer.cutOff(new java.net.SocketException("Connection reset"))).isTrue();
+        assertThat(Dialer.cutOff(new java.util.concurrent.TimeoutException("dial upgrade timed out"))).isTrue();
+        assertThat(Dialer.cutOff(new HandshakeException("connection closed during the Noise handshake",
+                new ClosedChannelException()))).isTrue();
+        // the remote proved to be another peer, or could not authenticate: not the peer dialed refusing
+        assertThat(Dialer.cutOff(new HandshakeException("dialed a but the remote is b"))).isFalse();
+        assertThat(Dialer.cutOff(new HandshakeException("malformed Noise handshake payload",
+                new com.google.protobuf.InvalidProtocolBufferException("truncated")))).isFalse();
+        assertThat(Dialer.cutOff(new IllegalArgumentException("not a TCP address"))).isFalse();
     }
 
     @Test
