@@ -473,16 +473,25 @@ class KademliaTest {
         assertThat(k.routingEntry(q, T0).orElseThrow().node().value().asList()).containsExactly(addr(70));
     }
 
-    @Test
-    void aDialFailureFailsTheWaitingRequestsAndDropsAnUnreachableEntry() {
+    /** A node connected to one of its four peers, and a lookup of it that dials another: {@code peer}. */
+    private record LookupDialing(Kademlia k, QueryId id, PeerId peer) {}
+
+    private LookupDialing aLookupDialing() {
         Kademlia k = node(KademliaConfig.defaults());
         List<PeerId> peers = addPeers(k, 4);
         k.onConnected(peers.get(3), T0);
         QueryId id = k.getClosestPeers(RecordKey.ofUtf8("t"));
         List<KademliaAction.Dial> dials = ofType(drain(k, T0), KademliaAction.Dial.class);
-        PeerId unreachable = dials.get(0).peer();
+        return new LookupDialing(k, id, dials.get(0).peer());
+    }
+
+    @Test
+    void aDialFailureFailsTheWaitingRequestsAndDropsAnUnreachableEntry() {
+        LookupDialing l = aLookupDialing();
+        Kademlia k = l.k();
+        PeerId unreachable = l.peer();
         k.onDialFailure(unreachable, T0);
-        assertThat(k.query(id).orElseThrow().stats().failure()).isEqualTo(1);
+        assertThat(k.query(l.id()).orElseThrow().stats().failure()).isEqualTo(1);
         // Connected to another peer, so the failure is the peer's: it leaves the routing table.
         assertThat(k.routingEntry(unreachable, T0)).isEmpty();
         // A later connection does not release the dropped request.
@@ -493,16 +502,11 @@ class KademliaTest {
 
     @Test
     void aRefusedDialFailsTheWaitingRequestsButKeepsTheEntry() {
-        Kademlia k = node(KademliaConfig.defaults());
-        List<PeerId> peers = addPeers(k, 4);
-        k.onConnected(peers.get(3), T0);
-        QueryId id = k.getClosestPeers(RecordKey.ofUtf8("t"));
-        List<KademliaAction.Dial> dials = ofType(drain(k, T0), KademliaAction.Dial.class);
-        PeerId busy = dials.get(0).peer();
-        k.onDialRefused(busy, T0);
-        assertThat(k.query(id).orElseThrow().stats().failure()).isEqualTo(1);
+        LookupDialing l = aLookupDialing();
+        l.k().onDialRefused(l.peer(), T0);
+        assertThat(l.k().query(l.id()).orElseThrow().stats().failure()).isEqualTo(1);
         // It took the connection and cut it off: it is there, so it stays in the routing table.
-        assertThat(k.routingEntry(busy, T0)).isPresent();
+        assertThat(l.k().routingEntry(l.peer(), T0)).isPresent();
     }
 
     @Test
