@@ -178,7 +178,9 @@ public final class Kademlia {
         if (routing.size() == 0) {
             throw new NoKnownPeersException();
         }
-        return queries.startLookup(BootstrapQuery.of(localId));
+        QueryId id = queries.startLookup(BootstrapQuery.of(localId));
+        jobs.bootstrapStarted(id);
+        return id;
     }
 
     /** Looks up the k closest peers to {@code key}; reports {@link QueryResult.GetClosestPeers}. */

@@ -11,7 +11,8 @@ import java.util.Optional;
 /**
  * The configuration of a {@link Kademlia} node. Immutable; built with {@link #builder()}. The
  * defaults are those of the reference (rust-libp2p libp2p-kad 0.29), except the maximum packet
- * size (4 MiB, as go and js use). {@link #spec2022()} gives the current libp2p spec's timings.
+ * size (4 MiB, as go and js use) and the bootstrap again of a node left with a small routing
+ * table ({@link #lowTableBootstrap()}). {@link #spec2022()} gives the current libp2p spec's timings.
  */
 public final class KademliaConfig {
 
@@ -31,6 +32,8 @@ public final class KademliaConfig {
     public static final Duration DEFAULT_CONNECTION_IDLE_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_KBUCKET_PENDING_TIMEOUT = Duration.ofSeconds(60);
     public static final int DEFAULT_MAX_PACKET_SIZE = 4 * 1024 * 1024;
+    static final long DEFAULT_LOW_TABLE_BOOTSTRAP_SECONDS = 1;
+    public static final Duration DEFAULT_LOW_TABLE_BOOTSTRAP = Duration.ofSeconds(DEFAULT_LOW_TABLE_BOOTSTRAP_SECONDS);
 
     private final String protocolName;
     private final Duration queryTimeout;
@@ -49,6 +52,7 @@ public final class KademliaConfig {
     private final BucketInserts bucketInserts;
     private final Caching caching;
     private final Optional<Duration> bootstrapInterval;
+    private final Optional<Duration> lowTableBootstrap;
     private final RequestLimits requestLimits;
     private final Validators validators;
     private final ReprovideStrategy reprovideStrategy;
@@ -73,6 +77,7 @@ public final class KademliaConfig {
         this.bucketInserts = b.bucketInserts;
         this.caching = b.caching;
         this.bootstrapInterval = b.bootstrapInterval;
+        this.lowTableBootstrap = b.lowTableBootstrap;
         this.requestLimits = b.requestLimits;
         this.validators = b.validators;
         this.reprovideStrategy = b.reprovideStrategy;
@@ -122,6 +127,7 @@ public final class KademliaConfig {
         b.bucketInserts = bucketInserts;
         b.caching = caching;
         b.bootstrapInterval = bootstrapInterval;
+        b.lowTableBootstrap = lowTableBootstrap;
         b.requestLimits = requestLimits;
         b.validators = validators;
         b.reprovideStrategy = reprovideStrategy;
@@ -236,6 +242,21 @@ public final class KademliaConfig {
     }
 
     /**
+     * How soon a node that has bootstrapped, and whose routing table holds fewer than k peers
+     * while no bootstrap runs, bootstraps again: after this delay, then after twice the last delay
+     * (at most {@value PeriodicJobs#LOW_TABLE_BOOTSTRAP_MAX_MINUTES} minutes) while the table stays
+     * that small; a table of k peers or more starts the delays afresh. A node that joined while
+     * its peers refused most of its connections (their handshake limits, a busy moment) would
+     * otherwise stay nearly alone until the next periodic bootstrap, or for good when there is
+     * none. Default {@value #DEFAULT_LOW_TABLE_BOOTSTRAP_SECONDS} s; empty turns it off, as in the
+     * reference 0.29. Later rust-libp2p bootstraps 0.5 s after a new peer enters a table of fewer
+     * than k, go-libp2p-kad-dht refreshes whenever its table falls under 10 peers.
+     */
+    public Optional<Duration> lowTableBootstrap() {
+        return lowTableBootstrap;
+    }
+
+    /**
      * The per-peer budgets of inbound requests by type; a request over budget is refused with a
      * stream reset. Default {@link RequestLimits#DEFAULTS} (which explains the figures).
      */
@@ -300,6 +321,7 @@ public final class KademliaConfig {
         private BucketInserts bucketInserts = BucketInserts.ON_CONNECTED;
         private Caching caching = Caching.enabled(1);
         private Optional<Duration> bootstrapInterval = Optional.empty();
+        private Optional<Duration> lowTableBootstrap = Optional.of(DEFAULT_LOW_TABLE_BOOTSTRAP);
         private RequestLimits requestLimits = RequestLimits.DEFAULTS;
         private Validators validators = Validators.builtIn();
         private ReprovideStrategy reprovideStrategy = ReprovideStrategy.PER_KEY;
@@ -406,6 +428,12 @@ public final class KademliaConfig {
 
         public Builder bootstrapInterval(Optional<Duration> interval) {
             this.bootstrapInterval = optionalPositive("bootstrap interval", interval);
+            return this;
+        }
+
+        /** See {@link KademliaConfig#lowTableBootstrap()}; empty turns it off. */
+        public Builder lowTableBootstrap(Optional<Duration> firstDelay) {
+            this.lowTableBootstrap = optionalPositive("low table bootstrap delay", firstDelay);
             return this;
         }
 

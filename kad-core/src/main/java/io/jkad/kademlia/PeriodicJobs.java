@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The periodic work of a {@link Kademlia} node, run at each poll: the periodic bootstrap, the
- * republication of provider records ({@link AddProviderJob}) and the replication and
+ * bootstrap again of a node whose routing table is small ({@link KademliaConfig#lowTableBootstrap()}),
+ * the republication of provider records ({@link AddProviderJob}) and the replication and
  * republication of records ({@link PutRecordJob}), each starting at most a few queries per poll.
  */
 final class PeriodicJobs {
@@ -29,6 +30,9 @@ final class PeriodicJobs {
     static final int MAX_QUERIES = 100;
     /** The most queries the periodic jobs start per poll. */
     static final int MAX_NEW_QUERIES = 10;
+    /** The longest delay between the bootstraps of a node whose routing table stays small. */
+    static final long LOW_TABLE_BOOTSTRAP_MAX_MINUTES = 5;
+    private static final Duration LOW_TABLE_BOOTSTRAP_MAX = Duration.ofMinutes(LOW_TABLE_BOOTSTRAP_MAX_MINUTES);
 
     private final PeerId localId;
     private final RecordStore store;
@@ -41,6 +45,14 @@ final class PeriodicJobs {
     private Instant nextBootstrap;
     private QueryId periodicBootstrap;
     private Instant lastBootstrap;
+    /** The bootstraps that may still run: the node's own ({@link #bootstrapStarted}), the periodic one and the low-table ones. */
+    private final java.util.List<QueryId> bootstraps = new java.util.ArrayList<>(2);
+    /** Whether a bootstrap was ever started: only a node that joined bootstraps again by itself. */
+    private boolean joined;
+    /** When a node whose routing table is small bootstraps again (null: not due). */
+    private Instant nextLowTableBootstrap;
+    /** The delay before the next such bootstrap; doubles while the table stays small. */
+    private Duration lowTableDelay;
     /**
      * Set while a store that already held records or provider records at construction (a
      * persistent store reopened by a restart) waits for its first peer: see {@link Kademlia}'s
@@ -66,6 +78,7 @@ final class PeriodicJobs {
                 .map(i -> new ReprovideSweep(localId, store, config, i, random, now))
                 .orElse(null);
         this.nextBootstrap = config.bootstrapInterval().map(now::plus).orElse(null);
+        this.lowTableDelay = config.lowTableBootstrap().orElse(null);
         this.publishOnFirstPeer = (putRecordJob != null || addProviderJob != null) && holdsRecords(store);
     }
 
@@ -115,9 +128,18 @@ final class PeriodicJobs {
         }
     }
 
+    /** A bootstrap started ({@link Kademlia#bootstrap}): the node has joined, and no low-table bootstrap starts while it runs. */
+    void bootstrapStarted(QueryId id) {
+        bootstraps.add(id);
+        joined = true;
+    }
+
     /** The next job run; null when no job is enabled (no Optional: it is asked after every poll). */
     Instant nextRunOrNull() {
         Instant next = nextBootstrap;
+        if (nextLowTableBootstrap != null) {
+            next = earlier(next, nextLowTableBootstrap);
+        }
         if (putRecordJob != null && !putRecordJob.isRunning()) {
             next = earlier(next, putRecordJob.nextRun());
         }
@@ -136,6 +158,10 @@ final class PeriodicJobs {
         if (nextBootstrap != null) {
             out.add(new JobSchedule("bootstrap", config.bootstrapInterval().orElseThrow(), Optional.ofNullable(lastBootstrap),
                     false, Optional.of(nextBootstrap)));
+        }
+        if (nextLowTableBootstrap != null) {
+            out.add(new JobSchedule("low_table_bootstrap", lowTableDelay, Optional.ofNullable(lastBootstrap), false,
+                    Optional.of(nextLowTableBootstrap)));
         }
         if (addProviderJob != null) {
             boolean running = addProviderJob.isRunning();
@@ -198,13 +224,18 @@ final class PeriodicJobs {
 
     /** Starts the queries of the jobs that are due. */
     void run(Instant now, Queries queries, RoutingTable routing) {
+        if (!bootstraps.isEmpty()) {
+            bootstraps.removeIf(id -> queries.get(id).isEmpty());
+        }
         if (nextBootstrap != null && !now.isBefore(nextBootstrap)) {
             nextBootstrap = now.plus(config.bootstrapInterval().orElseThrow());
             boolean running = periodicBootstrap != null && queries.get(periodicBootstrap).isPresent();
             if (!running && routing.size() > 0) {
-                periodicBootstrap = queries.startLookup(BootstrapQuery.of(localId));
-                lastBootstrap = now;
+                periodicBootstrap = startBootstrap(now, queries);
             }
+        }
+        if (lowTableDelay != null && joined && bootstraps.isEmpty()) {
+            lowTable(now, queries, routing.size());
         }
         int capacity = Math.max(0, MAX_QUERIES - queries.size());
         if (sweep != null) {
@@ -222,6 +253,42 @@ final class PeriodicJobs {
                 queries.startLookup(PutRecordQuery.lookup(r, quorum, own ? QueryContext.REPUBLISH : QueryContext.REPLICATE));
             }, Math.min(MAX_NEW_QUERIES, capacity), "Record replication");
         }
+    }
+
+    /**
+     * The bootstrap again of a node whose routing table holds fewer than k peers, while none runs:
+     * due one delay after the table was first seen small, then each time after twice the last delay.
+     */
+    private void lowTable(Instant now, Queries queries, int size) {
+        if (size >= config.replicationFactor()) {
+            nextLowTableBootstrap = null;
+            lowTableDelay = config.lowTableBootstrap().orElseThrow();
+            return;
+        }
+        if (nextLowTableBootstrap == null) {
+            nextLowTableBootstrap = now.plus(lowTableDelay);
+            return;
+        }
+        if (now.isBefore(nextLowTableBootstrap)) {
+            return;
+        }
+        Duration doubled = lowTableDelay.multipliedBy(2);
+        lowTableDelay = doubled.compareTo(LOW_TABLE_BOOTSTRAP_MAX) > 0 ? LOW_TABLE_BOOTSTRAP_MAX : doubled;
+        if (size == 0) {
+            // nobody to ask: look again later (a peer may connect to us meanwhile)
+            nextLowTableBootstrap = now.plus(lowTableDelay);
+            return;
+        }
+        nextLowTableBootstrap = null;
+        log.debug("The routing table holds {} peers, fewer than k: bootstrapping again", size);
+        startBootstrap(now, queries);
+    }
+
+    private QueryId startBootstrap(Instant now, Queries queries) {
+        QueryId id = queries.startLookup(BootstrapQuery.of(localId));
+        lastBootstrap = now;
+        bootstrapStarted(id);
+        return id;
     }
 
     /**
