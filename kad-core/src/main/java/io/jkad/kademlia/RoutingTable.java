@@ -13,6 +13,7 @@ import io.jkad.routing.Key;
 import io.jkad.routing.KeyBytes;
 import io.jkad.routing.Node;
 import io.jkad.routing.NodeStatus;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -48,7 +49,8 @@ final class RoutingTable {
                  BiFunction<PeerId, Instant, List<Multiaddr>> addressesOf) {
         this.localKey = localKey;
         this.inserts = config.bucketInserts();
-        this.kbuckets = new KBucketsTable<>(localKey, config.replicationFactor(), config.kbucketPendingTimeout());
+        this.kbuckets = new KBucketsTable<>(localKey, config.replicationFactor(), config.kbucketPendingTimeout(),
+                config.kbucketRecheckDelay().orElse(Duration.ZERO));
         this.actions = actions;
         this.addressesOf = addressesOf;
     }

@@ -28,6 +28,8 @@ final class KBucket<K, V> {
     final int index;
     private final int capacity;
     private final Duration pendingTimeout;
+    /** How long the bucket takes no pending node once its least recently connected one proved alive; zero: no such wait. */
+    private final Duration recheckDelay;
 
     private Node<K, V>[] nodes;
     /** The key digest words of {@code nodes[i]} at {@code words[4i .. 4i+3]}. */
@@ -39,15 +41,18 @@ final class KBucket<K, V> {
     private Node<K, V> pending;
     private NodeStatus pendingStatus;
     private Instant pendingReplaceAt;
+    /** Until when a full bucket takes no pending node (null: it may). */
+    private Instant quietUntil;
 
     /** Incremented on every change of the entries or the pending node; lets handles cache positions. */
     int stamp;
 
     @SuppressWarnings("unchecked")
-    KBucket(int index, int capacity, Duration pendingTimeout) {
+    KBucket(int index, int capacity, Duration pendingTimeout, Duration recheckDelay) {
         this.index = index;
         this.capacity = capacity;
         this.pendingTimeout = pendingTimeout;
+        this.recheckDelay = recheckDelay;
         this.nodes = (Node<K, V>[]) NO_NODES;
         this.words = NO_WORDS;
     }
@@ -173,15 +178,17 @@ final class KBucket<K, V> {
      * <ul>
      *   <li>Connected: appended as the most recently connected node when there is room. In a
      *       full bucket it becomes the pending node, replacing the least recently connected node
-     *       at {@code now + pendingTimeout}, unless the bucket already has a pending node or
-     *       all its nodes are connected ({@code Full}).
+     *       at {@code now + pendingTimeout}, unless the bucket already has a pending node,
+     *       all its nodes are connected, or its least recently connected node proved alive less
+     *       than the recheck delay ago ({@code Full}).
      *   <li>Disconnected: placed after the other disconnected nodes when there is room;
      *       {@code Full} otherwise.
      * </ul>
      */
     InsertResult<K> insert(Node<K, V> node, NodeStatus status, Instant now) {
         if (size == capacity) {
-            if (status == NodeStatus.DISCONNECTED || firstConnected == 0 || pending != null) {
+            if (status == NodeStatus.DISCONNECTED || firstConnected == 0 || pending != null
+                    || (quietUntil != null && now.isBefore(quietUntil))) {
                 return new InsertResult.Full<>();
             }
             pending = node;
@@ -198,12 +205,16 @@ final class KBucket<K, V> {
      * Moves the node at {@code pos} to the end of the section of {@code status}: it becomes the
      * most recently connected or disconnected node. When the least recently connected node
      * (position 0) reports being connected, the pending node, which was waiting to replace it,
-     * is dropped.
+     * is dropped, and the bucket takes no other pending node for the recheck delay: the node that
+     * just proved alive is not checked again at once for each new peer.
      */
-    void update(int pos, NodeStatus status) {
+    void update(int pos, NodeStatus status, Instant now) {
         Node<K, V> node = removeAt(pos);
         if (pos == 0 && status == NodeStatus.CONNECTED && pending != null) {
             clearPending();
+            if (!recheckDelay.isZero()) {
+                quietUntil = now.plus(recheckDelay);
+            }
         }
         insertNode(node, status);
     }

@@ -37,6 +37,7 @@ public final class KBucketsTable<K, V> {
     final KeyBytes local;
     private final int k;
     private final Duration pendingTimeout;
+    private final Duration recheckDelay;
     final KBucket<K, V>[] buckets;
 
     /** Bit {@code i} (word {@code i >>> 6}, bit {@code i & 63}) is set iff bucket {@code i} has entries. */
@@ -49,6 +50,11 @@ public final class KBucketsTable<K, V> {
     /** Changes whenever the entries (not the pending ones) of any bucket change: fail-fast iterators. */
     int modCount;
 
+    /** An empty table that behaves as the reference's: {@code KBucketsTable(localKey, k, pendingTimeout, Duration.ZERO)}. */
+    public KBucketsTable(Key<K> localKey, int k, Duration pendingTimeout) {
+        this(localKey, k, pendingTimeout, Duration.ZERO);
+    }
+
     /**
      * An empty table.
      *
@@ -56,22 +62,28 @@ public final class KBucketsTable<K, V> {
      * @param k the maximum number of entries per bucket (the reference uses 20)
      * @param pendingTimeout how long a pending entry waits before it may replace the least
      *     recently connected entry of its full bucket (the reference uses 60 s)
-     * @throws IllegalArgumentException if {@code k} &lt;= 0 or the timeout is negative
+     * @param recheckDelay how long a full bucket whose least recently connected entry reconnected
+     *     while a pending entry waited (which drops the pending one) takes no new pending entry;
+     *     zero in the reference, where the next new peer becomes pending at once
+     * @throws IllegalArgumentException if {@code k} &lt;= 0 or a duration is negative
      * @throws NullPointerException if an argument is null
      */
     @SuppressWarnings("unchecked")
-    public KBucketsTable(Key<K> localKey, int k, Duration pendingTimeout) {
+    public KBucketsTable(Key<K> localKey, int k, Duration pendingTimeout, Duration recheckDelay) {
         this.localKey = Objects.requireNonNull(localKey, "localKey");
         Objects.requireNonNull(pendingTimeout, "pendingTimeout");
+        Objects.requireNonNull(recheckDelay, "recheckDelay");
         if (k <= 0) {
             throw new IllegalArgumentException("k must be > 0: " + k);
         }
-        if (pendingTimeout.isNegative()) {
-            throw new IllegalArgumentException("pending timeout must not be negative: " + pendingTimeout);
+        if (pendingTimeout.isNegative() || recheckDelay.isNegative()) {
+            throw new IllegalArgumentException("pending timeout and recheck delay must not be negative: " + pendingTimeout
+                    + ", " + recheckDelay);
         }
         this.local = localKey.bytes();
         this.k = k;
         this.pendingTimeout = pendingTimeout;
+        this.recheckDelay = recheckDelay;
         // Buckets are made on first use: most of them stay empty, and a simulation holds many tables.
         this.buckets = (KBucket<K, V>[]) new KBucket<?, ?>[NUM_BUCKETS];
     }
@@ -106,7 +118,7 @@ public final class KBucketsTable<K, V> {
         }
         KBucket<K, V> bucket = buckets[i];
         if (bucket == null) {
-            bucket = new KBucket<>(i, k, pendingTimeout);
+            bucket = new KBucket<>(i, k, pendingTimeout, recheckDelay);
             buckets[i] = bucket;
         } else {
             applyPending(bucket, now);
@@ -371,7 +383,7 @@ public final class KBucketsTable<K, V> {
             switch (resolve()) {
                 case PRESENT -> {
                     int before = bucket.size();
-                    bucket.update(pos, status);
+                    bucket.update(pos, status, now);
                     modCount++;
                     refresh(bucket, before);
                 }

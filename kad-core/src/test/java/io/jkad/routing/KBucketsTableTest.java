@@ -74,6 +74,12 @@ class KBucketsTableTest {
     }
 
     @Test
+    void rejectsANegativeRecheckDelay() {
+        assertThatThrownBy(() -> new KBucketsTable<>(local, 20, TIMEOUT, Duration.ofSeconds(-2)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT-2S");
+    }
+
+    @Test
     void rejectsNullArguments() {
         assertThatThrownBy(() -> new KBucketsTable<String, Integer>(null, 20, TIMEOUT))
                 .isInstanceOf(NullPointerException.class);
@@ -371,6 +377,33 @@ class KBucketsTableTest {
         table.buckets(T0.plus(TIMEOUT).plusSeconds(1));
         assertThat(table.takeAppliedPending()).isEmpty();
         assertThat(order(table, d1)).containsExactly("c1+", "d1+");
+    }
+
+    @Test
+    void aBucketWhoseLeastRecentlyConnectedEntryProvedAliveTakesNoPendingEntryForTheRecheckDelay() {
+        Duration recheck = Duration.ofSeconds(30);
+        KBucketsTable<String, Integer> table = new KBucketsTable<>(local, 2, TIMEOUT, recheck);
+        Key<String> d1 = key("d1", 255);
+        Key<String> d2 = key("d2", 255);
+        insert(table, d1, 1, DISCONNECTED, T0);
+        insert(table, d2, 2, DISCONNECTED, T0);
+        table.entry(key("p1", 255), T0).insert(9, CONNECTED);
+        // d1 answers: p1 is dropped, and for 30 s no new peer waits to replace d2, the next to check
+        Instant alive = T0.plusSeconds(1);
+        table.entry(d1, alive).update(CONNECTED);
+        Key<String> p2 = key("p2", 255);
+        assertThat(table.entry(p2, alive.plus(recheck).minusMillis(1)).insert(9, CONNECTED))
+                .isEqualTo(new InsertResult.Full<String>());
+        assertThat(pending(table, p2)).isEmpty();
+        // then the next one does, as in the reference
+        assertThat(table.entry(p2, alive.plus(recheck)).insert(9, CONNECTED)).isEqualTo(new InsertResult.Pending<>(d2));
+        // an entry that reconnects with no pending entry waiting starts no pause
+        Key<String> d3 = key("d3", 254);
+        Key<String> d4 = key("d4", 254);
+        insert(table, d3, 3, DISCONNECTED, T0);
+        insert(table, d4, 4, DISCONNECTED, T0);
+        table.entry(d3, alive).update(CONNECTED);
+        assertThat(table.entry(key("p3", 254), alive).insert(9, CONNECTED)).isEqualTo(new InsertResult.Pending<>(d4));
     }
 
     @Test
