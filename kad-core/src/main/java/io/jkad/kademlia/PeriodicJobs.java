@@ -159,10 +159,6 @@ final class PeriodicJobs {
             out.add(new JobSchedule("bootstrap", config.bootstrapInterval().orElseThrow(), Optional.ofNullable(lastBootstrap),
                     false, Optional.of(nextBootstrap)));
         }
-        if (nextLowTableBootstrap != null) {
-            out.add(new JobSchedule("low_table_bootstrap", lowTableDelay, Optional.ofNullable(lastBootstrap), false,
-                    Optional.of(nextLowTableBootstrap)));
-        }
         if (addProviderJob != null) {
             boolean running = addProviderJob.isRunning();
             out.add(new JobSchedule("provider_republication", config.providerPublicationInterval().orElseThrow(),
