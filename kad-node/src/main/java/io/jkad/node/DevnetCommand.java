@@ -398,6 +398,11 @@ public final class DevnetCommand implements Callable<Integer> {
         for (String f : failures) {
             human.println("  FAILED " + f);
         }
+        int[] tables = routingTableSizes(all);
+        int k = all.get(0).config().kademlia().replicationFactor();
+        long small = Arrays.stream(tables).filter(n -> n < k).count();
+        human.printf(Locale.ROOT, "  routing tables: smallest %d, median %d peers; %d of %d under k = %d%n", tables[0],
+                tables[tables.length / 2], small, tables.length, k);
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("nodes", all.size());
         doc.put("ops", ops);
@@ -417,6 +422,9 @@ public final class DevnetCommand implements Callable<Integer> {
         doc.put("get_success", round4(gets.successRate()));
         doc.put("provide_success", round4(provides.successRate()));
         doc.put("providers_success", round4(finds.successRate()));
+        doc.put("routing_table_min", tables[0]);
+        doc.put("routing_table_median", tables[tables.length / 2]);
+        doc.put("routing_tables_under_k", small);
         doc.putAll(provided);
         doc.put("wall_ms", wallMs);
         doc.put("idle_timeout", idleTimeout);
@@ -432,6 +440,16 @@ public final class DevnetCommand implements Callable<Integer> {
         }
         out.flush();
         return gets.ok() == gets.count() && finds.ok() == finds.count() ? 0 : 1;
+    }
+
+    /** Every node's routing table size at the end of the run, smallest first. */
+    private static int[] routingTableSizes(List<KademliaNode> all) throws Exception {
+        int[] sizes = new int[all.size()];
+        for (int i = 0; i < sizes.length; i++) {
+            sizes[i] = await(all.get(i).stats(), "read a routing table's size").routingTableSize();
+        }
+        Arrays.sort(sizes);
+        return sizes;
     }
 
     private long rssAfterStartKb = -1;

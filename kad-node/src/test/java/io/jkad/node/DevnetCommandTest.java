@@ -70,7 +70,12 @@ class DevnetCommandTest {
         assertThat(json.get("x25519")).isEqualTo("boringssl");
         assertThat(json.get("transport")).isEqualTo("epoll");
         assertThat(Long.parseLong(json.get("open_files_peak"))).isGreaterThanOrEqualTo(Long.parseLong(json.get("open_files")));
-        assertThat(run.err()).as("the summary, on stderr with --json").contains("find_providers").contains("median ms");
+        // 5 nodes: every table holds the 4 others, under k = 20
+        assertThat(json.get("routing_table_min")).isEqualTo("4");
+        assertThat(json.get("routing_table_median")).isEqualTo("4");
+        assertThat(json.get("routing_tables_under_k")).isEqualTo("5");
+        assertThat(run.err()).as("the summary, on stderr with --json").contains("find_providers").contains("median ms")
+                .contains("routing tables: smallest 4, median 4 peers; 5 of 5 under k = 20");
     }
 
     /** {@code --strategy tuned}: real nodes on the tuned lookups store and find every record and provider. */
