@@ -6,40 +6,29 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jkad.identity.PeerId;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.record.RecordKey;
-import io.jkad.record.RecordStore;
-import io.jkad.record.StoreConfig;
-import io.jkad.record.TestRecordStore;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@link Kademlia#nextDeadline()} names the instant a driver must poll again without input: the
  * jobs, and the running queries' peer and query timeouts, so that no polling tick is needed.
  */
 class KademliaDeadlineTest {
-    private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
-    private final Random random = new Random(1);
-    private final PeerId local = PeerId.random(random);
-    private final List<RecordStore> stores = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        stores.forEach(RecordStore::close);
-    }
+    private static final Instant T0 = TestNodes.T0;
+    @RegisterExtension
+    final TestNodes nodes = new TestNodes(1);
+    private final Random random = nodes.random;
 
     /** A node without periodic jobs (so only queries have deadlines) knowing {@code peers} peers. */
     private Kademlia node(KademliaConfig.Builder config, int peers) {
-        RecordStore store = new TestRecordStore(StoreConfig.defaults(local));
-        stores.add(store);
-        Kademlia k = new Kademlia(local, store, config.bootstrapInterval(Optional.empty())
+        Kademlia k = nodes.node(config.bootstrapInterval(Optional.empty())
                 .replicationInterval(Optional.empty()).publicationInterval(Optional.empty())
-                .providerPublicationInterval(Optional.empty()).build(), T0, new Random(2));
+                .providerPublicationInterval(Optional.empty()).build());
         for (int i = 0; i < peers; i++) {
             k.addAddress(PeerId.random(random), Multiaddr.parse("/ip4/10.0.0." + (i + 1) + "/tcp/4001"), T0);
         }

@@ -18,7 +18,6 @@ import io.jkad.record.ProviderRecord;
 import io.jkad.record.RecordKey;
 import io.jkad.record.RecordStore;
 import io.jkad.record.StoreConfig;
-import io.jkad.record.TestRecordStore;
 import io.jkad.routing.Key;
 import io.jkad.routing.KeyBytes;
 import java.nio.charset.StandardCharsets;
@@ -28,29 +27,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The state machine driven by hand: one node, its actions and events, with kad-core's test store. */
 class KademliaTest {
-    private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
-    private final Random random = new Random(1);
-    private final PeerId local = PeerId.random(random);
-    private final List<RecordStore> stores = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        stores.forEach(RecordStore::close);
-    }
+    private static final Instant T0 = TestNodes.T0;
+    @RegisterExtension
+    final TestNodes nodes = new TestNodes(1);
+    private final Random random = nodes.random;
+    private final PeerId local = nodes.local;
 
     private Kademlia node(KademliaConfig config) {
         return node(config, StoreConfig.defaults(local));
     }
 
     private Kademlia node(KademliaConfig config, StoreConfig storeConfig) {
-        RecordStore store = new TestRecordStore(storeConfig);
-        stores.add(store);
-        Kademlia k = new Kademlia(local, store, config, T0, new Random(2));
+        Kademlia k = nodes.node(config, storeConfig);
         k.onNewListenAddress(Multiaddr.parse("/ip4/127.0.0.1/tcp/4001"));
         return k;
     }
@@ -593,8 +586,7 @@ class KademliaTest {
 
     /** A store holding what a reopened persistent store would: an own record, another's, a provided key. */
     private RecordStore storeWithRecords(RecordKey own, RecordKey others, RecordKey provided) {
-        RecordStore store = new TestRecordStore(StoreConfig.defaults(local));
-        stores.add(store);
+        RecordStore store = nodes.store(StoreConfig.defaults(local));
         store.put(DhtRecord.of(own, new byte[] {1}, Optional.of(local), Optional.empty()));
         store.put(DhtRecord.of(others, new byte[] {2}, Optional.of(PeerId.random(random)),
                 Optional.of(T0.plus(Duration.ofHours(30)))));
@@ -920,8 +912,7 @@ class KademliaTest {
 
     @Test
     void anyExceptionInRequestHandlingResetsTheStreamAndTheNodeGoesOn() {
-        RecordStore memory = new TestRecordStore(StoreConfig.defaults(local));
-        stores.add(memory);
+        RecordStore memory = nodes.store(StoreConfig.defaults(local));
         FailingStore store = new FailingStore(memory);
         Kademlia k = new Kademlia(local, store, KademliaConfig.defaults(), T0, new Random(2));
         List<PeerId> peers = addPeers(k, 3);
@@ -968,8 +959,7 @@ class KademliaTest {
 
     @Test
     void aProviderRepublicationTheStoreFailedToStartIsRetriedSoonNotAfterAWholeInterval() {
-        RecordStore memory = new TestRecordStore(StoreConfig.defaults(local));
-        stores.add(memory);
+        RecordStore memory = nodes.store(StoreConfig.defaults(local));
         FailingStore store = new FailingStore(memory);
         Duration interval = Duration.ofHours(1);
         KademliaConfig config = KademliaConfig.defaults().toBuilder().bootstrapInterval(Optional.empty())

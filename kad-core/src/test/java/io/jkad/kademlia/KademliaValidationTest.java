@@ -13,9 +13,6 @@ import io.jkad.protocol.KadResponse;
 import io.jkad.query.QueryId;
 import io.jkad.record.DhtRecord;
 import io.jkad.record.RecordKey;
-import io.jkad.record.RecordStore;
-import io.jkad.record.StoreConfig;
-import io.jkad.record.TestRecordStore;
 import io.jkad.validation.InvalidReason;
 import io.jkad.validation.InvalidRecordException;
 import io.jkad.validation.IpnsRecord;
@@ -27,8 +24,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Validation in the state machine: inbound PUT_VALUE, records received in GET_VALUE answers, the
@@ -36,22 +33,16 @@ import org.junit.jupiter.api.Test;
  * IPNS records signed here.
  */
 class KademliaValidationTest {
-    private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
-    private final Random random = new Random(7);
-    private final PeerId local = PeerId.random(random);
-    private final List<RecordStore> stores = new ArrayList<>();
+    private static final Instant T0 = TestNodes.T0;
+    @RegisterExtension
+    final TestNodes nodes = new TestNodes(7);
+    private final Random random = nodes.random;
+    private final PeerId local = nodes.local;
     private final Ed25519KeyPair owner = Ed25519KeyPair.generate();
     private final RecordKey name = IpnsRecord.keyOf(PeerId.fromPublicKey(owner.publicKey()));
 
-    @AfterEach
-    void close() {
-        stores.forEach(RecordStore::close);
-    }
-
     private Kademlia node(KademliaConfig config) {
-        RecordStore store = new TestRecordStore(StoreConfig.defaults(local));
-        stores.add(store);
-        Kademlia k = new Kademlia(local, store, config, T0, new Random(2));
+        Kademlia k = nodes.node(config);
         k.onNewListenAddress(Multiaddr.parse("/ip4/127.0.0.1/tcp/4001"));
         return k;
     }

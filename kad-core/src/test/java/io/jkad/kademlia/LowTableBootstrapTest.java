@@ -7,34 +7,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.jkad.identity.PeerId;
 import io.jkad.multiaddr.Multiaddr;
 import io.jkad.query.QueryId;
-import io.jkad.record.RecordStore;
-import io.jkad.record.StoreConfig;
-import io.jkad.record.TestRecordStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@link KademliaConfig#lowTableBootstrap()}: a node left with fewer than k peers bootstraps again, ever less often. */
 class LowTableBootstrapTest {
-    private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
-    private final Random random = new Random(5);
-    private final PeerId local = PeerId.random(random);
-    private final List<RecordStore> stores = new ArrayList<>();
-
-    @AfterEach
-    void close() {
-        stores.forEach(RecordStore::close);
-    }
+    private static final Instant T0 = TestNodes.T0;
+    @RegisterExtension
+    final TestNodes nodes = new TestNodes(5);
+    private final Random random = nodes.random;
 
     private Kademlia node(KademliaConfig config) {
-        RecordStore store = new TestRecordStore(StoreConfig.defaults(local));
-        stores.add(store);
-        return new Kademlia(local, store, config, T0, new Random(6));
+        return nodes.node(config);
     }
 
     private int next = 1;
