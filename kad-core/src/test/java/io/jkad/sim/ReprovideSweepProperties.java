@@ -40,9 +40,14 @@ class ReprovideSweepProperties {
         Random random = new Random(seed);
         byte[] prefix = new byte[Keyspace.ID_BYTES];
         random.nextBytes(prefix);
+        // Connections stay open for the run: a lookup request that meets the remote's idle close on its
+        // way fails, and the lookup does not ask that peer again, so a key announced key by key misses
+        // it (a gap of the query engine, not of the sweep's regions). With small tables bootstrapping
+        // again, a 13-node network met it (seed -13, no shared bits, 6 region bits).
         KademliaConfig.Builder config = KademliaConfig.builder()
                 .reprovideStrategy(ReprovideStrategy.SWEEP)
-                .providerPublicationInterval(Optional.of(INTERVAL));
+                .providerPublicationInterval(Optional.of(INTERVAL))
+                .connectionIdleTimeout(INTERVAL.multipliedBy(2));
         if (regionBits >= 0) {
             config.reprovideRegionBits(java.util.OptionalInt.of(regionBits));
         }
