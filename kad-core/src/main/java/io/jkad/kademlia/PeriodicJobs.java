@@ -220,13 +220,15 @@ final class PeriodicJobs {
 
     /** Starts the queries of the jobs that are due. */
     void run(Instant now, Queries queries, RoutingTable routing) {
-        if (!bootstraps.isEmpty()) {
-            bootstraps.removeIf(id -> queries.get(id).isEmpty());
+        // a loop, not removeIf with a lambda: this runs at every poll
+        for (int i = bootstraps.size() - 1; i >= 0; i--) {
+            if (queries.get(bootstraps.get(i)).isEmpty()) {
+                bootstraps.remove(i);
+            }
         }
         if (nextBootstrap != null && !now.isBefore(nextBootstrap)) {
             nextBootstrap = now.plus(config.bootstrapInterval().orElseThrow());
-            boolean running = periodicBootstrap != null && queries.get(periodicBootstrap).isPresent();
-            if (!running && routing.size() > 0) {
+            if (!bootstraps.contains(periodicBootstrap) && routing.size() > 0) {
                 periodicBootstrap = startBootstrap(now, queries);
             }
         }
