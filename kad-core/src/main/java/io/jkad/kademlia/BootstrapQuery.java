@@ -14,6 +14,10 @@ import java.util.OptionalInt;
 /**
  * {@link Kademlia#bootstrap}: a lookup of the local key, then one lookup of a random key in each
  * bucket farther than the closest neighbour's, each reported as one {@link QueryResult.Bootstrap}.
+ *
+ * <p>Unless {@link KademliaConfig#refreshFullBuckets()}, a refresh whose bucket has meanwhile
+ * filled with k peers, each seen connected since the bootstrap started, is skipped: its lookup
+ * could add no peer to that bucket, and its entries are known to be alive.
  */
 final class BootstrapQuery implements QueryState {
 
@@ -28,15 +32,18 @@ final class BootstrapQuery implements QueryState {
 
     private final PeerId peer;
     private final Phase phase;
+    /** When the bootstrap started. */
+    private final Instant started;
 
-    private BootstrapQuery(PeerId peer, Phase phase) {
+    private BootstrapQuery(PeerId peer, Phase phase, Instant started) {
         this.peer = peer;
         this.phase = phase;
+        this.started = started;
     }
 
-    /** A bootstrap of the node {@code localId}. */
-    static BootstrapQuery of(PeerId localId) {
-        return new BootstrapQuery(localId, new SelfLookup());
+    /** A bootstrap of the node {@code localId}, started at {@code now}. */
+    static BootstrapQuery of(PeerId localId, Instant now) {
+        return new BootstrapQuery(localId, new SelfLookup(), now);
     }
 
     @Override
@@ -67,6 +74,7 @@ final class BootstrapQuery implements QueryState {
     @Override
     public Optional<KademliaEvent> onFinished(Query<QueryInner> query, Queries queries, Instant now) {
         ArrayDeque<Key<PeerId>> remaining = phase instanceof RefreshBuckets r ? r.remaining() : queries.refreshTargets(now);
+        dropNeedless(remaining, queries);
         int numRemaining = remaining.size();
         lookUpNext(query, remaining, queries);
         return event(query, new QueryResult.Bootstrap.Ok(peer, numRemaining), numRemaining == 0);
@@ -76,6 +84,7 @@ final class BootstrapQuery implements QueryState {
     public Optional<KademliaEvent> onTimeout(Query<QueryInner> query, Queries queries, Instant now) {
         // A self-lookup that timed out ends the bootstrap: no bucket is refreshed.
         if (phase instanceof RefreshBuckets r) {
+            dropNeedless(r.remaining(), queries);
             int numRemaining = r.remaining().size();
             boolean next = lookUpNext(query, r.remaining(), queries);
             return event(query, new QueryResult.Bootstrap.Timeout(peer, OptionalInt.of(numRemaining)), !next);
@@ -83,13 +92,20 @@ final class BootstrapQuery implements QueryState {
         return event(query, new QueryResult.Bootstrap.Timeout(peer, OptionalInt.empty()), true);
     }
 
+    /** Drops the targets at the head of {@code remaining} whose bucket needs no refresh now. */
+    private void dropNeedless(ArrayDeque<Key<PeerId>> remaining, Queries queries) {
+        while (!remaining.isEmpty() && !queries.needsRefresh(remaining.peek(), started)) {
+            remaining.poll();
+        }
+    }
+
     /** Continues with the next refresh target, if any; whether there was one. */
-    private static boolean lookUpNext(Query<QueryInner> query, ArrayDeque<Key<PeerId>> remaining, Queries queries) {
+    private boolean lookUpNext(Query<QueryInner> query, ArrayDeque<Key<PeerId>> remaining, Queries queries) {
         Key<PeerId> next = remaining.poll();
         if (next == null) {
             return false;
         }
-        queries.continueLookup(query, new BootstrapQuery(next.preimage(), new RefreshBuckets(remaining)));
+        queries.continueLookup(query, new BootstrapQuery(next.preimage(), new RefreshBuckets(remaining), started));
         return true;
     }
 

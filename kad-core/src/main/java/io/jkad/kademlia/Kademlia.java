@@ -178,7 +178,7 @@ public final class Kademlia {
         if (routing.size() == 0) {
             throw new NoKnownPeersException();
         }
-        QueryId id = queries.startLookup(BootstrapQuery.of(localId));
+        QueryId id = queries.startLookup(BootstrapQuery.of(localId, now));
         jobs.bootstrapStarted(id);
         return id;
     }

@@ -12,8 +12,10 @@ import java.util.Optional;
  * The configuration of a {@link Kademlia} node. Immutable; built with {@link #builder()}. The
  * defaults are those of the reference (rust-libp2p libp2p-kad 0.29), except the maximum packet
  * size (4 MiB, as go and js use), the bootstrap again of a node left with a small routing
- * table ({@link #lowTableBootstrap()}) and the pause of a bucket's liveness checks
- * ({@link #kbucketRecheckDelay()}). {@link #spec2022()} gives the current libp2p spec's timings.
+ * table ({@link #lowTableBootstrap()}), the pause of a bucket's liveness checks
+ * ({@link #kbucketRecheckDelay()}) and the bootstrap's skipping the refresh of a bucket full of
+ * live peers ({@link #refreshFullBuckets()}). {@link #spec2022()} gives the current libp2p spec's
+ * timings.
  */
 public final class KademliaConfig {
 
@@ -55,6 +57,7 @@ public final class KademliaConfig {
     private final Caching caching;
     private final Optional<Duration> bootstrapInterval;
     private final Optional<Duration> lowTableBootstrap;
+    private final boolean refreshFullBuckets;
     private final RequestLimits requestLimits;
     private final Validators validators;
     private final ReprovideStrategy reprovideStrategy;
@@ -81,6 +84,7 @@ public final class KademliaConfig {
         this.caching = b.caching;
         this.bootstrapInterval = b.bootstrapInterval;
         this.lowTableBootstrap = b.lowTableBootstrap;
+        this.refreshFullBuckets = b.refreshFullBuckets;
         this.requestLimits = b.requestLimits;
         this.validators = b.validators;
         this.reprovideStrategy = b.reprovideStrategy;
@@ -132,6 +136,7 @@ public final class KademliaConfig {
         b.caching = caching;
         b.bootstrapInterval = bootstrapInterval;
         b.lowTableBootstrap = lowTableBootstrap;
+        b.refreshFullBuckets = refreshFullBuckets;
         b.requestLimits = requestLimits;
         b.validators = validators;
         b.reprovideStrategy = reprovideStrategy;
@@ -276,6 +281,19 @@ public final class KademliaConfig {
     }
 
     /**
+     * Whether a bootstrap refreshes every bucket farther than the closest neighbour's, as the
+     * reference 0.29 does. Default false: a refresh is skipped when, by its turn, its bucket holds
+     * k peers each seen connected since the bootstrap started (connected now, or whose last
+     * connection closed since then). Such a refresh could only make the bucket's pending entry
+     * change, and its entries are known to be alive. While a network starts, the far buckets
+     * (half, a quarter … of the network) fill with the peers that dial in, and their refreshes
+     * were most of a bootstrap's connections.
+     */
+    public boolean refreshFullBuckets() {
+        return refreshFullBuckets;
+    }
+
+    /**
      * The per-peer budgets of inbound requests by type; a request over budget is refused with a
      * stream reset. Default {@link RequestLimits#DEFAULTS} (which explains the figures).
      */
@@ -342,6 +360,7 @@ public final class KademliaConfig {
         private Caching caching = Caching.enabled(1);
         private Optional<Duration> bootstrapInterval = Optional.empty();
         private Optional<Duration> lowTableBootstrap = Optional.of(DEFAULT_LOW_TABLE_BOOTSTRAP);
+        private boolean refreshFullBuckets;
         private RequestLimits requestLimits = RequestLimits.DEFAULTS;
         private Validators validators = Validators.builtIn();
         private ReprovideStrategy reprovideStrategy = ReprovideStrategy.PER_KEY;
@@ -454,6 +473,12 @@ public final class KademliaConfig {
 
         public Builder bootstrapInterval(Optional<Duration> interval) {
             this.bootstrapInterval = optionalPositive("bootstrap interval", interval);
+            return this;
+        }
+
+        /** See {@link KademliaConfig#refreshFullBuckets()}; true: as the reference. */
+        public Builder refreshFullBuckets(boolean refresh) {
+            this.refreshFullBuckets = refresh;
             return this;
         }
 

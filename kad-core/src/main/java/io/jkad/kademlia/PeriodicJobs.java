@@ -283,7 +283,7 @@ final class PeriodicJobs {
     }
 
     private QueryId startBootstrap(Instant now, Queries queries) {
-        QueryId id = queries.startLookup(BootstrapQuery.of(localId));
+        QueryId id = queries.startLookup(BootstrapQuery.of(localId, now));
         lastBootstrap = now;
         bootstrapStarted(id);
         return id;

@@ -105,6 +105,11 @@ final class Queries {
         return routing.refreshTargets(random, now);
     }
 
+    /** Whether a bootstrap started at {@code since} should refresh the bucket of {@code target} (see {@link RoutingTable#needsRefresh}). */
+    boolean needsRefresh(Key<PeerId> target, Instant since) {
+        return routing.needsRefresh(target, since);
+    }
+
     /** Starts a lookup of the closest peers to {@code state}'s key, then run by {@code state}. */
     QueryId startLookup(QueryState state) {
         KeyBytes target = KeyBytes.digestOf(state.key().toBytes());

@@ -39,6 +39,7 @@ final class RoutingTable {
 
     private final Key<PeerId> localKey;
     private final BucketInserts inserts;
+    private final boolean refreshFullBuckets;
     private final KBucketsTable<PeerId, Addresses> kbuckets;
     private final Set<PeerId> connectedPeers = new HashSet<>();
     private final Actions actions;
@@ -49,6 +50,7 @@ final class RoutingTable {
                  BiFunction<PeerId, Instant, List<Multiaddr>> addressesOf) {
         this.localKey = localKey;
         this.inserts = config.bucketInserts();
+        this.refreshFullBuckets = config.refreshFullBuckets();
         this.kbuckets = new KBucketsTable<>(localKey, config.replicationFactor(), config.kbucketPendingTimeout(),
                 config.kbucketRecheckDelay().orElse(Duration.ZERO));
         this.actions = actions;
@@ -143,6 +145,15 @@ final class RoutingTable {
             targets.add(target);
         }
         return targets;
+    }
+
+    /**
+     * Whether a bootstrap started at {@code since} should refresh the bucket of {@code target}:
+     * always when {@link KademliaConfig#refreshFullBuckets()}; otherwise unless the bucket holds k
+     * peers, each seen connected since then.
+     */
+    boolean needsRefresh(Key<PeerId> target, Instant since) {
+        return refreshFullBuckets || !kbuckets.isFullAndSeenSince(target, since);
     }
 
     // ------------------------------------------------------------------------------------------

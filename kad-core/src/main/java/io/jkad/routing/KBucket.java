@@ -24,6 +24,7 @@ final class KBucket<K, V> {
 
     private static final Node<?, ?>[] NO_NODES = new Node<?, ?>[0];
     private static final long[] NO_WORDS = new long[0];
+    private static final Instant[] NO_INSTANTS = new Instant[0];
 
     final int index;
     private final int capacity;
@@ -32,6 +33,12 @@ final class KBucket<K, V> {
     private final Duration recheckDelay;
 
     private Node<K, V>[] nodes;
+    /**
+     * When {@code nodes[i]} was last seen connected, for disconnected nodes: the moment its last
+     * connection closed; null for one that entered the bucket disconnected. Connected nodes are
+     * seen now, so their slot is not read.
+     */
+    private Instant[] lastSeen;
     /** The key digest words of {@code nodes[i]} at {@code words[4i .. 4i+3]}. */
     long[] words;
     private int size;
@@ -54,6 +61,7 @@ final class KBucket<K, V> {
         this.pendingTimeout = pendingTimeout;
         this.recheckDelay = recheckDelay;
         this.nodes = (Node<K, V>[]) NO_NODES;
+        this.lastSeen = NO_INSTANTS;
         this.words = NO_WORDS;
     }
 
@@ -63,6 +71,22 @@ final class KBucket<K, V> {
 
     boolean isFull() {
         return size == capacity;
+    }
+
+    /**
+     * Whether the bucket is full of nodes each seen connected at or after {@code since}: the
+     * connected ones, and the disconnected ones whose last connection closed since then.
+     */
+    boolean isFullAndSeenSince(Instant since) {
+        if (size < capacity) {
+            return false;
+        }
+        for (int i = 0; i < firstConnected; i++) {
+            if (lastSeen[i] == null || lastSeen[i].isBefore(since)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     int firstConnected() {
@@ -158,7 +182,7 @@ final class KBucket<K, V> {
         NodeStatus status = pendingStatus;
         clearPending();
         if (size < capacity) {
-            insertNode(node, status);
+            insertNode(node, status, status == NodeStatus.CONNECTED ? now : null);
             return new AppliedPending<>(node, Optional.empty());
         }
         if (firstConnected == 0) {
@@ -166,7 +190,7 @@ final class KBucket<K, V> {
             return null;
         }
         Node<K, V> evicted = removeAt(0);
-        insertNode(node, status);
+        insertNode(node, status, status == NodeStatus.CONNECTED ? now : null);
         return new AppliedPending<>(node, Optional.of(evicted));
     }
 
@@ -197,7 +221,7 @@ final class KBucket<K, V> {
             stamp++;
             return new InsertResult.Pending<>(nodes[0].key());
         }
-        insertNode(node, status);
+        insertNode(node, status, status == NodeStatus.CONNECTED ? now : null);
         return new InsertResult.Inserted<>();
     }
 
@@ -216,7 +240,7 @@ final class KBucket<K, V> {
                 quietUntil = now.plus(recheckDelay);
             }
         }
-        insertNode(node, status);
+        insertNode(node, status, now);
     }
 
     /** Removes the node at {@code pos} and returns it with the status it had. */
@@ -225,27 +249,32 @@ final class KBucket<K, V> {
         return new EntryView<>(removeAt(pos), status);
     }
 
-    /** Inserts into a bucket with room: connected at the end, disconnected before the connected ones. */
-    private void insertNode(Node<K, V> node, NodeStatus status) {
+    /**
+     * Inserts into a bucket with room: connected at the end, disconnected before the connected
+     * ones; {@code seen} is when it was last seen connected (null: never).
+     */
+    private void insertNode(Node<K, V> node, NodeStatus status, Instant seen) {
         if (status == NodeStatus.CONNECTED) {
-            insertAt(size, node);
+            insertAt(size, node, seen);
         } else {
-            insertAt(firstConnected, node);
+            insertAt(firstConnected, node, seen);
             firstConnected++;
         }
     }
 
     /** Inserts at {@code pos}, shifting later nodes up; leaves {@code firstConnected} as it was. */
-    private void insertAt(int pos, Node<K, V> node) {
+    private void insertAt(int pos, Node<K, V> node, Instant seen) {
         if (size == nodes.length) {
             grow();
         }
         int tail = size - pos;
         if (tail > 0) {
             System.arraycopy(nodes, pos, nodes, pos + 1, tail);
+            System.arraycopy(lastSeen, pos, lastSeen, pos + 1, tail);
             System.arraycopy(words, 4 * pos, words, 4 * pos + 4, 4 * tail);
         }
         nodes[pos] = node;
+        lastSeen[pos] = seen;
         KeyBytes kb = node.key().bytes();
         int j = 4 * pos;
         words[j] = kb.w0;
@@ -262,10 +291,12 @@ final class KBucket<K, V> {
         int tail = size - pos - 1;
         if (tail > 0) {
             System.arraycopy(nodes, pos + 1, nodes, pos, tail);
+            System.arraycopy(lastSeen, pos + 1, lastSeen, pos, tail);
             System.arraycopy(words, 4 * pos + 4, words, 4 * pos, 4 * tail);
         }
         size--;
         nodes[size] = null;
+        lastSeen[size] = null;
         if (pos < firstConnected) {
             firstConnected--;
         }
@@ -278,6 +309,7 @@ final class KBucket<K, V> {
     private void grow() {
         int newLength = Math.min(capacity, Math.max(4, nodes.length * 2));
         nodes = Arrays.copyOf(nodes, newLength);
+        lastSeen = Arrays.copyOf(lastSeen, newLength);
         words = Arrays.copyOf(words, 4 * newLength);
     }
 

@@ -146,6 +146,15 @@ public final class KBucketsTable<K, V> {
         return Optional.of(view(i, now));
     }
 
+    /**
+     * Whether the bucket {@code key} falls in holds k entries, each seen connected at or after
+     * {@code since}: connected now, or disconnected since then. False for the local key.
+     */
+    public boolean isFullAndSeenSince(Key<K> key, Instant since) {
+        int i = bucketIndex(local, key.bytes());
+        return i >= 0 && buckets[i] != null && buckets[i].isFullAndSeenSince(since);
+    }
+
     /** Snapshots of all buckets as they are, without applying due pending entries (for tests). */
     List<KBucketView<K, V>> peekBuckets() {
         List<KBucketView<K, V>> out = new ArrayList<>(NUM_BUCKETS);

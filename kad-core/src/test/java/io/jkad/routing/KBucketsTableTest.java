@@ -407,6 +407,57 @@ class KBucketsTableTest {
     }
 
     @Test
+    void aBucketIsFullAndSeenSinceAnInstantWhenEachOfItsKEntriesWasConnectedAtOrAfterIt() {
+        KBucketsTable<String, Integer> table = table(3);
+        Key<String> a = key("a", 255);
+        Key<String> b = key("b", 255);
+        Key<String> c = key("c", 255);
+        Instant since = T0.plusSeconds(10);
+        insert(table, a, 1, CONNECTED, T0);
+        insert(table, b, 2, CONNECTED, T0.plusSeconds(1));
+        // not full
+        assertThat(table.isFullAndSeenSince(a, since)).isFalse();
+        insert(table, c, 3, CONNECTED, T0.plusSeconds(2));
+        // connected now, whenever they connected
+        assertThat(table.isFullAndSeenSince(a, since)).isTrue();
+        // a's connection closed before since: not seen since
+        table.entry(a, since.minusMillis(1)).update(DISCONNECTED);
+        assertThat(table.isFullAndSeenSince(c, since)).isFalse();
+        // it reconnects and closes again at since: seen since
+        table.entry(a, since.minusMillis(1)).update(CONNECTED);
+        table.entry(a, since).update(DISCONNECTED);
+        assertThat(table.isFullAndSeenSince(c, since)).isTrue();
+        assertThat(table.isFullAndSeenSince(c, since.plusMillis(1))).isFalse();
+        // the moment follows the entry when others move around it
+        table.entry(b, since.plusSeconds(5)).update(DISCONNECTED);
+        assertThat(order(table, a)).containsExactly("a-", "b-", "c+");
+        assertThat(table.isFullAndSeenSince(c, since)).isTrue();
+        assertThat(table.isFullAndSeenSince(c, since.plusSeconds(1))).isFalse();
+        table.entry(a, since.plusSeconds(6)).update(CONNECTED);
+        assertThat(table.isFullAndSeenSince(c, since.plusSeconds(5))).isTrue();
+        // other buckets and the local key are not full
+        assertThat(table.isFullAndSeenSince(key("d", 254), T0)).isFalse();
+        assertThat(table.isFullAndSeenSince(local, T0)).isFalse();
+    }
+
+    @Test
+    void anEntryThatEnteredDisconnectedOrWasEvictedLeavesNoTrace() {
+        KBucketsTable<String, Integer> table = table(2);
+        Key<String> a = key("a", 255);
+        Key<String> b = key("b", 255);
+        insert(table, a, 1, DISCONNECTED, T0);
+        insert(table, b, 2, CONNECTED, T0);
+        // a was never seen connected
+        assertThat(table.isFullAndSeenSince(b, Instant.MIN)).isFalse();
+        // a new peer replaces it once the pending timeout is over; the bucket is then seen since
+        Key<String> p = key("p", 255);
+        assertThat(table.entry(p, T0).insert(3, CONNECTED)).isEqualTo(new InsertResult.Pending<>(a));
+        assertThat(table.entry(p, T0.plus(TIMEOUT)).status()).contains(CONNECTED);
+        assertThat(order(table, b)).containsExactly("b+", "p+");
+        assertThat(table.isFullAndSeenSince(b, T0.plus(TIMEOUT))).isTrue();
+    }
+
+    @Test
     void reconnectingAnotherDisconnectedEntryKeepsThePendingOne() {
         KBucketsTable<String, Integer> table = table(3);
         Key<String> d1 = key("d1", 255);
