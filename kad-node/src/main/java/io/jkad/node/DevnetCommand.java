@@ -185,6 +185,8 @@ public final class DevnetCommand implements Callable<Integer> {
             long startMs = (System.nanoTime() - wallStart) / 1_000_000;
             rssAfterStartKb = DevnetFootprint.processRssKb();
             securedAfterStart = DevnetFootprint.handshakes(started);
+            bootstrapLookupsAtStart = bootstrapLookups.sum();
+            bootstrapRequestsAtStart = bootstrapRequests.sum();
             exit = runWorkload(started, quorum, readQuorum, startMs, wallStart, external.isPresent());
         } finally {
             openFilesPeak.close();
@@ -253,10 +255,20 @@ public final class DevnetCommand implements Callable<Integer> {
                 firstStore = opened;
             }
             b.store(opened);
-            return KademliaNode.start(b.build());
+        } else {
+            b.openStore(store, sc);
         }
-        b.openStore(store, sc);
-        return KademliaNode.start(b.build());
+        KademliaNode node = KademliaNode.start(b.build());
+        node.addListener(this::countBootstrap);
+        return node;
+    }
+
+    /** Counts the lookups of the nodes' bootstraps and the requests they sent. */
+    private void countBootstrap(io.jkad.kademlia.KademliaEvent event) {
+        if (event instanceof io.jkad.kademlia.KademliaEvent.QueryCompleted c && c.result() instanceof QueryResult.Bootstrap) {
+            bootstrapLookups.increment();
+            bootstrapRequests.add(c.stats().requests());
+        }
     }
 
     /**
@@ -425,6 +437,9 @@ public final class DevnetCommand implements Callable<Integer> {
         doc.put("routing_table_min", tables[0]);
         doc.put("routing_table_median", tables[tables.length / 2]);
         doc.put("routing_tables_under_k", small);
+        doc.put("bootstrap_lookups", bootstrapLookupsAtStart);
+        doc.put("bootstrap_requests", bootstrapRequestsAtStart);
+        doc.put("bootstrap_lookups_all", bootstrapLookups.sum());
         doc.putAll(provided);
         doc.put("wall_ms", wallMs);
         doc.put("idle_timeout", idleTimeout);
@@ -454,6 +469,11 @@ public final class DevnetCommand implements Callable<Integer> {
 
     private long rssAfterStartKb = -1;
     private long securedAfterStart = -1;
+    /** The lookups of all bootstraps (self-lookups and bucket refreshes) and their requests, and their counts once the network had joined. */
+    private final java.util.concurrent.atomic.LongAdder bootstrapLookups = new java.util.concurrent.atomic.LongAdder();
+    private final java.util.concurrent.atomic.LongAdder bootstrapRequests = new java.util.concurrent.atomic.LongAdder();
+    private long bootstrapLookupsAtStart;
+    private long bootstrapRequestsAtStart;
     /** The most files open at once, sampled every half second from the first node's start. */
     private DevnetOpenFiles.Peak openFilesPeak;
 

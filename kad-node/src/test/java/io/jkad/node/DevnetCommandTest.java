@@ -74,6 +74,11 @@ class DevnetCommandTest {
         assertThat(json.get("routing_table_min")).isEqualTo("4");
         assertThat(json.get("routing_table_median")).isEqualTo("4");
         assertThat(json.get("routing_tables_under_k")).isEqualTo("5");
+        // nodes 1-4 each bootstrapped at least once (a self-lookup), every lookup asking a peer it knew
+        long lookups = Long.parseLong(json.get("bootstrap_lookups"));
+        assertThat(lookups).isGreaterThanOrEqualTo(4);
+        assertThat(Long.parseLong(json.get("bootstrap_requests"))).isGreaterThanOrEqualTo(lookups);
+        assertThat(Long.parseLong(json.get("bootstrap_lookups_all"))).isGreaterThanOrEqualTo(lookups);
         assertThat(run.err()).as("the summary, on stderr with --json").contains("find_providers").contains("median ms")
                 .contains("routing tables: smallest 4, median 4 peers; 5 of 5 under k = 20");
     }
