@@ -182,7 +182,7 @@ final class KBucket<K, V> {
         NodeStatus status = pendingStatus;
         clearPending();
         if (size < capacity) {
-            insertNode(node, status, status == NodeStatus.CONNECTED ? now : null);
+            insertNode(node, status, seenOnEntry(status, now));
             return new AppliedPending<>(node, Optional.empty());
         }
         if (firstConnected == 0) {
@@ -190,7 +190,7 @@ final class KBucket<K, V> {
             return null;
         }
         Node<K, V> evicted = removeAt(0);
-        insertNode(node, status, status == NodeStatus.CONNECTED ? now : null);
+        insertNode(node, status, seenOnEntry(status, now));
         return new AppliedPending<>(node, Optional.of(evicted));
     }
 
@@ -221,7 +221,7 @@ final class KBucket<K, V> {
             stamp++;
             return new InsertResult.Pending<>(nodes[0].key());
         }
-        insertNode(node, status, status == NodeStatus.CONNECTED ? now : null);
+        insertNode(node, status, seenOnEntry(status, now));
         return new InsertResult.Inserted<>();
     }
 
@@ -247,6 +247,11 @@ final class KBucket<K, V> {
     EntryView<K, V> remove(int pos) {
         NodeStatus status = status(pos);
         return new EntryView<>(removeAt(pos), status);
+    }
+
+    /** When a node entering the bucket at {@code now} was last seen connected: now if it is, never (null) if not. */
+    private static Instant seenOnEntry(NodeStatus status, Instant now) {
+        return status == NodeStatus.CONNECTED ? now : null;
     }
 
     /**

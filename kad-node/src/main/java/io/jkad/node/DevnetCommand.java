@@ -3,6 +3,7 @@ package io.jkad.node;
 import io.jkad.identity.Ed25519KeyPair;
 import io.jkad.identity.PeerId;
 import io.jkad.kademlia.KademliaConfig;
+import io.jkad.kademlia.KademliaEvent;
 import io.jkad.kademlia.RequestLimits;
 import io.jkad.kademlia.QueryResult;
 import io.jkad.kademlia.Quorum;
@@ -38,6 +39,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -264,8 +266,8 @@ public final class DevnetCommand implements Callable<Integer> {
     }
 
     /** Counts the lookups of the nodes' bootstraps and the requests they sent. */
-    private void countBootstrap(io.jkad.kademlia.KademliaEvent event) {
-        if (event instanceof io.jkad.kademlia.KademliaEvent.QueryCompleted c && c.result() instanceof QueryResult.Bootstrap) {
+    private void countBootstrap(KademliaEvent event) {
+        if (event instanceof KademliaEvent.QueryCompleted c && c.result() instanceof QueryResult.Bootstrap) {
             bootstrapLookups.increment();
             bootstrapRequests.add(c.stats().requests());
         }
@@ -470,8 +472,8 @@ public final class DevnetCommand implements Callable<Integer> {
     private long rssAfterStartKb = -1;
     private long securedAfterStart = -1;
     /** The lookups of all bootstraps (self-lookups and bucket refreshes) and their requests, and their counts once the network had joined. */
-    private final java.util.concurrent.atomic.LongAdder bootstrapLookups = new java.util.concurrent.atomic.LongAdder();
-    private final java.util.concurrent.atomic.LongAdder bootstrapRequests = new java.util.concurrent.atomic.LongAdder();
+    private final LongAdder bootstrapLookups = new LongAdder();
+    private final LongAdder bootstrapRequests = new LongAdder();
     private long bootstrapLookupsAtStart;
     private long bootstrapRequestsAtStart;
     /** The most files open at once, sampled every half second from the first node's start. */
