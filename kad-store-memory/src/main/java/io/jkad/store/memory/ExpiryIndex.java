@@ -5,88 +5,109 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListSet;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.Consumer;
-import java.util.function.Function;
 
 /**
- * The items that expire, found by the second of their expiry: a sweep costs what it removes (and
- * the stale entries it passes), not the number of items.
+ * The items that expire, found by a second at or before their expiry: a sweep costs what it
+ * removes (and the entries it passes), not the number of items.
  *
- * <p>Entries are grouped in buckets of one second of expiry (by epoch second): a concurrent hash
- * map from the second to the set of items whose expiry falls in it. A bucket holds items, not
- * (instant, item) pairs: the caller tells the index an item's second when it gains an expiry
- * ({@link #add}) or changes it ({@link #move}), and tells a sweep an item's exact current expiry
- * when it needs it ({@code expiryOf}, null when the item has none or is gone).
+ * <p>Entries are grouped in buckets of one second (by epoch second): a concurrent hash map from the
+ * second to the set of items that have an entry there.
  *
- * <p><b>Stale entries.</b> A move does not take the item out of its old second's bucket: it only
- * puts it in the new one. The entry left behind is stale: a sweep or a compaction knows it by its
- * item's current expiry, which no longer falls in that second, and drops it. So a write that moves
- * an item costs one hash operation on one set (none if the item still has a stale entry in the new
- * second, which then counts again), and never a look at the old second. An item has exactly one
- * live entry (in its current second's bucket) and any number of stale ones, so a sweep hands each
- * expired item over once. The stale entries are counted; when they outnumber the live ones (and
- * pass {@value #COMPACT_FLOOR}), a move says so ({@link #move} returns true) and the caller, once
- * it holds the index to itself, calls {@link #compact}, which drops them all: a compaction costs
- * the entries there are, and comes only after at least as many moves, so it adds a constant per
- * move, and the index never holds more than about twice its live items plus the floor.
- * {@link #remove} takes an item's live entry out at once (a removal is rare and leaves nothing to
- * find later).
+ * <p><b>Covers and floors.</b> An item with an expiry has one entry that covers it: in the bucket of
+ * a second at or before its expiry's, its <em>floor</em>, which the caller keeps beside the item
+ * (the memory store in its record and provider values), or {@link #NONE} while the item has no
+ * cover. So a write that keeps or extends the expiry, as every republish does, finds the new expiry
+ * at or after the floor and touches nothing here ({@link #cover} returns the floor as it was). Only
+ * a write that brings the expiry before its floor, or gives an item its first expiry, adds an entry
+ * (and makes the new second the floor). The entry it leaves at the old floor then covers nothing:
+ * a sweep drops such entries when it reaches them (the item's floor is elsewhere), and a caller
+ * whose entries outnumber twice its items plus {@value #COMPACT_FLOOR} rebuilds the index from the
+ * floors ({@link #clear}, then {@link #add} each), so writes that keep moving an expiry back cannot
+ * grow it without bound.
  *
- * <p>Concurrency: {@link #add}, {@link #remove} and {@link #move} may run in several threads at
- * once (the memory store calls them holding one of its key locks, for items of that key): a bucket
- * is a concurrent set, so writers of one second contend only where their items share a bin of it.
- * A bucket is therefore dropped only by a sweep or a compaction, which need the index to themselves
- * ({@link #pollExpired}, {@link #compact} and {@link #clear}: the store holds every key lock),
+ * <p>A sweep ({@link #pollExpired}) takes out the entries of every second up to now's and asks a
+ * {@link Sweeper} about each; for an item that does not expire yet and whose cover it took, the
+ * sweeper files a new cover at the expiry's second and moves the floor there: an item whose expiry
+ * was extended many times is moved once, when the sweep reaches its old floor.
+ *
+ * <p>Concurrency: {@link #add}, {@link #remove} and {@link #cover} may run in several threads at
+ * once (for items of different keys): a bucket is a concurrent set. A bucket is dropped only by a
+ * sweep, which needs the index to itself as to writers that add (the store holds every key lock),
  * never when it empties (dropping it then could lose an item that another writer is adding to it).
- * The counts are {@link LongAdder}s, exact whenever no writer is in the middle of a call.
+ * {@link #entries} is exact whenever no writer is in the middle of a call.
  *
- * <p>The seconds that have buckets are also kept in order ({@link #seconds}), to find the expired
- * ones; a second is added there when its bucket is made, and dropped with it. A sweep takes the
- * seconds before {@code now}'s whole and looks through the bucket of {@code now}'s own second,
- * asking {@code expiryOf} for each entry, so besides what it removes it reads at most the entries
- * of the rest of that second. It hands the expired items over earliest first (ties by item).
+ * <p>The seconds that have buckets are also kept in order ({@link #seconds}), to find the ones due;
+ * a second is added there when its bucket is made, and dropped with it. A sweep takes the seconds
+ * before {@code now}'s whole and looks through the bucket of {@code now}'s own second, so besides
+ * what it removes it reads at most the entries of the rest of that second. It hands the expired
+ * items over earliest first (ties by item).
  */
 final class ExpiryIndex<T extends Comparable<? super T>> {
 
-    /** Stale entries below this many are never compacted away early (a sweep drops them in time). */
+    /** The floor of an item that has no cover (no expiry, or none filed yet). */
+    static final long NONE = Long.MAX_VALUE;
+    /** Entries beyond twice the items below this many never call for a rebuild. */
     static final int COMPACT_FLOOR = 4096;
-    /** A move that leaves a stale entry checks whether a compaction is due once in this many (a power of two). */
-    private static final int CHECK_EVERY = 64;
 
-    /** Epoch second -> the items whose entry is there, live or stale (perhaps none: see the class comment). */
+    /** Epoch second -> the items with an entry there (covers, and entries that cover nothing any more). */
     private final ConcurrentHashMap<Long, Set<T>> buckets = new ConcurrentHashMap<>();
     /** Every second that has a bucket. */
     private final ConcurrentSkipListSet<Long> seconds = new ConcurrentSkipListSet<>();
-    /** Entries in all buckets, live and stale. */
+    /** Entries in all buckets. */
     private final LongAdder entries = new LongAdder();
-    /** Of those, the stale ones. */
-    private final LongAdder stale = new LongAdder();
 
-    /** Whether an item expiring at {@code a} and at {@code b} sits in the same bucket (none: neither expires). */
-    static boolean sameBucket(Optional<Instant> a, Optional<Instant> b) {
-        if (a.isEmpty() || b.isEmpty()) {
-            return a.isEmpty() && b.isEmpty();
-        }
-        return a.get().getEpochSecond() == b.get().getEpochSecond();
+    /** What a sweep asks of the items whose entries it takes out. */
+    interface Sweeper<T> {
+        /**
+         * The item's entry in the bucket of {@code second} (at or before now's) is being taken out.
+         *
+         * @return the item's expiry if it is at or before {@code now} (the item is then handed to
+         *     {@link #expire} in order); its expiry if it is later but in {@code second} and that
+         *     entry is its cover (the entry then stays); otherwise null: the entry goes, after the
+         *     sweeper filed a new cover if it was the item's
+         */
+        Instant visit(T item, long second, Instant now);
+
+        /**
+         * Removes the item, whose entry in the bucket of {@code second} found it expired; returns
+         * whether it did (the item may have been written since, or gone).
+         */
+        boolean expire(T item, long second, Instant now);
+
+        /** Called once a sweep has visited every entry due and before it hands the first item to {@link #expire}. */
+        default void beforeExpiring() {}
     }
 
-    /** Puts {@code item}, which has no live entry and now expires at {@code expires}, in its second's bucket. */
-    void add(Instant expires, T item) {
-        if (!put(expires.getEpochSecond(), item)) {
-            stale.decrement(); // its stale entry there is live again
-        }
+    /** The second of {@code expires}, the bucket it is filed in. */
+    static long secondOf(Instant expires) {
+        return expires.getEpochSecond();
     }
 
-    /** Puts {@code item} in the bucket of {@code second}; false if an entry of it was there already. */
-    private boolean put(long second, T item) {
+    /**
+     * The floor of an item, whose floor was {@code floor}, after its expiry becomes {@code to}: the
+     * same floor if it covers {@code to}, none if {@code to} is empty, else {@code to}'s second, where
+     * the item gets an entry.
+     */
+    long cover(long floor, Optional<Instant> to, T item) {
+        if (to.isEmpty()) {
+            return NONE;
+        }
+        long second = secondOf(to.get());
+        if (floor <= second) {
+            return floor;
+        }
+        add(second, item);
+        return second;
+    }
+
+    /** Puts {@code item} in the bucket of {@code second}; false if it had an entry there already. */
+    boolean add(long second, T item) {
         Objects.requireNonNull(item);
         Set<T> bucket = buckets.get(second);
         if (bucket == null) {
@@ -102,9 +123,9 @@ final class ExpiryIndex<T extends Comparable<? super T>> {
         return false;
     }
 
-    /** Takes {@code item}'s live entry, in the bucket of {@code expires}'s second, out; returns whether it was there. */
-    boolean remove(Instant expires, T item) {
-        Set<T> bucket = buckets.get(expires.getEpochSecond());
+    /** Takes {@code item}'s entry in the bucket of {@code second} out; returns whether it was there. */
+    boolean remove(long second, T item) {
+        Set<T> bucket = buckets.get(second);
         if (bucket != null && bucket.remove(item)) {
             entries.decrement();
             return true;
@@ -112,52 +133,21 @@ final class ExpiryIndex<T extends Comparable<? super T>> {
         return false;
     }
 
-    /**
-     * The item's expiry changed from {@code from} to {@code to} (either may be none; the item's
-     * live entry is in {@code from}'s second): if its second did, its entry there turns stale and
-     * it gets one in {@code to}'s.
-     *
-     * @return whether stale entries now call for a {@link #compact} (checked now and then, not on every move)
-     */
-    boolean move(Optional<Instant> from, Optional<Instant> to, T item) {
-        if (sameBucket(from, to)) {
-            return false;
-        }
-        int staleChange = from.isPresent() ? 1 : 0;
-        if (to.isPresent() && !put(to.get().getEpochSecond(), item)) {
-            staleChange--;
-        }
-        if (staleChange == 0) {
-            return false;
-        }
-        stale.add(staleChange);
-        return staleChange > 0 && (ThreadLocalRandom.current().nextInt() & (CHECK_EVERY - 1)) == 0 && compactionDue();
-    }
-
-    /** Whether the stale entries pass the floor and outnumber the live ones. */
-    boolean compactionDue() {
-        long s = stale.sum();
-        return s > COMPACT_FLOOR && s > entries.sum() - s;
-    }
-
-    /** {@code item}'s current expiry if its entry in the bucket of {@code second} is its live one, else null. */
-    private static <T> Instant liveExpiry(long second, T item, Function<T, Instant> expiryOf) {
-        Instant expires = expiryOf.apply(item);
-        return expires != null && expires.getEpochSecond() == second ? expires : null;
+    /** Whether the entries are more than twice {@code items} and the floor: a rebuild from the floors is due. */
+    boolean compactionDue(long items) {
+        return entries.sum() > 2 * items + COMPACT_FLOOR;
     }
 
     /**
-     * Removes every item that expires at or before {@code now}, earliest first (ties by item),
-     * handing each to {@code expired}, and drops the stale entries of the seconds it passes.
-     * {@code expiryOf} gives an item's current expiry, or null if it has none or is gone.
+     * Takes out the entries of every second up to {@code now}'s (but those of now's second that the
+     * sweeper keeps), and hands the items found expired to the sweeper, earliest first (ties by item).
      *
-     * @return how many items were removed
+     * @return how many items the sweeper removed
      */
-    long pollExpired(Instant now, Function<T, Instant> expiryOf, Consumer<T> expired) {
-        long nowSecond = now.getEpochSecond();
-        List<Expired<T>> out = new ArrayList<>();
+    long pollExpired(Instant now, Sweeper<T> sweeper) {
+        long nowSecond = secondOf(now);
+        List<Due<T>> due = new ArrayList<>();
         long dropped = 0;
-        long staleDropped = 0;
         while (!seconds.isEmpty() && seconds.first() <= nowSecond) {
             Long second = seconds.first();
             Set<T> bucket = buckets.get(second);
@@ -167,28 +157,25 @@ final class ExpiryIndex<T extends Comparable<? super T>> {
                     buckets.remove(second);
                     for (T item : bucket) {
                         dropped++;
-                        Instant expires = liveExpiry(second, item, expiryOf);
-                        if (expires != null) {
-                            out.add(new Expired<>(expires, item));
-                        } else {
-                            staleDropped++;
+                        // a later expiry is in a later second: never kept here
+                        Instant expires = sweeper.visit(item, second, now);
+                        if (expires != null && !expires.isAfter(now)) {
+                            due.add(new Due<>(expires, second, item));
                         }
                     }
                 }
                 continue;
             }
-            // the bucket of now's second: only what expires at or before now, and what is stale
+            // the bucket of now's second: what the sweeper keeps stays
             if (bucket != null) {
                 for (Iterator<T> it = bucket.iterator(); it.hasNext(); ) {
                     T item = it.next();
-                    Instant expires = liveExpiry(second, item, expiryOf);
+                    Instant expires = sweeper.visit(item, second, now);
                     if (expires == null || !expires.isAfter(now)) {
                         it.remove();
                         dropped++;
                         if (expires != null) {
-                            out.add(new Expired<>(expires, item));
-                        } else {
-                            staleDropped++;
+                            due.add(new Due<>(expires, second, item));
                         }
                     }
                 }
@@ -202,63 +189,36 @@ final class ExpiryIndex<T extends Comparable<? super T>> {
             break;
         }
         entries.add(-dropped);
-        stale.add(-staleDropped);
-        if (out.size() > 1) {
-            out.sort(Comparator.<Expired<T>, Instant>comparing(Expired::expires).thenComparing(Expired::item));
+        if (due.size() > 1) {
+            due.sort(Comparator.<Due<T>, Instant>comparing(Due::expires).thenComparing(Due::item));
         }
-        for (Expired<T> e : out) {
-            expired.accept(e.item());
-        }
-        return out.size();
-    }
-
-    private record Expired<T extends Comparable<? super T>>(Instant expires, T item) {}
-
-    /**
-     * Drops every stale entry (and the buckets left empty), and makes the counts exact again.
-     * Needs the index to itself.
-     *
-     * @return how many entries were dropped
-     */
-    long compact(Function<T, Instant> expiryOf) {
-        long dropped = 0;
-        long left = 0;
-        for (Iterator<Map.Entry<Long, Set<T>>> all = buckets.entrySet().iterator(); all.hasNext(); ) {
-            Map.Entry<Long, Set<T>> bucket = all.next();
-            long second = bucket.getKey();
-            for (Iterator<T> it = bucket.getValue().iterator(); it.hasNext(); ) {
-                if (liveExpiry(second, it.next(), expiryOf) == null) {
-                    it.remove();
-                    dropped++;
-                } else {
-                    left++;
-                }
-            }
-            if (bucket.getValue().isEmpty()) {
-                all.remove();
-                seconds.remove(second);
+        sweeper.beforeExpiring();
+        long removed = 0;
+        for (Due<T> d : due) {
+            if (sweeper.expire(d.item(), d.second(), now)) {
+                removed++;
             }
         }
-        entries.reset();
-        entries.add(left);
-        stale.reset();
-        return dropped;
+        return removed;
     }
 
-    /** The live items (one entry each). */
-    long size() {
-        return entries.sum() - stale.sum();
-    }
+    private record Due<T extends Comparable<? super T>>(Instant expires, long second, T item) {}
 
-    /** The entries held, live and stale. */
+    /** The entries held. */
     long entries() {
         return entries.sum();
     }
 
+    /** Whether {@code item} has an entry in the bucket of {@code second} (for tests). */
+    boolean has(long second, T item) {
+        Set<T> bucket = buckets.get(second);
+        return bucket != null && bucket.contains(item);
+    }
+
+    /** Drops every entry (a rebuild then adds the covers again). Needs the index to itself. */
     void clear() {
         buckets.clear();
         seconds.clear();
         entries.reset();
-        stale.reset();
     }
 }

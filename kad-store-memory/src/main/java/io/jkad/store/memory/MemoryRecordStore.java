@@ -42,11 +42,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * stripes cannot both take the last place. {@link #removeExpired} and {@link #close} hold every
  * key lock. Iterators are the maps' weakly consistent ones.
  *
- * <p>Expiry: two {@link ExpiryIndex}es (values, providers) by second of expiry, kept in step with
- * every write, so {@link #removeExpired} touches only what it removes. A write that moves an item
- * to another second leaves a stale entry in the old one rather than looking there; the sweep drops
- * those it passes, and when they outnumber the live entries the write that notices takes every key
- * lock, after its own, and compacts both indexes.
+ * <p>Expiry: two {@link ExpiryIndex}es (values, providers) by second, so {@link #removeExpired}
+ * touches only what it removes. Each record and provider keeps beside it its <em>floor</em>, the
+ * second of the index entry that covers it (at or before its expiry's). A write whose expiry is at
+ * or after the floor, as every republish's is, leaves the index alone; and a put of a record whose
+ * floor covers its new expiry replaces the old value without the key's lock (a compare-and-set on
+ * the map, which fails and falls back to the locked path if anything else wrote the key since it
+ * read it). The sweep, which reaches an extended item at its old floor, files its cover again at its
+ * expiry. A write that brings an expiry before its floor adds an entry and leaves the old one
+ * covering nothing; when such entries make the index hold more than twice its items, that write
+ * takes every key lock, after its own, and rebuilds the index from the floors.
  */
 final class MemoryRecordStore implements RecordStore {
 
@@ -73,12 +78,17 @@ final class MemoryRecordStore implements RecordStore {
     /**
      * A key's providers: an immutable list over an array that is never written after the list is
      * made (an update makes a new array, one copy), so readers get it as it is, without a copy.
+     * Beside it, each provider's floor in the expiry index ({@link ExpiryIndex#NONE} without one),
+     * read and written only under the key's lock or by the sweep (which holds them all): the sweep
+     * moves a floor in place.
      */
     private static final class ProviderList extends AbstractList<ProviderRecord> implements RandomAccess {
         private final ProviderRecord[] array;
+        private final long[] floors;
 
-        ProviderList(ProviderRecord[] array) {
+        ProviderList(ProviderRecord[] array, long[] floors) {
             this.array = array;
+            this.floors = floors;
         }
 
         @Override
@@ -99,8 +109,8 @@ final class MemoryRecordStore implements RecordStore {
     private final int maxProvidersPerKey;
     private final int maxProvidedKeys;
 
-    /** Each record in the {@code Optional} that {@link #get} hands out (made once, at the put). */
-    private final ConcurrentHashMap<RecordKey, Optional<DhtRecord>> records;
+    /** Each record, with its floor in the expiry index. */
+    private final ConcurrentHashMap<RecordKey, Stored> records;
     /** Each key's providers, in the order first added; the lists are immutable and never empty. */
     private final ConcurrentHashMap<RecordKey, ProviderList> providers;
     /** The local peer's provider record of each key it provides. */
@@ -132,6 +142,25 @@ final class MemoryRecordStore implements RecordStore {
         }
     }
 
+    /**
+     * A record in the {@code Optional} that {@link #get} hands out (made once, at the put), and the
+     * second of its cover in the expiry index ({@link ExpiryIndex#NONE} if it does not expire).
+     * Immutable: a write replaces it, so a compare-and-set on the map sees any write in between.
+     */
+    private static final class Stored {
+        final Optional<DhtRecord> record;
+        final long floor;
+
+        Stored(Optional<DhtRecord> record, long floor) {
+            this.record = record;
+            this.floor = floor;
+        }
+
+        Instant expires() {
+            return record.get().expires().orElseThrow();
+        }
+    }
+
     /** Stripes of the key locks (a power of two): many more than the threads that write at once. */
     static final int KEY_LOCKS = 64;
 
@@ -141,6 +170,8 @@ final class MemoryRecordStore implements RecordStore {
     private final AtomicLong recordCount = new AtomicLong();
     /** Keys with providers, for {@code maxProvidedKeys}; kept as {@link #recordCount} is. */
     private final AtomicLong providerKeyCount = new AtomicLong();
+    /** Provider records (of all keys), for the expiry index's rebuild bound; written under the key locks. */
+    private final AtomicLong providerRecordCount = new AtomicLong();
     private final ExpiryIndex<RecordKey> recordExpiry = new ExpiryIndex<>();
     private final ExpiryIndex<ProviderSlot> providerExpiry = new ExpiryIndex<>();
 
@@ -172,8 +203,8 @@ final class MemoryRecordStore implements RecordStore {
         if (!config.fits(key)) {
             return Optional.empty();
         }
-        Optional<DhtRecord> record = records.get(key);
-        return record != null ? record : Optional.empty();
+        Stored stored = records.get(key);
+        return stored != null ? stored.record : Optional.empty();
     }
 
     @Override
@@ -187,19 +218,32 @@ final class MemoryRecordStore implements RecordStore {
                     "value of " + record.valueLength() + " bytes under key " + key + " exceeds maxValueBytes "
                             + maxValueBytes);
         }
+        Optional<Instant> expires = record.expires();
+        if (expires.isPresent()) {
+            // the key's record is covered at or before the new expiry (a republish): replace it as it
+            // was read, without the lock; the count and the index do not change
+            Stored old = records.get(key);
+            if (old != null && old.floor <= ExpiryIndex.secondOf(expires.get())
+                    && records.replace(key, old, new Stored(Optional.of(record), old.floor))) {
+                return;
+            }
+        }
         ReentrantLock lock = keyLocks.of(key);
-        boolean compact;
+        boolean compact = false;
         lock.lock();
         try {
             checkOpen("put");
-            Optional<DhtRecord> old = records.get(key);
+            Stored old = records.get(key);
             if (old == null && !KeyLocks.reserve(recordCount, maxRecords)) {
                 throw new StoreException(Kind.MAX_RECORDS, MemoryStoreProvider.NAME, "put",
                         "the store holds its maximum of " + maxRecords + " records and key " + key + " is new");
             }
-            records.put(key, Optional.of(record));
-            // the index item moves only if the expiry's second does
-            compact = recordExpiry.move(old == null ? Optional.empty() : old.get().expires(), record.expires(), key);
+            long oldFloor = old == null ? ExpiryIndex.NONE : old.floor;
+            long floor = recordExpiry.cover(oldFloor, expires, key);
+            records.put(key, new Stored(Optional.of(record), floor));
+            // the old cover now covers nothing: count it against the rebuild bound
+            compact = oldFloor != ExpiryIndex.NONE && floor != oldFloor
+                    && recordExpiry.compactionDue(recordCount.get());
         } finally {
             lock.unlock();
         }
@@ -219,10 +263,12 @@ final class MemoryRecordStore implements RecordStore {
         lock.lock();
         try {
             checkOpen("remove");
-            Optional<DhtRecord> old = records.remove(key);
+            Stored old = records.remove(key);
             if (old != null) {
                 recordCount.decrementAndGet();
-                old.get().expires().ifPresent(t -> recordExpiry.remove(t, key));
+                if (old.floor != ExpiryIndex.NONE) {
+                    recordExpiry.remove(old.floor, key);
+                }
             }
         } finally {
             lock.unlock();
@@ -232,7 +278,7 @@ final class MemoryRecordStore implements RecordStore {
     @Override
     public CloseableIterator<DhtRecord> records() {
         checkOpen("records");
-        Iterator<Optional<DhtRecord>> values = records.values().iterator();
+        Iterator<Stored> values = records.values().iterator();
         return new StoreIterator<>(new Iterator<DhtRecord>() {
             @Override
             public boolean hasNext() {
@@ -241,7 +287,7 @@ final class MemoryRecordStore implements RecordStore {
 
             @Override
             public DhtRecord next() {
-                return values.next().get();
+                return values.next().record.get();
             }
         }, "records");
     }
@@ -260,35 +306,46 @@ final class MemoryRecordStore implements RecordStore {
         try {
             checkOpen("addProvider");
             ProviderList list = providers.get(key);
-            ProviderRecord old = null;
-            ProviderList updated;
+            long oldFloor = ExpiryIndex.NONE;
+            int i;
+            ProviderRecord[] array;
+            long[] floors;
             if (list == null) {
                 if (!KeyLocks.reserve(providerKeyCount, maxProvidedKeys)) {
                     throw new StoreException(Kind.MAX_PROVIDED_KEYS, MemoryStoreProvider.NAME, "addProvider",
                             "provider records exist for the maximum of " + maxProvidedKeys + " keys and key " + key
                                     + " is new");
                 }
-                updated = new ProviderList(new ProviderRecord[] {record});
+                array = new ProviderRecord[1];
+                floors = new long[1];
+                i = 0;
             } else {
-                int i = indexOf(list, record.provider());
+                i = indexOf(list, record.provider());
                 if (i >= 0) {
-                    old = list.array[i];
-                    ProviderRecord[] copy = list.array.clone();
-                    copy[i] = record;
-                    updated = new ProviderList(copy);
+                    oldFloor = list.floors[i];
+                    array = list.array.clone();
+                    floors = list.floors.clone();
                 } else if (list.array.length >= maxProvidersPerKey) {
                     return false;
                 } else {
-                    ProviderRecord[] copy = Arrays.copyOf(list.array, list.array.length + 1);
-                    copy[list.array.length] = record;
-                    updated = new ProviderList(copy);
+                    i = list.array.length;
+                    array = Arrays.copyOf(list.array, i + 1);
+                    floors = Arrays.copyOf(list.floors, i + 1);
                 }
             }
-            providers.put(key, updated);
-            Optional<Instant> oldExpires = old == null ? Optional.empty() : old.expires();
-            if (!ExpiryIndex.sameBucket(oldExpires, record.expires())) { // the item moves only if the expiry's second does
-                compact = providerExpiry.move(oldExpires, record.expires(), new ProviderSlot(key, record.provider()));
+            if (list == null || i == list.array.length) {
+                providerRecordCount.incrementAndGet(); // a new provider of the key
             }
+            Optional<Instant> expires = record.expires();
+            long floor = oldFloor;
+            if (expires.isEmpty() || oldFloor > ExpiryIndex.secondOf(expires.get())) { // else its cover stays
+                floor = providerExpiry.cover(oldFloor, expires, new ProviderSlot(key, record.provider()));
+                compact = oldFloor != ExpiryIndex.NONE && floor != oldFloor
+                        && providerExpiry.compactionDue(providerRecordCount.get());
+            }
+            array[i] = record;
+            floors[i] = floor;
+            providers.put(key, new ProviderList(array, floors));
             if (record.provider().equals(localPeer)) {
                 if (provided.put(key, record) == null) {
                     providedInKeyspace.put(new Position(Keyspace.id(key), key), key);
@@ -364,29 +421,32 @@ final class MemoryRecordStore implements RecordStore {
         lock.lock();
         try {
             checkOpen("removeProvider");
-            ProviderRecord old = unlinkProvider(key, provider);
-            if (old != null) {
-                old.expires().ifPresent(t -> providerExpiry.remove(t, new ProviderSlot(key, provider)));
+            long floor = unlinkProvider(key, provider);
+            if (floor != UNLINKED_NONE && floor != ExpiryIndex.NONE) {
+                providerExpiry.remove(floor, new ProviderSlot(key, provider));
             }
         } finally {
             lock.unlock();
         }
     }
 
+    /** What {@link #unlinkProvider} returns when there was no such provider. */
+    private static final long UNLINKED_NONE = Long.MIN_VALUE;
+
     /**
      * Removes {@code provider}'s record of {@code key} from the provider lists and from
      * {@link #provided}, not from the expiry index. Holds the key's lock (or all of them).
      *
-     * @return the record removed, or null if there was none
+     * @return the removed record's floor in the expiry index, or {@link #UNLINKED_NONE} if there was none
      */
-    private ProviderRecord unlinkProvider(RecordKey key, PeerId provider) {
+    private long unlinkProvider(RecordKey key, PeerId provider) {
         ProviderList list = providers.get(key);
         if (list == null) {
-            return null;
+            return UNLINKED_NONE;
         }
         int i = indexOf(list, provider);
         if (i < 0) {
-            return null;
+            return UNLINKED_NONE;
         }
         ProviderRecord[] array = list.array;
         if (array.length == 1) {
@@ -394,14 +454,18 @@ final class MemoryRecordStore implements RecordStore {
             providerKeyCount.decrementAndGet();
         } else {
             ProviderRecord[] rest = new ProviderRecord[array.length - 1];
+            long[] restFloors = new long[array.length - 1];
             System.arraycopy(array, 0, rest, 0, i);
             System.arraycopy(array, i + 1, rest, i, array.length - i - 1);
-            providers.put(key, new ProviderList(rest));
+            System.arraycopy(list.floors, 0, restFloors, 0, i);
+            System.arraycopy(list.floors, i + 1, restFloors, i, array.length - i - 1);
+            providers.put(key, new ProviderList(rest, restFloors));
         }
+        providerRecordCount.decrementAndGet();
         if (provider.equals(localPeer) && provided.remove(key) != null) {
             providedInKeyspace.remove(new Position(Keyspace.id(key), key));
         }
-        return array[i];
+        return list.floors[i];
     }
 
     private static int indexOf(ProviderList list, PeerId provider) {
@@ -422,12 +486,8 @@ final class MemoryRecordStore implements RecordStore {
         keyLocks.lockAll();
         try {
             checkOpen("removeExpired");
-            long removed = recordExpiry.pollExpired(now, this::recordExpiry, key -> {
-                records.remove(key);
-                recordCount.decrementAndGet();
-            });
-            removed += providerExpiry.pollExpired(now, this::providerExpiry,
-                    slot -> unlinkProvider(slot.key(), slot.provider()));
+            long removed = recordExpiry.pollExpired(now, recordSweeper);
+            removed += providerExpiry.pollExpired(now, providerSweeper);
             compactIfDue();
             return removed;
         } finally {
@@ -436,8 +496,98 @@ final class MemoryRecordStore implements RecordStore {
     }
 
     /**
-     * Drops the expiry indexes' stale entries, once a write's move found them outnumbering the
-     * live ones. Called without a key lock; takes them all.
+     * For tests: run by a sweep of the records between finding them due and removing them, in the
+     * sweeping thread (which holds every key lock), to write in that window as a put without the lock
+     * could.
+     */
+    volatile Runnable sweepWindow;
+
+    /**
+     * The sweep of the records. It holds every key lock, but a put that keeps a record's cover may
+     * still replace the record (without the lock): so each decision is made on one value read from
+     * the map and written back only if that value is still there (else it is made again).
+     */
+    private final ExpiryIndex.Sweeper<RecordKey> recordSweeper = new ExpiryIndex.Sweeper<>() {
+        @Override
+        public Instant visit(RecordKey key, long second, Instant now) {
+            while (true) {
+                Stored s = records.get(key);
+                if (s == null || s.floor != second) {
+                    return null; // gone, no expiry, or covered elsewhere: the entry covers nothing
+                }
+                Instant expires = s.expires();
+                long expiresSecond = ExpiryIndex.secondOf(expires);
+                if (!expires.isAfter(now) || expiresSecond == second) {
+                    return expires; // due, or not yet but its cover is where it belongs
+                }
+                if (recover(key, s, expiresSecond)) {
+                    return null;
+                }
+            }
+        }
+
+        @Override
+        public boolean expire(RecordKey key, long second, Instant now) {
+            while (true) {
+                Stored s = records.get(key);
+                if (s == null || s.floor != second) {
+                    return false;
+                }
+                Instant expires = s.expires();
+                if (!expires.isAfter(now)) {
+                    if (records.remove(key, s)) {
+                        recordCount.decrementAndGet();
+                        return true;
+                    }
+                } else if (recover(key, s, ExpiryIndex.secondOf(expires))) {
+                    return false; // extended since the sweep saw it
+                }
+            }
+        }
+
+        @Override
+        public void beforeExpiring() {
+            Runnable hook = sweepWindow;
+            if (hook != null) {
+                hook.run();
+            }
+        }
+
+        /** Files the cover of the record {@code s} of {@code key} at {@code second}; false if the record changed meanwhile. */
+        private boolean recover(RecordKey key, Stored s, long second) {
+            recordExpiry.add(second, key);
+            return records.replace(key, s, new Stored(s.record, second));
+        }
+    };
+
+    /** The sweep of the providers: it holds every key lock, and provider writes take the lock. */
+    private final ExpiryIndex.Sweeper<ProviderSlot> providerSweeper = new ExpiryIndex.Sweeper<>() {
+        @Override
+        public Instant visit(ProviderSlot slot, long second, Instant now) {
+            ProviderList list = providers.get(slot.key());
+            int i = list == null ? -1 : indexOf(list, slot.provider());
+            if (i < 0 || list.floors[i] != second) {
+                return null;
+            }
+            Instant expires = list.array[i].expires().orElseThrow();
+            long expiresSecond = ExpiryIndex.secondOf(expires);
+            if (!expires.isAfter(now) || expiresSecond == second) {
+                return expires;
+            }
+            providerExpiry.add(expiresSecond, slot);
+            list.floors[i] = expiresSecond; // in place: floors are read only under the locks
+            return null;
+        }
+
+        @Override
+        public boolean expire(ProviderSlot slot, long second, Instant now) {
+            return unlinkProvider(slot.key(), slot.provider()) != UNLINKED_NONE;
+        }
+    };
+
+    /**
+     * Rebuilds the expiry indexes, once a write found them holding more than twice their items.
+     * Called without a key lock; takes them all.
      */
     private void compactExpiryIndexes() {
         keyLocks.lockAll();
@@ -450,25 +600,30 @@ final class MemoryRecordStore implements RecordStore {
         }
     }
 
-    /** Compacts both expiry indexes if either has more stale entries than live ones. Holds every key lock. */
+    /**
+     * Rebuilds an expiry index from its items' floors if it holds more than twice its items: one
+     * entry each, the cover. Holds every key lock (a put that keeps its record's cover, the one
+     * write that runs beside it, keeps the floor too).
+     */
     private void compactIfDue() {
-        if (recordExpiry.compactionDue() || providerExpiry.compactionDue()) {
-            recordExpiry.compact(this::recordExpiry);
-            providerExpiry.compact(this::providerExpiry);
+        if (recordExpiry.compactionDue(recordCount.get())) {
+            recordExpiry.clear();
+            records.forEach((key, s) -> {
+                if (s.floor != ExpiryIndex.NONE) {
+                    recordExpiry.add(s.floor, key);
+                }
+            });
         }
-    }
-
-    /** The expiry of the record under {@code key}, or null if there is none or it does not expire. */
-    private Instant recordExpiry(RecordKey key) {
-        Optional<DhtRecord> record = records.get(key);
-        return record == null ? null : record.get().expires().orElse(null);
-    }
-
-    /** The expiry of the provider record of {@code slot}, or null if there is none or it does not expire. */
-    private Instant providerExpiry(ProviderSlot slot) {
-        ProviderList list = providers.get(slot.key());
-        int i = list == null ? -1 : indexOf(list, slot.provider());
-        return i < 0 ? null : list.array[i].expires().orElse(null);
+        if (providerExpiry.compactionDue(providerRecordCount.get())) {
+            providerExpiry.clear();
+            providers.forEach((key, list) -> {
+                for (int i = 0; i < list.floors.length; i++) {
+                    if (list.floors[i] != ExpiryIndex.NONE) {
+                        providerExpiry.add(list.floors[i], new ProviderSlot(key, list.array[i].provider()));
+                    }
+                }
+            });
+        }
     }
 
     @Override
@@ -487,6 +642,7 @@ final class MemoryRecordStore implements RecordStore {
             providerExpiry.clear();
             recordCount.set(0);
             providerKeyCount.set(0);
+            providerRecordCount.set(0);
         } finally {
             keyLocks.unlockAll();
         }
@@ -525,18 +681,41 @@ final class MemoryRecordStore implements RecordStore {
         nodeState.put(name, value.clone());
     }
 
-    /** Sizes of the maps and indexes, for tests: records, provider keys, provided, record and provider expiries. */
+    /**
+     * Sizes of the maps and indexes, for tests: records, provider keys, provided, and the records and
+     * provider records that are covered in the expiry index (their floor at or before their expiry's
+     * second, with an entry there; every one that expires should be).
+     */
     int[] sizes() {
         keyLocks.lockAll();
         try {
-            return new int[] {records.size(), providers.size(), provided.size(), (int) recordExpiry.size(),
-                    (int) providerExpiry.size()};
+            int coveredRecords = 0;
+            for (var e : records.entrySet()) {
+                Stored s = e.getValue();
+                if (s.floor != ExpiryIndex.NONE && s.floor <= ExpiryIndex.secondOf(s.expires())
+                        && recordExpiry.has(s.floor, e.getKey())) {
+                    coveredRecords++;
+                }
+            }
+            int coveredProviders = 0;
+            for (var e : providers.entrySet()) {
+                ProviderList list = e.getValue();
+                for (int i = 0; i < list.array.length; i++) {
+                    long floor = list.floors[i];
+                    if (floor != ExpiryIndex.NONE && list.array[i].expires().isPresent()
+                            && floor <= ExpiryIndex.secondOf(list.array[i].expires().get())
+                            && providerExpiry.has(floor, new ProviderSlot(e.getKey(), list.array[i].provider()))) {
+                        coveredProviders++;
+                    }
+                }
+            }
+            return new int[] {records.size(), providers.size(), provided.size(), coveredRecords, coveredProviders};
         } finally {
             keyLocks.unlockAll();
         }
     }
 
-    /** Entries the record and provider expiry indexes hold, live and stale (for tests). */
+    /** Entries the record and provider expiry indexes hold (for tests). */
     long[] expiryIndexEntries() {
         keyLocks.lockAll();
         try {
@@ -544,6 +723,11 @@ final class MemoryRecordStore implements RecordStore {
         } finally {
             keyLocks.unlockAll();
         }
+    }
+
+    /** Provider records held, the count the provider index's rebuild bound uses (for tests). */
+    long providerRecordCount() {
+        return providerRecordCount.get();
     }
 
     /** The counts the limits are checked against: records, keys with providers (for tests). */

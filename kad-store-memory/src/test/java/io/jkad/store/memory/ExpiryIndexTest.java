@@ -17,34 +17,77 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * The index with a map of each item's current expiry beside it, as the store keeps it (the store's
- * records are that map): every item in the bucket of its expiry's second only.
+ * The index with each item's expiry and floor kept beside it, as the store keeps them (in its
+ * record and provider values), and a sweeper that files an item's cover again when the sweep takes
+ * it from the floor of an extended expiry.
  */
 class ExpiryIndexTest {
 
     private static final Instant T = Instant.parse("2021-01-01T00:00:00.5Z");
 
-    /** An index and the items' expiries, kept in step as the store keeps them. */
-    private static final class Indexed<T extends Comparable<? super T>> {
+    /** An index and the items' expiries and floors, kept in step as the store keeps them. */
+    private static final class Indexed<T extends Comparable<? super T>> implements ExpiryIndex.Sweeper<T> {
         final ExpiryIndex<T> index = new ExpiryIndex<>();
         final Map<T, Instant> expiries = new HashMap<>();
+        final Map<T, Long> floors = new HashMap<>();
+        List<T> out = new ArrayList<>();
+        int rebuilds;
 
-        /** Sets the item's expiry; compacts when the move says so, as the store does. */
+        /** Sets the item's expiry; rebuilds the index when it holds more than twice its items, as the store does. */
         void set(T item, Instant expires) {
-            if (index.move(Optional.ofNullable(expiries.put(item, expires)), Optional.of(expires), item)) {
-                index.compact(expiries::get);
+            expiries.put(item, expires);
+            long old = floors.getOrDefault(item, ExpiryIndex.NONE);
+            long floor = index.cover(old, Optional.of(expires), item);
+            floors.put(item, floor);
+            if (old != ExpiryIndex.NONE && floor != old && index.compactionDue(floors.size())) {
+                index.clear();
+                floors.forEach((i, f) -> index.add(f, i));
+                rebuilds++;
             }
         }
 
         boolean remove(T item) {
-            Instant old = expiries.remove(item);
-            return old != null && index.remove(old, item);
+            expiries.remove(item);
+            Long floor = floors.remove(item);
+            return floor != null && index.remove(floor, item);
         }
 
-        long poll(Instant now, List<T> out) {
-            return index.pollExpired(now, expiries::get, item -> {
-                expiries.remove(item);
-                out.add(item);
+        long poll(Instant now, List<T> into) {
+            out = into;
+            return index.pollExpired(now, this);
+        }
+
+        @Override
+        public Instant visit(T item, long second, Instant now) {
+            Long floor = floors.get(item);
+            if (floor == null || floor != second) {
+                return null;
+            }
+            Instant expires = expiries.get(item);
+            long expiresSecond = ExpiryIndex.secondOf(expires);
+            if (!expires.isAfter(now) || expiresSecond == second) {
+                return expires;
+            }
+            index.add(expiresSecond, item);
+            floors.put(item, expiresSecond);
+            return null;
+        }
+
+        @Override
+        public boolean expire(T item, long second, Instant now) {
+            assertThat(floors.get(item)).isEqualTo(second);
+            expiries.remove(item);
+            floors.remove(item);
+            out.add(item);
+            return true;
+        }
+
+        /** Whether every item has its cover: a floor at or before its expiry's second, with an entry there. */
+        void assertCovered() {
+            expiries.forEach((item, expires) -> {
+                long floor = floors.get(item);
+                assertThat(floor).isLessThanOrEqualTo(ExpiryIndex.secondOf(expires));
+                assertThat(index.has(floor, item)).as("cover of %s", item).isTrue();
             });
         }
     }
@@ -59,116 +102,148 @@ class ExpiryIndexTest {
         List<String> out = new ArrayList<>();
         assertThat(x.poll(T, out)).isEqualTo(3);
         assertThat(out).containsExactly("a", "a2", "b");
-        assertThat(x.index.size()).isEqualTo(1);
+        assertThat(x.index.entries()).isEqualTo(1);
         assertThat(x.poll(T.plusSeconds(1), out)).isZero();
         assertThat(x.poll(T.plusSeconds(2), out)).isEqualTo(1);
-        assertThat(x.index.size()).isZero();
+        assertThat(x.index.entries()).isZero();
     }
 
     @Test
-    void aMoveWithinASecondLeavesTheItemWhereItIsAndTheSweepReadsItsNewExpiry() {
+    void anExtensionLeavesTheIndexAloneAndTheSweepMovesTheCoverOnceWhenItReachesTheFloor() {
         Indexed<String> x = new Indexed<>();
         x.set("a", T);
-        x.set("a", T.plusMillis(400)); // same second (T is at .5)
-        assertThat(x.index.size()).isEqualTo(1);
+        long floor = ExpiryIndex.secondOf(T);
+        for (int i = 1; i <= 10; i++) {
+            x.set("a", T.plusSeconds(100L * i)); // a republish: later each time
+            assertThat(x.floors.get("a")).isEqualTo(floor);
+            assertThat(x.index.entries()).isEqualTo(1);
+        }
         List<String> out = new ArrayList<>();
-        assertThat(x.poll(T.plusMillis(100), out)).isZero(); // its expiry is now later than the sweep
-        assertThat(x.poll(T.plusMillis(400), out)).isEqualTo(1);
-        assertThat(out).containsExactly("a");
-    }
-
-    @Test
-    void aMoveToAnotherSecondLeavesAStaleEntryThatTheSweepDropsWithoutHandingItOver() {
-        Indexed<String> x = new Indexed<>();
-        x.set("a", T);
-        x.set("a", T.plusSeconds(5));
-        assertThat(x.index.size()).isEqualTo(1);
-        assertThat(x.index.entries()).isEqualTo(2);
-        List<String> out = new ArrayList<>();
-        assertThat(x.poll(T.plusSeconds(1), out)).isZero();
+        assertThat(x.poll(T.plusSeconds(1), out)).isZero(); // passes the floor: the cover moves to the expiry
+        assertThat(x.floors.get("a")).isEqualTo(ExpiryIndex.secondOf(T.plusSeconds(1000)));
         assertThat(x.index.entries()).isEqualTo(1);
-        assertThat(x.poll(T.plusSeconds(5), out)).isEqualTo(1);
+        x.assertCovered();
+        assertThat(x.poll(T.plusSeconds(999), out)).isZero();
+        assertThat(x.poll(T.plusSeconds(1000), out)).isEqualTo(1);
         assertThat(out).containsExactly("a");
         assertThat(x.index.entries()).isZero();
     }
 
     @Test
-    void anItemMovedBackToASecondWhereItHasAStaleEntryIsHandedOverOnce() {
+    void anExpiryBroughtBeforeTheFloorGetsANewCoverAndTheOldEntryIsDroppedUnseen() {
         Indexed<String> x = new Indexed<>();
-        x.set("a", T);
         x.set("a", T.plusSeconds(5));
-        x.set("a", T.plusMillis(100)); // back in T's second: the stale entry there is live again
-        assertThat(x.index.size()).isEqualTo(1);
+        x.set("a", T);
+        assertThat(x.floors.get("a")).isEqualTo(ExpiryIndex.secondOf(T));
         assertThat(x.index.entries()).isEqualTo(2);
+        x.assertCovered();
         List<String> out = new ArrayList<>();
         assertThat(x.poll(T.plusSeconds(1), out)).isEqualTo(1);
-        assertThat(x.poll(T.plusSeconds(6), out)).isZero(); // what is left in T + 5 s is stale
         assertThat(out).containsExactly("a");
+        assertThat(x.index.entries()).isEqualTo(1); // the old entry, left for its second
+        assertThat(x.poll(T.plusSeconds(6), out)).isZero();
         assertThat(x.index.entries()).isZero();
-        assertThat(x.index.size()).isZero();
+        assertThat(out).containsExactly("a");
     }
 
     @Test
-    void aMoveToNoExpiryLeavesAStaleEntryOnly() {
-        ExpiryIndex<String> index = new ExpiryIndex<>();
-        index.add(T, "a");
-        assertThat(index.move(Optional.of(T), Optional.empty(), "a")).isFalse();
-        assertThat(index.size()).isZero();
+    void aChangeWithinTheSecondOfTheFloorKeepsTheCoverAndTheSweepReadsTheNewExpiry() {
+        Indexed<String> x = new Indexed<>();
+        x.set("a", T.plusMillis(400));
+        x.set("a", T); // earlier, but in the same second (T is at .5)
+        assertThat(x.index.entries()).isEqualTo(1);
         List<String> out = new ArrayList<>();
-        assertThat(index.pollExpired(T.plusSeconds(1), s -> null, out::add)).isZero();
+        assertThat(x.poll(T.minusMillis(100), out)).isZero();
+        assertThat(x.poll(T, out)).isEqualTo(1);
+        assertThat(out).containsExactly("a");
+    }
+
+    @Test
+    void noExpiryMeansNoFloorAndTheOldCoverCoversNothing() {
+        ExpiryIndex<String> index = new ExpiryIndex<>();
+        long floor = index.cover(ExpiryIndex.NONE, Optional.of(T), "a");
+        assertThat(index.cover(floor, Optional.empty(), "a")).isEqualTo(ExpiryIndex.NONE);
+        assertThat(index.cover(ExpiryIndex.NONE, Optional.empty(), "a")).isEqualTo(ExpiryIndex.NONE);
+        assertThat(index.entries()).isEqualTo(1);
+        List<String> visited = new ArrayList<>();
+        assertThat(index.pollExpired(T.plusSeconds(1), new ExpiryIndex.Sweeper<>() {
+            @Override
+            public Instant visit(String item, long second, Instant now) {
+                visited.add(item);
+                return null; // its floor is none: the entry covers nothing
+            }
+
+            @Override
+            public boolean expire(String item, long second, Instant now) {
+                throw new AssertionError("nothing expires");
+            }
+        })).isZero();
+        assertThat(visited).containsExactly("a");
         assertThat(index.entries()).isZero();
     }
 
     /**
-     * Items that move to a new second on every write (a republish) leave a stale entry each time;
-     * compacting when a move says so keeps the index within about twice its live items plus the floor.
+     * Expiries brought back before their floor again and again (not what a republish does, but a
+     * peer could) leave an entry each time; rebuilding from the floors when the entries pass twice the
+     * items and the floor keeps the index within that bound.
      */
     @Test
-    void compactionBoundsTheStaleEntries() {
+    void rebuildingFromTheFloorsBoundsTheEntries() {
         Indexed<Integer> x = new Indexed<>();
         int items = 3_000;
         long most = 0;
         for (int round = 0; round < 40; round++) {
             for (int i = 0; i < items; i++) {
-                x.set(i, T.plusSeconds(100L * round + i % 7));
+                x.set(i, T.plusSeconds(100_000L - 100L * round - i % 7)); // earlier each round
                 most = Math.max(most, x.index.entries());
             }
         }
-        assertThat(x.index.size()).isEqualTo(items);
-        // stale entries are checked now and then, so a little over the threshold
-        assertThat(most).isLessThan(2L * items + ExpiryIndex.COMPACT_FLOOR + 2_000);
-        assertThat(most).isGreaterThan(items + ExpiryIndex.COMPACT_FLOOR); // it did let them pile up to the threshold
-        x.index.compact(x.expiries::get);
-        assertThat(x.index.entries()).isEqualTo(items);
+        assertThat(x.rebuilds).isPositive();
+        assertThat(most).isLessThanOrEqualTo(2L * items + ExpiryIndex.COMPACT_FLOOR + 1);
+        assertThat(most).isGreaterThan(items + ExpiryIndex.COMPACT_FLOOR); // it did let them pile up to the bound
+        x.assertCovered();
         List<Integer> out = new ArrayList<>();
         assertThat(x.poll(T.plusSeconds(100_000), out)).isEqualTo(items);
         assertThat(out).doesNotHaveDuplicates();
+        assertThat(x.index.entries()).isZero();
     }
 
     @Test
-    void removeTakesOutOnlyTheGivenItem() {
-        ExpiryIndex<String> index = new ExpiryIndex<>();
-        index.add(T, "x");
-        index.add(T, "y");
-        assertThat(index.remove(T, "x")).isTrue();
-        assertThat(index.remove(T, "x")).isFalse();
-        assertThat(index.remove(T.plusSeconds(5), "y")).isFalse();
+    void removeTakesOutTheCoverAtTheFloorOnly() {
+        Indexed<String> x = new Indexed<>();
+        x.set("x", T);
+        x.set("y", T);
+        x.set("y", T.plusSeconds(50)); // extended: its cover stays at T's second
+        assertThat(x.remove("x")).isTrue();
+        assertThat(x.remove("x")).isFalse();
+        assertThat(x.remove("y")).isTrue();
+        assertThat(x.index.entries()).isZero();
         List<String> out = new ArrayList<>();
-        index.pollExpired(T.plusSeconds(1), s -> T, out::add);
-        assertThat(out).containsExactly("y");
+        assertThat(x.poll(T.plusSeconds(100), out)).isZero();
     }
 
     @Test
-    void pollStopsAtTheFirstLiveEntry() {
+    void pollStopsAtTheFirstLiveSecond() {
         Indexed<Integer> x = new Indexed<>();
         for (int i = 0; i < 10_000; i++) {
             x.set(i, T.plusSeconds(i + 1));
         }
         x.set(-1, T);
-        List<Integer> out = new ArrayList<>();
-        assertThat(x.poll(T, out)).isEqualTo(1);
-        assertThat(out).containsExactly(-1);
-        assertThat(x.index.size()).isEqualTo(10_000);
+        List<Integer> visited = new ArrayList<>();
+        assertThat(x.index.pollExpired(T, new ExpiryIndex.Sweeper<>() {
+            @Override
+            public Instant visit(Integer item, long second, Instant now) {
+                visited.add(item);
+                return x.visit(item, second, now);
+            }
+
+            @Override
+            public boolean expire(Integer item, long second, Instant now) {
+                return x.expire(item, second, now);
+            }
+        })).isEqualTo(1);
+        assertThat(visited).containsExactly(-1);
+        assertThat(x.index.entries()).isEqualTo(10_000);
     }
 
     @Test
@@ -181,39 +256,10 @@ class ExpiryIndexTest {
         List<String> out = new ArrayList<>();
         assertThat(x.poll(second.plusMillis(500), out)).isEqualTo(2);
         assertThat(out).containsExactly("early", "middle");
-        assertThat(x.index.size()).isEqualTo(1);
+        assertThat(x.index.entries()).isEqualTo(1);
         assertThat(x.remove("late")).isTrue();
         assertThat(x.poll(second.plusSeconds(10), out)).isZero();
-        assertThat(x.index.size()).isZero();
-    }
-
-    @Test
-    void aSecondWhoseEntriesWereRemovedTakesNewOnes() {
-        Indexed<String> x = new Indexed<>();
-        x.set("a", T);
-        x.set("b", T.plusNanos(1));
-        assertThat(x.remove("a")).isTrue();
-        assertThat(x.remove("b")).isTrue();
-        assertThat(x.index.size()).isZero();
-        x.set("c", T.plusNanos(2));
-        List<String> out = new ArrayList<>();
-        assertThat(x.poll(T.plusSeconds(1), out)).isEqualTo(1);
-        assertThat(out).containsExactly("c");
-    }
-
-    @Test
-    void anItemRemovedAndAddedBackWhereItHasAStaleEntryCountsOnce() {
-        Indexed<String> x = new Indexed<>();
-        x.set("a", T);
-        x.set("a", T.plusSeconds(3)); // stale entry in T's second
-        assertThat(x.remove("a")).isTrue();
-        assertThat(x.index.size()).isZero();
-        x.index.add(T, "a"); // new again, in T's second
-        assertThat(x.index.size()).isEqualTo(1);
-        assertThat(x.index.entries()).isEqualTo(1);
-        assertThat(x.index.remove(T, "a")).isTrue();
-        assertThat(x.index.remove(T, "a")).isFalse();
-        assertThat(x.index.size()).isZero();
+        assertThat(x.index.entries()).isZero();
     }
 
     @Test
@@ -227,7 +273,7 @@ class ExpiryIndexTest {
         assertThat(out).containsExactly("a", "b");
     }
 
-    /** Random sets, removes and sweeps against the expiry map as the model. */
+    /** Random sets (later, earlier, within the second), removes and sweeps against the expiry map as the model. */
     @Test
     void agreesWithTheModel() {
         Random random = new Random(7);
@@ -253,45 +299,46 @@ class ExpiryIndexTest {
                 assertThat(x.poll(now, out)).isEqualTo(expected.size());
                 assertThat(out).isEqualTo(expected);
             }
-            assertThat(x.index.size()).isEqualTo(x.expiries.size());
-            assertThat(x.index.entries()).isGreaterThanOrEqualTo(x.index.size());
+            x.assertCovered();
+            assertThat(x.index.entries()).isGreaterThanOrEqualTo(x.expiries.size());
         }
-        x.index.compact(x.expiries::get);
-        assertThat(x.index.entries()).isEqualTo(x.expiries.size());
     }
 
-    /** Threads moving their own items between a few seconds at once: every item ends in exactly one bucket. */
+    /** Threads covering their own items at once, moving expiries back and forth: every item ends covered. */
     @Test
-    void concurrentMovesOfDifferentItemsLoseNothing() throws Exception {
+    void concurrentCoversOfDifferentItemsLoseNothing() throws Exception {
         ExpiryIndex<Integer> index = new ExpiryIndex<>();
         int threads = 4;
         int itemsPerThread = 200;
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         CountDownLatch start = new CountDownLatch(1);
-        List<Future<Map<Integer, Instant>>> results = new ArrayList<>();
+        List<Future<Map<Integer, long[]>>> results = new ArrayList<>();
         for (int th = 0; th < threads; th++) {
             int base = th * itemsPerThread;
             results.add(pool.submit(() -> {
                 Random random = new Random(base);
-                Map<Integer, Instant> mine = new HashMap<>();
+                Map<Integer, long[]> mine = new HashMap<>(); // item -> {floor, expiry's second}
                 start.await();
                 for (int step = 0; step < 20_000; step++) {
                     Integer item = base + random.nextInt(itemsPerThread);
-                    Instant t = T.plusSeconds(random.nextInt(3)).plusMillis(random.nextInt(400));
-                    index.move(Optional.ofNullable(mine.put(item, t)), Optional.of(t), item);
+                    Instant t = T.plusSeconds(random.nextInt(30)).plusMillis(random.nextInt(400));
+                    long[] old = mine.get(item);
+                    long floor = index.cover(old == null ? ExpiryIndex.NONE : old[0], Optional.of(t), item);
+                    mine.put(item, new long[] {floor, ExpiryIndex.secondOf(t)});
                 }
                 return mine;
             }));
         }
         start.countDown();
-        Map<Integer, Instant> all = new HashMap<>();
-        for (Future<Map<Integer, Instant>> f : results) {
+        Map<Integer, long[]> all = new HashMap<>();
+        for (Future<Map<Integer, long[]>> f : results) {
             all.putAll(f.get(60, TimeUnit.SECONDS));
         }
         pool.shutdown();
-        assertThat(index.size()).isEqualTo(all.size());
-        List<Integer> out = new ArrayList<>();
-        assertThat(index.pollExpired(T.plusSeconds(10), all::get, out::add)).isEqualTo(all.size());
-        assertThat(out).containsExactlyInAnyOrderElementsOf(all.keySet());
+        assertThat(all).hasSize(threads * itemsPerThread);
+        all.forEach((item, fs) -> {
+            assertThat(fs[0]).isLessThanOrEqualTo(fs[1]);
+            assertThat(index.has(fs[0], item)).isTrue();
+        });
     }
 }
