@@ -19,22 +19,22 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Entries are grouped in buckets of one second (by epoch second): a concurrent hash map from the
  * second to the set of items that have an entry there.
  *
- * <p><b>Covers and floors.</b> An item with an expiry has one entry that covers it: in the bucket of
- * a second at or before its expiry's, its <em>floor</em>, which the caller keeps beside the item
- * (the memory store in its record and provider values), or {@link #NONE} while the item has no
- * cover. So a write that keeps or extends the expiry, as every republish does, finds the new expiry
- * at or after the floor and touches nothing here ({@link #cover} returns the floor as it was). Only
- * a write that brings the expiry before its floor, or gives an item its first expiry, adds an entry
- * (and makes the new second the floor). The entry it leaves at the old floor then covers nothing:
- * a sweep drops such entries when it reaches them (the item's floor is elsewhere), and a caller
- * whose entries outnumber twice its items plus {@value #COMPACT_FLOOR} rebuilds the index from the
- * floors ({@link #clear}, then {@link #add} each), so writes that keep moving an expiry back cannot
- * grow it without bound.
+ * <p><b>Floors.</b> An item with an expiry has a <em>floor</em>, kept by the caller beside the item
+ * (the memory store in its record and provider values): a second at or before its expiry's, with an
+ * entry of the item at or before it; {@link #NONE} while the item has no expiry. So a write that
+ * keeps or extends the expiry, as every republish does, finds the new expiry at or after the floor
+ * and touches nothing here ({@link #cover} returns the floor as it was). Only a write that brings the
+ * expiry before its floor, or gives an item its first expiry, adds an entry (and makes the new second
+ * the floor); the entry it leaves behind covers nothing. A sweep drops such entries, or files them
+ * again, when it reaches them, and a caller whose entries outnumber twice its items plus
+ * {@value #COMPACT_FLOOR} rebuilds the index from the floors ({@link #clear}, then {@link #add} at
+ * each), so writes that keep moving an expiry back cannot grow it without bound.
  *
  * <p>A sweep ({@link #pollExpired}) takes out the entries of every second up to now's and asks a
- * {@link Sweeper} about each; for an item that does not expire yet and whose cover it took, the
- * sweeper files a new cover at the expiry's second and moves the floor there: an item whose expiry
- * was extended many times is moved once, when the sweep reaches its old floor.
+ * {@link Sweeper} about each; for an item that does not expire yet, the sweeper files an entry at
+ * the expiry's second and moves the floor there (or, when it knows the entry was not the one the
+ * floor stands for, just lets it go): an item whose expiry was extended many times is moved once,
+ * when the sweep reaches its old entry.
  *
  * <p>Concurrency: {@link #add}, {@link #remove} and {@link #cover} may run in several threads at
  * once (for items of different keys): a bucket is a concurrent set. A bucket is dropped only by a
@@ -50,12 +50,12 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class ExpiryIndex<T extends Comparable<? super T>> {
 
-    /** The floor of an item that has no cover (no expiry, or none filed yet). */
+    /** The floor of an item that has no expiry. */
     static final long NONE = Long.MAX_VALUE;
     /** Entries beyond twice the items below this many never call for a rebuild. */
     static final int COMPACT_FLOOR = 4096;
 
-    /** Epoch second -> the items with an entry there (covers, and entries that cover nothing any more). */
+    /** Epoch second -> the items with an entry there. */
     private final ConcurrentHashMap<Long, Set<T>> buckets = new ConcurrentHashMap<>();
     /** Every second that has a bucket. */
     private final ConcurrentSkipListSet<Long> seconds = new ConcurrentSkipListSet<>();
@@ -68,9 +68,9 @@ final class ExpiryIndex<T extends Comparable<? super T>> {
          * The item's entry in the bucket of {@code second} (at or before now's) is being taken out.
          *
          * @return the item's expiry if it is at or before {@code now} (the item is then handed to
-         *     {@link #expire} in order); its expiry if it is later but in {@code second} and that
-         *     entry is its cover (the entry then stays); otherwise null: the entry goes, after the
-         *     sweeper filed a new cover if it was the item's
+         *     {@link #expire} in order); its expiry if it is later but in {@code second} (the entry
+         *     then stays); otherwise null: the entry goes, after the sweeper filed another at the
+         *     item's expiry if the item needs it
          */
         Instant visit(T item, long second, Instant now);
 
@@ -91,7 +91,7 @@ final class ExpiryIndex<T extends Comparable<? super T>> {
 
     /**
      * The floor of an item, whose floor was {@code floor}, after its expiry becomes {@code to}: the
-     * same floor if it covers {@code to}, none if {@code to} is empty, else {@code to}'s second, where
+     * same floor if it is at or before {@code to}'s second, none if {@code to} is empty, else {@code to}'s second, where
      * the item gets an entry.
      */
     long cover(long floor, Optional<Instant> to, T item) {
@@ -215,7 +215,19 @@ final class ExpiryIndex<T extends Comparable<? super T>> {
         return bucket != null && bucket.contains(item);
     }
 
-    /** Drops every entry (a rebuild then adds the covers again). Needs the index to itself. */
+    /** Each item's earliest entry: the second of its first bucket (for tests: looks at every entry). */
+    java.util.Map<T, Long> earliestEntries() {
+        java.util.Map<T, Long> earliest = new java.util.HashMap<>();
+        for (Long second : seconds) {
+            Set<T> bucket = buckets.get(second);
+            if (bucket != null) {
+                bucket.forEach(item -> earliest.putIfAbsent(item, second));
+            }
+        }
+        return earliest;
+    }
+
+    /** Drops every entry (a rebuild then adds one at each item's floor). Needs the index to itself. */
     void clear() {
         buckets.clear();
         seconds.clear();

@@ -17,6 +17,7 @@ import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
@@ -43,15 +44,17 @@ import java.util.concurrent.locks.ReentrantLock;
  * key lock. Iterators are the maps' weakly consistent ones.
  *
  * <p>Expiry: two {@link ExpiryIndex}es (values, providers) by second, so {@link #removeExpired}
- * touches only what it removes. Each record and provider keeps beside it its <em>floor</em>, the
- * second of the index entry that covers it (at or before its expiry's). A write whose expiry is at
- * or after the floor, as every republish's is, leaves the index alone; and a put of a record whose
- * floor covers its new expiry replaces the old value without the key's lock (a compare-and-set on
- * the map, which fails and falls back to the locked path if anything else wrote the key since it
- * read it). The sweep, which reaches an extended item at its old floor, files its cover again at its
- * expiry. A write that brings an expiry before its floor adds an entry and leaves the old one
- * covering nothing; when such entries make the index hold more than twice its items, that write
- * takes every key lock, after its own, and rebuilds the index from the floors.
+ * touches only what it removes. Each record and provider keeps beside it its <em>floor</em>: a
+ * second at or before its expiry's with an index entry of it at or before it (for providers, the
+ * entry is exactly there). A write whose expiry is at or after the floor, as every republish's is,
+ * leaves the index alone. A put of such a record replaces the old value without the key's lock (a
+ * compare-and-set on the map, which fails and falls back to the locked path if anything else wrote
+ * the key since it read it); when its expiry is at or after every record's floor
+ * ({@link #floorCeiling}) and every record expires, it does not even read the old value, and gives
+ * the new one the ceiling as its floor. The sweep, which reaches an extended record at an entry
+ * before its expiry's second, files the entry again at the expiry. A write that brings an expiry
+ * before its floor adds an entry; when such entries make the index hold more than twice its items,
+ * that write takes every key lock, after its own, and rebuilds the index from the floors.
  */
 final class MemoryRecordStore implements RecordStore {
 
@@ -143,9 +146,10 @@ final class MemoryRecordStore implements RecordStore {
     }
 
     /**
-     * A record in the {@code Optional} that {@link #get} hands out (made once, at the put), and the
-     * second of its cover in the expiry index ({@link ExpiryIndex#NONE} if it does not expire).
-     * Immutable: a write replaces it, so a compare-and-set on the map sees any write in between.
+     * A record in the {@code Optional} that {@link #get} hands out (made once, at the put), and its
+     * floor: a second at or before its expiry's, with an entry of the record in the expiry index at
+     * or before it ({@link ExpiryIndex#NONE} if it does not expire). Immutable: a write replaces it,
+     * so a compare-and-set on the map sees any write in between.
      */
     private static final class Stored {
         final Optional<DhtRecord> record;
@@ -170,6 +174,13 @@ final class MemoryRecordStore implements RecordStore {
     private final AtomicLong recordCount = new AtomicLong();
     /** Keys with providers, for {@code maxProvidedKeys}; kept as {@link #recordCount} is. */
     private final AtomicLong providerKeyCount = new AtomicLong();
+    /**
+     * No record's floor is above this second. Raised before a record with a higher floor is put in
+     * the map, so a put that reads a record and then this finds it at or above that record's floor.
+     */
+    private final AtomicLong floorCeiling = new AtomicLong(Long.MIN_VALUE);
+    /** Records that do not expire (and so have no floor); changed under the key lock, before the map. */
+    private final AtomicLong recordsWithoutExpiry = new AtomicLong();
     /** Provider records (of all keys), for the expiry index's rebuild bound; written under the key locks. */
     private final AtomicLong providerRecordCount = new AtomicLong();
     private final ExpiryIndex<RecordKey> recordExpiry = new ExpiryIndex<>();
@@ -220,11 +231,18 @@ final class MemoryRecordStore implements RecordStore {
         }
         Optional<Instant> expires = record.expires();
         if (expires.isPresent()) {
-            // the key's record is covered at or before the new expiry (a republish): replace it as it
-            // was read, without the lock; the count and the index do not change
-            Stored old = records.get(key);
-            if (old != null && old.floor <= ExpiryIndex.secondOf(expires.get())
-                    && records.replace(key, old, new Stored(Optional.of(record), old.floor))) {
+            // the key's record is covered at or before the new expiry (a republish): replace it in one
+            // map operation, without the key's lock; the count and the index do not change
+            long second = ExpiryIndex.secondOf(expires.get());
+            Optional<DhtRecord> value = Optional.of(record);
+            Stored now = records.computeIfPresent(key, (k, old) -> {
+                // read after the old value: at or above its floor; when at or before the new expiry and
+                // every record expires, the new floor, without a look at the old value (a cache miss)
+                long ceiling = floorCeiling.get();
+                long floor = ceiling <= second && recordsWithoutExpiry.get() == 0 ? ceiling : old.floor;
+                return floor <= second ? new Stored(value, floor) : old;
+            });
+            if (now != null && now.record == value) {
                 return;
             }
         }
@@ -240,6 +258,16 @@ final class MemoryRecordStore implements RecordStore {
             }
             long oldFloor = old == null ? ExpiryIndex.NONE : old.floor;
             long floor = recordExpiry.cover(oldFloor, expires, key);
+            if (floor == ExpiryIndex.NONE) {
+                if (old == null || oldFloor != ExpiryIndex.NONE) {
+                    recordsWithoutExpiry.incrementAndGet();
+                }
+            } else {
+                raiseCeiling(floor);
+                if (old != null && oldFloor == ExpiryIndex.NONE) {
+                    recordsWithoutExpiry.decrementAndGet();
+                }
+            }
             records.put(key, new Stored(Optional.of(record), floor));
             // the old cover now covers nothing: count it against the rebuild bound
             compact = oldFloor != ExpiryIndex.NONE && floor != oldFloor
@@ -260,19 +288,31 @@ final class MemoryRecordStore implements RecordStore {
             return;
         }
         ReentrantLock lock = keyLocks.of(key);
+        boolean compact = false;
         lock.lock();
         try {
             checkOpen("remove");
             Stored old = records.remove(key);
             if (old != null) {
                 recordCount.decrementAndGet();
-                if (old.floor != ExpiryIndex.NONE) {
-                    recordExpiry.remove(old.floor, key);
+                if (old.floor == ExpiryIndex.NONE) {
+                    recordsWithoutExpiry.decrementAndGet();
+                } else if (!recordExpiry.remove(old.floor, key)) {
+                    // its entry is before its floor: left for the sweep, which finds the record gone
+                    compact = recordExpiry.compactionDue(recordCount.get());
                 }
             }
         } finally {
             lock.unlock();
         }
+        if (compact) {
+            compactExpiryIndexes();
+        }
+    }
+
+    /** Raises {@link #floorCeiling} to {@code floor} if it is below. */
+    private void raiseCeiling(long floor) {
+        floorCeiling.accumulateAndGet(floor, Math::max);
     }
 
     @Override
@@ -505,15 +545,18 @@ final class MemoryRecordStore implements RecordStore {
     /**
      * The sweep of the records. It holds every key lock, but a put that keeps a record's cover may
      * still replace the record (without the lock): so each decision is made on one value read from
-     * the map and written back only if that value is still there (else it is made again).
+     * the map and written back only if that value is still there (else it is made again). A record's
+     * floor is not always the second of its entry (a put may give it the ceiling), so the sweep cannot
+     * tell the entry that covers a record from another: it files every entry it takes of a record that
+     * does not expire yet at the record's expiry (entries of one record then meet in one second).
      */
     private final ExpiryIndex.Sweeper<RecordKey> recordSweeper = new ExpiryIndex.Sweeper<>() {
         @Override
         public Instant visit(RecordKey key, long second, Instant now) {
             while (true) {
                 Stored s = records.get(key);
-                if (s == null || s.floor != second) {
-                    return null; // gone, no expiry, or covered elsewhere: the entry covers nothing
+                if (s == null || s.floor == ExpiryIndex.NONE) {
+                    return null; // gone, or no expiry: the entry covers nothing
                 }
                 Instant expires = s.expires();
                 long expiresSecond = ExpiryIndex.secondOf(expires);
@@ -530,7 +573,7 @@ final class MemoryRecordStore implements RecordStore {
         public boolean expire(RecordKey key, long second, Instant now) {
             while (true) {
                 Stored s = records.get(key);
-                if (s == null || s.floor != second) {
+                if (s == null || s.floor == ExpiryIndex.NONE) {
                     return false;
                 }
                 Instant expires = s.expires();
@@ -553,9 +596,16 @@ final class MemoryRecordStore implements RecordStore {
             }
         }
 
-        /** Files the cover of the record {@code s} of {@code key} at {@code second}; false if the record changed meanwhile. */
+        /**
+         * Files an entry of the record {@code s} of {@code key} at {@code second}, its expiry's, which
+         * becomes its floor; false if the record changed meanwhile.
+         */
         private boolean recover(RecordKey key, Stored s, long second) {
             recordExpiry.add(second, key);
+            if (s.floor == second) {
+                return true;
+            }
+            raiseCeiling(second);
             return records.replace(key, s, new Stored(s.record, second));
         }
     };
@@ -643,6 +693,7 @@ final class MemoryRecordStore implements RecordStore {
             recordCount.set(0);
             providerKeyCount.set(0);
             providerRecordCount.set(0);
+            recordsWithoutExpiry.set(0);
         } finally {
             keyLocks.unlockAll();
         }
@@ -690,10 +741,11 @@ final class MemoryRecordStore implements RecordStore {
         keyLocks.lockAll();
         try {
             int coveredRecords = 0;
+            Map<RecordKey, Long> earliest = recordExpiry.earliestEntries();
             for (var e : records.entrySet()) {
                 Stored s = e.getValue();
                 if (s.floor != ExpiryIndex.NONE && s.floor <= ExpiryIndex.secondOf(s.expires())
-                        && recordExpiry.has(s.floor, e.getKey())) {
+                        && s.floor <= floorCeiling.get() && earliest.getOrDefault(e.getKey(), ExpiryIndex.NONE) <= s.floor) {
                     coveredRecords++;
                 }
             }
@@ -723,6 +775,11 @@ final class MemoryRecordStore implements RecordStore {
         } finally {
             keyLocks.unlockAll();
         }
+    }
+
+    /** Records without expiry, as counted for the put without the lock (for tests). */
+    long recordsWithoutExpiry() {
+        return recordsWithoutExpiry.get();
     }
 
     /** Provider records held, the count the provider index's rebuild bound uses (for tests). */

@@ -211,6 +211,8 @@ class MemoryRecordStoreProperties {
                     .filter(p -> p.expires().isPresent()).count();
             assertThat(store.sizes()).containsExactly(records.size(), providers.size(), expectedProvided.size(),
                     (int) recordExpiries, (int) providerExpiries);
+            assertThat(store.recordsWithoutExpiry()).isEqualTo(records.size() - recordExpiries);
+            assertThat(store.providerRecordCount()).isEqualTo(providers.values().stream().mapToLong(List::size).sum());
         }
     }
 }

@@ -130,6 +130,7 @@ class MemoryStoreKeyLockTest {
             assertThat(store.sizes()).containsExactly(records, keysWithProviders, provided.size(), recordsWithExpiry,
                     providersWithExpiry);
             assertThat(store.providerRecordCount()).isEqualTo(countProviders(store, 210, "k"));
+            assertThat(store.recordsWithoutExpiry()).isEqualTo(records - recordsWithExpiry);
 
             // a sweep past every expiry leaves only what does not expire, and the counts follow
             store.removeExpired(T0.plusSeconds(60));
