@@ -84,6 +84,14 @@ final class ExpiryIndex<T extends Comparable<? super T>> {
         default void beforeExpiring() {}
     }
 
+    /** Whether two expiries (or none) fall in the same second. */
+    static boolean sameSecond(Optional<Instant> a, Optional<Instant> b) {
+        if (a.isEmpty() || b.isEmpty()) {
+            return a.isEmpty() && b.isEmpty();
+        }
+        return secondOf(a.get()) == secondOf(b.get());
+    }
+
     /** The second of {@code expires}, the bucket it is filed in. */
     static long secondOf(Instant expires) {
         return expires.getEpochSecond();

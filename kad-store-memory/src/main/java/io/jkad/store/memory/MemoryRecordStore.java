@@ -44,17 +44,20 @@ import java.util.concurrent.locks.ReentrantLock;
  * key lock. Iterators are the maps' weakly consistent ones.
  *
  * <p>Expiry: two {@link ExpiryIndex}es (values, providers) by second, so {@link #removeExpired}
- * touches only what it removes. Each record and provider keeps beside it its <em>floor</em>: a
- * second at or before its expiry's with an index entry of it at or before it (for providers, the
- * entry is exactly there). A write whose expiry is at or after the floor, as every republish's is,
- * leaves the index alone. A put of such a record replaces the old value without the key's lock (a
- * compare-and-set on the map, which fails and falls back to the locked path if anything else wrote
- * the key since it read it); when its expiry is at or after every record's floor
+ * touches only what it removes. Each record keeps beside it its <em>floor</em>: a second at or
+ * before its expiry's with an index entry of it at or before it. A put whose expiry is at or after
+ * the floor, as every republish's is, leaves the index alone, and replaces the old value without
+ * the key's lock, in one {@code computeIfPresent} (atomic for its key; the sweep, which holds every
+ * lock, removes or rewrites a record only if it is still the value it read); when its expiry is at
+ * or after every record's floor
  * ({@link #floorCeiling}) and every record expires, it does not even read the old value, and gives
  * the new one the ceiling as its floor. The sweep, which reaches an extended record at an entry
  * before its expiry's second, files the entry again at the expiry. A write that brings an expiry
- * before its floor adds an entry; when such entries make the index hold more than twice its items,
- * that write takes every key lock, after its own, and rebuilds the index from the floors.
+ * before its floor adds an entry. A provider's entry is at its expiry's second: an update that
+ * moves it to another second adds one there and leaves the old one, which the sweep drops. (A
+ * floor kept beside each provider, or one a key, measured the providers read 10-25 % slower, for a
+ * reason not found; see {@code bench/results/store-2026-12-07-memory-floors-notes.md}.) When entries that cover nothing make an index hold more than twice its items, the
+ * write that notices takes every key lock, after its own, and rebuilds the index.
  */
 final class MemoryRecordStore implements RecordStore {
 
@@ -81,17 +84,12 @@ final class MemoryRecordStore implements RecordStore {
     /**
      * A key's providers: an immutable list over an array that is never written after the list is
      * made (an update makes a new array, one copy), so readers get it as it is, without a copy.
-     * Beside it, each provider's floor in the expiry index ({@link ExpiryIndex#NONE} without one),
-     * read and written only under the key's lock or by the sweep (which holds them all): the sweep
-     * moves a floor in place.
      */
     private static final class ProviderList extends AbstractList<ProviderRecord> implements RandomAccess {
         private final ProviderRecord[] array;
-        private final long[] floors;
 
-        ProviderList(ProviderRecord[] array, long[] floors) {
+        ProviderList(ProviderRecord[] array) {
             this.array = array;
-            this.floors = floors;
         }
 
         @Override
@@ -346,46 +344,40 @@ final class MemoryRecordStore implements RecordStore {
         try {
             checkOpen("addProvider");
             ProviderList list = providers.get(key);
-            long oldFloor = ExpiryIndex.NONE;
-            int i;
+            ProviderRecord old = null;
             ProviderRecord[] array;
-            long[] floors;
             if (list == null) {
                 if (!KeyLocks.reserve(providerKeyCount, maxProvidedKeys)) {
                     throw new StoreException(Kind.MAX_PROVIDED_KEYS, MemoryStoreProvider.NAME, "addProvider",
                             "provider records exist for the maximum of " + maxProvidedKeys + " keys and key " + key
                                     + " is new");
                 }
-                array = new ProviderRecord[1];
-                floors = new long[1];
-                i = 0;
+                array = new ProviderRecord[] {record};
             } else {
-                i = indexOf(list, record.provider());
+                int i = indexOf(list, record.provider());
                 if (i >= 0) {
-                    oldFloor = list.floors[i];
+                    old = list.array[i];
                     array = list.array.clone();
-                    floors = list.floors.clone();
+                    array[i] = record;
                 } else if (list.array.length >= maxProvidersPerKey) {
                     return false;
                 } else {
-                    i = list.array.length;
-                    array = Arrays.copyOf(list.array, i + 1);
-                    floors = Arrays.copyOf(list.floors, i + 1);
+                    array = Arrays.copyOf(list.array, list.array.length + 1);
+                    array[list.array.length] = record;
                 }
             }
-            if (list == null || i == list.array.length) {
-                providerRecordCount.incrementAndGet(); // a new provider of the key
+            if (old == null) {
+                providerRecordCount.incrementAndGet();
             }
+            providers.put(key, new ProviderList(array));
+            // a provider's floor is its expiry's second: an entry there, unless that second is the old one's
+            Optional<Instant> oldExpires = old == null ? Optional.empty() : old.expires();
             Optional<Instant> expires = record.expires();
-            long floor = oldFloor;
-            if (expires.isEmpty() || oldFloor > ExpiryIndex.secondOf(expires.get())) { // else its cover stays
-                floor = providerExpiry.cover(oldFloor, expires, new ProviderSlot(key, record.provider()));
-                compact = oldFloor != ExpiryIndex.NONE && floor != oldFloor
-                        && providerExpiry.compactionDue(providerRecordCount.get());
+            if (!ExpiryIndex.sameSecond(oldExpires, expires)) {
+                expires.ifPresent(t -> providerExpiry.add(ExpiryIndex.secondOf(t), new ProviderSlot(key, record.provider())));
+                // the old entry now covers nothing: count it against the rebuild bound
+                compact = oldExpires.isPresent() && providerExpiry.compactionDue(providerRecordCount.get());
             }
-            array[i] = record;
-            floors[i] = floor;
-            providers.put(key, new ProviderList(array, floors));
             if (record.provider().equals(localPeer)) {
                 if (provided.put(key, record) == null) {
                     providedInKeyspace.put(new Position(Keyspace.id(key), key), key);
@@ -461,32 +453,26 @@ final class MemoryRecordStore implements RecordStore {
         lock.lock();
         try {
             checkOpen("removeProvider");
-            long floor = unlinkProvider(key, provider);
-            if (floor != UNLINKED_NONE && floor != ExpiryIndex.NONE) {
-                providerExpiry.remove(floor, new ProviderSlot(key, provider));
+            ProviderRecord old = unlinkProvider(key, provider);
+            if (old != null && old.expires().isPresent()) {
+                providerExpiry.remove(ExpiryIndex.secondOf(old.expires().get()), new ProviderSlot(key, provider));
             }
         } finally {
             lock.unlock();
         }
     }
 
-    /** What {@link #unlinkProvider} returns when there was no such provider. */
-    private static final long UNLINKED_NONE = Long.MIN_VALUE;
-
     /**
      * Removes {@code provider}'s record of {@code key} from the provider lists and from
      * {@link #provided}, not from the expiry index. Holds the key's lock (or all of them).
      *
-     * @return the removed record's floor in the expiry index, or {@link #UNLINKED_NONE} if there was none
+     * @return the record removed, or null if there was none
      */
-    private long unlinkProvider(RecordKey key, PeerId provider) {
+    private ProviderRecord unlinkProvider(RecordKey key, PeerId provider) {
         ProviderList list = providers.get(key);
-        if (list == null) {
-            return UNLINKED_NONE;
-        }
-        int i = indexOf(list, provider);
+        int i = list == null ? -1 : indexOf(list, provider);
         if (i < 0) {
-            return UNLINKED_NONE;
+            return null;
         }
         ProviderRecord[] array = list.array;
         if (array.length == 1) {
@@ -494,18 +480,15 @@ final class MemoryRecordStore implements RecordStore {
             providerKeyCount.decrementAndGet();
         } else {
             ProviderRecord[] rest = new ProviderRecord[array.length - 1];
-            long[] restFloors = new long[array.length - 1];
             System.arraycopy(array, 0, rest, 0, i);
             System.arraycopy(array, i + 1, rest, i, array.length - i - 1);
-            System.arraycopy(list.floors, 0, restFloors, 0, i);
-            System.arraycopy(list.floors, i + 1, restFloors, i, array.length - i - 1);
-            providers.put(key, new ProviderList(rest, restFloors));
+            providers.put(key, new ProviderList(rest));
         }
         providerRecordCount.decrementAndGet();
         if (provider.equals(localPeer) && provided.remove(key) != null) {
             providedInKeyspace.remove(new Position(Keyspace.id(key), key));
         }
-        return list.floors[i];
+        return array[i];
     }
 
     private static int indexOf(ProviderList list, PeerId provider) {
@@ -610,28 +593,22 @@ final class MemoryRecordStore implements RecordStore {
         }
     };
 
-    /** The sweep of the providers: it holds every key lock, and provider writes take the lock. */
+    /**
+     * The sweep of the providers: it holds every key lock, and provider writes take the lock. A
+     * provider's floor is its expiry's second, so an entry elsewhere covers nothing.
+     */
     private final ExpiryIndex.Sweeper<ProviderSlot> providerSweeper = new ExpiryIndex.Sweeper<>() {
         @Override
         public Instant visit(ProviderSlot slot, long second, Instant now) {
             ProviderList list = providers.get(slot.key());
             int i = list == null ? -1 : indexOf(list, slot.provider());
-            if (i < 0 || list.floors[i] != second) {
-                return null;
-            }
-            Instant expires = list.array[i].expires().orElseThrow();
-            long expiresSecond = ExpiryIndex.secondOf(expires);
-            if (!expires.isAfter(now) || expiresSecond == second) {
-                return expires;
-            }
-            providerExpiry.add(expiresSecond, slot);
-            list.floors[i] = expiresSecond; // in place: floors are read only under the locks
-            return null;
+            Instant expires = i < 0 ? null : list.array[i].expires().orElse(null);
+            return expires != null && ExpiryIndex.secondOf(expires) == second ? expires : null;
         }
 
         @Override
         public boolean expire(ProviderSlot slot, long second, Instant now) {
-            return unlinkProvider(slot.key(), slot.provider()) != UNLINKED_NONE;
+            return unlinkProvider(slot.key(), slot.provider()) != null;
         }
     };
 
@@ -667,10 +644,8 @@ final class MemoryRecordStore implements RecordStore {
         if (providerExpiry.compactionDue(providerRecordCount.get())) {
             providerExpiry.clear();
             providers.forEach((key, list) -> {
-                for (int i = 0; i < list.floors.length; i++) {
-                    if (list.floors[i] != ExpiryIndex.NONE) {
-                        providerExpiry.add(list.floors[i], new ProviderSlot(key, list.array[i].provider()));
-                    }
+                for (ProviderRecord p : list.array) {
+                    p.expires().ifPresent(t -> providerExpiry.add(ExpiryIndex.secondOf(t), new ProviderSlot(key, p.provider())));
                 }
             });
         }
@@ -751,12 +726,9 @@ final class MemoryRecordStore implements RecordStore {
             }
             int coveredProviders = 0;
             for (var e : providers.entrySet()) {
-                ProviderList list = e.getValue();
-                for (int i = 0; i < list.array.length; i++) {
-                    long floor = list.floors[i];
-                    if (floor != ExpiryIndex.NONE && list.array[i].expires().isPresent()
-                            && floor <= ExpiryIndex.secondOf(list.array[i].expires().get())
-                            && providerExpiry.has(floor, new ProviderSlot(e.getKey(), list.array[i].provider()))) {
+                for (ProviderRecord p : e.getValue().array) {
+                    if (p.expires().isPresent() && providerExpiry.has(ExpiryIndex.secondOf(p.expires().get()),
+                            new ProviderSlot(e.getKey(), p.provider()))) {
                         coveredProviders++;
                     }
                 }
