@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.RandomAccess;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -162,6 +163,12 @@ final class MemoryRecordStore implements RecordStore {
             return record.get().expires().orElseThrow();
         }
     }
+
+    /**
+     * A provider update that leaves an entry covering nothing checks the rebuild bound once in this
+     * many (a power of two): the check sums counters every writer writes.
+     */
+    private static final int CHECK_EVERY = 64;
 
     /** Stripes of the key locks (a power of two): many more than the threads that write at once. */
     static final int KEY_LOCKS = 64;
@@ -375,8 +382,9 @@ final class MemoryRecordStore implements RecordStore {
             Optional<Instant> expires = record.expires();
             if (!ExpiryIndex.sameSecond(oldExpires, expires)) {
                 expires.ifPresent(t -> providerExpiry.add(ExpiryIndex.secondOf(t), new ProviderSlot(key, record.provider())));
-                // the old entry now covers nothing: count it against the rebuild bound
-                compact = oldExpires.isPresent() && providerExpiry.compactionDue(providerRecordCount.get());
+                // the old entry now covers nothing: now and then, see whether such entries call for a rebuild
+                compact = oldExpires.isPresent() && (ThreadLocalRandom.current().nextInt() & (CHECK_EVERY - 1)) == 0
+                        && providerExpiry.compactionDue(providerRecordCount.get());
             }
             if (record.provider().equals(localPeer)) {
                 if (provided.put(key, record) == null) {

@@ -197,7 +197,8 @@ class MemoryStoreKeyLockTest {
             // 50,000 writes of each kind: an extension leaves the index alone, and the two threads'
             // interleaved expiries (each thread's later than its last) bring some back, which a rebuild bounds
             assertThat(entries[0]).isLessThanOrEqualTo(2L * sizes[3] + ExpiryIndex.COMPACT_FLOOR + 1);
-            assertThat(entries[1]).isLessThanOrEqualTo(2L * sizes[4] + ExpiryIndex.COMPACT_FLOOR + 1);
+            // a provider update checks the bound now and then (one in 64), so a little over it
+            assertThat(entries[1]).isLessThan(2L * sizes[4] + ExpiryIndex.COMPACT_FLOOR + 2_000);
 
             store.removeExpired(T0.plusSeconds(1_000 + writes));
             assertThat(store.sizes()).containsExactly(0, 0, 0, 0, 0);
