@@ -19,9 +19,10 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>Entries are grouped in buckets of one second (by epoch second): a concurrent hash map from the
  * second to the set of items that have an entry there.
  *
- * <p><b>Floors.</b> An item with an expiry has a <em>floor</em>, kept by the caller beside the item
- * (the memory store in its record and provider values): a second at or before its expiry's, with an
- * entry of the item at or before it; {@link #NONE} while the item has no expiry. So a write that
+ * <p><b>Floors.</b> An item with an expiry has a <em>floor</em>, known to the caller (the memory
+ * store keeps a record's in its map value; a provider's is its expiry's second): a second at or
+ * before its expiry's, with an entry of the item at or before it; {@link #NONE} while the item has
+ * no expiry. So a write that
  * keeps or extends the expiry, as every republish does, finds the new expiry at or after the floor
  * and touches nothing here ({@link #cover} returns the floor as it was). Only a write that brings the
  * expiry before its floor, or gives an item its first expiry, adds an entry (and makes the new second
@@ -99,8 +100,8 @@ final class ExpiryIndex<T extends Comparable<? super T>> {
 
     /**
      * The floor of an item, whose floor was {@code floor}, after its expiry becomes {@code to}: the
-     * same floor if it is at or before {@code to}'s second, none if {@code to} is empty, else {@code to}'s second, where
-     * the item gets an entry.
+     * same floor if it is at or before {@code to}'s second, none if {@code to} is empty, else
+     * {@code to}'s second, where the item gets an entry.
      */
     long cover(long floor, Optional<Instant> to, T item) {
         if (to.isEmpty()) {

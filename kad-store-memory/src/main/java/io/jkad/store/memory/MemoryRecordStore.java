@@ -45,20 +45,25 @@ import java.util.concurrent.locks.ReentrantLock;
  * key lock. Iterators are the maps' weakly consistent ones.
  *
  * <p>Expiry: two {@link ExpiryIndex}es (values, providers) by second, so {@link #removeExpired}
- * touches only what it removes. Each record keeps beside it its <em>floor</em>: a second at or
- * before its expiry's with an index entry of it at or before it. A put whose expiry is at or after
- * the floor, as every republish's is, leaves the index alone, and replaces the old value without
- * the key's lock, in one {@code computeIfPresent} (atomic for its key; the sweep, which holds every
- * lock, removes or rewrites a record only if it is still the value it read); when its expiry is at
- * or after every record's floor
- * ({@link #floorCeiling}) and every record expires, it does not even read the old value, and gives
- * the new one the ceiling as its floor. The sweep, which reaches an extended record at an entry
- * before its expiry's second, files the entry again at the expiry. A write that brings an expiry
- * before its floor adds an entry. A provider's entry is at its expiry's second: an update that
- * moves it to another second adds one there and leaves the old one, which the sweep drops. (A
- * floor kept beside each provider, or one a key, measured the providers read 10-25 % slower, for a
- * reason not found; see {@code bench/results/store-2026-12-07-memory-floors-notes.md}.) When entries that cover nothing make an index hold more than twice its items, the
- * write that notices takes every key lock, after its own, and rebuilds the index.
+ * touches only what it removes.
+ *
+ * <p>Each record keeps beside it its <em>floor</em>: a second at or before its expiry's, with an
+ * index entry of the record at or before it. A put whose expiry is at or after the floor, as every
+ * republish's is, leaves the index alone and replaces the old value without the key's lock, in one
+ * {@code computeIfPresent} (atomic for its key; the sweep, which holds every key lock but not this
+ * put out, removes or rewrites a record only if it is still the value it read). When the new
+ * expiry is also at or after every record's floor ({@link #floorCeiling}) and every record
+ * expires, the put does not even read the old value: it gives the new one the ceiling as its
+ * floor. The sweep, which reaches an extended record at an entry before its expiry's second, files
+ * the entry again at the expiry. A put that brings an expiry before its floor adds an entry.
+ *
+ * <p>A provider's entry is at its expiry's second: an update that moves it to another second adds
+ * one there and leaves the old one, which the sweep drops. (A floor kept beside each provider, or
+ * one a key, measured the providers read 10-25 % slower, for a reason not found:
+ * {@code bench/results/store-2026-12-07-memory-floors-notes.md}.)
+ *
+ * <p>When entries that cover nothing make an index hold more than twice its items, the write that
+ * notices takes every key lock, after its own, and rebuilds the index.
  */
 final class MemoryRecordStore implements RecordStore {
 
@@ -381,7 +386,8 @@ final class MemoryRecordStore implements RecordStore {
             Optional<Instant> oldExpires = old == null ? Optional.empty() : old.expires();
             Optional<Instant> expires = record.expires();
             if (!ExpiryIndex.sameSecond(oldExpires, expires)) {
-                expires.ifPresent(t -> providerExpiry.add(ExpiryIndex.secondOf(t), new ProviderSlot(key, record.provider())));
+                expires.ifPresent(t -> providerExpiry.add(ExpiryIndex.secondOf(t),
+                        new ProviderSlot(key, record.provider())));
                 // the old entry now covers nothing: now and then, see whether such entries call for a rebuild
                 compact = oldExpires.isPresent() && (ThreadLocalRandom.current().nextInt() & (CHECK_EVERY - 1)) == 0
                         && providerExpiry.compactionDue(providerRecordCount.get());
@@ -653,7 +659,8 @@ final class MemoryRecordStore implements RecordStore {
             providerExpiry.clear();
             providers.forEach((key, list) -> {
                 for (ProviderRecord p : list.array) {
-                    p.expires().ifPresent(t -> providerExpiry.add(ExpiryIndex.secondOf(t), new ProviderSlot(key, p.provider())));
+                    p.expires().ifPresent(t -> providerExpiry.add(ExpiryIndex.secondOf(t),
+                            new ProviderSlot(key, p.provider())));
                 }
             });
         }
@@ -728,7 +735,8 @@ final class MemoryRecordStore implements RecordStore {
             for (var e : records.entrySet()) {
                 Stored s = e.getValue();
                 if (s.floor != ExpiryIndex.NONE && s.floor <= ExpiryIndex.secondOf(s.expires())
-                        && s.floor <= floorCeiling.get() && earliest.getOrDefault(e.getKey(), ExpiryIndex.NONE) <= s.floor) {
+                        && s.floor <= floorCeiling.get()
+                        && earliest.getOrDefault(e.getKey(), ExpiryIndex.NONE) <= s.floor) {
                     coveredRecords++;
                 }
             }
