@@ -135,6 +135,16 @@ final class Dialer {
         return cause instanceof IOException || cause instanceof TimeoutException;
     }
 
+    /**
+     * Whether a connect failed because the remote reset a connection it had taken (a refused
+     * handshake can do that before the dialer's event loop sees the connect done), as opposed to
+     * refusing it (no listener) or never answering.
+     */
+    static boolean resetByPeer(Throwable cause) {
+        String message = cause.getMessage();
+        return cause instanceof IOException && message != null && message.contains("Connection reset");
+    }
+
     /** One attempt: checks the address, opens its resource scope, connects and upgrades; {@code tcpConnected} is set once the TCP connection is made. */
     private void connect(PeerId peer, Multiaddr address, CompletableFuture<HostConnection> attempt,
                          AtomicBoolean tcpConnected) {
@@ -184,6 +194,10 @@ final class Dialer {
                 if (f.isSuccess()) {
                     tcpConnected.set(true); // before the channel is active, so before any upgrade can fail
                 } else {
+                    if (resetByPeer(f.cause())) {
+                        // the remote took the connection and reset it before the connect was seen done
+                        tcpConnected.set(true);
+                    }
                     attempt.completeExceptionally(f.cause());
                 }
             });

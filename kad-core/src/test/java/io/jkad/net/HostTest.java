@@ -633,6 +633,16 @@ class HostTest {
     }
 
     @Test
+    void aConnectResetByThePeerCountsAsAnsweredARefusedOneDoesNot() {
+        // NIO's and epoll's messages for a connection reset while the connect completes
+        assertThat(Dialer.resetByPeer(new java.net.SocketException("Connection reset"))).isTrue();
+        assertThat(Dialer.resetByPeer(new IOException("finishConnect(..) failed: Connection reset by peer"))).isTrue();
+        assertThat(Dialer.resetByPeer(new java.net.ConnectException("Connection refused"))).isFalse();
+        assertThat(Dialer.resetByPeer(new IOException("finishConnect(..) failed: Connection refused"))).isFalse();
+        assertThat(Dialer.resetByPeer(new java.util.concurrent.TimeoutException("connection timed out"))).isFalse();
+    }
+
+    @Test
     void onlyACutOffUpgradeCountsAsAnswered() {
         assertThat(Dialer.cutOff(new IOException("connection closed during the upgrade", new ClosedChannelException()))).isTrue();
         assertThat(Dialer.cutOff(new java.net.SocketException("Connection reset"))).isTrue();
