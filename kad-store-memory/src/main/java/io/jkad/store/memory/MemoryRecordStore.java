@@ -17,7 +17,6 @@ import java.util.AbstractList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.Optional;
@@ -47,15 +46,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Expiry: two {@link ExpiryIndex}es (values, providers) by second, so {@link #removeExpired}
  * touches only what it removes.
  *
- * <p>Each record keeps beside it its <em>floor</em>: a second at or before its expiry's, with an
- * index entry of the record at or before it. A put whose expiry is at or after the floor, as every
- * republish's is, leaves the index alone and replaces the old value without the key's lock, in one
- * {@code computeIfPresent} (atomic for its key; the sweep, which holds every key lock but not this
- * put out, removes or rewrites a record only if it is still the value it read). When the new
- * expiry is also at or after every record's floor ({@link #floorCeiling}) and every record
- * expires, the put does not even read the old value: it gives the new one the ceiling as its
- * floor. The sweep, which reaches an extended record at an entry before its expiry's second, files
- * the entry again at the expiry. A put that brings an expiry before its floor adds an entry.
+ * <p>Each record keeps beside it its <em>floor</em>, the second of an index entry at or before its
+ * expiry: a put with a later expiry, as every republish is, leaves the index alone and needs no
+ * key lock ({@link RecordTable} has the rule).
  *
  * <p>A provider's entry is at its expiry's second: an update that moves it to another second adds
  * one there and leaves the old one, which the sweep drops. (A floor kept beside each provider, or
@@ -111,13 +104,12 @@ final class MemoryRecordStore implements RecordStore {
 
     private final PeerId localPeer;
     private final StoreConfig config;
-    private final int maxRecords;
     private final int maxValueBytes;
     private final int maxProvidersPerKey;
     private final int maxProvidedKeys;
 
-    /** Each record, with its floor in the expiry index. */
-    private final ConcurrentHashMap<RecordKey, Stored> records;
+    /** The value records, their count and their expiry index. */
+    private final RecordTable records;
     /** Each key's providers, in the order first added; the lists are immutable and never empty. */
     private final ConcurrentHashMap<RecordKey, ProviderList> providers;
     /** The local peer's provider record of each key it provides. */
@@ -150,26 +142,6 @@ final class MemoryRecordStore implements RecordStore {
     }
 
     /**
-     * A record in the {@code Optional} that {@link #get} hands out (made once, at the put), and its
-     * floor: a second at or before its expiry's, with an entry of the record in the expiry index at
-     * or before it ({@link ExpiryIndex#NONE} if it does not expire). Immutable: a write replaces it,
-     * so a compare-and-set on the map sees any write in between.
-     */
-    private static final class Stored {
-        final Optional<DhtRecord> record;
-        final long floor;
-
-        Stored(Optional<DhtRecord> record, long floor) {
-            this.record = record;
-            this.floor = floor;
-        }
-
-        Instant expires() {
-            return record.get().expires().orElseThrow();
-        }
-    }
-
-    /**
      * A provider update that leaves an entry covering nothing checks the rebuild bound once in this
      * many (a power of two): the check sums counters every writer writes.
      */
@@ -180,20 +152,10 @@ final class MemoryRecordStore implements RecordStore {
 
     /** The key locks: a write of a key holds {@link KeyLocks#of its stripe}; a sweep and close hold all. */
     private final KeyLocks keyLocks = new KeyLocks(KEY_LOCKS);
-    /** Keys with a value record, for {@code maxRecords}: a new key reserves its place ({@link #reserve}). */
-    private final AtomicLong recordCount = new AtomicLong();
-    /** Keys with providers, for {@code maxProvidedKeys}; kept as {@link #recordCount} is. */
+    /** Keys with providers, for {@code maxProvidedKeys}: a new key reserves its place ({@link KeyLocks#reserve}). */
     private final AtomicLong providerKeyCount = new AtomicLong();
-    /**
-     * No record's floor is above this second. Raised before a record with a higher floor is put in
-     * the map, so a put that reads a record and then this finds it at or above that record's floor.
-     */
-    private final AtomicLong floorCeiling = new AtomicLong(Long.MIN_VALUE);
-    /** Records that do not expire (and so have no floor); changed under the key lock, before the map. */
-    private final AtomicLong recordsWithoutExpiry = new AtomicLong();
     /** Provider records (of all keys), for the expiry index's rebuild bound; written under the key locks. */
     private final AtomicLong providerRecordCount = new AtomicLong();
-    private final ExpiryIndex<RecordKey> recordExpiry = new ExpiryIndex<>();
     private final ExpiryIndex<ProviderSlot> providerExpiry = new ExpiryIndex<>();
 
     private volatile boolean closed;
@@ -201,11 +163,10 @@ final class MemoryRecordStore implements RecordStore {
     MemoryRecordStore(StoreConfig config) {
         this.localPeer = config.localPeer();
         this.config = config;
-        this.maxRecords = config.maxRecords();
         this.maxValueBytes = config.maxValueBytes();
         this.maxProvidersPerKey = config.maxProvidersPerKey();
         this.maxProvidedKeys = config.maxProvidedKeys();
-        this.records = new ConcurrentHashMap<>(initialCapacity(maxRecords));
+        this.records = new RecordTable(config.maxRecords(), initialCapacity(config.maxRecords()));
         this.providers = new ConcurrentHashMap<>(initialCapacity(maxProvidedKeys));
         this.provided = new ConcurrentHashMap<>();
     }
@@ -224,8 +185,7 @@ final class MemoryRecordStore implements RecordStore {
         if (!config.fits(key)) {
             return Optional.empty();
         }
-        Stored stored = records.get(key);
-        return stored != null ? stored.record : Optional.empty();
+        return records.get(key);
     }
 
     @Override
@@ -239,53 +199,19 @@ final class MemoryRecordStore implements RecordStore {
                     "value of " + record.valueLength() + " bytes under key " + key + " exceeds maxValueBytes "
                             + maxValueBytes);
         }
-        Optional<Instant> expires = record.expires();
-        if (expires.isPresent()) {
-            // the key's record is covered at or before the new expiry (a republish): replace it in one
-            // map operation, without the key's lock; the count and the index do not change
-            long second = ExpiryIndex.secondOf(expires.get());
-            Optional<DhtRecord> value = Optional.of(record);
-            Stored now = records.computeIfPresent(key, (k, old) -> {
-                // read after the old value: at or above its floor; when at or before the new expiry and
-                // every record expires, the new floor, without a look at the old value (a cache miss)
-                long ceiling = floorCeiling.get();
-                long floor = ceiling <= second && recordsWithoutExpiry.get() == 0 ? ceiling : old.floor;
-                return floor <= second ? new Stored(value, floor) : old;
-            });
-            if (now != null && now.record == value) {
-                return;
-            }
+        if (records.putKeepingFloor(record)) {
+            return;
         }
         ReentrantLock lock = keyLocks.of(key);
-        boolean compact = false;
+        boolean rebuild;
         lock.lock();
         try {
             checkOpen("put");
-            Stored old = records.get(key);
-            if (old == null && !KeyLocks.reserve(recordCount, maxRecords)) {
-                throw new StoreException(Kind.MAX_RECORDS, MemoryStoreProvider.NAME, "put",
-                        "the store holds its maximum of " + maxRecords + " records and key " + key + " is new");
-            }
-            long oldFloor = old == null ? ExpiryIndex.NONE : old.floor;
-            long floor = recordExpiry.cover(oldFloor, expires, key);
-            if (floor == ExpiryIndex.NONE) {
-                if (old == null || oldFloor != ExpiryIndex.NONE) {
-                    recordsWithoutExpiry.incrementAndGet();
-                }
-            } else {
-                raiseCeiling(floor);
-                if (old != null && oldFloor == ExpiryIndex.NONE) {
-                    recordsWithoutExpiry.decrementAndGet();
-                }
-            }
-            records.put(key, new Stored(Optional.of(record), floor));
-            // the old cover now covers nothing: count it against the rebuild bound
-            compact = oldFloor != ExpiryIndex.NONE && floor != oldFloor
-                    && recordExpiry.compactionDue(recordCount.get());
+            rebuild = records.put(record);
         } finally {
             lock.unlock();
         }
-        if (compact) {
+        if (rebuild) {
             compactExpiryIndexes();
         }
     }
@@ -302,16 +228,7 @@ final class MemoryRecordStore implements RecordStore {
         lock.lock();
         try {
             checkOpen("remove");
-            Stored old = records.remove(key);
-            if (old != null) {
-                recordCount.decrementAndGet();
-                if (old.floor == ExpiryIndex.NONE) {
-                    recordsWithoutExpiry.decrementAndGet();
-                } else if (!recordExpiry.remove(old.floor, key)) {
-                    // its entry is before its floor: left for the sweep, which finds the record gone
-                    compact = recordExpiry.compactionDue(recordCount.get());
-                }
-            }
+            compact = records.remove(key);
         } finally {
             lock.unlock();
         }
@@ -320,26 +237,10 @@ final class MemoryRecordStore implements RecordStore {
         }
     }
 
-    /** Raises {@link #floorCeiling} to {@code floor} if it is below. */
-    private void raiseCeiling(long floor) {
-        floorCeiling.accumulateAndGet(floor, Math::max);
-    }
-
     @Override
     public CloseableIterator<DhtRecord> records() {
         checkOpen("records");
-        Iterator<Stored> values = records.values().iterator();
-        return new StoreIterator<>(new Iterator<DhtRecord>() {
-            @Override
-            public boolean hasNext() {
-                return values.hasNext();
-            }
-
-            @Override
-            public DhtRecord next() {
-                return values.next().record.get();
-            }
-        }, "records");
+        return new StoreIterator<>(records.values(), "records");
     }
 
     // ------------------------------------------------------------------ provider records
@@ -523,7 +424,7 @@ final class MemoryRecordStore implements RecordStore {
         keyLocks.lockAll();
         try {
             checkOpen("removeExpired");
-            long removed = recordExpiry.pollExpired(now, recordSweeper);
+            long removed = records.removeExpired(now);
             removed += providerExpiry.pollExpired(now, providerSweeper);
             compactIfDue();
             return removed;
@@ -531,81 +432,6 @@ final class MemoryRecordStore implements RecordStore {
             keyLocks.unlockAll();
         }
     }
-
-    /**
-     * For tests: run by a sweep of the records between finding them due and removing them, in the
-     * sweeping thread (which holds every key lock), to write in that window as a put without the lock
-     * could.
-     */
-    volatile Runnable sweepWindow;
-
-    /**
-     * The sweep of the records. It holds every key lock, but a put that keeps a record's cover may
-     * still replace the record (without the lock): so each decision is made on one value read from
-     * the map and written back only if that value is still there (else it is made again). A record's
-     * floor is not always the second of its entry (a put may give it the ceiling), so the sweep cannot
-     * tell the entry that covers a record from another: it files every entry it takes of a record that
-     * does not expire yet at the record's expiry (entries of one record then meet in one second).
-     */
-    private final ExpiryIndex.Sweeper<RecordKey> recordSweeper = new ExpiryIndex.Sweeper<>() {
-        @Override
-        public Instant visit(RecordKey key, long second, Instant now) {
-            while (true) {
-                Stored s = records.get(key);
-                if (s == null || s.floor == ExpiryIndex.NONE) {
-                    return null; // gone, or no expiry: the entry covers nothing
-                }
-                Instant expires = s.expires();
-                long expiresSecond = ExpiryIndex.secondOf(expires);
-                if (!expires.isAfter(now) || expiresSecond == second) {
-                    return expires; // due, or not yet but its cover is where it belongs
-                }
-                if (recover(key, s, expiresSecond)) {
-                    return null;
-                }
-            }
-        }
-
-        @Override
-        public boolean expire(RecordKey key, long second, Instant now) {
-            while (true) {
-                Stored s = records.get(key);
-                if (s == null || s.floor == ExpiryIndex.NONE) {
-                    return false;
-                }
-                Instant expires = s.expires();
-                if (!expires.isAfter(now)) {
-                    if (records.remove(key, s)) {
-                        recordCount.decrementAndGet();
-                        return true;
-                    }
-                } else if (recover(key, s, ExpiryIndex.secondOf(expires))) {
-                    return false; // extended since the sweep saw it
-                }
-            }
-        }
-
-        @Override
-        public void beforeExpiring() {
-            Runnable hook = sweepWindow;
-            if (hook != null) {
-                hook.run();
-            }
-        }
-
-        /**
-         * Files an entry of the record {@code s} of {@code key} at {@code second}, its expiry's, which
-         * becomes its floor; false if the record changed meanwhile.
-         */
-        private boolean recover(RecordKey key, Stored s, long second) {
-            recordExpiry.add(second, key);
-            if (s.floor == second) {
-                return true;
-            }
-            raiseCeiling(second);
-            return records.replace(key, s, new Stored(s.record, second));
-        }
-    };
 
     /**
      * The sweep of the providers: it holds every key lock, and provider writes take the lock. A
@@ -647,14 +473,7 @@ final class MemoryRecordStore implements RecordStore {
      * write that runs beside it, keeps the floor too).
      */
     private void compactIfDue() {
-        if (recordExpiry.compactionDue(recordCount.get())) {
-            recordExpiry.clear();
-            records.forEach((key, s) -> {
-                if (s.floor != ExpiryIndex.NONE) {
-                    recordExpiry.add(s.floor, key);
-                }
-            });
-        }
+        records.rebuildIfDue();
         if (providerExpiry.compactionDue(providerRecordCount.get())) {
             providerExpiry.clear();
             providers.forEach((key, list) -> {
@@ -678,12 +497,9 @@ final class MemoryRecordStore implements RecordStore {
             providers.clear();
             provided.clear();
             providedInKeyspace.clear();
-            recordExpiry.clear();
             providerExpiry.clear();
-            recordCount.set(0);
             providerKeyCount.set(0);
             providerRecordCount.set(0);
-            recordsWithoutExpiry.set(0);
         } finally {
             keyLocks.unlockAll();
         }
@@ -730,16 +546,6 @@ final class MemoryRecordStore implements RecordStore {
     int[] sizes() {
         keyLocks.lockAll();
         try {
-            int coveredRecords = 0;
-            Map<RecordKey, Long> earliest = recordExpiry.earliestEntries();
-            for (var e : records.entrySet()) {
-                Stored s = e.getValue();
-                if (s.floor != ExpiryIndex.NONE && s.floor <= ExpiryIndex.secondOf(s.expires())
-                        && s.floor <= floorCeiling.get()
-                        && earliest.getOrDefault(e.getKey(), ExpiryIndex.NONE) <= s.floor) {
-                    coveredRecords++;
-                }
-            }
             int coveredProviders = 0;
             for (var e : providers.entrySet()) {
                 for (ProviderRecord p : e.getValue().array) {
@@ -749,7 +555,7 @@ final class MemoryRecordStore implements RecordStore {
                     }
                 }
             }
-            return new int[] {records.size(), providers.size(), provided.size(), coveredRecords, coveredProviders};
+            return new int[] {records.size(), providers.size(), provided.size(), records.covered(), coveredProviders};
         } finally {
             keyLocks.unlockAll();
         }
@@ -759,7 +565,7 @@ final class MemoryRecordStore implements RecordStore {
     long[] expiryIndexEntries() {
         keyLocks.lockAll();
         try {
-            return new long[] {recordExpiry.entries(), providerExpiry.entries()};
+            return new long[] {records.indexEntries(), providerExpiry.entries()};
         } finally {
             keyLocks.unlockAll();
         }
@@ -767,7 +573,12 @@ final class MemoryRecordStore implements RecordStore {
 
     /** Records without expiry, as counted for the put without the lock (for tests). */
     long recordsWithoutExpiry() {
-        return recordsWithoutExpiry.get();
+        return records.withoutExpiry();
+    }
+
+    /** For tests: run by a sweep of the records between finding them due and removing them ({@link RecordTable#sweepWindow}). */
+    void sweepWindow(Runnable hook) {
+        records.sweepWindow = hook;
     }
 
     /** Provider records held, the count the provider index's rebuild bound uses (for tests). */
@@ -777,7 +588,7 @@ final class MemoryRecordStore implements RecordStore {
 
     /** The counts the limits are checked against: records, keys with providers (for tests). */
     int[] limitCounts() {
-        return new int[] {(int) recordCount.get(), (int) providerKeyCount.get()};
+        return new int[] {(int) records.count(), (int) providerKeyCount.get()};
     }
 
     @Override

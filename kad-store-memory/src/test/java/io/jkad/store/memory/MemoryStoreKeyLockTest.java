@@ -306,15 +306,15 @@ class MemoryStoreKeyLockTest {
                 store.put(DhtRecord.of(RecordKey.ofUtf8("r" + k), new byte[] {1}, Optional.empty(), Optional.of(T0)));
             }
             List<DhtRecord> again = new ArrayList<>();
-            store.sweepWindow = () -> {
+            store.sweepWindow(() -> {
                 for (int k = 0; k < keys; k++) {
                     DhtRecord r = DhtRecord.of(RecordKey.ofUtf8("r" + k), new byte[] {2}, Optional.empty(),
                             Optional.of(T0.plusSeconds(3_600)));
                     store.put(r);
                     again.add(r);
                 }
-                store.sweepWindow = null;
-            };
+                store.sweepWindow(null);
+            });
             assertThat(store.removeExpired(T0)).isZero();
             assertThat(again).hasSize(keys);
             for (DhtRecord r : again) {
